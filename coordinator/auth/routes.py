@@ -1,0 +1,153 @@
+"""Log-in, log-out, password change; the office's management of departments and users."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from ..access import login_required, roles_required
+from ..extensions import db
+from ..pagination import paginate
+from . import services
+from .forms import DepartmentForm, LoginForm, PasswordForm, UserForm
+from .models import Department, User
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.username.data, form.password.data)
+        except services.AuthError as error:
+            flash(str(error), "error")
+        else:
+            login_user(user, remember=form.remember.data)
+            target = request.args.get("next", "")
+            if not target or urlsplit(target).netloc != "" or not target.startswith("/"):
+                target = url_for("home.index")
+            return redirect(target)
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash("您已安全退出", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append("当前密码不正确")
+        else:
+            services.change_password(current_user, form.new.data)
+            login_user(current_user)  # this session carries the new token; the others end
+            flash("密码已修改，您在其他设备上的登录已失效", "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/password.html", form=form)
+
+
+# ---- the office manages departments and users -------------------------------------------
+
+
+@bp.get("/admin/departments")
+@roles_required("office")
+def departments():
+    rows = db.session.scalars(sa.select(Department).order_by(Department.id)).all()
+    return render_template("auth/departments.html", departments=rows)
+
+
+@bp.route("/admin/departments/new", methods=["GET", "POST"], defaults={"department_id": None})
+@bp.route("/admin/departments/<int:department_id>", methods=["GET", "POST"])
+@roles_required("office")
+def edit_department(department_id):
+    department = db.get_or_404(Department, department_id) if department_id else None
+    form = DepartmentForm(obj=department)
+    if form.validate_on_submit():
+        clash = db.session.scalar(
+            sa.select(Department).where(
+                sa.or_(Department.code == form.code.data, Department.name == form.name.data.strip()),
+                Department.id != (department.id if department else -1),
+            )
+        )
+        if clash:
+            form.code.errors.append(f"部门代码或名称已被“{clash.name}”使用")
+        else:
+            department = department or Department()
+            form.populate_obj(department)
+            department.name = department.name.strip()
+            db.session.add(department)
+            db.session.commit()
+            flash(f"部门“{department.name}”已保存", "success")
+            return redirect(url_for("auth.departments"))
+    return render_template("auth/department_form.html", form=form, department=department)
+
+
+@bp.get("/admin/users")
+@roles_required("office")
+def users():
+    query = sa.select(User).order_by(User.department_id.nulls_first(), User.username)
+    q = request.args.get("q", "").strip()
+    if q:
+        query = query.where(sa.or_(User.username.contains(q), User.display_name.contains(q)))
+    page = paginate(query, request.args.get("page", 1, type=int))
+    return render_template("auth/users.html", page=page, q=q)
+
+
+def _department_choices():
+    rows = db.session.scalars(sa.select(Department).where(Department.active).order_by(Department.id))
+    return [(0, "（无：领导小组办公室）")] + [(d.id, d.name) for d in rows]
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"], defaults={"user_id": None})
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required("office")
+def edit_user(user_id):
+    user = db.get_or_404(User, user_id) if user_id else None
+    form = UserForm(obj=user)
+    form.department_id.choices = _department_choices()
+    if request.method == "GET" and user is not None:
+        form.department_id.data = user.department_id or 0
+    if form.validate_on_submit():
+        if user is None and not form.password.data:
+            form.password.errors.append("新建账号必须设置初始密码")
+        elif db.session.scalar(
+            sa.select(User).where(User.username == form.username.data, User.id != (user_id or -1))
+        ):
+            form.username.errors.append("该用户名已被使用")
+        elif user is not None and user.id == current_user.id and (not form.active.data or form.role.data != "office"):
+            form.role.errors.append("不能停用自己的账号或取消自己的办公室角色")
+        else:
+            user = user or User(password_hash="")
+            user.username = form.username.data
+            user.display_name = form.display_name.data.strip()
+            user.role = form.role.data
+            user.department_id = None if form.role.data == "office" else form.department_id.data
+            user.active = form.active.data
+            if form.password.data:
+                user.set_password(form.password.data)
+            db.session.add(user)
+            db.session.commit()
+            flash(f"账号“{user.username}”已保存", "success")
+            return redirect(url_for("auth.users"))
+    return render_template("auth/user_form.html", form=form, user=user)
+
+
+@bp.before_app_request
+def _refuse_disabled_department():
+    """An account of a disabled department can no longer act."""
+    if current_user.is_authenticated and current_user.department is not None and not current_user.department.active:
+        if request.endpoint not in ("auth.logout", "static"):
+            abort(403)

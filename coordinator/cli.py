@@ -1,0 +1,152 @@
+"""Command-line interface: the same services the web pages call."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask.cli import with_appcontext
+
+from .auth.services import department_by_code
+from .excel.importing import Importer, run_import
+from .excel.reader import FileRefused
+from .extensions import db
+
+
+def _fail(message: str) -> None:
+    click.echo(f"错误：{message}", err=True)
+    sys.exit(2)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db() -> None:
+    """建立或升级数据库结构（执行全部迁移）。"""
+    from flask_migrate import upgrade
+
+    upgrade()
+    click.echo("数据库已就绪（已升级到最新结构）。")
+
+
+def _import(importer: Importer, path: str, dry_run: bool) -> None:
+    try:
+        report = run_import(importer, path, dry_run=dry_run)
+    except FileRefused as error:
+        _fail(str(error))
+    click.echo(report.summary() + ("（预检，未写入）" if dry_run else ""))
+    for refused in report.refused:
+        click.echo(f"  第{refused.row}行：{refused.reason}")
+
+
+def import_command(name: str, help_text: str, make_importer, *extra_params):
+    """A CLI import command: FILE [--dry-run] plus any extra options the importer needs."""
+
+    @click.command(name, help=help_text)
+    @click.argument("path", type=click.Path(dir_okay=False))
+    @click.option("--dry-run", is_flag=True, help="只预检并报告，不写入数据库")
+    @with_appcontext
+    def command(path, dry_run, **options):
+        if not Path(path).exists():
+            _fail(f"文件不存在：{path}")
+        _import(make_importer(**options), path, dry_run)
+
+    for param in extra_params:
+        command.params.insert(1, param)
+    return command
+
+
+def _item_importer(department):
+    from .items.services import ItemImporter
+
+    found = department_by_code(department)
+    if found is None:
+        _fail(f"部门代码“{department}”不存在")
+    return ItemImporter(found)
+
+
+def _importers():
+    from .directories.importers import ConflictImporter, InspectorImporter, SubjectImporter
+
+    return [
+        import_command("import-subjects", "导入检查对象名录库（Excel）。", SubjectImporter),
+        import_command("import-inspectors", "导入执法检查人员名录库（Excel）。", InspectorImporter),
+        import_command("import-conflicts", "导入回避关系（Excel）。", ConflictImporter),
+        import_command(
+            "import-items",
+            "导入某部门的随机抽查事项清单（Excel）。",
+            _item_importer,
+            click.Option(["--department"], required=True, help="部门代码，如 yjj"),
+        ),
+    ]
+
+
+def export_command(name: str, help_text: str, export):
+    @click.command(name, help=help_text)
+    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+    @with_appcontext
+    def command(path):
+        export(path)
+        click.echo(f"已导出到 {path}")
+
+    return command
+
+
+def _exporters():
+    from .directories.importers import export_inspectors, export_subjects
+    from .items.services import export_items
+
+    return [
+        export_command("export-subjects", "导出检查对象名录库。", export_subjects),
+        export_command("export-inspectors", "导出执法检查人员名录库。", export_inspectors),
+        export_command("export-items", "导出全部随机抽查事项清单。", export_items),
+    ]
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="数据库已有数据时什么也不做")
+@with_appcontext
+def seed_demo(if_empty: bool) -> None:
+    """载入演示县数据（部门、账号、两库一单），并打印演示账号。"""
+    from .auth.models import User
+    from .demo import DEMO_PASSWORD, load_demo
+
+    if db.session.scalar(sa.select(sa.func.count()).select_from(User)):
+        if if_empty:
+            click.echo("数据库中已有数据，跳过演示数据载入。")
+        else:
+            _fail("数据库中已有数据；演示数据只能载入空数据库（可删除 instance/liancha.db 后重试）")
+    else:
+        for line in load_demo():
+            click.echo(line)
+    click.echo("演示账号（密码均为 %s）：" % DEMO_PASSWORD)
+    for user in db.session.scalars(sa.select(User).order_by(User.id)):
+        department = user.department.name if user.department else "领导小组办公室"
+        click.echo(f"  {user.username:<14} {user.role_label}（{department}）")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="姓名")
+@click.option("--role", type=click.Choice(["office", "admin", "officer"]), default="office")
+@click.option("--department", default=None, help="部门代码（办公室账号不需要）")
+@click.password_option("--password", prompt="密码", confirmation_prompt="再次输入密码")
+@with_appcontext
+def create_user(username, display_name, role, department, password) -> None:
+    """新建账号（生产环境中建立第一个办公室账号）。"""
+    from .auth.forms import password_problem
+    from .auth.models import User
+    from .auth.services import create_user as create
+
+    if problem := password_problem(password):
+        _fail(problem)
+    if db.session.scalar(sa.select(User).where(User.username == username)):
+        _fail(f"用户名“{username}”已存在")
+    found = department_by_code(department) if department else None
+    if role != "office" and found is None:
+        _fail("除办公室账号外必须用 --department 指定一个已存在的部门代码")
+    create(username, display_name, role, found, password)
+    click.echo(f"账号“{username}”已建立。")
+
+
+commands = [init_db, seed_demo, create_user, *_importers(), *_exporters()]

@@ -1,0 +1,124 @@
+"""The two directories (两库): enterprises (subjects) with their status history, inspectors, and recusals."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import Department, User
+from ..extensions import db
+from ..timeutil import now, today
+from ..vocab import ACTIVE_STATUS
+
+
+class Subject(db.Model):
+    """An enterprise or venue in the subject directory (检查对象名录库)."""
+
+    __tablename__ = "subject"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credit_code: Mapped[str] = mapped_column(sa.String(18), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), index=True)
+    address: Mapped[str] = mapped_column(sa.String(300), default="")
+    legal_rep: Mapped[str] = mapped_column(sa.String(64), default="")
+    legal_rep_phone: Mapped[str] = mapped_column(sa.String(32), default="")
+    safety_manager: Mapped[str] = mapped_column(sa.String(64), default="")
+    safety_manager_phone: Mapped[str] = mapped_column(sa.String(32), default="")
+    unit_type: Mapped[str] = mapped_column(sa.String(64), default="")
+    building_area: Mapped[float | None]
+    building_class: Mapped[str] = mapped_column(sa.String(32), default="")
+    venue_type: Mapped[str] = mapped_column(sa.String(64), default="")
+    supervising_department: Mapped[str] = mapped_column(sa.String(64), default="")
+    region: Mapped[str] = mapped_column(sa.String(64), default="", index=True)
+    industry: Mapped[str] = mapped_column(sa.String(64), default="", index=True)
+    category: Mapped[str] = mapped_column(sa.String(32), index=True)
+    crowded: Mapped[bool] = mapped_column(default=False)
+    risk_class: Mapped[str] = mapped_column(sa.String(1), default="", index=True)  # "" = 未分类
+    has_complaint: Mapped[bool] = mapped_column(default=False)
+    has_accident: Mapped[bool] = mapped_column(default=False)
+    has_penalty: Mapped[bool] = mapped_column(default=False)
+    blacklisted: Mapped[bool] = mapped_column(default=False)
+    major_hazard: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(sa.String(16), default=ACTIVE_STATUS, index=True)
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
+
+    status_changes: Mapped[list[SubjectStatusChange]] = relationship(
+        back_populates="subject", order_by="SubjectStatusChange.id.desc()", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ACTIVE_STATUS
+
+
+class SubjectStatusChange(db.Model):
+    """One change of an enterprise's status, kept so stale-directory decisions can be traced."""
+
+    __tablename__ = "subject_status_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_id: Mapped[int] = mapped_column(sa.ForeignKey("subject.id"), index=True)
+    old_status: Mapped[str] = mapped_column(sa.String(16))
+    new_status: Mapped[str] = mapped_column(sa.String(16))
+    changed_on: Mapped[date] = mapped_column(default=today)
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+    subject: Mapped[Subject] = relationship(back_populates="status_changes")
+    user: Mapped[User | None] = relationship()
+
+
+class Inspector(db.Model):
+    """A law-enforcement inspector (执法检查人员) of one department."""
+
+    __tablename__ = "inspector"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(64), index=True)
+    gender: Mapped[str] = mapped_column(sa.String(4), default="")
+    position: Mapped[str] = mapped_column(sa.String(64), default="")
+    cert_no: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
+    cert_expiry: Mapped[date | None]
+    post: Mapped[str] = mapped_column(sa.String(64), default="")
+    title: Mapped[str] = mapped_column(sa.String(64), default="")
+    years: Mapped[int | None]
+    tags: Mapped[list] = mapped_column(sa.JSON, default=list)
+    zone: Mapped[str] = mapped_column(sa.String(64), default="")
+    can_lead: Mapped[bool] = mapped_column(default=False)
+    unavailable: Mapped[list] = mapped_column(sa.JSON, default=list)  # ISO dates
+    mobile: Mapped[str] = mapped_column(sa.String(32), default="")
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
+
+    department: Mapped[Department] = relationship()
+
+    def certificate_state(self, on: date | None = None) -> str:
+        """无执法证 / 有效期未填 / 已过期 / 有效 — only a valid certificate makes an inspector drawable."""
+        if not self.cert_no:
+            return "无执法证"
+        if self.cert_expiry is None:
+            return "有效期未填"
+        if self.cert_expiry < (on or today()):
+            return "已过期"
+        return "有效"
+
+    def is_drawable(self, on: date | None = None) -> bool:
+        return self.active and self.certificate_state(on) == "有效"
+
+
+class Conflict(db.Model):
+    """A declared conflict of interest (回避关系) between an inspector and an enterprise."""
+
+    __tablename__ = "conflict"
+    __table_args__ = (sa.UniqueConstraint("inspector_id", "subject_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspector_id: Mapped[int] = mapped_column(sa.ForeignKey("inspector.id"), index=True)
+    subject_id: Mapped[int] = mapped_column(sa.ForeignKey("subject.id"), index=True)
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+    inspector: Mapped[Inspector] = relationship()
+    subject: Mapped[Subject] = relationship()

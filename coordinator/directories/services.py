@@ -1,0 +1,130 @@
+"""Directory services: searching, counting, status changes, recusals."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..timeutil import today
+from ..items.models import Item
+from ..vocab import ACTIVE_STATUS, STATUSES
+from . import creditcode
+from .importers import drawable_clause
+from .models import Conflict, Inspector, Subject, SubjectStatusChange
+
+SUBJECT_FILTERS = ("region", "industry", "category", "risk_class", "status")
+
+
+def directory_counts(department_id: int | None) -> dict[str, int]:
+    """Head-line counts for the workbench; inspectors, items and recusals of one department unless the office."""
+
+    def count(query):
+        return db.session.scalar(query) or 0
+
+    def scoped(query, column):
+        return query if department_id is None else query.where(column == department_id)
+
+    return {
+        "subjects": count(sa.select(sa.func.count(Subject.id))),
+        "subjects_active": count(sa.select(sa.func.count(Subject.id)).where(Subject.status == ACTIVE_STATUS)),
+        "inspectors": count(scoped(sa.select(sa.func.count(Inspector.id)), Inspector.department_id)),
+        "inspectors_drawable": count(
+            scoped(sa.select(sa.func.count(Inspector.id)).where(drawable_clause()), Inspector.department_id)
+        ),
+        "items": count(scoped(sa.select(sa.func.count(Item.id)).where(Item.active), Item.department_id)),
+        "conflicts": count(
+            scoped(sa.select(sa.func.count(Conflict.id)).join(Conflict.inspector), Inspector.department_id)
+        ),
+    }
+
+
+def subject_query(q: str = "", **filters: str):
+    """Enterprises matching a free-text search (name, code, address) and exact filters, newest first."""
+    query = sa.select(Subject)
+    q = q.strip()
+    if q:
+        code = creditcode.normalise(q)
+        if len(code) == 18 and code.isalnum():
+            query = query.where(Subject.credit_code == code)
+        else:
+            query = query.where(sa.or_(Subject.name.contains(q, autoescape=True),
+                                       Subject.credit_code.startswith(code, autoescape=True),
+                                       Subject.address.contains(q, autoescape=True)))
+    for name in SUBJECT_FILTERS:
+        value = filters.get(name)
+        if value:
+            query = query.where(getattr(Subject, name) == ("" if value == "未分类" else value))
+    return query.order_by(Subject.id.desc())
+
+
+def filter_options() -> dict[str, list[str]]:
+    """Values offered in the list filters: the distinct regions and industries in the directory."""
+    options = {}
+    for name in ("region", "industry"):
+        column = getattr(Subject, name)
+        options[name] = [v for v in db.session.scalars(sa.select(column).distinct().order_by(column)) if v]
+    return options
+
+
+def change_status(subject: Subject, new_status: str, reason: str, user_id: int | None) -> SubjectStatusChange:
+    """Move an enterprise to `new_status`, keeping the change with its reason (the caller commits)."""
+    if new_status not in STATUSES:
+        raise ValueError(f"经营状态“{new_status}”无效")
+    if not reason.strip():
+        raise ValueError("请填写状态变更的原因")
+    change = SubjectStatusChange(
+        subject=subject, old_status=subject.status, new_status=new_status, reason=reason.strip(), user_id=user_id
+    )
+    subject.status = new_status
+    db.session.add(change)
+    return change
+
+
+def inspector_query(department_id: int | None, q: str = "", state: str = ""):
+    query = sa.select(Inspector).join(Inspector.department)
+    if department_id is not None:
+        query = query.where(Inspector.department_id == department_id)
+    if q.strip():
+        text = q.strip()
+        query = query.where(sa.or_(Inspector.name.contains(text, autoescape=True),
+                                   Inspector.cert_no.contains(text.upper(), autoescape=True),
+                                   Inspector.zone.contains(text, autoescape=True)))
+    if state == "drawable":
+        query = query.where(drawable_clause())
+    elif state == "not_drawable":
+        query = query.where(sa.or_(~Inspector.active, Inspector.cert_no.is_(None), Inspector.cert_expiry.is_(None),
+                                   Inspector.cert_expiry < today()))
+    return query.order_by(Inspector.department_id, Inspector.name)
+
+
+def conflict_query(department_id: int | None):
+    query = sa.select(Conflict).join(Conflict.inspector).join(Conflict.subject)
+    if department_id is not None:
+        query = query.where(Inspector.department_id == department_id)
+    return query.order_by(Conflict.id.desc())
+
+
+@dataclass
+class ConflictRequest:
+    inspector: Inspector
+    credit_code: str
+    reason: str
+
+
+def declare_conflict(request: ConflictRequest) -> Conflict:
+    """Record a recusal; raises ValueError with a Chinese reason for an unknown enterprise or a duplicate."""
+    code = creditcode.normalise(request.credit_code)
+    subject = db.session.scalar(sa.select(Subject).where(Subject.credit_code == code))
+    if subject is None:
+        raise ValueError(creditcode.problem(code) or f"统一社会信用代码{code}在检查对象名录库中不存在")
+    if not request.reason.strip():
+        raise ValueError("请填写回避原因")
+    exists = db.session.scalar(
+        sa.select(Conflict).where(Conflict.inspector_id == request.inspector.id, Conflict.subject_id == subject.id)
+    )
+    if exists:
+        raise ValueError(f"{request.inspector.name}与“{subject.name}”的回避关系已登记")
+    conflict = Conflict(inspector=request.inspector, subject=subject, reason=request.reason.strip()[:200])
+    db.session.add(conflict)
+    return conflict

@@ -1,0 +1,1 @@
+"""Reading messy Excel exports and writing clean ones."""

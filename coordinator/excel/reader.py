@@ -1,0 +1,164 @@
+"""Read a worksheet as real county exports come: a title above the header, header aliases, blank and notes rows."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from ..textutil import clean
+
+HEADER_SEARCH_ROWS = 15
+NOTE_PREFIXES = ("注", "说明", "备注", "填表", "制表", "数据来源", "合计", "总计")
+
+
+class FileRefused(Exception):
+    """The file cannot be used at all; the message is one sentence in Chinese."""
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+
+    def names(self) -> set[str]:
+        return {header_key(n) for n in (self.header, *self.aliases)}
+
+
+@dataclass
+class Table:
+    header_row: int  # Excel row number of the header
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # (Excel row number, key → text)
+    skipped: int = 0  # notes and repeated header rows passed over
+    ignored_headers: list[str] = field(default_factory=list)
+
+
+def header_key(text: object) -> str:
+    """Fold a header for matching: full-width → half-width, no spaces, no required-mark asterisks or brackets."""
+    return re.sub(r"[\s*＊()（）\[\]【】:：]", "", clean(text)).lower()
+
+
+def cell_text(value: object) -> str:
+    """A cell as trimmed text; whole numbers that Excel stored as floats lose their ".0"."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    text = clean(value)
+    if re.fullmatch(r"-?\d+\.0+", text):
+        text = text.split(".")[0]
+    if text in ("nan", "NaN", "None"):
+        return ""
+    return text
+
+
+def _load(path: str | Path) -> pd.DataFrame:
+    try:
+        frame = pd.read_excel(path, engine="calamine", header=None, dtype=str, sheet_name=0)
+    except Exception as error:  # calamine raises its own types for every kind of unreadable file
+        raise FileRefused("无法读取该文件：请上传 Excel 文件（.xlsx 或 .xls），且文件未损坏、未加密") from error
+    return frame
+
+
+def read_table(path: str | Path, columns: tuple[Column, ...]) -> Table:
+    frame = _load(path)
+    if frame.empty:
+        raise FileRefused("文件中没有数据：第一个工作表是空的")
+    values = [[cell_text(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+    lookup = {name: column for column in columns for name in column.names()}
+
+    best: tuple[int, dict[int, Column]] | None = None
+    for index, row in enumerate(values[:HEADER_SEARCH_ROWS]):
+        mapping = {i: lookup[header_key(text)] for i, text in enumerate(row) if header_key(text) in lookup}
+        if best is None or len(mapping) > len(best[1]):
+            best = (index, mapping)
+    if best is None or len(best[1]) == 0:
+        wanted = "、".join(c.header for c in columns if c.required)
+        raise FileRefused(f"找不到表头：前{HEADER_SEARCH_ROWS}行中没有识别出任何列名，应包含：{wanted}")
+    header_index, mapping = best
+    found = {column.key for column in mapping.values()}
+    missing = [c.header for c in columns if c.required and c.key not in found]
+    if missing:
+        raise FileRefused(f"缺少必填列：{'、'.join(missing)}（表头在第{header_index + 1}行）")
+
+    table = Table(header_row=header_index + 1)
+    header_texts = values[header_index]
+    table.ignored_headers = [t for i, t in enumerate(header_texts) if t and i not in mapping]
+    for index in range(header_index + 1, len(values)):
+        row = values[index]
+        filled = [t for t in row if t]
+        if not filled:
+            continue
+        if len(filled) == 1 and filled[0].startswith(NOTE_PREFIXES):
+            table.skipped += 1
+            continue
+        if all(header_key(row[i]) in mapping[i].names() for i in mapping if row[i]) and len(filled) >= 2:
+            table.skipped += 1  # a header repeated on every printed page
+            continue
+        table.rows.append((index + 1, {column.key: row[i] for i, column in mapping.items()}))
+    return table
+
+
+# ---- cell parsers: each returns the value or raises ValueError with a Chinese reason -------------
+
+_DATE_PATTERNS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d", "%Y-%m-%d %H:%M:%S")
+
+
+def parse_date(text: str, label: str) -> date | None:
+    if not text:
+        return None
+    if re.fullmatch(r"\d{5}(\.\d+)?", text):  # an Excel serial day number
+        return date(1899, 12, 30) + timedelta(days=int(float(text)))
+    for pattern in _DATE_PATTERNS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(f"{label}“{text}”不是有效日期，应写成 2024-06-30 的形式")
+
+
+def parse_bool(text: str, label: str, default: bool = False) -> bool:
+    from ..vocab import NO, YES
+
+    folded = text.upper()
+    if not text:
+        return default
+    if folded in YES:
+        return True
+    if folded in NO:
+        return False
+    raise ValueError(f"{label}应填写“是”或“否”，而不是“{text}”")
+
+
+def parse_number(text: str, label: str, *, integer: bool = False, low: float = 0, high: float = 1e9):
+    if not text:
+        return None
+    try:
+        number = float(text.replace(",", ""))
+    except ValueError:
+        raise ValueError(f"{label}“{text}”不是数字") from None
+    if integer and number != int(number):
+        raise ValueError(f"{label}应为整数，而不是“{text}”")
+    if not low <= number <= high:
+        raise ValueError(f"{label}“{text}”超出合理范围（{low:g}～{high:g}）")
+    return int(number) if integer else number
+
+
+def parse_phone(text: str, label: str, *, mobile: bool = False) -> str:
+    if not text:
+        return ""
+    digits = text.replace(" ", "")
+    if mobile:
+        if not re.fullmatch(r"1\d{10}", digits):
+            raise ValueError(f"{label}“{text}”应为11位手机号码")
+    elif not re.fullmatch(r"[\d\-+()（）]{7,20}", digits):
+        raise ValueError(f"{label}“{text}”格式不正确")
+    return digits
+
+
+def limit(text: str, label: str, length: int) -> str:
+    if len(text) > length:
+        raise ValueError(f"{label}过长（{len(text)}字，最多{length}字）")
+    return text

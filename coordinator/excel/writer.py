@@ -1,0 +1,93 @@
+"""Write workbooks row by row with XlsxWriter; text that a spreadsheet would run as a formula is neutralised."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import IO
+
+import xlsxwriter
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(text: str) -> str:
+    """Prefix text a spreadsheet would treat as a formula (=, +, -, @) with an apostrophe."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def strip_safe_prefix(text: str) -> str:
+    """Undo safe_text on re-import, so an export round-trips."""
+    return text[1:] if text.startswith("'") and text[1:2] in FORMULA_PREFIXES else text
+
+
+class SheetWriter:
+    """A worksheet written top to bottom; every value goes through the one typed writer below."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook, name: str, formats: dict):
+        self.sheet = workbook.add_worksheet(name)
+        self.formats = formats
+        self.row = 0
+
+    def title(self, text: str, width: int) -> None:
+        if width > 1:
+            self.sheet.merge_range(self.row, 0, self.row, width - 1, text, self.formats["title"])
+        else:
+            self.sheet.write_string(self.row, 0, text, self.formats["title"])
+        self.sheet.set_row(self.row, 28)
+        self.row += 1
+
+    def header(self, headers: Sequence[str], widths: Sequence[int] | None = None) -> None:
+        for col, text in enumerate(headers):
+            self.sheet.write_string(self.row, col, text, self.formats["header"])
+            self.sheet.set_column(col, col, (widths[col] if widths else max(10, len(text) * 2 + 2)))
+        self.sheet.freeze_panes(self.row + 1, 0)
+        self.row += 1
+
+    def write(self, values: Iterable) -> None:
+        for col, value in enumerate(values):
+            self.cell(self.row, col, value)
+        self.row += 1
+
+    def cell(self, row: int, col: int, value, fmt=None) -> None:
+        if value is None or value == "":
+            self.sheet.write_blank(row, col, None, fmt or self.formats["text"])
+        elif isinstance(value, bool):
+            self.sheet.write_string(row, col, "是" if value else "否", fmt or self.formats["text"])
+        elif isinstance(value, (int, float)):
+            self.sheet.write_number(row, col, value, fmt or self.formats["number"])
+        elif isinstance(value, (date, datetime)):
+            self.sheet.write_string(row, col, value.strftime("%Y-%m-%d"), fmt or self.formats["text"])
+        else:
+            self.sheet.write_string(row, col, safe_text(str(value)), fmt or self.formats["text"])
+
+
+def open_workbook(target: str | IO[bytes], *, constant_memory: bool = False):
+    """A workbook with the house formats; `constant_memory` for long lists written strictly row by row."""
+    options = {"constant_memory": constant_memory, "strings_to_formulas": False, "strings_to_urls": False}
+    if not isinstance(target, str):
+        options["in_memory"] = True
+    workbook = xlsxwriter.Workbook(target, options)
+    base = {"font_name": "宋体", "font_size": 10.5, "valign": "vcenter"}
+    formats = {
+        "title": workbook.add_format({**base, "bold": True, "font_size": 16, "align": "center"}),
+        "header": workbook.add_format(
+            {**base, "bold": True, "border": 1, "align": "center", "text_wrap": True, "bg_color": "#E8EEF5"}
+        ),
+        "text": workbook.add_format({**base, "border": 1, "text_wrap": False}),
+        "wrap": workbook.add_format({**base, "border": 1, "text_wrap": True}),
+        "number": workbook.add_format({**base, "border": 1, "align": "right"}),
+        "plain": workbook.add_format(base),
+    }
+    return workbook, formats
+
+
+def write_list(target, sheet_name: str, title: str | None, headers: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """A one-sheet list workbook: optional title row, header, rows — the shape every export here has."""
+    workbook, formats = open_workbook(target, constant_memory=True)
+    sheet = SheetWriter(workbook, sheet_name, formats)
+    if title:
+        sheet.title(title, len(headers))
+    sheet.header(headers)
+    for row in rows:
+        sheet.write(row)
+    workbook.close()

@@ -1,0 +1,20 @@
+"""The item form: one field per column of the published item list."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from .models import ITEM_FIELDS
+
+LONG = {"basis", "content", "materials", "note"}
+
+
+class ItemForm(FlaskForm):
+    pass
+
+
+for _key, _label in ITEM_FIELDS.items():
+    _validators = [DataRequired(f"请填写{_label}")] if _key == "name" else []
+    _field = TextAreaField if _key in LONG else StringField
+    setattr(ItemForm, _key, _field(_label, validators=[*_validators, Length(max=4000)]))

@@ -1,0 +1,107 @@
+"""Pages of the departments' inspection item lists."""
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from ..access import ensure_can_edit_department, ensure_department, login_required, own_department_id, roles_required
+from ..auth.models import Department
+from ..excel.importing import RowInvalid
+from ..extensions import db
+from ..pagination import paginate
+from ..textutil import clean
+from ..timeutil import now
+from .forms import ItemForm
+from .models import ITEM_FIELDS, Item
+from .services import export_items, item_values, next_code, save_item
+
+bp = Blueprint("items", __name__, url_prefix="/items")
+
+
+@bp.get("/")
+@login_required
+def index():
+    department_id = own_department_id() or request.args.get("department", type=int)
+    q = request.args.get("q", "").strip()
+    show_inactive = request.args.get("inactive") == "1"
+    query = sa.select(Item).join(Item.department).order_by(Item.department_id, Item.code)
+    if department_id:
+        query = query.where(Item.department_id == department_id)
+    if not show_inactive:
+        query = query.where(Item.active)
+    if q:
+        query = query.where(sa.or_(Item.name.contains(q, autoescape=True), Item.content.contains(q, autoescape=True),
+                                   Item.industries.contains(q, autoescape=True)))
+    page = paginate(query, request.args.get("page", 1, type=int))
+    departments = db.session.scalars(sa.select(Department).order_by(Department.id)).all()
+    return render_template("items/index.html", page=page, q=q, departments=departments,
+                           department_id=department_id, show_inactive=show_inactive)
+
+
+@bp.get("/export")
+@login_required
+def export():
+    department_id = own_department_id()
+    buffer = io.BytesIO()
+    export_items(buffer, None if department_id is None else [department_id])
+    buffer.seek(0)
+    return send_file(buffer, as_attachment=True, download_name=f"随机抽查事项清单_{now():%Y%m%d}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.get("/<int:item_id>")
+@login_required
+def detail(item_id):
+    item = db.get_or_404(Item, item_id)
+    ensure_department(item.department_id)
+    return render_template("items/detail.html", item=item, fields=ITEM_FIELDS)
+
+
+@bp.route("/new", methods=["GET", "POST"], defaults={"item_id": None})
+@bp.route("/<int:item_id>/edit", methods=["GET", "POST"])
+@roles_required("office", "admin")
+def edit(item_id):
+    item = db.get_or_404(Item, item_id) if item_id else None
+    department_id = item.department_id if item else (own_department_id() or request.values.get("department_id", type=int))
+    departments = db.session.scalars(sa.select(Department).where(Department.active).order_by(Department.id)).all()
+    if department_id:
+        ensure_can_edit_department(department_id)
+    form = ItemForm(obj=item)
+    errors: list[str] = []
+    if form.validate_on_submit():
+        department = db.session.get(Department, department_id) if department_id else None
+        try:
+            if department is None:
+                raise RowInvalid(["请选择部门"])
+            values = item_values({k: clean(f.data) if k not in ("basis", "content") else (f.data or "").strip()
+                                  for k, f in form._fields.items() if k != "csrf_token"})
+        except RowInvalid as invalid:
+            errors = invalid.reasons
+        else:
+            values["code"] = values["code"] or (item.code if item else next_code(department))
+            clash = db.session.scalar(sa.select(Item).where(Item.department_id == department.id,
+                                                            Item.code == values["code"], Item.id != (item_id or -1)))
+            if clash:
+                errors = [f"事项编号{values['code']}已被“{clash.name}”使用"]
+            else:
+                item = item or Item(department_id=department.id)
+                changed = save_item(item, values, current_user.id)
+                db.session.commit()
+                flash(f"抽查事项已保存（第{item.version}版）" if changed else "内容没有变化，未产生新版本", "success")
+                return redirect(url_for("items.detail", item_id=item.id))
+    return render_template("items/form.html", form=form, item=item, errors=errors, departments=departments,
+                           department_id=department_id)
+
+
+@bp.post("/<int:item_id>/active")
+@roles_required("office", "admin")
+def toggle_active(item_id):
+    item = db.get_or_404(Item, item_id)
+    ensure_can_edit_department(item.department_id)
+    item.active = not item.active
+    db.session.commit()
+    flash(f"“{item.name}”已{'恢复使用' if item.active else '停用（历史版本保留）'}", "success")
+    return redirect(url_for("items.detail", item_id=item_id))
