@@ -1,0 +1,129 @@
+"""Fixtures: one app per test session on SQLite (or PostgreSQL via DATABASE_URL), emptied after every test."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from coordinator import create_app
+from coordinator.auth.models import Department, User
+from coordinator.extensions import db
+
+PASSWORD = "Passw0rd1"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/solver" in item.nodeid.replace(os.sep, "/"):
+            item.add_marker(pytest.mark.nodb)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    base = tmp_path_factory.mktemp("app")
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{base / 'test.db'}"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "UPLOAD_FOLDER": str(base / "uploads"),
+        "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production uses scrypt
+    })
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            tables = list(reversed(db.metadata.sorted_tables))
+            if connection.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    connection.execute(table.delete())
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def departments(ctx):
+    rows = [Department(code="yjj", name="应急管理局"), Department(code="scj", name="市场监督管理局"),
+            Department(code="xfj", name="消防救援大队")]
+    db.session.add_all(rows)
+    db.session.commit()
+    return {d.code: d for d in rows}
+
+
+@pytest.fixture
+def make_user(ctx, departments):
+    def make(role: str, department: str | None = "yjj", username: str | None = None) -> User:
+        user = User(username=username or f"{role}_{department or 'office'}", display_name=f"{role}用户", role=role,
+                    department_id=None if role == "office" else departments[department].id)
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def login(client, username: str, password: str = PASSWORD):
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code in (302, 303), response.data.decode()[:500]
+    return response
+
+
+@pytest.fixture
+def as_role(client, make_user):
+    """Log the test client in as a fresh user of `role` (in `department`); returns the user."""
+
+    def log_in(role: str, department: str | None = "yjj") -> User:
+        user = make_user(role, None if role == "office" else department)
+        login(client, user.username)
+        return user
+
+    return log_in
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, "no CSRF token in page"
+    return match.group(1)
+
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
