@@ -57,12 +57,14 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
+    from .campaigns.routes import bp as campaigns_bp
+    from .campaigns.routes import plans_bp
     from .directories.routes import bp as directories_bp
     from .home.routes import bp as home_bp
     from .imports.routes import bp as imports_bp
     from .items.routes import bp as items_bp
 
-    for bp in (home_bp, auth_bp, directories_bp, items_bp, imports_bp):
+    for bp in (home_bp, auth_bp, directories_bp, items_bp, imports_bp, campaigns_bp, plans_bp):
         app.register_blueprint(bp)
 
 

@@ -149,4 +149,93 @@ def create_user(username, display_name, role, department, password) -> None:
     click.echo(f"账号“{username}”已建立。")
 
 
-commands = [init_db, seed_demo, create_user, *_importers(), *_exporters()]
+def _campaign_or_fail(campaign_id: int):
+    from .campaigns.models import Campaign
+
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        _fail(f"联合抽查 {campaign_id} 不存在（用 list-campaigns 查看编号）")
+    return campaign
+
+
+@click.command("list-campaigns")
+@with_appcontext
+def list_campaigns() -> None:
+    """列出全部联合抽查及其阶段。"""
+    from .campaigns.models import Campaign
+
+    rows = db.session.scalars(sa.select(Campaign).order_by(Campaign.id)).all()
+    if not rows:
+        click.echo("还没有联合抽查。")
+    for c in rows:
+        active = sum(1 for cs in c.subjects if cs.state == "active")
+        click.echo(f"{c.id:>4}  {c.status_label:<12} {c.period_start}～{c.period_end}  抽取{active:>4}户  {c.name}")
+
+
+@click.command("export-plan")
+@click.argument("year", type=int)
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def export_plan(year: int, path: str) -> None:
+    """按年度抽查计划表格式（附件样式）导出某年度的抽查计划。"""
+    from flask import current_app
+
+    from .campaigns.records import write_plan
+
+    write_plan(path, year, current_app.config["COUNTY_NAME"])
+    click.echo(f"已导出到 {path}")
+
+
+@click.command("export-records")
+@click.argument("campaign_id", type=int)
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def export_records(campaign_id: int, path: str) -> None:
+    """导出一次联合抽查的全部一企一表（每户一个工作表）。"""
+    from .campaigns.records import staffed_subjects, write_records
+
+    campaign = _campaign_or_fail(campaign_id)
+    subjects = staffed_subjects(campaign)
+    write_records(path, subjects)
+    click.echo(f"已导出 {len(subjects)} 户的一企一表到 {path}")
+
+
+@click.command("export-dispatch")
+@click.argument("campaign_id", type=int)
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def export_dispatch(campaign_id: int, path: str) -> None:
+    """导出派发清单（分组、姓名、手机号码），供牵头部门使用。"""
+    from .campaigns.records import write_dispatch
+
+    campaign = _campaign_or_fail(campaign_id)
+    if campaign.status not in ("teamed", "dispatched", "finished"):
+        _fail("该联合抽查尚未组队，没有派发清单")
+    write_dispatch(path, campaign)
+    click.echo(f"已导出到 {path}")
+
+
+@click.command("replay-draw")
+@click.argument("campaign_id", type=int)
+@with_appcontext
+def replay_draw(campaign_id: int) -> None:
+    """重放一次联合抽查的全部抽取记录；任何不一致时退出码为1。"""
+    from .campaigns.models import DrawRecord
+    from .campaigns.services import replay
+
+    _campaign_or_fail(campaign_id)
+    records = db.session.scalars(sa.select(DrawRecord).where(DrawRecord.campaign_id == campaign_id)
+                                 .order_by(DrawRecord.id)).all()
+    failures = 0
+    for record in records:
+        problem = replay(record)
+        state = "一致" if problem is None else f"不一致：{problem}"
+        failures += problem is not None
+        click.echo(f"抽取记录 {record.id}（{record.kind}，种子 {record.seed or '未抽取'}）：{state}")
+    click.echo(f"共 {len(records)} 条抽取记录，{failures} 条不一致。")
+    if failures:
+        sys.exit(1)
+
+
+commands = [init_db, seed_demo, create_user, *_importers(), *_exporters(), list_campaigns, export_plan,
+            export_records, export_dispatch, replay_draw]

@@ -4,14 +4,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from .auth.models import Department, User
+from .campaigns.demo import build_demo_campaigns
+from .directories.models import Zone
 from .directories.importers import ConflictImporter, InspectorImporter, SubjectImporter
 from .excel.importing import run_import
 from .excel.reader import Column, read_table
 from .extensions import db
 from .items.services import ItemImporter
+from .textutil import split_list
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 DEMO_PASSWORD = "Demo2024"
+ZONE_COLUMNS = (Column("name", "片区", (), True), Column("regions", "包含乡镇", ("乡镇",), True))
 DEPARTMENT_COLUMNS = (
     Column("code", "部门代码", (), True),
     Column("name", "部门名称", (), True),
@@ -37,6 +41,8 @@ def load_demo(seeds: Path = SEEDS) -> list[str]:
     for user in accounts:
         user.set_password(DEMO_PASSWORD)
         db.session.add(user)
+    for _, row in read_table(seeds / "zones.xlsx", ZONE_COLUMNS).rows:
+        db.session.add(Zone(name=row["name"], regions=split_list(row["regions"])))
     db.session.commit()
     lines.append(f"部门 {len(departments)} 个，账号 {len(accounts)} 个")
 
@@ -51,4 +57,5 @@ def load_demo(seeds: Path = SEEDS) -> list[str]:
             report = run_import(importer, path, dry_run=False)
             lines.append(report.summary())
             lines.extend(f"  第{r.row}行：{r.reason}" for r in report.refused)
+    lines.extend(build_demo_campaigns())
     return lines

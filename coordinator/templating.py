@@ -11,6 +11,8 @@ from .vocab import HISTORY_FLAGS, RISK_LABELS
 # (endpoint, label, roles, endpoint prefix that marks it active)
 NAV = (
     ("home.index", "工作台", ("office", "admin", "officer"), "home."),
+    ("campaigns.index", "联合抽查", ("office", "admin", "officer"), "campaigns."),
+    ("plans.plan_index", "年度计划", ("office", "admin", "officer"), "plans."),
     ("directories.subjects", "检查对象名录库", ("office", "admin", "officer"), "directories.subject"),
     ("directories.inspectors", "执法检查人员", ("office", "admin", "officer"), "directories.inspector"),
     ("directories.conflicts", "回避关系", ("office", "admin"), "directories.conflict"),

@@ -804,7 +804,8 @@ class Generator:
         return rank if years >= 5 or rank == "无" or rank.startswith("助理") else "无"
 
     def valid_until(self) -> str:
-        return (date(2024, 9, 1) + timedelta(days=self.rng.randrange(5 * 365))).isoformat()
+        # Renewed certificates: valid through the 2024 campaign and the open one that follows it.
+        return (date(2027, 3, 1) + timedelta(days=self.rng.randrange(4 * 365))).isoformat()
 
     def certificate_issues(self, rows: list[dict]) -> None:
         touched = set()
@@ -931,6 +932,8 @@ def main() -> None:
         write_workbook(SEEDS / f"items_{department.code}.xlsx", "随机抽查事项清单", ITEM_HEADER, rows,
                        {1: 30, 3: 40, 4: 20, 5: 30, 6: 24, 7: 50, 8: 18, 9: 30, 10: 50, 11: 24})
     write_workbook(SEEDS / "conflicts.xlsx", "回避关系", CONFLICT_HEADER, conflicts, {0: 14, 2: 22, 3: 40, 4: 16})
+    write_workbook(SEEDS / "zones.xlsx", "片区", ("片区", "包含乡镇"),
+                   [(zone, "、".join(towns)) for zone, towns in ZONES.items()], {0: 16, 1: 30})
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from ..vocab import ROLES
@@ -62,7 +62,7 @@ class UserForm(FlaskForm):
         ],
     )
     display_name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(max=64)])
-    role = SelectField("角色", choices=list(ROLES.items()))
+    role = SelectField("角色", choices=[SelectChoice(k, v) for k, v in ROLES.items()])
     department_id = SelectField("所属部门", coerce=int, validators=[Optional()])
     password = PasswordField("初始密码", validators=[Optional(), strong_password])
     active = BooleanField("启用", default=True)

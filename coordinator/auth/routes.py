@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
+from wtforms import SelectChoice
 
 from ..access import login_required, roles_required
 from ..extensions import db
@@ -30,6 +31,7 @@ def login():
         else:
             login_user(user, remember=form.remember.data)
             target = request.args.get("next", "")
+            # Browsers read a backslash as "/" and "///host" as "//host": both would leave the site.
             if not target or urlsplit(target).netloc != "" or not target.startswith("/"):
                 target = url_for("home.index")
             return redirect(target)
@@ -53,7 +55,9 @@ def change_password():
             form.current.errors.append("当前密码不正确")
         else:
             services.change_password(current_user, form.new.data)
-            login_user(current_user)  # this session carries the new token; the others end
+            # this session carries the new token; the others end. The user itself, not the proxy:
+            # Flask-Login keeps what it is given as the request's user, and the proxy would point at itself.
+            login_user(current_user._get_current_object())
             flash("密码已修改，您在其他设备上的登录已失效", "success")
             return redirect(url_for("home.index"))
     return render_template("auth/password.html", form=form)
@@ -108,7 +112,7 @@ def users():
 
 def _department_choices():
     rows = db.session.scalars(sa.select(Department).where(Department.active).order_by(Department.id))
-    return [(0, "（无：领导小组办公室）")] + [(d.id, d.name) for d in rows]
+    return [SelectChoice(0, "（无：领导小组办公室）")] + [SelectChoice(d.id, d.name) for d in rows]
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"], defaults={"user_id": None})

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..vocab import CATEGORIES, HISTORY_FLAGS, RISK_CLASSES, STATUSES
@@ -23,7 +23,7 @@ def _build(name: str, columns, choices: dict, long_fields=()) -> type[FlaskForm]
     fields = {}
     for column in columns:
         if column.key in choices:
-            fields[column.key] = SelectField(column.header, choices=choices[column.key])
+            fields[column.key] = SelectField(column.header, choices=[SelectChoice(v, l) for v, l in choices[column.key]])
         elif column.key in long_fields:
             fields[column.key] = TextAreaField(column.header, validators=[Length(max=500)])
         else:
@@ -44,7 +44,7 @@ InspectorForm = _build(
 
 
 class StatusForm(FlaskForm):
-    status = SelectField("新的经营状态", choices=[(s, s) for s in STATUSES])
+    status = SelectField("新的经营状态", choices=list(STATUSES))
     reason = StringField("变更原因", validators=[DataRequired("请填写变更原因"), Length(max=500)])
 
 

@@ -122,3 +122,12 @@ class Conflict(db.Model):
 
     inspector: Mapped[Inspector] = relationship()
     subject: Mapped[Subject] = relationship()
+
+
+class Zone(db.Model):
+    """A zone group (片区/检查组) and the townships it covers: one team member comes from the enterprise's zone."""
+
+    __tablename__ = "zone"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    regions: Mapped[list] = mapped_column(sa.JSON, default=list)

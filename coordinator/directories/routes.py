@@ -7,6 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from ..access import ensure_can_edit_department, ensure_department, login_required, own_department_id, roles_required
 from ..auth.models import Department
@@ -230,7 +231,7 @@ def _conflict_form() -> ConflictForm:
     form = ConflictForm()
     query = services.inspector_query(own_department_id())
     form.inspector_id.choices = [
-        (i.id, f"{i.name}（{i.department.name}，{i.cert_no or '无执法证'}）") for i in db.session.scalars(query)
+        SelectChoice(i.id, f"{i.name}（{i.department.name}，{i.cert_no or '无执法证'}）") for i in db.session.scalars(query)
     ]
     return form
 

@@ -73,7 +73,7 @@ def open_workbook(target: str | IO[bytes], *, constant_memory: bool = False):
         "header": workbook.add_format(
             {**base, "bold": True, "border": 1, "align": "center", "text_wrap": True, "bg_color": "#E8EEF5"}
         ),
-        "text": workbook.add_format({**base, "border": 1, "text_wrap": False}),
+        "text": workbook.add_format({**base, "border": 1, "text_wrap": True}),
         "wrap": workbook.add_format({**base, "border": 1, "text_wrap": True}),
         "number": workbook.add_format({**base, "border": 1, "align": "right"}),
         "plain": workbook.add_format(base),

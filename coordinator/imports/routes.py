@@ -59,7 +59,8 @@ def _kind(name: str) -> ImportKind:
 def _department(kind: ImportKind) -> Department | None:
     if not kind.per_department:
         return None
-    department_id = own_department_id() or request.form.get("department_id", type=int)
+    # A posted department is checked, never silently swapped for the user's own: another one's id is a 403.
+    department_id = request.form.get("department_id", type=int) or own_department_id()
     department = db.session.get(Department, department_id) if department_id else None
     if department is None:
         return None
@@ -117,8 +118,8 @@ def upload(kind_name):
 @login_required
 def confirm(kind_name):
     kind = _kind(kind_name)
-    path = _upload_path(request.form.get("token", ""))
     department = _department(kind)
+    path = _upload_path(request.form.get("token", ""))
     if not path.exists():
         flash("预检文件已过期或已导入，请重新上传", "warning")
         return _page(kind_name, kind)

@@ -1,0 +1,93 @@
+"""The demo county's campaigns: the finished 2024 joint campaign of seed 004, and an open one awaiting its draw."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from ..auth.models import Department, User
+from ..extensions import db
+from ..items.models import Item
+from . import rules, services
+from .models import Campaign, CampaignDepartment, Confirmation, DrawRecord
+
+
+def _users() -> tuple[User, dict[int, User]]:
+    users = db.session.scalars(sa.select(User)).all()
+    office = next(u for u in users if u.role == "office")
+    return office, {u.department_id: u for u in users if u.role == "admin"}
+
+
+def _submit_matching_items(campaign: Campaign, admins: dict[int, User]) -> None:
+    """Each department picks the items that reach the campaign's industries."""
+    wanted = set(campaign.scope.get("industries") or [])
+    for cd in campaign.departments:
+        items = db.session.scalars(sa.select(Item).where(Item.department_id == cd.department_id, Item.active)).all()
+        chosen = [i.id for i in items if "全部" in i.industry_list or wanted & set(i.industry_list)]
+        materials = "、".join(dict.fromkeys(m for i in items if i.id in chosen for m in i.material_list))
+        services.submit_items(campaign, cd.department_id, chosen, materials, admins[cd.department_id])
+
+
+def _campaign(name: str, codes: list[str], office: User, **values) -> Campaign:
+    departments = {d.code: d for d in db.session.scalars(sa.select(Department))}
+    base = {
+        "field": "应急管理领域", "scope": {"industries": ["危险化学品", "烟花爆竹", "工贸", "成品油"]},
+        "strata": rules.STRATA_PRESETS["joint20"]["strata"], "risk_weights": rules.DEFAULT_RISK_WEIGHTS,
+        "must_flags": rules.DEFAULT_MUST_FLAGS, "expertise_industries": rules.DEFAULT_EXPERTISE_INDUSTRIES,
+        "burden_months": 12, "team_size": 2, "inspector_capacity": 40, "daily_capacity": 2,
+        "max_pair_probability": 0.5,
+    }
+    return services.create_campaign({"name": name, **base, **values}, departments[codes[0]],
+                                    [departments[c] for c in codes[1:]], office)
+
+
+def _backdate(campaign: Campaign, moment: datetime) -> None:
+    """The 2024 campaign happened in 2024: its records carry 2024 times, not the day the demo was loaded."""
+    db.session.execute(sa.update(DrawRecord).where(DrawRecord.campaign_id == campaign.id)
+                       .values(locked_at=moment, drawn_at=moment))
+    db.session.execute(sa.update(CampaignDepartment).where(CampaignDepartment.campaign_id == campaign.id)
+                       .values(submitted_at=moment, confirmed_at=moment,
+                               confirm_deadline=datetime(2024, 6, 4, 23, 59, 59)))
+    ids = [cs.id for cs in campaign.subjects]
+    db.session.execute(sa.update(Confirmation).where(Confirmation.campaign_subject_id.in_(ids)).values(at=moment))
+    campaign.created_at = moment
+
+
+def build_demo_campaigns() -> list[str]:
+    office, admins = _users()
+    finished = _campaign(
+        "2024年度河清县应急管理领域部门联合抽查", ["yjj", "scj", "swj", "xfj"], office,
+        period_start=date(2024, 5, 27), period_end=date(2024, 7, 31), items_deadline=date(2024, 5, 31),
+        visit_start=date(2024, 6, 11), visit_end=date(2024, 7, 19),
+    )
+    db.session.flush()
+    _submit_matching_items(finished, admins)
+    services.lock_subject_draw(finished, office)
+    services.run_subject_draw(finished, "20240603", "县纪委监委派驻纪检组 王明", office)
+    drawn = [cs for cs in finished.subjects if cs.state == "active"]
+    closed = drawn[0]
+    flagger = admins[finished.lead_department_id]
+    services.confirm(finished, finished.lead_department_id, {closed.id: ("已关闭停业", "实地核实已停业三个月")}, flagger)
+    services.replacement_draw(finished, closed, "已关闭停业：实地核实已停业三个月", office)
+    for cd in finished.departments:
+        pending = services.pending_confirmations(finished, cd.department_id)
+        services.confirm(finished, cd.department_id, {cs.id: ("确认", "") for cs in pending}, admins[cd.department_id])
+    services.lock_and_run_team_draw(finished, "20240607", "县纪委监委派驻纪检组 王明", office)
+    staffed = next(cs for cs in finished.subjects if cs.state == "active" and len(cs.active_members) > 2)
+    member = next(m for m in staffed.active_members if not m.is_leader)
+    services.recuse(finished, member, "其配偶在该单位任职", office)
+    services.dispatch(finished)
+    _backdate(finished, datetime(2024, 6, 3, 9, 30))
+
+    waiting = _campaign(
+        "2026年度河清县应急管理领域部门联合抽查（岁末年初）", ["yjj", "scj", "xfj", "hbj"], office,
+        period_start=date(2026, 11, 16), period_end=date(2027, 1, 31), items_deadline=date(2026, 11, 20),
+        visit_start=date(2026, 12, 1), visit_end=date(2026, 12, 31),
+    )
+    db.session.flush()
+    _submit_matching_items(waiting, admins)
+    services.lock_subject_draw(waiting, office)
+    db.session.commit()
+    active = sum(1 for cs in finished.subjects if cs.state == "active")
+    return [f"联合抽查：{finished.name}（已抽取{active}户，已组队、派发）",
+            f"联合抽查：{waiting.name}（名单已锁定，等待抽取）"]

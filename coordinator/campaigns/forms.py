@@ -1,0 +1,149 @@
+"""Campaign and plan forms."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    FloatField,
+    Form,
+    FormField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..vocab import CATEGORIES, RISK_CLASSES
+from .rules import MUST_FLAG_LABELS
+
+
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class CheckboxList(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form):  # an empty list means "no restriction"
+        if self.data:
+            super().pre_validate(form)
+
+
+MODES = choices([("ratio", "按比例"), ("count", "按数量"), ("all", "全部抽取")])
+CROWDED = choices([("", "不限"), ("yes", "是"), ("no", "否")])
+
+
+class StratumForm(Form):
+    label = StringField("分层名称", validators=[Optional(), Length(max=40)])
+    category = SelectField("单位类别", choices=choices([("*", "全部类别"), *((c, c) for c in CATEGORIES)]))
+    crowded = SelectField("人员密集场所", choices=CROWDED)
+    mode = SelectField("抽取方式", choices=MODES)
+    value = FloatField("比例或数量", validators=[Optional(), NumberRange(min=0)])
+
+    def validate_value(self, field):
+        if not self.label.data:
+            return
+        if self.mode.data == "ratio" and (field.data is None or not 0 < field.data <= 1):
+            raise ValidationError("比例应在0到1之间，如 0.2 表示20%")
+        if self.mode.data == "count" and (field.data is None or field.data < 1 or field.data != int(field.data)):
+            raise ValidationError("数量应为正整数")
+
+
+def _date_order(first: str, second: str, message: str):
+    def check(form, field):
+        a, b = getattr(form, first).data, getattr(form, second).data
+        if a and b and b < a:
+            raise ValidationError(message)
+
+    return check
+
+
+class CampaignForm(FlaskForm):
+    name = StringField("联合抽查名称", validators=[DataRequired("请填写名称"), Length(max=200)])
+    field = StringField("领域", validators=[Length(max=64)], default="应急管理领域")
+    plan_task_id = SelectField("对应年度计划任务", coerce=int, validators=[Optional()])
+    lead_department_id = SelectField("牵头部门", coerce=int)
+    partner_ids = CheckboxList("协同部门", coerce=int)
+    period_start = DateField("抽查开始日期", validators=[InputRequired("请填写开始日期")])
+    period_end = DateField("抽查结束日期", validators=[
+        InputRequired("请填写结束日期"), _date_order("period_start", "period_end", "结束日期不能早于开始日期")])
+    items_deadline = DateField("事项提交截止日期", validators=[InputRequired("请填写截止日期")])
+    visit_start = DateField("实地检查开始日期", validators=[InputRequired("请填写检查开始日期")])
+    visit_end = DateField("实地检查结束日期", validators=[
+        InputRequired("请填写检查结束日期"), _date_order("visit_start", "visit_end", "检查结束日期不能早于开始日期")])
+    regions = CheckboxList("乡镇范围（不选为全部）")
+    industries = CheckboxList("行业范围（不选为全部）")
+    categories = CheckboxList("单位类别范围（不选为全部）", choices=choices((c, c) for c in CATEGORIES))
+    risk_classes = CheckboxList("信用风险分类范围（不选为全部）",
+                                choices=choices([*((c, f"{c}类") for c in RISK_CLASSES), ("", "未分类")]))
+    strata = FieldList(FormField(StratumForm), min_entries=6, max_entries=6)
+    weight_a = FloatField("A类权重", default=0.5, validators=[InputRequired(), NumberRange(min=0.01, max=100)])
+    weight_b = FloatField("B类权重", default=1.0, validators=[InputRequired(), NumberRange(min=0.01, max=100)])
+    weight_c = FloatField("C类权重", default=1.5, validators=[InputRequired(), NumberRange(min=0.01, max=100)])
+    weight_d = FloatField("D类权重", default=2.0, validators=[InputRequired(), NumberRange(min=0.01, max=100)])
+    weight_none = FloatField("未分类权重", default=1.0, validators=[InputRequired(), NumberRange(min=0.01, max=100)])
+    must_flags = CheckboxList("必查情形", choices=choices(MUST_FLAG_LABELS.items()))
+    expertise_industries = StringField("需专业执法人员的行业", default="危险化学品、烟花爆竹",
+                                       validators=[Length(max=200)])
+    burden_months = IntegerField("近N个月内已联合检查的不再抽取", default=12,
+                                 validators=[InputRequired(), NumberRange(min=0, max=60)])
+    covert = BooleanField("暗查暗访（事先不公告、不发告知书）")
+    team_size = IntegerField("每部门执法人员数", default=2, validators=[InputRequired(), NumberRange(min=2, max=6,
+                             message="每个部门至少2名执法人员（最多6名）")])
+    inspector_capacity = IntegerField("每名执法人员最多检查（户）", default=20,
+                                      validators=[InputRequired(), NumberRange(min=1, max=1000)])
+    daily_capacity = IntegerField("每名执法人员每天最多检查（户）", default=2,
+                                  validators=[InputRequired(), NumberRange(min=1, max=20)])
+    max_pair_probability = FloatField("同一人员与同一企业的最大配对概率", default=0.5,
+                                      validators=[Optional(), NumberRange(min=0.01, max=1)])
+
+    def validate_strata(self, field):
+        if not any(entry.label.data for entry in field.entries):
+            raise ValidationError("至少需要一个分层（填写分层名称）")
+        labels = [entry.label.data for entry in field.entries if entry.label.data]
+        if len(set(labels)) != len(labels):
+            raise ValidationError("分层名称不能重复")
+
+
+class ItemsForm(FlaskForm):
+    item_ids = CheckboxList("本次联合抽查的抽查事项", coerce=int)
+    materials = TextAreaField("需企业准备的材料（双清单之材料清单）", validators=[Length(max=4000)])
+
+
+class SeedForm(FlaskForm):
+    seed = StringField("随机种子", validators=[DataRequired("请填写随机种子"), Length(max=200)])
+    witness = StringField("见证人", validators=[Length(max=200)])
+    allow_overdue = BooleanField("逾期未确认的部门视为确认")
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField("原因", validators=[DataRequired("请填写原因"), Length(max=500)])
+
+
+class PlanForm(FlaskForm):
+    year = IntegerField("年度", validators=[InputRequired("请填写年度"), NumberRange(min=2000, max=2100)])
+    department_id = SelectField("发起部门", coerce=int)
+
+
+class PlanTaskForm(FlaskForm):
+    name = StringField("抽查任务名称", validators=[DataRequired("请填写任务名称"), Length(max=200)])
+    task_type = SelectField("抽查类型", choices=choices([("定向", "定向"), ("不定向", "不定向")]))
+    ratio = TextAreaField("抽查比例", validators=[DataRequired("请填写抽查比例"), Length(max=500)])
+    items = TextAreaField("抽查事项", validators=[DataRequired("请填写抽查事项"), Length(max=2000)])
+    scope = StringField("抽查对象范围", validators=[DataRequired("请填写抽查对象范围"), Length(max=500)])
+    joint_department_ids = CheckboxList("联合部门", coerce=int)
+    start_month = StringField("开始月份", validators=[DataRequired("请填写开始月份"), Regexp(
+        r"^\d{4}-(0[1-9]|1[0-2])$", message="月份应写成 2024-01 的形式")])
+    end_month = StringField("结束月份", validators=[DataRequired("请填写结束月份"), Regexp(
+        r"^\d{4}-(0[1-9]|1[0-2])$", message="月份应写成 2024-12 的形式")])
+
+    def validate_end_month(self, field):
+        if self.start_month.data and field.data and field.data < self.start_month.data:
+            raise ValidationError("结束月份不能早于开始月份")

@@ -1,0 +1,238 @@
+"""Annual plans, joint campaigns, and the immutable records of every draw made for them."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import Department, User
+from ..directories.models import Inspector, Subject
+from ..extensions import db
+from ..items.models import Item
+from ..timeutil import now
+
+# ---- annual plan (年度抽查计划, seed 000 annex) ------------------------------------------------------
+
+
+class Plan(db.Model):
+    __tablename__ = "plan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(7), unique=True)  # YYYYNNN
+    year: Mapped[int] = mapped_column(index=True)
+    department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"))
+    name: Mapped[str] = mapped_column(sa.String(200))  # 年度 + 部门 + 随机抽查 + 序号
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+    department: Mapped[Department] = relationship()
+    tasks: Mapped[list[PlanTask]] = relationship(back_populates="plan", order_by="PlanTask.number",
+                                                 cascade="all, delete-orphan")
+
+
+class PlanTask(db.Model):
+    __tablename__ = "plan_task"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
+    number: Mapped[str] = mapped_column(sa.String(8))  # 001号
+    name: Mapped[str] = mapped_column(sa.String(200))
+    task_type: Mapped[str] = mapped_column(sa.String(8))  # 定向 / 不定向
+    ratio: Mapped[str] = mapped_column(sa.String(500))
+    items: Mapped[str] = mapped_column(sa.Text)
+    scope: Mapped[str] = mapped_column(sa.String(500))
+    initiating_department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"))
+    joint_departments: Mapped[list] = mapped_column(sa.JSON, default=list)  # department ids
+    start_month: Mapped[str] = mapped_column(sa.String(7))  # YYYY-MM
+    end_month: Mapped[str] = mapped_column(sa.String(7))
+
+    plan: Mapped[Plan] = relationship(back_populates="tasks")
+    initiating_department: Mapped[Department] = relationship()
+
+
+# ---- joint campaign (部门联合抽查, seed 004) ---------------------------------------------------------
+
+STATUS_LABELS = {
+    "collecting": "征集事项",
+    "locked": "名录已锁定，待抽取",
+    "drawn": "已抽取，待确认",
+    "teamed": "已组队",
+    "dispatched": "已派发，检查中",
+    "finished": "已完成",
+}
+
+
+class Campaign(db.Model):
+    __tablename__ = "campaign"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    field: Mapped[str] = mapped_column(sa.String(64), default="")  # 应急管理领域
+    plan_task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plan_task.id"))
+    lead_department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"))
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    visit_start: Mapped[date]
+    visit_end: Mapped[date]
+    items_deadline: Mapped[date]
+    scope: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # regions / industries / categories / risk_classes
+    strata: Mapped[list] = mapped_column(sa.JSON, default=list)  # see rules.STRATA_PRESETS
+    risk_weights: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # class → weight, "" = 未分类
+    must_flags: Mapped[list] = mapped_column(sa.JSON, default=list)  # Subject attributes that force a draw
+    expertise_industries: Mapped[list] = mapped_column(sa.JSON, default=list)
+    burden_months: Mapped[int] = mapped_column(default=12)
+    covert: Mapped[bool] = mapped_column(default=False)
+    team_size: Mapped[int] = mapped_column(default=2)
+    inspector_capacity: Mapped[int] = mapped_column(default=20)
+    daily_capacity: Mapped[int] = mapped_column(default=2)
+    max_pair_probability: Mapped[float | None] = mapped_column(default=0.5)
+    status: Mapped[str] = mapped_column(sa.String(16), default="collecting", index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    dispatched_at: Mapped[datetime | None]
+
+    lead_department: Mapped[Department] = relationship()
+    plan_task: Mapped[PlanTask | None] = relationship()
+    departments: Mapped[list[CampaignDepartment]] = relationship(
+        back_populates="campaign", order_by="CampaignDepartment.id", cascade="all, delete-orphan")
+    subjects: Mapped[list[CampaignSubject]] = relationship(
+        back_populates="campaign", order_by="CampaignSubject.id", cascade="all, delete-orphan")
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    def department_ids(self) -> list[int]:
+        return [cd.department_id for cd in self.departments]
+
+    def participation(self, department_id: int | None) -> CampaignDepartment | None:
+        return next((cd for cd in self.departments if cd.department_id == department_id), None)
+
+
+class CampaignDepartment(db.Model):
+    """A department in a campaign: its items and materials, and its confirmation of the drawn enterprises."""
+
+    __tablename__ = "campaign_department"
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "department_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id"), index=True)
+    department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"))
+    is_lead: Mapped[bool] = mapped_column(default=False)
+    materials: Mapped[str] = mapped_column(sa.Text, default="")
+    submitted_at: Mapped[datetime | None]
+    submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    confirm_deadline: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
+
+    campaign: Mapped[Campaign] = relationship(back_populates="departments")
+    department: Mapped[Department] = relationship()
+    items: Mapped[list[CampaignItem]] = relationship(
+        back_populates="participation", order_by="CampaignItem.id", cascade="all, delete-orphan")
+
+
+class CampaignItem(db.Model):
+    """An item a department chose for the campaign, frozen at the version it had then."""
+
+    __tablename__ = "campaign_item"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participation_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign_department.id"), index=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id"))
+    version: Mapped[int]
+    data: Mapped[dict] = mapped_column(sa.JSON)  # Item.snapshot() at selection
+
+    participation: Mapped[CampaignDepartment] = relationship(back_populates="items")
+    item: Mapped[Item] = relationship()
+
+
+class DrawRecord(db.Model):
+    """One draw, stored whole so anyone can replay it: input (locked and hashed first), seed, result, people.
+
+    kind: "subjects" (stage 1), "replacement" (stage 1 for one closed enterprise), "teams" (stage 2),
+    "reseat" (stage 2 for one recused seat). Never updated once `result` is set.
+    """
+
+    __tablename__ = "draw_record"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    problem: Mapped[str] = mapped_column(sa.Text)  # canonical JSON of the input without its seed
+    locked_sha256: Mapped[str] = mapped_column(sa.String(64))  # hash of `problem`, published before the seed
+    seed: Mapped[str | None] = mapped_column(sa.String(200))
+    input_sha256: Mapped[str | None] = mapped_column(sa.String(64))  # the solver's hash (input with seed)
+    result: Mapped[str | None] = mapped_column(sa.Text)
+    note: Mapped[str] = mapped_column(sa.String(500), default="")
+    operator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    witness: Mapped[str] = mapped_column(sa.String(200), default="")
+    locked_at: Mapped[datetime] = mapped_column(default=now)
+    drawn_at: Mapped[datetime | None]
+    # The one draw of a kind a campaign may have (stage 1 and stage 2); replacements and reseats are many.
+    singleton: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
+
+    operator: Mapped[User | None] = relationship()
+
+
+class CampaignSubject(db.Model):
+    """An enterprise drawn for a campaign, with the departments that visit it and its joint team."""
+
+    __tablename__ = "campaign_subject"
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "subject_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id"), index=True)
+    subject_id: Mapped[int] = mapped_column(sa.ForeignKey("subject.id"), index=True)
+    draw_id: Mapped[int] = mapped_column(sa.ForeignKey("draw_record.id"))
+    stratum: Mapped[str] = mapped_column(sa.String(64))
+    probability: Mapped[float]
+    must: Mapped[bool] = mapped_column(default=False)
+    department_ids: Mapped[list] = mapped_column(sa.JSON)  # who visits: their campaign items reach it
+    state: Mapped[str] = mapped_column(sa.String(16), default="active")  # active / replaced
+    replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign_subject.id"))
+    visit_date: Mapped[date | None]
+    unstaffed_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    campaign: Mapped[Campaign] = relationship(back_populates="subjects")
+    subject: Mapped[Subject] = relationship()
+    draw: Mapped[DrawRecord] = relationship()
+    confirmations: Mapped[list[Confirmation]] = relationship(back_populates="campaign_subject",
+                                                             cascade="all, delete-orphan")
+    members: Mapped[list[TeamMember]] = relationship(
+        back_populates="campaign_subject", order_by="TeamMember.id", cascade="all, delete-orphan")
+
+    @property
+    def active_members(self) -> list[TeamMember]:
+        return [m for m in self.members if m.recused_at is None]
+
+    @property
+    def leader(self) -> TeamMember | None:
+        return next((m for m in self.active_members if m.is_leader), None)
+
+
+CONFIRM_DECISIONS = ("确认", "非本部门监管", "已关闭停业", "查无此户")
+
+
+class Confirmation(db.Model):
+    __tablename__ = "confirmation"
+    __table_args__ = (sa.UniqueConstraint("campaign_subject_id", "department_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_subject_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign_subject.id"), index=True)
+    department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"))
+    decision: Mapped[str] = mapped_column(sa.String(16))
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    at: Mapped[datetime] = mapped_column(default=now)
+
+    campaign_subject: Mapped[CampaignSubject] = relationship(back_populates="confirmations")
+    department: Mapped[Department] = relationship()
+
+
+class TeamMember(db.Model):
+    __tablename__ = "team_member"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_subject_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign_subject.id"), index=True)
+    inspector_id: Mapped[int] = mapped_column(sa.ForeignKey("inspector.id"), index=True)
+    department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"))
+    is_leader: Mapped[bool] = mapped_column(default=False)
+    draw_id: Mapped[int] = mapped_column(sa.ForeignKey("draw_record.id"))
+    recused_at: Mapped[datetime | None]
+    recusal_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    campaign_subject: Mapped[CampaignSubject] = relationship(back_populates="members")
+    draw: Mapped[DrawRecord] = relationship()
+    inspector: Mapped[Inspector] = relationship()
+    department: Mapped[Department] = relationship()

@@ -1,0 +1,176 @@
+"""The joint inspection record (一企一表), the dispatch list and the plan table, as data and as workbooks."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from ..excel.writer import SheetWriter, open_workbook, write_list
+from ..extensions import db
+from ..textutil import split_list
+from .models import Campaign, CampaignSubject, Plan
+from .services import visiting
+
+
+@dataclass
+class DepartmentPart:
+    name: str
+    items: list[dict]
+    members: list  # TeamMember
+    is_lead: bool = False
+
+
+@dataclass
+class Record:
+    cs: CampaignSubject
+    campaign: Campaign
+    parts: list[DepartmentPart] = field(default_factory=list)
+    materials: list[str] = field(default_factory=list)
+
+    @property
+    def leader(self):
+        return self.cs.leader
+
+
+def record_of(cs: CampaignSubject) -> Record:
+    campaign = cs.campaign
+    record = Record(cs=cs, campaign=campaign)
+    participations = {p.department_id: p for p in campaign.departments}
+    materials: dict[str, None] = {}
+    for department_id in sorted(visiting(cs), key=lambda d: (not participations[d].is_lead, d)):
+        participation = participations[department_id]
+        record.parts.append(DepartmentPart(
+            name=participation.department.name,
+            items=[ci.data for ci in participation.items],
+            members=[m for m in cs.active_members if m.department_id == department_id],
+            is_lead=participation.is_lead,
+        ))
+        materials.update(dict.fromkeys(split_list(participation.materials)))
+        for ci in participation.items:
+            materials.update(dict.fromkeys(split_list(ci.data.get("materials"))))
+    record.materials = list(materials)
+    return record
+
+
+RESULT_COLUMNS = ("检查结果", "发现问题", "处理措施")
+
+
+def _write_record(sheet: SheetWriter, record: Record) -> None:
+    subject, cs = record.cs.subject, record.cs
+    fmt = sheet.formats
+    width = 8
+    sheet.sheet.set_column(0, 0, 14)
+    sheet.sheet.set_column(1, 1, 26)
+    sheet.sheet.set_column(2, 4, 22)
+    sheet.sheet.set_column(5, 7, 16)
+    sheet.title(f"{record.campaign.name}联合检查记录表（一企一表）", width)
+    rows = [
+        ("被检查单位", subject.name, "统一社会信用代码", subject.credit_code),
+        ("地址", subject.address, "行业 / 单位类别", f"{subject.industry} / {subject.category}"),
+        ("法定代表人", f"{subject.legal_rep} {subject.legal_rep_phone}", "安全管理人",
+         f"{subject.safety_manager} {subject.safety_manager_phone}"),
+        ("检查日期", cs.visit_date.isoformat() if cs.visit_date else "待定", "检查组长",
+         record.leader.inspector.name if record.leader else "待定"),
+    ]
+    for label, value, label2, value2 in rows:
+        sheet.cell(sheet.row, 0, label, fmt["header"])
+        sheet.sheet.merge_range(sheet.row, 1, sheet.row, 3, value or "", fmt["text"])
+        sheet.cell(sheet.row, 4, label2, fmt["header"])
+        sheet.sheet.merge_range(sheet.row, 5, sheet.row, 7, value2 or "", fmt["text"])
+        sheet.row += 1
+    sheet.row += 1
+    sheet.header(["部门", "抽查事项", "检查依据", "检查内容", "检查方式", *RESULT_COLUMNS])
+    for part in record.parts:
+        for item in part.items:
+            sheet.write([part.name, item.get("name"), item.get("basis"), item.get("content"), item.get("method"),
+                         "", "", ""])
+    sheet.row += 1
+    sheet.header(["部门", "姓名", "执法证号", "职责", "签名", "", "", ""])
+    for part in record.parts:
+        for member in part.members:
+            sheet.write([part.name, member.inspector.name, member.inspector.cert_no,
+                         "组长" if member.is_leader else "组员", "", "", "", ""])
+    sheet.row += 1
+    sheet.cell(sheet.row, 0, "需提供的材料", fmt["header"])
+    sheet.sheet.merge_range(sheet.row, 1, sheet.row, width - 1, "、".join(record.materials), fmt["wrap"])
+    sheet.row += 2
+    for line in ("被检查单位意见：                                        签字（盖章）：            日期：",
+                 "被检查单位拒绝签字的，由检查人员注明情况：",
+                 "检查组长签字：                    检查人员签字：                    日期："):
+        sheet.sheet.merge_range(sheet.row, 0, sheet.row, width - 1, line, fmt["plain"])
+        sheet.sheet.set_row(sheet.row, 30)
+        sheet.row += 1
+    sheet.sheet.set_landscape()
+    sheet.sheet.fit_to_pages(1, 0)
+    sheet.sheet.set_paper(9)  # A4
+
+
+def write_records(target, subjects: list[CampaignSubject]) -> None:
+    """One sheet per enterprise: the printable joint record, with empty result columns."""
+    workbook, formats = open_workbook(target)
+    if not subjects:
+        SheetWriter(workbook, "说明", formats).write(["尚无已组队的检查对象"])
+    for index, cs in enumerate(subjects, start=1):
+        name = f"{index:03d}{cs.subject.name}"[:31]
+        for bad in "[]:*?/\\":
+            name = name.replace(bad, "_")
+        _write_record(SheetWriter(workbook, name, formats), record_of(cs))
+    workbook.close()
+
+
+def staffed_subjects(campaign: Campaign) -> list[CampaignSubject]:
+    return [cs for cs in campaign.subjects if cs.state == "active" and cs.active_members]
+
+
+DISPATCH_HEADERS = ["序号", "检查日期", "被检查单位", "统一社会信用代码", "地址", "单位联系人及电话", "检查组长",
+                    "组长手机", "检查组成员（部门、执法证号、手机）"]
+
+
+def write_dispatch(target, campaign: Campaign) -> None:
+    """The grouping for the lead department: per enterprise, the date, the leader and every member with mobile."""
+    rows = []
+    subjects = sorted(staffed_subjects(campaign), key=lambda cs: (cs.visit_date or campaign.visit_end,
+                                                                   cs.subject.credit_code))
+    for index, cs in enumerate(subjects, start=1):
+        leader = cs.leader
+        members = "\n".join(f"{m.inspector.name}（{m.department.name}，{m.inspector.cert_no}，{m.inspector.mobile}）"
+                            for m in cs.active_members)
+        contact = f"{cs.subject.safety_manager or cs.subject.legal_rep} " \
+                  f"{cs.subject.safety_manager_phone or cs.subject.legal_rep_phone}"
+        rows.append([index, cs.visit_date, cs.subject.name, cs.subject.credit_code, cs.subject.address,
+                     contact.strip(), leader.inspector.name if leader else "", leader.inspector.mobile if leader else "",
+                     members])
+    write_list(target, "派发清单", f"{campaign.name}检查分组派发清单", DISPATCH_HEADERS, rows)
+
+
+PLAN_HEADERS = ["抽查计划编号", "抽查计划名称", "抽查任务编号", "抽查任务名称", "抽查类型", "抽查比例", "抽查事项",
+                "抽查对象范围", "发起科室", "联合科室", "抽查时间"]
+PLAN_NOTE = "备注：1.抽查计划名称为：年度+部门+随机抽查+序号。抽查任务名称实施方案为准。\n2.抽查时间必须填写到月份。"
+
+
+def month_label(value: str) -> str:
+    year, month = value.split("-")
+    return f"{year}年{int(month)}月"
+
+
+def write_plan(target, year: int, county: str) -> None:
+    """The year's plan table in the layout of seed 000's annex: same columns, same order, the same note."""
+    from ..auth.models import Department
+
+    names = dict(db.session.execute(sa.select(Department.id, Department.name)).all())
+    workbook, formats = open_workbook(target)
+    sheet = SheetWriter(workbook, f"{year}年抽查计划", formats)
+    sheet.title(f"{county}{year}年度“双随机、一公开”随机抽查工作计划", len(PLAN_HEADERS))
+    sheet.header(PLAN_HEADERS, [12, 30, 10, 30, 8, 40, 40, 24, 18, 24, 20])
+    plans = db.session.scalars(sa.select(Plan).where(Plan.year == year).order_by(Plan.number)).all()
+    for plan in plans:
+        for task in plan.tasks:
+            sheet.write([plan.number, plan.name, task.number, task.name, task.task_type, task.ratio, task.items,
+                         task.scope, names.get(task.initiating_department_id, ""),
+                         "、".join(names.get(d, "") for d in task.joint_departments),
+                         f"{month_label(task.start_month)}至{month_label(task.end_month)}"])
+    sheet.sheet.merge_range(sheet.row, 0, sheet.row, len(PLAN_HEADERS) - 1, PLAN_NOTE, formats["wrap"])
+    sheet.sheet.set_row(sheet.row, 36)
+    sheet.sheet.set_landscape()
+    sheet.sheet.fit_to_pages(1, 0)
+    workbook.close()

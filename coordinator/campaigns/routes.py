@@ -1,0 +1,477 @@
+"""Pages of the joint campaign, from items to dispatch, and of the annual plans."""
+from __future__ import annotations
+
+import io
+import json
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from ..access import ensure_department, login_required, own_department_id, roles_required
+from ..auth.models import Department
+from ..directories.models import Subject
+from ..directories.services import filter_options
+from ..extensions import db
+from ..items.models import Item
+from ..pagination import paginate
+from ..textutil import join_list, split_list
+from ..timeutil import now
+from . import records, rules, services
+from .forms import CampaignForm, ItemsForm, PlanForm, PlanTaskForm, ReasonForm, SeedForm, choices
+from .models import CONFIRM_DECISIONS, Campaign, CampaignSubject, DrawRecord, Plan, PlanTask, TeamMember
+
+bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
+plans_bp = Blueprint("plans", __name__, url_prefix="/plans")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(write, filename: str):
+    buffer = io.BytesIO()
+    write(buffer)
+    buffer.seek(0)
+    return send_file(buffer, as_attachment=True, download_name=f"{filename}.xlsx", mimetype=XLSX)
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    """The campaign, if the user's department takes part in it (the office sees all)."""
+    campaign = db.get_or_404(Campaign, campaign_id)
+    if not current_user.is_office and campaign.participation(current_user.department_id) is None:
+        abort(403)
+    return campaign
+
+
+def _done(message: str, campaign: Campaign, category: str = "success"):
+    flash(message, category)
+    return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+
+
+def _attempt(campaign: Campaign, action, success: str):
+    """Run a workflow step; commit on success, report the Chinese reason on refusal."""
+    try:
+        action()
+    except services.CampaignError as error:
+        db.session.rollback()
+        return _done(str(error), campaign, "error")
+    db.session.commit()
+    return _done(success, campaign)
+
+
+# ---- list, create, overview ---------------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def index():
+    query = sa.select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id.desc())
+    if not current_user.is_office:
+        query = query.where(Campaign.departments.any(department_id=current_user.department_id))
+    page = paginate(query, request.args.get("page", 1, type=int))
+    return render_template("campaigns/index.html", page=page)
+
+
+def _fill_choices(form: CampaignForm) -> None:
+    departments = db.session.scalars(sa.select(Department).where(Department.active).order_by(Department.id)).all()
+    form.lead_department_id.choices = choices((d.id, d.name) for d in departments)
+    form.partner_ids.choices = choices((d.id, d.name) for d in departments)
+    options = filter_options()
+    form.regions.choices = choices((r, r) for r in options["region"])
+    form.industries.choices = choices((i, i) for i in options["industry"])
+    tasks = db.session.scalars(sa.select(PlanTask).join(Plan).order_by(Plan.number, PlanTask.number)).all()
+    form.plan_task_id.choices = choices([(0, "（不关联）"), *((t.id, f"{t.plan.number} {t.number} {t.name}")
+                                                          for t in tasks)])
+
+
+def _load_strata(form: CampaignForm, strata: list[dict]) -> None:
+    for entry, stratum in zip(form.strata.entries, [*strata, *([None] * 6)]):
+        entry.label.data = stratum["id"] if stratum else ""
+        entry.category.data = stratum["category"] if stratum else "*"
+        crowded = stratum.get("crowded") if stratum else None
+        entry.crowded.data = "" if crowded is None else ("yes" if crowded else "no")
+        entry.mode.data = stratum["mode"] if stratum else "ratio"
+        entry.value.data = stratum["value"] if stratum else None
+
+
+def _values(form: CampaignForm) -> dict:
+    strata = [
+        {"id": e.label.data.strip(), "category": e.category.data,
+         "crowded": {"yes": True, "no": False}.get(e.crowded.data), "mode": e.mode.data,
+         "value": None if e.mode.data == "all" else (int(e.value.data) if e.mode.data == "count" else e.value.data)}
+        for e in form.strata.entries if e.label.data and e.label.data.strip()
+    ]
+    return {
+        "name": form.name.data.strip(), "field": form.field.data.strip(),
+        "plan_task_id": form.plan_task_id.data or None,
+        "period_start": form.period_start.data, "period_end": form.period_end.data,
+        "visit_start": form.visit_start.data, "visit_end": form.visit_end.data,
+        "items_deadline": form.items_deadline.data,
+        "scope": {"regions": form.regions.data, "industries": form.industries.data,
+                  "categories": form.categories.data, "risk_classes": form.risk_classes.data},
+        "strata": strata,
+        "risk_weights": {"A": form.weight_a.data, "B": form.weight_b.data, "C": form.weight_c.data,
+                         "D": form.weight_d.data, "": form.weight_none.data},
+        "must_flags": form.must_flags.data,
+        "expertise_industries": split_list(form.expertise_industries.data),
+        "burden_months": form.burden_months.data, "covert": form.covert.data, "team_size": form.team_size.data,
+        "inspector_capacity": form.inspector_capacity.data, "daily_capacity": form.daily_capacity.data,
+        "max_pair_probability": form.max_pair_probability.data,
+    }
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required("office")
+def create():
+    form = CampaignForm()
+    _fill_choices(form)
+    if request.method == "GET":
+        preset = rules.STRATA_PRESETS.get(request.args.get("preset", "joint20"), rules.STRATA_PRESETS["joint20"])
+        _load_strata(form, preset["strata"])
+        form.must_flags.data = list(rules.DEFAULT_MUST_FLAGS)
+    if form.validate_on_submit():
+        lead = db.session.get(Department, form.lead_department_id.data)
+        partners = db.session.scalars(sa.select(Department).where(Department.id.in_(form.partner_ids.data))).all()
+        if not partners or all(p.id == lead.id for p in partners):
+            form.partner_ids.errors.append("联合抽查至少需要一个协同部门")
+        else:
+            campaign = services.create_campaign(_values(form), lead, partners, current_user)
+            db.session.commit()
+            return _done(f"联合抽查“{campaign.name}”已创建，请通知各部门在{campaign.items_deadline}前提交抽查事项",
+                         campaign)
+    return render_template("campaigns/form.html", form=form, presets=rules.STRATA_PRESETS)
+
+
+@bp.get("/<int:campaign_id>")
+@login_required
+def detail(campaign_id):
+    campaign = _campaign(campaign_id)
+    draws = db.session.scalars(sa.select(DrawRecord).where(DrawRecord.campaign_id == campaign.id)
+                               .order_by(DrawRecord.id)).all()
+    context = {"campaign": campaign, "draws": draws, "seed_form": SeedForm(), "reason_form": ReasonForm(),
+               "now": now(), "overdue": services.overdue, "mine": campaign.participation(current_user.department_id)}
+    if campaign.status == "collecting" and current_user.is_office:
+        context["coverage"] = services.coverage(campaign) if any(cd.items for cd in campaign.departments) else []
+    if campaign.status != "collecting":
+        active = [cs for cs in campaign.subjects if cs.state == "active"]
+        context.update(active=active, flagged=services.flagged(campaign),
+                       pending={cd.department_id: len(services.pending_confirmations(campaign, cd.department_id))
+                                for cd in campaign.departments},
+                       unstaffed=[cs for cs in active if cs.unstaffed_reason])
+    return render_template("campaigns/detail.html", **context)
+
+
+# ---- items and materials, per department -------------------------------------------------------------
+
+
+@bp.route("/<int:campaign_id>/items", methods=["GET", "POST"])
+@login_required
+def items(campaign_id):
+    campaign = _campaign(campaign_id)
+    department_id = own_department_id() or request.args.get("department", type=int)
+    participation = campaign.participation(department_id)
+    if participation is None:
+        return render_template("campaigns/items_overview.html", campaign=campaign)
+    editable = current_user.role != "officer" and campaign.status == "collecting"
+    form = ItemsForm()
+    available = db.session.scalars(sa.select(Item).where(Item.department_id == department_id, Item.active)
+                                   .order_by(Item.code)).all()
+    form.item_ids.choices = choices((i.id, f"{i.code} {i.name}（适用：{i.industries}）") for i in available)
+    if request.method == "GET":
+        form.item_ids.data = [ci.item_id for ci in participation.items]
+        form.materials.data = participation.materials or join_list(
+            dict.fromkeys(m for i in available for m in i.material_list))
+    if request.method == "POST":
+        if not editable:
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                services.submit_items(campaign, department_id, form.item_ids.data, form.materials.data, current_user)
+            except services.CampaignError as error:
+                form.item_ids.errors.append(str(error))
+            else:
+                db.session.commit()
+                return _done(f"{participation.department.name}的抽查事项和材料清单已提交", campaign)
+    return render_template("campaigns/items.html", campaign=campaign, participation=participation, form=form,
+                           editable=editable)
+
+
+# ---- stage 1: lock, draw, confirm, replace ------------------------------------------------------------
+
+
+@bp.post("/<int:campaign_id>/lock")
+@roles_required("office")
+def lock(campaign_id):
+    campaign = _campaign(campaign_id)
+    return _attempt(campaign, lambda: services.lock_subject_draw(campaign, current_user),
+                    "抽取名单已锁定，输入哈希值已生成。请公布哈希值后，由见证人报出随机种子再抽取")
+
+
+@bp.post("/<int:campaign_id>/draw")
+@roles_required("office")
+def draw(campaign_id):
+    campaign = _campaign(campaign_id)
+    form = SeedForm()
+    if not form.validate_on_submit():
+        return _done("请填写随机种子", campaign, "error")
+    return _attempt(campaign, lambda: services.run_subject_draw(campaign, form.seed.data, form.witness.data,
+                                                                current_user),
+                    "检查对象已抽取，各部门须在1个工作日内完成确认")
+
+
+@bp.get("/<int:campaign_id>/subjects")
+@login_required
+def subjects(campaign_id):
+    campaign = _campaign(campaign_id)
+    query = (sa.select(CampaignSubject).join(Subject).where(CampaignSubject.campaign_id == campaign.id)
+             .order_by(CampaignSubject.state, CampaignSubject.stratum, Subject.credit_code))
+    page = paginate(query, request.args.get("page", 1, type=int), per_page=100)
+    departments = {cd.department_id: cd.department for cd in campaign.departments}
+    return render_template("campaigns/subjects.html", campaign=campaign, page=page, departments=departments)
+
+
+@bp.route("/<int:campaign_id>/confirm", methods=["GET", "POST"])
+@roles_required("admin")
+def confirm(campaign_id):
+    campaign = _campaign(campaign_id)
+    department_id = current_user.department_id
+    participation = campaign.participation(department_id)
+    rows = [cs for cs in campaign.subjects if cs.state == "active" and department_id in cs.department_ids]
+    if request.method == "POST":
+        if request.form.get("all") == "1":
+            decisions = {cs.id: ("确认", "") for cs in services.pending_confirmations(campaign, department_id)}
+        else:
+            decisions = {cs.id: (request.form.get(f"decision-{cs.id}", ""), request.form.get(f"reason-{cs.id}", ""))
+                         for cs in rows if request.form.get(f"decision-{cs.id}")}
+        try:
+            recorded = services.confirm(campaign, department_id, decisions, current_user)
+        except services.CampaignError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"已记录{recorded}户的确认结果", "success")
+            return redirect(url_for("campaigns.confirm", campaign_id=campaign.id))
+    mine = {cs.id: next((c for c in cs.confirmations if c.department_id == department_id), None) for cs in rows}
+    return render_template("campaigns/confirm.html", campaign=campaign, participation=participation, rows=rows,
+                           mine=mine, decisions=CONFIRM_DECISIONS, overdue=services.overdue(participation))
+
+
+@bp.post("/<int:campaign_id>/subjects/<int:cs_id>/replace")
+@roles_required("office")
+def replace(campaign_id, cs_id):
+    campaign = _campaign(campaign_id)
+    cs = db.get_or_404(CampaignSubject, cs_id)
+    if cs.campaign_id != campaign.id:
+        abort(404)
+    form = ReasonForm()
+    reason = form.reason.data if form.validate_on_submit() else ""
+    holder = {}
+
+    def run():
+        holder["new"] = services.replacement_draw(campaign, cs, reason, current_user)
+
+    response = _attempt(campaign, run, "已完成替换抽取")
+    if "new" in holder:
+        flash(f"“{cs.subject.name}”已由“{holder['new'].subject.name}”替换（替换抽取已记录）", "info")
+    return response
+
+
+# ---- stage 2: teams, recusal, dispatch ---------------------------------------------------------------------
+
+
+@bp.post("/<int:campaign_id>/teams")
+@roles_required("office")
+def form_teams(campaign_id):
+    campaign = _campaign(campaign_id)
+    form = SeedForm()
+    if not form.validate_on_submit():
+        return _done("请填写随机种子", campaign, "error")
+    return _attempt(campaign, lambda: services.lock_and_run_team_draw(
+        campaign, form.seed.data, form.witness.data, current_user, allow_overdue=form.allow_overdue.data),
+        "联合检查组已随机组成")
+
+
+@bp.get("/<int:campaign_id>/teams")
+@login_required
+def teams(campaign_id):
+    campaign = _campaign(campaign_id)
+    query = (sa.select(CampaignSubject).join(Subject)
+             .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.state == "active")
+             .order_by(CampaignSubject.visit_date.nulls_last(), Subject.credit_code))
+    page = paginate(query, request.args.get("page", 1, type=int), per_page=50)
+    return render_template("campaigns/teams.html", campaign=campaign, page=page, reason_form=ReasonForm())
+
+
+@bp.post("/<int:campaign_id>/members/<int:member_id>/recuse")
+@roles_required("office", "admin")
+def recuse(campaign_id, member_id):
+    campaign = _campaign(campaign_id)
+    member = db.get_or_404(TeamMember, member_id)
+    if member.campaign_subject.campaign_id != campaign.id:
+        abort(404)
+    ensure_department(member.department_id)
+    form = ReasonForm()
+    reason = form.reason.data if form.validate_on_submit() else ""
+    holder = {}
+
+    def run():
+        holder["seat"] = services.recuse(campaign, member, reason, current_user)
+
+    response = _attempt(campaign, run, f"{member.inspector.name}已回避，该席位已重新随机抽取")
+    if "seat" in holder and holder["seat"] is None:
+        flash("没有符合条件的执法人员可补位，该单位暂列为未配齐，请调整后处理", "warning")
+    return response
+
+
+@bp.post("/<int:campaign_id>/dispatch")
+@roles_required("office")
+def dispatch(campaign_id):
+    campaign = _campaign(campaign_id)
+    return _attempt(campaign, lambda: services.dispatch(campaign),
+                    "已派发：一企一表已发送给检查人员，分组名单已发送给牵头部门")
+
+
+def _lead_or_office(campaign: Campaign) -> None:
+    if not current_user.is_office and current_user.department_id != campaign.lead_department_id:
+        abort(403)
+
+
+@bp.get("/<int:campaign_id>/dispatch.xlsx")
+@login_required
+def dispatch_list(campaign_id):
+    campaign = _campaign(campaign_id)
+    _lead_or_office(campaign)
+    if campaign.status not in ("teamed", "dispatched", "finished"):
+        abort(404)
+    return _xlsx(lambda target: records.write_dispatch(target, campaign), f"{campaign.name}_派发清单")
+
+
+# ---- the joint record (一企一表) and the enterprise notice -------------------------------------------------
+
+
+def _record_subject(campaign: Campaign, cs_id: int) -> CampaignSubject:
+    cs = db.get_or_404(CampaignSubject, cs_id)
+    if cs.campaign_id != campaign.id:
+        abort(404)
+    if not current_user.is_office and current_user.department_id not in cs.department_ids \
+            and current_user.department_id != campaign.lead_department_id:
+        abort(403)
+    return cs
+
+
+@bp.get("/<int:campaign_id>/records/<int:cs_id>")
+@login_required
+def record(campaign_id, cs_id):
+    campaign = _campaign(campaign_id)
+    cs = _record_subject(campaign, cs_id)
+    return render_template("campaigns/record.html", record=records.record_of(cs), campaign=campaign)
+
+
+@bp.get("/<int:campaign_id>/records/<int:cs_id>.xlsx")
+@login_required
+def record_xlsx(campaign_id, cs_id):
+    campaign = _campaign(campaign_id)
+    cs = _record_subject(campaign, cs_id)
+    return _xlsx(lambda target: records.write_records(target, [cs]), f"一企一表_{cs.subject.name}")
+
+
+@bp.get("/<int:campaign_id>/records.xlsx")
+@login_required
+def records_xlsx(campaign_id):
+    campaign = _campaign(campaign_id)
+    subjects = records.staffed_subjects(campaign)
+    if not current_user.is_office and current_user.department_id != campaign.lead_department_id:
+        subjects = [cs for cs in subjects if current_user.department_id in cs.department_ids]
+    return _xlsx(lambda target: records.write_records(target, subjects), f"{campaign.name}_一企一表")
+
+
+@bp.get("/<int:campaign_id>/notices/<int:cs_id>")
+@login_required
+def notice(campaign_id, cs_id):
+    campaign = _campaign(campaign_id)
+    cs = _record_subject(campaign, cs_id)
+    if campaign.covert:
+        flash("暗查暗访不事先告知被检查单位，不生成告知书", "warning")
+        return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+    return render_template("campaigns/notice.html", record=records.record_of(cs), campaign=campaign,
+                           county=current_app.config["COUNTY_NAME"])
+
+
+# ---- draw records, for anyone who wants to replay them -----------------------------------------------------
+
+
+@bp.get("/<int:campaign_id>/draws/<int:draw_id>.json")
+@login_required
+def draw_json(campaign_id, draw_id):
+    campaign = _campaign(campaign_id)
+    record = db.get_or_404(DrawRecord, draw_id)
+    if record.campaign_id != campaign.id:
+        abort(404)
+    problem = json.loads(record.problem)
+    if record.seed is not None:
+        problem["seed"] = record.seed
+    body = json.dumps({"input": problem, "locked_sha256": record.locked_sha256,
+                       "result": json.loads(record.result) if record.result else None},
+                      ensure_ascii=False, indent=1)
+    return current_app.response_class(body, mimetype="application/json", headers={
+        "Content-Disposition": f"attachment; filename=draw-{campaign.id}-{record.id}.json"})
+
+
+# ---- annual plans ------------------------------------------------------------------------------------------
+
+
+@plans_bp.get("/")
+@login_required
+def plan_index():
+    years = sorted(set(db.session.scalars(sa.select(Plan.year))) | {now().year}, reverse=True)
+    year = request.args.get("year", type=int) or years[0]
+    plans = db.session.scalars(sa.select(Plan).where(Plan.year == year).order_by(Plan.number)).all()
+    form = PlanForm(year=year)
+    form.department_id.choices = choices(
+        (d.id, d.name) for d in db.session.scalars(sa.select(Department).where(Department.active)))
+    return render_template("campaigns/plans.html", plans=plans, year=year, years=years, form=form)
+
+
+@plans_bp.post("/new")
+@roles_required("office")
+def plan_create():
+    form = PlanForm()
+    form.department_id.choices = choices(
+        (d.id, d.name) for d in db.session.scalars(sa.select(Department).where(Department.active)))
+    if not form.validate_on_submit():
+        flash("；".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("plans.plan_index"))
+    plan = services.create_plan(form.year.data, db.session.get(Department, form.department_id.data),
+                                current_app.config["COUNTY_NAME"])
+    db.session.commit()
+    flash(f"年度抽查计划 {plan.number} 已建立，请添加抽查任务", "success")
+    return redirect(url_for("plans.plan_detail", plan_id=plan.id))
+
+
+@plans_bp.route("/<int:plan_id>", methods=["GET", "POST"])
+@login_required
+def plan_detail(plan_id):
+    plan = db.get_or_404(Plan, plan_id)
+    form = PlanTaskForm()
+    form.joint_department_ids.choices = choices(
+        (d.id, d.name) for d in db.session.scalars(sa.select(Department).where(Department.active)))
+    if request.method == "POST":
+        if not current_user.is_office:
+            abort(403)
+        if form.validate_on_submit():
+            values = {k: form[k].data.strip() for k in ("name", "task_type", "ratio", "items", "scope",
+                                                         "start_month", "end_month")}
+            services.add_task(plan, values, form.joint_department_ids.data)
+            db.session.commit()
+            flash("抽查任务已添加", "success")
+            return redirect(url_for("plans.plan_detail", plan_id=plan.id))
+    names = dict(db.session.execute(sa.select(Department.id, Department.name)).all())
+    return render_template("campaigns/plan_detail.html", plan=plan, form=form, names=names,
+                           month_label=records.month_label)
+
+
+@plans_bp.get("/export")
+@login_required
+def plan_export():
+    year = request.args.get("year", type=int) or now().year
+    return _xlsx(lambda target: records.write_plan(target, year, current_app.config["COUNTY_NAME"]),
+                 f"{year}年度随机抽查工作计划")
