@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 
 from coordinator import create_app
 from coordinator.auth.models import Department, User
@@ -19,6 +21,23 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/solver" in item.nodeid.replace(os.sep, "/"):
             item.add_marker(pytest.mark.nodb)
+
+
+class Client(FlaskClient):
+    """A test client whose requests never see another client's log-in.
+
+    Tests that hold an app context (`ctx`) share it with every request, and Flask-Login caches the user
+    in `g`: without this, the second client in a test would act as the first.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.pop("_login_user", None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            if has_app_context():
+                g.pop("_login_user", None)
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +54,7 @@ def app(tmp_path_factory):
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production uses scrypt
     })
+    app.test_client_class = Client
     with app.app_context():
         db.drop_all()
         db.create_all()

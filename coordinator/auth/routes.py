@@ -32,7 +32,8 @@ def login():
             login_user(user, remember=form.remember.data)
             target = request.args.get("next", "")
             # Browsers read a backslash as "/" and "///host" as "//host": both would leave the site.
-            if not target or urlsplit(target).netloc != "" or not target.startswith("/"):
+            if (not target or urlsplit(target).netloc != "" or not target.startswith("/")
+                    or target.startswith("//") or "\\" in target):
                 target = url_for("home.index")
             return redirect(target)
     return render_template("auth/login.html", form=form)

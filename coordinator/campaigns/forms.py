@@ -41,14 +41,14 @@ CROWDED = choices([("", "不限"), ("yes", "是"), ("no", "否")])
 
 
 class StratumForm(Form):
-    label = StringField("分层名称", validators=[Optional(), Length(max=40)])
+    name = StringField("分层名称", validators=[Optional(), Length(max=40)])
     category = SelectField("单位类别", choices=choices([("*", "全部类别"), *((c, c) for c in CATEGORIES)]))
     crowded = SelectField("人员密集场所", choices=CROWDED)
     mode = SelectField("抽取方式", choices=MODES)
     value = FloatField("比例或数量", validators=[Optional(), NumberRange(min=0)])
 
     def validate_value(self, field):
-        if not self.label.data:
+        if not self.name.data:
             return
         if self.mode.data == "ratio" and (field.data is None or not 0 < field.data <= 1):
             raise ValidationError("比例应在0到1之间，如 0.2 表示20%")
@@ -105,9 +105,9 @@ class CampaignForm(FlaskForm):
                                       validators=[Optional(), NumberRange(min=0.01, max=1)])
 
     def validate_strata(self, field):
-        if not any(entry.label.data for entry in field.entries):
+        if not any(entry.form.name.data for entry in field.entries):
             raise ValidationError("至少需要一个分层（填写分层名称）")
-        labels = [entry.label.data for entry in field.entries if entry.label.data]
+        labels = [entry.form.name.data for entry in field.entries if entry.form.name.data]
         if len(set(labels)) != len(labels):
             raise ValidationError("分层名称不能重复")
 

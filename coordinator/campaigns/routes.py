@@ -84,7 +84,7 @@ def _fill_choices(form: CampaignForm) -> None:
 
 def _load_strata(form: CampaignForm, strata: list[dict]) -> None:
     for entry, stratum in zip(form.strata.entries, [*strata, *([None] * 6)]):
-        entry.label.data = stratum["id"] if stratum else ""
+        entry.form.name.data = stratum["id"] if stratum else ""
         entry.category.data = stratum["category"] if stratum else "*"
         crowded = stratum.get("crowded") if stratum else None
         entry.crowded.data = "" if crowded is None else ("yes" if crowded else "no")
@@ -94,10 +94,10 @@ def _load_strata(form: CampaignForm, strata: list[dict]) -> None:
 
 def _values(form: CampaignForm) -> dict:
     strata = [
-        {"id": e.label.data.strip(), "category": e.category.data,
+        {"id": e.form.name.data.strip(), "category": e.category.data,
          "crowded": {"yes": True, "no": False}.get(e.crowded.data), "mode": e.mode.data,
          "value": None if e.mode.data == "all" else (int(e.value.data) if e.mode.data == "count" else e.value.data)}
-        for e in form.strata.entries if e.label.data and e.label.data.strip()
+        for e in form.strata.entries if e.form.name.data and e.form.name.data.strip()
     ]
     return {
         "name": form.name.data.strip(), "field": form.field.data.strip(),

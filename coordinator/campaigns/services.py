@@ -248,11 +248,12 @@ def confirm(campaign: Campaign, department_id: int, decisions: dict[int, tuple[s
             raise CampaignError(f"确认结果“{decision}”无效")
         if decision != "确认" and not reason.strip():
             raise CampaignError(f"“{cs.subject.name}”标记为“{decision}”时必须填写原因")
-        confirmation = existing.get((cs_id, department_id)) or Confirmation(campaign_subject=cs,
-                                                                            department_id=department_id)
+        confirmation = existing.get((cs_id, department_id))
+        if confirmation is None:
+            confirmation = Confirmation(department_id=department_id)
+            cs.confirmations.append(confirmation)
         confirmation.decision, confirmation.reason = decision, reason.strip()[:500]
         confirmation.user_id, confirmation.at = user.id, now()
-        db.session.add(confirmation)
         recorded += 1
     db.session.flush()
     if all(any(c.department_id == department_id for c in cs.confirmations) for cs in rows.values()):

@@ -1,0 +1,84 @@
+"""A small county built directly in the database, for workflow tests whose right answers are known."""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from coordinator.auth.models import Department, User
+from coordinator.campaigns import rules, services
+from coordinator.directories import creditcode
+from coordinator.directories.models import Inspector, Subject, Zone
+from coordinator.extensions import db
+from coordinator.items.models import Item
+
+PASSWORD = "Passw0rd1"
+
+
+def credit_code(n: int) -> str:
+    body = f"91139901MA{n:07d}"
+    return body + creditcode.check_character(body)
+
+
+def build_county(subjects: int = 40) -> dict:
+    yjj = Department(code="yjj", name="应急管理局")
+    scj = Department(code="scj", name="市场监督管理局")
+    hbj = Department(code="hbj", name="生态环境分局")  # takes part in nothing: its people see nothing
+    db.session.add_all([yjj, scj, hbj, Zone(name="城关片区", regions=["城关镇"]), Zone(name="河西片区", regions=["河西镇"])])
+    db.session.flush()
+    users = {}
+    for username, role, department in [("office", "office", None), ("yjj_admin", "admin", yjj),
+                                       ("yjj_officer", "officer", yjj), ("scj_admin", "admin", scj),
+                                       ("scj_officer", "officer", scj), ("hbj_admin", "admin", hbj)]:
+        user = User(username=username, display_name=username, role=role, department=department)
+        user.set_password(PASSWORD)
+        users[username] = user
+        db.session.add(user)
+    db.session.add_all([
+        Item(department=yjj, code="YJJ-001", name="危险化学品企业安全检查", industries="危险化学品", materials="安全生产许可证"),
+        Item(department=yjj, code="YJJ-002", name="工贸企业安全检查", industries="工贸", materials="安全管理制度"),
+        Item(department=scj, code="SCJ-001", name="登记事项检查", industries="全部", materials="营业执照"),
+    ])
+    for n in range(1, subjects + 1):
+        db.session.add(Subject(
+            credit_code=credit_code(n), name=f"河清县测试{n:02d}有限公司", category="一般单位",
+            industry="危险化学品" if n % 4 == 0 else "工贸", region="城关镇" if n % 2 else "河西镇",
+            risk_class="ABCD"[n % 4], address=f"测试路{n}号"))
+    for code, department, count in (("1399010", yjj, 8), ("1399020", scj, 6)):
+        for k in range(count):
+            db.session.add(Inspector(
+                department=department, name=f"{department.code}执法员{k}", cert_no=f"{code}{k:02d}",
+                cert_expiry=date(2030, 1, 1), can_lead=department is yjj, mobile=f"1380000{k:04d}",
+                tags=["危险化学品"] if department is yjj and k < 4 else [],
+                zone="城关片区" if k % 2 else "河西片区"))
+    db.session.commit()
+    return {"yjj": yjj, "scj": scj, "hbj": hbj, "users": users}
+
+
+def campaign_values(**changes) -> dict:
+    values = {
+        "name": "2024年度测试联合抽查", "field": "应急管理领域",
+        "period_start": date(2024, 5, 27), "period_end": date(2024, 7, 31), "items_deadline": date(2024, 5, 31),
+        "visit_start": date(2024, 6, 11), "visit_end": date(2024, 6, 28),
+        "scope": {"industries": ["危险化学品", "工贸"]},
+        "strata": [{"id": "全部", "category": "*", "crowded": None, "mode": "ratio", "value": 0.5}],
+        "risk_weights": rules.DEFAULT_RISK_WEIGHTS, "must_flags": [], "expertise_industries": ["危险化学品"],
+        "burden_months": 12, "team_size": 2, "inspector_capacity": 10, "daily_capacity": 2,
+        "max_pair_probability": None,
+    }
+    values.update(changes)
+    return values
+
+
+def drawn_campaign(county: dict, seed: str = "42", **changes):
+    """A campaign with both departments' items submitted, locked and drawn."""
+    users = county["users"]
+    campaign = services.create_campaign(campaign_values(**changes), county["yjj"], [county["scj"]], users["office"])
+    db.session.flush()
+    for code in ("yjj", "scj"):
+        ids = list(db.session.scalars(sa.select(Item.id).where(Item.department_id == county[code].id)))
+        services.submit_items(campaign, county[code].id, ids, "", users[f"{code}_admin"])
+    services.lock_subject_draw(campaign, users["office"])
+    services.run_subject_draw(campaign, seed, "见证人", users["office"])
+    db.session.commit()
+    return campaign

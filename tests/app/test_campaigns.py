@@ -1,0 +1,231 @@
+"""The joint campaign end to end, by the roles that do each step, and each step refused to the others."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from coordinator.campaigns import services
+from coordinator.campaigns.models import Campaign, CampaignSubject, DrawRecord, TeamMember
+from coordinator.directories.models import Conflict, Subject
+from coordinator.extensions import db
+from coordinator.items.models import Item
+from coordinator.workdays import deadline_after
+from tests.app.county import PASSWORD, build_county, campaign_values, drawn_campaign
+
+
+@pytest.fixture
+def county(ctx):
+    return build_county()
+
+
+def client_for(app, username):
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": PASSWORD})
+    assert response.status_code in (302, 303)
+    return client
+
+
+CAMPAIGN_FORM = {
+    "name": "2024年度河清县应急管理领域部门联合抽查", "field": "应急管理领域", "plan_task_id": "0",
+    "period_start": "2024-05-27", "period_end": "2024-07-31", "items_deadline": "2024-05-31",
+    "visit_start": "2024-06-11", "visit_end": "2024-06-28", "industries": ["危险化学品", "工贸"],
+    "strata-0-name": "全部", "strata-0-category": "*", "strata-0-crowded": "", "strata-0-mode": "ratio",
+    "strata-0-value": "0.5",
+    **{f"strata-{i}-{k}": v for i in range(1, 6) for k, v in
+       (("name", ""), ("category", "*"), ("crowded", ""), ("mode", "ratio"), ("value", ""))},
+    "weight_a": "0.5", "weight_b": "1", "weight_c": "1.5", "weight_d": "2", "weight_none": "1",
+    "expertise_industries": "危险化学品", "burden_months": "12", "team_size": "2", "inspector_capacity": "10",
+    "daily_capacity": "2", "max_pair_probability": "0.6",
+}
+
+
+def test_the_whole_workflow_by_the_roles_that_do_it(app, county):
+    office, yjj, scj = (client_for(app, u) for u in ("office", "yjj_admin", "scj_admin"))
+    officer, outsider = client_for(app, "scj_officer"), client_for(app, "hbj_admin")
+    form = {**CAMPAIGN_FORM, "lead_department_id": county["yjj"].id, "partner_ids": [county["scj"].id]}
+
+    assert yjj.post("/campaigns/new", data=form).status_code == 403
+    response = office.post("/campaigns/new", data=form)
+    assert response.status_code in (302, 303), response.data.decode()[-3000:]
+    campaign = db.session.scalar(sa.select(Campaign))
+    cid = campaign.id
+    assert outsider.get(f"/campaigns/{cid}").status_code == 403  # its department takes no part
+
+    for client, code in ((yjj, "yjj"), (scj, "scj")):
+        ids = [str(i) for i in db.session.scalars(sa.select(Item.id).where(Item.department_id == county[code].id))]
+        assert officer.post(f"/campaigns/{cid}/items", data={"item_ids": ids}).status_code == 403
+        response = client.post(f"/campaigns/{cid}/items", data={"item_ids": ids, "materials": "营业执照、安全管理制度"})
+        assert response.status_code in (302, 303), response.data.decode()[-2000:]
+    page = office.get(f"/campaigns/{cid}").data.decode()
+    assert "共同检查对象" in page and "应急管理局" in page
+
+    assert yjj.post(f"/campaigns/{cid}/lock").status_code == 403
+    office.post(f"/campaigns/{cid}/lock")
+    locked = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.kind == "subjects"))
+    assert locked.seed is None and locked.locked_sha256 in office.get(f"/campaigns/{cid}").data.decode()
+
+    assert yjj.post(f"/campaigns/{cid}/draw", data={"seed": "1"}).status_code == 403
+    office.post(f"/campaigns/{cid}/draw", data={"seed": "20240603", "witness": "王明"})
+    again = office.post(f"/campaigns/{cid}/draw", data={"seed": "99"}, follow_redirects=True).data.decode()
+    assert "不能进行此操作" in again
+    db.session.expire_all()
+    drawn = db.session.scalars(sa.select(CampaignSubject)).all()
+    assert len(drawn) == 20  # ceil(0.5 × 40)
+    assert all(cs.department_ids for cs in drawn)
+
+    assert office.post(f"/campaigns/{cid}/confirm", data={"all": "1"}).status_code == 403
+    assert officer.post(f"/campaigns/{cid}/confirm", data={"all": "1"}).status_code == 403
+    refused = office.post(f"/campaigns/{cid}/teams", data={"seed": "7"}, follow_redirects=True).data.decode()
+    assert "尚未完成检查对象确认" in refused
+    for client in (yjj, scj):
+        assert client.post(f"/campaigns/{cid}/confirm", data={"all": "1"}).status_code in (302, 303)
+
+    assert yjj.post(f"/campaigns/{cid}/teams", data={"seed": "7"}).status_code == 403
+    office.post(f"/campaigns/{cid}/teams", data={"seed": "20240607", "witness": "王明"})
+    db.session.expire_all()
+    campaign = db.session.get(Campaign, cid)
+    assert campaign.status == "teamed"
+    staffed = [cs for cs in campaign.subjects if cs.active_members]
+    assert len(staffed) == 20
+    for cs in staffed:
+        assert cs.leader.department_id == county["yjj"].id and cs.leader.inspector.can_lead
+        by_department = {d: [m for m in cs.active_members if m.department_id == d] for d in cs.department_ids}
+        assert all(len(members) == 2 for members in by_department.values())
+        if cs.subject.industry == "危险化学品":
+            assert any("危险化学品" in m.inspector.tags for m in by_department[county["yjj"].id])
+        assert date(2024, 6, 11) <= cs.visit_date <= date(2024, 6, 28)
+
+    cs = staffed[0]
+    record = yjj.get(f"/campaigns/{cid}/records/{cs.id}").data.decode()
+    assert cs.subject.name in record and "一企一表" in record and cs.leader.inspector.cert_no in record
+    assert officer.get(f"/campaigns/{cid}/records/{cs.id}").status_code == 200  # scj visits every subject
+    assert yjj.get(f"/campaigns/{cid}/records.xlsx").data[:2] == b"PK"
+    assert yjj.get(f"/campaigns/{cid}/dispatch.xlsx").status_code == 200  # the lead department
+    assert scj.get(f"/campaigns/{cid}/dispatch.xlsx").status_code == 403
+    assert "告知书" in office.get(f"/campaigns/{cid}/notices/{cs.id}").data.decode()
+
+    assert yjj.post(f"/campaigns/{cid}/dispatch").status_code == 403
+    office.post(f"/campaigns/{cid}/dispatch")
+    db.session.expire_all()
+    assert db.session.get(Campaign, cid).status == "dispatched"
+
+
+def test_stored_draws_replay_and_tampering_is_caught(app, county, runner):
+    campaign = drawn_campaign(county)
+    for cd in campaign.departments:
+        pending = services.pending_confirmations(campaign, cd.department_id)
+        services.confirm(campaign, cd.department_id, {cs.id: ("确认", "") for cs in pending}, county["users"]["office"])
+    services.lock_and_run_team_draw(campaign, "7", "", county["users"]["office"])
+    db.session.commit()
+    result = runner.invoke(args=["replay-draw", str(campaign.id)])
+    assert result.exit_code == 0, result.output
+    assert "共 2 条抽取记录，0 条不一致" in result.output
+
+    record = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.kind == "subjects"))
+    tampered = json.loads(record.result)
+    tampered["drawn"][0]["id"] = "91139901MA00000000"
+    record.result = services.canonical(tampered)
+    db.session.commit()
+    result = runner.invoke(args=["replay-draw", str(campaign.id)])
+    assert result.exit_code == 1 and "重放结果与保存的结果不一致" in result.output
+
+    record.problem = record.problem.replace('"weight":1.0', '"weight":9.0', 1)
+    db.session.commit()
+    assert "输入被改动" in services.replay(record)
+    assert runner.invoke(args=["replay-draw", "999"]).exit_code == 2
+
+
+def test_same_seed_same_draw_and_the_seed_matters(app, county):
+    campaign = drawn_campaign(county, seed="abc")
+    record = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.kind == "subjects"))
+    problem = {**json.loads(record.problem), "seed": "abc"}
+    from solver import draw_subjects
+
+    assert services.canonical(draw_subjects(problem)) == record.result
+    other = draw_subjects({**problem, "seed": "abd"})
+    assert {d["id"] for d in other["drawn"]} != {d["id"] for d in json.loads(record.result)["drawn"]}
+    assert campaign.status == "drawn"
+
+
+def test_confirmation_deadline_is_one_working_day_across_a_holiday(county, monkeypatch):
+    monkeypatch.setattr(services, "now", lambda: datetime(2024, 9, 30, 10, 0))  # the eve of National Day
+    campaign = drawn_campaign(county)
+    assert all(cd.confirm_deadline == datetime(2024, 10, 8, 23, 59, 59) for cd in campaign.departments)
+    assert deadline_after(datetime(2024, 9, 13, 16, 0), 1) == datetime(2024, 9, 14, 23, 59, 59)  # make-up Saturday
+    participation = campaign.departments[1]
+    assert not services.overdue(participation, datetime(2024, 10, 8, 23, 0))
+    assert services.overdue(participation, datetime(2024, 10, 9, 8, 0))
+
+
+def test_a_replacement_draw_replaces_one_and_leaves_the_rest(county):
+    campaign = drawn_campaign(county)
+    office, yjj_admin = county["users"]["office"], county["users"]["yjj_admin"]
+    before = {cs.id: cs.subject_id for cs in campaign.subjects}
+    closed = campaign.subjects[3]
+    with pytest.raises(services.CampaignError, match="必须填写原因"):
+        services.confirm(campaign, county["yjj"].id, {closed.id: ("已关闭停业", "")}, yjj_admin)
+    services.confirm(campaign, county["yjj"].id, {closed.id: ("已关闭停业", "现场已停业")}, yjj_admin)
+    new = services.replacement_draw(campaign, closed, "现场已停业", office)
+    db.session.commit()
+    assert closed.state == "replaced" and closed.replaced_by_id == new.id
+    assert closed.subject.status == "停业" and closed.subject.status_changes[0].reason.endswith("现场已停业")
+    assert new.subject_id not in before.values() and new.stratum == closed.stratum
+    after = {cs.id: cs.subject_id for cs in campaign.subjects if cs.id in before}
+    assert after == before  # nobody else moved
+    record = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.kind == "replacement"))
+    assert record.seed == "42-替换-1" and services.replay(record) is None
+    assert campaign.participation(county["yjj"].id).confirmed_at is None  # the newcomer awaits confirmation
+    with pytest.raises(services.CampaignError, match="已被替换"):
+        services.replacement_draw(campaign, closed, "again", office)
+
+
+def test_recusal_redraws_one_seat_and_leaves_the_rest(county):
+    campaign = drawn_campaign(county)
+    office = county["users"]["office"]
+    for cd in campaign.departments:
+        pending = services.pending_confirmations(campaign, cd.department_id)
+        services.confirm(campaign, cd.department_id, {cs.id: ("确认", "") for cs in pending}, office)
+    services.lock_and_run_team_draw(campaign, "7", "", office)
+    db.session.commit()
+    seats = {m.id: (m.campaign_subject_id, m.inspector_id) for m in db.session.scalars(sa.select(TeamMember))}
+    cs = next(cs for cs in campaign.subjects if cs.active_members)
+    leaving = cs.leader
+    new = services.recuse(campaign, leaving, "近亲属在该单位任职", office)
+    db.session.commit()
+    assert leaving.recused_at is not None and new.is_leader and not leaving.is_leader
+    assert new.department_id == leaving.department_id and new.inspector.can_lead
+    assert new.inspector_id not in {m.inspector_id for m in cs.active_members if m is not new}
+    assert db.session.scalar(sa.select(Conflict).where(Conflict.inspector_id == leaving.inspector_id,
+                                                       Conflict.subject_id == cs.subject_id))
+    others = {m.id: (m.campaign_subject_id, m.inspector_id) for m in db.session.scalars(sa.select(TeamMember))
+              if m.id in seats}
+    assert others == seats  # every other seat stays as it was
+    reseat = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.kind == "reseat"))
+    assert services.replay(reseat) is None
+
+
+def test_closed_and_recently_inspected_enterprises_are_left_out_of_the_next_draw(county):
+    first = drawn_campaign(county)
+    inspected = {cs.subject.credit_code for cs in first.subjects}
+    closed = db.session.scalar(sa.select(Subject).where(Subject.credit_code.not_in(inspected)).limit(1))
+    closed.status = "注销"
+    db.session.commit()
+
+    def next_campaign(burden_months):
+        later = services.create_campaign(
+            campaign_values(name=f"第二次{burden_months}", burden_months=burden_months,
+                            visit_start=date(2024, 10, 8), visit_end=date(2024, 10, 30)),
+            county["yjj"], [county["scj"]], county["users"]["office"])
+        db.session.flush()
+        assert services.subject_problem(later)["subjects"] == []  # no items yet: no department reaches anyone
+        for code in ("yjj", "scj"):
+            ids = list(db.session.scalars(sa.select(Item.id).where(Item.department_id == county[code].id)))
+            services.submit_items(later, county[code].id, ids, "", county["users"]["office"])
+        return {s["id"] for s in services.subject_problem(later)["subjects"]}
+
+    everyone = set(db.session.scalars(sa.select(Subject.credit_code)))
+    assert next_campaign(12) == everyone - inspected - {closed.credit_code}
+    assert next_campaign(0) == everyone - {closed.credit_code}
