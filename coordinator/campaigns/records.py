@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from ..excel.writer import SheetWriter, open_workbook, write_list
 from ..extensions import db
 from ..textutil import split_list
+from . import rules
 from .models import Campaign, CampaignSubject, Plan
 from .services import visiting
 
@@ -41,13 +42,14 @@ def record_of(cs: CampaignSubject) -> Record:
         participation = participations[department_id]
         record.parts.append(DepartmentPart(
             name=participation.department.name,
-            items=[ci.data for ci in participation.items],
+            items=[ci.data for ci in participation.items
+                   if rules.item_reaches(split_list(ci.data.get("industries")) or ["全部"], cs.subject.industry)],
             members=[m for m in cs.active_members if m.department_id == department_id],
             is_lead=participation.is_lead,
         ))
         materials.update(dict.fromkeys(split_list(participation.materials)))
-        for ci in participation.items:
-            materials.update(dict.fromkeys(split_list(ci.data.get("materials"))))
+        for item in record.parts[-1].items:
+            materials.update(dict.fromkeys(split_list(item.get("materials"))))
     record.materials = list(materials)
     return record
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import solver
 
 from ..auth.models import Department, User
-from ..directories.importers import drawable_clause
+from ..directories.models import drawable_clause
 from ..directories.models import Conflict, Inspector, Subject, Zone
 from ..directories.services import change_status
 from ..extensions import db

@@ -7,15 +7,15 @@ from typing import Any, Hashable
 import sqlalchemy as sa
 
 from ..auth.services import department_lookup
-from ..excel.importing import Importer, RowInvalid
+from ..excel.importing import Importer, RowInvalid, insert_many
 from ..excel.reader import Column, limit, parse_bool, parse_date, parse_number, parse_phone
 from ..excel.writer import write_list
 from ..extensions import db
 from ..textutil import join_list, split_list
-from ..timeutil import today
 from ..vocab import ACTIVE_STATUS, CATEGORIES, HISTORY_FLAGS, RISK_CLASSES, STATUSES
 from . import creditcode
 from .models import Conflict, Inspector, Subject, SubjectStatusChange
+from .services import forget_filter_options
 
 # ---- enterprises -----------------------------------------------------------------------------
 
@@ -45,6 +45,13 @@ SUBJECT_HEADERS = {c.key: c.header for c in SUBJECT_COLUMNS}
 SUBJECT_TEXT_LIMITS = {
     "name": 200, "address": 300, "legal_rep": 64, "safety_manager": 64, "unit_type": 64, "building_class": 32,
     "venue_type": 64, "supervising_department": 64, "region": 64, "industry": 64, "note": 500,
+}
+SUBJECT_PARSERS = {
+    "legal_rep_phone": lambda t: parse_phone(t, "法定代表人电话"),
+    "safety_manager_phone": lambda t: parse_phone(t, "安全管理人电话"),
+    "building_area": lambda t: parse_number(t, "建筑面积", high=10_000_000),
+    "crowded": lambda t: parse_bool(t, "人员密集场所"),
+    **{attr: (lambda t, h=header: parse_bool(t, h)) for attr, header in HISTORY_FLAGS.items()},
 }
 CATEGORY_ALIASES = {"重点单位": "消防安全重点单位", "一般": "一般单位", "九小": "九小场所", "九小单位": "九小场所"}
 STATUS_ALIASES = {"在业": "存续", "开业": "存续", "正常": "存续", "在营": "存续", "吊销": "注销", "歇业": "停业"}
@@ -78,14 +85,7 @@ def subject_values(raw: dict[str, str]) -> dict[str, Any]:
     if status not in STATUSES:
         errors.append(f"经营状态“{raw['status']}”无效，应为：{'、'.join(STATUSES)}")
     values["status"] = status
-    parsers = {
-        "legal_rep_phone": lambda t: parse_phone(t, "法定代表人电话"),
-        "safety_manager_phone": lambda t: parse_phone(t, "安全管理人电话"),
-        "building_area": lambda t: parse_number(t, "建筑面积", high=10_000_000),
-        "crowded": lambda t: parse_bool(t, "人员密集场所"),
-        **{attr: (lambda t, h=header: parse_bool(t, h)) for attr, header in HISTORY_FLAGS.items()},
-    }
-    for key, parse in parsers.items():
+    for key, parse in SUBJECT_PARSERS.items():
         try:
             values[key] = parse(raw.get(key, ""))
         except ValueError as error:
@@ -116,7 +116,7 @@ class SubjectImporter(Importer):
 
     def write(self, new, changed):
         if new:
-            db.session.execute(sa.insert(Subject), new)
+            insert_many(Subject, new)
         if changed:
             db.session.execute(sa.update(Subject), [{**values, "id": old["id"]} for old, values in changed])
             moves = [(old, values) for old, values in changed if old["status"] != values["status"]]
@@ -134,6 +134,7 @@ class SubjectImporter(Importer):
                         for old, values in moves
                     ],
                 )
+        forget_filter_options()
 
 
 def export_subjects(target, query=None) -> None:
@@ -239,7 +240,7 @@ class InspectorImporter(Importer):
 
     def write(self, new, changed):
         if new:
-            db.session.execute(sa.insert(Inspector), new)
+            insert_many(Inspector, new)
         if changed:
             db.session.execute(sa.update(Inspector), [{**values, "id": old["id"]} for old, values in changed])
 
@@ -314,7 +315,7 @@ class ConflictImporter(Importer):
 
     def write(self, new, changed):
         if new:
-            db.session.execute(sa.insert(Conflict), new)
+            insert_many(Conflict, new)
         if changed:
             db.session.execute(sa.update(Conflict), [{**values, "id": old["id"]} for old, values in changed])
 
@@ -326,9 +327,3 @@ def export_conflicts(target, query=None) -> None:
         for c in db.session.scalars(query)
     )
     write_list(target, "回避关系", None, [c.header for c in CONFLICT_COLUMNS], rows)
-
-
-def drawable_clause(on: date | None = None):
-    """SQL condition for inspectors who may be drawn: active, with a certificate valid on `on`."""
-    return sa.and_(Inspector.active, Inspector.cert_no.is_not(None), Inspector.cert_expiry >= (on or today()))
-

@@ -109,6 +109,11 @@ class Inspector(db.Model):
         return self.active and self.certificate_state(on) == "有效"
 
 
+def drawable_clause(on: date | None = None):
+    """SQL condition for inspectors who may be drawn: active, with a certificate valid on `on`."""
+    return sa.and_(Inspector.active, Inspector.cert_no.is_not(None), Inspector.cert_expiry >= (on or today()))
+
+
 class Conflict(db.Model):
     """A declared conflict of interest (回避关系) between an inspector and an enterprise."""
 

@@ -1,6 +1,8 @@
 """Directory services: searching, counting, status changes, recusals."""
 from __future__ import annotations
 
+import re
+import time
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -10,9 +12,9 @@ from ..timeutil import today
 from ..items.models import Item
 from ..vocab import ACTIVE_STATUS, STATUSES
 from . import creditcode
-from .importers import drawable_clause
-from .models import Conflict, Inspector, Subject, SubjectStatusChange
+from .models import Conflict, Inspector, Subject, SubjectStatusChange, drawable_clause
 
+CODE_PREFIX = re.compile(r"(?=.*\d)[0-9A-Z]{6,18}")  # looks like (the start of) a credit code
 SUBJECT_FILTERS = ("region", "industry", "category", "risk_class", "status")
 
 
@@ -45,11 +47,11 @@ def subject_query(q: str = "", **filters: str):
     q = q.strip()
     if q:
         code = creditcode.normalise(q)
-        if len(code) == 18 and code.isalnum():
-            query = query.where(Subject.credit_code == code)
+        if CODE_PREFIX.fullmatch(code):
+            # A range, not LIKE: the unique index on the code answers it on SQLite and PostgreSQL alike.
+            query = query.where(Subject.credit_code >= code, Subject.credit_code < code + "\uffff")
         else:
             query = query.where(sa.or_(Subject.name.contains(q, autoescape=True),
-                                       Subject.credit_code.startswith(code, autoescape=True),
                                        Subject.address.contains(q, autoescape=True)))
     for name in SUBJECT_FILTERS:
         value = filters.get(name)
@@ -58,13 +60,27 @@ def subject_query(q: str = "", **filters: str):
     return query.order_by(Subject.id.desc())
 
 
+_options_cache: dict[str, tuple[float, dict]] = {}
+OPTIONS_SECONDS = 300
+
+
 def filter_options() -> dict[str, list[str]]:
-    """Values offered in the list filters: the distinct regions and industries in the directory."""
+    """Values offered in the list filters: the distinct regions and industries, cached for a few minutes."""
+    key = str(db.engine.url)
+    cached = _options_cache.get(key)
+    if cached and time.monotonic() - cached[0] < OPTIONS_SECONDS:
+        return cached[1]
     options = {}
     for name in ("region", "industry"):
         column = getattr(Subject, name)
         options[name] = [v for v in db.session.scalars(sa.select(column).distinct().order_by(column)) if v]
+    _options_cache[key] = (time.monotonic(), options)
     return options
+
+
+def forget_filter_options() -> None:
+    """Called when the directory changes, so new regions and industries show at once."""
+    _options_cache.clear()
 
 
 def change_status(subject: Subject, new_status: str, reason: str, user_id: int | None) -> SubjectStatusChange:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, Hashable
 
 from ..extensions import db
+from ..timeutil import now
 from .reader import Column, read_table
 from .writer import strip_safe_prefix
 
@@ -74,6 +75,18 @@ class Importer:
     def write(self, new: list[dict], changed: list[tuple[dict, dict]]) -> None:
         """Insert `new`; update each (old, values) pair in `changed`. Runs inside the import's transaction."""
         raise NotImplementedError
+
+
+def insert_many(model, rows: list[dict]) -> None:
+    """Insert many rows through one Core executemany: several times faster than the ORM for 100,000 rows.
+
+    Timestamp columns get one shared value up front rather than a default call per row.
+    """
+    stamp = now()
+    stamped = [name for name in ("created_at", "updated_at") if name in model.__table__.c]
+    if stamped:
+        rows = [{**dict.fromkeys(stamped, stamp), **row} for row in rows]
+    db.session.connection().execute(model.__table__.insert(), rows)
 
 
 def _parse_all(importer: Importer, rows, report: ImportReport) -> dict[Hashable, dict]:

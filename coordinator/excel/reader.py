@@ -42,12 +42,15 @@ def header_key(text: object) -> str:
     return re.sub(r"[\s*＊()（）\[\]【】:：]", "", clean(text)).lower()
 
 
+_WHOLE_FLOAT = re.compile(r"-?\d+\.0+")
+
+
 def cell_text(value: object) -> str:
     """A cell as trimmed text; whole numbers that Excel stored as floats lose their ".0"."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or value != value:  # NaN is the one value unequal to itself
         return ""
     text = clean(value)
-    if re.fullmatch(r"-?\d+\.0+", text):
+    if text.endswith("0") and "." in text and _WHOLE_FLOAT.fullmatch(text):
         text = text.split(".")[0]
     if text in ("nan", "NaN", "None"):
         return ""
@@ -66,7 +69,7 @@ def read_table(path: str | Path, columns: tuple[Column, ...]) -> Table:
     frame = _load(path)
     if frame.empty:
         raise FileRefused("文件中没有数据：第一个工作表是空的")
-    values = [[cell_text(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+    values = [[cell_text(v) for v in row] for row in frame.to_numpy(dtype=object, na_value=None).tolist()]
     lookup = {name: column for column in columns for name in column.names()}
 
     best: tuple[int, dict[int, Column]] | None = None
