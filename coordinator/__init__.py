@@ -63,8 +63,9 @@ def register_blueprints(app: Flask) -> None:
     from .home.routes import bp as home_bp
     from .imports.routes import bp as imports_bp
     from .items.routes import bp as items_bp
+    from .results.routes import bp as results_bp
 
-    for bp in (home_bp, auth_bp, directories_bp, items_bp, imports_bp, campaigns_bp, plans_bp):
+    for bp in (home_bp, auth_bp, directories_bp, items_bp, imports_bp, campaigns_bp, plans_bp, results_bp):
         app.register_blueprint(bp)
 
 

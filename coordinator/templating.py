@@ -13,6 +13,7 @@ NAV = (
     ("home.index", "工作台", ("office", "admin", "officer"), "home."),
     ("campaigns.index", "联合抽查", ("office", "admin", "officer"), "campaigns."),
     ("plans.plan_index", "年度计划", ("office", "admin", "officer"), "plans."),
+    ("results.index", "检查结果", ("office", "admin", "officer"), "results."),
     ("directories.subjects", "检查对象名录库", ("office", "admin", "officer"), "directories.subject"),
     ("directories.inspectors", "执法检查人员", ("office", "admin", "officer"), "directories.inspector"),
     ("directories.conflicts", "回避关系", ("office", "admin"), "directories.conflict"),

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from ..auth.models import Department, User
 from ..extensions import db
 from ..items.models import Item
+from ..results.demo import enter_demo_results
 from . import rules, services
 from .models import Campaign, CampaignDepartment, Confirmation, DrawRecord
 
@@ -77,6 +78,8 @@ def build_demo_campaigns() -> list[str]:
     member = next(m for m in staffed.active_members if not m.is_leader)
     services.recuse(finished, member, "其配偶在该单位任职", office)
     services.dispatch(finished)
+    db.session.flush()
+    enter_demo_results(finished)
     _backdate(finished, datetime(2024, 6, 3, 9, 30))
 
     waiting = _campaign(
@@ -89,5 +92,5 @@ def build_demo_campaigns() -> list[str]:
     services.lock_subject_draw(waiting, office)
     db.session.commit()
     active = sum(1 for cs in finished.subjects if cs.state == "active")
-    return [f"联合抽查：{finished.name}（已抽取{active}户，已组队、派发）",
+    return [f"联合抽查：{finished.name}（已抽取{active}户，已组队、派发，结果已录入公示）",
             f"联合抽查：{waiting.name}（名单已锁定，等待抽取）"]

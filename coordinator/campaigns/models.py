@@ -202,6 +202,11 @@ class CampaignSubject(db.Model):
     def leader(self) -> TeamMember | None:
         return next((m for m in self.active_members if m.is_leader), None)
 
+    def visiting(self) -> list[int]:
+        """The departments that visit: those the items reach, less any that said "not ours"."""
+        declined = {c.department_id for c in self.confirmations if c.decision == "非本部门监管"}
+        return [d for d in self.department_ids if d not in declined]
+
 
 CONFIRM_DECISIONS = ("确认", "非本部门监管", "已关闭停业", "查无此户")
 

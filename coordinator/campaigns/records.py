@@ -10,7 +10,6 @@ from ..extensions import db
 from ..textutil import split_list
 from . import rules
 from .models import Campaign, CampaignSubject, Plan
-from .services import visiting
 
 
 @dataclass
@@ -38,7 +37,7 @@ def record_of(cs: CampaignSubject) -> Record:
     record = Record(cs=cs, campaign=campaign)
     participations = {p.department_id: p for p in campaign.departments}
     materials: dict[str, None] = {}
-    for department_id in sorted(visiting(cs), key=lambda d: (not participations[d].is_lead, d)):
+    for department_id in sorted(cs.visiting(), key=lambda d: (not participations[d].is_lead, d)):
         participation = participations[department_id]
         record.parts.append(DepartmentPart(
             name=participation.department.name,

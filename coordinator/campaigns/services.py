@@ -16,6 +16,7 @@ from ..directories.models import Conflict, Inspector, Subject, Zone
 from ..directories.services import change_status
 from ..extensions import db
 from ..items.models import Item
+from ..results.services import open_record
 from ..textutil import split_list
 from ..timeutil import now
 from ..vocab import ACTIVE_STATUS
@@ -324,12 +325,6 @@ def visit_days(campaign: Campaign) -> list[date]:
     return working_days_between(campaign.visit_start, campaign.visit_end)
 
 
-def visiting(cs: CampaignSubject) -> list[int]:
-    """The departments that visit: those the items reach, less any that said "not ours"."""
-    declined = {c.department_id for c in cs.confirmations if c.decision == "非本部门监管"}
-    return [d for d in cs.department_ids if d not in declined]
-
-
 def _zones() -> dict[str, str]:
     return {region: zone.name for zone in db.session.scalars(sa.select(Zone)) for region in zone.regions}
 
@@ -407,7 +402,7 @@ def team_problem(campaign: Campaign, subjects: list[CampaignSubject]) -> dict:
     problem_subjects = []
     for cs in subjects:
         needs = []
-        for department_id in visiting(cs):
+        for department_id in cs.visiting():
             tags = sorted(expertise.get(department_id, set()) & {cs.subject.industry})
             zone = zones.get(cs.subject.region)
             if zone and department_id in zoned:
@@ -581,9 +576,13 @@ def replay(record: DrawRecord) -> str | None:
 
 
 def dispatch(campaign: Campaign) -> None:
+    """Send the records out: each staffed enterprise gets its joint record, open for results."""
     _require_status(campaign, "teamed")
     campaign.status = "dispatched"
     campaign.dispatched_at = now()
+    for cs in campaign.subjects:
+        if cs.state == "active" and cs.active_members:
+            open_record(cs)
 
 
 

@@ -1,0 +1,72 @@
+"""Results for the demo's finished 2024 campaign: entered, reviewed, published, followed up — so every page has content."""
+from __future__ import annotations
+
+import random
+from datetime import datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from ..auth.models import User
+from ..campaigns.models import Campaign, CampaignSubject
+from ..extensions import db
+from . import services
+from .models import DepartmentResult, InspectionRecord
+
+PROBLEMS = [
+    "安全管理制度未及时修订", "应急预案未按规定备案", "消防通道堆放杂物", "灭火器压力不足", "特种作业人员证件过期",
+    "危险化学品出入库台账不全", "计量器具未按期检定", "营业执照公示信息与实际不符", "隐患排查记录不完整",
+]
+
+
+def _part_entry(part: DepartmentResult, rng: random.Random, visit) -> services.PartEntry:
+    items, follow_ups, roll = [], [], rng.random()
+    for ci in services.items_for(part):
+        if roll < 0.02:
+            result = "通过登记的住所（经营场所）无法联系"
+        elif roll < 0.2 and not items:
+            result = rng.choice(["发现问题已责令改正", "发现问题已责令改正", "发现问题待后续处理"])
+        else:
+            result = "未发现问题"
+        problems = rng.randint(1, 3) if result in services.PROBLEM_RESULTS else 0
+        description = "；".join(rng.sample(PROBLEMS, problems))
+        items.append(services.ItemEntry(ci.id, result, problems, description))
+    results = {i.result for i in items}
+    if "发现问题已责令改正" in results:
+        follow_ups = ["责令改正"] + (["行政指导"] if rng.random() < 0.3 else [])
+    elif "发现问题待后续处理" in results:
+        follow_ups = [rng.choice(["立案调查", "行政指导", "移送其他部门"])]
+    elif "通过登记的住所（经营场所）无法联系" in results:
+        follow_ups = ["列入经营异常名录"]
+    else:
+        follow_ups = ["无需后续处置"]
+    return services.PartEntry(
+        items=items, follow_ups=follow_ups, transfer_to="县住房和城乡建设局" if "移送其他部门" in follow_ups else "",
+        questions_answered=rng.random() < 0.3, rectify_by=visit + timedelta(days=15) if "责令改正" in follow_ups else None,
+        inspected_on=visit, signed=rng.random() > 0.03, refusal_note="负责人不在现场，工作人员拒绝签字",
+    )
+
+
+def enter_demo_results(campaign: Campaign) -> int:
+    """Every department enters its part, the lead publishes; most rectifications are re-checked and closed."""
+    rng = random.Random(2024)
+    users = {u.department_id: u for u in db.session.scalars(sa.select(User).where(User.role == "officer"))}
+    lead = db.session.scalar(sa.select(User).where(User.role == "admin",
+                                                   User.department_id == campaign.lead_department_id))
+    records = db.session.scalars(sa.select(InspectionRecord).join(InspectionRecord.campaign_subject)
+                                 .where(CampaignSubject.campaign_id == campaign.id)
+                                 .order_by(InspectionRecord.id)).all()
+    for record in records:
+        visit = record.campaign_subject.visit_date
+        for part in record.parts:
+            entry = _part_entry(part, rng, visit)
+            entry.inspected_on = visit if part.department_id == campaign.lead_department_id else None
+            entry.signed = entry.signed if part.department_id == campaign.lead_department_id else None
+            services.save_part(record, part.department_id, entry, users[part.department_id], submit=True)
+            part.submitted_at = datetime.combine(visit + timedelta(days=rng.randint(1, 6)), time(16, 30))
+        services.publish(record, lead)
+        record.published_at = datetime.combine(visit + timedelta(days=rng.randint(7, 18)), time(10, 0))
+        for part in record.parts:
+            if part.rectifying and rng.random() < 0.85:
+                part.rechecked_on = part.rectify_by + timedelta(days=rng.randint(0, 5))
+                part.closed_on = part.rechecked_on
+    return len(records)

@@ -1,0 +1,207 @@
+"""Result entry on the joint record, review and publication, follow-up, photos."""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from ..access import login_required, own_department_id
+from ..campaigns.models import Campaign, CampaignSubject
+from ..campaigns.records import record_of
+from ..directories.models import Subject
+from ..extensions import db
+from ..pagination import paginate
+from ..timeutil import today
+from . import services
+from .models import FOLLOW_UPS, RECORD_STATES, RESULTS, Attachment, DepartmentResult, InspectionRecord
+
+bp = Blueprint("results", __name__, url_prefix="/results")
+PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+PHOTO_MAX_BYTES = 8 * 1024 * 1024
+
+
+def _record(record_id: int) -> InspectionRecord:
+    """The record, if the user's department visits the enterprise or leads the campaign (the office sees all)."""
+    record = db.get_or_404(InspectionRecord, record_id)
+    if current_user.is_office:
+        return record
+    departments = {p.department_id for p in record.parts}
+    if current_user.department_id not in departments and not services.can_review(record, current_user):
+        abort(403)
+    return record
+
+
+def _back(record: InspectionRecord, message: str, category: str = "success"):
+    flash(message, category)
+    return redirect(url_for("results.detail", record_id=record.id))
+
+
+@bp.get("/")
+@login_required
+def index():
+    state = request.args.get("state", "")
+    overdue = request.args.get("overdue") == "1"
+    q = request.args.get("q", "").strip()
+    query = (sa.select(InspectionRecord).join(CampaignSubject).join(Subject).join(Campaign)
+             .order_by(InspectionRecord.due_on, InspectionRecord.id))
+    department_id = own_department_id()
+    if department_id is not None:
+        mine = sa.select(DepartmentResult.record_id).where(DepartmentResult.department_id == department_id)
+        query = query.where(sa.or_(InspectionRecord.id.in_(mine), Campaign.lead_department_id == department_id))
+    if state in RECORD_STATES:
+        query = query.where(InspectionRecord.state == state)
+    if overdue:
+        query = query.where(InspectionRecord.state.in_(("待录入", "退回")), InspectionRecord.due_on < today())
+    if q:
+        query = query.where(sa.or_(Subject.name.contains(q, autoescape=True), Subject.credit_code == q.upper()))
+    page = paginate(query, request.args.get("page", 1, type=int))
+    return render_template("results/index.html", page=page, state=state, states=RECORD_STATES, overdue=overdue,
+                           q=q, today=today(), summary=services.due_summary(department_id=department_id))
+
+
+@bp.get("/<int:record_id>")
+@login_required
+def detail(record_id):
+    record = _record(record_id)
+    return render_template("results/detail.html", record=record, joint=record_of(record.campaign_subject),
+                           can_review=services.can_review(record, current_user), items_for=services.items_for,
+                           today=today())
+
+
+def _date(name: str) -> date | None:
+    text = request.form.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise services.ResultError(f"日期“{text}”格式不正确，应为 2024-06-30") from None
+
+
+def _entry(part: DepartmentResult, lead: bool) -> services.PartEntry:
+    items = []
+    for ci in services.items_for(part):
+        problems = request.form.get(f"problems-{ci.id}", "0").strip() or "0"
+        if not problems.isdigit() or int(problems) > 999:
+            raise services.ResultError(f"“{ci.data.get('name')}”的问题数量应为0～999的整数")
+        items.append(services.ItemEntry(ci.id, request.form.get(f"result-{ci.id}", ""), int(problems),
+                                        request.form.get(f"description-{ci.id}", "")[:2000]))
+    return services.PartEntry(
+        items=items, follow_ups=request.form.getlist("follow_ups"),
+        transfer_to=request.form.get("transfer_to", "")[:100], questions_answered=bool(request.form.get("questions")),
+        note=request.form.get("note", "")[:1000], rectify_by=_date("rectify_by"),
+        inspected_on=_date("inspected_on") if lead else None,
+        signed=(request.form.get("signed", "1") == "1") if lead else None,
+        refusal_note=request.form.get("refusal_note", "")[:500] if lead else "",
+    )
+
+
+@bp.route("/<int:record_id>/entry", methods=["GET", "POST"])
+@login_required
+def entry(record_id):
+    record = _record(record_id)
+    department_id = own_department_id() or request.values.get("department", type=int)
+    part = next((p for p in record.parts if p.department_id == department_id), None)
+    if part is None:
+        abort(403)
+    lead = department_id == record.campaign_subject.campaign.lead_department_id
+    error = None
+    if request.method == "POST":
+        submit = request.form.get("action") == "submit"
+        try:
+            services.save_part(record, department_id, _entry(part, lead), current_user, submit=submit)
+        except services.ResultError as problem:
+            db.session.rollback()
+            error = str(problem)
+        else:
+            db.session.commit()
+            return _back(record, "检查结果已提交" if submit else "已暂存，提交前可继续修改")
+    return render_template("results/entry.html", record=record, part=part, items=services.items_for(part),
+                           results=RESULTS, follow_ups=FOLLOW_UPS, lead=lead, error=error, form=request.form,
+                           editable=record.state in ("待录入", "退回") and part.submitted_at is None)
+
+
+@bp.post("/<int:record_id>/review")
+@login_required
+def review(record_id):
+    record = _record(record_id)
+    if not services.can_review(record, current_user):
+        abort(403)
+    try:
+        if request.form.get("action") == "publish":
+            services.publish(record, current_user)
+            message = "记录已审核并公示"
+        else:
+            services.send_back(record, [int(d) for d in request.form.getlist("departments") if d.isdigit()],
+                               request.form.get("reason", ""), current_user)
+            message = "记录已退回，相关部门修改后重新提交"
+    except services.ResultError as problem:
+        db.session.rollback()
+        return _back(record, str(problem), "error")
+    db.session.commit()
+    return _back(record, message)
+
+
+@bp.post("/<int:record_id>/follow-up/<int:part_id>")
+@login_required
+def follow_up(record_id, part_id):
+    record = _record(record_id)
+    part = db.get_or_404(DepartmentResult, part_id)
+    if part.record_id != record.id:
+        abort(404)
+    if not current_user.is_office and current_user.department_id != part.department_id:
+        abort(403)
+    try:
+        services.follow_up(part, rechecked_on=_date("rechecked_on"), closed_on=_date("closed_on"))
+    except services.ResultError as problem:
+        db.session.rollback()
+        return _back(record, str(problem), "error")
+    db.session.commit()
+    return _back(record, "已销号" if part.closed_on else "复查情况已记录")
+
+
+def _attachment_folder() -> Path:
+    folder = Path(current_app.instance_path) / "attachments"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@bp.post("/<int:record_id>/photos")
+@login_required
+def upload_photo(record_id):
+    record = _record(record_id)
+    part = next((p for p in record.parts if p.department_id == current_user.department_id), None)
+    if part is None:
+        abort(403)
+    upload = request.files.get("photo")
+    suffix = Path(upload.filename or "").suffix.lower() if upload else ""
+    if upload is None or not upload.filename:
+        return _back(record, "请选择照片文件", "error")
+    if suffix not in PHOTO_TYPES:
+        return _back(record, "只能上传 JPG 或 PNG 照片", "error")
+    data = upload.read(PHOTO_MAX_BYTES + 1)
+    if len(data) > PHOTO_MAX_BYTES:
+        return _back(record, "照片不能超过 8 MB", "error")
+    if not (data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n")):
+        return _back(record, "文件内容不是 JPG 或 PNG 图片", "error")
+    stored = f"{uuid.uuid4().hex}{suffix}"
+    (_attachment_folder() / stored).write_bytes(data)
+    part.attachments.append(Attachment(filename=Path(upload.filename).name[:200], stored_as=stored,
+                                       uploaded_by_id=current_user.id))
+    db.session.commit()
+    return _back(record, "照片已上传")
+
+
+@bp.get("/photos/<int:attachment_id>")
+@login_required
+def photo(attachment_id):
+    attachment = db.get_or_404(Attachment, attachment_id)
+    _record(attachment.part.record_id)
+    path = _attachment_folder() / attachment.stored_as
+    if not path.exists():
+        abort(404)
+    return send_file(path, mimetype=PHOTO_TYPES[path.suffix], download_name=attachment.filename)
