@@ -51,6 +51,7 @@ def app(tmp_path_factory):
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": url,
         "UPLOAD_FOLDER": str(base / "uploads"),
+        "ATTACHMENT_FOLDER": str(base / "attachments"),
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production uses scrypt
     })

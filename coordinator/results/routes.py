@@ -165,7 +165,7 @@ def follow_up(record_id, part_id):
 
 
 def _attachment_folder() -> Path:
-    folder = Path(current_app.instance_path) / "attachments"
+    folder = Path(current_app.config["ATTACHMENT_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

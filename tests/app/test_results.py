@@ -1,0 +1,208 @@
+"""Results on the joint record: entry, deadlines, review and publication, follow-up, and the directory learning."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from coordinator.campaigns import services as campaigns
+from coordinator.extensions import db
+from coordinator.results import services
+from coordinator.results.models import InspectionRecord, ItemResult
+from tests.app.county import PASSWORD, build_county, drawn_campaign
+
+
+@pytest.fixture
+def dispatched(ctx):
+    """A dispatched campaign of the small county: every enterprise staffed, records open."""
+    county = build_county()
+    campaign = drawn_campaign(county)
+    office = county["users"]["office"]
+    for cd in campaign.departments:
+        pending = campaigns.pending_confirmations(campaign, cd.department_id)
+        campaigns.confirm(campaign, cd.department_id, {cs.id: ("确认", "") for cs in pending}, office)
+    campaigns.lock_and_run_team_draw(campaign, "7", "", office)
+    campaigns.dispatch(campaign)
+    db.session.commit()
+    return county, campaign
+
+
+def entry_for(part, result="未发现问题", **changes) -> services.PartEntry:
+    problems = 1 if result in services.PROBLEM_RESULTS else 0
+    items = [services.ItemEntry(ci.id, result, problems, "灭火器过期" if problems else "")
+             for ci in services.items_for(part)]
+    values = {"items": items, "follow_ups": ["责令改正"] if problems else ["无需后续处置"],
+              "rectify_by": date(2024, 7, 1) if problems else None}
+    values.update(changes)
+    return services.PartEntry(**values)
+
+
+def submit_all(record, users, result="未发现问题"):
+    for part in record.parts:
+        user = users["yjj_admin" if part.department.code == "yjj" else "scj_officer"]
+        services.save_part(record, part.department_id, entry_for(part, result), user, submit=True)
+
+
+def test_dispatch_opens_one_record_per_staffed_enterprise_due_in_20_working_days(dispatched):
+    county, campaign = dispatched
+    records = db.session.scalars(sa.select(InspectionRecord)).all()
+    assert len(records) == len([cs for cs in campaign.subjects if cs.active_members]) == 20
+    for record in records:
+        assert record.state == "待录入"
+        assert {p.department_id for p in record.parts} == set(record.campaign_subject.department_ids)
+    cs = records[0].campaign_subject
+    db.session.delete(records[0])
+    db.session.flush()
+    db.session.expire(cs)
+    cs.visit_date = date(2024, 9, 27)  # the Friday before National Day; 29 Sep and 12 Oct are make-up days
+    fresh = services.open_record(cs)
+    assert fresh.due_on == date(2024, 10, 30)
+
+
+def test_entry_is_validated_item_by_item(dispatched):
+    county, campaign = dispatched
+    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    part = record.parts[0]
+    user = county["users"]["yjj_admin"]
+    blank = services.PartEntry(items=[])
+    with pytest.raises(services.ResultError, match="请填写“.*”的检查结果") as error:
+        services.save_part(record, part.department_id, blank, user, submit=True)
+    assert "请选择后续处置" in str(error.value)
+    wrong = entry_for(part, "发现问题待后续处理", follow_ups=["无需后续处置"])
+    wrong.items[0].description = ""
+    with pytest.raises(services.ResultError) as error:
+        services.save_part(record, part.department_id, wrong, user, submit=True)
+    assert "请描述问题" in str(error.value) and "请选择后续处置方式" in str(error.value)
+    with pytest.raises(services.ResultError, match="请填写整改期限"):
+        services.save_part(record, part.department_id, entry_for(part, "发现问题已责令改正", rectify_by=None), user,
+                           submit=True)
+    with pytest.raises(services.ResultError, match="请填写移送给哪个部门"):
+        services.save_part(record, part.department_id, entry_for(part, follow_ups=["移送其他部门"]), user, submit=True)
+    services.save_part(record, part.department_id, blank, user, submit=False)  # a draft may be incomplete
+    assert part.submitted_at is None
+
+
+def test_entering_twice_keeps_one_result_per_item(dispatched):
+    county, campaign = dispatched
+    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    part = record.parts[0]
+    user = county["users"]["yjj_admin"]
+    services.save_part(record, part.department_id, entry_for(part), user, submit=False)
+    services.save_part(record, part.department_id, entry_for(part, "发现问题已责令改正"), user, submit=True)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ItemResult).where(ItemResult.part_id == part.id)) \
+        == len(services.items_for(part))
+    with pytest.raises(services.ResultError, match="已提交"):
+        services.save_part(record, part.department_id, entry_for(part), user, submit=True)
+
+
+def test_review_return_and_publication_through_the_web(app, dispatched):
+    county, campaign = dispatched
+    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    clients = {}
+    for name in ("yjj_admin", "scj_officer", "scj_admin", "office"):
+        clients[name] = app.test_client()
+        clients[name].post("/login", data={"username": name, "password": PASSWORD})
+    yjj_part = next(p for p in record.parts if p.department.code == "yjj")
+    scj_part = next(p for p in record.parts if p.department.code == "scj")
+
+    def form(part, result="未发现问题"):
+        data = {"action": "submit", "follow_ups": ["无需后续处置"], "inspected_on": "2024-06-12", "signed": "1"}
+        for ci in services.items_for(part):
+            data[f"result-{ci.id}"], data[f"problems-{ci.id}"] = result, "0"
+        return data
+
+    bad = clients["scj_officer"].post(f"/results/{record.id}/entry", data={"action": "submit"})
+    assert bad.status_code == 200 and "请填写" in bad.data.decode()
+    assert clients["scj_officer"].post(f"/results/{record.id}/entry", data=form(scj_part)).status_code in (302, 303)
+    assert clients["yjj_admin"].post(f"/results/{record.id}/entry", data=form(yjj_part)).status_code in (302, 303)
+    db.session.expire_all()
+    assert record.state == "待审核" and record.inspected_on == date(2024, 6, 12)
+
+    assert clients["scj_admin"].post(f"/results/{record.id}/review", data={"action": "publish"}).status_code == 403
+    clients["yjj_admin"].post(f"/results/{record.id}/review",
+                              data={"action": "return", "reason": "问题描述不清", "departments": [scj_part.department_id]})
+    db.session.expire_all()
+    assert record.state == "退回" and scj_part.submitted_at is None and yjj_part.submitted_at is not None
+    page = clients["scj_officer"].get(f"/results/{record.id}/entry").data.decode()
+    assert "问题描述不清" in page
+    clients["scj_officer"].post(f"/results/{record.id}/entry", data=form(scj_part))
+    clients["yjj_admin"].post(f"/results/{record.id}/review", data={"action": "publish"})
+    db.session.expire_all()
+    assert record.state == "已公示" and record.published_at is not None
+
+
+def test_a_closed_enterprise_leaves_the_drawing_pool(dispatched):
+    county, campaign = dispatched
+    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    subject = record.campaign_subject.subject
+    submit_all(record, county["users"], result="已关闭停业或正在组织清算")
+    assert subject.status == "存续"  # not until the lead department confirms the record
+    services.publish(record, county["users"]["yjj_admin"])
+    db.session.commit()
+    assert subject.status == "停业"
+    change = subject.status_changes[0]
+    assert campaign.name in change.reason and "已关闭停业" in change.reason
+    later = campaigns.create_campaign(
+        __import__("tests.app.county", fromlist=["campaign_values"]).campaign_values(name="下一次", burden_months=0),
+        county["yjj"], [county["scj"]], county["users"]["office"])
+    db.session.flush()
+    for code in ("yjj", "scj"):
+        from coordinator.items.models import Item
+
+        ids = list(db.session.scalars(sa.select(Item.id).where(Item.department_id == county[code].id)))
+        campaigns.submit_items(later, county[code].id, ids, "", county["users"]["office"])
+    assert subject.credit_code not in {s["id"] for s in campaigns.subject_problem(later)["subjects"]}
+
+
+def test_rectification_runs_to_recheck_and_closing_and_shows_when_overdue(dispatched):
+    county, campaign = dispatched
+    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    submit_all(record, county["users"], result="发现问题已责令改正")
+    services.publish(record, county["users"]["office"])
+    part = record.parts[0]
+    summary = {r["department"]: r for r in services.due_summary(on=date(2024, 7, 2))}
+    assert summary[part.department.name]["follow_ups_overdue"] == 1
+    with pytest.raises(services.ResultError, match="先填写复查日期"):
+        services.follow_up(part, rechecked_on=None, closed_on=date(2024, 7, 3))
+    services.follow_up(part, rechecked_on=date(2024, 7, 2), closed_on=date(2024, 7, 3))
+    assert not part.follow_up_open
+    summary = {r["department"]: r for r in services.due_summary(on=date(2024, 7, 10))}
+    assert summary[part.department.name]["follow_ups_open"] == 0
+
+
+def test_due_summary_counts_what_is_late_by_department(dispatched):
+    county, campaign = dispatched
+    records = db.session.scalars(sa.select(InspectionRecord)).all()
+    late = max(r.due_on for r in records)
+    summary = {r["department"]: r for r in services.due_summary(on=late.replace(year=late.year + 1))}
+    assert summary["应急管理局"]["overdue"] == summary["应急管理局"]["to_enter"] == 20
+    submit_all(records[0], county["users"])
+    summary = {r["department"]: r for r in services.due_summary(on=date(2024, 6, 1))}
+    assert summary["应急管理局"]["to_enter"] == 19 and summary["应急管理局"]["overdue"] == 0
+    assert summary["应急管理局"]["to_review"] == 1  # the lead department reviews
+
+
+def test_photos_must_be_real_images(app, dispatched):
+    county, campaign = dispatched
+    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    client = app.test_client()
+    client.post("/login", data={"username": "yjj_admin", "password": PASSWORD})
+    import io
+
+    fake = client.post(f"/results/{record.id}/photos", data={"photo": (io.BytesIO(b"<html>"), "x.jpg")},
+                       content_type="multipart/form-data", follow_redirects=True)
+    assert "不是 JPG 或 PNG 图片" in fake.data.decode()
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    client.post(f"/results/{record.id}/photos", data={"photo": (io.BytesIO(png), "现场.png")},
+                content_type="multipart/form-data")
+    part = next(p for p in record.parts if p.department.code == "yjj")
+    db.session.expire_all()
+    assert [a.filename for a in part.attachments] == ["现场.png"]
+    response = client.get(f"/results/photos/{part.attachments[0].id}")
+    assert response.data == png
+    response.close()
+    outsider = app.test_client()
+    outsider.post("/login", data={"username": "hbj_admin", "password": PASSWORD})
+    assert outsider.get(f"/results/photos/{part.attachments[0].id}").status_code == 403
