@@ -1,0 +1,9 @@
+"""联查通 solver: random subject draw (stage 1) and joint-team formation (stage 2), replayable and checkable."""
+
+from .check import check_teams
+from .common import SOLVER_VERSION as __version__
+from .common import SolverInputError
+from .draw import draw_subjects
+from .teams import solve_teams
+
+__all__ = ["SolverInputError", "__version__", "check_teams", "draw_subjects", "solve_teams"]

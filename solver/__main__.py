@@ -1,0 +1,68 @@
+"""Command line: `python -m solver draw|teams|check …` — exit 2 on bad input, 1 on a failed check."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from .check import check_teams
+from .common import SolverInputError, dumps
+from .draw import draw_subjects
+from .teams import solve_teams
+
+
+def _load(path: str) -> object:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except OSError as exc:
+        raise SolverInputError(f"{path}: 无法读取（{exc.strerror}）") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SolverInputError(f"{path}: 不是有效的 UTF-8 JSON（{exc}）".replace("\n", " ")) from None
+
+
+def _write(text: str, path: str | None) -> None:
+    if path is None:
+        sys.stdout.write(text)
+    else:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m solver", description="联查通求解器")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (("draw", "第一阶段：抽取检查对象"), ("teams", "第二阶段：组建联合检查组")):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("problem")
+        p.add_argument("-o", "--output")
+    p = sub.add_parser("check", help="复核第二阶段结果")
+    p.add_argument("problem")
+    p.add_argument("result")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    try:
+        problem = _load(args.problem)
+        if args.command == "check":
+            result = _load(args.result)
+            violations = check_teams(problem, result)
+            for line in violations:
+                print(line)
+            if not violations:
+                print("OK：所有硬性规则均满足")
+            return 1 if violations else 0
+        solve = draw_subjects if args.command == "draw" else solve_teams
+        text = dumps(solve(problem))
+    except SolverInputError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    _write(text, args.output)
+    print(f"用时 {time.perf_counter() - started:.2f} 秒", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

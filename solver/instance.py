@@ -1,0 +1,223 @@
+"""The stage-2 instance: validated, immutable, with every list sorted by id so input order cannot matter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from .common import (
+    SolverInputError,
+    input_sha256,
+    require_bool,
+    require_id,
+    require_int,
+    require_list,
+    require_mapping,
+    require_number,
+    require_seed,
+    where,
+)
+
+
+@dataclass(frozen=True)
+class Department:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Inspector:
+    id: str
+    department: int
+    tags: frozenset[str]
+    capacity: int | None  # None: unlimited
+    can_lead: bool
+    unavailable: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Need:
+    subject: int
+    department: int
+    size: int
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Subject:
+    id: str
+    needs: tuple[Need, ...]
+
+
+@dataclass(frozen=True)
+class TeamsInstance:
+    seed: str
+    input_sha256: str
+    departments: tuple[Department, ...]
+    lead: int | None
+    inspectors: tuple[Inspector, ...]  # sorted by id
+    subjects: tuple[Subject, ...]  # sorted by id
+    conflicts: frozenset[tuple[int, int]]  # (inspector, subject)
+    days: tuple[str, ...]  # sorted; empty when the problem has no dates
+    daily_capacity: int
+    max_pair_probability: float | None
+
+    def members(self, department: int) -> list[int]:
+        return [i for i, insp in enumerate(self.inspectors) if insp.department == department]
+
+
+def _date(value: object, path: str) -> str:
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            dt.date.fromisoformat(value)
+            return value
+        except ValueError:
+            pass
+    raise SolverInputError(f"{path}: 日期应为 YYYY-MM-DD 格式，实际为 {json.dumps(value, ensure_ascii=False)}")
+
+
+def _tags(record: dict, path: str) -> tuple[str, ...]:
+    tags = record.get("tags")
+    if tags is None:
+        return ()
+    if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
+        raise SolverInputError(f"{where(path, record)}: \"tags\" 应为非空字符串的列表")
+    return tuple(dict.fromkeys(tags))
+
+
+def _unique_ids(records: list[dict], path: str) -> dict[str, int]:
+    seen: dict[str, int] = {}
+    for k, record in enumerate(records):
+        rid = record["id"]
+        if rid in seen:
+            raise SolverInputError(f"{path}[{k}]（id={rid}）: id 与 {path}[{seen[rid]}] 重复")
+        seen[rid] = k
+    return seen
+
+
+def _department_ref(record: dict, path: str, departments: dict[str, int]) -> int:
+    ref = require_id(record, path, "department")
+    if ref not in departments:
+        raise SolverInputError(f"{where(path, record)}: department \"{ref}\" 未在 departments 中定义")
+    return departments[ref]
+
+
+def parse_teams(problem: object) -> TeamsInstance:
+    problem = require_mapping(problem, "输入")
+    seed = require_seed(problem)
+
+    # departments keep their given order: it is only the order members are listed in a team.
+    raw_departments = require_list(problem.get("departments"), "departments")
+    if not raw_departments:
+        raise SolverInputError("departments: 至少需要一个部门")
+    departments = []
+    for k, record in enumerate(raw_departments):
+        path = f"departments[{k}]"
+        record = require_mapping(record, path)
+        did = require_id(record, path)
+        name = record.get("name", did)
+        if not isinstance(name, str) or not name:
+            raise SolverInputError(f"{where(path, record)}: \"name\" 应为非空字符串")
+        departments.append(Department(did, name))
+    dept_index = _unique_ids(raw_departments, "departments")
+
+    lead = None
+    if problem.get("lead_department") is not None:
+        ref = problem["lead_department"]
+        if not isinstance(ref, str) or ref not in dept_index:
+            raise SolverInputError(f"lead_department: \"{ref}\" 未在 departments 中定义")
+        lead = dept_index[ref]
+
+    days: tuple[str, ...] = ()
+    if problem.get("days") is not None:
+        raw_days = require_list(problem["days"], "days")
+        if not raw_days:
+            raise SolverInputError("days: 给出 days 时不能为空列表")
+        parsed = [_date(d, f"days[{k}]") for k, d in enumerate(raw_days)]
+        if len(set(parsed)) != len(parsed):
+            raise SolverInputError("days: 日期重复")
+        days = tuple(sorted(parsed))
+    daily_capacity = require_int(problem, "daily_capacity", "daily_capacity", minimum=1, default=1)
+
+    q = problem.get("max_pair_probability")
+    if q is not None:
+        q = require_number(problem, "max_pair_probability", "max_pair_probability")
+        if not 0.0 < q <= 1.0:
+            raise SolverInputError(f"max_pair_probability: 应在 (0, 1] 之内，实际为 {q}")
+
+    raw_inspectors = require_list(problem.get("inspectors"), "inspectors")
+    inspectors = []
+    for k, record in enumerate(raw_inspectors):
+        path = f"inspectors[{k}]"
+        record = require_mapping(record, path)
+        iid = require_id(record, path)
+        unavailable = require_list(record.get("unavailable") or [], f"{where(path, record)}.unavailable")
+        inspectors.append(Inspector(
+            id=iid,
+            department=_department_ref(record, path, dept_index),
+            tags=frozenset(_tags(record, path)),
+            capacity=require_int(record, path, "capacity", minimum=0, default=None),
+            can_lead=require_bool(record, path, "can_lead", True),
+            unavailable=frozenset(_date(d, f"{where(path, record)}.unavailable[{m}]") for m, d in enumerate(unavailable)),
+        ))
+    _unique_ids(raw_inspectors, "inspectors")
+    inspectors.sort(key=lambda insp: insp.id)
+    insp_index = {insp.id: k for k, insp in enumerate(inspectors)}
+
+    raw_subjects = require_list(problem.get("subjects"), "subjects")
+    parsed_subjects = []
+    for k, record in enumerate(raw_subjects):
+        path = f"subjects[{k}]"
+        record = require_mapping(record, path)
+        sid = require_id(record, path)
+        raw_needs = require_list(record.get("needs"), f"{where(path, record)}.needs")
+        if not raw_needs:
+            raise SolverInputError(f"{where(path, record)}: \"needs\" 不能为空")
+        needs = []
+        seen_dept: dict[int, int] = {}
+        for m, need in enumerate(raw_needs):
+            need_path = f"{where(path, record)}.needs[{m}]"
+            need = require_mapping(need, need_path)
+            dept = _department_ref(need, need_path, dept_index)
+            if dept in seen_dept:
+                raise SolverInputError(
+                    f"{need_path}: 与 needs[{seen_dept[dept]}] 同属部门 \"{departments[dept].id}\"，每个部门至多一项需求")
+            seen_dept[dept] = m
+            size = require_int(need, need_path, "size", minimum=1)
+            needs.append((dept, size, _tags(need, need_path)))
+        parsed_subjects.append((sid, needs))
+    _unique_ids(raw_subjects, "subjects")
+    parsed_subjects.sort(key=lambda item: item[0])
+    subjects = tuple(
+        Subject(sid, tuple(Need(s, dept, size, tags) for dept, size, tags in needs))
+        for s, (sid, needs) in enumerate(parsed_subjects)
+    )
+    subj_index = {subject.id: s for s, subject in enumerate(subjects)}
+
+    conflicts = set()
+    for k, record in enumerate(require_list(problem.get("conflicts") or [], "conflicts")):
+        path = f"conflicts[{k}]"
+        record = require_mapping(record, path)
+        iid = require_id(record, path, "inspector")
+        sid = require_id(record, path, "subject")
+        if iid not in insp_index:
+            raise SolverInputError(f"{path}: inspector \"{iid}\" 未在 inspectors 中定义")
+        if sid not in subj_index:
+            raise SolverInputError(f"{path}: subject \"{sid}\" 未在 subjects 中定义")
+        if record.get("reason") is not None and not isinstance(record["reason"], str):
+            raise SolverInputError(f"{path}: \"reason\" 应为字符串")
+        conflicts.add((insp_index[iid], subj_index[sid]))
+
+    return TeamsInstance(
+        seed=seed,
+        input_sha256=input_sha256(problem),
+        departments=tuple(departments),
+        lead=lead,
+        inspectors=tuple(inspectors),
+        subjects=subjects,
+        conflicts=frozenset(conflicts),
+        days=days,
+        daily_capacity=daily_capacity,
+        max_pair_probability=q,
+    )

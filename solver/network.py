@@ -1,0 +1,369 @@
+"""One department's assignment problem as a flow network: candidate pairs, seats, integral and capped flows.
+
+Network (one department, one set of needs, dates fixed):
+
+    source ─cap_i→ inspector ─[daily cap]→ (inspector, day) ─pair cap→ general seat of need ──┐
+                                                             └pair cap→ pair node ─→ tag seat ─┤→ sink
+                                                                                 └─→ general ──┘
+
+A need of size k with requirements R (its tags, plus "may lead" for the lead department) has one
+seat of capacity 1 per requirement, fed only by holders, and a general seat of capacity k−|R| fed
+by everyone; a pair node keeps each inspector to one seat per need. When the requirement groups are
+disjoint (after dropping requirements implied by another one or held by everybody), integral flows
+saturating the seats are exactly the valid teams. When they overlap, the network is a restriction:
+everything it returns is valid, but a team whose one member covers two requirements is not seen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.graph.python import max_flow, min_cost_flow
+
+from .instance import TeamsInstance
+
+LEAD = "\x00lead"  # the "may lead" requirement; cannot collide with a tag from JSON input
+JOIN = "\x01"  # "A\x01B": one member holding both A and B
+# Above this many candidate pairs in one department, each need gets a random window of candidates
+# instead of all of them (see `candidate_pairs`). Deterministic, so results do not depend on the host.
+DENSE_PAIR_LIMIT = 400_000
+MIN_WINDOW = 16
+MIN_HOLDER_WINDOW = 8
+
+
+@dataclass(frozen=True)
+class DeptNeeds:
+    """The needs one department must staff, in network order, with their reduced requirements."""
+    dept: int
+    subjects: np.ndarray
+    sizes: np.ndarray
+    dates: np.ndarray  # day index per need, -1 without days
+    reqs: tuple[tuple[str, ...], ...]
+    exact: np.ndarray  # bool per need: requirement groups disjoint
+
+
+@dataclass(frozen=True)
+class Pairs:
+    need: np.ndarray  # local need position
+    insp: np.ndarray  # local inspector position (in the department's seeded order)
+    mask: np.ndarray  # bit r set when the inspector holds the need's r-th requirement
+
+
+class Department:
+    """A department's inspectors in a seeded random order, with their availability and holder sets."""
+
+    def __init__(self, inst: TeamsInstance, dept: int, rng: np.random.Generator):
+        members = np.array(inst.members(dept), dtype=np.int64)  # sorted by id
+        self.inst = inst
+        self.dept = dept
+        self.global_ids = members[rng.permutation(members.size)] if members.size else members
+        n = self.global_ids.size
+        self.local = {int(g): k for k, g in enumerate(self.global_ids)}
+        insps = [inst.inspectors[g] for g in self.global_ids]
+        self.capacity = np.array([ins.capacity if ins.capacity is not None else -1 for ins in insps], dtype=np.int64)
+        self.can_lead = np.array([ins.can_lead for ins in insps], dtype=bool)
+        self.tags = [ins.tags for ins in insps]
+        days = inst.days or ("",)
+        self.available = np.ones((len(days), n), dtype=bool)
+        for k, ins in enumerate(insps):
+            for t, day in enumerate(days):
+                if day in ins.unavailable:
+                    self.available[t, k] = False
+        self.need = {s: need for s, subject in enumerate(inst.subjects)
+                     for need in subject.needs if need.department == dept}
+        self._holders: dict[str, np.ndarray] = {}
+        self._pools: dict[int, np.ndarray] = {}
+        self._counts: dict[tuple[str, int], int] = {}
+        self._reduced: dict[tuple[int, tuple[str, ...]], tuple[tuple[str, ...], bool]] = {}
+
+    def holds(self, req: str) -> np.ndarray:
+        if req not in self._holders:
+            if JOIN in req:
+                self._holders[req] = np.logical_and.reduce([self.holds(part) for part in req.split(JOIN)])
+            elif req == LEAD:
+                self._holders[req] = self.can_lead.copy()
+            else:
+                self._holders[req] = np.array([req in tags for tags in self.tags], dtype=bool)
+        return self._holders[req]
+
+    def holder_count(self, req: str, day: int) -> int:
+        key = (req, day)
+        if key not in self._counts:
+            self._counts[key] = int(self.holds(req)[self.pool(day)].sum())
+        return self._counts[key]
+
+    def pool(self, day: int) -> np.ndarray:
+        """Inspectors who can take any visit on that day (available, capacity not zero), in seeded order."""
+        if day not in self._pools:
+            ok = self.capacity != 0
+            if day >= 0:
+                ok &= self.available[day]
+            self._pools[day] = np.flatnonzero(ok)
+        return self._pools[day]
+
+
+def reduce_requirements(dept: Department, day: int, reqs: tuple[str, ...],
+                         size: int) -> tuple[tuple[str, ...], bool]:
+    """Drop requirements implied by another (holders ⊇ another's holders) or held by the whole pool.
+
+    Returns the kept requirements and whether their holder groups are pairwise disjoint (exact flow).
+    Computed on the day's pool: conflicts only remove inspectors, so the implications still hold.
+    When more requirements remain than members (zone + expertise + may-lead in a team of two),
+    the two whose holders overlap most become one requirement held by their common holders: a
+    sound restriction the network can carry (one member covers both), reported as not exact.
+    """
+    key = (day, reqs, size)
+    if key not in dept._reduced:
+        kept, exact = _reduce(dept, day, reqs)
+        kept = list(kept)
+        pool = dept.pool(day)
+        while len(kept) > size:
+            best = max(((int((dept.holds(a)[pool] & dept.holds(b)[pool]).sum()), k, m)
+                        for k, a in enumerate(kept) for m, b in enumerate(kept) if k < m), key=lambda t: (t[0], -t[1], -t[2]))
+            if best[0] == 0:
+                break
+            _, k, m = best
+            kept = kept[:k] + [kept[k] + JOIN + kept[m]] + kept[k + 1:m] + kept[m + 1:]
+            exact = False
+        dept._reduced[key] = (tuple(kept), exact)
+    return dept._reduced[key]
+
+
+def _reduce(dept: Department, day: int, reqs: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
+    pool = dept.pool(day)
+    groups = [(r, frozenset(pool[dept.holds(r)[pool]].tolist())) for r in reqs]
+    everyone = frozenset(pool.tolist())
+    kept = []
+    for k, (r, h) in enumerate(groups):
+        if h >= everyone and everyone:
+            continue
+        implied = any(
+            other <= h and (other != h or m < k)
+            for m, (_, other) in enumerate(groups) if m != k and not (other >= everyone and everyone)
+        )
+        if not implied:
+            kept.append((r, h))
+    exact = all(a.isdisjoint(b) for k, (_, a) in enumerate(kept) for (_, b) in kept[k + 1:])
+    return tuple(r for r, _ in kept), exact
+
+
+def dept_needs(inst: TeamsInstance, dept: Department, needs: list[tuple[int, int]]) -> DeptNeeds:
+    """needs: (subject, day) pairs in network order; the need is that subject's need of this department."""
+    reqs, exact, sizes = [], [], []
+    for s, day in needs:
+        need = dept.need[s]
+        raw = need.tags + ((LEAD,) if inst.lead == dept.dept else ())
+        kept, disjoint = reduce_requirements(dept, day, raw, need.size)
+        reqs.append(kept)
+        exact.append(disjoint)
+        sizes.append(need.size)
+    return DeptNeeds(
+        dept=dept.dept,
+        subjects=np.array([s for s, _ in needs], dtype=np.int64),
+        sizes=np.array(sizes, dtype=np.int64),
+        dates=np.array([d for _, d in needs], dtype=np.int64),
+        reqs=tuple(reqs),
+        exact=np.array(exact, dtype=bool),
+    )
+
+
+# --- candidate pairs ------------------------------------------------------------------------------
+
+def _windows(pool: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each row r, pool[(starts[r] + 0..lengths[r]-1) mod len(pool)]; returns (row, member)."""
+    total = int(lengths.sum())
+    row = np.repeat(np.arange(lengths.size), lengths)
+    first = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    offset = np.arange(total) - first
+    return row, pool[(starts[row] + offset) % pool.size]
+
+
+def candidate_pairs(inst: TeamsInstance, dept: Department, dn: DeptNeeds, starts: np.ndarray,
+                    dense: np.ndarray | None = None) -> Pairs:
+    """Every (need, inspector) pair allowed by department, day, capacity and recusal.
+
+    In a very large department each need gets a random window of the seeded inspector order
+    (plus a window of each requirement's holders) instead of all of them: every inspector in a
+    symmetric position is still equally likely to be a candidate, and the window is wide enough
+    for the requested cap. `dense` marks needs that must see all their candidates (a window
+    left them unstaffable). `starts` are seeded random numbers per need, fixed per subject, so a
+    need keeps its window from one round to the next.
+    """
+    n_needs = dn.subjects.size
+    q = inst.max_pair_probability
+    total_dense = sum(int(dept.pool(int(d)).size) for d in dn.dates) if n_needs else 0
+    sparse = total_dense > DENSE_PAIR_LIMIT
+    rows, insps = [], []
+    for day in np.unique(dn.dates).tolist():
+        pool = dept.pool(day)
+        if pool.size == 0:
+            continue
+        group = np.flatnonzero(dn.dates == day)
+        if sparse:
+            want = np.maximum(MIN_WINDOW, np.ceil(2 * dn.sizes[group] / (q or 0.5)).astype(np.int64))
+            if dense is not None:
+                want[dense[group]] = pool.size
+            lengths = np.minimum(pool.size, want)
+        else:
+            lengths = np.full(group.size, pool.size, dtype=np.int64)
+        r, m = _windows(pool, starts[group] % pool.size, lengths)
+        rows.append(group[r])
+        insps.append(m)
+        if sparse:
+            for req in sorted({req for k in group.tolist() for req in dn.reqs[k]}):
+                holders = pool[dept.holds(req)[pool]]
+                if holders.size == 0:
+                    continue
+                sub = np.array([k for k in group.tolist() if req in dn.reqs[k]], dtype=np.int64)
+                lengths = np.full(sub.size, min(holders.size, max(MIN_HOLDER_WINDOW, int(np.ceil(2 / (q or 0.5))))))
+                r, m = _windows(holders, (starts[sub] >> 20) % holders.size, lengths)
+                rows.append(sub[r])
+                insps.append(m)
+    if not rows:
+        return Pairs(*(np.zeros(0, dtype=np.int64) for _ in range(3)))
+    need = np.concatenate(rows)
+    insp = np.concatenate(insps)
+    if sparse:  # windows may overlap; dense rows are distinct already
+        n_local = max(1, dept.global_ids.size)
+        key = np.sort(need * n_local + insp)
+        key = key[np.concatenate(([True], key[1:] != key[:-1]))]
+        need, insp = key // n_local, key % n_local
+    if inst.conflicts:
+        # Recusal: drop the pairs named in conflicts.
+        conflict_keys = np.array(sorted(
+            s * (len(inst.inspectors) + 1) + i for i, s in inst.conflicts if i in dept.local), dtype=np.int64)
+        if conflict_keys.size:
+            pair_keys = dn.subjects[need] * (len(inst.inspectors) + 1) + dept.global_ids[insp]
+            at = np.minimum(np.searchsorted(conflict_keys, pair_keys), conflict_keys.size - 1)
+            keep = conflict_keys[at] != pair_keys
+            need, insp = need[keep], insp[keep]
+    mask = np.zeros(need.size, dtype=np.int64)
+    for req in sorted({req for reqs in dn.reqs for req in reqs}):
+        bit = np.array([reqs.index(req) if req in reqs else -1 for reqs in dn.reqs], dtype=np.int64)[need]
+        hit = (bit >= 0) & dept.holds(req)[insp]
+        mask[hit] |= np.left_shift(1, bit[hit])
+    return Pairs(need, insp, mask)
+
+
+# --- the network ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Network:
+    tails: np.ndarray
+    heads: np.ndarray
+    caps: np.ndarray
+    pair_arc: np.ndarray  # arc index of each pair's arc (inspector side → seat or pair node)
+    seat_arcs: np.ndarray  # arcs into the sink
+    seat_need: np.ndarray  # need of each seat arc
+    route_arc: np.ndarray  # arcs pair node → requirement seat
+    route_pair: np.ndarray
+    route_req: np.ndarray  # requirement position within the need
+    inspector_arc: np.ndarray  # source → inspector arcs
+    n_nodes: int
+    representable: np.ndarray  # per need: no more requirement seats than members (else never "staffed")
+
+
+def build_network(inst: TeamsInstance, dept: Department, dn: DeptNeeds, pairs: Pairs,
+                  pair_cap: np.ndarray, unit: int) -> Network:
+    """The department's flow network with capacities in units of 1/unit (see the module docstring)."""
+    n_insp = dept.global_ids.size
+    n_needs = dn.subjects.size
+    n_reqs = np.array([len(r) for r in dn.reqs], dtype=np.int64)
+    general = dn.sizes - n_reqs
+    representable = general >= 0
+    # More requirements than members needs one member to cover two: beyond the network, give it no seats.
+    n_reqs = np.where(representable, n_reqs, 0)
+    req_base = np.cumsum(n_reqs) - n_reqs
+    days = len(inst.days)
+
+    source, sink = 0, 1
+    insp_node = 2 + np.arange(n_insp)
+    day_base = 2 + n_insp
+    seat_base = day_base + (n_insp * days if days else 0)
+    req_seat_base = seat_base + n_needs
+    pair_base = req_seat_base + int(n_reqs.sum())
+    n_nodes = pair_base + pairs.need.size
+
+    tails, heads, caps = [], [], []
+
+    def arcs(t, h, c):
+        start = sum(a.size for a in tails)
+        tails.append(np.asarray(t, dtype=np.int64))
+        heads.append(np.asarray(h, dtype=np.int64))
+        caps.append(np.broadcast_to(np.asarray(c, dtype=np.int64), np.shape(t)).copy())
+        return np.arange(start, start + np.size(t))
+
+    # source → inspector: the capacity (unlimited = one visit per need).
+    cap = np.where(dept.capacity < 0, n_needs, np.minimum(dept.capacity, n_needs))
+    inspector_arc = arcs(np.full(n_insp, source), insp_node, cap * unit)
+    if days:
+        used = np.unique(pairs.insp * days + dn.dates[pairs.need])
+        daily = np.minimum(inst.daily_capacity, cap[used // days])
+        arcs(insp_node[used // days], day_base + used, daily * unit)
+        origin = day_base + pairs.insp * days + dn.dates[pairs.need]
+    else:
+        origin = insp_node[pairs.insp]
+    # inspector (or inspector-day) → general seat directly, or → pair node for requirement holders.
+    holder = (pairs.mask != 0) & representable[pairs.need]
+    pair_node = pair_base + np.arange(pairs.need.size)
+    pair_arc = arcs(origin, np.where(holder, pair_node, seat_base + pairs.need), pair_cap)
+    hp = np.flatnonzero(holder)
+    to_general = hp[general[pairs.need[hp]] > 0]
+    arcs(pair_node[to_general], seat_base + pairs.need[to_general], unit)
+    route_pair, route_req = [], []
+    for r in range(int(n_reqs.max()) if n_needs else 0):
+        sel = hp[(pairs.mask[hp] >> r) & 1 == 1]
+        route_pair.append(sel)
+        route_req.append(np.full(sel.size, r))
+    route_pair = np.concatenate(route_pair) if route_pair else np.zeros(0, dtype=np.int64)
+    route_req = np.concatenate(route_req) if route_req else np.zeros(0, dtype=np.int64)
+    route_arc = arcs(pair_node[route_pair], req_seat_base + req_base[pairs.need[route_pair]] + route_req, unit)
+    # seats → sink
+    has_general = np.flatnonzero(general > 0)
+    req_need = np.repeat(np.arange(n_needs), n_reqs)
+    seat_arcs = np.concatenate([
+        arcs(seat_base + has_general, np.full(has_general.size, sink), general[has_general] * unit),
+        arcs(req_seat_base + np.arange(req_need.size), np.full(req_need.size, sink), unit),
+    ])
+    seat_need = np.concatenate([has_general, req_need])
+    return Network(
+        tails=np.concatenate(tails), heads=np.concatenate(heads), caps=np.concatenate(caps),
+        pair_arc=pair_arc, seat_arcs=seat_arcs, seat_need=seat_need,
+        route_arc=route_arc, route_pair=route_pair, route_req=route_req,
+        inspector_arc=inspector_arc, n_nodes=n_nodes, representable=representable,
+    )
+
+
+def staffed_needs(net: Network, flow: np.ndarray, n_needs: int, unit: int) -> np.ndarray:
+    """Bool per need: every one of its seats is full."""
+    short = net.caps[net.seat_arcs] - flow[net.seat_arcs]
+    unfilled = np.zeros(n_needs, dtype=np.int64)
+    np.add.at(unfilled, net.seat_need, short)
+    return (unfilled == 0) & net.representable
+
+
+def max_flow_values(net: Network) -> np.ndarray:
+    solver = max_flow.SimpleMaxFlow()
+    arcs = solver.add_arcs_with_capacity(net.tails, net.heads, net.caps)
+    status = solver.solve(0, 1)
+    if status != solver.OPTIMAL:
+        raise RuntimeError(f"max flow failed: {status}")
+    return np.asarray(solver.flows(arcs), dtype=np.int64)
+
+
+def priority_flow_values(net: Network, need_weight: np.ndarray) -> np.ndarray:
+    """An integral maximum flow that fills the seats of heavier needs first."""
+    solver = min_cost_flow.SimpleMinCostFlow()
+    cost = np.zeros(net.tails.size, dtype=np.int64)
+    top = int(need_weight.max()) if need_weight.size else 0
+    cost[net.seat_arcs] = top - need_weight[net.seat_need]
+    arcs = solver.add_arcs_with_capacity_and_unit_cost(net.tails, net.heads, net.caps, cost)
+    # The solver sends as much as it can of the source's supply, at least cost.
+    bound = int(net.caps[net.seat_arcs].sum())
+    solver.set_node_supply(0, bound)
+    solver.set_node_supply(1, -bound)
+    status = solver.solve_max_flow_with_min_cost()
+    if status != solver.OPTIMAL:
+        raise RuntimeError(f"min cost flow failed: {status}")
+    return np.asarray(solver.flows(arcs), dtype=np.int64)

@@ -1,0 +1,463 @@
+"""Stage 2: joint teams — who inspects which subject, with whom, on which day — as a seeded random draw.
+
+Data → screening → staffed set (phase A) → capped fractional assignment → dependent rounding → read back.
+
+Phase A decides which subjects are staffed. A subject is staffed only when every department it needs
+staffs it, so departments are coupled through the subjects; with `days` also through the date (a team
+visits on one date). Each subject first gets a date: a feasible day for every department it needs,
+chosen greedily to balance each department's per-day supply (available inspectors × daily capacity).
+With dates fixed the departments are independent, and each solves an integral max flow with
+priorities (subjects already fully staffed first, then those staffed in more departments, then a
+seeded random rank). Subjects that fail anywhere get another date, windowed candidates are widened,
+and the round repeats while the staffed count grows. On small instances a CP-SAT model of the whole
+problem then confirms or improves the count, so there it is the true maximum.
+
+Phase B draws the inspectors. Per department (independent once dates are fixed), a max flow with a
+cap on every inspector–subject pair gives a fractional assignment: the cap is `max_pair_probability`
+where the rules allow it, never below a need's natural share (the only expert must go), and is
+raised along a ladder only when the department's capacity forces it. Dependent rounding
+(`rounding.py`) then samples an integral assignment whose pair marginals equal the fractional values
+exactly, so the probabilities reported are the probabilities drawn with. Inspectors are numbered in
+a seeded random order before any of this, so inspectors in symmetric positions are equally likely.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import ortools
+
+from . import network as nw
+from .common import SOLVER_VERSION, collection_paused, generator, probability
+from .cpsat import solve_exact
+from .instance import TeamsInstance, parse_teams
+from .rounding import round_flow
+
+BITS = 8  # pair probabilities are multiples of 1/256: fine enough for any cap, and each bit costs a rounding pass
+UNIT = 1 << BITS
+LADDER = (1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 8.0, None)  # None: any pair may reach probability 1
+ROUNDS = 6
+EXACT_PAIR_LIMIT = 3000  # instances this small get the CP-SAT confirmation of the maximum
+
+
+def solve_teams(problem: dict) -> dict:
+    with collection_paused():
+        return _Solve(parse_teams(problem)).run()
+
+
+def _holder_phrase(req: str) -> str:
+    if nw.JOIN in req:
+        return "且".join(_holder_phrase(part) for part in req.split(nw.JOIN))
+    if req == nw.LEAD:
+        return "可担任组长"
+    if req.startswith("zone:"):
+        return f"属于{req[5:]}片区"
+    return f"具备{req}专长"
+
+
+class _Solve:
+    def __init__(self, inst: TeamsInstance):
+        self.inst = inst
+        n = len(inst.subjects)
+        # One seeded order of subjects: network order and the random tie-breaking rank.
+        self.order = generator(inst.seed, "subjects").permutation(n)
+        self.rank = np.empty(n, dtype=np.int64)
+        self.rank[self.order] = np.arange(n, 0, -1)
+        self.depts = [nw.Department(inst, d, generator(inst.seed, "inspectors", dep.id))
+                      for d, dep in enumerate(inst.departments)]
+        # Per department, fixed window starts per subject, so a need's candidates stay the same across rounds.
+        self.starts = [generator(inst.seed, "windows", dep.id).integers(0, 1 << 40, size=n)
+                       for dep in inst.departments]
+        self.conflicts: dict[int, set[int]] = {}
+        for i, s in inst.conflicts:
+            self.conflicts.setdefault(s, set()).add(i)
+        self.day_options = list(range(len(inst.days))) or [-1]
+        self.frac_cache: dict[int, tuple] = {}  # department → (problem key, network, capped flow)
+        self.problems: dict[int, tuple] = {}  # department → (problem key, needs, candidate pairs)
+
+    # --- screening: what each need can never have ------------------------------------------------
+
+    def shortfall(self, s: int, d: int, day: int) -> str | None:
+        """Why this need cannot be staffed on that day even with nobody else to staff, or None."""
+        inst, dept = self.inst, self.depts[d]
+        need = dept.need[s]
+        name = inst.departments[d].name
+        prefix = f"{inst.days[0]}至{inst.days[-1]}每天" if day >= 0 else ""
+        pool = dept.pool(day)
+        recused = [dept.local[i] for i in self.conflicts.get(s, ()) if i in dept.local]
+        after = "回避后" if recused else ""
+        if recused:
+            in_pool = np.zeros(dept.global_ids.size, dtype=bool)
+            in_pool[pool] = True
+            in_pool[recused] = False
+            count = int(in_pool.sum())
+        else:
+            in_pool, count = None, int(pool.size)
+        if count < need.size:
+            return f"{prefix}{after}{name}仅剩{count}名可派执法人员，需要{need.size}名"
+        raw = need.tags + ((nw.LEAD,) if inst.lead == d else ())
+        kept, disjoint = nw.reduce_requirements(dept, day, raw, need.size)
+        for req in raw:
+            holders = dept.holder_count(req, day) if in_pool is None else int((in_pool & dept.holds(req)).sum())
+            if holders == 0:
+                return f"{prefix}{after}仅剩0名{_holder_phrase(req)}的{name}执法人员，需要至少1名"
+        if disjoint and len(kept) > need.size:
+            return f"{name}需要{len(kept)}名分别{'、'.join(_holder_phrase(r) for r in kept)}的不同人员，但只派{need.size}名"
+        return None
+
+    def screen(self) -> tuple[list[int], dict[int, list[int]], dict[int, list[tuple[int, str]]]]:
+        candidates, feasible_days, reasons = [], {}, {}
+        for s, subject in enumerate(self.inst.subjects):
+            per_day = {day: [(n.department, self.shortfall(s, n.department, day)) for n in subject.needs]
+                       for day in self.day_options}
+            ok = [day for day, res in per_day.items() if all(r is None for _, r in res)]
+            if ok:
+                candidates.append(s)
+                feasible_days[s] = ok
+                continue
+            always = [(d, r) for d, r in per_day[self.day_options[0]]
+                      if r is not None and all(dict(per_day[day])[d] is not None for day in self.day_options)]
+            if always:
+                reasons[s] = always
+            else:
+                d = max(subject.needs, key=lambda n: sum(dict(per_day[t])[n.department] is not None
+                                                         for t in self.day_options)).department
+                reasons[s] = [(d, f"{self.inst.days[0]}至{self.inst.days[-1]}没有一天能同时派齐各部门人员，"
+                                  f"{self.inst.departments[d].name}可用执法人员不足")]
+        return candidates, feasible_days, reasons
+
+    # --- dates --------------------------------------------------------------------------------
+
+    def supply(self) -> np.ndarray:
+        """Visits each department can make per day: available inspectors × daily capacity (capped)."""
+        inst = self.inst
+        out = np.zeros((len(self.depts), len(inst.days)))
+        for d, dept in enumerate(self.depts):
+            cap = np.where(dept.capacity < 0, inst.daily_capacity, np.minimum(dept.capacity, inst.daily_capacity))
+            out[d] = (dept.available * cap).sum(axis=1)
+        return out
+
+    def assign_dates(self, subjects: list[int], feasible_days: dict[int, list[int]],
+                     avoid: dict[int, set[int]] | None = None, keep: dict[int, int] | None = None) -> dict[int, int]:
+        """Greedy in seeded order: each subject takes the feasible day where its departments are least loaded."""
+        supply = np.maximum(self.supply(), 1e-9)
+        load = np.zeros_like(supply)
+        dates = dict(keep or {})
+        for s, t in dates.items():
+            for n in self.inst.subjects[s].needs:
+                load[n.department, t] += n.size
+        for s in sorted(subjects, key=lambda s: -self.rank[s]):
+            if s in dates:
+                continue
+            options = [t for t in feasible_days[s] if t not in (avoid or {}).get(s, ())] or feasible_days[s]
+            best = min(options, key=lambda t: (max((load[n.department, t] + n.size) / supply[n.department, t]
+                                                   for n in self.inst.subjects[s].needs), t))
+            dates[s] = best
+            for n in self.inst.subjects[s].needs:
+                load[n.department, best] += n.size
+        return dates
+
+    # --- phase A: which subjects are staffed ---------------------------------------------------
+
+    def problem_key(self, d: int, subjects, dates: dict[int, int], dense: set[tuple[int, int]]) -> tuple:
+        """What a department's problem depends on: its subjects, their dates, which see every candidate."""
+        return tuple((s, dates.get(s, -1), (s, d) in dense) for s in sorted(subjects) if s in self.depts[d].need)
+
+    def dept_problem(self, d: int, subjects, dates: dict[int, int], dense: set[tuple[int, int]]):
+        key = self.problem_key(d, subjects, dates, dense)
+        cached = self.problems.get(d)
+        if cached and cached[0] == key:
+            return cached[1:]
+        subs = sorted((s for s, _, _ in key), key=lambda s: -self.rank[s])
+        dn = nw.dept_needs(self.inst, self.depts[d], [(s, dates.get(s, -1)) for s in subs])
+        dense_mask = np.array([(s, d) in dense for s in subs], dtype=bool)
+        pairs = nw.candidate_pairs(self.inst, self.depts[d], dn, self.starts[d][dn.subjects], dense_mask)
+        self.problems[d] = (key, dn, pairs)
+        return dn, pairs
+
+    def choose_staffed(self, candidates: list[int], feasible_days: dict[int, list[int]]):
+        inst = self.inst
+        n = len(inst.subjects)
+        dates = self.assign_dates(candidates, feasible_days) if inst.days else {}
+        best: set[int] = set()
+        best_dates = dict(dates)
+        done = np.zeros(n, dtype=np.int64)
+        dense: set[tuple[int, int]] = set()
+        tried: dict[int, set[int]] = {}
+        settled: dict[int, tuple] = {}
+        for round_ in range(ROUNDS):
+            first = round_ == 0
+            ok_in = np.zeros(n, dtype=np.int64)
+            failed: list[tuple[int, int]] = []
+            for d in range(len(self.depts)):
+                key = self.problem_key(d, candidates, dates, dense)
+                if settled.get(d) == key:
+                    # This department staffed all these needs last round; the same problem needs no re-solve.
+                    np.add.at(ok_in, [s for s, _, _ in key], 1)
+                    continue
+                dn, pairs = self.dept_problem(d, candidates, dates, dense)
+                if dn.subjects.size == 0:
+                    continue
+                if first:
+                    # Try the capped fractional flow of phase B first: when it staffs every need (the
+                    # usual case) phase A is settled for this department and phase B reuses it.
+                    frac_net, frac_flow = self.capped_fraction(d, dn, pairs, LADDER[:1])
+                    if frac_net is not None:
+                        self.frac_cache[d] = (key, frac_net, frac_flow)
+                        settled[d] = key
+                        np.add.at(ok_in, dn.subjects, 1)
+                        continue
+                net = nw.build_network(inst, self.depts[d], dn, pairs, np.ones(pairs.need.size, dtype=np.int64), 1)
+                if first:
+                    flow = nw.max_flow_values(net)
+                else:
+                    # Keep the staffed subjects, then favour those staffed in more departments. Node
+                    # order is already seeded-random, so ties need no random costs (small costs solve fast).
+                    in_best = np.array([s in best for s in dn.subjects.tolist()], dtype=bool)
+                    weight = np.where(in_best, len(self.depts) + 2, done[dn.subjects])
+                    flow = nw.priority_flow_values(net, weight)
+                ok = nw.staffed_needs(net, flow, dn.subjects.size, 1)
+                if ok.all():
+                    settled[d] = key
+                np.add.at(ok_in, dn.subjects[ok], 1)
+                failed.extend((int(s), d) for s in dn.subjects[~ok])
+            full = {s for s in candidates if ok_in[s] == len(inst.subjects[s].needs)}
+            improved = len(full) > len(best)
+            if improved:
+                best, best_dates = full, dict(dates)
+            if len(best) == len(candidates):
+                break
+            done = ok_in
+            new_dense = {f for f in failed if f not in dense}
+            dense |= new_dense
+            moved = False
+            if inst.days:
+                losers = [s for s in candidates if s not in best]
+                for s in losers:
+                    tried.setdefault(s, set()).add(dates[s])
+                keep = {s: best_dates[s] for s in best}
+                new_dates = self.assign_dates(candidates, feasible_days, avoid=tried, keep=keep)
+                moved = new_dates != dates
+                dates = new_dates
+            if not (improved or new_dense or moved):
+                break
+        return best, {s: best_dates[s] for s in best} if inst.days else {}, dense
+
+    # --- phase B: the random draw of inspectors ----------------------------------------------
+
+    def capped_fraction(self, d: int, dn: nw.DeptNeeds, pairs: nw.Pairs, ladder=LADDER):
+        """The fractional assignment: pair caps at q where possible, raised only as far as needed."""
+        n_needs = dn.subjects.size
+        q = self.inst.max_pair_probability
+        count = np.bincount(pairs.need, minlength=n_needs)
+        # The starting cap: q if given, else the need's uniform share; never below what the rules
+        # force — 1/h for the h holders of a requirement, and for everyone else whatever the holders
+        # cannot cover of the need's size.
+        share = dn.sizes[pairs.need] / np.maximum(count[pairs.need], 1) if q is None else np.full(pairs.need.size, q)
+        holder = np.zeros(pairs.need.size, dtype=bool)
+        for r in range(max((len(r) for r in dn.reqs), default=0)):
+            holds = ((pairs.mask >> r) & 1) == 1
+            holders = np.bincount(pairs.need[holds], minlength=n_needs)
+            share[holds] = np.maximum(share[holds], 1.0 / holders[pairs.need[holds]])
+            holder |= holds
+        covered = np.bincount(pairs.need[holder], weights=np.minimum(1.0, share[holder]), minlength=n_needs)
+        others = np.bincount(pairs.need[~holder], minlength=n_needs)
+        rest = (dn.sizes - covered) / np.maximum(others, 1)
+        share[~holder] = np.maximum(share[~holder], rest[pairs.need[~holder]])
+        base = np.ceil(np.minimum(1.0, share) * UNIT - 1e-9)
+        if q is not None:
+            # Round q down so the cap honoured is never above the one asked for.
+            base = np.where(share <= q + 1e-12, np.floor(q * UNIT + 1e-9), base)
+        for factor in ladder:
+            cap = np.full(base.size, UNIT) if factor is None else np.minimum(UNIT, np.ceil(base * factor - 1e-9))
+            net = nw.build_network(self.inst, self.depts[d], dn, pairs, cap.astype(np.int64), UNIT)
+            flow = nw.max_flow_values(net)
+            if nw.staffed_needs(net, flow, n_needs, UNIT).all():
+                return net, flow
+        return None, None
+
+    def draw_department(self, d: int, dn: nw.DeptNeeds, pairs: nw.Pairs, key: tuple):
+        """Integral members per need, the lead seat's holder if any, and each pair's probability."""
+        cached = self.frac_cache.get(d)
+        net, flow = cached[1:] if cached and cached[0] == key else self.capped_fraction(d, dn, pairs)
+        if net is None:
+            return None
+        frac = np.flatnonzero(flow % UNIT)
+        final = flow // UNIT
+        rng = generator(self.inst.seed, "teams", self.inst.departments[d].id)
+        final[frac] = round_flow(net.tails[frac], net.heads[frac], flow[frac], BITS, rng)
+        chosen = final[net.pair_arc] == 1
+        return {
+            "need": pairs.need[chosen], "insp": pairs.insp[chosen],
+            "prob": flow[net.pair_arc] / UNIT, "pairs": pairs,
+            "lead_fill": self._lead_fill(dn, pairs, net, final),
+        }
+
+    @staticmethod
+    def _lead_fill(dn: nw.DeptNeeds, pairs: nw.Pairs, net: nw.Network, final: np.ndarray) -> dict[int, int]:
+        """need → the inspector filling its may-lead seat (only where may-lead is a seat of its own)."""
+        lead_pos = np.array([r.index(nw.LEAD) if nw.LEAD in r else -1 for r in dn.reqs], dtype=np.int64)
+        if (lead_pos < 0).all():
+            return {}
+        hit = (final[net.route_arc] == 1) & (lead_pos[pairs.need[net.route_pair]] == net.route_req)
+        p = net.route_pair[hit]
+        return dict(zip(pairs.need[p].tolist(), pairs.insp[p].tolist()))
+
+    # --- the whole solve -----------------------------------------------------------------------
+
+    def run(self) -> dict:
+        inst = self.inst
+        candidates, feasible_days, reasons = self.screen()
+        staffed, dates, dense = self.choose_staffed(candidates, feasible_days)
+        exact = None
+        total_pairs = sum(self.depts[n.department].global_ids.size
+                          for s in candidates for n in inst.subjects[s].needs) * max(1, len(inst.days))
+        if len(staffed) < len(candidates) and total_pairs <= EXACT_PAIR_LIMIT:
+            exact = solve_exact(inst, candidates, hint=staffed,
+                                random_seed=int(generator(inst.seed, "exact").integers(0, 1 << 30)))
+            if exact.feasible and len(exact.staffed) > len(staffed):
+                staffed, dates = set(exact.staffed), dict(exact.dates)
+            else:
+                exact = None
+
+        members: dict[tuple[int, int], list[int]] = {}
+        leader: dict[int, int] = {}
+        pair_probs: list[tuple[int, int, float]] = []
+        seats = candidates_weighted = 0
+        dropped: set[int] = set()
+        for d in range(len(self.depts)):
+            dn, pairs = self.dept_problem(d, sorted(staffed), dates, dense)
+            if dn.subjects.size == 0:
+                continue
+            key = self.problem_key(d, staffed, dates, dense)
+            drawn = self.draw_department(d, dn, pairs, key)
+            if drawn is None:
+                # Overlapping requirements the network cannot represent: CP-SAT staffs this department.
+                fixed = exact or solve_exact(inst, sorted(staffed), fixed_dates=dates if inst.days else None,
+                                             departments={d}, hint=staffed)
+                for s in dn.subjects.tolist():
+                    got = fixed.members.get((s, d))
+                    if not got:
+                        dropped.add(s)
+                        continue
+                    members[s, d] = got
+                    pair_probs.extend((i, s, 1.0) for i in got)
+                    if d == inst.lead and s in fixed.leader:
+                        leader[s] = fixed.leader[s]
+                    seats += len(got)
+                    candidates_weighted += len(got)
+                continue
+            glob = self.depts[d].global_ids
+            for j, i in zip(drawn["need"].tolist(), drawn["insp"].tolist()):
+                members.setdefault((int(dn.subjects[j]), d), []).append(int(glob[i]))
+            for j, i in drawn["lead_fill"].items():
+                leader[int(dn.subjects[j])] = int(glob[i])
+            p = drawn["pairs"]
+            positive = drawn["prob"] > 0
+            pair_probs.extend(zip(glob[p.insp[positive]].tolist(), dn.subjects[p.need[positive]].tolist(),
+                                  drawn["prob"][positive].tolist()))
+            per_need = np.bincount(p.need[positive], minlength=dn.subjects.size)
+            seats += int(dn.sizes.sum())
+            candidates_weighted += int((per_need * dn.sizes).sum())
+        staffed -= dropped
+        return self.read_back(staffed, dates, members, leader, pair_probs, seats, candidates_weighted,
+                              candidates, reasons)
+
+    # --- read back -----------------------------------------------------------------------------
+
+    def read_back(self, staffed, dates, members, leader, pair_probs, seats, candidates_weighted,
+                  candidates, reasons) -> dict:
+        inst = self.inst
+        rng = generator(inst.seed, "leader")
+        dept_pos = {d: k for k, d in enumerate(([inst.lead] if inst.lead is not None else [])
+                                                + [d for d in range(len(inst.departments)) if d != inst.lead])}
+        teams = []
+        for s in sorted(staffed, key=lambda s: -self.rank[s]):  # seeded order for the leader draws
+            subject = inst.subjects[s]
+            team_members = []
+            for need in sorted(subject.needs, key=lambda n: dept_pos[n.department]):
+                for i in sorted(members[s, need.department], key=lambda i: inst.inspectors[i].id):
+                    team_members.append(i)
+            lead = None
+            if inst.lead is not None and any(n.department == inst.lead for n in subject.needs):
+                lead = leader.get(s)
+                if lead is None:
+                    able = [i for i in members[s, inst.lead] if inst.inspectors[i].can_lead]
+                    able.sort(key=lambda i: self.depts[inst.lead].local[i])
+                    lead = able[int(rng.integers(0, len(able)))]
+            teams.append({
+                "subject": subject.id,
+                "date": inst.days[dates[s]] if inst.days else None,
+                "leader": inst.inspectors[lead].id if lead is not None else None,
+                "members": [{"inspector": inst.inspectors[i].id,
+                             "department": inst.departments[inst.inspectors[i].department].id}
+                            for i in team_members],
+            })
+        teams.sort(key=lambda t: t["subject"])
+
+        unstaffed = self.unstaffed(staffed, dates, members, candidates, reasons)
+        q = inst.max_pair_probability
+        largest = max((p for _, _, p in pair_probs), default=0.0)
+        uncapped = sorted(
+            ({"inspector": inst.inspectors[i].id, "subject": inst.subjects[s].id, "probability": probability(p)}
+             for i, s, p in pair_probs if q is not None and p > q + 1e-12),
+            key=lambda r: (r["subject"], r["inspector"]))
+        return {
+            "seed": inst.seed,
+            "input_sha256": inst.input_sha256,
+            "status": "complete" if not unstaffed else "partial",
+            "teams": teams,
+            "unstaffed": unstaffed,
+            "randomness": {
+                "max_pair_probability": q,
+                "largest_pair_probability": probability(largest),
+                "least_feasible_cap": probability(largest) if pair_probs else None,
+                "mean_candidates_per_seat": round(candidates_weighted / seats, 2) if seats else None,
+                "uncapped_pairs": uncapped,
+            },
+            "versions": {"solver": SOLVER_VERSION, "ortools": ortools.__version__, "numpy": np.__version__},
+        }
+
+    def unstaffed(self, staffed, dates, members, candidates, reasons) -> list[dict]:
+        """One entry per blocking department for every subject left out, with a reason to act on."""
+        inst = self.inst
+        load = np.zeros(len(inst.inspectors), dtype=np.int64)
+        day_load = np.zeros((max(1, len(inst.days)), len(inst.inspectors)), dtype=np.int64)
+        for (s, _), insps in members.items():
+            for i in insps:
+                load[i] += 1
+                day_load[dates.get(s, 0) if inst.days else 0, i] += 1
+        cap = np.array([ins.capacity if ins.capacity is not None else 1 << 40 for ins in inst.inspectors])
+        out: list[tuple[int, int, str]] = []
+        for s, items in reasons.items():
+            out.extend((s, d, r) for d, r in items)
+        for s in candidates:
+            if s in staffed:
+                continue
+            blocked: dict[int, str] = {}
+            days = self.day_options if inst.days else [-1]
+            for day in days:
+                for need in inst.subjects[s].needs:
+                    d = need.department
+                    elig = [i for i in self.depts[d].global_ids[self.depts[d].pool(day)].tolist()
+                            if i not in self.conflicts.get(s, ())]
+                    spare = [i for i in elig if load[i] < cap[i]
+                             and (day < 0 or day_load[day, i] < inst.daily_capacity)]
+                    name = inst.departments[d].name
+                    if len(spare) < need.size:
+                        when = f"{inst.days[0]}至{inst.days[-1]}" if inst.days else ""
+                        blocked.setdefault(d, f"{when}{name}执法人员工作量已满（容量用尽）：{'回避后' if self.conflicts.get(s) else ''}可派{len(elig)}名，"
+                                              f"仅{len(spare)}名尚有余量，需要{need.size}名")
+                        continue
+                    for req in need.tags + ((nw.LEAD,) if inst.lead == d else ()):
+                        if not any(req == nw.LEAD and inst.inspectors[i].can_lead or req in inst.inspectors[i].tags
+                                   for i in spare):
+                            blocked.setdefault(d, f"{_holder_phrase(req)}的{name}执法人员工作量已满（容量用尽），"
+                                                  f"需要至少1名")
+            if not blocked:
+                d = inst.subjects[s].needs[0].department
+                blocked[d] = (f"与其他检查对象争用同一批{inst.departments[d].name}等部门执法人员，"
+                              f"为使配齐的检查对象最多而未安排；增加人员或提高容量可解决")
+            out.extend((s, d, r) for d, r in blocked.items())
+        out.sort(key=lambda item: (inst.subjects[item[0]].id, item[1]))
+        return [{"subject": inst.subjects[s].id, "department": inst.departments[d].id, "reason": r}
+                for s, d, r in out]
