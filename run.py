@@ -113,8 +113,21 @@ def start_postgres() -> tuple[str, callable]:
     return f"postgresql+psycopg://postgres@127.0.0.1:{PG_PORT}/liancha_test", stop
 
 
+def ensure_chromium() -> None:
+    """The browser tests drive Debian's Chromium (Playwright's own browser download does not work offline)."""
+    if shutil.which("chromium"):
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise SystemExit("需要 Chromium：请安装 chromium（Debian: apt-get install chromium）后重试")
+    say("安装 Chromium（apt-get）")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run("apt-get", "update", "-qq", env=env)
+    run("apt-get", "install", "-y", "-qq", "chromium", "fonts-noto-cjk", env=env, stdout=subprocess.DEVNULL)
+
+
 def test(pytest_args: list[str]) -> int:
     ensure_venv("[test]")
+    ensure_chromium()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     say("测试（SQLite）")
     first = subprocess.run([str(PYTHON), "-m", "pytest", *pytest_args], cwd=ROOT, env=env).returncode

@@ -8,6 +8,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
+from .audit.cli import audit_verify
 from .auth.services import department_by_code
 from .excel.importing import Importer, run_import
 from .excel.reader import FileRefused
@@ -237,5 +238,32 @@ def replay_draw(campaign_id: int) -> None:
         sys.exit(1)
 
 
+@click.command("stats-form")
+@click.option("--campaign", "campaign_id", default=None, metavar="ID", help="联合抽查编号（list-campaigns 可查）")
+@click.option("--year", default=None, metavar="YYYY", help="年度，按检查日期统计")
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_appcontext
+def stats_form(campaign_id, year, path) -> None:
+    """导出全县“双随机、一公开”部门联合抽查统计表（--campaign 与 --year 二选一）。"""
+    from flask import current_app
+    from xlsxwriter.exceptions import XlsxFileError
+
+    from .stats.services import StatsError, county_form, parse_scope, reporting_office
+    from .stats.xlsx import write_form
+    from .timeutil import today
+
+    try:
+        scope = parse_scope(campaign_id, year)
+    except StatsError as error:
+        _fail(str(error))
+    form = county_form(scope)
+    try:
+        write_form(path, form, office=reporting_office(current_app.config["COUNTY_NAME"]), filled_on=today())
+    except (OSError, XlsxFileError):
+        _fail(f"无法写入文件：{path}")
+    click.echo(f"已导出统计表（{scope.label}，{len(form.rows)}个部门，抽查企业{form.total.figures['enterprises']}户）"
+               f"到 {path}")
+
+
 commands = [init_db, seed_demo, create_user, *_importers(), *_exporters(), list_campaigns, export_plan,
-            export_records, export_dispatch, replay_draw]
+            export_records, export_dispatch, replay_draw, audit_verify, stats_form]

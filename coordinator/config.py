@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -36,9 +37,15 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        # Flask refuses a session cookie signed longer ago than this: one working day, then log in again.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "WTF_CSRF_TIME_LIMIT": None,  # a form left open over lunch must still submit
+        # "记住我" would otherwise last a year and travel over plain HTTP even when the session cookie may not.
+        "REMEMBER_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=7),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_I18N_ENABLED": False,  # no Flask-Babel: forms take WTForms' Chinese messages (coordinator/forms.py)  # a form left open over lunch must still submit
         "PAGE_SIZE": 50,
         "COUNTY_NAME": os.environ.get("COUNTY_NAME", "河清县"),
     }

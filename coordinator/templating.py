@@ -14,12 +14,16 @@ NAV = (
     ("campaigns.index", "联合抽查", ("office", "admin", "officer"), "campaigns."),
     ("plans.plan_index", "年度计划", ("office", "admin", "officer"), "plans."),
     ("results.index", "检查结果", ("office", "admin", "officer"), "results."),
+    ("stats.index", "统计报表", ("office", "admin", "officer"), "stats.index"),
+    ("stats.dashboard", "统计分析", ("office",), "stats.dashboard"),
     ("directories.subjects", "检查对象名录库", ("office", "admin", "officer"), "directories.subject"),
     ("directories.inspectors", "执法检查人员", ("office", "admin", "officer"), "directories.inspector"),
     ("directories.conflicts", "回避关系", ("office", "admin"), "directories.conflict"),
     ("items.index", "抽查事项清单", ("office", "admin", "officer"), "items."),
     ("auth.departments", "部门管理", ("office",), "auth.department"),
     ("auth.users", "账号管理", ("office",), "auth.user"),
+    ("audit.index", "审计日志", ("office",), "audit."),
+    ("public.index", "公开信息", ("office", "admin", "officer"), "public."),
 )
 
 

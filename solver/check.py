@@ -20,7 +20,6 @@ def check_teams(problem: dict, result: dict) -> list[str]:
         return ["结果应为 JSON 对象"]
 
     # --- the input, read plainly ---
-    departments = {d["id"] for d in problem["departments"]}
     lead = problem.get("lead_department")
     inspectors = {i["id"]: i for i in problem["inspectors"]}
     subjects = {s["id"]: s for s in problem["subjects"]}

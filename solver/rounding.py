@@ -10,39 +10,105 @@ reviewer assignment by Jecmen et al. 2020). After K bits the flow is integral.
 
 Trails are found without a Python loop: odd arc-ends are paired at each node, which makes "leave an
 arc through its far end, enter the partner" a permutation on darts (arc, direction); the two darts
-of an arc lie on the trail's two traversal directions, labelled by their minimum by pointer jumping.
+of an arc lie on the trail's two traversal directions, each labelled by the smallest dart of its
+cycle (`cycle_min`). Which labels come out does not depend on how they are computed, so the draw is
+fixed by the seed alone.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+_MIX = np.uint32(0x9E3779B1)  # Fibonacci hashing: spreads the rulers evenly over any index range
+RULER_SHIFTS = (4, 2)  # one dart in 16 leads a segment, then one in 4 among the darts left over
+SMALL = 4096  # below this many darts plain pointer jumping is as fast
+WALK = 4  # steps between dropping the walkers that have arrived
+
+
+def _jump_min(succ: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Per element, the least `value` on its cycle of the permutation `succ`, by pointer jumping."""
+    label = value.copy()
+    step = succ
+    span = 1
+    while span < succ.size:
+        label = np.minimum(label, label[step])
+        step = step[step]
+        span *= 2
+        # Once the label is constant along every cycle it is the cycle's minimum: stop early.
+        if np.array_equal(label, label[succ]):
+            break
+    return label
+
+
+def cycle_min(succ: np.ndarray) -> np.ndarray:
+    """Per element, the smallest element of its cycle of the permutation `succ`.
+
+    Pointer jumping alone costs log2(longest cycle) passes over every element, and one trail
+    usually runs through most of the network. Instead a sparse set of "rulers" walk forward in
+    lockstep, each marking the elements it passes as its segment, until it reaches the next ruler
+    (where it stays): every element is visited about once, and the rulers' own permutation, with
+    each segment's minimum, is small enough for pointer jumping. Cycles without a ruler go on to
+    the next, denser round, and what little remains to plain pointer jumping.
+    """
+    n = succ.size
+    label = np.empty(n, dtype=succ.dtype)
+    todo = np.arange(n, dtype=succ.dtype)  # global element of each local one, increasing
+    sub = succ  # the permutation restricted to `todo`, in local numbering
+    for shift in RULER_SHIFTS:
+        m = todo.size
+        if m < SMALL:
+            break
+        local = np.arange(m, dtype=sub.dtype)
+        is_ruler = ((local.astype(np.uint32) * _MIX) >> np.uint32(32 - shift)) == 0
+        rulers = local[is_ruler]
+        advance = np.where(is_ruler, local, sub)  # a walker that reaches a ruler stays on it
+        owner = np.full(m, -1, dtype=sub.dtype)  # the ruler (by rank) whose segment holds each element
+        walker = np.arange(rulers.size, dtype=sub.dtype)
+        at = sub[rulers]
+        next_ruler = np.empty(rulers.size, dtype=sub.dtype)
+        while walker.size:
+            for _ in range(WALK):  # a walker already home only rewrites its ruler's owner, reset below
+                owner[at] = walker
+                at = advance[at]
+            home = is_ruler[at]
+            next_ruler[walker[home]] = at[home]
+            walker, at = walker[~home], at[~home]
+        owner[rulers] = np.arange(rulers.size, dtype=sub.dtype)
+        owned = owner >= 0
+        seg_min = rulers.copy()
+        np.minimum.at(seg_min, owner[owned], local[owned])
+        # Local numbering keeps the global order, so the least local index is the least global one.
+        ruler_min = _jump_min(owner[next_ruler], seg_min)
+        label[todo[owned]] = todo[ruler_min[owner[owned]]]
+        left = local[~owned]
+        renumber = np.full(m, -1, dtype=sub.dtype)
+        renumber[left] = np.arange(left.size, dtype=sub.dtype)
+        sub = renumber[sub[left]]
+        todo = todo[left]
+    if todo.size:
+        label[todo] = todo[_jump_min(sub, np.arange(todo.size, dtype=sub.dtype))]
+    return label
+
 
 def _trail_signs(tails: np.ndarray, heads: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """±1 per arc such that every node's net change is zero, one fair coin per closed trail."""
     m = tails.size
-    # End 2a is arc a's tail end, 2a+1 its head end. Pair the ends at each node.
-    ends_node = np.empty(2 * m, dtype=np.int32 if max(tails.max(), heads.max()) < 2**31 else np.int64)
-    ends_node[0::2] = tails
-    ends_node[1::2] = heads
-    by_node = np.argsort(ends_node, kind="stable").astype(np.int32)
+    # End 2a is arc a's tail end, 2a+1 its head end. Pair the ends at each node, in end order: a
+    # sort of (node, end) keys, which are distinct, gives the stable order by node.
+    key = np.empty(2 * m, dtype=np.int64)
+    key[0::2] = tails
+    key[1::2] = heads
+    key <<= 32
+    key |= np.arange(2 * m, dtype=np.int64)
+    key.sort()
+    by_node = (key & 0xFFFFFFFF).astype(np.int32)
     partner = np.empty(2 * m, dtype=np.int32)
     partner[by_node[0::2]] = by_node[1::2]
     partner[by_node[1::2]] = by_node[0::2]
     # Dart 2a runs tail→head and arrives at end 2a+1; dart 2a+1 runs head→tail and arrives at end 2a.
     # Arriving at end e, the trail continues on partner[e]'s arc, leaving from partner[e]: if that is
     # a tail end (even) the arc is run forward (dart = that even number), else backward (dart = odd).
-    succ = partner[np.arange(2 * m, dtype=np.int32) ^ 1]
-    label = np.arange(2 * m, dtype=np.int32)
-    step = succ
-    span = 1
-    while span < 2 * m:
-        label = np.minimum(label, label[step])
-        step = step[step]
-        span *= 2
-        # Once the label is constant along every trail it is the trail's minimum: stop early.
-        if span >= 8 and np.array_equal(label, label[succ]):
-            break
+    label = cycle_min(partner[np.arange(2 * m, dtype=np.int32) ^ 1])
     forward, backward = label[0::2], label[1::2]
     trail = np.minimum(forward, backward)
     coin = rng.integers(0, 2, size=2 * m, dtype=np.int8) * 2 - 1

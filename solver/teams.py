@@ -73,17 +73,32 @@ class _Solve:
         self.day_options = list(range(len(inst.days))) or [-1]
         self.frac_cache: dict[int, tuple] = {}  # department → (problem key, network, capped flow)
         self.problems: dict[int, tuple] = {}  # department → (problem key, needs, candidate pairs)
+        self.shortfalls: dict[tuple, str | None] = {}  # (department, day, size, tags) → shortfall without recusal
+        self.has_need = np.zeros((len(self.depts), n), dtype=bool)  # [d, s]: subject s needs department d
+        for d, dept in enumerate(self.depts):
+            self.has_need[d, list(dept.need)] = True
+        self.n_needs = self.has_need.sum(axis=0)
 
     # --- screening: what each need can never have ------------------------------------------------
 
     def shortfall(self, s: int, d: int, day: int) -> str | None:
         """Why this need cannot be staffed on that day even with nobody else to staff, or None."""
-        inst, dept = self.inst, self.depts[d]
+        dept = self.depts[d]
         need = dept.need[s]
+        recused = [dept.local[i] for i in self.conflicts.get(s, ()) if i in dept.local]
+        if recused:
+            return self._shortfall(d, day, need, recused)
+        # Without recusal the answer depends on the need's size and tags only: the same for many subjects.
+        key = (d, day, need.size, need.tags)
+        if key not in self.shortfalls:
+            self.shortfalls[key] = self._shortfall(d, day, need, recused)
+        return self.shortfalls[key]
+
+    def _shortfall(self, d: int, day: int, need, recused: list[int]) -> str | None:
+        inst, dept = self.inst, self.depts[d]
         name = inst.departments[d].name
         prefix = f"{inst.days[0]}至{inst.days[-1]}每天" if day >= 0 else ""
         pool = dept.pool(day)
-        recused = [dept.local[i] for i in self.conflicts.get(s, ()) if i in dept.local]
         after = "回避后" if recused else ""
         if recused:
             in_pool = np.zeros(dept.global_ids.size, dtype=bool)
@@ -158,21 +173,28 @@ class _Solve:
 
     # --- phase A: which subjects are staffed ---------------------------------------------------
 
-    def problem_key(self, d: int, subjects, dates: dict[int, int], dense: set[tuple[int, int]]) -> tuple:
-        """What a department's problem depends on: its subjects, their dates, which see every candidate."""
-        return tuple((s, dates.get(s, -1), (s, d) in dense) for s in sorted(subjects) if s in self.depts[d].need)
+    def day_of(self, dates: dict[int, int]) -> np.ndarray:
+        """The dates as an array over subjects, -1 where a subject has none."""
+        out = np.full(len(self.inst.subjects), -1, dtype=np.int64)
+        out[list(dates)] = list(dates.values())
+        return out
 
-    def dept_problem(self, d: int, subjects, dates: dict[int, int], dense: set[tuple[int, int]]):
-        key = self.problem_key(d, subjects, dates, dense)
+    def problem_key(self, d: int, subjects: np.ndarray, day_of: np.ndarray, dense: np.ndarray) -> tuple[np.ndarray, bytes]:
+        """The department's subjects among `subjects` (sorted) and a key of all its problem depends on:
+        those subjects, their dates, and which of them see every candidate (`dense[d, s]`)."""
+        subs = subjects[self.has_need[d, subjects]]
+        return subs, subs.tobytes() + day_of[subs].tobytes() + dense[d, subs].tobytes()
+
+    def dept_problem(self, d: int, subjects: np.ndarray, day_of: np.ndarray, dense: np.ndarray):
+        subs, key = self.problem_key(d, subjects, day_of, dense)
         cached = self.problems.get(d)
         if cached and cached[0] == key:
-            return cached[1:]
-        subs = sorted((s for s, _, _ in key), key=lambda s: -self.rank[s])
-        dn = nw.dept_needs(self.inst, self.depts[d], [(s, dates.get(s, -1)) for s in subs])
-        dense_mask = np.array([(s, d) in dense for s in subs], dtype=bool)
-        pairs = nw.candidate_pairs(self.inst, self.depts[d], dn, self.starts[d][dn.subjects], dense_mask)
+            return cached
+        subs = subs[np.argsort(-self.rank[subs])]  # network order: the seeded rank (distinct)
+        dn = nw.dept_needs(self.inst, self.depts[d], list(zip(subs.tolist(), day_of[subs].tolist())))
+        pairs = nw.candidate_pairs(self.inst, self.depts[d], dn, self.starts[d][dn.subjects], dense[d, subs])
         self.problems[d] = (key, dn, pairs)
-        return dn, pairs
+        return self.problems[d]
 
     def choose_staffed(self, candidates: list[int], feasible_days: dict[int, list[int]]):
         inst = self.inst
@@ -181,20 +203,22 @@ class _Solve:
         best: set[int] = set()
         best_dates = dict(dates)
         done = np.zeros(n, dtype=np.int64)
-        dense: set[tuple[int, int]] = set()
+        dense = np.zeros((len(self.depts), n), dtype=bool)  # [d, s]: the need sees all its candidates
         tried: dict[int, set[int]] = {}
-        settled: dict[int, tuple] = {}
+        settled: dict[int, bytes] = {}
+        cand = np.array(sorted(candidates), dtype=np.int64)
         for round_ in range(ROUNDS):
             first = round_ == 0
             ok_in = np.zeros(n, dtype=np.int64)
             failed: list[tuple[int, int]] = []
+            day_of = self.day_of(dates)
             for d in range(len(self.depts)):
-                key = self.problem_key(d, candidates, dates, dense)
+                subs, key = self.problem_key(d, cand, day_of, dense)
                 if settled.get(d) == key:
                     # This department staffed all these needs last round; the same problem needs no re-solve.
-                    np.add.at(ok_in, [s for s, _, _ in key], 1)
+                    ok_in[subs] += 1
                     continue
-                dn, pairs = self.dept_problem(d, candidates, dates, dense)
+                _, dn, pairs = self.dept_problem(d, cand, day_of, dense)
                 if dn.subjects.size == 0:
                     continue
                 if first:
@@ -204,7 +228,7 @@ class _Solve:
                     if frac_net is not None:
                         self.frac_cache[d] = (key, frac_net, frac_flow)
                         settled[d] = key
-                        np.add.at(ok_in, dn.subjects, 1)
+                        ok_in[dn.subjects] += 1
                         continue
                 net = nw.build_network(inst, self.depts[d], dn, pairs, np.ones(pairs.need.size, dtype=np.int64), 1)
                 if first:
@@ -218,17 +242,18 @@ class _Solve:
                 ok = nw.staffed_needs(net, flow, dn.subjects.size, 1)
                 if ok.all():
                     settled[d] = key
-                np.add.at(ok_in, dn.subjects[ok], 1)
+                ok_in[dn.subjects[ok]] += 1
                 failed.extend((int(s), d) for s in dn.subjects[~ok])
-            full = {s for s in candidates if ok_in[s] == len(inst.subjects[s].needs)}
+            full = set(cand[ok_in[cand] == self.n_needs[cand]].tolist())
             improved = len(full) > len(best)
             if improved:
                 best, best_dates = full, dict(dates)
             if len(best) == len(candidates):
                 break
             done = ok_in
-            new_dense = {f for f in failed if f not in dense}
-            dense |= new_dense
+            new_dense = [(s, d) for s, d in failed if not dense[d, s]]
+            for s, d in new_dense:
+                dense[d, s] = True
             moved = False
             if inst.days:
                 losers = [s for s in candidates if s not in best]
@@ -321,14 +346,16 @@ class _Solve:
 
         members: dict[tuple[int, int], list[int]] = {}
         leader: dict[int, int] = {}
-        pair_probs: list[tuple[int, int, float]] = []
+        # (inspector, subject, probability) of every pair drawn with positive probability, per department
+        pair_parts = [(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))]
         seats = candidates_weighted = 0
         dropped: set[int] = set()
+        staffed_array = np.array(sorted(staffed), dtype=np.int64)
+        day_of = self.day_of(dates)
         for d in range(len(self.depts)):
-            dn, pairs = self.dept_problem(d, sorted(staffed), dates, dense)
+            key, dn, pairs = self.dept_problem(d, staffed_array, day_of, dense)
             if dn.subjects.size == 0:
                 continue
-            key = self.problem_key(d, staffed, dates, dense)
             drawn = self.draw_department(d, dn, pairs, key)
             if drawn is None:
                 # Overlapping requirements the network cannot represent: CP-SAT staffs this department.
@@ -340,7 +367,7 @@ class _Solve:
                         dropped.add(s)
                         continue
                     members[s, d] = got
-                    pair_probs.extend((i, s, 1.0) for i in got)
+                    pair_parts.append((np.array(got, dtype=np.int64), np.full(len(got), s), np.ones(len(got))))
                     if d == inst.lead and s in fixed.leader:
                         leader[s] = fixed.leader[s]
                     seats += len(got)
@@ -353,12 +380,12 @@ class _Solve:
                 leader[int(dn.subjects[j])] = int(glob[i])
             p = drawn["pairs"]
             positive = drawn["prob"] > 0
-            pair_probs.extend(zip(glob[p.insp[positive]].tolist(), dn.subjects[p.need[positive]].tolist(),
-                                  drawn["prob"][positive].tolist()))
+            pair_parts.append((glob[p.insp[positive]], dn.subjects[p.need[positive]], drawn["prob"][positive]))
             per_need = np.bincount(p.need[positive], minlength=dn.subjects.size)
             seats += int(dn.sizes.sum())
             candidates_weighted += int((per_need * dn.sizes).sum())
         staffed -= dropped
+        pair_probs = tuple(np.concatenate(column) for column in zip(*pair_parts))
         return self.read_back(staffed, dates, members, leader, pair_probs, seats, candidates_weighted,
                               candidates, reasons)
 
@@ -366,6 +393,7 @@ class _Solve:
 
     def read_back(self, staffed, dates, members, leader, pair_probs, seats, candidates_weighted,
                   candidates, reasons) -> dict:
+        """The result document. Inspectors and subjects are numbered in id order, so sorting numbers sorts ids."""
         inst = self.inst
         rng = generator(inst.seed, "leader")
         dept_pos = {d: k for k, d in enumerate(([inst.lead] if inst.lead is not None else [])
@@ -375,8 +403,7 @@ class _Solve:
             subject = inst.subjects[s]
             team_members = []
             for need in sorted(subject.needs, key=lambda n: dept_pos[n.department]):
-                for i in sorted(members[s, need.department], key=lambda i: inst.inspectors[i].id):
-                    team_members.append(i)
+                team_members.extend(sorted(members[s, need.department]))
             lead = None
             if inst.lead is not None and any(n.department == inst.lead for n in subject.needs):
                 lead = leader.get(s)
@@ -396,11 +423,12 @@ class _Solve:
 
         unstaffed = self.unstaffed(staffed, dates, members, candidates, reasons)
         q = inst.max_pair_probability
-        largest = max((p for _, _, p in pair_probs), default=0.0)
-        uncapped = sorted(
-            ({"inspector": inst.inspectors[i].id, "subject": inst.subjects[s].id, "probability": probability(p)}
-             for i, s, p in pair_probs if q is not None and p > q + 1e-12),
-            key=lambda r: (r["subject"], r["inspector"]))
+        insp, subj, prob = pair_probs
+        largest = float(prob.max()) if prob.size else 0.0
+        above = np.flatnonzero(prob > q + 1e-12) if q is not None else np.zeros(0, dtype=np.int64)
+        above = above[np.lexsort((insp[above], subj[above]))]
+        uncapped = [{"inspector": inst.inspectors[i].id, "subject": inst.subjects[s].id, "probability": probability(p)}
+                    for i, s, p in zip(insp[above].tolist(), subj[above].tolist(), prob[above].tolist())]
         return {
             "seed": inst.seed,
             "input_sha256": inst.input_sha256,
@@ -410,7 +438,7 @@ class _Solve:
             "randomness": {
                 "max_pair_probability": q,
                 "largest_pair_probability": probability(largest),
-                "least_feasible_cap": probability(largest) if pair_probs else None,
+                "least_feasible_cap": probability(largest) if prob.size else None,
                 "mean_candidates_per_seat": round(candidates_weighted / seats, 2) if seats else None,
                 "uncapped_pairs": uncapped,
             },

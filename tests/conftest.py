@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 from flask import g, has_app_context
 from flask.testing import FlaskClient
 
 from coordinator import create_app
 from coordinator.auth.models import Department, User
+from coordinator.directories.services import forget_filter_options
 from coordinator.extensions import db
 
 PASSWORD = "Passw0rd1"
@@ -72,6 +74,7 @@ def _clean_database(request):
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")
+    forget_filter_options()
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as connection:
@@ -148,3 +151,16 @@ def csrf_token_from(html: str) -> str:
 
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def empty_database_like(app, tmp_path: Path, name: str) -> str:
+    """A URL for a new, empty database on the same server as the test database (a file for SQLite)."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite":
+        return f"sqlite:///{tmp_path / (name + '.db')}"
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(sa.text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)

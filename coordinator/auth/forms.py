@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
+from ..forms import BaseForm
 from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
@@ -25,13 +25,13 @@ def strong_password(form, field):
         raise ValidationError(problem)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=64)])
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=128)])
     remember = BooleanField("记住我")
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(BaseForm):
     current = PasswordField("当前密码", validators=[DataRequired("请输入当前密码"), Length(max=128)])
     new = PasswordField("新密码", validators=[DataRequired("请输入新密码"), strong_password])
     confirm = PasswordField(
@@ -39,7 +39,7 @@ class PasswordForm(FlaskForm):
     )
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(BaseForm):
     code = StringField(
         "部门代码",
         validators=[
@@ -52,7 +52,7 @@ class DepartmentForm(FlaskForm):
     active = BooleanField("启用", default=True)
 
 
-class UserForm(FlaskForm):
+class UserForm(BaseForm):
     username = StringField(
         "用户名",
         validators=[

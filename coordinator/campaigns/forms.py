@@ -1,7 +1,7 @@
 """Campaign and plan forms."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from ..forms import BaseForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -65,7 +65,7 @@ def _date_order(first: str, second: str, message: str):
     return check
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(BaseForm):
     name = StringField("联合抽查名称", validators=[DataRequired("请填写名称"), Length(max=200)])
     field = StringField("领域", validators=[Length(max=64)], default="应急管理领域")
     plan_task_id = SelectField("对应年度计划任务", coerce=int, validators=[Optional()])
@@ -112,27 +112,27 @@ class CampaignForm(FlaskForm):
             raise ValidationError("分层名称不能重复")
 
 
-class ItemsForm(FlaskForm):
+class ItemsForm(BaseForm):
     item_ids = CheckboxList("本次联合抽查的抽查事项", coerce=int)
     materials = TextAreaField("需企业准备的材料（双清单之材料清单）", validators=[Length(max=4000)])
 
 
-class SeedForm(FlaskForm):
+class SeedForm(BaseForm):
     seed = StringField("随机种子", validators=[DataRequired("请填写随机种子"), Length(max=200)])
     witness = StringField("见证人", validators=[Length(max=200)])
     allow_overdue = BooleanField("逾期未确认的部门视为确认")
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BaseForm):
     reason = StringField("原因", validators=[DataRequired("请填写原因"), Length(max=500)])
 
 
-class PlanForm(FlaskForm):
+class PlanForm(BaseForm):
     year = IntegerField("年度", validators=[InputRequired("请填写年度"), NumberRange(min=2000, max=2100)])
     department_id = SelectField("发起部门", coerce=int)
 
 
-class PlanTaskForm(FlaskForm):
+class PlanTaskForm(BaseForm):
     name = StringField("抽查任务名称", validators=[DataRequired("请填写任务名称"), Length(max=200)])
     task_type = SelectField("抽查类型", choices=choices([("定向", "定向"), ("不定向", "不定向")]))
     ratio = TextAreaField("抽查比例", validators=[DataRequired("请填写抽查比例"), Length(max=500)])

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 import solver
 
+from ..audit import services as audit
 from ..auth.models import Department, User
 from ..directories.models import drawable_clause
 from ..directories.models import Conflict, Inspector, Subject, Zone
@@ -197,6 +198,8 @@ def _run(record: DrawRecord, seed: str, witness: str, user: User | None, solve) 
     if claimed != 1:
         db.session.rollback()
         raise CampaignError("这次抽取已经完成（可能是其他人刚刚点击了抽取），结果以已保存的为准")
+    audit.record("draw", "draw_record", record.id, None, {"kind": record.kind, "seed": seed,
+                                                          "input_sha256": result["input_sha256"]}, user=user)
     db.session.refresh(record)
     return result
 

@@ -1,7 +1,7 @@
 """Forms for editing the directories by hand; their rules are the importers' rules, applied to one row."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from ..forms import BaseForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -18,7 +18,7 @@ SUBJECT_CHOICES = {
 }
 
 
-def _build(name: str, columns, choices: dict, long_fields=()) -> type[FlaskForm]:
+def _build(name: str, columns, choices: dict, long_fields=()) -> type[BaseForm]:
     """A form with one field per import column, so the web and the importer take the same row."""
     fields = {}
     for column in columns:
@@ -28,7 +28,7 @@ def _build(name: str, columns, choices: dict, long_fields=()) -> type[FlaskForm]
             fields[column.key] = TextAreaField(column.header, validators=[Length(max=500)])
         else:
             fields[column.key] = StringField(column.header, validators=[Length(max=300)])
-    return type(name, (FlaskForm,), fields)
+    return type(name, (BaseForm,), fields)
 
 
 # The status is not edited here: it changes only through StatusForm, which records the reason.
@@ -43,12 +43,12 @@ InspectorForm = _build(
 )
 
 
-class StatusForm(FlaskForm):
+class StatusForm(BaseForm):
     status = SelectField("新的经营状态", choices=list(STATUSES))
     reason = StringField("变更原因", validators=[DataRequired("请填写变更原因"), Length(max=500)])
 
 
-class ConflictForm(FlaskForm):
+class ConflictForm(BaseForm):
     inspector_id = SelectField("执法人员", coerce=int)
     credit_code = StringField("统一社会信用代码", validators=[DataRequired("请填写统一社会信用代码"), Length(max=40)])
     reason = StringField("回避原因", validators=[DataRequired("请填写回避原因"), Length(max=200)])

@@ -1,7 +1,6 @@
 """Excel import and export of the enterprise directory, the inspector directory and declared recusals."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Hashable
 
 import sqlalchemy as sa

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Hashable
 
+from ..audit import services as audit
 from ..extensions import db
 from ..timeutil import now
 from .reader import Column, read_table
@@ -139,6 +140,7 @@ def run_import(importer: Importer, path: str | Path, *, dry_run: bool, filename:
         return report
     try:
         importer.write(new, changed)
+        audit.record_import(report)
         db.session.commit()
     except Exception:
         db.session.rollback()

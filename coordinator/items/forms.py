@@ -1,7 +1,7 @@
 """The item form: one field per column of the published item list."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from ..forms import BaseForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -10,7 +10,7 @@ from .models import ITEM_FIELDS
 LONG = {"basis", "content", "materials", "note"}
 
 
-class ItemForm(FlaskForm):
+class ItemForm(BaseForm):
     pass
 
 

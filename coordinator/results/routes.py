@@ -52,6 +52,9 @@ def index():
     if department_id is not None:
         mine = sa.select(DepartmentResult.record_id).where(DepartmentResult.department_id == department_id)
         query = query.where(sa.or_(InspectionRecord.id.in_(mine), Campaign.lead_department_id == department_id))
+    campaign_id = request.args.get("campaign", type=int)
+    if campaign_id:
+        query = query.where(Campaign.id == campaign_id)
     if state in RECORD_STATES:
         query = query.where(InspectionRecord.state == state)
     if overdue:
@@ -59,8 +62,11 @@ def index():
     if q:
         query = query.where(sa.or_(Subject.name.contains(q, autoescape=True), Subject.credit_code == q.upper()))
     page = paginate(query, request.args.get("page", 1, type=int))
+    campaigns = db.session.scalars(sa.select(Campaign).where(Campaign.status.in_(("dispatched", "finished")))
+                                   .order_by(Campaign.id.desc())).all()
     return render_template("results/index.html", page=page, state=state, states=RECORD_STATES, overdue=overdue,
-                           q=q, today=today(), summary=services.due_summary(department_id=department_id))
+                           q=q, today=today(), due=services.due_summary(department_id=department_id),
+                           campaigns=campaigns, campaign_id=campaign_id)
 
 
 @bp.get("/<int:record_id>")

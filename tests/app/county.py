@@ -1,15 +1,19 @@
 """A small county built directly in the database, for workflow tests whose right answers are known."""
 from __future__ import annotations
 
+import uuid
 from datetime import date
+from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 
 from coordinator.auth.models import Department, User
 from coordinator.campaigns import rules, services
 from coordinator.directories import creditcode
 from coordinator.directories.models import Inspector, Subject, Zone
 from coordinator.extensions import db
+from coordinator.results.models import Attachment
 from coordinator.items.models import Item
 
 PASSWORD = "Passw0rd1"
@@ -82,3 +86,43 @@ def drawn_campaign(county: dict, seed: str = "42", **changes):
     services.run_subject_draw(campaign, seed, "见证人", users["office"])
     db.session.commit()
     return campaign
+
+
+def dispatched_campaign(departments, office, yjj_item) -> dict:
+    """yjj (lead) and scj inspect 工贸 enterprises together (one of two drawn): drawn, confirmed, teamed and
+    dispatched, with a photo on yjj's part of the joint record. As small as the workflow allows: it runs often."""
+    yjj, scj = departments["yjj"], departments["scj"]
+    for n in range(101, 103):
+        db.session.add(Subject(credit_code=credit_code(n), name=f"河清县联查{n}号公司", category="一般单位",
+                               industry="工贸", region="城关镇"))
+    for department, count in ((yjj, 2), (scj, 2)):
+        for k in range(count):
+            db.session.add(Inspector(department=department, name=f"{department.name}执法员{k}",
+                                     cert_no=f"{department.code.upper()}9{k:02d}", cert_expiry=date(2030, 1, 1),
+                                     can_lead=True))
+    scj_item = Item(department=scj, code="SCJ-001", name="登记事项检查")
+    db.session.add(scj_item)
+    campaign = services.create_campaign(campaign_values(), yjj, [scj], office)
+    db.session.flush()
+    services.submit_items(campaign, yjj.id, [yjj_item.id], "", office)
+    services.submit_items(campaign, scj.id, [scj_item.id], "", office)
+    services.lock_subject_draw(campaign, office)
+    services.run_subject_draw(campaign, "20240603", "见证人", office)
+    for participation in campaign.departments:
+        pending = services.pending_confirmations(campaign, participation.department_id)
+        services.confirm(campaign, participation.department_id, {cs.id: ("确认", "") for cs in pending}, office)
+    draw = services.lock_and_run_team_draw(campaign, "20240607", "见证人", office)
+    services.dispatch(campaign)
+    db.session.flush()
+    cs = next(cs for cs in campaign.subjects if cs.active_members)
+    member = next(m for m in cs.active_members if m.department_id == yjj.id)
+    part = next(p for p in cs.record.parts if p.department_id == yjj.id)
+    stored = f"{uuid.uuid4().hex}.png"
+    folder = Path(current_app.config["ATTACHMENT_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / stored).write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
+    attachment = Attachment(part=part, filename="现场.png", stored_as=stored, uploaded_by_id=office.id)
+    db.session.add(attachment)
+    db.session.commit()
+    return {"campaign": campaign.id, "cs": cs.id, "member": member.id, "draw": draw.id, "record": cs.record.id,
+            "part": part.id, "attachment": attachment.id}

@@ -4,28 +4,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy.engine import make_url
 
 from coordinator import create_app
 from coordinator.extensions import db
-
-
-def _empty_database_like(app, tmp_path) -> str:
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() == "sqlite":
-        return f"sqlite:///{tmp_path / 'migrated.db'}"
-    name = "liancha_migrations"
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
-        connection.execute(sa.text(f"CREATE DATABASE {name}"))
-    engine.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+from tests.conftest import empty_database_like
 
 
 def test_init_db_builds_the_schema_the_models_describe(app, tmp_path):
     fresh = create_app({"TESTING": True, "SECRET_KEY": "x", "UPLOAD_FOLDER": str(tmp_path),
-                        "SQLALCHEMY_DATABASE_URI": _empty_database_like(app, tmp_path)})
+                        "SQLALCHEMY_DATABASE_URI": empty_database_like(app, tmp_path, "liancha_migrations")})
     result = fresh.test_cli_runner().invoke(args=["init-db"])
     assert result.exit_code == 0, result.output
     assert "数据库已就绪" in result.output
@@ -37,4 +24,6 @@ def test_init_db_builds_the_schema_the_models_describe(app, tmp_path):
     assert differences == []
     assert {"subject", "inspector", "conflict", "item", "item_version", "user_account"} <= tables
     again = fresh.test_cli_runner().invoke(args=["init-db"])  # upgrading an up-to-date database is harmless
+    with fresh.app_context():
+        db.engine.dispose()  # or PostgreSQL connections linger until garbage collection
     assert again.exit_code == 0

@@ -1,0 +1,106 @@
+"""The office's view of the audit log: browse and filter, never edit."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, render_template, request
+
+from ..access import roles_required
+from ..pagination import paginate
+from . import models as _models  # noqa: F401  (the tables exist whenever the app does: create_all sees them)
+from . import services
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+ACTION_LABELS = {"insert": "新增", "update": "修改", "delete": "删除", "import": "导入", "draw": "抽取"}
+ENTITY_LABELS = {
+    "department": "部门", "user_account": "账号", "subject": "检查对象", "subject_status_change": "经营状态变更",
+    "inspector": "执法检查人员", "conflict": "回避关系", "zone": "片区", "item": "抽查事项",
+    "item_version": "抽查事项历史版本", "plan": "年度抽查计划", "plan_task": "年度计划任务", "campaign": "联合抽查",
+    "campaign_department": "参加部门", "campaign_item": "联合抽查事项", "draw_record": "抽取记录",
+    "campaign_subject": "抽取的检查对象", "confirmation": "部门确认", "team_member": "检查组成员",
+    "inspection_record": "一企一表检查记录", "department_result": "部门检查结果", "item_result": "事项检查结果",
+    "attachment": "现场照片", "import": "Excel导入",
+}
+FIELD_LABELS = {
+    "id": "编号", "code": "代码", "name": "名称", "active": "启用", "username": "用户名", "display_name": "姓名",
+    "role": "角色", "department_id": "部门", "password_hash": "密码", "session_token": "登录令牌",
+    "failed_logins": "连续登录失败次数", "locked_until": "锁定至", "created_at": "创建时间", "updated_at": "更新时间",
+    "credit_code": "统一社会信用代码", "address": "地址", "legal_rep": "法定代表人", "legal_rep_phone": "法定代表人电话",
+    "safety_manager": "安全管理人", "safety_manager_phone": "安全管理人电话", "unit_type": "单位类型",
+    "building_area": "建筑面积", "building_class": "建筑分类", "venue_type": "场所类型",
+    "supervising_department": "行业主管部门", "region": "乡镇", "industry": "行业", "category": "类别",
+    "crowded": "人员密集场所", "risk_class": "信用风险分类", "has_complaint": "投诉举报", "has_accident": "发生事故",
+    "has_penalty": "行政处罚", "blacklisted": "列入黑名单", "major_hazard": "重大隐患", "status": "状态", "note": "备注",
+    "gender": "性别", "position": "职务", "cert_no": "执法证号", "cert_expiry": "执法证有效期至", "post": "岗位",
+    "title": "职称", "years": "执法年限", "tags": "执法专长", "zone": "片区", "can_lead": "可任组长",
+    "unavailable": "不可用日期", "mobile": "手机号码", "regions": "包含乡镇", "basis": "抽查依据", "body": "检查主体",
+    "target": "检查对象", "industries": "适用行业", "content": "检查内容", "method": "检查方式", "ratio": "抽查比例",
+    "materials": "材料清单", "version": "版本", "data": "内容", "replaced_at": "替换时间", "replaced_by_id": "替换人",
+    "item_id": "抽查事项", "number": "编号", "year": "年度", "plan_id": "年度计划", "task_type": "抽查类型",
+    "items": "抽查事项", "scope": "抽查范围", "initiating_department_id": "发起部门", "joint_departments": "联合部门",
+    "start_month": "开始月份", "end_month": "结束月份", "subject_id": "检查对象", "inspector_id": "执法人员",
+    "reason": "原因", "old_status": "原状态", "new_status": "新状态", "changed_on": "变更日期", "user_id": "操作人",
+    "field": "领域", "plan_task_id": "年度计划任务", "lead_department_id": "牵头部门", "period_start": "抽查开始日期",
+    "period_end": "抽查结束日期", "visit_start": "实地检查开始日期", "visit_end": "实地检查结束日期",
+    "items_deadline": "事项提交截止日期", "strata": "分层", "risk_weights": "信用风险权重", "must_flags": "必查情形",
+    "expertise_industries": "需专业人员的行业", "burden_months": "免重复检查月数", "covert": "暗查暗访",
+    "team_size": "每部门人数", "inspector_capacity": "每人最多检查户数", "daily_capacity": "每人每天最多户数",
+    "max_pair_probability": "最大配对概率", "created_by_id": "创建人", "dispatched_at": "派发时间",
+    "campaign_id": "联合抽查", "is_lead": "牵头", "submitted_at": "提交时间", "submitted_by_id": "提交人",
+    "confirm_deadline": "确认期限", "confirmed_at": "确认时间", "participation_id": "参加部门", "kind": "类型",
+    "problem": "锁定的输入", "locked_sha256": "输入哈希值", "seed": "随机种子", "input_sha256": "求解器输入哈希值",
+    "result": "结果", "operator_id": "操作人", "witness": "见证人", "locked_at": "锁定时间", "drawn_at": "抽取时间",
+    "singleton": "唯一标记", "draw_id": "抽取记录", "stratum": "分层", "probability": "入选概率", "must": "必查",
+    "department_ids": "检查部门", "state": "状态", "replaced_by_id": "替换为", "visit_date": "检查日期",
+    "unstaffed_reason": "未配齐原因", "campaign_subject_id": "抽取的检查对象", "decision": "确认结果", "at": "时间",
+    "is_leader": "组长", "recused_at": "回避时间", "recusal_reason": "回避原因", "inspected_on": "检查日期",
+    "due_on": "结果期限", "signed": "企业签字", "refusal_note": "拒签说明", "return_reason": "退回原因",
+    "reviewed_by_id": "审核人", "published_at": "公示时间", "status_applied": "已回写名录", "record_id": "检查记录",
+    "follow_ups": "后续处置", "transfer_to": "移送至", "questions_answered": "现场解答疑难问题",
+    "entered_by_id": "录入人", "rectify_by": "整改期限", "rechecked_on": "复查日期", "closed_on": "销号日期",
+    "campaign_item_id": "联合抽查事项", "problems": "问题数", "description": "问题描述", "part_id": "部门检查结果",
+    "filename": "文件名", "stored_as": "存储名", "uploaded_by_id": "上传人", "uploaded_at": "上传时间",
+    # the summary of an import
+    "rows": "导入内容", "file": "文件", "total": "数据行", "created": "新增", "updated": "更新", "unchanged": "无变化",
+    "refused": "拒绝",
+}
+
+
+def _date(name: str, problems: list[str]) -> date | None:
+    text = request.args.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        problems.append(f"日期“{text[:40]}”格式不正确，应为 2024-06-30，已忽略该条件")
+        return None
+
+
+def _shown(value) -> str:
+    """A logged value as the office reads it."""
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dict) and set(value) == {"length", "sha256"}:
+        return f"（长内容，{value['length']:,}字符，SHA-256 {value['sha256'][:16]}…）"
+    if isinstance(value, (dict, list)):
+        return services.canonical(value)
+    return str(value)
+
+
+@bp.get("/")
+@roles_required("office")
+def index():
+    problems: list[str] = []
+    filters = services.Filters(
+        entity=request.args.get("entity", "").strip(), entity_id=request.args.get("entity_id", "").strip()[:64],
+        user=request.args.get("user", "").strip(), start=_date("start", problems), end=_date("end", problems),
+        q=request.args.get("q", "").strip()[:200])
+    page = paginate(services.entry_query(filters), request.args.get("page", 1, type=int))
+    return render_template(
+        "audit/index.html", page=page, filters=filters, problems=problems, options=services.filter_options(),
+        actions=ACTION_LABELS, entities=ENTITY_LABELS, fields=FIELD_LABELS, changed_fields=services.changed_fields,
+        shown=_shown)

@@ -1,0 +1,62 @@
+"""Public pages: no log-in; each view reads only through services, which decide what the public may see."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+
+from ..access import ANY_ROLE
+from ..campaigns.models import Campaign
+from ..extensions import db
+from ..pagination import paginate
+from . import services
+
+bp = Blueprint("public", __name__, url_prefix="/public")
+PAGE_SIZE = 20
+EVERYONE = ("anonymous", *ANY_ROLE)
+
+
+def public(view):
+    """Open to anyone; declared like roles_required so the authorisation-matrix test knows it is meant."""
+    view.allowed_roles = EVERYONE
+    return view
+
+
+def _page(query):
+    return paginate(query, request.args.get("page", 1, type=int), PAGE_SIZE)
+
+
+@bp.get("/")
+@public
+def index():
+    return render_template("public/index.html", departments=services.departments_with_items())
+
+
+@bp.get("/items")
+@public
+def items():
+    department_id = request.args.get("department", type=int)
+    return render_template("public/items.html", page=_page(services.items(department_id)),
+                           departments=services.departments_with_items(), department_id=department_id)
+
+
+@bp.get("/campaigns")
+@public
+def campaigns():
+    return render_template("public/campaigns.html", page=_page(services.campaigns()))
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+@public
+def campaign(campaign_id):
+    found = db.session.get(Campaign, campaign_id)
+    if found is None or not services.is_visible(found):
+        abort(404)  # a covert campaign does not exist for the public until it ends
+    drawn = _page(services.drawn(found)) if found.status in services.DRAWN_STATUSES else None
+    department_names = {cd.department_id: cd.department.name for cd in found.departments}
+    return render_template("public/campaign.html", campaign=found, drawn=drawn, department_names=department_names)
+
+
+@bp.get("/results")
+@public
+def results():
+    q = request.args.get("q", "").strip()[:100]
+    return render_template("public/results.html", page=_page(services.published(q)), q=q)

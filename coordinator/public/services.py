@@ -1,0 +1,77 @@
+"""What the public may see, and nothing more: active item lists, campaign plans, published results.
+
+Never shown: inspectors (names, certificates, phones), user accounts, enterprise contacts and phones, problem
+descriptions and notes (free text that may name people). A covert campaign (暗查暗访) is not announced
+beforehand, so it and everything under it stay hidden until its period has ended.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ..auth.models import Department
+from ..campaigns.models import Campaign, CampaignDepartment, CampaignSubject
+from ..directories.models import Subject
+from ..extensions import db
+from ..items.models import Item
+from ..results.models import DepartmentResult, InspectionRecord, ItemResult
+from ..timeutil import today
+
+DRAWN_STATUSES = ("drawn", "teamed", "dispatched", "finished")
+
+
+def visible(on: date | None = None):
+    """The campaigns the public may see on `on`: every open campaign, a covert one only once it has ended."""
+    return sa.or_(Campaign.covert.is_(False), Campaign.period_end < (on or today()))
+
+
+def is_visible(campaign: Campaign, on: date | None = None) -> bool:
+    return not campaign.covert or campaign.period_end < (on or today())
+
+
+def departments_with_items() -> list[tuple[Department, int]]:
+    count = sa.func.count(Item.id)
+    return list(db.session.execute(
+        sa.select(Department, count).join(Item, Item.department_id == Department.id)
+        .where(Department.active, Item.active).group_by(Department.id).order_by(Department.id)).all())
+
+
+def items(department_id: int | None):
+    query = (sa.select(Item).join(Department, Item.department_id == Department.id)
+             .where(Item.active, Department.active).order_by(Item.department_id, Item.code))
+    return query.where(Item.department_id == department_id) if department_id else query
+
+
+def campaigns():
+    return (sa.select(Campaign).where(visible())
+            .options(selectinload(Campaign.departments).selectinload(CampaignDepartment.department))
+            .order_by(Campaign.period_start.desc(), Campaign.id.desc()))
+
+
+def drawn(campaign: Campaign):
+    """The enterprises drawn for a campaign (those still in it), once the draw has been made."""
+    return (sa.select(CampaignSubject).join(Subject, CampaignSubject.subject_id == Subject.id)
+            .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.state == "active")
+            .options(selectinload(CampaignSubject.subject), selectinload(CampaignSubject.confirmations))
+            .order_by(Subject.name, Subject.id))
+
+
+def published(q: str = ""):
+    """Published records of visible campaigns, newest first; `q` is part of a name or a whole credit code."""
+    query = (sa.select(InspectionRecord)
+             .join(CampaignSubject, InspectionRecord.campaign_subject_id == CampaignSubject.id)
+             .join(Subject, CampaignSubject.subject_id == Subject.id)
+             .join(Campaign, CampaignSubject.campaign_id == Campaign.id)
+             .where(InspectionRecord.state == "已公示", visible())
+             .options(selectinload(InspectionRecord.campaign_subject).selectinload(CampaignSubject.subject),
+                      selectinload(InspectionRecord.campaign_subject).selectinload(CampaignSubject.campaign),
+                      selectinload(InspectionRecord.parts).selectinload(DepartmentResult.department),
+                      selectinload(InspectionRecord.parts).selectinload(DepartmentResult.items)
+                      .selectinload(ItemResult.campaign_item))
+             .order_by(InspectionRecord.published_at.desc(), InspectionRecord.id.desc()))
+    q = q.strip()
+    if q:
+        query = query.where(sa.or_(Subject.name.contains(q, autoescape=True), Subject.credit_code == q.upper()))
+    return query

@@ -1,0 +1,88 @@
+"""The statistics form page and its download, and the office's dashboard."""
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask_login import current_user
+
+from ..access import login_required, roles_required
+from ..campaigns.models import Campaign
+from ..extensions import db
+from ..timeutil import today
+from . import services
+from .xlsx import write_form
+
+bp = Blueprint("stats", __name__, url_prefix="/stats")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _visible_campaigns():
+    """Campaigns the user may count: all for the office, its own department's for everyone else."""
+    query = (sa.select(Campaign).where(Campaign.status.in_(("dispatched", "finished")))
+             .order_by(Campaign.period_start.desc(), Campaign.id.desc()))
+    if not current_user.is_office:
+        query = query.where(Campaign.departments.any(department_id=current_user.department_id))
+    return db.session.scalars(query).all()
+
+
+def _default_year() -> int:
+    years = services.years_with_records()
+    return years[0] if years else today().year
+
+
+def _scope() -> services.Scope:
+    """The form asked for, if the user may see it.
+
+    The year's form is county-level data any signed-in user may read (its figures are published anyway);
+    a campaign's form is for the office and the departments taking part, as the campaign itself is.
+    """
+    campaign_id = request.args.get("campaign", "").strip()
+    year = request.args.get("year", "").strip()
+    if not campaign_id and not year:
+        year = str(_default_year())
+    try:
+        scope = services.parse_scope(campaign_id, year)
+    except services.StatsError:
+        abort(404 if campaign_id.isdigit() and not year else 400)
+    if scope.campaign_id is not None and not current_user.is_office:
+        campaign = db.session.get(Campaign, scope.campaign_id)
+        if campaign.participation(current_user.department_id) is None:
+            abort(403)
+    return scope
+
+
+@bp.get("/")
+@login_required
+def index():
+    scope = _scope()
+    years = sorted(set(services.years_with_records()) | {today().year, *([scope.year] if scope.year else [])},
+                   reverse=True)
+    return render_template("stats/index.html", scope=scope, form=services.county_form(scope),
+                           figures=services.FIGURES, groups=services.header_groups(), campaigns=_visible_campaigns(),
+                           years=years, office=services.reporting_office(current_app.config["COUNTY_NAME"]))
+
+
+@bp.get("/form.xlsx")
+@login_required
+def download():
+    scope = _scope()
+    buffer = io.BytesIO()
+    write_form(buffer, services.county_form(scope),
+               office=services.reporting_office(current_app.config["COUNTY_NAME"]), filled_on=today())
+    buffer.seek(0)
+    return send_file(buffer, as_attachment=True, download_name=f"{scope.filename}.xlsx", mimetype=XLSX)
+
+
+@bp.get("/dashboard")
+@roles_required("office")
+def dashboard():
+    """County-wide figures for the office; departments read their own rows on the statistics form."""
+    year = request.args.get("year", type=int) or _default_year()
+    try:
+        figures = services.dashboard(year)
+    except services.StatsError:
+        abort(400)
+    years = sorted(set(services.years_with_records()) | {today().year, year}, reverse=True)
+    return render_template("stats/dashboard.html", d=figures, years=years, chart=services.chart_data(figures))

@@ -1,0 +1,510 @@
+"""The county statistics form and the dashboard figures: every figure is defined here once, counted in SQL.
+
+Which results count
+    A department's part of a joint record (DepartmentResult) counts once the department has handed it in
+    (`submitted_at` is set), whatever the record's state: 待审核 and 已公示 records, and the handed-in parts of a
+    record still waiting for another department. A part the lead department sends back (退回) has its
+    `submitted_at` cleared, so it drops out until it is handed in again. Drafts never count.
+
+Which records are in scope
+    - a campaign: the records of that campaign's enterprises;
+    - a year: the records whose inspection date falls in that year. The inspection date is the one the lead
+      department entered (InspectionRecord.inspected_on), else the team's planned visit date
+      (CampaignSubject.visit_date). A record with neither is in no year.
+
+The county statistics form (seed 004 annex), per reporting department
+    随机抽查企业(户)        distinct enterprises whose part the department handed in.
+    随机抽取执法人员(人)    distinct inspectors of the department seated, and not recused (回避), on the team of
+                            at least one of those parts' enterprises.
+    发现问题事项(项)        item results with a problem result (发现问题已责令改正 / 发现问题待后续处理): one per
+                            inspection item (抽查事项) per enterprise. The number of defects typed on an item
+                            (ItemResult.problems) is not summed: the form counts 事项, the unit of the item list.
+    发现问题企业(个)        distinct enterprises with at least one such item.
+    行政指导(户)            distinct enterprises whose part lists the follow-up 行政指导.
+    应列异常名录(户)        … the follow-up 列入经营异常名录.
+    涉嫌违法应立案调查(户)  … the follow-up 立案调查.
+    现场解答疑难问题(户)    distinct enterprises whose part records questions answered on site.
+    A reporting department is every department taking part in a campaign in scope, even with nothing yet.
+    The county total (合计) counts distinct enterprises across departments, so an enterprise visited jointly
+    counts once, and its enterprise columns are not the sum of the rows above them; 发现问题事项 is the sum of
+    the departments' items; inspectors are distinct people, which is the sum of the rows, as every inspector
+    belongs to one department.
+
+The dashboard (seed 001 and 002 figures), for a year
+    抽查企业、发现问题企业、立案调查     the county total of the year's form.
+    责令改正通知书(份)                   handed-in parts whose follow-ups list 责令改正 (one notice per
+                                         department per enterprise).
+    入企检查(次)                         records with at least one handed-in part (one joint visit = one).
+    联合检查户数 / 户数占比              of those, records with parts of two or more departments (seed 002: 100 %).
+    联合抽查次数 / 次数占比              campaigns of the year (period_start in the year) already dispatched
+                                         (dispatched or finished) that have two or more departments.
+    抽查任务完成率                       finished campaigns of the year / (campaigns of the year + tasks of the
+                                         year's plans for which no campaign was created).
+    检查完成率                           records of the year with every part handed in (待审核 or 已公示) /
+                                         records of the year opened.
+    公示率                               已公示 records / records with every part handed in.
+    信用风险分类运用率                   enterprises drawn (every drawn row, replacements included) by campaigns
+                                         of the year whose risk weights differ by class (rules.uses_credit_risk)
+                                         / all enterprises drawn by campaigns of the year (seed 002: ≥ 90 %).
+    企业负担                             入企检查 / 抽查企业: visits per inspected enterprise in the year; beside
+                                         it, handed-in parts / 抽查企业: what it would be had each department come
+                                         on its own.
+    后续处置 (chart)                     handed-in parts listing each follow-up.
+    按月入企检查 (chart)                 入企检查 by month of the inspection date.
+    A rate whose denominator is 0 is None (shown as —), never 0 %.
+
+Every figure is an SQL aggregate (COUNT, COUNT(DISTINCT), SUM) over the database's rows; Python only
+arranges the few result rows. bench/bench_stats.py times the form on a year of 100,000 records.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+
+from ..auth.models import Department
+from ..campaigns import rules
+from ..campaigns.models import Campaign, CampaignDepartment, CampaignSubject, Plan, PlanTask, TeamMember
+from ..directories.models import Inspector
+from ..extensions import db
+from ..results.models import FOLLOW_UPS, PROBLEM_RESULTS, DepartmentResult, InspectionRecord, ItemResult
+
+FORM_TITLE = "全县“双随机、一公开”部门联合抽查统计表"
+DEPARTMENT_HEADER = "报表单位"
+TOTAL_LABEL = "合计"
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100  # a year outside is a typing error, not a statistics request
+
+
+def reporting_office(county: str) -> str:
+    """Who fills in the form (填报单位): the county's leading-group office."""
+    return f"{county}“双随机、一公开”工作领导小组办公室"
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    header: str  # as on the seed 004 annex
+    group: str | None  # the upper header it sits under, None when it spans both header rows
+
+
+FIGURES = (
+    Figure("enterprises", "随机抽查企业(户)", None),
+    Figure("inspectors", "随机抽取执法人员(人)", None),
+    Figure("problem_items", "发现问题事项(项)", "发现问题"),
+    Figure("problem_enterprises", "发现问题企业(个)", "发现问题"),
+    Figure("guidance", "行政指导(户)", "抽查结果处理"),
+    Figure("abnormal_list", "应列异常名录(户)", "抽查结果处理"),
+    Figure("case_filed", "涉嫌违法应立案调查(户)", "抽查结果处理"),
+    Figure("questions_answered", "现场解答疑难问题(户)", None),
+)
+
+
+def header_groups() -> list[tuple[str | None, list[Figure]]]:
+    """The figures under each upper header, in order: the two-level header of the form, on paper and on screen."""
+    groups: list[tuple[str | None, list[Figure]]] = []
+    for figure in FIGURES:
+        if figure.group is not None and groups and groups[-1][0] == figure.group:
+            groups[-1][1].append(figure)
+        else:
+            groups.append((figure.group, [figure]))
+    return groups
+
+
+# follow-up vocabulary behind the three 抽查结果处理 columns
+FOLLOW_UP_FIGURES = {"guidance": "行政指导", "abnormal_list": "列入经营异常名录", "case_filed": "立案调查"}
+
+
+class StatsError(ValueError):
+    """A statistics request that cannot be answered; the message is for the user, in Chinese."""
+
+
+# ---- scope ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The records a form counts: one campaign's, or one year's by inspection date."""
+
+    campaign_id: int | None = None
+    year: int | None = None
+    label: str = ""
+
+    def where(self) -> list:
+        if self.campaign_id is not None:
+            return [CampaignSubject.campaign_id == self.campaign_id]
+        return [inspection_date().between(date(self.year, 1, 1), date(self.year, 12, 31))]
+
+    @property
+    def filename(self) -> str:
+        return f"联合抽查统计表_{self.year}年" if self.year else f"联合抽查统计表_联合抽查{self.campaign_id}"
+
+
+def inspection_date():
+    """The day a record was inspected: entered by the lead department, else the team's planned visit."""
+    return sa.func.coalesce(InspectionRecord.inspected_on, CampaignSubject.visit_date)
+
+
+def campaign_scope(campaign_id: int) -> Scope:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise StatsError(f"联合抽查 {campaign_id} 不存在")
+    return Scope(campaign_id=campaign.id, label=campaign.name)
+
+
+def year_scope(year: int) -> Scope:
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        raise StatsError(f"年度应在 {EARLIEST_YEAR}～{LATEST_YEAR} 之间")
+    return Scope(year=year, label=f"{year}年度（按检查日期）")
+
+
+def parse_scope(campaign: str | None, year: str | None) -> Scope:
+    """Exactly one of a campaign id or a year, as typed on the command line or in a URL."""
+    campaign, year = (campaign or "").strip(), (year or "").strip()
+    if bool(campaign) == bool(year):
+        raise StatsError("请指定一次联合抽查（--campaign）或一个年度（--year），二者只能选一个")
+    if campaign:
+        if not campaign.isdigit():
+            raise StatsError(f"联合抽查编号应为数字：{campaign}")
+        return campaign_scope(int(campaign))
+    if not (year.isdigit() and len(year) == 4):
+        raise StatsError(f"年度应为四位数字，如 2024：{year}")
+    return year_scope(int(year))
+
+
+def years_with_records() -> list[int]:
+    """From the latest year with a dated record back to the earliest, for the year pickers."""
+    dates = db.session.execute(
+        sa.select(sa.func.min(inspection_date()), sa.func.max(inspection_date()))
+        .select_from(InspectionRecord).join(CampaignSubject, InspectionRecord.campaign_subject_id == CampaignSubject.id)
+    ).one()
+    if dates[0] is None:
+        return []
+    first, last = (d if isinstance(d, date) else date.fromisoformat(str(d)[:10]) for d in dates)
+    return list(range(last.year, first.year - 1, -1))
+
+
+# ---- the county statistics form ------------------------------------------------------------------
+
+
+@dataclass
+class FormRow:
+    department: str
+    figures: dict[str, int]
+    department_id: int | None = None
+
+    def values(self) -> list[int]:
+        return [self.figures[f.key] for f in FIGURES]
+
+
+@dataclass
+class CountyForm:
+    scope: Scope
+    rows: list[FormRow] = field(default_factory=list)
+    total: FormRow = field(default_factory=lambda: FormRow(TOTAL_LABEL, dict.fromkeys((f.key for f in FIGURES), 0)))
+
+
+def _flag(condition):
+    """0/1 for a condition, so it can be summed and maxed on SQLite and PostgreSQL alike (no MAX(boolean))."""
+    return sa.case((condition, 1), else_=0)
+
+
+def has_follow_up(value: str):
+    """The part's follow-ups list `value`.
+
+    follow_ups is a JSON list; its text holds each value in quotes, written as is or \\u-escaped depending on
+    the serialiser (SQLAlchemy's default escapes). Both spellings are matched, the quotes make it exact.
+    """
+    text = sa.cast(DepartmentResult.follow_ups, sa.Text)
+    return sa.or_(*(text.contains(spelling, autoescape=True) for spelling in _spellings(value)))
+
+
+def _spellings(value) -> list[str]:
+    """`value` as JSON text, with and without \\u escapes."""
+    return sorted({json.dumps(value, ensure_ascii=False), json.dumps(value)})
+
+
+def _submitted_in(scope: Scope) -> list:
+    return [DepartmentResult.submitted_at.is_not(None), *scope.where()]
+
+
+def _joined(query: sa.Select) -> sa.Select:
+    """Parts to their record and enterprise: where the scope's date and the subject live."""
+    return (query.join(InspectionRecord, DepartmentResult.record_id == InspectionRecord.id)
+            .join(CampaignSubject, InspectionRecord.campaign_subject_id == CampaignSubject.id))
+
+
+def _by_department_and_total(rows: sa.CTE, figures: list) -> sa.CompoundSelect:
+    """`figures` over `rows` per department, and once more over all of them (department_id NULL) for 合计.
+
+    One statement: the CTE is referenced twice, so SQLite and PostgreSQL both compute it once.
+    """
+    return sa.union_all(
+        sa.select(rows.c.department_id, *figures).group_by(rows.c.department_id),
+        sa.select(sa.cast(sa.null(), sa.Integer).label("department_id"), *figures),
+    )
+
+
+def _distinct_subjects(rows: sa.CTE, flag=None):
+    subject = rows.c.subject_id if flag is None else sa.case((flag, rows.c.subject_id))
+    return sa.func.count(sa.distinct(subject))
+
+
+def _enterprise_figures(scope: Scope) -> sa.CompoundSelect:
+    """Enterprises and questions answered: distinct enterprises among all handed-in parts.
+
+    One pass with COUNT(DISTINCT …), not GROUP BY department, enterprise: a small tree per figure instead
+    of sorting every part, which is what keeps a year of 100,000 records under 2 s.
+    """
+    counted = _joined(sa.select(
+        DepartmentResult.department_id.label("department_id"),
+        CampaignSubject.subject_id.label("subject_id"),
+        DepartmentResult.questions_answered.label("questions_answered"),
+    ).select_from(DepartmentResult)).where(*_submitted_in(scope)).cte("counted")
+    return _by_department_and_total(counted, [
+        _distinct_subjects(counted).label("enterprises"),
+        _distinct_subjects(counted, counted.c.questions_answered).label("questions_answered"),
+    ])
+
+
+def _follow_up_figures(scope: Scope) -> sa.CompoundSelect:
+    """行政指导, 应列异常名录, 立案调查: distinct enterprises among the parts listing each.
+
+    Most parts need no follow-up: those whose list is exactly [无需后续处置] are left out before the text
+    search, which then runs on the few others (faster than one pass with the enterprises, measured). Leaving
+    them out only saves work: the search alone decides what counts.
+    """
+    followed = _joined(sa.select(
+        DepartmentResult.department_id.label("department_id"),
+        CampaignSubject.subject_id.label("subject_id"),
+        *(has_follow_up(value).label(key) for key, value in FOLLOW_UP_FIGURES.items()),
+    ).select_from(DepartmentResult)).where(
+        sa.cast(DepartmentResult.follow_ups, sa.Text).not_in(_spellings([FOLLOW_UPS[0]])), *_submitted_in(scope),
+    ).cte("followed")
+    return _by_department_and_total(followed, [
+        _distinct_subjects(followed, followed.c[key]).label(key) for key in FOLLOW_UP_FIGURES])
+
+
+def _problem_figures(scope: Scope) -> sa.CompoundSelect:
+    """Problem items (one per item result with a problem) and the distinct enterprises they were found in."""
+    problems = _joined(
+        sa.select(DepartmentResult.department_id.label("department_id"),
+                  CampaignSubject.subject_id.label("subject_id"))
+        .select_from(ItemResult).join(DepartmentResult, ItemResult.part_id == DepartmentResult.id)
+    ).where(ItemResult.result.in_(PROBLEM_RESULTS), *_submitted_in(scope)).cte("problems")
+    return _by_department_and_total(problems, [
+        sa.func.count().label("problem_items"),
+        _distinct_subjects(problems).label("problem_enterprises"),
+    ])
+
+
+def _inspector_figures(scope: Scope) -> sa.Select:
+    """Per department, its inspectors with at least one seat (not recused) on a counted part's team.
+
+    Driven from the inspector directory, one look-up each: the inspector's seats are read newest first and the
+    first that counts ends it, so a recent year's form does not read every seat of the years before. A seat
+    is always drawn from the inspector's own department (campaigns.services), so that is the seat's too.
+    """
+    counting_seat = (
+        sa.select(TeamMember.id)
+        .join(InspectionRecord, InspectionRecord.campaign_subject_id == TeamMember.campaign_subject_id)
+        .join(CampaignSubject, CampaignSubject.id == TeamMember.campaign_subject_id)
+        .join(DepartmentResult, sa.and_(DepartmentResult.record_id == InspectionRecord.id,
+                                        DepartmentResult.department_id == TeamMember.department_id))
+        .where(TeamMember.inspector_id == Inspector.id, TeamMember.department_id == Inspector.department_id,
+               TeamMember.recused_at.is_(None), *_submitted_in(scope))
+        .order_by(TeamMember.id.desc()).limit(1)
+        .scalar_subquery()
+    )
+    return (sa.select(Inspector.department_id, sa.func.count())
+            .where(counting_seat.is_not(None)).group_by(Inspector.department_id))
+
+
+def _reporting_departments(scope: Scope) -> list[tuple[int, str]]:
+    """Every department taking part in a campaign in scope (with a record in the year, for a year)."""
+    if scope.campaign_id is not None:
+        campaigns = sa.select(sa.literal(scope.campaign_id))
+    else:  # per campaign, the first record in the year will do: no need to date every record
+        dated = (sa.select(InspectionRecord.id)
+                 .join(CampaignSubject, InspectionRecord.campaign_subject_id == CampaignSubject.id)
+                 .where(CampaignSubject.campaign_id == Campaign.id, *scope.where()))
+        campaigns = sa.select(Campaign.id).where(dated.exists())
+    taking_part = sa.select(CampaignDepartment.department_id).where(CampaignDepartment.campaign_id.in_(campaigns))
+    return list(db.session.execute(sa.select(Department.id, Department.name)
+                                   .where(Department.id.in_(taking_part)).order_by(Department.id)).all())
+
+
+def county_form(scope: Scope) -> CountyForm:
+    """The form of seed 004's annex for `scope`: a row per reporting department and the county total."""
+    counted: dict[int | None, dict[str, int]] = {}
+    for statement in (_enterprise_figures(scope), _follow_up_figures(scope), _problem_figures(scope)):
+        for row in db.session.execute(statement):
+            values = row._mapping
+            counted.setdefault(values["department_id"], {}).update(
+                {key: int(value or 0) for key, value in values.items() if key != "department_id"})
+    inspectors = dict(db.session.execute(_inspector_figures(scope)).all())
+    form = CountyForm(scope=scope)
+    for department_id, name in _reporting_departments(scope):
+        figures = counted.get(department_id, {})
+        row = {f.key: figures.get(f.key, 0) for f in FIGURES}
+        row["inspectors"] = int(inspectors.get(department_id, 0))
+        form.rows.append(FormRow(name, row, department_id))
+    total = counted.get(None, {})
+    form.total.figures = {f.key: total.get(f.key, 0) for f in FIGURES}
+    # an inspector belongs to one department, so the distinct county count is the sum of the rows
+    form.total.figures["inspectors"] = sum(int(n) for n in inspectors.values())
+    return form
+
+
+# ---- the dashboard -------------------------------------------------------------------------------
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return None if not whole else round(100 * part / whole, 1)
+
+
+def follow_up_counts(scope: Scope) -> dict[str, int]:
+    """Handed-in parts listing each follow-up (a part may list several)."""
+    # most parts need no follow-up: their whole list is compared first, the text search runs on the rest
+    nothing = sa.cast(DepartmentResult.follow_ups, sa.Text).in_(_spellings([FOLLOW_UPS[0]]))
+    row = db.session.execute(
+        sa.select(*(sa.func.coalesce(sa.func.sum(sa.case((nothing, int(value == FOLLOW_UPS[0])),
+                                                         else_=_flag(has_follow_up(value)))), 0)
+                    for value in FOLLOW_UPS))
+        .select_from(DepartmentResult)
+        .join(InspectionRecord, DepartmentResult.record_id == InspectionRecord.id)
+        .join(CampaignSubject, InspectionRecord.campaign_subject_id == CampaignSubject.id)
+        .where(*_submitted_in(scope))
+    ).one()
+    return {value: int(count) for value, count in zip(FOLLOW_UPS, row)}
+
+
+def _record_figures(scope: Scope) -> dict[str, int]:
+    per_record = (
+        sa.select(InspectionRecord.id, InspectionRecord.state,
+                  sa.func.count(DepartmentResult.id).label("parts"),
+                  sa.func.count(DepartmentResult.submitted_at).label("submitted"))
+        .select_from(InspectionRecord)
+        .join(CampaignSubject, InspectionRecord.campaign_subject_id == CampaignSubject.id)
+        .outerjoin(DepartmentResult, DepartmentResult.record_id == InspectionRecord.id)
+        .where(*scope.where())
+        .group_by(InspectionRecord.id, InspectionRecord.state)
+        .subquery()
+    )
+    inspected = per_record.c.submitted > 0
+    complete = per_record.c.state.in_(("待审核", "已公示"))
+    row = db.session.execute(sa.select(
+        sa.func.count(),
+        sa.func.sum(_flag(inspected)),
+        sa.func.sum(_flag(sa.and_(inspected, per_record.c.parts >= 2))),
+        sa.func.sum(_flag(complete)),
+        sa.func.sum(_flag(per_record.c.state == "已公示")),
+        sa.func.sum(per_record.c.submitted),
+    )).one()
+    keys = ("opened", "visits", "joint_visits", "completed", "published", "department_visits")
+    return {key: int(value or 0) for key, value in zip(keys, row)}
+
+
+def _monthly_visits(scope: Scope) -> list[int]:
+    month = sa.extract("month", inspection_date())
+    inspected = sa.select(DepartmentResult.record_id).where(DepartmentResult.submitted_at.is_not(None))
+    rows = db.session.execute(
+        sa.select(month, sa.func.count())
+        .select_from(InspectionRecord)
+        .join(CampaignSubject, InspectionRecord.campaign_subject_id == CampaignSubject.id)
+        .where(*scope.where(), InspectionRecord.id.in_(inspected))
+        .group_by(month)
+    ).all()
+    by_month = {int(m): int(n) for m, n in rows}
+    return [by_month.get(m, 0) for m in range(1, 13)]
+
+
+def _campaign_figures(year: int) -> dict[str, int]:
+    """Campaign-level figures: a campaign belongs to the year its period starts in."""
+    in_year = Campaign.period_start.between(date(year, 1, 1), date(year, 12, 31))
+    departments = (sa.select(sa.func.count()).where(CampaignDepartment.campaign_id == Campaign.id)
+                   .correlate(Campaign).scalar_subquery())
+    drawn = (sa.select(sa.func.count()).where(CampaignSubject.campaign_id == Campaign.id)
+             .correlate(Campaign).scalar_subquery())
+    campaigns = db.session.execute(
+        sa.select(Campaign.status, Campaign.risk_weights, departments, drawn).where(in_year)).all()
+    # tasks of the year's plans that no campaign carries out yet count as tasks not done
+    carried = sa.select(Campaign.plan_task_id).where(Campaign.plan_task_id.is_not(None))
+    idle_tasks = db.session.scalar(
+        sa.select(sa.func.count()).select_from(PlanTask).join(Plan, PlanTask.plan_id == Plan.id)
+        .where(Plan.year == year, PlanTask.id.not_in(carried))) or 0
+    dispatched = [c for c in campaigns if c.status in ("dispatched", "finished")]
+    # uses_credit_risk reads the JSON weights: a handful of campaigns a year, so Python is the clear way
+    return {
+        "campaigns": len(campaigns),
+        "tasks": len(campaigns) + idle_tasks,
+        "finished": sum(c.status == "finished" for c in campaigns),
+        "dispatched": len(dispatched),
+        "joint_campaigns": sum(c[2] >= 2 for c in dispatched),
+        "drawn": sum(c[3] for c in campaigns),
+        "drawn_with_risk": sum(c[3] for c in campaigns if rules.uses_credit_risk(c.risk_weights or {})),
+    }
+
+
+def dashboard(year: int) -> dict:
+    """Every figure of the dashboard for `year` (see the module docstring), ready for the page and its charts."""
+    scope = year_scope(year)
+    form = county_form(scope)
+    records = _record_figures(scope)
+    campaigns = _campaign_figures(year)
+    follow_ups = follow_up_counts(scope)
+    total = form.total.figures
+    return {
+        "year": year,
+        "form": form,
+        "enterprises": total["enterprises"],
+        "problem_enterprises": total["problem_enterprises"],
+        "rectification_notices": follow_ups["责令改正"],
+        "case_filed": total["case_filed"],
+        "visits": records["visits"],
+        "joint_visits": records["joint_visits"],
+        "joint_visit_rate": _rate(records["joint_visits"], records["visits"]),
+        "campaigns": campaigns["campaigns"],
+        "dispatched_campaigns": campaigns["dispatched"],
+        "joint_campaigns": campaigns["joint_campaigns"],
+        "joint_campaign_rate": _rate(campaigns["joint_campaigns"], campaigns["dispatched"]),
+        "tasks": campaigns["tasks"],
+        "finished_tasks": campaigns["finished"],
+        "task_completion_rate": _rate(campaigns["finished"], campaigns["tasks"]),
+        "records_opened": records["opened"],
+        "records_completed": records["completed"],
+        "inspection_completion_rate": _rate(records["completed"], records["opened"]),
+        "records_published": records["published"],
+        "publication_rate": _rate(records["published"], records["completed"]),
+        "drawn": campaigns["drawn"],
+        "drawn_with_risk": campaigns["drawn_with_risk"],
+        "credit_risk_rate": _rate(campaigns["drawn_with_risk"], campaigns["drawn"]),
+        "burden": round(records["visits"] / total["enterprises"], 2) if total["enterprises"] else None,
+        "burden_separate": (round(records["department_visits"] / total["enterprises"], 2)
+                            if total["enterprises"] else None),
+        "department_visits": records["department_visits"],
+        "follow_ups": follow_ups,
+        "monthly_visits": _monthly_visits(scope),
+    }
+
+
+def chart_data(figures: dict) -> dict:
+    """What dashboard.js draws: plain lists, no objects, so the page can hand it over as JSON."""
+    rows = figures["form"].rows
+    return {
+        "departments": {
+            "labels": [r.department for r in rows],
+            "enterprises": [r.figures["enterprises"] for r in rows],
+            "problem_enterprises": [r.figures["problem_enterprises"] for r in rows],
+        },
+        "rates": {
+            "labels": ["联合检查户数占比", "联合抽查次数占比", "信用风险分类运用率", "抽查任务完成率", "检查完成率", "公示率"],
+            "values": [figures[k] for k in ("joint_visit_rate", "joint_campaign_rate", "credit_risk_rate",
+                                            "task_completion_rate", "inspection_completion_rate", "publication_rate")],
+            "goals": [100, 100, 90, 100, 100, 100],
+        },
+        "follow_ups": {"labels": [k for k in FOLLOW_UPS if k != "无需后续处置"],
+                       "values": [figures["follow_ups"][k] for k in FOLLOW_UPS if k != "无需后续处置"]},
+        "months": {"labels": [f"{m}月" for m in range(1, 13)], "values": figures["monthly_visits"]},
+    }
