@@ -206,7 +206,7 @@ class CountyForm:
 
 
 def _flag(condition):
-    """0/1 for a condition, so it can be summed and maxed on SQLite and PostgreSQL alike (no MAX(boolean))."""
+    """0/1 for a condition, so it can be summed on SQLite and PostgreSQL alike (no SUM(boolean) there)."""
     return sa.case((condition, 1), else_=0)
 
 
@@ -302,11 +302,14 @@ def _problem_figures(scope: Scope) -> sa.CompoundSelect:
 def _inspector_figures(scope: Scope) -> sa.Select:
     """Per department, its inspectors with at least one seat (not recused) on a counted part's team.
 
-    Driven from the inspector directory, one look-up each: the inspector's seats are read newest first and the
-    first that counts ends it, so a recent year's form does not read every seat of the years before. A seat
-    is always drawn from the inspector's own department (campaigns.services), so that is the seat's too.
+    Driven from the inspector directory. A seat is always drawn from the inspector's own department
+    (campaigns.services), so the inspector's department is the seat's. The planners differ, so the test
+    differs in form, not in meaning: PostgreSQL turns EXISTS into one hash semi-join over all seats; SQLite
+    runs a look-up per inspector, so there the inspector's seats are read newest first and the first that
+    counts ends it (SQLite ignores ORDER BY inside EXISTS, hence the scalar subquery), and a recent year's
+    form does not read every seat of the years before.
     """
-    counting_seat = (
+    seat = (
         sa.select(TeamMember.id)
         .join(InspectionRecord, InspectionRecord.campaign_subject_id == TeamMember.campaign_subject_id)
         .join(CampaignSubject, CampaignSubject.id == TeamMember.campaign_subject_id)
@@ -314,11 +317,12 @@ def _inspector_figures(scope: Scope) -> sa.Select:
                                         DepartmentResult.department_id == TeamMember.department_id))
         .where(TeamMember.inspector_id == Inspector.id, TeamMember.department_id == Inspector.department_id,
                TeamMember.recused_at.is_(None), *_submitted_in(scope))
-        .order_by(TeamMember.id.desc()).limit(1)
-        .scalar_subquery()
     )
-    return (sa.select(Inspector.department_id, sa.func.count())
-            .where(counting_seat.is_not(None)).group_by(Inspector.department_id))
+    if db.session.get_bind().dialect.name == "sqlite":
+        counts = seat.order_by(TeamMember.id.desc()).limit(1).scalar_subquery().is_not(None)
+    else:
+        counts = seat.exists()
+    return sa.select(Inspector.department_id, sa.func.count()).where(counts).group_by(Inspector.department_id)
 
 
 def _reporting_departments(scope: Scope) -> list[tuple[int, str]]:

@@ -10,7 +10,6 @@ from coordinator.campaigns.models import CampaignSubject
 from coordinator.extensions import db
 from coordinator.results import services as results
 from coordinator.results.models import InspectionRecord
-from tests.app.county import drawn_campaign
 
 
 def dispatch(campaign, county, decline: int | None = None):
