@@ -36,7 +36,7 @@ FIELD_LABELS = {
     "title": "职称", "years": "执法年限", "tags": "执法专长", "zone": "片区", "can_lead": "可任组长",
     "unavailable": "不可用日期", "mobile": "手机号码", "regions": "包含乡镇", "basis": "抽查依据", "body": "检查主体",
     "target": "检查对象", "industries": "适用行业", "content": "检查内容", "method": "检查方式", "ratio": "抽查比例",
-    "materials": "材料清单", "version": "版本", "data": "内容", "replaced_at": "替换时间", "replaced_by_id": "替换人",
+    "materials": "材料清单", "version": "版本", "data": "内容", "replaced_at": "替换时间",
     "item_id": "抽查事项", "number": "编号", "year": "年度", "plan_id": "年度计划", "task_type": "抽查类型",
     "items": "抽查事项", "scope": "抽查范围", "initiating_department_id": "发起部门", "joint_departments": "联合部门",
     "start_month": "开始月份", "end_month": "结束月份", "subject_id": "检查对象", "inspector_id": "执法人员",
@@ -65,6 +65,13 @@ FIELD_LABELS = {
     "rows": "导入内容", "file": "文件", "total": "数据行", "created": "新增", "updated": "更新", "unchanged": "无变化",
     "refused": "拒绝",
 }
+
+# The same column name meaning different things in different tables.
+ENTITY_FIELD_LABELS = {("item_version", "replaced_by_id"): "替换人", ("item_version", "version"): "被替换的版本"}
+
+
+def _field_label(entity: str, key: str) -> str:
+    return ENTITY_FIELD_LABELS.get((entity, key)) or FIELD_LABELS.get(key, key)
 
 
 def _date(name: str, problems: list[str]) -> date | None:
@@ -102,5 +109,5 @@ def index():
     page = paginate(services.entry_query(filters), request.args.get("page", 1, type=int))
     return render_template(
         "audit/index.html", page=page, filters=filters, problems=problems, options=services.filter_options(),
-        actions=ACTION_LABELS, entities=ENTITY_LABELS, fields=FIELD_LABELS, changed_fields=services.changed_fields,
+        actions=ACTION_LABELS, entities=ENTITY_LABELS, field_label=_field_label, changed_fields=services.changed_fields,
         shown=_shown)

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import login
+
 from coordinator.audit import services as audit
 from coordinator.audit.models import AuditEntry, AuditHead
-from coordinator.auth.models import Department, User
+from coordinator.auth.models import Department
 from coordinator.campaigns import services as campaigns
 from coordinator.campaigns.models import DrawRecord
 from coordinator.directories.importers import SUBJECT_COLUMNS, SubjectImporter
@@ -292,7 +292,7 @@ def test_concurrent_transactions_append_to_one_chain(app):
                         audit.record("draw", "draw_record", n * 10 + k, None, {"seed": f"{n}-{k}"})
                     db.session.commit()
                 db.session.remove()
-        except Exception as error:  # reported below: an exception in a thread would pass unseen
+        except Exception as error:  # noqa: BLE001 - reported below: an exception in a thread would pass unseen
             errors.append(error)
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]

@@ -6,17 +6,17 @@ import contextvars
 import re
 import time
 import zipfile
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from conftest import PASSWORD, login
 from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner
 
-from conftest import PASSWORD, login
 from coordinator import config
 from coordinator.auth.models import User
 from coordinator.campaigns import services as campaigns
@@ -121,7 +121,7 @@ def urls_for(app, method: str, ids: dict) -> list[str]:
         assert not missing, f"{rule.rule}: give build_world a real id for {sorted(missing)}"
         for kind in (KINDS if "<kind_name>" in rule.rule else [None]):
             values = {**ids, "kind_name": kind}
-            urls.append(PARAMETER.sub(lambda m: str(values[m.group(1)]), rule.rule))
+            urls.append(PARAMETER.sub(lambda m, values=values: str(values[m.group(1)]), rule.rule))
     return urls
 
 
@@ -198,7 +198,7 @@ def test_log_in_sets_http_only_same_site_cookies(client, make_user):
     for name in ("session", "remember_token"):
         assert "HttpOnly" in cookies[name] and "SameSite=Lax" in cookies[name], cookies[name]
     expires = parsedate_to_datetime(re.search(r"Expires=([^;]+)", cookies["remember_token"]).group(1))
-    assert expires - datetime.now(timezone.utc) <= timedelta(days=7)
+    assert expires - datetime.now(UTC) <= timedelta(days=7)
 
 
 def test_a_session_signed_more_than_eight_hours_ago_is_refused(client, make_user, monkeypatch):
