@@ -44,8 +44,8 @@ def from_environment(instance_path: str) -> dict:
         # "记住我" would otherwise last a year and travel over plain HTTP even when the session cookie may not.
         "REMEMBER_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "REMEMBER_COOKIE_DURATION": timedelta(days=7),
-        "WTF_CSRF_TIME_LIMIT": None,
-        "WTF_I18N_ENABLED": False,  # no Flask-Babel: forms take WTForms' Chinese messages (coordinator/forms.py)  # a form left open over lunch must still submit
+        "WTF_CSRF_TIME_LIMIT": None,  # a form left open over lunch must still submit
+        "WTF_I18N_ENABLED": False,  # no Flask-Babel: forms take WTForms' Chinese messages (coordinator/forms.py)
         "PAGE_SIZE": 50,
         "COUNTY_NAME": os.environ.get("COUNTY_NAME", "河清县"),
     }
