@@ -2,31 +2,37 @@
 
 Run by hand, one command (as root, like `run.py test`; PostgreSQL runs as the `postgres` user):
 
-    .venv/bin/python bench/bench_load.py                  # 50 users, 120 s, waitress --threads=16
-    .venv/bin/python bench/bench_load.py --threads 8,16,32 --profile
+    .venv/bin/python bench/bench_load.py                        # 50 users, 120 s, waitress --threads=16
+    .venv/bin/python bench/bench_load.py --threads 8,16,32 --profile --save /tmp/load.json
+    .venv/bin/python bench/bench_load.py --report /tmp/load.json  # print a saved run again
 
-What it does, all on 127.0.0.1 and all stopped again at the end (try/finally), temp files removed:
-1. starts a private PostgreSQL (Debian's, /usr/lib/postgresql/*/bin) on port 54400 with its data under /tmp;
+What it does, all on 127.0.0.1, and everything it started is stopped at the end (try/finally), temp dirs removed:
+1. starts a private PostgreSQL (Debian's, /usr/lib/postgresql/*/bin) on --pg-port (54400), data under /tmp;
 2. `flask --app coordinator init-db` and `seed-demo` against it (the demo county with its finished 2024
-   campaign), then imports 97,000 generated enterprises (bench.bench_directory.make_file, the normal importer),
-   so the directory holds 100,000;
-3. for each --threads value: starts `waitress-serve --threads=N --call coordinator:create_app` with
-   DATABASE_URL and SECRET_KEY set, and runs locust headless (bench/load_locustfile.py): 45 staff users log in
-   once each at start (office, yjj_admin, yjj_officer, scj_admin … password Demo2024; the log-ins are not in
-   the figures) and 5 anonymous visitors read the public pages (/public/…, left out when they answer 404);
-   every user then clicks a weighted, read-only mix of pages with a think time (default 1–3 s) for --duration
-   seconds, measured from the moment all users are running;
-4. prints per page and overall: requests, failures, median, p95, p99 (exact, from every request's own time),
-   the load average, and with --profile a py-spy profile (wall clock, idle included) of the waitress process
-   attributed to the view functions, for pages over the 300 ms p95 target.
+   campaign), then imports 97,000 generated enterprises (bench.bench_directory.make_file through the normal
+   SubjectImporter), so the directory holds 100,000; VACUUM ANALYZE;
+3. for each --threads value: starts `waitress-serve --threads=N --call coordinator:create_app` (or --call)
+   with DATABASE_URL and SECRET_KEY set, and runs locust headless with bench/load_locustfile.py: 45 staff
+   users log in once each at start (office, yjj_admin, yjj_officer, scj_admin … password Demo2024; log-in is
+   deliberately slow and not part of the figures) and 5 anonymous visitors read /public/… (left out when it
+   answers 404). Every user then clicks a weighted, read-only mix of pages with a think time (default 1–3 s).
+   The clock starts when every user has logged in and runs --duration seconds; locust then stops itself
+   (its own -t is only a safety net, and the script kills it if it still overruns);
+4. prints per page and overall: requests, failures, median, p95, p99, max (exact, from every request's own
+   time); the load average; the CPU seconds used by waitress, PostgreSQL, locust and by everything else on
+   the machine (a shared machine makes every figure pessimistic); new PostgreSQL connections; with --profile
+   a py-spy profile (wall clock, idle threads included, so time waiting on the database counts) of the
+   waitress process attributed to the Flask views; and each page once more alone, in-process, with its
+   number of SQL statements and time in SQL.
+Exit status 1 when any request failed or any page's p95 is over 300 ms.
 
 Locust is not a project dependency: when it is missing this script runs `pip install locust` into the
-interpreter it runs under (the project's .venv), and does not touch pyproject.toml. py-spy is used for --profile.
-Traffic goes only to 127.0.0.1; locust stops itself after --duration (+ ramp), and is killed if it overruns.
+interpreter it runs under (the project's .venv) and does not touch pyproject.toml. py-spy is used for --profile.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -94,7 +100,7 @@ def start_postgres(tmp: Path, port: int):
                                  "start"]), check=True, stdout=subprocess.DEVNULL)
 
     def stop() -> None:
-        subprocess.run(_as_postgres([pg_bin / "pg_ctl", "-D", data, "-m", "fast", "stop"]),
+        subprocess.run(_as_postgres([pg_bin / "pg_ctl", "-D", data, "-m", "fast", "stop"]), check=False,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     try:
@@ -401,14 +407,20 @@ def percentile(sorted_values: list[float], q: float) -> float:
 
 def run_once(env: dict, tmp: Path, threads: int, args) -> dict:
     tag = f"t{threads}"
-    server_log = open(tmp / f"waitress-{tag}.log", "w")
+    with contextlib.ExitStack() as logs:
+        server_log = logs.enter_context(open(tmp / f"waitress-{tag}.log", "w"))
+        locust_log = logs.enter_context(open(tmp / f"locust-{tag}.log", "w"))
+        return _run_once(env, tmp, threads, args, tag, server_log, locust_log)
+
+
+def _run_once(env: dict, tmp: Path, threads: int, args, tag: str, server_log, locust_log) -> dict:
     server = subprocess.Popen(
         [str(BIN / "waitress-serve"), "--host=127.0.0.1", f"--port={args.http_port}", f"--threads={threads}",
-         "--call", "coordinator:create_app"],
+         "--call", args.call],
         cwd=ROOT, env=env, stdout=server_log, stderr=subprocess.STDOUT)
     profiler = locust = None
     try:
-        _wait_port(args.http_port, 30)
+        _wait_port(args.http_port, 120)
         base = f"http://127.0.0.1:{args.http_port}"
         if _get(base + "/login") != 200:
             raise RuntimeError("the server does not answer /login with 200")
@@ -430,8 +442,7 @@ def run_once(env: dict, tmp: Path, threads: int, args) -> dict:
         cpu_before = (_cpu_seconds(server.pid), _postgres_cpu(tmp / "pg"), time.monotonic(), _machine_busy())
         sessions_before = _pg_sessions(env)
         children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        locust = subprocess.Popen(command, cwd=ROOT, env=locust_env, stdout=subprocess.DEVNULL,
-                                  stderr=open(tmp / f"locust-{tag}.log", "w"))
+        locust = subprocess.Popen(command, cwd=ROOT, env=locust_env, stdout=subprocess.DEVNULL, stderr=locust_log)
         if args.profile:
             started = Path(str(out) + ".started")
             while not started.exists() and locust.poll() is None:
@@ -444,10 +455,12 @@ def run_once(env: dict, tmp: Path, threads: int, args) -> dict:
             locust.wait(timeout=run_time + 90)
         except subprocess.TimeoutExpired:
             locust.kill()
-            raise RuntimeError("locust overran its time and was killed")
+            raise RuntimeError("locust overran its time and was killed") from None
         load_after = os.getloadavg()
-        cpu = {"waitress": _cpu_seconds(server.pid) - cpu_before[0], "postgres": _postgres_cpu(tmp / "pg") - cpu_before[1],
-               "locust": _rusage_seconds(resource.getrusage(resource.RUSAGE_CHILDREN)) - _rusage_seconds(children_before),
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = {"waitress": _cpu_seconds(server.pid) - cpu_before[0],
+               "postgres": _postgres_cpu(tmp / "pg") - cpu_before[1],
+               "locust": _rusage_seconds(children) - _rusage_seconds(children_before),  # + py-spy when profiling
                "wall": time.monotonic() - cpu_before[2], "sessions": _pg_sessions(env) - sessions_before,
                "machine": _machine_busy() - cpu_before[3]}
         if profiler:
@@ -457,7 +470,7 @@ def run_once(env: dict, tmp: Path, threads: int, args) -> dict:
                                + (tmp / f"locust-{tag}.log").read_text()[-3000:])
         data = json.loads(out.read_text(encoding="utf-8"))
         server_log.flush()
-        queue_warnings = sum("Task queue depth" in line for line in open(tmp / f"waitress-{tag}.log"))
+        queue_warnings = (tmp / f"waitress-{tag}.log").read_text(errors="replace").count("Task queue depth")
         result = {"threads": threads, "data": data, "load": (load_before, load_after), "public": public,
                   "queue_warnings": queue_warnings, "cpu": cpu}
         if args.profile and (tmp / f"profile-{tag}.txt").exists():
@@ -472,7 +485,7 @@ def run_once(env: dict, tmp: Path, threads: int, args) -> dict:
             server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
-        server_log.close()
+            server.wait()
 
 
 # ---- figures -------------------------------------------------------------------------------------------------------
@@ -524,6 +537,33 @@ def table(result: dict) -> tuple[list[str], list[tuple[str, float]]]:
     return lines, slow
 
 
+KINDS = ("数据库（psycopg）", "模板中的延迟加载 SQL", "新建数据库连接", "等待连接池", "SQLAlchemy（ORM）", "模板渲染",
+         "其他 Python")
+
+
+def _frame(frame: str) -> str:
+    """py-spy's "func (path/to/file.py:12)" → "func file.py:12"."""
+    name, _, where = frame.partition(" (")
+    return f"{name} {where.rstrip(')').split('/')[-1]}".strip()
+
+
+def _view_of(frames: list[str]) -> str | None:
+    """The Flask view a stack is in (the frame Flask dispatches to, past the access decorators), or the
+    before-request hook it is in; None for idle threads and waitress's own work."""
+    for n, frame in enumerate(frames):
+        name = frame.split(" (")[0].split(".")[-1]  # py-spy qualifies methods: Flask.dispatch_request
+        if name in ("dispatch_request", "preprocess_request") and "flask/" in frame:
+            inner = [f for f in frames[n + 1:]
+                     if f.split(" (")[0].split(".")[-1] not in ("wrapped", "decorated_view", "<lambda>")
+                     and "flask/" not in f and "werkzeug/" not in f]
+            if not inner:
+                return None
+            where = inner[0].split(" (")[-1].split(":")[0].split("coordinator/")[-1]
+            label = f"{inner[0].split(' (')[0]} ({where})"
+            return label if name == "dispatch_request" else f"请求前钩子 {label}"
+    return None
+
+
 def summarise_profile(path: Path) -> dict:
     """py-spy raw (collapsed) stacks → per view function: samples, and where the time went."""
     views: dict[str, Counter] = defaultdict(Counter)
@@ -533,46 +573,44 @@ def summarise_profile(path: Path) -> dict:
         if not count.isdigit():
             continue
         frames = stack.split(";")
-        view = next((f for f in frames if "/routes.py" in f and "wrapped" not in f), None)
+        view = _view_of(frames)
         if view is None:
             continue
-        view = view.split(" (")[0] + " (" + view.split("(")[-1].split(":")[0].split("coordinator/")[-1]
         n = int(count)
-        text = stack
-        in_template = "render_template" in text or "jinja2" in text or ".html" in text
-        if "sqlalchemy/pool" in text and "_do_get" in text:
-            kind = "等待连接池"
-        elif "psycopg" in text:
+        in_template = "render_template" in stack or "jinja2/" in stack or ".html" in stack
+        if "sqlalchemy/pool" in stack and "_do_get" in stack:
+            kind = "新建数据库连接" if "psycopg" in stack else "等待连接池"
+        elif "psycopg" in stack:
             kind = "模板中的延迟加载 SQL" if in_template else "数据库（psycopg）"
         elif in_template:
             kind = "模板渲染"
-        elif "sqlalchemy" in text:
+        elif "sqlalchemy" in stack:
             kind = "SQLAlchemy（ORM）"
         else:
             kind = "其他 Python"
         views[view]["__total__"] += n
         views[view][kind] += n
         # the deepest frame inside the project (app code or a template): where to look first
-        own = [f for f in frames if "coordinator/" in f or "templates/" in f or ".html" in f]
+        own = [f for f in frames if "coordinator/" in f or ".html" in f]
         if own:
-            hot[view][own[-1].split(" (")[0] + " " + own[-1].split("/")[-1]] += n
+            hot[view][_frame(own[-1])] += n
     return {"views": {v: dict(c) for v, c in views.items()},
             "hot": {v: c.most_common(6) for v, c in hot.items()}}
 
 
 def profile_lines(profile: dict) -> list[str]:
-    lines = ["| 视图函数 | 样本 | 数据库（psycopg） | 模板中的延迟加载 SQL | SQLAlchemy（ORM） | 模板渲染 | 等待连接池 "
-             "| 其他 Python |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| 视图 | 样本（占全部） | " + " | ".join(KINDS) + " |", "|---|---:|" + "---:|" * len(KINDS)]
     total = sum(c["__total__"] for c in profile["views"].values())
-    for view, c in sorted(profile["views"].items(), key=lambda kv: -kv[1]["__total__"])[:15]:
+    ranked = sorted(profile["views"].items(), key=lambda kv: -kv[1]["__total__"])
+    for view, c in ranked[:15]:
         n = c["__total__"]
-        cells = [f"{100 * c.get(k, 0) / n:.0f} %" for k in
-                 ("数据库（psycopg）", "模板中的延迟加载 SQL", "SQLAlchemy（ORM）", "模板渲染", "等待连接池",
-                  "其他 Python")]
-        lines.append(f"| {view} | {n} ({100 * n / total:.0f} %) | " + " | ".join(cells) + " |")
+        lines.append(f"| {view} | {n} ({100 * n / total:.0f} %) | "
+                     + " | ".join(f"{100 * c.get(k, 0) / n:.0f} %" for k in KINDS) + " |")
     lines.append("")
-    for view, c in sorted(profile["views"].items(), key=lambda kv: -kv[1]["__total__"])[:6]:
-        lines.append(f"- {view}：" + "；".join(f"{frame} {n}" for frame, n in profile["hot"].get(view, [])))
+    lines.append("各视图样本最多的项目内最深一帧（函数 文件:行；模板行号是 Jinja 编译后的行号）：")
+    lines.append("")
+    for view, c in ranked[:8]:
+        lines.append(f"- {view}：" + "；".join(f"{frame} ×{n}" for frame, n in profile["hot"].get(view, [])))
     return lines
 
 
@@ -596,6 +634,8 @@ def main() -> int:
     parser.add_argument("--pg-port", type=int, default=54400)
     parser.add_argument("--http-port", type=int, default=54480)
     parser.add_argument("--profile", action="store_true", help="py-spy the waitress process during the run")
+    parser.add_argument("--call", default="coordinator:create_app",
+                        help="app factory for waitress (to compare a variant; on PYTHONPATH)")
     parser.add_argument("--save", metavar="FILE", help="also keep the raw samples (JSON) in FILE")
     parser.add_argument("--report", metavar="FILE", help="only print the tables of a run saved with --save")
     args = parser.parse_args()
@@ -635,7 +675,8 @@ def main() -> int:
 
 
 def report(results: list[dict], args: dict, queries: list) -> int:
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), "?")
     print()
     print(f"机器：nproc = {os.cpu_count()}，{cpu}，Python {sys.version.split()[0]}；"
           f"{args['users']} 用户，思考时间 {args['wait']} s，计时 {args['duration']} s")
@@ -646,7 +687,7 @@ def report(results: list[dict], args: dict, queries: list) -> int:
         print("\n".join(lines))
         worst.extend((result["threads"], *s) for s in slow)
         if "profile" in result:
-            print(f"\npy-spy（--idle，墙钟时间，按视图函数）：\n")
+            print("\npy-spy（--idle，墙钟时间，按视图函数）：\n")
             print("\n".join(profile_lines(result["profile"])))
     if queries:
         print("\n每页单独请求（无并发，进程内 test client，5 次中位数）：\n")

@@ -19,7 +19,8 @@ import gevent
 import gevent.event
 from locust import FastHttpUser, between, events, task
 
-PLAN = json.loads(open(os.environ["LIANCHA_LOAD_PLAN"], encoding="utf-8").read())
+with open(os.environ["LIANCHA_LOAD_PLAN"], encoding="utf-8") as _plan:
+    PLAN = json.load(_plan)
 OUT = os.environ["LIANCHA_LOAD_OUT"]
 WAIT = tuple(float(x) for x in os.environ.get("LIANCHA_LOAD_WAIT", "1,3").split(","))
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')

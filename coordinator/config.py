@@ -26,11 +26,19 @@ def _database_url(instance_path: str) -> str:
     return url or "sqlite:///" + str(Path(instance_path) / "liancha.db")
 
 
+def _engine_options(url: str) -> dict:
+    """A PostgreSQL pool as large as the server's thread count, so requests never queue for a connection."""
+    options = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        options.update(pool_size=int(os.environ.get("DB_POOL_SIZE", "16")), max_overflow=8)
+    return options
+
+
 def from_environment(instance_path: str) -> dict:
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(_database_url(instance_path)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "32")) * 1024 * 1024,
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
         "ATTACHMENT_FOLDER": os.environ.get("ATTACHMENT_FOLDER") or str(Path(instance_path) / "attachments"),

@@ -104,7 +104,7 @@ def parse_draw(problem: object) -> DrawInstance:
     if same.size:
         first, second = sorted(order[same[0]:same[0] + 2].tolist())
         raise SolverInputError(f"subjects[{second}]（id={ids[second]}）: id 与 subjects[{first}] 重复")
-    stratum_index = np.array([index.get(s, -1) for s in names], dtype=np.int64)
+    stratum_index = np.fromiter(map(index.get, names, repeat(-1)), dtype=np.int64, count=len(names))
     return DrawInstance(
         seed=seed,
         input_sha256=input_sha256(problem),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .common import (
     SolverInputError,
@@ -26,8 +27,7 @@ class Department:
     name: str
 
 
-@dataclass(frozen=True)
-class Inspector:
+class Inspector(NamedTuple):  # named tuples: immutable, and built fast by the hundred thousand
     id: str
     department: int
     tags: frozenset[str]
@@ -36,16 +36,14 @@ class Inspector:
     unavailable: frozenset[str]
 
 
-@dataclass(frozen=True)
-class Need:
+class Need(NamedTuple):
     subject: int
     department: int
     size: int
     tags: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Subject:
+class Subject(NamedTuple):
     id: str
     needs: tuple[Need, ...]
 
@@ -101,6 +99,57 @@ def _department_ref(record: dict, path: str, departments: dict[str, int]) -> int
     if ref not in departments:
         raise SolverInputError(f"{where(path, record)}: department \"{ref}\" 未在 departments 中定义")
     return departments[ref]
+
+
+def _subject(record: object, k: int, dept_index: dict[str, int],
+             departments: list[Department]) -> tuple[str, list[tuple[int, int, tuple[str, ...]]]]:
+    """subjects[k] as (id, [(department, size, tags)]), validated; raises naming the offending record."""
+    path = f"subjects[{k}]"
+    record = require_mapping(record, path)
+    sid = require_id(record, path)
+    raw_needs = require_list(record.get("needs"), f"{where(path, record)}.needs")
+    if not raw_needs:
+        raise SolverInputError(f"{where(path, record)}: \"needs\" 不能为空")
+    needs = []
+    seen_dept: dict[int, int] = {}
+    for m, need in enumerate(raw_needs):
+        need_path = f"{where(path, record)}.needs[{m}]"
+        need = require_mapping(need, need_path)
+        dept = _department_ref(need, need_path, dept_index)
+        if dept in seen_dept:
+            raise SolverInputError(
+                f"{need_path}: 与 needs[{seen_dept[dept]}] 同属部门 \"{departments[dept].id}\"，每个部门至多一项需求")
+        seen_dept[dept] = m
+        size = require_int(need, need_path, "size", minimum=1)
+        needs.append((dept, size, _tags(need, need_path)))
+    return sid, needs
+
+
+def _plain_subject(record: object, dept_index: dict[str, int]) -> tuple[str, list] | None:
+    """What `_subject` returns, for the common well-formed record, checked without building error
+    messages; None for anything else (then `_subject` validates it and names what is wrong)."""
+    if type(record) is not dict:
+        return None
+    sid, raw_needs = record.get("id"), record.get("needs")
+    if type(sid) is not str or not sid.strip() or type(raw_needs) is not list or not raw_needs:
+        return None
+    needs = []
+    for need in raw_needs:
+        if type(need) is not dict or type(ref := need.get("department")) is not str or ref not in dept_index:
+            return None
+        size, tags = need.get("size"), need.get("tags")
+        if type(size) is not int or size < 1:
+            return None
+        if tags is None:
+            tags = ()
+        elif type(tags) is list and all(type(t) is str and t for t in tags):
+            tags = tuple(dict.fromkeys(tags))
+        else:
+            return None
+        needs.append((dept_index[ref], size, tags))
+    if len({dept for dept, _, _ in needs}) < len(needs):
+        return None
+    return sid, needs
 
 
 def parse_teams(problem: object) -> TeamsInstance:
@@ -166,27 +215,8 @@ def parse_teams(problem: object) -> TeamsInstance:
     insp_index = {insp.id: k for k, insp in enumerate(inspectors)}
 
     raw_subjects = require_list(problem.get("subjects"), "subjects")
-    parsed_subjects = []
-    for k, record in enumerate(raw_subjects):
-        path = f"subjects[{k}]"
-        record = require_mapping(record, path)
-        sid = require_id(record, path)
-        raw_needs = require_list(record.get("needs"), f"{where(path, record)}.needs")
-        if not raw_needs:
-            raise SolverInputError(f"{where(path, record)}: \"needs\" 不能为空")
-        needs = []
-        seen_dept: dict[int, int] = {}
-        for m, need in enumerate(raw_needs):
-            need_path = f"{where(path, record)}.needs[{m}]"
-            need = require_mapping(need, need_path)
-            dept = _department_ref(need, need_path, dept_index)
-            if dept in seen_dept:
-                raise SolverInputError(
-                    f"{need_path}: 与 needs[{seen_dept[dept]}] 同属部门 \"{departments[dept].id}\"，每个部门至多一项需求")
-            seen_dept[dept] = m
-            size = require_int(need, need_path, "size", minimum=1)
-            needs.append((dept, size, _tags(need, need_path)))
-        parsed_subjects.append((sid, needs))
+    parsed_subjects = [_plain_subject(record, dept_index) or _subject(record, k, dept_index, departments)
+                       for k, record in enumerate(raw_subjects)]
     _unique_ids(raw_subjects, "subjects")
     parsed_subjects.sort(key=lambda item: item[0])
     subjects = tuple(
@@ -197,6 +227,11 @@ def parse_teams(problem: object) -> TeamsInstance:
 
     conflicts = set()
     for k, record in enumerate(require_list(problem.get("conflicts") or [], "conflicts")):
+        if type(record) is dict and type(iid := record.get("inspector")) is str and iid in insp_index \
+                and type(sid := record.get("subject")) is str and sid in subj_index \
+                and type(record.get("reason")) in (str, type(None)):  # the common case, checked quickly
+            conflicts.add((insp_index[iid], subj_index[sid]))
+            continue
         path = f"conflicts[{k}]"
         record = require_mapping(record, path)
         iid = require_id(record, path, "inspector")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
 
-from .instance import TeamsInstance
+from .instance import Need, TeamsInstance
 
 LEAD = "\x00lead"  # the "may lead" requirement; cannot collide with a tag from JSON input
 JOIN = "\x01"  # "A\x01B": one member holding both A and B
@@ -34,13 +34,28 @@ MIN_HOLDER_WINDOW = 8
 
 @dataclass(frozen=True)
 class DeptNeeds:
-    """The needs one department must staff, in network order, with their reduced requirements."""
+    """The needs one department must staff, in network order, with their reduced requirements.
+
+    Needs share few requirement lists, so each need names its list (`kind`) among `kinds`.
+    """
     dept: int
     subjects: np.ndarray
     sizes: np.ndarray
     dates: np.ndarray  # day index per need, -1 without days
-    reqs: tuple[tuple[str, ...], ...]
+    kind: np.ndarray  # per need: its reduced requirements are kinds[kind]
+    kinds: tuple[tuple[str, ...], ...]
     exact: np.ndarray  # bool per need: requirement groups disjoint
+
+    def n_reqs(self) -> np.ndarray:
+        return np.array([len(k) for k in self.kinds], dtype=np.int64)[self.kind]
+
+    def requirements(self, needs: np.ndarray) -> list[str]:
+        """The requirements of these needs, sorted."""
+        return sorted({req for k in np.unique(self.kind[needs]).tolist() for req in self.kinds[k]})
+
+    def position(self, req: str) -> np.ndarray:
+        """Per need, the position of `req` among its requirements, -1 where it has none."""
+        return np.array([k.index(req) if req in k else -1 for k in self.kinds], dtype=np.int64)[self.kind]
 
 
 @dataclass(frozen=True)
@@ -53,7 +68,8 @@ class Pairs:
 class Department:
     """A department's inspectors in a seeded random order, with their availability and holder sets."""
 
-    def __init__(self, inst: TeamsInstance, dept: int, rng: np.random.Generator):
+    def __init__(self, inst: TeamsInstance, dept: int, rng: np.random.Generator, needs: dict[int, Need]):
+        """needs: subject → its need of this department."""
         members = np.array(inst.members(dept), dtype=np.int64)  # sorted by id
         self.inst = inst
         self.dept = dept
@@ -70,8 +86,16 @@ class Department:
             for t, day in enumerate(days):
                 if day in ins.unavailable:
                     self.available[t, k] = False
-        self.need = {s: need for s, subject in enumerate(inst.subjects)
-                     for need in subject.needs if need.department == dept}
+        self.need = needs
+        # Per subject, the form (size, tags) of its need here, as an index into `forms`; -1 for none.
+        forms: dict[tuple[int, tuple[str, ...]], int] = {}
+        self.need_form = np.full(len(inst.subjects), -1, dtype=np.int64)
+        self.need_size = np.zeros(len(inst.subjects), dtype=np.int64)
+        for s, need in self.need.items():
+            self.need_form[s] = forms.setdefault((need.size, need.tags), len(forms))
+            self.need_size[s] = need.size
+        self.forms = list(forms)
+        self._conflict_keys: np.ndarray | None = None
         self._holders: dict[str, np.ndarray] = {}
         self._pools: dict[int, np.ndarray] = {}
         self._counts: dict[tuple[str, int], int] = {}
@@ -86,6 +110,14 @@ class Department:
             else:
                 self._holders[req] = np.array([req in tags for tags in self.tags], dtype=bool)
         return self._holders[req]
+
+    def conflict_keys(self) -> np.ndarray:
+        """The recusals of this department's inspectors, as sorted keys subject × (N + 1) + inspector."""
+        if self._conflict_keys is None:
+            stride = len(self.inst.inspectors) + 1
+            self._conflict_keys = np.array(sorted(s * stride + i for i, s in self.inst.conflicts if i in self.local),
+                                           dtype=np.int64)
+        return self._conflict_keys
 
     def holder_count(self, req: str, day: int) -> int:
         key = (req, day)
@@ -148,23 +180,27 @@ def _reduce(dept: Department, day: int, reqs: tuple[str, ...]) -> tuple[tuple[st
     return tuple(r for r, _ in kept), exact
 
 
-def dept_needs(inst: TeamsInstance, dept: Department, needs: list[tuple[int, int]]) -> DeptNeeds:
-    """needs: (subject, day) pairs in network order; the need is that subject's need of this department."""
-    reqs, exact, sizes = [], [], []
-    for s, day in needs:
-        need = dept.need[s]
-        raw = need.tags + ((LEAD,) if inst.lead == dept.dept else ())
-        kept, disjoint = reduce_requirements(dept, day, raw, need.size)
-        reqs.append(kept)
+def dept_needs(inst: TeamsInstance, dept: Department, subjects: np.ndarray, dates: np.ndarray) -> DeptNeeds:
+    """The department's needs of these subjects (in network order), each on its date (-1: none)."""
+    lead = (LEAD,) if inst.lead == dept.dept else ()
+    # Requirements depend on the need's form and the day only: reduce each distinct pair once.
+    pair = dept.need_form[subjects] * (len(inst.days) + 1) + dates + 1
+    distinct, inverse = np.unique(pair, return_inverse=True)
+    kinds: dict[tuple[str, ...], int] = {}
+    kind, exact = [], []
+    for form, day in zip(*np.divmod(distinct, len(inst.days) + 1)):
+        size, tags = dept.forms[form]
+        kept, disjoint = reduce_requirements(dept, int(day) - 1, tags + lead, size)
+        kind.append(kinds.setdefault(kept, len(kinds)))
         exact.append(disjoint)
-        sizes.append(need.size)
     return DeptNeeds(
         dept=dept.dept,
-        subjects=np.array([s for s, _ in needs], dtype=np.int64),
-        sizes=np.array(sizes, dtype=np.int64),
-        dates=np.array([d for _, d in needs], dtype=np.int64),
-        reqs=tuple(reqs),
-        exact=np.array(exact, dtype=bool),
+        subjects=subjects.astype(np.int64),
+        sizes=dept.need_size[subjects],
+        dates=dates.astype(np.int64),
+        kind=np.array(kind, dtype=np.int64)[inverse.reshape(-1)],
+        kinds=tuple(kinds),
+        exact=np.array(exact, dtype=bool)[inverse.reshape(-1)],
     )
 
 
@@ -190,12 +226,12 @@ def candidate_pairs(inst: TeamsInstance, dept: Department, dn: DeptNeeds, starts
     left them unstaffable). `starts` are seeded random numbers per need, fixed per subject, so a
     need keeps its window from one round to the next.
     """
-    n_needs = dn.subjects.size
     q = inst.max_pair_probability
-    total_dense = sum(int(dept.pool(int(d)).size) for d in dn.dates) if n_needs else 0
-    sparse = total_dense > DENSE_PAIR_LIMIT
+    days, day_pos = np.unique(dn.dates, return_inverse=True)
+    pool_size = np.array([dept.pool(day).size for day in days.tolist()], dtype=np.int64)
+    sparse = int(pool_size[day_pos.reshape(-1)].sum()) > DENSE_PAIR_LIMIT
     rows, insps = [], []
-    for day in np.unique(dn.dates).tolist():
+    for day in days.tolist():
         pool = dept.pool(day)
         if pool.size == 0:
             continue
@@ -211,11 +247,11 @@ def candidate_pairs(inst: TeamsInstance, dept: Department, dn: DeptNeeds, starts
         rows.append(group[r])
         insps.append(m)
         if sparse:
-            for req in sorted({req for k in group.tolist() for req in dn.reqs[k]}):
+            for req in dn.requirements(group):
                 holders = pool[dept.holds(req)[pool]]
                 if holders.size == 0:
                     continue
-                sub = np.array([k for k in group.tolist() if req in dn.reqs[k]], dtype=np.int64)
+                sub = group[dn.position(req)[group] >= 0]
                 lengths = np.full(sub.size, min(holders.size, max(MIN_HOLDER_WINDOW, int(np.ceil(2 / (q or 0.5))))))
                 r, m = _windows(holders, (starts[sub] >> 20) % holders.size, lengths)
                 rows.append(sub[r])
@@ -229,21 +265,22 @@ def candidate_pairs(inst: TeamsInstance, dept: Department, dn: DeptNeeds, starts
         key = np.sort(need * n_local + insp)
         key = key[np.concatenate(([True], key[1:] != key[:-1]))]
         need, insp = key // n_local, key % n_local
-    if inst.conflicts:
-        # Recusal: drop the pairs named in conflicts.
-        conflict_keys = np.array(sorted(
-            s * (len(inst.inspectors) + 1) + i for i, s in inst.conflicts if i in dept.local), dtype=np.int64)
-        if conflict_keys.size:
-            pair_keys = dn.subjects[need] * (len(inst.inspectors) + 1) + dept.global_ids[insp]
-            at = np.minimum(np.searchsorted(conflict_keys, pair_keys), conflict_keys.size - 1)
-            keep = conflict_keys[at] != pair_keys
-            need, insp = need[keep], insp[keep]
-    mask = np.zeros(need.size, dtype=np.int64)
-    for req in sorted({req for reqs in dn.reqs for req in reqs}):
-        bit = np.array([reqs.index(req) if req in reqs else -1 for reqs in dn.reqs], dtype=np.int64)[need]
-        hit = (bit >= 0) & dept.holds(req)[insp]
-        mask[hit] |= np.left_shift(1, bit[hit])
-    return Pairs(need, insp, mask)
+    conflict_keys = dept.conflict_keys()
+    if conflict_keys.size:
+        # Recusal: drop the pairs named in conflicts (looking only at needs of subjects with one).
+        stride = len(inst.inspectors) + 1
+        named = np.flatnonzero(np.isin(dn.subjects, conflict_keys // stride)[need])
+        pair_keys = dn.subjects[need[named]] * stride + dept.global_ids[insp[named]]
+        at = np.minimum(np.searchsorted(conflict_keys, pair_keys), conflict_keys.size - 1)
+        keep = np.ones(need.size, dtype=bool)
+        keep[named[conflict_keys[at] == pair_keys]] = False
+        need, insp = need[keep], insp[keep]
+    # Bit r of a pair: the inspector holds the need's r-th requirement; per requirement list and inspector.
+    table = np.zeros((len(dn.kinds), dept.global_ids.size), dtype=np.int64)
+    for k, reqs in enumerate(dn.kinds):
+        for r, req in enumerate(reqs):
+            table[k] |= dept.holds(req).astype(np.int64) << r
+    return Pairs(need, insp, table[dn.kind[need], insp])
 
 
 # --- the network ---------------------------------------------------------------------------------
@@ -269,7 +306,7 @@ def build_network(inst: TeamsInstance, dept: Department, dn: DeptNeeds, pairs: P
     """The department's flow network with capacities in units of 1/unit (see the module docstring)."""
     n_insp = dept.global_ids.size
     n_needs = dn.subjects.size
-    n_reqs = np.array([len(r) for r in dn.reqs], dtype=np.int64)
+    n_reqs = dn.n_reqs()
     general = dn.sizes - n_reqs
     representable = general >= 0
     # More requirements than members needs one member to cover two: beyond the network, give it no seats.

@@ -29,7 +29,7 @@ import ortools
 from . import network as nw
 from .common import SOLVER_VERSION, collection_paused, generator, probability
 from .cpsat import solve_exact
-from .instance import TeamsInstance, parse_teams
+from .instance import Need, TeamsInstance, parse_teams
 from .rounding import round_flow
 
 BITS = 8  # pair probabilities are multiples of 1/256: fine enough for any cap, and each bit costs a rounding pass
@@ -62,7 +62,11 @@ class _Solve:
         self.order = generator(inst.seed, "subjects").permutation(n)
         self.rank = np.empty(n, dtype=np.int64)
         self.rank[self.order] = np.arange(n, 0, -1)
-        self.depts = [nw.Department(inst, d, generator(inst.seed, "inspectors", dep.id))
+        needs: list[dict[int, Need]] = [{} for _ in inst.departments]
+        for s, subject in enumerate(inst.subjects):
+            for need in subject.needs:
+                needs[need.department][s] = need
+        self.depts = [nw.Department(inst, d, generator(inst.seed, "inspectors", dep.id), needs[d])
                       for d, dep in enumerate(inst.departments)]
         # Per department, fixed window starts per subject, so a need's candidates stay the same across rounds.
         self.starts = [generator(inst.seed, "windows", dep.id).integers(0, 1 << 40, size=n)
@@ -86,15 +90,20 @@ class _Solve:
         dept = self.depts[d]
         need = dept.need[s]
         recused = [dept.local[i] for i in self.conflicts.get(s, ()) if i in dept.local]
+        return self.form_shortfall(d, day, need.size, need.tags, recused)
+
+    def form_shortfall(self, d: int, day: int, size: int, tags: tuple[str, ...],
+                       recused: list[int] | None = None) -> str | None:
+        """The shortfall of a need of this size and these tags, these inspectors (local) recused."""
         if recused:
-            return self._shortfall(d, day, need, recused)
+            return self._shortfall(d, day, size, tags, recused)
         # Without recusal the answer depends on the need's size and tags only: the same for many subjects.
-        key = (d, day, need.size, need.tags)
+        key = (d, day, size, tags)
         if key not in self.shortfalls:
-            self.shortfalls[key] = self._shortfall(d, day, need, recused)
+            self.shortfalls[key] = self._shortfall(d, day, size, tags, [])
         return self.shortfalls[key]
 
-    def _shortfall(self, d: int, day: int, need, recused: list[int]) -> str | None:
+    def _shortfall(self, d: int, day: int, size: int, tags: tuple[str, ...], recused: list[int]) -> str | None:
         inst, dept = self.inst, self.depts[d]
         name = inst.departments[d].name
         prefix = f"{inst.days[0]}至{inst.days[-1]}每天" if day >= 0 else ""
@@ -107,38 +116,58 @@ class _Solve:
             count = int(in_pool.sum())
         else:
             in_pool, count = None, int(pool.size)
-        if count < need.size:
-            return f"{prefix}{after}{name}仅剩{count}名可派执法人员，需要{need.size}名"
-        raw = need.tags + ((nw.LEAD,) if inst.lead == d else ())
-        kept, disjoint = nw.reduce_requirements(dept, day, raw, need.size)
+        if count < size:
+            return f"{prefix}{after}{name}仅剩{count}名可派执法人员，需要{size}名"
+        raw = tags + ((nw.LEAD,) if inst.lead == d else ())
+        kept, disjoint = nw.reduce_requirements(dept, day, raw, size)
         for req in raw:
             holders = dept.holder_count(req, day) if in_pool is None else int((in_pool & dept.holds(req)).sum())
             if holders == 0:
                 return f"{prefix}{after}仅剩0名{_holder_phrase(req)}的{name}执法人员，需要至少1名"
-        if disjoint and len(kept) > need.size:
-            return f"{name}需要{len(kept)}名分别{'、'.join(_holder_phrase(r) for r in kept)}的不同人员，但只派{need.size}名"
+        if disjoint and len(kept) > size:
+            return f"{name}需要{len(kept)}名分别{'、'.join(_holder_phrase(r) for r in kept)}的不同人员，但只派{size}名"
         return None
 
     def screen(self) -> tuple[list[int], dict[int, list[int]], dict[int, list[tuple[int, str]]]]:
+        """The subjects each department could staff alone on some day (candidates, with those days);
+        for the others, why not."""
+        inst = self.inst
+        # First by need form without recusal, all subjects at once: a subject with no recusal that
+        # passes on every day needs no more; the others are checked need by need (`screen_subject`).
+        fine = np.ones((len(self.day_options), len(inst.subjects)), dtype=bool)
+        for t, day in enumerate(self.day_options):
+            for d, dept in enumerate(self.depts):
+                bad = np.array([self.form_shortfall(d, day, size, tags) is not None for size, tags in dept.forms],
+                               dtype=bool)
+                has = self.has_need[d]
+                fine[t, has] &= ~bad[dept.need_form[has]]
+        closer = set(np.flatnonzero(~fine.all(axis=0)).tolist())
         candidates, feasible_days, reasons = [], {}, {}
-        for s, subject in enumerate(self.inst.subjects):
-            per_day = {day: [(n.department, self.shortfall(s, n.department, day)) for n in subject.needs]
-                       for day in self.day_options}
-            ok = [day for day, res in per_day.items() if all(r is None for _, r in res)]
+        for s in range(len(inst.subjects)):
+            ok, why = self.screen_subject(s) if s in closer else (list(self.day_options), None)
             if ok:
                 candidates.append(s)
                 feasible_days[s] = ok
-                continue
-            always = [(d, r) for d, r in per_day[self.day_options[0]]
-                      if r is not None and all(dict(per_day[day])[d] is not None for day in self.day_options)]
-            if always:
-                reasons[s] = always
             else:
-                d = max(subject.needs, key=lambda n: sum(dict(per_day[t])[n.department] is not None
-                                                         for t in self.day_options)).department
-                reasons[s] = [(d, f"{self.inst.days[0]}至{self.inst.days[-1]}没有一天能同时派齐各部门人员，"
-                                  f"{self.inst.departments[d].name}可用执法人员不足")]
+                reasons[s] = why
         return candidates, feasible_days, reasons
+
+    def screen_subject(self, s: int) -> tuple[list[int], list[tuple[int, str]] | None]:
+        """The days every department could staff this subject alone; if none, (department, why) pairs."""
+        subject = self.inst.subjects[s]
+        per_day = {day: [(n.department, self.shortfall(s, n.department, day)) for n in subject.needs]
+                   for day in self.day_options}
+        ok = [day for day, res in per_day.items() if all(r is None for _, r in res)]
+        if ok:
+            return ok, None
+        always = [(d, r) for d, r in per_day[self.day_options[0]]
+                  if r is not None and all(dict(per_day[day])[d] is not None for day in self.day_options)]
+        if always:
+            return [], always
+        d = max(subject.needs, key=lambda n: sum(dict(per_day[t])[n.department] is not None
+                                                 for t in self.day_options)).department
+        return [], [(d, f"{self.inst.days[0]}至{self.inst.days[-1]}没有一天能同时派齐各部门人员，"
+                        f"{self.inst.departments[d].name}可用执法人员不足")]
 
     # --- dates --------------------------------------------------------------------------------
 
@@ -191,7 +220,7 @@ class _Solve:
         if cached and cached[0] == key:
             return cached
         subs = subs[np.argsort(-self.rank[subs])]  # network order: the seeded rank (distinct)
-        dn = nw.dept_needs(self.inst, self.depts[d], list(zip(subs.tolist(), day_of[subs].tolist())))
+        dn = nw.dept_needs(self.inst, self.depts[d], subs, day_of[subs])
         pairs = nw.candidate_pairs(self.inst, self.depts[d], dn, self.starts[d][dn.subjects], dense[d, subs])
         self.problems[d] = (key, dn, pairs)
         return self.problems[d]
@@ -279,7 +308,7 @@ class _Solve:
         # cannot cover of the need's size.
         share = dn.sizes[pairs.need] / np.maximum(count[pairs.need], 1) if q is None else np.full(pairs.need.size, q)
         holder = np.zeros(pairs.need.size, dtype=bool)
-        for r in range(max((len(r) for r in dn.reqs), default=0)):
+        for r in range(max(map(len, dn.kinds), default=0)):
             holds = ((pairs.mask >> r) & 1) == 1
             holders = np.bincount(pairs.need[holds], minlength=n_needs)
             share[holds] = np.maximum(share[holds], 1.0 / holders[pairs.need[holds]])
@@ -320,7 +349,7 @@ class _Solve:
     @staticmethod
     def _lead_fill(dn: nw.DeptNeeds, pairs: nw.Pairs, net: nw.Network, final: np.ndarray) -> dict[int, int]:
         """need → the inspector filling its may-lead seat (only where may-lead is a seat of its own)."""
-        lead_pos = np.array([r.index(nw.LEAD) if nw.LEAD in r else -1 for r in dn.reqs], dtype=np.int64)
+        lead_pos = dn.position(nw.LEAD)
         if (lead_pos < 0).all():
             return {}
         hit = (final[net.route_arc] == 1) & (lead_pos[pairs.need[net.route_pair]] == net.route_req)
@@ -374,8 +403,8 @@ class _Solve:
                     candidates_weighted += len(got)
                 continue
             glob = self.depts[d].global_ids
-            for j, i in zip(drawn["need"].tolist(), drawn["insp"].tolist()):
-                members.setdefault((int(dn.subjects[j]), d), []).append(int(glob[i]))
+            for s, i in zip(dn.subjects[drawn["need"]].tolist(), glob[drawn["insp"]].tolist()):
+                members.setdefault((s, d), []).append(i)
             for j, i in drawn["lead_fill"].items():
                 leader[int(dn.subjects[j])] = int(glob[i])
             p = drawn["pairs"]
@@ -398,8 +427,11 @@ class _Solve:
         rng = generator(inst.seed, "leader")
         dept_pos = {d: k for k, d in enumerate(([inst.lead] if inst.lead is not None else [])
                                                 + [d for d in range(len(inst.departments)) if d != inst.lead])}
+        insp_ids = [insp.id for insp in inst.inspectors]
+        insp_depts = [inst.departments[insp.department].id for insp in inst.inspectors]
+        staffed_array = np.array(sorted(staffed), dtype=np.int64)
         teams = []
-        for s in sorted(staffed, key=lambda s: -self.rank[s]):  # seeded order for the leader draws
+        for s in staffed_array[np.argsort(-self.rank[staffed_array])].tolist():  # seeded order for the leader draws
             subject = inst.subjects[s]
             team_members = []
             for need in sorted(subject.needs, key=lambda n: dept_pos[n.department]):
@@ -414,10 +446,8 @@ class _Solve:
             teams.append({
                 "subject": subject.id,
                 "date": inst.days[dates[s]] if inst.days else None,
-                "leader": inst.inspectors[lead].id if lead is not None else None,
-                "members": [{"inspector": inst.inspectors[i].id,
-                             "department": inst.departments[inst.inspectors[i].department].id}
-                            for i in team_members],
+                "leader": insp_ids[lead] if lead is not None else None,
+                "members": [{"inspector": insp_ids[i], "department": insp_depts[i]} for i in team_members],
             })
         teams.sort(key=lambda t: t["subject"])
 
@@ -448,19 +478,18 @@ class _Solve:
     def unstaffed(self, staffed, dates, members, candidates, reasons) -> list[dict]:
         """One entry per blocking department for every subject left out, with a reason to act on."""
         inst = self.inst
-        load = np.zeros(len(inst.inspectors), dtype=np.int64)
-        day_load = np.zeros((max(1, len(inst.days)), len(inst.inspectors)), dtype=np.int64)
-        for (s, _), insps in members.items():
-            for i in insps:
-                load[i] += 1
-                day_load[dates.get(s, 0) if inst.days else 0, i] += 1
-        cap = np.array([ins.capacity if ins.capacity is not None else 1 << 40 for ins in inst.inspectors])
         out: list[tuple[int, int, str]] = []
         for s, items in reasons.items():
             out.extend((s, d, r) for d, r in items)
-        for s in candidates:
-            if s in staffed:
-                continue
+        left_out = [s for s in candidates if s not in staffed]
+        if left_out:
+            visits = np.array([(dates.get(s, 0) if inst.days else 0, i)
+                               for (s, _), insps in members.items() for i in insps], dtype=np.int64).reshape(-1, 2)
+            load = np.bincount(visits[:, 1], minlength=len(inst.inspectors))
+            day_load = np.zeros((max(1, len(inst.days)), len(inst.inspectors)), dtype=np.int64)
+            np.add.at(day_load, (visits[:, 0], visits[:, 1]), 1)
+            cap = np.array([ins.capacity if ins.capacity is not None else 1 << 40 for ins in inst.inspectors])
+        for s in left_out:
             blocked: dict[int, str] = {}
             days = self.day_options if inst.days else [-1]
             for day in days:

@@ -93,7 +93,7 @@ class Campaign(db.Model):
     departments: Mapped[list[CampaignDepartment]] = relationship(
         back_populates="campaign", order_by="CampaignDepartment.id", cascade="all, delete-orphan")
     subjects: Mapped[list[CampaignSubject]] = relationship(
-        back_populates="campaign", order_by="CampaignSubject.id", cascade="all, delete-orphan")
+        back_populates="campaign", order_by="CampaignSubject.id", cascade="all, delete-orphan", lazy="selectin")
 
     @property
     def status_label(self) -> str:
@@ -187,12 +187,13 @@ class CampaignSubject(db.Model):
     unstaffed_reason: Mapped[str] = mapped_column(sa.String(500), default="")
 
     campaign: Mapped[Campaign] = relationship(back_populates="subjects")
-    subject: Mapped[Subject] = relationship()
+    # Eager where every page needs them: lists of enterprises show their name, confirmations and team.
+    subject: Mapped[Subject] = relationship(lazy="joined")
     draw: Mapped[DrawRecord] = relationship()
     confirmations: Mapped[list[Confirmation]] = relationship(back_populates="campaign_subject",
-                                                             cascade="all, delete-orphan")
+                                                             cascade="all, delete-orphan", lazy="selectin")
     members: Mapped[list[TeamMember]] = relationship(
-        back_populates="campaign_subject", order_by="TeamMember.id", cascade="all, delete-orphan")
+        back_populates="campaign_subject", order_by="TeamMember.id", cascade="all, delete-orphan", lazy="selectin")
 
     @property
     def active_members(self) -> list[TeamMember]:
@@ -239,5 +240,5 @@ class TeamMember(db.Model):
 
     campaign_subject: Mapped[CampaignSubject] = relationship(back_populates="members")
     draw: Mapped[DrawRecord] = relationship()
-    inspector: Mapped[Inspector] = relationship()
-    department: Mapped[Department] = relationship()
+    inspector: Mapped[Inspector] = relationship(lazy="joined")
+    department: Mapped[Department] = relationship(lazy="joined")

@@ -50,10 +50,14 @@ def _attempt(campaign: Campaign, action, success: str):
     """Run a workflow step; commit on success, report the Chinese reason on refusal."""
     try:
         action()
+        db.session.commit()
     except services.CampaignError as error:
         db.session.rollback()
         return _done(str(error), campaign, "error")
-    db.session.commit()
+    except (sa.exc.IntegrityError, sa.exc.OperationalError):
+        # A colleague's identical step got there first (one draw of a kind), or holds the database right now.
+        db.session.rollback()
+        return _done("这一步刚刚已由其他人完成或正在进行，请刷新后查看，以已保存的结果为准", campaign, "warning")
     return _done(success, campaign)
 
 

@@ -59,6 +59,14 @@ def subjects():
     )
 
 
+@bp.get("/subjects/stale")
+@login_required
+def subject_stale():
+    from_inspections = request.args.get("source") == "inspections"
+    page = paginate(services.stale_query(from_inspections), request.args.get("page", 1, type=int))
+    return render_template("directories/stale.html", page=page, from_inspections=from_inspections)
+
+
 @bp.get("/subjects/export")
 @roles_required("office")
 def subject_export():

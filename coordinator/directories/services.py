@@ -144,3 +144,19 @@ def declare_conflict(request: ConflictRequest) -> Conflict:
     conflict = Conflict(inspector=request.inspector, subject=subject, reason=request.reason.strip()[:200])
     db.session.add(conflict)
     return conflict
+
+
+INSPECTION_REASON = "检查结果"  # how results.services.apply_status words the reasons it writes
+
+
+def stale_query(from_inspections: bool = False):
+    """Enterprises that left the active directory (closed, deregistered, moved, not found), newest first.
+
+    Seed 001: stale entries are the directory's main practical pain; this is the list to clean it with.
+    """
+    query = (sa.select(SubjectStatusChange).join(SubjectStatusChange.subject)
+             .where(SubjectStatusChange.new_status != ACTIVE_STATUS, Subject.status != ACTIVE_STATUS)
+             .order_by(SubjectStatusChange.id.desc()))
+    if from_inspections:
+        query = query.where(SubjectStatusChange.reason.contains(INSPECTION_REASON))
+    return query

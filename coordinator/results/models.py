@@ -51,9 +51,10 @@ class InspectionRecord(db.Model):
     published_at: Mapped[datetime | None]
     status_applied: Mapped[bool] = mapped_column(default=False)
 
-    campaign_subject: Mapped[CampaignSubject] = relationship(backref=sa.orm.backref("record", uselist=False))
+    campaign_subject: Mapped[CampaignSubject] = relationship(backref=sa.orm.backref("record", uselist=False),
+                                                             lazy="joined")
     parts: Mapped[list[DepartmentResult]] = relationship(
-        back_populates="record", order_by="DepartmentResult.id", cascade="all, delete-orphan")
+        back_populates="record", order_by="DepartmentResult.id", cascade="all, delete-orphan", lazy="selectin")
     reviewed_by: Mapped[User | None] = relationship()
 
 
@@ -76,7 +77,7 @@ class DepartmentResult(db.Model):
     closed_on: Mapped[date | None]  # 销号
 
     record: Mapped[InspectionRecord] = relationship(back_populates="parts")
-    department: Mapped[Department] = relationship()
+    department: Mapped[Department] = relationship(lazy="joined")
     entered_by: Mapped[User | None] = relationship()
     items: Mapped[list[ItemResult]] = relationship(back_populates="part", order_by="ItemResult.id",
                                                   cascade="all, delete-orphan")

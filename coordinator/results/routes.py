@@ -120,11 +120,14 @@ def entry(record_id):
         submit = request.form.get("action") == "submit"
         try:
             services.save_part(record, department_id, _entry(part, lead), current_user, submit=submit)
+            db.session.commit()
         except services.ResultError as problem:
             db.session.rollback()
             error = str(problem)
+        except (sa.exc.IntegrityError, sa.exc.OperationalError):  # the same part submitted twice at once
+            db.session.rollback()
+            return _back(record, "本部门的结果刚刚已由他人提交，以已保存的为准", "warning")
         else:
-            db.session.commit()
             return _back(record, "检查结果已提交" if submit else "已暂存，提交前可继续修改")
     return render_template("results/entry.html", record=record, part=part, items=services.items_for(part),
                            results=RESULTS, follow_ups=FOLLOW_UPS, lead=lead, error=error, form=request.form,

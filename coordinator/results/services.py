@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from ..auth.models import Department, User
 from ..campaigns import rules
 from ..campaigns.models import Campaign, CampaignSubject
-from ..directories.services import change_status
+from ..directories.services import INSPECTION_REASON, change_status
 from ..extensions import db
 from ..textutil import split_list
 from ..timeutil import now, today
@@ -177,7 +177,8 @@ def apply_status(record: InspectionRecord, user: User | None) -> None:
         for item in part.items:
             status = STATUS_FROM_RESULT.get(item.result)
             if status and cs.subject.status == ACTIVE_STATUS:
-                change_status(cs.subject, status, f"{cs.campaign.name}检查结果（{part.department.name}）：{item.result}",
+                change_status(cs.subject, status,
+                              f"{cs.campaign.name}{INSPECTION_REASON}（{part.department.name}）：{item.result}",
                               user.id if user else None)
     record.status_applied = True
 

@@ -51,6 +51,7 @@ MATRIX = [
     ("POST", "/admin/users/{user}", {OFFICE}, 200, {"username": ""}),
     ("GET", "/subjects", SIGNED_IN, 200, None),
     ("GET", "/subjects/export", {OFFICE}, 200, None),
+    ("GET", "/subjects/stale", SIGNED_IN, 200, None),
     ("GET", "/subjects/{subject}", SIGNED_IN, 200, None),
     ("GET", "/subjects/new", {OFFICE}, 200, None),
     ("POST", "/subjects/new", {OFFICE}, 200, {}),

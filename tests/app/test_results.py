@@ -133,7 +133,7 @@ def test_review_return_and_publication_through_the_web(app, dispatched):
     assert record.state == "已公示" and record.published_at is not None
 
 
-def test_a_closed_enterprise_leaves_the_drawing_pool(dispatched):
+def test_a_closed_enterprise_leaves_the_drawing_pool(app, dispatched):
     county, campaign = dispatched
     record = db.session.scalars(sa.select(InspectionRecord)).first()
     subject = record.campaign_subject.subject
@@ -144,6 +144,10 @@ def test_a_closed_enterprise_leaves_the_drawing_pool(dispatched):
     assert subject.status == "停业"
     change = subject.status_changes[0]
     assert campaign.name in change.reason and "已关闭停业" in change.reason
+    client = app.test_client()
+    client.post("/login", data={"username": "office", "password": PASSWORD})
+    report = client.get("/subjects/stale?source=inspections").data.decode()
+    assert subject.name in report and "已关闭停业" in report
     later = campaigns.create_campaign(
         __import__("tests.app.county", fromlist=["campaign_values"]).campaign_values(name="下一次", burden_months=0),
         county["yjj"], [county["scj"]], county["users"]["office"])

@@ -1,0 +1,129 @@
+"""Nothing doubled, nothing lost: two people doing the same step at the same moment (SQLite and PostgreSQL)."""
+from __future__ import annotations
+
+import threading
+
+import sqlalchemy as sa
+
+from coordinator.auth.models import User
+from coordinator.campaigns import services as campaigns
+from coordinator.campaigns.models import Campaign, CampaignSubject, DrawRecord
+from coordinator.extensions import db
+from coordinator.items.models import Item
+from coordinator.results import services as results
+from coordinator.results.models import DepartmentResult, InspectionRecord, ItemResult
+from tests.app.county import build_county, campaign_values
+
+
+def at_once(app, work, count: int = 2) -> list[str]:
+    """Run `work(index)` in `count` threads, each with its own session, released together; their outcomes."""
+    barrier = threading.Barrier(count)
+    outcomes: list[str] = [""] * count
+
+    def run(index: int) -> None:
+        with app.app_context():
+            try:
+                work(index, barrier)
+                db.session.commit()
+                outcomes[index] = "ok"
+            except (campaigns.CampaignError, results.ResultError) as refused:
+                db.session.rollback()
+                outcomes[index] = f"refused: {refused}"
+            except (sa.exc.IntegrityError, sa.exc.OperationalError) as clash:
+                db.session.rollback()
+                outcomes[index] = f"database: {type(clash).__name__}"
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes
+
+
+def locked_campaign(county) -> int:
+    office = county["users"]["office"]
+    campaign = campaigns.create_campaign(campaign_values(), county["yjj"], [county["scj"]], office)
+    db.session.flush()
+    for code in ("yjj", "scj"):
+        ids = list(db.session.scalars(sa.select(Item.id).where(Item.department_id == county[code].id)))
+        campaigns.submit_items(campaign, county[code].id, ids, "", office)
+    campaigns.lock_subject_draw(campaign, office)
+    db.session.commit()
+    return campaign.id
+
+
+def test_two_coordinators_pressing_draw_at_once_make_exactly_one_draw(app, ctx):
+    county = build_county()
+    campaign_id = locked_campaign(county)
+    office_id = county["users"]["office"].id
+
+    def draw(index, barrier):
+        campaign = db.session.get(Campaign, campaign_id)
+        office = db.session.get(User, office_id)
+        barrier.wait()
+        campaigns.run_subject_draw(campaign, f"seed-{index}", "", office)
+
+    outcomes = at_once(app, draw)
+    assert sorted(o == "ok" for o in outcomes) == [False, True], outcomes
+    db.session.expire_all()
+    record = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.kind == "subjects"))
+    winner = outcomes.index("ok")
+    assert record.seed == f"seed-{winner}"
+    drawn = db.session.scalars(sa.select(CampaignSubject).where(CampaignSubject.campaign_id == campaign_id)).all()
+    assert len(drawn) == 20 and len({cs.subject_id for cs in drawn}) == 20  # one set, not two
+    assert campaigns.replay(record) is None
+
+
+def test_two_coordinators_locking_at_once_make_one_locked_input(app, ctx):
+    county = build_county()
+    office = county["users"]["office"]
+    campaign = campaigns.create_campaign(campaign_values(), county["yjj"], [county["scj"]], office)
+    db.session.flush()
+    for code in ("yjj", "scj"):
+        ids = list(db.session.scalars(sa.select(Item.id).where(Item.department_id == county[code].id)))
+        campaigns.submit_items(campaign, county[code].id, ids, "", office)
+    db.session.commit()
+    campaign_id, office_id = campaign.id, office.id
+
+    def lock(index, barrier):
+        barrier.wait()
+        campaigns.lock_subject_draw(db.session.get(Campaign, campaign_id), db.session.get(User, office_id))
+
+    outcomes = at_once(app, lock)
+    assert outcomes.count("ok") == 1, outcomes
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DrawRecord)) == 1
+
+
+def test_a_result_submitted_twice_at_once_is_one_result(app, ctx):
+    county = build_county()
+    office = county["users"]["office"]
+    campaign = db.session.get(Campaign, locked_campaign(county))
+    campaigns.run_subject_draw(campaign, "1", "", office)
+    for cd in campaign.departments:
+        pending = campaigns.pending_confirmations(campaign, cd.department_id)
+        campaigns.confirm(campaign, cd.department_id, {cs.id: ("确认", "") for cs in pending}, office)
+    campaigns.lock_and_run_team_draw(campaign, "2", "", office)
+    campaigns.dispatch(campaign)
+    db.session.commit()
+    record_id = db.session.scalars(sa.select(InspectionRecord.id)).first()
+    yjj_id, user_id = county["yjj"].id, county["users"]["yjj_admin"].id
+
+    def submit(index, barrier):
+        record = db.session.get(InspectionRecord, record_id)
+        part = next(p for p in record.parts if p.department_id == yjj_id)
+        entry = results.PartEntry(items=[results.ItemEntry(ci.id, "未发现问题") for ci in results.items_for(part)],
+                                  follow_ups=["无需后续处置"])
+        barrier.wait()
+        results.save_part(record, yjj_id, entry, db.session.get(User, user_id), submit=True)
+
+    outcomes = at_once(app, submit)
+    assert "ok" in outcomes, outcomes
+    part = db.session.scalar(sa.select(DepartmentResult).where(DepartmentResult.record_id == record_id,
+                                                               DepartmentResult.department_id == yjj_id))
+    db.session.refresh(part)
+    expected = len(results.items_for(part))
+    stored = db.session.scalar(sa.select(sa.func.count()).select_from(ItemResult).where(ItemResult.part_id == part.id))
+    assert stored == expected and part.submitted_at is not None
