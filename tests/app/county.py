@@ -74,14 +74,26 @@ def campaign_values(**changes) -> dict:
     return values
 
 
+def submit_all_items(campaign, county: dict, user=None) -> None:
+    """yjj and scj each submit every item they have for the campaign."""
+    for code in ("yjj", "scj"):
+        ids = list(db.session.scalars(sa.select(Item.id).where(Item.department_id == county[code].id)))
+        services.submit_items(campaign, county[code].id, ids, "", user or county["users"][f"{code}_admin"])
+
+
+def confirm_all(campaign, user) -> None:
+    """Every department confirms every enterprise still waiting for it."""
+    for participation in campaign.departments:
+        pending = services.pending_confirmations(campaign, participation.department_id)
+        services.confirm(campaign, participation.department_id, {cs.id: ("确认", "") for cs in pending}, user)
+
+
 def drawn_campaign(county: dict, seed: str = "42", **changes):
     """A campaign with both departments' items submitted, locked and drawn."""
     users = county["users"]
     campaign = services.create_campaign(campaign_values(**changes), county["yjj"], [county["scj"]], users["office"])
     db.session.flush()
-    for code in ("yjj", "scj"):
-        ids = list(db.session.scalars(sa.select(Item.id).where(Item.department_id == county[code].id)))
-        services.submit_items(campaign, county[code].id, ids, "", users[f"{code}_admin"])
+    submit_all_items(campaign, county)
     services.lock_subject_draw(campaign, users["office"])
     services.run_subject_draw(campaign, seed, "见证人", users["office"])
     db.session.commit()
@@ -108,9 +120,7 @@ def dispatched_campaign(departments, office, yjj_item) -> dict:
     services.submit_items(campaign, scj.id, [scj_item.id], "", office)
     services.lock_subject_draw(campaign, office)
     services.run_subject_draw(campaign, "20240603", "见证人", office)
-    for participation in campaign.departments:
-        pending = services.pending_confirmations(campaign, participation.department_id)
-        services.confirm(campaign, participation.department_id, {cs.id: ("确认", "") for cs in pending}, office)
+    confirm_all(campaign, office)
     draw = services.lock_and_run_team_draw(campaign, "20240607", "见证人", office)
     services.dispatch(campaign)
     db.session.flush()

@@ -13,7 +13,14 @@ from coordinator.directories.models import Conflict, Subject
 from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.workdays import deadline_after
-from tests.app.county import PASSWORD, build_county, campaign_values, drawn_campaign
+from tests.app.county import (
+    PASSWORD,
+    build_county,
+    campaign_values,
+    confirm_all,
+    drawn_campaign,
+    submit_all_items,
+)
 
 
 @pytest.fixture
@@ -115,9 +122,7 @@ def test_the_whole_workflow_by_the_roles_that_do_it(app, county):
 
 def test_stored_draws_replay_and_tampering_is_caught(app, county, runner):
     campaign = drawn_campaign(county)
-    for cd in campaign.departments:
-        pending = services.pending_confirmations(campaign, cd.department_id)
-        services.confirm(campaign, cd.department_id, {cs.id: ("确认", "") for cs in pending}, county["users"]["office"])
+    confirm_all(campaign, county["users"]["office"])
     services.lock_and_run_team_draw(campaign, "7", "", county["users"]["office"])
     db.session.commit()
     result = runner.invoke(args=["replay-draw", str(campaign.id)])
@@ -185,9 +190,7 @@ def test_a_replacement_draw_replaces_one_and_leaves_the_rest(county):
 def test_recusal_redraws_one_seat_and_leaves_the_rest(county):
     campaign = drawn_campaign(county)
     office = county["users"]["office"]
-    for cd in campaign.departments:
-        pending = services.pending_confirmations(campaign, cd.department_id)
-        services.confirm(campaign, cd.department_id, {cs.id: ("确认", "") for cs in pending}, office)
+    confirm_all(campaign, office)
     services.lock_and_run_team_draw(campaign, "7", "", office)
     db.session.commit()
     seats = {m.id: (m.campaign_subject_id, m.inspector_id) for m in db.session.scalars(sa.select(TeamMember))}
@@ -221,9 +224,7 @@ def test_closed_and_recently_inspected_enterprises_are_left_out_of_the_next_draw
             county["yjj"], [county["scj"]], county["users"]["office"])
         db.session.flush()
         assert services.subject_problem(later)["subjects"] == []  # no items yet: no department reaches anyone
-        for code in ("yjj", "scj"):
-            ids = list(db.session.scalars(sa.select(Item.id).where(Item.department_id == county[code].id)))
-            services.submit_items(later, county[code].id, ids, "", county["users"]["office"])
+        submit_all_items(later, county, county["users"]["office"])
         return {s["id"] for s in services.subject_problem(later)["subjects"]}
 
     everyone = set(db.session.scalars(sa.select(Subject.credit_code)))

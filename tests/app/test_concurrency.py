@@ -9,10 +9,9 @@ from coordinator.auth.models import User
 from coordinator.campaigns import services as campaigns
 from coordinator.campaigns.models import Campaign, CampaignSubject, DrawRecord
 from coordinator.extensions import db
-from coordinator.items.models import Item
 from coordinator.results import services as results
 from coordinator.results.models import DepartmentResult, InspectionRecord, ItemResult
-from tests.app.county import build_county, campaign_values
+from tests.app.county import build_county, campaign_values, confirm_all, submit_all_items
 
 
 def at_once(app, work, count: int = 2) -> list[str]:
@@ -47,9 +46,7 @@ def locked_campaign(county) -> int:
     office = county["users"]["office"]
     campaign = campaigns.create_campaign(campaign_values(), county["yjj"], [county["scj"]], office)
     db.session.flush()
-    for code in ("yjj", "scj"):
-        ids = list(db.session.scalars(sa.select(Item.id).where(Item.department_id == county[code].id)))
-        campaigns.submit_items(campaign, county[code].id, ids, "", office)
+    submit_all_items(campaign, county, office)
     campaigns.lock_subject_draw(campaign, office)
     db.session.commit()
     return campaign.id
@@ -82,9 +79,7 @@ def test_two_coordinators_locking_at_once_make_one_locked_input(app, ctx):
     office = county["users"]["office"]
     campaign = campaigns.create_campaign(campaign_values(), county["yjj"], [county["scj"]], office)
     db.session.flush()
-    for code in ("yjj", "scj"):
-        ids = list(db.session.scalars(sa.select(Item.id).where(Item.department_id == county[code].id)))
-        campaigns.submit_items(campaign, county[code].id, ids, "", office)
+    submit_all_items(campaign, county, office)
     db.session.commit()
     campaign_id, office_id = campaign.id, office.id
 
@@ -102,9 +97,7 @@ def test_a_result_submitted_twice_at_once_is_one_result(app, ctx):
     office = county["users"]["office"]
     campaign = db.session.get(Campaign, locked_campaign(county))
     campaigns.run_subject_draw(campaign, "1", "", office)
-    for cd in campaign.departments:
-        pending = campaigns.pending_confirmations(campaign, cd.department_id)
-        campaigns.confirm(campaign, cd.department_id, {cs.id: ("确认", "") for cs in pending}, office)
+    confirm_all(campaign, office)
     campaigns.lock_and_run_team_draw(campaign, "2", "", office)
     campaigns.dispatch(campaign)
     db.session.commit()

@@ -10,7 +10,7 @@ from coordinator.campaigns import services as campaigns
 from coordinator.extensions import db
 from coordinator.results import services
 from coordinator.results.models import InspectionRecord, ItemResult
-from tests.app.county import PASSWORD, build_county, drawn_campaign
+from tests.app.county import PASSWORD, build_county, campaign_values, confirm_all, drawn_campaign, submit_all_items
 
 
 @pytest.fixture
@@ -19,9 +19,7 @@ def dispatched(ctx):
     county = build_county()
     campaign = drawn_campaign(county)
     office = county["users"]["office"]
-    for cd in campaign.departments:
-        pending = campaigns.pending_confirmations(campaign, cd.department_id)
-        campaigns.confirm(campaign, cd.department_id, {cs.id: ("确认", "") for cs in pending}, office)
+    confirm_all(campaign, office)
     campaigns.lock_and_run_team_draw(campaign, "7", "", office)
     campaigns.dispatch(campaign)
     db.session.commit()
@@ -149,14 +147,10 @@ def test_a_closed_enterprise_leaves_the_drawing_pool(app, dispatched):
     report = client.get("/subjects/stale?source=inspections").data.decode()
     assert subject.name in report and "已关闭停业" in report
     later = campaigns.create_campaign(
-        __import__("tests.app.county", fromlist=["campaign_values"]).campaign_values(name="下一次", burden_months=0),
+        campaign_values(name="下一次", burden_months=0),
         county["yjj"], [county["scj"]], county["users"]["office"])
     db.session.flush()
-    for code in ("yjj", "scj"):
-        from coordinator.items.models import Item
-
-        ids = list(db.session.scalars(sa.select(Item.id).where(Item.department_id == county[code].id)))
-        campaigns.submit_items(later, county[code].id, ids, "", county["users"]["office"])
+    submit_all_items(later, county, county["users"]["office"])
     assert subject.credit_code not in {s["id"] for s in campaigns.subject_problem(later)["subjects"]}
 
 
