@@ -1,7 +1,8 @@
 """Benchmark of the solver against a naive platform-style draw and a plain CP-SAT model, on seeded instances.
 
 Run: `.venv/bin/python bench/bench_solver.py [--quick]`. Prints one table (Markdown) to standard output.
-Each row runs in a fresh process so peak RSS is that row's own.
+Each row runs in a fresh process so peak RSS is that row's own; "load" is the machine's 1-minute load
+average as the row ends (other work on a shared machine slows every row).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import gc
 import json
 import multiprocessing as mp
+import os
 import random
 import resource
 import time
@@ -197,6 +199,7 @@ def run(kind: str, name: str, params: dict) -> dict:
     p.start()
     row = q.get(timeout=1800)
     p.join()
+    row["load"] = os.getloadavg()[0]  # the machine may be shared: its 1-minute load average as the row ends
     return row
 
 
@@ -222,12 +225,13 @@ def main() -> None:
         rows.append(run("cpsat", name, {**params, "cpsat_limit": limit}))
     if not args.quick:
         rows.append(run("draw", "draw 1,000,000 × 10 strata", dict(n=1_000_000, strata=10, seed=5)))
-    print("| instance | method | time (s) | peak RSS (MB) | staffed | largest pair prob. | note |")
-    print("|---|---|---:|---:|---|---|---|")
+    print("| instance | method | time (s) | peak RSS (MB) | staffed | largest pair prob. | load | note |")
+    print("|---|---|---:|---:|---|---|---:|---|")
     for r in rows:
         t = f"{r['time']:.2f}" if r["time"] is not None else "-"
         rss = f"{r['rss']:.0f}" if r["rss"] is not None else "-"
-        print(f"| {r['name']} | {r['method']} | {t} | {rss} | {r['staffed']} | {r['pmax']} | {r['extra']} |")
+        print(f"| {r['name']} | {r['method']} | {t} | {rss} | {r['staffed']} | {r['pmax']} | {r['load']:.1f} | "
+              f"{r['extra']} |")
 
 
 if __name__ == "__main__":

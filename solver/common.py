@@ -34,13 +34,14 @@ def canonical_json(value: object) -> str:
     return _ENCODER.encode(value)
 
 
-def input_sha256(problem: dict) -> str:
+def input_sha256(problem: dict, columns: dict[str, dict[str, list] | None] | None = None) -> str:
     """SHA-256 of the UTF-8 canonical JSON of the input, as the contract defines it.
 
     Byte for byte the hash of `canonical_json(problem).encode()`, computed piecewise: the top-level
     keys one by one, and a long list of flat records (a million subjects) column by column
     (`_record_chunks`), several times faster than the encoder's record-by-record walk. Anything
-    else is encoded by `canonical_json` itself.
+    else is encoded by `canonical_json` itself. `columns` may hold, for a key, the
+    `record_columns` of its list that the caller has already taken.
     """
     digest = hashlib.sha256()
     if type(problem) is not dict or not all(type(key) is str for key in problem):
@@ -50,7 +51,10 @@ def input_sha256(problem: dict) -> str:
     for k, key in enumerate(sorted(problem)):
         digest.update((("," if k else "") + encode_basestring(key) + ":").encode("utf-8"))
         value = problem[key]
-        chunks = _record_chunks(value) if type(value) is list and len(value) >= COLUMNAR_MIN else None
+        chunks = None
+        if type(value) is list and len(value) >= COLUMNAR_MIN:
+            table = (columns or {}).get(key) or record_columns(value)
+            chunks = _record_chunks(table, len(value)) if table else None
         for chunk in chunks or (canonical_json(value),):
             digest.update(chunk.encode("utf-8"))
     digest.update(b"}")
@@ -65,28 +69,31 @@ _ESCAPED = bytes(range(0x20)) + b'"\\'
 _SCALARS = {bool, type(None), int, float}
 
 
-def _record_chunks(records: list) -> list[str] | None:
-    """The canonical JSON of a list of dicts with the same string keys and scalar values, in pieces.
-
-    None when the list is not like that (the caller encodes it whole). Each column is encoded once
-    (a column of plain strings not even that: its quotes go into the literal text between values);
-    then each CHUNK records' pieces are interleaved with the literal text and joined.
-    """
-    first = records[0]
+def record_columns(records: list) -> dict[str, list] | None:
+    """key → the values, for a list of dicts that all have the same (string) keys, in key order; else None."""
+    first = records[0] if records else None
     if type(first) is not dict or not first or not all(type(key) is str for key in first):
         return None
     keys = sorted(first)
     if set(map(type, records)) != {dict} or set(map(len, records)) != {len(keys)}:
         return None
-    columns = []
-    for key in keys:
-        try:  # every record has len(keys) keys, so holding all of these means the same keys
-            column = _encode_column(list(map(itemgetter(key), records)))
-        except KeyError:
-            return None
-        if column is None:
-            return None
-        columns.append(column)
+    try:  # every record has len(keys) keys, so holding all of these means the same keys
+        return {key: list(map(itemgetter(key), records)) for key in keys}
+    except KeyError:
+        return None
+
+
+def _record_chunks(table: dict[str, list], n: int) -> list[str] | None:
+    """The canonical JSON of n records given by their columns (`record_columns`), in pieces.
+
+    None unless every value is a scalar (the caller encodes the list whole). Each column is encoded
+    once (a column of plain strings not even that: its quotes go into the literal text between
+    values); then each CHUNK records' pieces are interleaved with the literal text and joined.
+    """
+    keys = list(table)
+    columns = [_encode_column(values) for values in table.values()]
+    if None in columns:
+        return None
     # The literal text before each column's values and after the last, with the quotes of bare strings.
     literals = ["{" + encode_basestring(keys[0]) + ":"]
     literals += ["," + encode_basestring(key) + ":" for key in keys[1:]] + ["},"]
@@ -96,8 +103,8 @@ def _record_chunks(records: list) -> list[str] | None:
             literals[c + 1] = '"' + literals[c + 1]
     stride = 2 * len(keys) + 1
     chunks = ["["]
-    for start in range(0, len(records), CHUNK):
-        m = min(CHUNK, len(records) - start)
+    for start in range(0, n, CHUNK):
+        m = min(CHUNK, n - start)
         pieces: list[str | None] = [None] * (m * stride)
         pieces[0::stride] = [literals[0]] * m
         for c, (values, _) in enumerate(columns):

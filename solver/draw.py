@@ -26,6 +26,7 @@ from .common import (
     collection_paused,
     generator,
     input_sha256,
+    record_columns,
     require_bool,
     require_id,
     require_int,
@@ -90,8 +91,9 @@ def parse_draw(problem: object) -> DrawInstance:
         index[stratum.id] = k
 
     subjects = require_list(problem.get("subjects"), "subjects")
+    table = record_columns(subjects)  # shared with the input hash
     try:
-        ids, names, weight, must = _columns(subjects)
+        ids, names, weight, must = _columns(subjects, table)
     except (KeyError, TypeError, AttributeError, ValueError):
         ids = names = weight = must = None
     if ids is None:
@@ -107,7 +109,7 @@ def parse_draw(problem: object) -> DrawInstance:
     stratum_index = np.fromiter(map(index.get, names, repeat(-1)), dtype=np.int64, count=len(names))
     return DrawInstance(
         seed=seed,
-        input_sha256=input_sha256(problem),
+        input_sha256=input_sha256(problem, {"subjects": table}),
         strata=strata,
         ids=ids,
         names=names,
@@ -118,16 +120,22 @@ def parse_draw(problem: object) -> DrawInstance:
     )
 
 
-def _columns(subjects: list) -> tuple[list, list, np.ndarray, np.ndarray]:
-    """Columns of the subject records, vectorised; any irregularity returns None ids for the slow path.
+def _columns(subjects: list, table: dict[str, list] | None) -> tuple[list, list, np.ndarray, np.ndarray]:
+    """Columns of the subject records, vectorised; any irregularity raises for the slow path.
 
     This runs over a million records at province scale, so the common case is checked in bulk
-    and the record-by-record validator only runs to name the offending record.
+    and the record-by-record validator only runs to name the offending record. `table` holds
+    the columns already when every record has the same keys (`record_columns`).
     """
-    ids = list(map(itemgetter("id"), subjects))
-    names = list(map(itemgetter("stratum"), subjects))
-    raw_weight = list(map(dict.get, subjects, repeat("weight"), repeat(1.0)))
-    raw_must = list(map(dict.get, subjects, repeat("must"), repeat(False)))
+    if table is not None and "id" in table and "stratum" in table:
+        ids, names = table["id"], table["stratum"]
+        raw_weight = table.get("weight") or [1.0] * len(subjects)
+        raw_must = table.get("must") or [False] * len(subjects)
+    else:
+        ids = list(map(itemgetter("id"), subjects))
+        names = list(map(itemgetter("stratum"), subjects))
+        raw_weight = list(map(dict.get, subjects, repeat("weight"), repeat(1.0)))
+        raw_must = list(map(dict.get, subjects, repeat("must"), repeat(False)))
     if not set(map(type, ids)) <= {str} or not set(map(type, names)) <= {str} or "" in ids or "" in names:
         raise ValueError
     if not set(map(type, raw_weight)) <= {int, float} or not set(map(type, raw_must)) <= {bool}:
@@ -170,18 +178,19 @@ def capped_probabilities(weight: np.ndarray, n: int) -> np.ndarray:
         return np.ones(m)
     if n == 0:
         return np.zeros(m)
-    order = np.argsort(-weight, kind="stable")
-    ws = weight[order]
+    ws = np.sort(weight)[::-1]
     # suffix[k] = Σ_{j≥k} ws[j]; with the k largest capped, the rest share n−k.
     suffix = np.cumsum(ws[::-1])[::-1]
     k = np.arange(m)
     ok = (n - k) * ws <= suffix * (1 + 1e-12)
     capped = int(np.argmax(ok))  # smallest k for which the rest need no cap
     c = (n - capped) / suffix[capped]
-    pi_sorted = np.minimum(1.0, c * ws)
-    pi_sorted[:capped] = 1.0
-    pi = np.empty(m)
-    pi[order] = pi_sorted
+    pi = np.minimum(1.0, c * weight)
+    if capped and ws[capped - 1] > ws[capped]:
+        pi[weight >= ws[capped - 1]] = 1.0  # the `capped` largest weights
+    elif capped:
+        # Equal weights on both sides of the cut (only through rounding): cap the first ones by position.
+        pi[np.argsort(-weight, kind="stable")[:capped]] = 1.0
     return pi
 
 
@@ -195,13 +204,20 @@ def integer_probabilities(pi: np.ndarray, n: int, unit: int) -> np.ndarray:
     if short > 0:
         # Largest remainders first; ties by position, which is the id order (not input order).
         candidates = np.flatnonzero(p < unit)
-        pick = candidates[np.argsort(-frac[candidates], kind="stable")[:short]]
-        p[pick] += 1
+        p[candidates[_first_largest(frac[candidates], short)]] += 1
     elif short < 0:
         candidates = np.flatnonzero((p > 0) & (p < unit))
-        pick = candidates[np.argsort(frac[candidates], kind="stable")[:-short]]
-        p[pick] -= 1
+        p[candidates[_first_largest(-frac[candidates], -short)]] -= 1
     return p
+
+
+def _first_largest(values: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k largest values, ties by position: the first k of a stable sort, in linear time."""
+    if k >= values.size:
+        return np.arange(values.size)
+    cut = np.partition(values, values.size - k)[values.size - k]  # the k-th largest value
+    above = np.flatnonzero(values > cut)
+    return np.concatenate([above, np.flatnonzero(values == cut)[:k - above.size]])
 
 
 def systematic_sample(p: np.ndarray, n: int, unit: int, rng: np.random.Generator) -> np.ndarray:
@@ -230,7 +246,7 @@ def draw_subjects(problem: dict) -> dict:
 
 
 def _draw(inst: DrawInstance) -> dict:
-    drawn_parts = []
+    drawn_idx, drawn_prob = [np.zeros(0, dtype=np.int64)], [np.zeros(0)]  # per stratum, positions in id order
     strata_out = []
     for k, stratum in enumerate(inst.strata):
         members = np.flatnonzero(inst.stratum == k)
@@ -250,15 +266,15 @@ def _draw(inst: DrawInstance) -> dict:
             picked = systematic_sample(p, need, unit, generator(inst.seed, "draw", stratum.id))
             chosen[~is_must] = picked
             prob[~is_must] = p / unit
-        drawn_parts.append((members[chosen], prob[chosen]))
+        drawn_idx.append(members[chosen])
+        drawn_prob.append(prob[chosen])
         strata_out.append({"id": stratum.id, "population": population, "drawn": int(chosen.sum())})
 
-    ids, names = inst.ids, inst.names
-    drawn = [
-        {"id": ids[i], "stratum": names[i], "probability": pr, "must": m}
-        for idx, prob in drawn_parts
-        for i, pr, m in zip(inst.order[idx].tolist(), np.round(prob, DECIMALS).tolist(), inst.must[idx].tolist())
-    ]
+    idx = np.concatenate(drawn_idx)
+    rows = inst.order[idx].tolist()
+    drawn = [{"id": i, "stratum": s, "probability": pr, "must": m}
+             for i, s, pr, m in zip(map(inst.ids.__getitem__, rows), map(inst.names.__getitem__, rows),
+                                    np.round(np.concatenate(drawn_prob), DECIMALS).tolist(), inst.must[idx].tolist())]
     return {
         "seed": inst.seed,
         "input_sha256": inst.input_sha256,

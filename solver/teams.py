@@ -141,7 +141,7 @@ class _Solve:
                                dtype=bool)
                 has = self.has_need[d]
                 fine[t, has] &= ~bad[dept.need_form[has]]
-        closer = set(np.flatnonzero(~fine.all(axis=0)).tolist())
+        closer = set(self.conflicts) | set(np.flatnonzero(~fine.all(axis=0)).tolist())
         candidates, feasible_days, reasons = [], {}, {}
         for s in range(len(inst.subjects)):
             ok, why = self.screen_subject(s) if s in closer else (list(self.day_options), None)

@@ -1,8 +1,8 @@
 """The fast paths give exactly what the plain code they stand in for gives.
 
 Canonical hashing column by column against `json.dumps`, the cycle labelling of the dependent rounding
-against a plain walk, the bulk subject screening against the need-by-need check, and the quick
-subject parser against the validating one.
+against a plain walk, the bulk subject screening against the need-by-need check, the quick subject
+parser against the validating one, and the draw's capping and rounding against stable sorts.
 """
 
 import hashlib
@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from solver_kit import tiny_problems
 
 from solver import common
+from solver.draw import _first_largest, capped_probabilities, integer_probabilities
 from solver.instance import _plain_subject, _subject, parse_teams
 from solver.rounding import cycle_min
 from solver.teams import _Solve
@@ -161,3 +162,40 @@ def test_quick_subject_parse_agrees_with_the_validating_one():
             quick += 1
             assert parsed == _subject(record, 0, index, departments), record
     assert quick > 0
+
+
+def _sorted_capped(weight, n):
+    """Iterative capping through a stable sort, as first written."""
+    m = weight.size
+    if n >= m:
+        return np.ones(m)
+    order = np.argsort(-weight, kind="stable")
+    ws = weight[order]
+    suffix = np.cumsum(ws[::-1])[::-1]
+    capped = int(np.argmax((n - np.arange(m)) * ws <= suffix * (1 + 1e-12)))
+    pi_sorted = np.minimum(1.0, (n - capped) / suffix[capped] * ws)
+    pi_sorted[:capped] = 1.0
+    pi = np.empty(m)
+    pi[order] = pi_sorted
+    return pi
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from([0.5, 1.0, 2.0, 4.0, 1e-07, 3.0, 1e6, 7.25]), min_size=1, max_size=60), st.data())
+def test_capping_and_integer_rounding_equal_the_stable_sort_versions(weights, data):
+    weight = np.array(weights)
+    n = data.draw(st.integers(1, weight.size))
+    pi = capped_probabilities(weight, n)
+    assert np.array_equal(pi, _sorted_capped(weight, n))
+    unit = 1 << 20
+    p = integer_probabilities(pi, n, unit)
+    assert p.sum() == n * unit and np.all(np.abs(p - pi * unit) < 1 + 1e-9)
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from([0.0, 0.25, 0.5, 0.75, 0.1, 0.3]), min_size=1, max_size=50), st.data())
+def test_first_largest_is_the_head_of_a_stable_sort(values, data):
+    values = np.array(values)
+    k = data.draw(st.integers(1, values.size + 2))
+    expected = np.sort(np.argsort(-values, kind="stable")[:k])
+    assert np.array_equal(np.sort(_first_largest(values, k)), expected)
