@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     except SolverInputError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
+    except UnicodeEncodeError:  # JSON may spell a lone surrogate ("\ud800"), which no UTF-8 text can hold
+        print(f"错误：{args.problem}: 含有无法编码为 UTF-8 的字符（孤立的代理项，如 \\ud800）", file=sys.stderr)
+        return 2
     _write(text, args.output)
     print(f"用时 {time.perf_counter() - started:.2f} 秒", file=sys.stderr)
     return 0

@@ -117,11 +117,15 @@ def _record_chunks(table: dict[str, list], n: int) -> list[str] | None:
 
 def _encode_column(values: list) -> tuple[list[str], bool] | None:
     """Each value's canonical JSON and whether it is a bare string still to be quoted; None if not scalar."""
-    types = set(map(type, values))
-    if types == {str}:
-        if not _needs_escape(values):
+    try:
+        text = "".join(values).encode("utf-8")  # only strings join (the encoder writes a str subclass as a str)
+    except TypeError:
+        text = None
+    if text is not None:
+        if len(text.translate(None, _ESCAPED)) == len(text):
             return values, True
         return list(map(encode_basestring, values)), False
+    types = set(map(type, values))
     if not types <= _SCALARS:
         return None
     # Few distinct values (weights, flags): encode each once. The type is part of the key, so 1,
@@ -138,11 +142,6 @@ def _encode_column(values: list) -> tuple[list[str], bool] | None:
     if types == {int} or types == {float} and all(map(math.isfinite, values)):
         return list(map(repr, values)), False
     return None
-
-
-def _needs_escape(strings: list[str]) -> bool:
-    text = "".join(strings).encode("utf-8")
-    return len(text.translate(None, _ESCAPED)) != len(text)
 
 
 def generator(seed: str, *purpose: str) -> np.random.Generator:

@@ -166,8 +166,8 @@ class _Solve:
             return [], always
         d = max(subject.needs, key=lambda n: sum(dict(per_day[t])[n.department] is not None
                                                  for t in self.day_options)).department
-        return [], [(d, f"{self.inst.days[0]}至{self.inst.days[-1]}没有一天能同时派齐各部门人员，"
-                        f"{self.inst.departments[d].name}可用执法人员不足")]
+        return [], [(d, (f"{self.inst.days[0]}至{self.inst.days[-1]}没有一天能同时派齐各部门人员，"
+                         f"{self.inst.departments[d].name}可用执法人员不足"))]
 
     # --- dates --------------------------------------------------------------------------------
 

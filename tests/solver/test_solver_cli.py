@@ -129,3 +129,12 @@ def test_cli_subprocess_bad_input_has_no_traceback(tmp_path):
     path.write_text(json.dumps(problem, ensure_ascii=False), encoding="utf-8")
     run = subprocess.run([sys.executable, "-m", "solver", "teams", str(path)], capture_output=True, text=True)
     assert run.returncode == 2 and "Traceback" not in run.stderr and run.stderr.count("\n") == 1
+
+
+def test_a_lone_surrogate_exits_2_with_one_line(tmp_path, capsys):
+    path = tmp_path / "p.json"
+    text = json.dumps(GOOD_TEAMS, ensure_ascii=True).replace('"S1"', '"\\ud800"')
+    path.write_text(text, encoding="utf-8")
+    assert main(["teams", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("错误：") and "UTF-8" in err and "\n" not in err
