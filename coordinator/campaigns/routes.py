@@ -1,17 +1,17 @@
 """Pages of the joint campaign, from items to dispatch, and of the annual plans."""
 from __future__ import annotations
 
-import io
 import json
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import ensure_department, login_required, own_department_id, roles_required
 from ..auth.models import Department
 from ..directories.models import Subject
 from ..directories.services import filter_options
+from ..excel.writer import send_workbook
 from ..extensions import db
 from ..items.models import Item
 from ..pagination import paginate
@@ -23,16 +23,6 @@ from .models import CONFIRM_DECISIONS, Campaign, CampaignSubject, DrawRecord, Pl
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 plans_bp = Blueprint("plans", __name__, url_prefix="/plans")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _xlsx(write, filename: str):
-    buffer = io.BytesIO()
-    write(buffer)
-    buffer.seek(0)
-    return send_file(buffer, as_attachment=True, download_name=f"{filename}.xlsx", mimetype=XLSX)
-
-
 def _campaign(campaign_id: int) -> Campaign:
     """The campaign, if the user's department takes part in it (the office sees all)."""
     campaign = db.get_or_404(Campaign, campaign_id)
@@ -346,7 +336,7 @@ def dispatch_list(campaign_id):
     _lead_or_office(campaign)
     if campaign.status not in ("teamed", "dispatched", "finished"):
         abort(404)
-    return _xlsx(lambda target: records.write_dispatch(target, campaign), f"{campaign.name}_派发清单")
+    return send_workbook(lambda target: records.write_dispatch(target, campaign), f"{campaign.name}_派发清单")
 
 
 # ---- the joint record (一企一表) and the enterprise notice -------------------------------------------------
@@ -375,7 +365,7 @@ def record(campaign_id, cs_id):
 def record_xlsx(campaign_id, cs_id):
     campaign = _campaign(campaign_id)
     cs = _record_subject(campaign, cs_id)
-    return _xlsx(lambda target: records.write_records(target, [cs]), f"一企一表_{cs.subject.name}")
+    return send_workbook(lambda target: records.write_records(target, [cs]), f"一企一表_{cs.subject.name}")
 
 
 @bp.get("/<int:campaign_id>/records.xlsx")
@@ -385,7 +375,7 @@ def records_xlsx(campaign_id):
     subjects = records.staffed_subjects(campaign)
     if not current_user.is_office and current_user.department_id != campaign.lead_department_id:
         subjects = [cs for cs in subjects if current_user.department_id in cs.department_ids]
-    return _xlsx(lambda target: records.write_records(target, subjects), f"{campaign.name}_一企一表")
+    return send_workbook(lambda target: records.write_records(target, subjects), f"{campaign.name}_一企一表")
 
 
 @bp.get("/<int:campaign_id>/notices/<int:cs_id>")
@@ -477,5 +467,5 @@ def plan_detail(plan_id):
 @login_required
 def plan_export():
     year = request.args.get("year", type=int) or now().year
-    return _xlsx(lambda target: records.write_plan(target, year, current_app.config["COUNTY_NAME"]),
+    return send_workbook(lambda target: records.write_plan(target, year, current_app.config["COUNTY_NAME"]),
                  f"{year}年度随机抽查工作计划")

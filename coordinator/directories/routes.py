@@ -1,17 +1,17 @@
 """Pages of the two directories and the recusal list."""
 from __future__ import annotations
 
-import io
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from ..access import ensure_can_edit_department, ensure_department, login_required, own_department_id, roles_required
 from ..auth.models import Department
 from ..excel.importing import RowInvalid
+from ..excel.writer import send_workbook
 from ..extensions import db
 from ..pagination import paginate
 from ..textutil import clean, join_list
@@ -33,11 +33,7 @@ bp = Blueprint("directories", __name__)
 
 
 def _xlsx(write, filename: str):
-    buffer = io.BytesIO()
-    write(buffer)
-    buffer.seek(0)
-    return send_file(buffer, as_attachment=True, download_name=f"{filename}_{now():%Y%m%d}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_workbook(write, f"{filename}_{now():%Y%m%d}")
 
 
 # ---- enterprises -------------------------------------------------------------------------------

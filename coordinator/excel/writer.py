@@ -1,6 +1,8 @@
 """Write workbooks row by row with XlsxWriter; text that a spreadsheet would run as a formula is neutralised."""
 from __future__ import annotations
 
+import io
+
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import IO
@@ -91,3 +93,16 @@ def write_list(target, sheet_name: str, title: str | None, headers: Sequence[str
     for row in rows:
         sheet.write(row)
     workbook.close()
+
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def send_workbook(write, filename: str):
+    """A download response: `write(target)` fills an in-memory workbook sent as `filename`.xlsx."""
+    from flask import send_file
+
+    buffer = io.BytesIO()
+    write(buffer)
+    buffer.seek(0)
+    return send_file(buffer, as_attachment=True, download_name=f"{filename}.xlsx", mimetype=XLSX_MIMETYPE)

@@ -1,15 +1,15 @@
 """Pages of the departments' inspection item lists."""
 from __future__ import annotations
 
-import io
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import ensure_can_edit_department, ensure_department, login_required, own_department_id, roles_required
 from ..auth.models import Department
 from ..excel.importing import RowInvalid
+from ..excel.writer import send_workbook
 from ..extensions import db
 from ..pagination import paginate
 from ..textutil import clean
@@ -45,11 +45,8 @@ def index():
 @login_required
 def export():
     department_id = own_department_id()
-    buffer = io.BytesIO()
-    export_items(buffer, None if department_id is None else [department_id])
-    buffer.seek(0)
-    return send_file(buffer, as_attachment=True, download_name=f"随机抽查事项清单_{now():%Y%m%d}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_workbook(lambda target: export_items(target, None if department_id is None else [department_id]),
+                         f"随机抽查事项清单_{now():%Y%m%d}")
 
 
 @bp.get("/<int:item_id>")

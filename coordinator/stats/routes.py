@@ -1,21 +1,20 @@
 """The statistics form page and its download, and the office's dashboard."""
 from __future__ import annotations
 
-import io
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 
 from ..access import login_required, roles_required
 from ..campaigns.models import Campaign
+from ..excel.writer import send_workbook
 from ..extensions import db
 from ..timeutil import today
 from . import services
 from .xlsx import write_form
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _visible_campaigns():
@@ -68,11 +67,9 @@ def index():
 @login_required
 def download():
     scope = _scope()
-    buffer = io.BytesIO()
-    write_form(buffer, services.county_form(scope),
-               office=services.reporting_office(current_app.config["COUNTY_NAME"]), filled_on=today())
-    buffer.seek(0)
-    return send_file(buffer, as_attachment=True, download_name=f"{scope.filename}.xlsx", mimetype=XLSX)
+    office = services.reporting_office(current_app.config["COUNTY_NAME"])
+    form = services.county_form(scope)
+    return send_workbook(lambda target: write_form(target, form, office=office, filled_on=today()), scope.filename)
 
 
 @bp.get("/dashboard")
