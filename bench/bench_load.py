@@ -1,9 +1,9 @@
-"""Load test: 50 users for 2 minutes against the production set-up (waitress + PostgreSQL) with 100,000 enterprises.
+"""Load test: 50 users for 2 minutes against the production set-up (gunicorn + PostgreSQL) with 100,000 enterprises.
 
 Run by hand, one command (as root, like `run.py test`; PostgreSQL runs as the `postgres` user):
 
-    .venv/bin/python bench/bench_load.py                        # 50 users, 120 s, waitress --threads=16
-    .venv/bin/python bench/bench_load.py --threads 8,16,32 --profile --save /tmp/load.json
+    .venv/bin/python bench/bench_load.py              # 50 users, 120 s, gunicorn: one worker per core × 8 threads
+    .venv/bin/python bench/bench_load.py --server waitress --threads 8,16 --profile --save /tmp/load.json
     .venv/bin/python bench/bench_load.py --report /tmp/load.json  # print a saved run again
 
 What it does, all on 127.0.0.1, and everything it started is stopped at the end (try/finally), temp dirs removed:
@@ -11,18 +11,20 @@ What it does, all on 127.0.0.1, and everything it started is stopped at the end 
 2. `flask --app coordinator init-db` and `seed-demo` against it (the demo county with its finished 2024
    campaign), then imports 97,000 generated enterprises (bench.bench_directory.make_file through the normal
    SubjectImporter), so the directory holds 100,000; VACUUM ANALYZE;
-3. for each --threads value: starts `waitress-serve --threads=N --call coordinator:create_app` (or --call)
-   with DATABASE_URL and SECRET_KEY set, and runs locust headless with bench/load_locustfile.py: 45 staff
+3. for each --threads value: starts the server as the README's Production section does —
+   `gunicorn --workers W --threads N "coordinator:create_app()"` (W = --workers, one per core by default), or
+   with --server waitress `waitress-serve --threads=N --call coordinator:create_app` — with DATABASE_URL,
+   SECRET_KEY and DB_POOL_SIZE=N set, and runs locust headless with bench/load_locustfile.py: 45 staff
    users log in once each at start (office, yjj_admin, yjj_officer, scj_admin … password Demo2024; log-in is
    deliberately slow and not part of the figures) and 5 anonymous visitors read /public/… (left out when it
    answers 404). Every user then clicks a weighted, read-only mix of pages with a think time (default 1–3 s).
    The clock starts when every user has logged in and runs --duration seconds; locust then stops itself
    (its own -t is only a safety net, and the script kills it if it still overruns);
 4. prints per page and overall: requests, failures, median, p95, p99, max (exact, from every request's own
-   time); the load average; the CPU seconds used by waitress, PostgreSQL, locust and by everything else on
+   time); the load average; the CPU seconds used by the server, PostgreSQL, locust and by everything else on
    the machine (a shared machine makes every figure pessimistic); new PostgreSQL connections; with --profile
    a py-spy profile (wall clock, idle threads included, so time waiting on the database counts) of the
-   waitress process attributed to the Flask views; and each page once more alone, in-process, with its
+   server's processes attributed to the Flask views; and each page once more alone, in-process, with its
    number of SQL statements and time in SQL.
 Exit status 1 when any request failed or any page's p95 is over 300 ms.
 
@@ -341,7 +343,7 @@ def query_lines(rows: list) -> list[str]:
     return lines
 
 
-# ---- one run: waitress + locust (+ py-spy) --------------------------------------------------------------------
+# ---- one run: the server + locust (+ py-spy) ------------------------------------------------------------------
 
 
 def _get(url: str) -> int:
@@ -373,20 +375,23 @@ def _rusage_seconds(usage) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _postgres_cpu(data: Path) -> float:
-    """The postmaster with its reaped backends, plus every live child."""
-    try:
-        postmaster = int((data / "postmaster.pid").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 0.0
-    total = _cpu_seconds(postmaster, children=True)
+def _tree_cpu(root: int) -> float:
+    """A process with its reaped children, plus every live child (PostgreSQL's backends, gunicorn's workers)."""
+    total = _cpu_seconds(root, children=True)
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == root:
                 total += _cpu_seconds(int(stat.parent.name))
         except (OSError, ValueError, IndexError):
             continue
     return total
+
+
+def _postgres_cpu(data: Path) -> float:
+    try:
+        return _tree_cpu(int((data / "postmaster.pid").read_text().split()[0]))
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def _pg_sessions(env: dict) -> int:
@@ -405,19 +410,27 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
 
 
+def server_command(args, threads: int) -> tuple[list[str], str]:
+    """The production server as the README runs it, and how the figures name it."""
+    if args.server == "waitress":
+        return ([str(BIN / "waitress-serve"), "--host=127.0.0.1", f"--port={args.http_port}", f"--threads={threads}",
+                 "--call", args.call], f"waitress --threads={threads}")
+    return ([str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{args.http_port}", "--workers", str(args.workers),
+             "--threads", str(threads), f"{args.call}()"], f"gunicorn --workers {args.workers} --threads {threads}")
+
+
 def run_once(env: dict, tmp: Path, threads: int, args) -> dict:
     tag = f"t{threads}"
     with contextlib.ExitStack() as logs:
-        server_log = logs.enter_context(open(tmp / f"waitress-{tag}.log", "w"))
+        server_log = logs.enter_context(open(tmp / f"server-{tag}.log", "w"))
         locust_log = logs.enter_context(open(tmp / f"locust-{tag}.log", "w"))
         return _run_once(env, tmp, threads, args, tag, server_log, locust_log)
 
 
 def _run_once(env: dict, tmp: Path, threads: int, args, tag: str, server_log, locust_log) -> dict:
-    server = subprocess.Popen(
-        [str(BIN / "waitress-serve"), "--host=127.0.0.1", f"--port={args.http_port}", f"--threads={threads}",
-         "--call", args.call],
-        cwd=ROOT, env=env, stdout=server_log, stderr=subprocess.STDOUT)
+    command, label = server_command(args, threads)
+    server = subprocess.Popen(command, cwd=ROOT, env={**env, "DB_POOL_SIZE": str(threads)}, stdout=server_log,
+                              stderr=subprocess.STDOUT)
     profiler = locust = None
     try:
         _wait_port(args.http_port, 120)
@@ -425,7 +438,7 @@ def _run_once(env: dict, tmp: Path, threads: int, args, tag: str, server_log, lo
         if _get(base + "/login") != 200:
             raise RuntimeError("the server does not answer /login with 200")
         public = _get(base + "/public/") == 200
-        say(f"waitress --threads={threads} (pid {server.pid}) 已启动；公开页面：{'有' if public else '没有（404，跳过）'}")
+        say(f"{label} (pid {server.pid}) 已启动；公开页面：{'有' if public else '没有（404，跳过）'}")
         out = tmp / f"samples-{tag}.json"
         ramp = math.ceil(args.users / args.spawn_rate)
         # The locustfile stops itself --duration seconds after the last log-in; -t is only the safety net.
@@ -439,7 +452,7 @@ def _run_once(env: dict, tmp: Path, threads: int, args, tag: str, server_log, lo
             command.append("Staff")
         say(f"locust：{args.users} 用户，每秒启动 {args.spawn_rate} 个，计时 {args.duration} s（思考时间 {args.wait} s）")
         load_before = os.getloadavg()
-        cpu_before = (_cpu_seconds(server.pid), _postgres_cpu(tmp / "pg"), time.monotonic(), _machine_busy())
+        cpu_before = (_tree_cpu(server.pid), _postgres_cpu(tmp / "pg"), time.monotonic(), _machine_busy())
         sessions_before = _pg_sessions(env)
         children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         locust = subprocess.Popen(command, cwd=ROOT, env=locust_env, stdout=subprocess.DEVNULL, stderr=locust_log)
@@ -448,7 +461,7 @@ def _run_once(env: dict, tmp: Path, threads: int, args, tag: str, server_log, lo
             while not started.exists() and locust.poll() is None:
                 time.sleep(0.5)
             profiler = subprocess.Popen(
-                [str(BIN / "py-spy"), "record", "-p", str(server.pid), "-d", str(max(10, args.duration - 5)),
+                [str(BIN / "py-spy"), "record", "-p", str(server.pid), "--subprocesses", "-d", str(max(10, args.duration - 5)),
                  "-r", "50", "--idle", "--nonblocking", "-f", "raw", "-o", str(tmp / f"profile-{tag}.txt")],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
@@ -458,7 +471,7 @@ def _run_once(env: dict, tmp: Path, threads: int, args, tag: str, server_log, lo
             raise RuntimeError("locust overran its time and was killed") from None
         load_after = os.getloadavg()
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = {"waitress": _cpu_seconds(server.pid) - cpu_before[0],
+        cpu = {"server": _tree_cpu(server.pid) - cpu_before[0],
                "postgres": _postgres_cpu(tmp / "pg") - cpu_before[1],
                "locust": _rusage_seconds(children) - _rusage_seconds(children_before),  # + py-spy when profiling
                "wall": time.monotonic() - cpu_before[2], "sessions": _pg_sessions(env) - sessions_before,
@@ -470,8 +483,8 @@ def _run_once(env: dict, tmp: Path, threads: int, args, tag: str, server_log, lo
                                + (tmp / f"locust-{tag}.log").read_text()[-3000:])
         data = json.loads(out.read_text(encoding="utf-8"))
         server_log.flush()
-        queue_warnings = (tmp / f"waitress-{tag}.log").read_text(errors="replace").count("Task queue depth")
-        result = {"threads": threads, "data": data, "load": (load_before, load_after), "public": public,
+        queue_warnings = (tmp / f"server-{tag}.log").read_text(errors="replace").count("Task queue depth")
+        result = {"threads": threads, "server": label, "data": data, "load": (load_before, load_after), "public": public,
                   "queue_warnings": queue_warnings, "cpu": cpu}
         if args.profile and (tmp / f"profile-{tag}.txt").exists():
             result["profile"] = summarise_profile(tmp / f"profile-{tag}.txt")
@@ -523,14 +536,15 @@ def table(result: dict) -> tuple[list[str], list[tuple[str, float]]]:
                  f"（中位数 {percentile(login_times, 0.5):.0f} ms，失败 "
                  f"{sum(1 for l in logins if l[3] or l[2] not in (200, 302))}）；"
                  f"负载 (1/5/15 分钟) 开始 {' / '.join(f'{x:.2f}' for x in result['load'][0])}，"
-                 f"结束 {' / '.join(f'{x:.2f}' for x in result['load'][1])}；"
-                 f"waitress “Task queue depth” 警告 {result['queue_warnings']} 次。")
+                 f"结束 {' / '.join(f'{x:.2f}' for x in result['load'][1])}"
+                 + (f"；waitress “Task queue depth” 警告 {result['queue_warnings']} 次。"
+                    if "waitress" in result["server"] else "。"))
     if cpu := result.get("cpu"):
-        lines.append(f"locust 运行全程（含登录）{cpu['wall']:.0f} s 内 CPU 时间：waitress {cpu['waitress']:.0f} s，"
+        lines.append(f"locust 运行全程（含登录）{cpu['wall']:.0f} s 内 CPU 时间：服务器 {cpu['server']:.0f} s，"
                      f"PostgreSQL {cpu['postgres']:.0f} s，locust{'+py-spy' if result.get('profile') else ''} "
                      f"{cpu['locust']:.0f} s（机器共 {os.cpu_count()} 核 × {cpu['wall']:.0f} s = "
                      f"{os.cpu_count() * cpu['wall']:.0f} s，其间整机忙 {cpu['machine']:.0f} s，其中本测试以外的进程 "
-                     f"{cpu['machine'] - cpu['waitress'] - cpu['postgres'] - cpu['locust']:.0f} s）；"
+                     f"{cpu['machine'] - cpu['server'] - cpu['postgres'] - cpu['locust']:.0f} s）；"
                      f"PostgreSQL 新建连接 {cpu['sessions']:,} 次。")
     if errors:
         lines.append("失败：" + "；".join(f"{k} ×{v}" for k, v in errors.most_common(10)))
@@ -629,13 +643,15 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=120, help="measured seconds, after all users are running")
     parser.add_argument("--spawn-rate", type=float, default=10)
     parser.add_argument("--wait", default="1,3", help="think time between clicks, seconds MIN,MAX")
-    parser.add_argument("--threads", default="16", help="waitress threads; several to compare, e.g. 8,16,32")
+    parser.add_argument("--server", choices=("gunicorn", "waitress"), default="gunicorn")
+    parser.add_argument("--workers", type=int, default=os.cpu_count(), help="gunicorn worker processes")
+    parser.add_argument("--threads", default="8", help="threads per server process; several to compare, e.g. 8,16")
     parser.add_argument("--extra", type=int, default=100_000 - DEMO_ROWS, help="generated enterprises added")
     parser.add_argument("--pg-port", type=int, default=54400)
     parser.add_argument("--http-port", type=int, default=54480)
-    parser.add_argument("--profile", action="store_true", help="py-spy the waitress process during the run")
+    parser.add_argument("--profile", action="store_true", help="py-spy the server's processes during the run")
     parser.add_argument("--call", default="coordinator:create_app",
-                        help="app factory for waitress (to compare a variant; on PYTHONPATH)")
+                        help="app factory the server calls (to compare a variant; on PYTHONPATH)")
     parser.add_argument("--save", metavar="FILE", help="also keep the raw samples (JSON) in FILE")
     parser.add_argument("--report", metavar="FILE", help="only print the tables of a run saved with --save")
     args = parser.parse_args()
@@ -682,10 +698,10 @@ def report(results: list[dict], args: dict, queries: list) -> int:
           f"{args['users']} 用户，思考时间 {args['wait']} s，计时 {args['duration']} s")
     worst = []
     for result in results:
-        print(f"\n### waitress --threads={result['threads']}\n")
+        print(f"\n### {result['server']}\n")
         lines, slow = table(result)
         print("\n".join(lines))
-        worst.extend((result["threads"], *s) for s in slow)
+        worst.extend((result["server"], *s) for s in slow)
         if "profile" in result:
             print("\npy-spy（--idle，墙钟时间，按视图函数）：\n")
             print("\n".join(profile_lines(result["profile"])))
@@ -694,7 +710,7 @@ def report(results: list[dict], args: dict, queries: list) -> int:
         print("\n".join(query_lines(queries)))
     print()
     if worst:
-        print("p95 超过 300 ms 的页面：" + "；".join(f"threads={t} {n} {p:.0f} ms" for t, n, p in worst))
+        print("p95 超过 300 ms 的页面：" + "；".join(f"{t}: {n} {p:.0f} ms" for t, n, p in worst))
     else:
         print("所有页面 p95 均低于 300 ms。")
     failures = sum(1 for r in results for s in r["data"]["samples"] if s[0] != "__start__" and (s[3] or s[2] != 200))

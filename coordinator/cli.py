@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -10,17 +9,20 @@ from flask.cli import with_appcontext
 
 from .audit.cli import audit_verify
 from .auth.services import department_by_code
+from .clikit import Choice, ExistingFile, FileName, Id, Text, Year, ask_password, command, fail, writing
 from .excel.importing import Importer, run_import
 from .excel.reader import FileRefused
 from .extensions import db
+from .stats.services import EARLIEST_YEAR, LATEST_YEAR
+from .vocab import ROLES
+
+CAMPAIGN_ID = Id()
+YEAR = Year(EARLIEST_YEAR, LATEST_YEAR)
+DEPARTMENT_CODE = Text(32)  # as Department.code
+OUTPUT_FILE = click.argument("path", metavar="FILE", type=FileName())
 
 
-def _fail(message: str) -> None:
-    click.echo(f"错误：{message}", err=True)
-    sys.exit(2)
-
-
-@click.command("init-db")
+@command("init-db")
 @with_appcontext
 def init_db() -> None:
     """建立或升级数据库结构（执行全部迁移）。"""
@@ -34,7 +36,7 @@ def _import(importer: Importer, path: str, dry_run: bool) -> None:
     try:
         report = run_import(importer, path, dry_run=dry_run)
     except FileRefused as error:
-        _fail(str(error))
+        fail(str(error))
     click.echo(report.summary() + ("（预检，未写入）" if dry_run else ""))
     for refused in report.refused:
         click.echo(f"  第{refused.row}行：{refused.reason}")
@@ -43,18 +45,16 @@ def _import(importer: Importer, path: str, dry_run: bool) -> None:
 def import_command(name: str, help_text: str, make_importer, *extra_params):
     """A CLI import command: FILE [--dry-run] plus any extra options the importer needs."""
 
-    @click.command(name, help=help_text)
-    @click.argument("path", type=click.Path(dir_okay=False))
+    @command(name, help=help_text)
+    @click.argument("path", metavar="FILE", type=ExistingFile())
     @click.option("--dry-run", is_flag=True, help="只预检并报告，不写入数据库")
     @with_appcontext
-    def command(path, dry_run, **options):
-        if not Path(path).exists():
-            _fail(f"文件不存在：{path}")
+    def import_file(path, dry_run, **options):
         _import(make_importer(**options), path, dry_run)
 
     for param in extra_params:
-        command.params.insert(1, param)
-    return command
+        import_file.params.insert(1, param)
+    return import_file
 
 
 def _item_importer(department):
@@ -62,7 +62,7 @@ def _item_importer(department):
 
     found = department_by_code(department)
     if found is None:
-        _fail(f"部门代码“{department}”不存在")
+        fail(f"部门代码“{department}”不存在")
     return ItemImporter(found)
 
 
@@ -77,20 +77,21 @@ def _importers():
             "import-items",
             "导入某部门的随机抽查事项清单（Excel）。",
             _item_importer,
-            click.Option(["--department"], required=True, help="部门代码，如 yjj"),
+            click.Option(["--department"], required=True, type=DEPARTMENT_CODE, metavar="CODE", help="部门代码，如 yjj"),
         ),
     ]
 
 
 def export_command(name: str, help_text: str, export):
-    @click.command(name, help=help_text)
-    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+    @command(name, help=help_text)
+    @OUTPUT_FILE
     @with_appcontext
-    def command(path):
-        export(path)
+    def export_file(path):
+        with writing(path):
+            export(path)
         click.echo(f"已导出到 {path}")
 
-    return command
+    return export_file
 
 
 def _exporters():
@@ -104,7 +105,7 @@ def _exporters():
     ]
 
 
-@click.command("seed-demo")
+@command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="数据库已有数据时什么也不做")
 @with_appcontext
 def seed_demo(if_empty: bool) -> None:
@@ -116,7 +117,7 @@ def seed_demo(if_empty: bool) -> None:
         if if_empty:
             click.echo("数据库中已有数据，跳过演示数据载入。")
         else:
-            _fail("数据库中已有数据；演示数据只能载入空数据库（可删除 instance/liancha.db 后重试）")
+            fail("数据库中已有数据；演示数据只能载入空数据库（可删除 instance/liancha.db 后重试）")
     else:
         for line in load_demo():
             click.echo(line)
@@ -126,12 +127,12 @@ def seed_demo(if_empty: bool) -> None:
         click.echo(f"  {user.username:<14} {user.role_label}（{department}）")
 
 
-@click.command("create-user")
-@click.argument("username")
-@click.option("--name", "display_name", required=True, help="姓名")
-@click.option("--role", type=click.Choice(["office", "admin", "officer"]), default="office")
-@click.option("--department", default=None, help="部门代码（办公室账号不需要）")
-@click.password_option("--password", prompt="密码", confirmation_prompt="再次输入密码")
+@command("create-user")
+@click.argument("username", type=Text(64, r"[A-Za-z0-9_.-]+", "用户名只能用字母、数字、下划线、点和短横线"))  # as UserForm
+@click.option("--name", "display_name", required=True, type=Text(64), metavar="姓名", help="姓名")
+@click.option("--role", type=Choice(ROLES), default="office", help="角色")
+@click.option("--department", default=None, type=DEPARTMENT_CODE, metavar="CODE", help="部门代码（办公室账号不需要）")
+@click.option("--password", default=None, help="密码（不给时提示输入两次，输入不回显）")
 @with_appcontext
 def create_user(username, display_name, role, department, password) -> None:
     """新建账号（生产环境中建立第一个办公室账号）。"""
@@ -139,13 +140,15 @@ def create_user(username, display_name, role, department, password) -> None:
     from .auth.models import User
     from .auth.services import create_user as create
 
-    if problem := password_problem(password):
-        _fail(problem)
     if db.session.scalar(sa.select(User).where(User.username == username)):
-        _fail(f"用户名“{username}”已存在")
+        fail(f"用户名“{username}”已存在")
     found = department_by_code(department) if department else None
     if role != "office" and found is None:
-        _fail("除办公室账号外必须用 --department 指定一个已存在的部门代码")
+        fail("除办公室账号外必须用 --department 指定一个已存在的部门代码")
+    if password is None:
+        password = ask_password()
+    if problem := password_problem(password):
+        fail(problem)
     create(username, display_name, role, found, password)
     click.echo(f"账号“{username}”已建立。")
 
@@ -155,11 +158,11 @@ def _campaign_or_fail(campaign_id: int):
 
     campaign = db.session.get(Campaign, campaign_id)
     if campaign is None:
-        _fail(f"联合抽查 {campaign_id} 不存在（用 list-campaigns 查看编号）")
+        fail(f"联合抽查 {campaign_id} 不存在（用 list-campaigns 查看编号）")
     return campaign
 
 
-@click.command("list-campaigns")
+@command("list-campaigns")
 @with_appcontext
 def list_campaigns() -> None:
     """列出全部联合抽查及其阶段。"""
@@ -169,13 +172,12 @@ def list_campaigns() -> None:
     if not rows:
         click.echo("还没有联合抽查。")
     for c in rows:
-        active = sum(1 for cs in c.subjects if cs.state == "active")
-        click.echo(f"{c.id:>4}  {c.status_label:<12} {c.period_start}～{c.period_end}  抽取{active:>4}户  {c.name}")
+        click.echo(f"{c.id:>4}  {c.status_label:<12} {c.period_start}～{c.period_end}  抽取{c.active_count:>4}户  {c.name}")
 
 
-@click.command("export-plan")
-@click.argument("year", type=int)
-@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@command("export-plan")
+@click.argument("year", type=YEAR)
+@OUTPUT_FILE
 @with_appcontext
 def export_plan(year: int, path: str) -> None:
     """按年度抽查计划表格式（附件样式）导出某年度的抽查计划。"""
@@ -183,13 +185,14 @@ def export_plan(year: int, path: str) -> None:
 
     from .campaigns.records import write_plan
 
-    write_plan(path, year, current_app.config["COUNTY_NAME"])
+    with writing(path):
+        write_plan(path, year, current_app.config["COUNTY_NAME"])
     click.echo(f"已导出到 {path}")
 
 
-@click.command("export-records")
-@click.argument("campaign_id", type=int)
-@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@command("export-records")
+@click.argument("campaign_id", type=CAMPAIGN_ID)
+@OUTPUT_FILE
 @with_appcontext
 def export_records(campaign_id: int, path: str) -> None:
     """导出一次联合抽查的全部一企一表（每户一个工作表）。"""
@@ -197,13 +200,14 @@ def export_records(campaign_id: int, path: str) -> None:
 
     campaign = _campaign_or_fail(campaign_id)
     subjects = staffed_subjects(campaign)
-    write_records(path, subjects)
+    with writing(path):
+        write_records(path, subjects)
     click.echo(f"已导出 {len(subjects)} 户的一企一表到 {path}")
 
 
-@click.command("export-dispatch")
-@click.argument("campaign_id", type=int)
-@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@command("export-dispatch")
+@click.argument("campaign_id", type=CAMPAIGN_ID)
+@OUTPUT_FILE
 @with_appcontext
 def export_dispatch(campaign_id: int, path: str) -> None:
     """导出派发清单（分组、姓名、手机号码），供牵头部门使用。"""
@@ -211,13 +215,14 @@ def export_dispatch(campaign_id: int, path: str) -> None:
 
     campaign = _campaign_or_fail(campaign_id)
     if campaign.status not in ("teamed", "dispatched", "finished"):
-        _fail("该联合抽查尚未组队，没有派发清单")
-    write_dispatch(path, campaign)
+        fail("该联合抽查尚未组队，没有派发清单")
+    with writing(path):
+        write_dispatch(path, campaign)
     click.echo(f"已导出到 {path}")
 
 
-@click.command("replay-draw")
-@click.argument("campaign_id", type=int)
+@command("replay-draw")
+@click.argument("campaign_id", type=CAMPAIGN_ID)
 @with_appcontext
 def replay_draw(campaign_id: int) -> None:
     """重放一次联合抽查的全部抽取记录；任何不一致时退出码为1。"""
@@ -238,29 +243,33 @@ def replay_draw(campaign_id: int) -> None:
         sys.exit(1)
 
 
-@click.command("stats-form")
+@command("stats-form", options_metavar="--campaign ID|--year YYYY")
 @click.option("--campaign", "campaign_id", default=None, metavar="ID", help="联合抽查编号（list-campaigns 可查）")
 @click.option("--year", default=None, metavar="YYYY", help="年度，按检查日期统计")
-@click.argument("path", type=click.Path(dir_okay=False))
+@OUTPUT_FILE
 @with_appcontext
 def stats_form(campaign_id, year, path) -> None:
     """导出全县“双随机、一公开”部门联合抽查统计表（--campaign 与 --year 二选一）。"""
     from flask import current_app
-    from xlsxwriter.exceptions import XlsxFileError
 
     from .stats.services import StatsError, county_form, parse_scope, reporting_office
     from .stats.xlsx import write_form
     from .timeutil import today
 
+    # Checked here rather than by the options' types, so that, as on the web, every refusal is one line.
+    for option, value, kind in (("--campaign", campaign_id, CAMPAIGN_ID), ("--year", year, YEAR)):
+        if value and value.strip():
+            try:
+                kind.parse(value)
+            except ValueError as error:
+                fail(f"{option}：{error}")
     try:
         scope = parse_scope(campaign_id, year)
     except StatsError as error:
-        _fail(str(error))
+        fail(str(error))
     form = county_form(scope)
-    try:
+    with writing(path):
         write_form(path, form, office=reporting_office(current_app.config["COUNTY_NAME"]), filled_on=today())
-    except (OSError, XlsxFileError):
-        _fail(f"无法写入文件：{path}")
     click.echo(f"已导出统计表（{scope.label}，{len(form.rows)}个部门，抽查企业{form.total.figures['enterprises']}户）"
                f"到 {path}")
 

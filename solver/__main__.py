@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 
@@ -31,8 +32,37 @@ def _write(text: str, path: str | None) -> None:
             f.write(text)
 
 
+# argparse's usage errors, which reach `error()` only as English text
+_USAGE_ERRORS = (
+    (r"the following arguments are required: (.+)", "缺少参数：{0}"),
+    (r"unrecognized arguments: (.+)", "无法识别的参数：{0}"),
+    (r"argument (.+?): invalid choice: (.+?) \(choose from (.+)\)", "{0} 的取值 {1} 无效，可选：{2}"),
+    (r"argument (.+?): expected one argument", "{0} 后面缺少取值"),
+    (r"argument (.+?): ignored explicit argument (.+)", "{0} 不能带值：{1}"),
+    (r"ambiguous option: (.+?) could match (.+)", "选项 {0} 不明确，可能是：{1}"),
+)
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+    return text if len(text) <= limit else f"{text[:limit // 2]}…{text[-limit // 2:]}"
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one Chinese line on standard error, exit 2, like bad input (help stays argparse's)."""
+
+    def error(self, message: str):
+        for pattern, chinese in _USAGE_ERRORS:
+            if match := re.fullmatch(pattern, message, re.DOTALL):
+                message = chinese.format(*match.groups())
+                break
+        else:
+            message = "命令用法不正确"
+        self.exit(2, _one_line(f"错误：{message}（用法见 {self.prog} -h）") + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m solver", description="联查通求解器")
+    parser = _Parser(prog="python -m solver", description="联查通求解器")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (("draw", "第一阶段：抽取检查对象"), ("teams", "第二阶段：组建联合检查组")):
         p = sub.add_parser(name, help=help_text)

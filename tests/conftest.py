@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from coordinator import create_app
 from coordinator.auth.models import Department, User
-from coordinator.directories.services import forget_filter_options
+from coordinator.directories.services import forget_directory_cache
 from coordinator.extensions import db
 
 PASSWORD = "Passw0rd1"
@@ -74,7 +74,7 @@ def _clean_database(request):
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")
-    forget_filter_options()
+    forget_directory_cache()
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as connection:

@@ -6,10 +6,11 @@ import sys
 import click
 from flask.cli import with_appcontext
 
+from ..clikit import command
 from .services import verify
 
 
-@click.command("audit-verify")
+@command("audit-verify")
 @with_appcontext
 def audit_verify() -> None:
     """校验审计日志的哈希链；发现被改动或删除的记录时退出码为1，并指出第一条出问题的记录。"""

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, defaultload, lazyload, mapped_column, relationship
 
 from ..auth.models import Department, User
 from ..directories.models import Inspector, Subject
@@ -92,8 +92,9 @@ class Campaign(db.Model):
     plan_task: Mapped[PlanTask | None] = relationship()
     departments: Mapped[list[CampaignDepartment]] = relationship(
         back_populates="campaign", order_by="CampaignDepartment.id", cascade="all, delete-orphan")
+    # Loaded only when walked (a campaign holds thousands); lists show `active_count` instead.
     subjects: Mapped[list[CampaignSubject]] = relationship(
-        back_populates="campaign", order_by="CampaignSubject.id", cascade="all, delete-orphan", lazy="selectin")
+        back_populates="campaign", order_by="CampaignSubject.id", cascade="all, delete-orphan")
 
     @property
     def status_label(self) -> str:
@@ -242,3 +243,18 @@ class TeamMember(db.Model):
     draw: Mapped[DrawRecord] = relationship()
     inspector: Mapped[Inspector] = relationship(lazy="joined")
     department: Mapped[Department] = relationship(lazy="joined")
+
+
+# How many enterprises a campaign has drawn (replacements counted once): one correlated count, no rows loaded.
+Campaign.active_count = column_property(
+    sa.select(sa.func.count()).where(CampaignSubject.campaign_id == Campaign.id, CampaignSubject.state == "active")
+    .correlate_except(CampaignSubject).scalar_subquery(),
+    deferred=True)
+
+
+def without_team(*via) -> tuple:
+    """Loader options for a list that shows drawn enterprises but neither their teams nor their confirmations
+    (both load eagerly by default, which is right for one enterprise and wasteful for a page of them); `via` is
+    the relationship reaching CampaignSubject, e.g. InspectionRecord.campaign_subject."""
+    return tuple(defaultload(*via).lazyload(collection) if via else lazyload(collection)
+                 for collection in (CampaignSubject.members, CampaignSubject.confirmations))

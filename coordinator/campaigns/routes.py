@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload, undefer
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -57,7 +58,8 @@ def _attempt(campaign: Campaign, action, success: str):
 @bp.get("/")
 @login_required
 def index():
-    query = sa.select(Campaign).order_by(Campaign.period_start.desc(), Campaign.id.desc())
+    query = (sa.select(Campaign).options(undefer(Campaign.active_count))
+             .order_by(Campaign.period_start.desc(), Campaign.id.desc()))
     if not current_user.is_office:
         query = query.where(Campaign.departments.any(department_id=current_user.department_id))
     page = paginate(query, request.args.get("page", 1, type=int))
@@ -145,11 +147,8 @@ def detail(campaign_id):
     if campaign.status == "collecting" and current_user.is_office:
         context["coverage"] = services.coverage(campaign) if any(cd.items for cd in campaign.departments) else []
     if campaign.status != "collecting":
-        active = [cs for cs in campaign.subjects if cs.state == "active"]
-        context.update(active=active, flagged=services.flagged(campaign),
-                       pending={cd.department_id: len(services.pending_confirmations(campaign, cd.department_id))
-                                for cd in campaign.departments},
-                       unstaffed=[cs for cs in active if cs.unstaffed_reason])
+        context.update(flagged=services.flagged(campaign), pending=services.pending_counts(campaign),
+                       unstaffed=services.unstaffed(campaign))
     return render_template("campaigns/detail.html", **context)
 
 
@@ -216,7 +215,8 @@ def draw(campaign_id):
 def subjects(campaign_id):
     campaign = _campaign(campaign_id)
     query = (sa.select(CampaignSubject).join(Subject).where(CampaignSubject.campaign_id == campaign.id)
-             .order_by(CampaignSubject.state, CampaignSubject.stratum, Subject.credit_code))
+             .order_by(CampaignSubject.state, CampaignSubject.stratum, Subject.credit_code)
+             .options(lazyload(CampaignSubject.members)))
     page = paginate(query, request.args.get("page", 1, type=int), per_page=100)
     departments = {cd.department_id: cd.department for cd in campaign.departments}
     return render_template("campaigns/subjects.html", campaign=campaign, page=page, departments=departments)
@@ -290,7 +290,8 @@ def teams(campaign_id):
     campaign = _campaign(campaign_id)
     query = (sa.select(CampaignSubject).join(Subject)
              .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.state == "active")
-             .order_by(CampaignSubject.visit_date.nulls_last(), Subject.credit_code))
+             .order_by(CampaignSubject.visit_date.nulls_last(), Subject.credit_code)
+             .options(lazyload(CampaignSubject.confirmations)))
     page = paginate(query, request.args.get("page", 1, type=int), per_page=50)
     return render_template("campaigns/teams.html", campaign=campaign, page=page, reason_form=ReasonForm())
 

@@ -34,6 +34,7 @@ from .models import (
     Plan,
     PlanTask,
     TeamMember,
+    without_team,
 )
 
 
@@ -270,6 +271,22 @@ def pending_confirmations(campaign: Campaign, department_id: int) -> list[Campai
             and not any(c.department_id == department_id for c in cs.confirmations)]
 
 
+def pending_counts(campaign: Campaign) -> dict[int, int]:
+    """Per taking-part department: how many of its drawn enterprises it has not confirmed yet.
+    The same figure as len(pending_confirmations(...)), from two column queries instead of the whole campaign."""
+    counts = {cd.department_id: 0 for cd in campaign.departments}
+    answered = set(db.session.execute(
+        sa.select(Confirmation.campaign_subject_id, Confirmation.department_id).join(CampaignSubject)
+        .where(CampaignSubject.campaign_id == campaign.id)).all())
+    for cs_id, departments in db.session.execute(
+            sa.select(CampaignSubject.id, CampaignSubject.department_ids)
+            .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.state == "active")):
+        for department_id in departments:
+            if department_id in counts and (cs_id, department_id) not in answered:
+                counts[department_id] += 1
+    return counts
+
+
 def overdue(participation: CampaignDepartment, at: datetime | None = None) -> bool:
     return (participation.confirmed_at is None and participation.confirm_deadline is not None
             and participation.confirm_deadline < (at or now()))
@@ -277,8 +294,19 @@ def overdue(participation: CampaignDepartment, at: datetime | None = None) -> bo
 
 def flagged(campaign: Campaign) -> list[tuple[CampaignSubject, Confirmation]]:
     """Enterprises a department flagged as closed or not found: they await a replacement draw."""
-    return [(cs, c) for cs in campaign.subjects if cs.state == "active" for c in cs.confirmations
-            if c.decision in ("已关闭停业", "查无此户")]
+    return db.session.execute(
+        sa.select(CampaignSubject, Confirmation).join(Confirmation)
+        .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.state == "active",
+               Confirmation.decision.in_(("已关闭停业", "查无此户")))
+        .order_by(CampaignSubject.id, Confirmation.id).options(*without_team())).all()
+
+
+def unstaffed(campaign: Campaign) -> list[CampaignSubject]:
+    """Drawn enterprises the team draw could not staff, with its reason."""
+    return db.session.scalars(
+        sa.select(CampaignSubject).where(CampaignSubject.campaign_id == campaign.id,
+                                         CampaignSubject.state == "active", CampaignSubject.unstaffed_reason != "")
+        .order_by(CampaignSubject.id).options(*without_team())).all()
 
 
 def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user: User,

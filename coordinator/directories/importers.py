@@ -14,7 +14,7 @@ from ..textutil import join_list, split_list
 from ..vocab import ACTIVE_STATUS, CATEGORIES, HISTORY_FLAGS, RISK_CLASSES, STATUSES
 from . import creditcode
 from .models import Conflict, Inspector, Subject, SubjectStatusChange
-from .services import forget_filter_options
+from .services import forget_directory_cache
 
 # ---- enterprises -----------------------------------------------------------------------------
 
@@ -133,7 +133,7 @@ class SubjectImporter(Importer):
                         for old, values in moves
                     ],
                 )
-        forget_filter_options()
+        forget_directory_cache()
 
 
 def export_subjects(target, query=None) -> None:

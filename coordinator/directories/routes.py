@@ -104,7 +104,7 @@ def subject_edit(subject_id):
                     setattr(subject, key, value)
                 db.session.add(subject)
                 db.session.commit()
-                services.forget_filter_options()
+                services.forget_directory_cache()
                 flash(f"“{subject.name}”已保存", "success")
                 return redirect(url_for("directories.subject_detail", subject_id=subject.id))
     return render_template("directories/subject_form.html", form=form, subject=subject, errors=errors)

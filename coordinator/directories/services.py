@@ -28,8 +28,7 @@ def directory_counts(department_id: int | None) -> dict[str, int]:
         return query if department_id is None else query.where(column == department_id)
 
     return {
-        "subjects": count(sa.select(sa.func.count(Subject.id))),
-        "subjects_active": count(sa.select(sa.func.count(Subject.id)).where(Subject.status == ACTIVE_STATUS)),
+        **_cached("subject_counts", COUNTS_SECONDS, _subject_counts),
         "inspectors": count(scoped(sa.select(sa.func.count(Inspector.id)), Inspector.department_id)),
         "inspectors_drawable": count(
             scoped(sa.select(sa.func.count(Inspector.id)).where(drawable_clause()), Inspector.department_id)
@@ -60,27 +59,46 @@ def subject_query(q: str = "", **filters: str):
     return query.order_by(Subject.id.desc())
 
 
-_options_cache: dict[str, tuple[float, dict]] = {}
+# Figures over the whole enterprise directory (100,000 rows in a county) that pages show on every visit, kept for
+# a while per server process. Whoever changes the directory calls forget_directory_cache(), so this process shows
+# the change at once; another server process may lag by at most the time below.
+_cache: dict[tuple[str, str], tuple[float, object]] = {}
 OPTIONS_SECONDS = 300
+COUNTS_SECONDS = 60
 
 
-def filter_options() -> dict[str, list[str]]:
-    """Values offered in the list filters: the distinct regions and industries, cached for a few minutes."""
-    key = str(db.engine.url)
-    cached = _options_cache.get(key)
-    if cached and time.monotonic() - cached[0] < OPTIONS_SECONDS:
-        return cached[1]
+def _cached(name: str, seconds: float, compute):
+    key = (str(db.engine.url), name)
+    hit = _cache.get(key)
+    if hit and time.monotonic() - hit[0] < seconds:
+        return hit[1]
+    value = compute()
+    _cache[key] = (time.monotonic(), value)
+    return value
+
+
+def forget_directory_cache() -> None:
+    """Called when enterprises are added or change, so new regions, industries and counts show at once."""
+    _cache.clear()
+
+
+def _subject_counts() -> dict[str, int]:
+    total, active = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count().filter(Subject.status == ACTIVE_STATUS)).select_from(Subject)).one()
+    return {"subjects": total, "subjects_active": active}
+
+
+def _filter_options() -> dict[str, list[str]]:
     options = {}
     for name in ("region", "industry"):
         column = getattr(Subject, name)
         options[name] = [v for v in db.session.scalars(sa.select(column).distinct().order_by(column)) if v]
-    _options_cache[key] = (time.monotonic(), options)
     return options
 
 
-def forget_filter_options() -> None:
-    """Called when the directory changes, so new regions and industries show at once."""
-    _options_cache.clear()
+def filter_options() -> dict[str, list[str]]:
+    """Values offered in the list filters: the distinct regions and industries."""
+    return _cached("filter_options", OPTIONS_SECONDS, _filter_options)
 
 
 def change_status(subject: Subject, new_status: str, reason: str, user_id: int | None) -> SubjectStatusChange:
@@ -94,6 +112,7 @@ def change_status(subject: Subject, new_status: str, reason: str, user_id: int |
     )
     subject.status = new_status
     db.session.add(change)
+    forget_directory_cache()
     return change
 
 

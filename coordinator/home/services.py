@@ -30,6 +30,7 @@ def tasks_for(user: User) -> list[Task]:
     tasks: list[Task] = []
     for campaign in open_campaigns():
         detail = url_for("campaigns.detail", campaign_id=campaign.id)
+        pending = campaigns.pending_counts(campaign) if campaign.status == "drawn" else {}
         for cd in campaign.departments:
             mine = cd.department_id == user.department_id
             if not (mine or user.is_office):
@@ -40,10 +41,9 @@ def tasks_for(user: User) -> list[Task]:
                 tasks.append(Task(f"{who}提交“{campaign.name}”的抽查事项（截止 {campaign.items_deadline}）",
                                   url_for("campaigns.items", campaign_id=campaign.id) if mine else detail, late))
             if campaign.status == "drawn" and cd.confirmed_at is None:
-                pending = len(campaigns.pending_confirmations(campaign, cd.department_id))
                 target = url_for("campaigns.confirm", campaign_id=campaign.id) if mine and user.role == "admin" \
                     else detail
-                tasks.append(Task(f"{who}确认“{campaign.name}”抽中的{pending}户检查对象（时限 "
+                tasks.append(Task(f"{who}确认“{campaign.name}”抽中的{pending[cd.department_id]}户检查对象（时限 "
                                   f"{cd.confirm_deadline:%Y-%m-%d %H:%M}）", target, campaigns.overdue(cd)))
         if user.is_office and campaign.status == "locked":
             tasks.append(Task(f"“{campaign.name}”名单已锁定，待见证人报出随机种子后抽取", detail))

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from ..auth.models import Department
-from ..campaigns.models import Campaign, CampaignDepartment, CampaignSubject
+from ..campaigns.models import Campaign, CampaignDepartment, CampaignSubject, without_team
 from ..directories.models import Subject
 from ..extensions import db
 from ..items.models import Item
@@ -54,7 +54,7 @@ def drawn(campaign: Campaign):
     """The enterprises drawn for a campaign (those still in it), once the draw has been made."""
     return (sa.select(CampaignSubject).join(Subject, CampaignSubject.subject_id == Subject.id)
             .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.state == "active")
-            .options(selectinload(CampaignSubject.subject), selectinload(CampaignSubject.confirmations))
+            .options(selectinload(CampaignSubject.subject), lazyload(CampaignSubject.members))
             .order_by(Subject.name, Subject.id))
 
 
@@ -69,7 +69,8 @@ def published(q: str = ""):
                       selectinload(InspectionRecord.campaign_subject).selectinload(CampaignSubject.campaign),
                       selectinload(InspectionRecord.parts).selectinload(DepartmentResult.department),
                       selectinload(InspectionRecord.parts).selectinload(DepartmentResult.items)
-                      .selectinload(ItemResult.campaign_item))
+                      .selectinload(ItemResult.campaign_item),
+                      *without_team(InspectionRecord.campaign_subject))
              .order_by(InspectionRecord.published_at.desc(), InspectionRecord.id.desc()))
     q = q.strip()
     if q:

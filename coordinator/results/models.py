@@ -85,11 +85,20 @@ class DepartmentResult(db.Model):
 
     @property
     def rectifying(self) -> bool:
-        return any(f in RECTIFYING for f in self.follow_ups or [])
+        return rectifying(self.follow_ups)
 
     @property
     def follow_up_open(self) -> bool:
-        return self.rectifying and self.closed_on is None
+        return follow_up_open(self.follow_ups, self.closed_on)
+
+
+def rectifying(follow_ups: list | None) -> bool:
+    return any(f in RECTIFYING for f in follow_ups or [])
+
+
+def follow_up_open(follow_ups: list | None, closed_on: date | None) -> bool:
+    """A part whose follow-up asks for rectification and is not closed (销号) yet."""
+    return rectifying(follow_ups) and closed_on is None
 
 
 class ItemResult(db.Model):

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from ..access import login_required, own_department_id
-from ..campaigns.models import Campaign, CampaignSubject
+from ..campaigns.models import Campaign, CampaignSubject, without_team
 from ..campaigns.records import record_of
 from ..directories.models import Subject
 from ..extensions import db
@@ -47,6 +47,7 @@ def index():
     overdue = request.args.get("overdue") == "1"
     q = request.args.get("q", "").strip()
     query = (sa.select(InspectionRecord).join(CampaignSubject).join(Subject).join(Campaign)
+             .options(*without_team(InspectionRecord.campaign_subject))
              .order_by(InspectionRecord.due_on, InspectionRecord.id))
     department_id = own_department_id()
     if department_id is not None:

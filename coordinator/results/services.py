@@ -23,6 +23,7 @@ from .models import (
     DepartmentResult,
     InspectionRecord,
     ItemResult,
+    follow_up_open,
 )
 
 RESULT_WORKING_DAYS = 20  # seed 004: results entered and published within 20 working days
@@ -219,20 +220,22 @@ def due_summary(on: date | None = None, department_id: int | None = None) -> lis
         return summary.setdefault(department, {"department": names[department], "to_enter": 0, "overdue": 0,
                                                "to_review": 0, "follow_ups_open": 0, "follow_ups_overdue": 0})
 
+    # Columns, not objects: this runs on every workbench visit and reads every open part in the county.
     parts = db.session.execute(
-        sa.select(DepartmentResult, InspectionRecord.state, InspectionRecord.due_on)
+        sa.select(DepartmentResult.department_id, DepartmentResult.submitted_at, DepartmentResult.follow_ups,
+                  DepartmentResult.closed_on, DepartmentResult.rectify_by, InspectionRecord.state,
+                  InspectionRecord.due_on)
         .join(InspectionRecord, DepartmentResult.record_id == InspectionRecord.id)
-        .where(sa.or_(InspectionRecord.state != "已公示", DepartmentResult.closed_on.is_(None)))
+        .where(sa.or_(InspectionRecord.state != "已公示", DepartmentResult.closed_on.is_(None)),
+               sa.true() if department_id is None else DepartmentResult.department_id == department_id)
     ).all()
-    for part, state, due_on in parts:
-        if department_id is not None and part.department_id != department_id:
-            continue
-        if state in ("待录入", "退回") and part.submitted_at is None:
-            row(part.department_id)["to_enter"] += 1
-            row(part.department_id)["overdue"] += due_on < on
-        if part.follow_up_open:
-            row(part.department_id)["follow_ups_open"] += 1
-            row(part.department_id)["follow_ups_overdue"] += bool(part.rectify_by and part.rectify_by < on)
+    for department, submitted_at, follow_ups, closed_on, rectify_by, state, due_on in parts:
+        if state in ("待录入", "退回") and submitted_at is None:
+            row(department)["to_enter"] += 1
+            row(department)["overdue"] += due_on < on
+        if follow_up_open(follow_ups, closed_on):
+            row(department)["follow_ups_open"] += 1
+            row(department)["follow_ups_overdue"] += bool(rectify_by and rectify_by < on)
     reviews = db.session.execute(
         sa.select(Campaign.lead_department_id, sa.func.count())
         .select_from(InspectionRecord)

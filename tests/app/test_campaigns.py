@@ -187,6 +187,30 @@ def test_a_replacement_draw_replaces_one_and_leaves_the_rest(county):
         services.replacement_draw(campaign, closed, "again", office)
 
 
+def test_the_overview_figures_match_the_enterprises_they_count(county):
+    """pending_counts and flagged read columns for the overview; they must agree with walking the campaign."""
+    campaign = drawn_campaign(county)
+    yjj, scj = county["yjj"].id, county["scj"].id
+    yjj_admin = county["users"]["yjj_admin"]
+
+    def walked():
+        return {cd.department_id: len(services.pending_confirmations(campaign, cd.department_id))
+                for cd in campaign.departments}
+
+    assert services.pending_counts(campaign) == walked() and walked()[yjj] > 2
+    mine = services.pending_confirmations(campaign, yjj)
+    closed, missing = mine[0], mine[1]
+    services.confirm(campaign, yjj, {closed.id: ("已关闭停业", "停业"), missing.id: ("查无此户", "无此门牌"),
+                                     mine[2].id: ("确认", "")}, yjj_admin)
+    db.session.commit()
+    counts = services.pending_counts(campaign)
+    assert counts == walked() and counts[yjj] == len(mine) - 3 and counts[scj] == walked()[scj]
+    assert [(cs.id, c.decision) for cs, c in services.flagged(campaign)] == [
+        (cs.id, decision) for cs, decision in sorted([(closed, "已关闭停业"), (missing, "查无此户")],
+                                                     key=lambda pair: pair[0].id)]
+    assert services.unstaffed(campaign) == []
+
+
 def test_recusal_redraws_one_seat_and_leaves_the_rest(county):
     campaign = drawn_campaign(county)
     office = county["users"]["office"]

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from coordinator.auth.models import User
 from coordinator.directories.creditcode import check_character
 from coordinator.directories.models import Inspector, Subject, SubjectStatusChange
-from coordinator.directories.services import forget_filter_options
+from coordinator.directories.services import forget_directory_cache
 from coordinator.extensions import db
 from coordinator.items.models import Item, ItemVersion
 from coordinator.vocab import CATEGORIES, HISTORY_FLAGS
@@ -36,7 +36,7 @@ def many_subjects(ctx):
     rows = [subject_row(n) for n in range(1, 121)]
     db.session.execute(sa.insert(Subject), rows)
     db.session.commit()
-    forget_filter_options()  # as every writer of the directory does: the list caches its filter options
+    forget_directory_cache()  # as every writer of the directory does: the list caches its filter options
     return rows
 
 
@@ -123,6 +123,25 @@ def test_filter_options_come_from_the_directory(client, as_role, many_subjects):
 
 
 # ---- empty states --------------------------------------------------------------------------------
+
+
+def test_workbench_counts_follow_every_change_of_the_directory(client, as_role, many_subjects):
+    """The county-wide counts are cached between visits; a status change or a new enterprise shows at once."""
+    user = as_role("office")
+
+    def counts():
+        match = re.search(r'<div class="value">([\d,]+)</div><div class="label">存续检查对象（共 ([\d,]+) 户）', body(client.get("/")))
+        return tuple(int(x.replace(",", "")) for x in match.groups())
+
+    assert counts() == (108, 120)
+    from coordinator.directories.services import change_status
+
+    change_status(db.session.scalar(sa.select(Subject).where(Subject.status == "存续")), "注销", "测试", user.id)
+    db.session.commit()
+    assert counts() == (107, 120)
+    assert client.post("/subjects/new", data=subject_form()).status_code in (302, 303)
+    assert db.session.scalar(sa.select(sa.func.count(Subject.id))) == 121
+    assert counts() == (108, 121)
 
 
 def test_empty_subject_list_tells_the_office_to_import(client, as_role):

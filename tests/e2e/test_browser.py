@@ -34,7 +34,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def live_server(app, tmp_path_factory):
-    """The production server (waitress) on loopback, on its own database holding the demo county."""
+    """The production server as the README runs it (gunicorn, two worker processes) on loopback, on its own
+    database holding the demo county: consecutive clicks land in either process."""
     tmp = tmp_path_factory.mktemp("e2e")
     env = {**os.environ, "DATABASE_URL": empty_database_like(app, tmp, "liancha_e2e"), "SECRET_KEY": "e2e",
            "ATTACHMENT_FOLDER": str(tmp / "attachments")}
@@ -43,8 +44,8 @@ def live_server(app, tmp_path_factory):
     subprocess.run([*flask, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
     port = _free_port()
     log = (tmp / "server.log").open("wb")
-    server = subprocess.Popen([sys.executable, "-m", "waitress", "--host=127.0.0.1", f"--port={port}",
-                               "--threads=4", "--call", "coordinator:create_app"],
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+                               "--threads", "4", "coordinator:create_app()"],
                               env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
