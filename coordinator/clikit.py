@@ -10,7 +10,6 @@ one line) and `writing()` (an export that cannot be written) are what command bo
 """
 from __future__ import annotations
 
-import errno
 import os
 import re
 import stat
@@ -21,6 +20,8 @@ from typing import NoReturn
 
 import click
 import sqlalchemy as sa
+
+from solver.common import os_reason
 
 PROGRAM = "flask --app coordinator"
 LONGEST_SHOWN = 80  # a value echoed in a message is cut to this many characters
@@ -66,25 +67,6 @@ class BadValue(click.BadParameter):
     """Raised by the types below: the message is already Chinese."""
 
 
-_OS_REASONS = {
-    errno.ENOENT: "文件或目录不存在",
-    errno.ENOTDIR: "路径中有一段不是目录",
-    errno.EISDIR: "这是一个目录",
-    errno.EACCES: "没有权限",
-    errno.EPERM: "没有权限",
-    errno.ENAMETOOLONG: "文件名过长",
-    errno.EROFS: "只读文件系统",
-    errno.ENOSPC: "磁盘空间不足",
-    errno.EDQUOT: "超出磁盘配额",
-    errno.ELOOP: "符号链接层数过多",
-}
-
-
-def os_reason(error: BaseException) -> str:
-    """Why the operating system refused, in Chinese."""
-    if isinstance(error, OSError) and error.errno is not None:
-        return _OS_REASONS.get(error.errno, f"系统错误 {errno.errorcode.get(error.errno, error.errno)}")
-    return "系统错误"
 
 
 @contextmanager

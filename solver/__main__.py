@@ -9,7 +9,7 @@ import sys
 import time
 
 from .check import check_teams
-from .common import SolverInputError, dumps
+from .common import SolverInputError, dumps, os_reason
 from .draw import draw_subjects
 from .teams import solve_teams
 
@@ -19,17 +19,22 @@ def _load(path: str) -> object:
         with open(path, encoding="utf-8") as f:
             return json.load(f)
     except OSError as exc:
-        raise SolverInputError(f"{path}: 无法读取（{exc.strerror}）") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SolverInputError(f"{path}: 不是有效的 UTF-8 JSON（{exc}）".replace("\n", " ")) from None
+        raise SolverInputError(f"{path}: 无法读取（{os_reason(exc)}）") from None
+    except UnicodeDecodeError as exc:
+        raise SolverInputError(f"{path}: 不是 UTF-8 编码的文本（第 {exc.start + 1} 个字节）") from None
+    except json.JSONDecodeError as exc:
+        raise SolverInputError(f"{path}: 不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）") from None
 
 
 def _write(text: str, path: str | None) -> None:
     if path is None:
         sys.stdout.write(text)
-    else:
+        return
+    try:
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
+    except OSError as exc:
+        raise SolverInputError(f"{path}: 无法写入（{os_reason(exc)}）") from None
 
 
 # argparse's usage errors, which reach `error()` only as English text
@@ -85,14 +90,13 @@ def main(argv: list[str] | None = None) -> int:
                 print("OK：所有硬性规则均满足")
             return 1 if violations else 0
         solve = draw_subjects if args.command == "draw" else solve_teams
-        text = dumps(solve(problem))
+        _write(dumps(solve(problem)), args.output)
     except SolverInputError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     except UnicodeEncodeError:  # JSON may spell a lone surrogate ("\ud800"), which no UTF-8 text can hold
         print(f"错误：{args.problem}: 含有无法编码为 UTF-8 的字符（孤立的代理项，如 \\ud800）", file=sys.stderr)
         return 2
-    _write(text, args.output)
     print(f"用时 {time.perf_counter() - started:.2f} 秒", file=sys.stderr)
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import hashlib
 import json
@@ -20,6 +21,28 @@ DECIMALS = 10
 
 class SolverInputError(ValueError):
     """Malformed input; the message is one line and names the offending record."""
+
+
+# Why the operating system refused a file, in Chinese (the web app's command line says it the same way).
+_OS_REASONS = {
+    errno.ENOENT: "文件或目录不存在",
+    errno.ENOTDIR: "路径中有一段不是目录",
+    errno.EISDIR: "这是一个目录",
+    errno.EACCES: "没有权限",
+    errno.EPERM: "没有权限",
+    errno.ENAMETOOLONG: "文件名过长",
+    errno.EROFS: "只读文件系统",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EDQUOT: "超出磁盘配额",
+    errno.ELOOP: "符号链接层数过多",
+}
+
+
+def os_reason(error: BaseException) -> str:
+    """Why the operating system refused, in Chinese."""
+    if isinstance(error, OSError) and error.errno is not None:
+        return _OS_REASONS.get(error.errno, f"系统错误 {errno.errorcode.get(error.errno, error.errno)}")
+    return "系统错误"
 
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -1,6 +1,7 @@
 """Bad usage of `python -m solver` is bad input too: exit 2 and one Chinese line on standard error, no argparse
 English, no traceback; `-h` still shows the help."""
 
+import json
 import os
 import re
 import subprocess
@@ -44,9 +45,33 @@ def test_bad_usage_is_one_chinese_line_and_exit_2(tmp_path, args, message):
     assert not re.search(r"usage|error|traceback|required|unrecognized|invalid choice|expected", line, re.IGNORECASE)
 
 
-def test_a_file_that_is_not_there_is_still_bad_input(tmp_path):
-    run = solver(tmp_path, "draw", "../../etc/passwd/<script>")
-    assert run.returncode == 2 and run.stderr.count("\n") == 1 and run.stderr.startswith("错误：")
+GOOD_DRAW = '{"seed": "1", "strata": [{"id": "s", "all": true}], "subjects": [{"id": "a", "stratum": "s"}]}'
+
+
+@pytest.mark.parametrize(("args", "files", "message"), [
+    (["draw", "../../etc/passwd/<script>"], {}, "passwd/<script>: 无法读取（"),
+    (["draw", "missing.json"], {}, "missing.json: 无法读取（文件或目录不存在）"),
+    (["draw", "."], {}, ".: 无法读取（这是一个目录）"),
+    (["teams", "x" * 300 + ".json"], {}, "无法读取（文件名过长）"),
+    (["draw", "p.json"], {"p.json": b"{\"seed\": 1,\n  oops}"}, "p.json: 不是有效的 JSON（第 2 行第 3 列）"),
+    (["draw", "p.json"], {"p.json": b'{"seed": "\xff"}'}, "p.json: 不是 UTF-8 编码的文本（第 11 个字节）"),
+    (["draw", "p.json", "-o", "missing/r.json"], {"p.json": GOOD_DRAW.encode()}, "missing/r.json: 无法写入（文件或目录不存在）"),
+    (["draw", "p.json", "-o", "."], {"p.json": GOOD_DRAW.encode()}, ".: 无法写入（这是一个目录）"),
+])
+def test_a_file_it_cannot_use_is_one_chinese_line(tmp_path, args, files, message):
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+    run = solver(tmp_path, *args)
+    assert run.returncode == 2 and run.stdout == "", run.stderr
+    assert run.stderr.count("\n") == 1 and run.stderr.startswith("错误：") and message in run.stderr, run.stderr
+    assert not re.search(r"[A-Za-z]{4,} [a-z]{2,}", run.stderr.replace(".json", "")), run.stderr  # no English
+
+
+def test_the_good_file_of_those_cases_is_drawn(tmp_path):
+    (tmp_path / "p.json").write_text(GOOD_DRAW, encoding="utf-8")
+    run = solver(tmp_path, "draw", "p.json", "-o", "r.json")
+    assert run.returncode == 0, run.stderr
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["drawn"][0]["id"] == "a"
 
 
 @pytest.mark.parametrize("args", [["-h"], ["--help"], ["draw", "-h"], ["check", "--help"]])
