@@ -82,7 +82,9 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from .cli import commands
+    from .clikit import Group
 
+    app.cli = Group(app.name)
     for command in commands:
         app.cli.add_command(command)
 

@@ -4,12 +4,14 @@
 - turns click's usage errors (missing argument or option, unknown option, an option without its value, a
   flag given a value, extra arguments, a bad value) into one line `错误：…` naming the parameter and a
   line `用法：…`, on standard error, exit 2;
-- turns an unreachable database into `错误：无法连接数据库：…`, exit 2.
+- turns an unreachable database into `错误：无法连接数据库：…`, exit 2;
+and `Group` (the app's `app.cli`) refuses an unknown command name the same way.
 The parameter types below reject wrong-type and hostile values with Chinese messages, and `fail()` (exit 2,
 one line) and `writing()` (an export that cannot be written) are what command bodies use.
 """
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import stat
@@ -20,6 +22,7 @@ from typing import NoReturn
 
 import click
 import sqlalchemy as sa
+from flask.cli import AppGroup
 
 from solver.common import os_reason
 
@@ -166,6 +169,18 @@ class Command(click.Command):
 def command(name: str, **kwargs):
     """`click.command` for this app: every command is a `Command`."""
     return click.command(name, cls=Command, **kwargs)
+
+
+class Group(AppGroup):
+    """The app's command group (`app.cli`): a command name it does not know is refused in Chinese as well."""
+
+    def get_command(self, ctx: click.Context, name: str):
+        found = super().get_command(ctx, name)
+        if found is None and not ctx.resilient_parsing:
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
+            hint = f"是否想输入 {close[0]}？" if close else f"{PROGRAM} --help 列出全部命令"
+            fail(f"没有命令“{shown(name)}”（{hint}）")
+        return found
 
 
 def _answer(prompt: str) -> str:

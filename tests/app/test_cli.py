@@ -298,6 +298,21 @@ def test_an_unreachable_server_is_one_line(tmp_path):
     assert "Traceback" not in run.stderr and run.stdout == ""
 
 
+@pytest.mark.parametrize(("name", "hint"), [("nosuch", "--help 列出全部命令"), ("<script>", "--help 列出全部命令"),
+                                          ("x" * 5000, "--help 列出全部命令"), ("import_subjects", "是否想输入 import-subjects？")])
+def test_an_unknown_command_is_refused_in_chinese(runner, name, hint):
+    lines = check(runner.invoke(args=[name]), 2, "没有命令“", hint)
+    assert len(lines[0]) < 200
+
+
+def test_an_unknown_command_through_the_flask_program_is_one_line_too(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    run = subprocess.run([sys.executable, "-m", "flask", "--app", "coordinator", "import-subject", "a.xlsx"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and run.stdout == "", run.stderr
+    assert run.stderr == "错误：没有命令“import-subject”（是否想输入 import-subjects？）\n"
+
+
 def test_a_database_without_tables_says_so(tmp_path):
     empty = create_app({"TESTING": True, "SECRET_KEY": "x", "UPLOAD_FOLDER": str(tmp_path / "uploads"),
                         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.db'}"})
