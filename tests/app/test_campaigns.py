@@ -211,6 +211,23 @@ def test_the_overview_figures_match_the_enterprises_they_count(county):
     assert services.unstaffed(campaign) == []
 
 
+def test_the_overview_of_a_teamed_campaign_counts_the_staffed_and_lists_the_unstaffed(app, county):
+    campaign = drawn_campaign(county)
+    office = county["users"]["office"]
+    confirm_all(campaign, office)
+    services.lock_and_run_team_draw(campaign, "7", "", office)
+    active = [cs for cs in campaign.subjects if cs.state == "active"]
+    short = active[1]
+    short.unstaffed_reason = "测试：无可用人员"
+    db.session.commit()
+    html = client_for(app, "office").get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+    unstaffed = [cs for cs in active if cs.unstaffed_reason]
+    assert f"{len(active)}户中已配齐检查组{len(active) - len(unstaffed)}户" in html
+    assert f"未配齐检查组的检查对象（{len(unstaffed)}）" in html
+    assert f"<td>{short.subject.name}</td><td>测试：无可用人员</td>" in html
+    assert services.unstaffed(campaign) == unstaffed
+
+
 def test_recusal_redraws_one_seat_and_leaves_the_rest(county):
     campaign = drawn_campaign(county)
     office = county["users"]["office"]
