@@ -364,11 +364,14 @@ def _cpu_seconds(pid: int, children: bool = False) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def _machine_busy() -> float:
-    """CPU seconds the whole machine spent busy (all processes, ours and anyone else's) since boot."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+def _machine_cpu() -> tuple[float, float]:
+    """CPU seconds since boot: (busy: every process, the kernel, and what the hypervisor took; of that, taken by
+    the hypervisor for other virtual machines while this one had work — "steal", large and variable on a shared
+    host, and partly booked to the processes that were running)."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (
+        int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:9])
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq + steal) / tick, steal / tick
 
 
 def _rusage_seconds(usage) -> float:
@@ -452,7 +455,7 @@ def _run_once(env: dict, tmp: Path, threads: int, args, tag: str, server_log, lo
             command.append("Staff")
         say(f"locust：{args.users} 用户，每秒启动 {args.spawn_rate} 个，计时 {args.duration} s（思考时间 {args.wait} s）")
         load_before = os.getloadavg()
-        cpu_before = (_tree_cpu(server.pid), _postgres_cpu(tmp / "pg"), time.monotonic(), _machine_busy())
+        cpu_before = (_tree_cpu(server.pid), _postgres_cpu(tmp / "pg"), time.monotonic(), *_machine_cpu())
         sessions_before = _pg_sessions(env)
         children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         locust = subprocess.Popen(command, cwd=ROOT, env=locust_env, stdout=subprocess.DEVNULL, stderr=locust_log)
@@ -475,7 +478,7 @@ def _run_once(env: dict, tmp: Path, threads: int, args, tag: str, server_log, lo
                "postgres": _postgres_cpu(tmp / "pg") - cpu_before[1],
                "locust": _rusage_seconds(children) - _rusage_seconds(children_before),  # + py-spy when profiling
                "wall": time.monotonic() - cpu_before[2], "sessions": _pg_sessions(env) - sessions_before,
-               "machine": _machine_busy() - cpu_before[3]}
+               "machine": _machine_cpu()[0] - cpu_before[3], "steal": _machine_cpu()[1] - cpu_before[4]}
         if profiler:
             profiler.wait(timeout=120)
         if not out.exists():
@@ -543,8 +546,9 @@ def table(result: dict) -> tuple[list[str], list[tuple[str, float]]]:
         lines.append(f"locust 运行全程（含登录）{cpu['wall']:.0f} s 内 CPU 时间：服务器 {cpu['server']:.0f} s，"
                      f"PostgreSQL {cpu['postgres']:.0f} s，locust{'+py-spy' if result.get('profile') else ''} "
                      f"{cpu['locust']:.0f} s（机器共 {os.cpu_count()} 核 × {cpu['wall']:.0f} s = "
-                     f"{os.cpu_count() * cpu['wall']:.0f} s，其间整机忙 {cpu['machine']:.0f} s，其中本测试以外的进程 "
-                     f"{cpu['machine'] - cpu['server'] - cpu['postgres'] - cpu['locust']:.0f} s）；"
+                     f"{os.cpu_count() * cpu['wall']:.0f} s，其间整机忙 {cpu['machine']:.0f} s，其中本测试以外 "
+                     f"{cpu['machine'] - cpu['server'] - cpu['postgres'] - cpu['locust']:.0f} s；"
+                     f"宿主机占用（steal）{cpu.get('steal', float('nan')):.0f} s）；"
                      f"PostgreSQL 新建连接 {cpu['sessions']:,} 次。")
     if errors:
         lines.append("失败：" + "；".join(f"{k} ×{v}" for k, v in errors.most_common(10)))
