@@ -195,7 +195,7 @@ def write_plan(path: str) -> None:
             total = s.scalar(sa.select(sa.func.count()).where(CampaignSubject.campaign_id == c.id)) or 0
             active = s.scalar(sa.select(sa.func.count()).where(CampaignSubject.campaign_id == c.id,
                                                                CampaignSubject.state == "active")) or 0
-            teamed = c.status in ("teamed", "dispatched", "finished")
+            teamed = c.reached("teamed")
             info[c.id] = {"id": c.id, "status": c.status, "subject_pages": math.ceil(total / 100),
                           "team_pages": math.ceil(active / 50) if teamed else 0}
         css = s.scalars(sa.select(CampaignSubject).where(CampaignSubject.state == "active")).all()
@@ -231,7 +231,7 @@ def write_plan(path: str) -> None:
             for c in campaigns:
                 if public.is_visible(c):
                     drawn = 0
-                    if c.status in public.DRAWN_STATUSES:
+                    if c.reached("drawn"):
                         drawn = s.scalar(sa.select(sa.func.count()).select_from(public.drawn(c).subquery()))
                     public_campaigns.append({"id": c.id, "pages": math.ceil(drawn / 20)})
         except ImportError:

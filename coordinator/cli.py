@@ -6,6 +6,7 @@ import sys
 import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
+from sqlalchemy.orm import undefer
 
 from .audit.cli import audit_verify
 from .auth.services import department_by_code
@@ -168,7 +169,7 @@ def list_campaigns() -> None:
     """列出全部联合抽查及其阶段。"""
     from .campaigns.models import Campaign
 
-    rows = db.session.scalars(sa.select(Campaign).order_by(Campaign.id)).all()
+    rows = db.session.scalars(sa.select(Campaign).options(undefer(Campaign.active_count)).order_by(Campaign.id)).all()
     if not rows:
         click.echo("还没有联合抽查。")
     for c in rows:
@@ -214,7 +215,7 @@ def export_dispatch(campaign_id: int, path: str) -> None:
     from .campaigns.records import write_dispatch
 
     campaign = _campaign_or_fail(campaign_id)
-    if campaign.status not in ("teamed", "dispatched", "finished"):
+    if not campaign.reached("teamed"):
         fail("该联合抽查尚未组队，没有派发清单")
     with writing(path):
         write_dispatch(path, campaign)

@@ -24,7 +24,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from solver.common import os_reason
+from solver.common import one_line, os_reason
 
 PROGRAM = "flask --app coordinator"
 LONGEST_SHOWN = 80  # a value echoed in a message is cut to this many characters
@@ -32,12 +32,8 @@ LARGEST_ID = 2**31 - 1  # an INTEGER primary key
 
 
 def shown(value: str, limit: int = LONGEST_SHOWN) -> str:
-    """`value` as it may appear in a one-line message: control characters escaped, the middle of a long one cut."""
-    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(value))
-    if len(text) > limit:
-        half = limit // 2
-        text = f"{text[:half]}…{text[-half:]}"
-    return text
+    """`value` as it may appear in a one-line message (see solver.common.one_line)."""
+    return one_line(value, limit)
 
 
 # ---- errors --------------------------------------------------------------------------------------

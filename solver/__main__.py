@@ -9,7 +9,7 @@ import sys
 import time
 
 from .check import check_teams
-from .common import SolverInputError, dumps, os_reason
+from .common import SolverInputError, dumps, one_line, os_reason
 from .draw import draw_subjects
 from .teams import solve_teams
 
@@ -48,11 +48,6 @@ _USAGE_ERRORS = (
 )
 
 
-def _one_line(text: str, limit: int = 300) -> str:
-    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
-    return text if len(text) <= limit else f"{text[:limit // 2]}…{text[-limit // 2:]}"
-
-
 class _Parser(argparse.ArgumentParser):
     """Usage errors as one Chinese line on standard error, exit 2, like bad input (help stays argparse's)."""
 
@@ -63,7 +58,7 @@ class _Parser(argparse.ArgumentParser):
                 break
         else:
             message = "命令用法不正确"
-        self.exit(2, _one_line(f"错误：{message}（用法见 {self.prog} -h）") + "\n")
+        self.exit(2, one_line(f"错误：{message}（用法见 {self.prog} -h）", 300) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:

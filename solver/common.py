@@ -38,6 +38,12 @@ _OS_REASONS = {
 }
 
 
+def one_line(value: object, limit: int) -> str:
+    """`value` as it may appear in a one-line message: control characters escaped, the middle of a long one cut."""
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(value))
+    return text if len(text) <= limit else f"{text[:limit // 2]}…{text[-(limit // 2):]}"
+
+
 def os_reason(error: BaseException) -> str:
     """Why the operating system refused, in Chinese."""
     if isinstance(error, OSError) and error.errno is not None:

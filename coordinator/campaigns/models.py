@@ -58,6 +58,12 @@ STATUS_LABELS = {
     "dispatched": "已派发，检查中",
     "finished": "已完成",
 }
+STATUSES = tuple(STATUS_LABELS)  # in the order a campaign goes through them
+
+
+def statuses_from(status: str) -> tuple[str, ...]:
+    """`status` and every later one: the campaigns that have reached `status`."""
+    return STATUSES[STATUSES.index(status):]
 
 
 class Campaign(db.Model):
@@ -99,6 +105,9 @@ class Campaign(db.Model):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS.get(self.status, self.status)
+
+    def reached(self, status: str) -> bool:
+        return self.status in statuses_from(status)
 
     def department_ids(self) -> list[int]:
         return [cd.department_id for cd in self.departments]

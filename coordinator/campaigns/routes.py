@@ -335,7 +335,7 @@ def _lead_or_office(campaign: Campaign) -> None:
 def dispatch_list(campaign_id):
     campaign = _campaign(campaign_id)
     _lead_or_office(campaign)
-    if campaign.status not in ("teamed", "dispatched", "finished"):
+    if not campaign.reached("teamed"):
         abort(404)
     return send_workbook(lambda target: records.write_dispatch(target, campaign), f"{campaign.name}_派发清单")
 

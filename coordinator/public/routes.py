@@ -50,7 +50,7 @@ def campaign(campaign_id):
     found = db.session.get(Campaign, campaign_id)
     if found is None or not services.is_visible(found):
         abort(404)  # a covert campaign does not exist for the public until it ends
-    drawn = _page(services.drawn(found)) if found.status in services.DRAWN_STATUSES else None
+    drawn = _page(services.drawn(found)) if found.reached("drawn") else None
     department_names = {cd.department_id: cd.department.name for cd in found.departments}
     return render_template("public/campaign.html", campaign=found, drawn=drawn, department_names=department_names)
 

@@ -19,8 +19,6 @@ from ..items.models import Item
 from ..results.models import DepartmentResult, InspectionRecord, ItemResult
 from ..timeutil import today
 
-DRAWN_STATUSES = ("drawn", "teamed", "dispatched", "finished")
-
 
 def visible(on: date | None = None):
     """The campaigns the public may see on `on`: every open campaign, a covert one only once it has ended."""

@@ -33,6 +33,7 @@ FOLLOW_UPS = ("无需后续处置", "行政指导", "责令改正", "列入经�
 RECTIFYING = ("责令改正",)  # follow-ups that run until re-inspection and closing (整改复查、销号)
 
 RECORD_STATES = ("待录入", "待审核", "退回", "已公示")
+OPEN_STATES = ("待录入", "退回")  # departments may still enter results, and the deadline runs
 
 
 class InspectionRecord(db.Model):
@@ -56,6 +57,27 @@ class InspectionRecord(db.Model):
     parts: Mapped[list[DepartmentResult]] = relationship(
         back_populates="record", order_by="DepartmentResult.id", cascade="all, delete-orphan", lazy="selectin")
     reviewed_by: Mapped[User | None] = relationship()
+
+    @property
+    def open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    def overdue(self, on: date) -> bool:
+        """Results still to come in after their deadline."""
+        return self.open and self.due_on < on
+
+    @classmethod
+    def overdue_clause(cls, on: date):
+        """overdue() as SQL, for lists and counts."""
+        return sa.and_(cls.state.in_(OPEN_STATES), cls.due_on < on)
+
+    def part_of(self, department_id: int | None) -> DepartmentResult | None:
+        """The department's share of this record, if it visits the enterprise."""
+        return next((p for p in self.parts if p.department_id == department_id), None)
+
+    def awaits(self, part: DepartmentResult | None) -> bool:
+        """Whether `part` (a department's share of this record) can still be entered."""
+        return part is not None and self.open and part.submitted_at is None
 
 
 class DepartmentResult(db.Model):

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from ..access import login_required, own_department_id
-from ..campaigns.models import Campaign, CampaignSubject, without_team
+from ..campaigns.models import Campaign, CampaignSubject, statuses_from, without_team
 from ..campaigns.records import record_of
 from ..directories.models import Subject
 from ..extensions import db
@@ -59,11 +59,11 @@ def index():
     if state in RECORD_STATES:
         query = query.where(InspectionRecord.state == state)
     if overdue:
-        query = query.where(InspectionRecord.state.in_(("待录入", "退回")), InspectionRecord.due_on < today())
+        query = query.where(InspectionRecord.overdue_clause(today()))
     if q:
         query = query.where(sa.or_(Subject.name.contains(q, autoescape=True), Subject.credit_code == q.upper()))
     page = paginate(query, request.args.get("page", 1, type=int))
-    campaigns = db.session.scalars(sa.select(Campaign).where(Campaign.status.in_(("dispatched", "finished")))
+    campaigns = db.session.scalars(sa.select(Campaign).where(Campaign.status.in_(statuses_from("dispatched")))
                                    .order_by(Campaign.id.desc())).all()
     return render_template("results/index.html", page=page, state=state, states=RECORD_STATES, overdue=overdue,
                            q=q, today=today(), due=services.due_summary(department_id=department_id),
@@ -112,7 +112,7 @@ def _entry(part: DepartmentResult, lead: bool) -> services.PartEntry:
 def entry(record_id):
     record = _record(record_id)
     department_id = own_department_id() or request.values.get("department", type=int)
-    part = next((p for p in record.parts if p.department_id == department_id), None)
+    part = record.part_of(department_id)
     if part is None:
         abort(403)
     lead = department_id == record.campaign_subject.campaign.lead_department_id
@@ -132,7 +132,7 @@ def entry(record_id):
             return _back(record, "检查结果已提交" if submit else "已暂存，提交前可继续修改")
     return render_template("results/entry.html", record=record, part=part, items=services.items_for(part),
                            results=RESULTS, follow_ups=FOLLOW_UPS, lead=lead, error=error, form=request.form,
-                           editable=record.state in ("待录入", "退回") and part.submitted_at is None)
+                           editable=record.awaits(part))
 
 
 @bp.post("/<int:record_id>/review")
@@ -184,7 +184,7 @@ def _attachment_folder() -> Path:
 @login_required
 def upload_photo(record_id):
     record = _record(record_id)
-    part = next((p for p in record.parts if p.department_id == current_user.department_id), None)
+    part = record.part_of(current_user.department_id)
     if part is None:
         abort(403)
     upload = request.files.get("photo")

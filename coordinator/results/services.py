@@ -17,6 +17,7 @@ from ..vocab import ACTIVE_STATUS
 from ..workdays import add_working_days
 from .models import (
     FOLLOW_UPS,
+    OPEN_STATES,
     PROBLEM_RESULTS,
     RESULTS,
     STATUS_FROM_RESULT,
@@ -117,9 +118,9 @@ def _check(part: DepartmentResult, entry: PartEntry) -> list[str]:
 
 def save_part(record: InspectionRecord, department_id: int, entry: PartEntry, user: User, *, submit: bool) -> DepartmentResult:
     """Save (and with `submit`, hand in) a department's part; entering the same part twice updates it."""
-    if record.state not in ("待录入", "退回"):
+    if not record.open:
         raise ResultError(f"记录当前为“{record.state}”，不能修改")
-    part = next((p for p in record.parts if p.department_id == department_id), None)
+    part = record.part_of(department_id)
     if part is None:
         raise ResultError("本部门不参加对该单位的检查")
     if part.submitted_at is not None:
@@ -230,7 +231,7 @@ def due_summary(on: date | None = None, department_id: int | None = None) -> lis
                sa.true() if department_id is None else DepartmentResult.department_id == department_id)
     ).all()
     for department, submitted_at, follow_ups, closed_on, rectify_by, state, due_on in parts:
-        if state in ("待录入", "退回") and submitted_at is None:
+        if state in OPEN_STATES and submitted_at is None:
             row(department)["to_enter"] += 1
             row(department)["overdue"] += due_on < on
         if follow_up_open(follow_ups, closed_on):

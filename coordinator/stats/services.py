@@ -66,7 +66,8 @@ import sqlalchemy as sa
 
 from ..auth.models import Department
 from ..campaigns import rules
-from ..campaigns.models import Campaign, CampaignDepartment, CampaignSubject, Plan, PlanTask, TeamMember
+from ..campaigns.models import (Campaign, CampaignDepartment, CampaignSubject, Plan, PlanTask, TeamMember,
+                               statuses_from)
 from ..directories.models import Inspector
 from ..extensions import db
 from ..results.models import FOLLOW_UPS, PROBLEM_RESULTS, DepartmentResult, InspectionRecord, ItemResult
@@ -438,7 +439,7 @@ def _campaign_figures(year: int) -> dict[str, int]:
     idle_tasks = db.session.scalar(
         sa.select(sa.func.count()).select_from(PlanTask).join(Plan, PlanTask.plan_id == Plan.id)
         .where(Plan.year == year, PlanTask.id.not_in(carried))) or 0
-    dispatched = [c for c in campaigns if c.status in ("dispatched", "finished")]
+    dispatched = [c for c in campaigns if c.status in statuses_from("dispatched")]
     # uses_credit_risk reads the JSON weights: a handful of campaigns a year, so Python is the clear way
     return {
         "campaigns": len(campaigns),
