@@ -20,8 +20,15 @@ def render_error(code: int, detail: str | None = None):
 
 
 def register_errorhandlers(app) -> None:
+    from .security import log_refusal
+
     for code in MESSAGES:
         app.register_error_handler(code, lambda error, code=code: render_error(code))
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        log_refusal()
+        return render_error(403)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -401,6 +401,8 @@ def draw_json(campaign_id, draw_id):
     record = db.get_or_404(DrawRecord, draw_id)
     if record.campaign_id != campaign.id:
         abort(404)
+    if not record.may_download(current_user):
+        abort(403)
     problem = json.loads(record.problem)
     if record.seed is not None:
         problem["seed"] = record.seed
