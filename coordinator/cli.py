@@ -184,7 +184,7 @@ def export_plan(year: int, path: str) -> None:
     """按年度抽查计划表格式（附件样式）导出某年度的抽查计划。"""
     from flask import current_app
 
-    from .campaigns.records import write_plan
+    from .plans.services import write_plan
 
     with writing(path):
         write_plan(path, year, current_app.config["COUNTY_NAME"])

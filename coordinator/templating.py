@@ -12,7 +12,7 @@ from .vocab import HISTORY_FLAGS, RISK_LABELS
 NAV = (
     ("home.index", "工作台", ("office", "admin", "officer"), "home."),
     ("campaigns.index", "联合抽查", ("office", "admin", "officer"), "campaigns."),
-    ("plans.plan_index", "年度计划", ("office", "admin", "officer"), "plans."),
+    ("plans.index", "年度计划", ("office", "admin", "officer"), "plans."),
     ("results.index", "检查结果", ("office", "admin", "officer"), "results."),
     ("stats.index", "统计报表", ("office", "admin", "officer"), "stats.index"),
     ("stats.dashboard", "统计分析", ("office",), "stats.dashboard"),

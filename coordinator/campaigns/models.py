@@ -1,4 +1,4 @@
-"""Annual plans, joint campaigns, and the immutable records of every draw made for them."""
+"""Joint campaigns, the enterprises drawn for them and their teams, and the immutable record of every draw."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -10,43 +10,8 @@ from ..auth.models import Department, User
 from ..directories.models import Inspector, Subject
 from ..extensions import db
 from ..items.models import Item
+from ..plans.models import PlanTask
 from ..timeutil import now
-
-# ---- annual plan (年度抽查计划, seed 000 annex) ------------------------------------------------------
-
-
-class Plan(db.Model):
-    __tablename__ = "plan"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(sa.String(7), unique=True)  # YYYYNNN
-    year: Mapped[int] = mapped_column(index=True)
-    department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"))
-    name: Mapped[str] = mapped_column(sa.String(200))  # 年度 + 部门 + 随机抽查 + 序号
-    created_at: Mapped[datetime] = mapped_column(default=now)
-
-    department: Mapped[Department] = relationship()
-    tasks: Mapped[list[PlanTask]] = relationship(back_populates="plan", order_by="PlanTask.number",
-                                                 cascade="all, delete-orphan")
-
-
-class PlanTask(db.Model):
-    __tablename__ = "plan_task"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
-    number: Mapped[str] = mapped_column(sa.String(8))  # 001号
-    name: Mapped[str] = mapped_column(sa.String(200))
-    task_type: Mapped[str] = mapped_column(sa.String(8))  # 定向 / 不定向
-    ratio: Mapped[str] = mapped_column(sa.String(500))
-    items: Mapped[str] = mapped_column(sa.Text)
-    scope: Mapped[str] = mapped_column(sa.String(500))
-    initiating_department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"))
-    joint_departments: Mapped[list] = mapped_column(sa.JSON, default=list)  # department ids
-    start_month: Mapped[str] = mapped_column(sa.String(7))  # YYYY-MM
-    end_month: Mapped[str] = mapped_column(sa.String(7))
-
-    plan: Mapped[Plan] = relationship(back_populates="tasks")
-    initiating_department: Mapped[Department] = relationship()
-
 
 # ---- joint campaign (部门联合抽查, seed 004) ---------------------------------------------------------
 

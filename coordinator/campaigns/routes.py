@@ -1,12 +1,12 @@
-"""Pages of the joint campaign, from items to dispatch, and of the annual plans."""
+"""Pages of the joint campaign, from items to dispatch."""
 from __future__ import annotations
 
 import json
 
 import sqlalchemy as sa
-from sqlalchemy.orm import lazyload, undefer
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import lazyload, undefer
 
 from ..access import ensure_department, login_required, own_department_id, roles_required
 from ..auth.models import Department
@@ -14,16 +14,18 @@ from ..directories.models import Subject
 from ..directories.services import filter_options
 from ..excel.writer import send_workbook
 from ..extensions import db
+from ..forms import choices
 from ..items.models import Item
 from ..pagination import paginate
+from ..plans.models import Plan, PlanTask
 from ..textutil import join_list, split_list
 from ..timeutil import now
 from . import records, rules, services
-from .forms import CampaignForm, ItemsForm, PlanForm, PlanTaskForm, ReasonForm, SeedForm, choices
-from .models import CONFIRM_DECISIONS, Campaign, CampaignSubject, DrawRecord, Plan, PlanTask, TeamMember
+from .forms import CampaignForm, ItemsForm, ReasonForm, SeedForm
+from .models import CONFIRM_DECISIONS, Campaign, CampaignSubject, DrawRecord, TeamMember
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
-plans_bp = Blueprint("plans", __name__, url_prefix="/plans")
+
 def _campaign(campaign_id: int) -> Campaign:
     """The campaign, if the user's department takes part in it (the office sees all)."""
     campaign = db.get_or_404(Campaign, campaign_id)
@@ -409,64 +411,3 @@ def draw_json(campaign_id, draw_id):
                       ensure_ascii=False, indent=1)
     return current_app.response_class(body, mimetype="application/json", headers={
         "Content-Disposition": f"attachment; filename=draw-{campaign.id}-{record.id}.json"})
-
-
-# ---- annual plans ------------------------------------------------------------------------------------------
-
-
-@plans_bp.get("/")
-@login_required
-def plan_index():
-    years = sorted(set(db.session.scalars(sa.select(Plan.year))) | {now().year}, reverse=True)
-    year = request.args.get("year", type=int) or years[0]
-    plans = db.session.scalars(sa.select(Plan).where(Plan.year == year).order_by(Plan.number)).all()
-    form = PlanForm(year=year)
-    form.department_id.choices = choices(
-        (d.id, d.name) for d in db.session.scalars(sa.select(Department).where(Department.active)))
-    return render_template("campaigns/plans.html", plans=plans, year=year, years=years, form=form)
-
-
-@plans_bp.post("/new")
-@roles_required("office")
-def plan_create():
-    form = PlanForm()
-    form.department_id.choices = choices(
-        (d.id, d.name) for d in db.session.scalars(sa.select(Department).where(Department.active)))
-    if not form.validate_on_submit():
-        flash("；".join(e for errors in form.errors.values() for e in errors), "error")
-        return redirect(url_for("plans.plan_index"))
-    plan = services.create_plan(form.year.data, db.session.get(Department, form.department_id.data),
-                                current_app.config["COUNTY_NAME"])
-    db.session.commit()
-    flash(f"年度抽查计划 {plan.number} 已建立，请添加抽查任务", "success")
-    return redirect(url_for("plans.plan_detail", plan_id=plan.id))
-
-
-@plans_bp.route("/<int:plan_id>", methods=["GET", "POST"])
-@login_required
-def plan_detail(plan_id):
-    plan = db.get_or_404(Plan, plan_id)
-    form = PlanTaskForm()
-    form.joint_department_ids.choices = choices(
-        (d.id, d.name) for d in db.session.scalars(sa.select(Department).where(Department.active)))
-    if request.method == "POST":
-        if not current_user.is_office:
-            abort(403)
-        if form.validate_on_submit():
-            values = {k: form[k].data.strip() for k in ("name", "task_type", "ratio", "items", "scope",
-                                                         "start_month", "end_month")}
-            services.add_task(plan, values, form.joint_department_ids.data)
-            db.session.commit()
-            flash("抽查任务已添加", "success")
-            return redirect(url_for("plans.plan_detail", plan_id=plan.id))
-    names = dict(db.session.execute(sa.select(Department.id, Department.name)).all())
-    return render_template("campaigns/plan_detail.html", plan=plan, form=form, names=names,
-                           month_label=records.month_label)
-
-
-@plans_bp.get("/export")
-@login_required
-def plan_export():
-    year = request.args.get("year", type=int) or now().year
-    return send_workbook(lambda target: records.write_plan(target, year, current_app.config["COUNTY_NAME"]),
-                 f"{year}年度随机抽查工作计划")

@@ -1,10 +1,10 @@
 """Forms for editing the directories by hand; their rules are the importers' rules, applied to one row."""
 from __future__ import annotations
 
-from ..forms import BaseForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from ..forms import BaseForm
 from ..vocab import CATEGORIES, HISTORY_FLAGS, RISK_CLASSES, STATUSES
 from .importers import INSPECTOR_COLUMNS, SUBJECT_COLUMNS
 

@@ -1,7 +1,6 @@
 """The statistics form page and its download, and the office's dashboard."""
 from __future__ import annotations
 
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user

@@ -66,10 +66,10 @@ import sqlalchemy as sa
 
 from ..auth.models import Department
 from ..campaigns import rules
-from ..campaigns.models import (Campaign, CampaignDepartment, CampaignSubject, Plan, PlanTask, TeamMember,
-                               statuses_from)
+from ..campaigns.models import Campaign, CampaignDepartment, CampaignSubject, TeamMember, statuses_from
 from ..directories.models import Inspector
 from ..extensions import db
+from ..plans.models import Plan, PlanTask
 from ..results.models import FOLLOW_UPS, PROBLEM_RESULTS, DepartmentResult, InspectionRecord, ItemResult
 
 FORM_TITLE = "全县“双随机、一公开”部门联合抽查统计表"

@@ -13,8 +13,8 @@ from coordinator.campaigns import rules, services
 from coordinator.directories import creditcode
 from coordinator.directories.models import Inspector, Subject, Zone
 from coordinator.extensions import db
-from coordinator.results.models import Attachment
 from coordinator.items.models import Item
+from coordinator.results.models import Attachment
 
 PASSWORD = "Passw0rd1"
 

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+from conftest import PASSWORD, login
 
 from coordinator.auth.models import User
 from coordinator.campaigns import services
@@ -16,9 +17,7 @@ from coordinator.directories.models import Conflict, Inspector, Subject
 from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.results.models import DepartmentResult, InspectionRecord
-
-from conftest import PASSWORD, login
-from tests.app.county import dispatched_campaign, campaign_values
+from tests.app.county import campaign_values, dispatched_campaign
 
 ANONYMOUS, OFFICE, ADMIN, OFFICER = "anonymous", "office", "admin", "officer"
 ROLES = (ANONYMOUS, OFFICE, ADMIN, OFFICER)

@@ -8,11 +8,13 @@ import pytest
 import sqlalchemy as sa
 
 from coordinator.campaigns import services
+from coordinator.campaigns.services import draws
 from coordinator.campaigns.models import Campaign, CampaignSubject, DrawRecord, TeamMember
 from coordinator.directories.models import Conflict, Subject
 from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.workdays import deadline_after
+from solver import canonical_json
 from tests.app.county import (
     PASSWORD,
     build_county,
@@ -132,7 +134,7 @@ def test_stored_draws_replay_and_tampering_is_caught(app, county, runner):
     record = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.kind == "subjects"))
     tampered = json.loads(record.result)
     tampered["drawn"][0]["id"] = "91139901MA00000000"
-    record.result = services.canonical(tampered)
+    record.result = canonical_json(tampered)
     db.session.commit()
     result = runner.invoke(args=["replay-draw", str(campaign.id)])
     assert result.exit_code == 1 and "重放结果与保存的结果不一致" in result.output
@@ -149,14 +151,14 @@ def test_same_seed_same_draw_and_the_seed_matters(app, county):
     problem = {**json.loads(record.problem), "seed": "abc"}
     from solver import draw_subjects
 
-    assert services.canonical(draw_subjects(problem)) == record.result
+    assert canonical_json(draw_subjects(problem)) == record.result
     other = draw_subjects({**problem, "seed": "abd"})
     assert {d["id"] for d in other["drawn"]} != {d["id"] for d in json.loads(record.result)["drawn"]}
     assert campaign.status == "drawn"
 
 
 def test_confirmation_deadline_is_one_working_day_across_a_holiday(county, monkeypatch):
-    monkeypatch.setattr(services, "now", lambda: datetime(2024, 9, 30, 10, 0))  # the eve of National Day
+    monkeypatch.setattr(draws, "now", lambda: datetime(2024, 9, 30, 10, 0))  # the eve of National Day
     campaign = drawn_campaign(county)
     assert all(cd.confirm_deadline == datetime(2024, 10, 8, 23, 59, 59) for cd in campaign.departments)
     assert deadline_after(datetime(2024, 9, 13, 16, 0), 1) == datetime(2024, 9, 14, 23, 59, 59)  # make-up Saturday

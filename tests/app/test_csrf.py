@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import PASSWORD, csrf_token_from, login
+
 from coordinator.campaigns import services
 from coordinator.campaigns.models import Campaign, TeamMember
 from coordinator.directories.creditcode import check_character
