@@ -44,8 +44,14 @@ def generate(engine, records: int) -> dict[str, int]:
     """Departments, inspectors, subjects, campaigns (each with departments, items, a draw), records, parts,
     item results and team members; about 15 % of parts find problems, 95 % of parts are handed in."""
     from coordinator.auth.models import Department
-    from coordinator.campaigns.models import (Campaign, CampaignDepartment, CampaignItem, CampaignSubject, DrawRecord,
-                                              TeamMember)
+    from coordinator.campaigns.models import (
+        Campaign,
+        CampaignDepartment,
+        CampaignItem,
+        CampaignSubject,
+        DrawRecord,
+        TeamMember,
+    )
     from coordinator.directories.models import Inspector, Subject
     from coordinator.items.models import Item
     from coordinator.results.models import DepartmentResult, InspectionRecord, ItemResult
