@@ -203,7 +203,7 @@ def write_plan(path: str) -> None:
 
         def view(department_id):
             office_view = department_id is None
-            mine = [c for c in campaigns if office_view or c.participation(department_id)]
+            mine = [c for c in campaigns if office_view or c.campaign_department(department_id)]
             return {
                 "campaigns": [info[c.id] for c in mine],
                 "records": [(cs.campaign_id, cs.id) for cs in css
@@ -212,7 +212,7 @@ def write_plan(path: str) -> None:
                                 office_view or department_id in cs.department_ids
                                 or department_id == cs.campaign.lead_department_id)],
                 "result_ids": [r.id for r in records if office_view or department_id in
-                               {p.department_id for p in r.parts}
+                               {p.department_id for p in r.department_results}
                                or department_id == r.campaign_subject.campaign.lead_department_id],
                 "inspector_ids": s.scalars(sa.select(Inspector.id).where(
                     sa.true() if office_view else Inspector.department_id == department_id)).all(),

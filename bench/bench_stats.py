@@ -49,7 +49,7 @@ def generate(engine, records: int) -> dict[str, int]:
         CampaignDepartment,
         CampaignItem,
         CampaignSubject,
-        DrawRecord,
+        Draw,
         TeamMember,
     )
     from coordinator.directories.models import Inspector, Subject
@@ -80,7 +80,7 @@ def generate(engine, records: int) -> dict[str, int]:
         per_campaign = min(RECORDS_PER_CAMPAIGN, n_subjects)  # an enterprise is drawn once per campaign
         earlier = -(-other // per_campaign)
         n_campaigns = earlier + -(-records // per_campaign)
-        campaigns, participations, items, draws, visiting = [], [], [], [], {}
+        campaigns, campaign_departments, items, draws, visiting = [], [], [], [], {}
         for k in range(n_campaigns):
             year = YEAR - 1 if k < earlier else YEAR
             month = 1 + k % 12
@@ -97,18 +97,18 @@ def generate(engine, records: int) -> dict[str, int]:
             draws.append({"id": k + 1, "campaign_id": k + 1, "kind": "subjects", "problem": "{}",
                           "locked_sha256": "0" * 64, "note": "", "witness": "", "locked_at": moment})
             for d in departments:
-                pid = len(participations) + 1
-                participations.append({"id": pid, "campaign_id": k + 1, "department_id": d,
+                pid = len(campaign_departments) + 1
+                campaign_departments.append({"id": pid, "campaign_id": k + 1, "department_id": d,
                                        "is_lead": d == departments[0], "materials": ""})
                 for j in range(2):
                     items.append({"id": len(items) + 1, "participation_id": pid, "item_id": (d - 1) * 2 + j + 1,
                                   "version": 1, "data": {"name": f"{DEPARTMENTS[d - 1]}事项{j}"}})
         counts["campaign"] = _insert(c, Campaign.__table__, campaigns)
-        _insert(c, DrawRecord.__table__, draws)
-        counts["campaign_department"] = _insert(c, CampaignDepartment.__table__, participations)
+        _insert(c, Draw.__table__, draws)
+        counts["campaign_department"] = _insert(c, CampaignDepartment.__table__, campaign_departments)
         counts["campaign_item"] = _insert(c, CampaignItem.__table__, items)
         item_of = {}  # (campaign, department) → its two campaign items
-        for p in participations:
+        for p in campaign_departments:
             item_of[(p["campaign_id"], p["department_id"])] = [i["id"] for i in items if i["participation_id"] == p["id"]]
 
         subjects, records_, parts, results, members = [], [], [], [], []

@@ -130,8 +130,8 @@ def _append(connection, entries: list[tuple], user=None) -> None:
     connection.execute(HEAD.update().where(HEAD.c.id == HEAD_ID).values(seq=seq, hash=prev))
 
 
-def record(action: str, entity: str, entity_id, before: dict | None = None, after: dict | None = None, *,
-           user=None) -> None:
+def log(action: str, entity: str, entity_id, before: dict | None = None, after: dict | None = None, *,
+        user=None) -> None:
     """Append one entry by hand, for a change made by a Core statement the ORM events do not see.
 
     Runs in the caller's transaction: the entry is kept only if the change is committed.
@@ -141,9 +141,9 @@ def record(action: str, entity: str, entity_id, before: dict | None = None, afte
     _append(db.session.connection(), [(action, entity, entity_id, plain(before), plain(after))], user)
 
 
-def record_import(report) -> None:
+def log_import(report) -> None:
     """One summary entry for an Excel import: its rows go in by Core executemany, one by one would be too slow."""
-    record("import", "import", None, None, {
+    log("import", "import", None, None, {
         "rows": report.label, "file": report.filename, "total": report.total, "created": report.created,
         "updated": report.updated, "unchanged": report.unchanged, "refused": len(report.refused)})
 

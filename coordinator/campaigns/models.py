@@ -77,7 +77,7 @@ class Campaign(db.Model):
     def department_ids(self) -> list[int]:
         return [cd.department_id for cd in self.departments]
 
-    def participation(self, department_id: int | None) -> CampaignDepartment | None:
+    def campaign_department(self, department_id: int | None) -> CampaignDepartment | None:
         return next((cd for cd in self.departments if cd.department_id == department_id), None)
 
 
@@ -99,7 +99,7 @@ class CampaignDepartment(db.Model):
     campaign: Mapped[Campaign] = relationship(back_populates="departments")
     department: Mapped[Department] = relationship()
     items: Mapped[list[CampaignItem]] = relationship(
-        back_populates="participation", order_by="CampaignItem.id", cascade="all, delete-orphan")
+        back_populates="campaign_department", order_by="CampaignItem.id", cascade="all, delete-orphan")
 
 
 class CampaignItem(db.Model):
@@ -107,16 +107,17 @@ class CampaignItem(db.Model):
 
     __tablename__ = "campaign_item"
     id: Mapped[int] = mapped_column(primary_key=True)
-    participation_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign_department.id"), index=True)
+    campaign_department_id: Mapped[int] = mapped_column("participation_id", sa.ForeignKey("campaign_department.id"),
+                                                        index=True)
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id"))
     version: Mapped[int]
     data: Mapped[dict] = mapped_column(sa.JSON)  # Item.snapshot() at selection
 
-    participation: Mapped[CampaignDepartment] = relationship(back_populates="items")
+    campaign_department: Mapped[CampaignDepartment] = relationship(back_populates="items")
     item: Mapped[Item] = relationship()
 
 
-class DrawRecord(db.Model):
+class Draw(db.Model):
     """One draw, stored whole so anyone can replay it: input (locked and hashed first), seed, result, people.
 
     kind: "subjects" (stage 1), "replacement" (stage 1 for one closed enterprise), "teams" (stage 2),
@@ -164,7 +165,7 @@ class CampaignSubject(db.Model):
     campaign: Mapped[Campaign] = relationship(back_populates="subjects")
     # Eager where every page needs them: lists of enterprises show their name, confirmations and team.
     subject: Mapped[Subject] = relationship(lazy="joined")
-    draw: Mapped[DrawRecord] = relationship()
+    draw: Mapped[Draw] = relationship()
     confirmations: Mapped[list[Confirmation]] = relationship(back_populates="campaign_subject",
                                                              cascade="all, delete-orphan", lazy="selectin")
     members: Mapped[list[TeamMember]] = relationship(
@@ -214,7 +215,7 @@ class TeamMember(db.Model):
     recusal_reason: Mapped[str] = mapped_column(sa.String(500), default="")
 
     campaign_subject: Mapped[CampaignSubject] = relationship(back_populates="members")
-    draw: Mapped[DrawRecord] = relationship()
+    draw: Mapped[Draw] = relationship()
     inspector: Mapped[Inspector] = relationship(lazy="joined")
     department: Mapped[Department] = relationship(lazy="joined")
 

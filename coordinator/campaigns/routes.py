@@ -20,16 +20,16 @@ from ..pagination import paginate
 from ..plans.models import Plan, PlanTask
 from ..textutil import join_list, split_list
 from ..timeutil import now
-from . import records, rules, services
+from . import rules, services, sheets
 from .forms import CampaignForm, ItemsForm, ReasonForm, SeedForm
-from .models import CONFIRM_DECISIONS, Campaign, CampaignSubject, DrawRecord, TeamMember
+from .models import CONFIRM_DECISIONS, Campaign, CampaignSubject, Draw, TeamMember
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
 def _campaign(campaign_id: int) -> Campaign:
     """The campaign, if the user's department takes part in it (the office sees all)."""
     campaign = db.get_or_404(Campaign, campaign_id)
-    if not current_user.is_office and campaign.participation(current_user.department_id) is None:
+    if not current_user.is_office and campaign.campaign_department(current_user.department_id) is None:
         abort(403)
     return campaign
 
@@ -142,10 +142,10 @@ def create():
 @login_required
 def detail(campaign_id):
     campaign = _campaign(campaign_id)
-    draws = db.session.scalars(sa.select(DrawRecord).where(DrawRecord.campaign_id == campaign.id)
-                               .order_by(DrawRecord.id)).all()
+    draws = db.session.scalars(sa.select(Draw).where(Draw.campaign_id == campaign.id)
+                               .order_by(Draw.id)).all()
     context = {"campaign": campaign, "draws": draws, "seed_form": SeedForm(), "reason_form": ReasonForm(),
-               "now": now(), "overdue": services.overdue, "mine": campaign.participation(current_user.department_id)}
+               "now": now(), "overdue": services.overdue, "mine": campaign.campaign_department(current_user.department_id)}
     if campaign.status == "collecting" and current_user.is_office:
         context["coverage"] = services.coverage(campaign) if any(cd.items for cd in campaign.departments) else []
     if campaign.status != "collecting":
@@ -162,8 +162,8 @@ def detail(campaign_id):
 def items(campaign_id):
     campaign = _campaign(campaign_id)
     department_id = own_department_id() or request.args.get("department", type=int)
-    participation = campaign.participation(department_id)
-    if participation is None:
+    campaign_department = campaign.campaign_department(department_id)
+    if campaign_department is None:
         return render_template("campaigns/items_overview.html", campaign=campaign)
     editable = current_user.role != "officer" and campaign.status == "collecting"
     form = ItemsForm()
@@ -171,8 +171,8 @@ def items(campaign_id):
                                    .order_by(Item.code)).all()
     form.item_ids.choices = choices((i.id, f"{i.code} {i.name}（适用：{i.industries}）") for i in available)
     if request.method == "GET":
-        form.item_ids.data = [ci.item_id for ci in participation.items]
-        form.materials.data = participation.materials or join_list(
+        form.item_ids.data = [ci.item_id for ci in campaign_department.items]
+        form.materials.data = campaign_department.materials or join_list(
             dict.fromkeys(m for i in available for m in i.material_list))
     if request.method == "POST":
         if not editable:
@@ -184,8 +184,8 @@ def items(campaign_id):
                 form.item_ids.errors.append(str(error))
             else:
                 db.session.commit()
-                return _done(f"{participation.department.name}的抽查事项和材料清单已提交", campaign)
-    return render_template("campaigns/items.html", campaign=campaign, participation=participation, form=form,
+                return _done(f"{campaign_department.department.name}的抽查事项和材料清单已提交", campaign)
+    return render_template("campaigns/items.html", campaign=campaign, campaign_department=campaign_department, form=form,
                            editable=editable)
 
 
@@ -229,7 +229,7 @@ def subjects(campaign_id):
 def confirm(campaign_id):
     campaign = _campaign(campaign_id)
     department_id = current_user.department_id
-    participation = campaign.participation(department_id)
+    campaign_department = campaign.campaign_department(department_id)
     rows = [cs for cs in campaign.subjects if cs.state == "active" and department_id in cs.department_ids]
     if request.method == "POST":
         if request.form.get("all") == "1":
@@ -247,8 +247,8 @@ def confirm(campaign_id):
             flash(f"已记录{recorded}户的确认结果", "success")
             return redirect(url_for("campaigns.confirm", campaign_id=campaign.id))
     mine = {cs.id: next((c for c in cs.confirmations if c.department_id == department_id), None) for cs in rows}
-    return render_template("campaigns/confirm.html", campaign=campaign, participation=participation, rows=rows,
-                           mine=mine, decisions=CONFIRM_DECISIONS, overdue=services.overdue(participation))
+    return render_template("campaigns/confirm.html", campaign=campaign, campaign_department=campaign_department, rows=rows,
+                           mine=mine, decisions=CONFIRM_DECISIONS, overdue=services.overdue(campaign_department))
 
 
 @bp.post("/<int:campaign_id>/subjects/<int:cs_id>/replace")
@@ -339,7 +339,7 @@ def dispatch_list(campaign_id):
     _lead_or_office(campaign)
     if not campaign.reached("teamed"):
         abort(404)
-    return send_workbook(lambda target: records.write_dispatch(target, campaign), f"{campaign.name}_派发清单")
+    return send_workbook(lambda target: sheets.write_dispatch(target, campaign), f"{campaign.name}_派发清单")
 
 
 # ---- the joint record (一企一表) and the enterprise notice -------------------------------------------------
@@ -360,7 +360,7 @@ def _record_subject(campaign: Campaign, cs_id: int) -> CampaignSubject:
 def record(campaign_id, cs_id):
     campaign = _campaign(campaign_id)
     cs = _record_subject(campaign, cs_id)
-    return render_template("campaigns/record.html", record=records.record_of(cs), campaign=campaign)
+    return render_template("campaigns/record.html", sheet=sheets.sheet_of(cs), campaign=campaign)
 
 
 @bp.get("/<int:campaign_id>/records/<int:cs_id>.xlsx")
@@ -368,17 +368,17 @@ def record(campaign_id, cs_id):
 def record_xlsx(campaign_id, cs_id):
     campaign = _campaign(campaign_id)
     cs = _record_subject(campaign, cs_id)
-    return send_workbook(lambda target: records.write_records(target, [cs]), f"一企一表_{cs.subject.name}")
+    return send_workbook(lambda target: sheets.write_sheets(target, [cs]), f"一企一表_{cs.subject.name}")
 
 
 @bp.get("/<int:campaign_id>/records.xlsx")
 @login_required
 def records_xlsx(campaign_id):
     campaign = _campaign(campaign_id)
-    subjects = records.staffed_subjects(campaign)
+    subjects = sheets.staffed_subjects(campaign)
     if not current_user.is_office and current_user.department_id != campaign.lead_department_id:
         subjects = [cs for cs in subjects if current_user.department_id in cs.department_ids]
-    return send_workbook(lambda target: records.write_records(target, subjects), f"{campaign.name}_一企一表")
+    return send_workbook(lambda target: sheets.write_sheets(target, subjects), f"{campaign.name}_一企一表")
 
 
 @bp.get("/<int:campaign_id>/notices/<int:cs_id>")
@@ -389,7 +389,7 @@ def notice(campaign_id, cs_id):
     if campaign.covert:
         flash("暗查暗访不事先告知被检查单位，不生成告知书", "warning")
         return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
-    return render_template("campaigns/notice.html", record=records.record_of(cs), campaign=campaign,
+    return render_template("campaigns/notice.html", sheet=sheets.sheet_of(cs), campaign=campaign,
                            county=current_app.config["COUNTY_NAME"])
 
 
@@ -400,7 +400,7 @@ def notice(campaign_id, cs_id):
 @login_required
 def draw_json(campaign_id, draw_id):
     campaign = _campaign(campaign_id)
-    record = db.get_or_404(DrawRecord, draw_id)
+    record = db.get_or_404(Draw, draw_id)
     if record.campaign_id != campaign.id:
         abort(404)
     problem = json.loads(record.problem)

@@ -140,7 +140,7 @@ def run_import(importer: Importer, path: str | Path, *, dry_run: bool, filename:
         return report
     try:
         importer.write(new, changed)
-        audit.record_import(report)
+        audit.log_import(report)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -46,7 +46,7 @@ def _scope() -> services.Scope:
         abort(404 if campaign_id.isdigit() and not year else 400)
     if scope.campaign_id is not None and not current_user.is_office:
         campaign = db.session.get(Campaign, scope.campaign_id)
-        if campaign.participation(current_user.department_id) is None:
+        if campaign.campaign_department(current_user.department_id) is None:
             abort(403)
     return scope
 

@@ -292,7 +292,7 @@ def _problem_figures(scope: Scope) -> sa.CompoundSelect:
     problems = _joined(
         sa.select(DepartmentResult.department_id.label("department_id"),
                   CampaignSubject.subject_id.label("subject_id"))
-        .select_from(ItemResult).join(DepartmentResult, ItemResult.part_id == DepartmentResult.id)
+        .select_from(ItemResult).join(DepartmentResult, ItemResult.department_result_id == DepartmentResult.id)
     ).where(ItemResult.result.in_(PROBLEM_RESULTS), *_submitted_in(scope)).cte("problems")
     return _by_department_and_total(problems, [
         sa.func.count().label("problem_items"),
@@ -388,7 +388,7 @@ def follow_up_counts(scope: Scope) -> dict[str, int]:
 def _record_figures(scope: Scope) -> dict[str, int]:
     per_record = (
         sa.select(InspectionRecord.id, InspectionRecord.state,
-                  sa.func.count(DepartmentResult.id).label("parts"),
+                  sa.func.count(DepartmentResult.id).label("department_count"),
                   sa.func.count(DepartmentResult.submitted_at).label("submitted"))
         .select_from(InspectionRecord)
         .join(CampaignSubject, InspectionRecord.campaign_subject_id == CampaignSubject.id)
@@ -402,7 +402,7 @@ def _record_figures(scope: Scope) -> dict[str, int]:
     row = db.session.execute(sa.select(
         sa.func.count(),
         sa.func.sum(_flag(inspected)),
-        sa.func.sum(_flag(sa.and_(inspected, per_record.c.parts >= 2))),
+        sa.func.sum(_flag(sa.and_(inspected, per_record.c.department_count >= 2))),
         sa.func.sum(_flag(complete)),
         sa.func.sum(_flag(per_record.c.state == "已公示")),
         sa.func.sum(per_record.c.submitted),

@@ -15,8 +15,8 @@ from .common import CampaignError, require_status
 def confirm(campaign: Campaign, department_id: int, decisions: dict[int, tuple[str, str]], user: User) -> int:
     """Record a department's decision on drawn enterprises; returns how many were recorded."""
     require_status(campaign, "drawn")
-    participation = campaign.participation(department_id)
-    if participation is None:
+    campaign_department = campaign.campaign_department(department_id)
+    if campaign_department is None:
         raise CampaignError("本部门没有参加这次联合抽查")
     rows = {cs.id: cs for cs in campaign.subjects if cs.state == "active" and department_id in cs.department_ids}
     existing = {(c.campaign_subject_id, c.department_id): c for cs in rows.values() for c in cs.confirmations}
@@ -38,7 +38,7 @@ def confirm(campaign: Campaign, department_id: int, decisions: dict[int, tuple[s
         recorded += 1
     db.session.flush()
     if all(any(c.department_id == department_id for c in cs.confirmations) for cs in rows.values()):
-        participation.confirmed_at = participation.confirmed_at or now()
+        campaign_department.confirmed_at = campaign_department.confirmed_at or now()
     return recorded
 
 
@@ -63,9 +63,9 @@ def pending_counts(campaign: Campaign) -> dict[int, int]:
     return counts
 
 
-def overdue(participation: CampaignDepartment, at: datetime | None = None) -> bool:
-    return (participation.confirmed_at is None and participation.confirm_deadline is not None
-            and participation.confirm_deadline < (at or now()))
+def overdue(campaign_department: CampaignDepartment, at: datetime | None = None) -> bool:
+    return (campaign_department.confirmed_at is None and campaign_department.confirm_deadline is not None
+            and campaign_department.confirm_deadline < (at or now()))
 
 
 def flagged(campaign: Campaign) -> list[tuple[CampaignSubject, Confirmation]]:

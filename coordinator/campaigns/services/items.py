@@ -31,20 +31,20 @@ def create_campaign(values: dict, lead: Department, partners: list[Department], 
 def submit_items(campaign: Campaign, department_id: int, item_ids: list[int], materials: str, user: User) -> None:
     """A department's items and materials list for this campaign, frozen at their current versions."""
     require_status(campaign, "collecting")
-    participation = campaign.participation(department_id)
-    if participation is None:
+    campaign_department = campaign.campaign_department(department_id)
+    if campaign_department is None:
         raise CampaignError("本部门没有参加这次联合抽查")
     items = db.session.scalars(sa.select(Item).where(Item.id.in_(item_ids or [-1]), Item.active)).all()
     if not items:
         raise CampaignError("请至少选择一项本部门的抽查事项")
     if any(item.department_id != department_id for item in items):
         raise CampaignError("只能选择本部门的抽查事项")
-    participation.items.clear()
+    campaign_department.items.clear()
     for item in items:
-        participation.items.append(CampaignItem(item=item, version=item.version, data=item.snapshot()))
-    participation.materials = materials.strip()
-    participation.submitted_at = now()
-    participation.submitted_by_id = user.id
+        campaign_department.items.append(CampaignItem(item=item, version=item.version, data=item.snapshot()))
+    campaign_department.materials = materials.strip()
+    campaign_department.submitted_at = now()
+    campaign_department.submitted_by_id = user.id
 
 
 def reach(campaign: Campaign) -> dict[int, list[str]]:

@@ -15,7 +15,7 @@ from ...extensions import db
 from ...textutil import split_list
 from ...timeutil import now
 from ...workdays import working_days_between
-from ..models import Campaign, CampaignSubject, DrawRecord, TeamMember, without_team
+from ..models import Campaign, CampaignSubject, Draw, TeamMember, without_team
 from .common import CampaignError, require_status
 from .confirmation import flagged, overdue
 from .draws import run_locked
@@ -36,7 +36,7 @@ def _expertise(campaign: Campaign) -> dict[int, set[str]]:
     item needs one (seed 004, 五(一)3), which is not a rule of the draw.
     """
     wanted = set(campaign.expertise_industries or [])
-    lead = campaign.participation(campaign.lead_department_id)
+    lead = campaign.campaign_department(campaign.lead_department_id)
     return {lead.department_id: {i for ci in lead.items for i in split_list(ci.data.get("industries"))} & wanted}
 
 
@@ -129,7 +129,7 @@ def team_problem(campaign: Campaign, subjects: list[CampaignSubject]) -> dict:
     return problem
 
 
-def _store_teams(campaign: Campaign, record: DrawRecord, result: dict, subjects: list[CampaignSubject]) -> None:
+def _store_teams(campaign: Campaign, draw: Draw, result: dict, subjects: list[CampaignSubject]) -> None:
     by_code = {cs.subject.credit_code: cs for cs in subjects}
     inspectors = {i.cert_no: i for i in db.session.scalars(
         sa.select(Inspector).where(Inspector.cert_no.in_(
@@ -141,7 +141,7 @@ def _store_teams(campaign: Campaign, record: DrawRecord, result: dict, subjects:
         for member in team["members"]:
             inspector = inspectors[member["inspector"]]
             db.session.add(TeamMember(campaign_subject=cs, inspector=inspector, department_id=inspector.department_id,
-                                      is_leader=member["inspector"] == team.get("leader"), draw=record))
+                                      is_leader=member["inspector"] == team.get("leader"), draw=draw))
     reasons = defaultdict(list)
     for row in result.get("unstaffed", []):
         reasons[row["subject"]].append(row["reason"])
@@ -150,7 +150,7 @@ def _store_teams(campaign: Campaign, record: DrawRecord, result: dict, subjects:
 
 
 def lock_and_run_team_draw(campaign: Campaign, seed: str, witness: str, user: User,
-                           allow_overdue: bool = False) -> DrawRecord:
+                           allow_overdue: bool = False) -> Draw:
     """Form every joint team in one recorded draw."""
     require_status(campaign, "drawn")
     waiting = [cd for cd in campaign.departments if cd.confirmed_at is None]
@@ -161,14 +161,14 @@ def lock_and_run_team_draw(campaign: Campaign, seed: str, witness: str, user: Us
         raise CampaignError("还有被标记为已关闭或查无此户的检查对象未替换，请先进行替换抽取")
     subjects = [cs for cs in campaign.subjects if cs.state == "active"]
     text = canonical_json(team_problem(campaign, subjects))
-    record = DrawRecord(campaign_id=campaign.id, kind="teams", problem=text, locked_sha256=sha256_hex(text),
+    draw = Draw(campaign_id=campaign.id, kind="teams", problem=text, locked_sha256=sha256_hex(text),
                         operator_id=user.id, singleton=f"{campaign.id}:teams")
-    db.session.add(record)
+    db.session.add(draw)
     db.session.flush()
-    result = run_locked(record, seed, witness, user, solver.solve_teams)
-    _store_teams(campaign, record, result, subjects)
+    result = run_locked(draw, seed, witness, user, solver.solve_teams)
+    _store_teams(campaign, draw, result, subjects)
     campaign.status = "teamed"
-    return record
+    return draw
 
 
 def recuse(campaign: Campaign, member: TeamMember, reason: str, user: User) -> TeamMember | None:
@@ -186,23 +186,23 @@ def recuse(campaign: Campaign, member: TeamMember, reason: str, user: User) -> T
                                 reason=f"{reason.strip()}（{campaign.name}中申请回避）"[:200]))
     db.session.flush()
     problem = _reseat_problem(campaign, cs, member)
-    main = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.singleton == f"{campaign.id}:teams"))
-    count = db.session.scalar(sa.select(sa.func.count()).where(DrawRecord.campaign_id == campaign.id,
-                                                               DrawRecord.kind == "reseat")) or 0
+    main = db.session.scalar(sa.select(Draw).where(Draw.singleton == f"{campaign.id}:teams"))
+    count = db.session.scalar(sa.select(sa.func.count()).where(Draw.campaign_id == campaign.id,
+                                                               Draw.kind == "reseat")) or 0
     text = canonical_json(problem)
-    record = DrawRecord(campaign_id=campaign.id, kind="reseat", problem=text, locked_sha256=sha256_hex(text),
+    draw = Draw(campaign_id=campaign.id, kind="reseat", problem=text, locked_sha256=sha256_hex(text),
                         note=f"{cs.subject.name}：{member.inspector.name}回避（{reason.strip()}）"[:500],
                         operator_id=user.id)
-    db.session.add(record)
+    db.session.add(draw)
     db.session.flush()
-    result = run_locked(record, f"{main.seed}-回避-{count + 1}", "", user, solver.solve_teams)
+    result = run_locked(draw, f"{main.seed}-回避-{count + 1}", "", user, solver.solve_teams)
     if not result["teams"]:
         cs.unstaffed_reason = "；".join(r["reason"] for r in result["unstaffed"])[:500]
         return None
     chosen = result["teams"][0]["members"][0]["inspector"]
     inspector = db.session.scalar(sa.select(Inspector).where(Inspector.cert_no == chosen))
     seat = TeamMember(campaign_subject=cs, inspector=inspector, department_id=inspector.department_id,
-                      is_leader=member.is_leader, draw=record)
+                      is_leader=member.is_leader, draw=draw)
     member.is_leader = False
     db.session.add(seat)
     return seat
