@@ -122,7 +122,7 @@ def seed_demo(if_empty: bool) -> None:
     else:
         for line in load_demo():
             click.echo(line)
-    click.echo("演示账号（密码均为 %s）：" % DEMO_PASSWORD)
+    click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
     for user in db.session.scalars(sa.select(User).order_by(User.id)):
         department = user.department.name if user.department else "领导小组办公室"
         click.echo(f"  {user.username:<14} {user.role_label}（{department}）")

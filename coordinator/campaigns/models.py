@@ -74,9 +74,6 @@ class Campaign(db.Model):
     def reached(self, status: str) -> bool:
         return self.status in statuses_from(status)
 
-    def department_ids(self) -> list[int]:
-        return [cd.department_id for cd in self.departments]
-
     def campaign_department(self, department_id: int | None) -> CampaignDepartment | None:
         return next((cd for cd in self.departments if cd.department_id == department_id), None)
 

@@ -1,7 +1,8 @@
 """Excel import and export of the enterprise directory, the inspector directory and declared recusals."""
 from __future__ import annotations
 
-from typing import Any, Hashable
+from collections.abc import Hashable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -19,7 +20,8 @@ from .services import forget_directory_cache
 # ---- enterprises -----------------------------------------------------------------------------
 
 SUBJECT_COLUMNS = (
-    Column("credit_code", "统一社会信用代码", ("社会信用代码", "信用代码", "统一代码", "注册号", "统一社会信用代码/注册号"), True),
+    Column("credit_code", "统一社会信用代码",
+           ("社会信用代码", "信用代码", "统一代码", "注册号", "统一社会信用代码/注册号"), True),
     Column("name", "单位名称", ("企业名称", "名称", "单位全称", "市场主体名称", "检查对象名称"), True),
     Column("address", "地址", ("住所", "经营场所", "住所（经营场所）", "单位地址", "注册地址", "经营地址")),
     Column("legal_rep", "法定代表人", ("法人", "法定代表人（负责人）", "负责人", "法人代表")),
@@ -317,12 +319,3 @@ class ConflictImporter(Importer):
             insert_many(Conflict, new)
         if changed:
             db.session.execute(sa.update(Conflict), [{**values, "id": old["id"]} for old, values in changed])
-
-
-def export_conflicts(target, query=None) -> None:
-    query = query if query is not None else sa.select(Conflict).order_by(Conflict.id)
-    rows = (
-        [c.inspector.cert_no or "", c.inspector.name, c.subject.credit_code, c.subject.name, c.reason]
-        for c in db.session.scalars(query)
-    )
-    write_list(target, "回避关系", None, [c.header for c in CONFLICT_COLUMNS], rows)

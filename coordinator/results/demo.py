@@ -61,7 +61,8 @@ def enter_demo_results(campaign: Campaign) -> int:
             entry = _part_entry(department_result, rng, visit)
             entry.inspected_on = visit if department_result.department_id == campaign.lead_department_id else None
             entry.signed = entry.signed if department_result.department_id == campaign.lead_department_id else None
-            services.save_department_result(record, department_result.department_id, entry, users[department_result.department_id], submit=True)
+            department_id = department_result.department_id
+            services.save_department_result(record, department_id, entry, users[department_id], submit=True)
             department_result.submitted_at = datetime.combine(visit + timedelta(days=rng.randint(1, 6)), time(16, 30))
         services.publish(record, lead)
         record.published_at = datetime.combine(visit + timedelta(days=rng.randint(7, 18)), time(10, 0))

@@ -129,7 +129,8 @@ def entry(record_id):
             return _back(record, "本部门的结果刚刚已由他人提交，以已保存的为准", "warning")
         else:
             return _back(record, "检查结果已提交" if submit else "已暂存，提交前可继续修改")
-    return render_template("results/entry.html", record=record, department_result=department_result, items=services.items_for(department_result),
+    return render_template("results/entry.html", record=record, department_result=department_result,
+                           items=services.items_for(department_result),
                            results=RESULTS, follow_ups=FOLLOW_UPS, lead=lead, error=error, form=request.form,
                            editable=record.awaits(department_result))
 

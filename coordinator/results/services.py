@@ -78,45 +78,44 @@ class ResultEntry:
     refusal_note: str = ""
 
 
+def _item_errors(name: str, item) -> list[str]:
+    """What is wrong with one item's result (its name for the message)."""
+    if item is None or not item.result:
+        return [f"请填写“{name}”的检查结果"]
+    if item.result not in RESULTS:
+        return [f"“{name}”的检查结果“{item.result}”无效"]
+    if item.result in PROBLEM_RESULTS:
+        return ([f"“{name}”发现问题，问题数量至少为1"] if item.problems < 1 else []) + \
+            ([f"“{name}”发现问题，请描述问题"] if not item.description.strip() else [])
+    return [f"“{name}”的结果为“{item.result}”，问题数量应为0"] if item.problems else []
+
+
+def _follow_up_errors(entry: ResultEntry) -> list[str]:
+    follow_ups = entry.follow_ups
+    problems = any(i.result in PROBLEM_RESULTS for i in entry.items)
+    checks = (
+        (not follow_ups, "请选择后续处置（未发现问题的选“无需后续处置”）"),
+        (any(f not in FOLLOW_UPS for f in follow_ups), "后续处置选项无效"),
+        ("无需后续处置" in follow_ups and len(follow_ups) > 1, "“无需后续处置”不能与其他处置同时选择"),
+        (problems and follow_ups == ["无需后续处置"], "发现问题的，请选择后续处置方式"),
+        ("移送其他部门" in follow_ups and not entry.transfer_to.strip(), "移送其他部门的，请填写移送给哪个部门"),
+        ("责令改正" in follow_ups and entry.rectify_by is None, "责令改正的，请填写整改期限"),
+        (entry.signed is False and not entry.refusal_note.strip(), "被检查单位拒绝签字的，请注明情况"),
+    )
+    return [message for broken, message in checks if broken]
+
+
 def _check(department_result: DepartmentResult, entry: ResultEntry) -> list[str]:
-    errors = []
     expected = {ci.id: ci.data.get("name") for ci in items_for(department_result)}
     given = {i.campaign_item_id: i for i in entry.items}
-    for item_id, name in expected.items():
-        item = given.get(item_id)
-        if item is None or not item.result:
-            errors.append(f"请填写“{name}”的检查结果")
-            continue
-        if item.result not in RESULTS:
-            errors.append(f"“{name}”的检查结果“{item.result}”无效")
-        elif item.result in PROBLEM_RESULTS:
-            if item.problems < 1:
-                errors.append(f"“{name}”发现问题，问题数量至少为1")
-            if not item.description.strip():
-                errors.append(f"“{name}”发现问题，请描述问题")
-        elif item.problems:
-            errors.append(f"“{name}”的结果为“{item.result}”，问题数量应为0")
+    errors = [error for item_id, name in expected.items() for error in _item_errors(name, given.get(item_id))]
     if set(given) - set(expected):
         errors.append("只能填写本部门适用于该单位的抽查事项")
-    if not entry.follow_ups:
-        errors.append("请选择后续处置（未发现问题的选“无需后续处置”）")
-    if any(f not in FOLLOW_UPS for f in entry.follow_ups):
-        errors.append("后续处置选项无效")
-    if "无需后续处置" in entry.follow_ups and len(entry.follow_ups) > 1:
-        errors.append("“无需后续处置”不能与其他处置同时选择")
-    problems = any(i.result in PROBLEM_RESULTS for i in entry.items)
-    if problems and entry.follow_ups == ["无需后续处置"]:
-        errors.append("发现问题的，请选择后续处置方式")
-    if "移送其他部门" in entry.follow_ups and not entry.transfer_to.strip():
-        errors.append("移送其他部门的，请填写移送给哪个部门")
-    if "责令改正" in entry.follow_ups and entry.rectify_by is None:
-        errors.append("责令改正的，请填写整改期限")
-    if entry.signed is False and not entry.refusal_note.strip():
-        errors.append("被检查单位拒绝签字的，请注明情况")
-    return errors
+    return errors + _follow_up_errors(entry)
 
 
-def save_department_result(record: InspectionRecord, department_id: int, entry: ResultEntry, user: User, *, submit: bool) -> DepartmentResult:
+def save_department_result(record: InspectionRecord, department_id: int, entry: ResultEntry, user: User, *,
+                           submit: bool) -> DepartmentResult:
     """Save (and with `submit`, hand in) a department's result; entering the same result twice updates it."""
     if not record.open:
         raise ResultError(f"记录当前为“{record.state}”，不能修改")

@@ -118,5 +118,6 @@ def test_a_result_submitted_twice_at_once_is_one_result(app, ctx):
                                                                DepartmentResult.department_id == yjj_id))
     db.session.refresh(department_result)
     expected = len(results.items_for(department_result))
-    stored = db.session.scalar(sa.select(sa.func.count()).select_from(ItemResult).where(ItemResult.department_result_id == department_result.id))
+    stored = db.session.scalar(sa.select(sa.func.count()).select_from(ItemResult)
+                               .where(ItemResult.department_result_id == department_result.id))
     assert stored == expected and department_result.submitted_at is not None

@@ -70,7 +70,7 @@ def post_urls(app, ids: dict) -> list[str]:
         assert not missing, f"{rule.rule}: give the `rows` fixture a real id for {sorted(missing)}"
         for kind in kinds:
             values = {**ids, "kind_name": kind}
-            urls.append(PARAMETER.sub(lambda m: str(values[m.group(1)]), rule.rule))
+            urls.append(PARAMETER.sub(lambda m, values=values: str(values[m.group(1)]), rule.rule))
     return urls
 
 

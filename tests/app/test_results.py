@@ -39,7 +39,8 @@ def entry_for(department_result, result="未发现问题", **changes) -> service
 def submit_all(record, users, result="未发现问题"):
     for department_result in record.department_results:
         user = users["yjj_admin" if department_result.department.code == "yjj" else "scj_officer"]
-        services.save_department_result(record, department_result.department_id, entry_for(department_result, result), user, submit=True)
+        services.save_department_result(record, department_result.department_id,
+                                        entry_for(department_result, result), user, submit=True)
 
 
 def test_dispatch_opens_one_record_per_staffed_enterprise_due_in_20_working_days(dispatched):
@@ -73,11 +74,14 @@ def test_entry_is_validated_item_by_item(dispatched):
         services.save_department_result(record, department_result.department_id, wrong, user, submit=True)
     assert "请描述问题" in str(error.value) and "请选择后续处置方式" in str(error.value)
     with pytest.raises(services.ResultError, match="请填写整改期限"):
-        services.save_department_result(record, department_result.department_id, entry_for(department_result, "发现问题已责令改正", rectify_by=None), user,
-                           submit=True)
+        services.save_department_result(record, department_result.department_id,
+                                        entry_for(department_result, "发现问题已责令改正", rectify_by=None), user,
+                                        submit=True)
     with pytest.raises(services.ResultError, match="请填写移送给哪个部门"):
-        services.save_department_result(record, department_result.department_id, entry_for(department_result, follow_ups=["移送其他部门"]), user, submit=True)
-    services.save_department_result(record, department_result.department_id, blank, user, submit=False)  # a draft may be incomplete
+        services.save_department_result(record, department_result.department_id,
+                                        entry_for(department_result, follow_ups=["移送其他部门"]), user, submit=True)
+    services.save_department_result(record, department_result.department_id,
+                                    blank, user, submit=False)  # a draft may be incomplete
     assert department_result.submitted_at is None
 
 
@@ -86,13 +90,17 @@ def test_entering_twice_keeps_one_result_per_item(dispatched):
     record = db.session.scalars(sa.select(InspectionRecord)).first()
     department_result = record.department_results[0]
     user = county["users"]["yjj_admin"]
-    services.save_department_result(record, department_result.department_id, entry_for(department_result), user, submit=False)
-    services.save_department_result(record, department_result.department_id, entry_for(department_result, "发现问题已责令改正"), user, submit=True)
+    services.save_department_result(record, department_result.department_id,
+                                    entry_for(department_result), user, submit=False)
+    services.save_department_result(record, department_result.department_id,
+                                    entry_for(department_result, "发现问题已责令改正"), user, submit=True)
     db.session.commit()
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(ItemResult).where(ItemResult.department_result_id == department_result.id)) \
-        == len(services.items_for(department_result))
+    stored = db.session.scalar(sa.select(sa.func.count()).select_from(ItemResult)
+                               .where(ItemResult.department_result_id == department_result.id))
+    assert stored == len(services.items_for(department_result))
     with pytest.raises(services.ResultError, match="已提交"):
-        services.save_department_result(record, department_result.department_id, entry_for(department_result), user, submit=True)
+        services.save_department_result(record, department_result.department_id,
+                                        entry_for(department_result), user, submit=True)
 
 
 def test_review_return_and_publication_through_the_web(app, dispatched):

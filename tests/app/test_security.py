@@ -248,8 +248,8 @@ def test_exported_text_that_looks_like_a_formula_is_neutralised(runner, ctx, tmp
 # ---- user text is escaped everywhere -------------------------------------------------------------
 
 
-HOSTILE_QUERY = {name: XSS for name in ("q", "year", "state", "department", "entity", "entity_id", "user", "start",
-                                        "end", "campaign", "preset", "region", "industry", "status", "category")}
+HOSTILE_QUERY = dict.fromkeys(("q", "year", "state", "department", "entity", "entity_id", "user", "start", "end",
+                               "campaign", "preset", "region", "industry", "status", "category"), XSS)
 
 
 @pytest.mark.parametrize("username", ["office", "yjj_admin"])

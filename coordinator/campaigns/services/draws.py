@@ -145,7 +145,8 @@ def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user:
         if campaign_department.department_id in new.department_ids:  # the newcomer needs their confirmation too
             campaign_department.confirmed_at, campaign_department.confirm_deadline = None, deadline
     cs.state, cs.replaced_by_id = "replaced", new.id
-    status = {"已关闭停业": "停业", "查无此户": "查无此户"}.get(next((c.decision for c in cs.confirmations if c.decision in ("已关闭停业", "查无此户")), ""))
+    flags = [c.decision for c in cs.confirmations if c.decision in ("已关闭停业", "查无此户")]
+    status = {"已关闭停业": "停业", "查无此户": "查无此户"}.get(flags[0]) if flags else None
     if status and cs.subject.status == ACTIVE_STATUS:
         change_status(cs.subject, status, f"{campaign.name}：{reason.strip()}", user.id)
     return new
