@@ -72,6 +72,8 @@ def _load(path: str | Path) -> list[list[str]]:
             data = None if head.startswith(WORKBOOK_SIGNATURES) else head + handle.read()
     except OSError as error:
         raise FileRefused("无法读取该文件：文件不存在或没有读取权限") from error
+    if data == b"":
+        raise FileRefused("无法读取该文件：文件是空的（0 字节）")
     if data is not None:
         try:
             return [[cell_text(v) for v in row] for row in delimited.read_rows(data)]

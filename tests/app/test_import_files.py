@@ -143,7 +143,8 @@ def test_tab_and_semicolon_separated_text_and_a_quoted_line_break(ctx, tmp_path)
     (b"\xef\xbb\xbf" + "名称".encode("gbk"), "无法识别 CSV 文件的字符编码"),  # a UTF-8 BOM before GBK bytes
     (bytes(range(256)) * 4, "无法读取该文件"),
     ("<html><body><table><tr><td>企业名称</td></tr></table></body></html>".encode("gbk"), "网页（HTML）或 XML 格式"),
-    (b"", "文件中没有数据"),
+    (b"", "无法读取该文件：文件是空的"),
+    (b"\r\n\r\n", "文件中没有数据"),
 ])
 def test_a_file_whose_encoding_cannot_be_told_is_refused_in_chinese(ctx, tmp_path, data, message):
     path = tmp_path / "list.csv"
