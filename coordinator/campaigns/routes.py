@@ -400,14 +400,27 @@ def notice(campaign_id, cs_id):
 @login_required
 def draw_json(campaign_id, draw_id):
     campaign = _campaign(campaign_id)
-    record = db.get_or_404(Draw, draw_id)
-    if record.campaign_id != campaign.id:
+    draw = db.get_or_404(Draw, draw_id)
+    if draw.campaign_id != campaign.id:
         abort(404)
-    problem = json.loads(record.problem)
-    if record.seed is not None:
-        problem["seed"] = record.seed
-    body = json.dumps({"input": problem, "locked_sha256": record.locked_sha256,
-                       "result": json.loads(record.result) if record.result else None},
+    problem = json.loads(draw.problem)
+    if draw.seed is not None:
+        problem["seed"] = draw.seed
+    body = json.dumps({"input": problem, "locked_sha256": draw.locked_sha256,
+                       "result": json.loads(draw.result) if draw.result else None},
                       ensure_ascii=False, indent=1)
     return current_app.response_class(body, mimetype="application/json", headers={
-        "Content-Disposition": f"attachment; filename=draw-{campaign.id}-{record.id}.json"})
+        "Content-Disposition": f"attachment; filename=draw-{campaign.id}-{draw.id}.json"})
+
+
+@bp.get("/<int:campaign_id>/draws/<int:draw_id>/pairs.csv")
+@login_required
+def pair_probabilities_csv(campaign_id, draw_id):
+    """The planned probability of every inspector–subject pair of a team draw, for auditors."""
+    campaign = _campaign(campaign_id)
+    draw = db.get_or_404(Draw, draw_id)
+    pairs = services.pair_probabilities(draw) if draw.campaign_id == campaign.id else None
+    if pairs is None:
+        abort(404)
+    return current_app.response_class(services.pair_probabilities_csv(pairs), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=pairs-{campaign.id}-{draw.id}.csv"})

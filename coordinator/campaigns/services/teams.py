@@ -1,6 +1,9 @@
 """Stage 2: form every joint team in one recorded draw; recuse one inspector and redraw that seat."""
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections import Counter, defaultdict
 from datetime import date
 
@@ -126,6 +129,7 @@ def team_problem(campaign: Campaign, subjects: list[CampaignSubject]) -> dict:
     }
     if campaign.max_pair_probability:
         problem["max_pair_probability"] = campaign.max_pair_probability
+    problem["report_pair_probabilities"] = True  # auditors can check every pair's planned probability
     return problem
 
 
@@ -257,3 +261,18 @@ def unstaffed(campaign: Campaign) -> list[CampaignSubject]:
                                          CampaignSubject.state == "active", CampaignSubject.unstaffed_reason != "")
         .order_by(CampaignSubject.id).options(*without_team())).all()
 
+
+def pair_probabilities(draw: Draw) -> list[dict] | None:
+    """The planned probability of every pair of a team draw that reported them; None otherwise."""
+    if not draw.reports_pair_probabilities:
+        return None
+    return json.loads(draw.result)["randomness"]["pair_probabilities"]
+
+
+def pair_probabilities_csv(pairs: list[dict]) -> str:
+    """The pairs as CSV (UTF-8 with a byte-order mark, so spreadsheets read the Chinese header)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["检查对象（统一社会信用代码）", "执法人员（执法证号）", "计划概率"])
+    writer.writerows((p["subject"], p["inspector"], repr(p["probability"])) for p in pairs)
+    return "\ufeff" + buffer.getvalue()
