@@ -66,7 +66,7 @@ def _write_record(sheet: SheetWriter, record: Record) -> None:
     sheet.sheet.set_column(5, 7, 16)
     sheet.title(f"{record.campaign.name}联合检查记录表（一企一表）", width)
     rows = [
-        ("被检查单位", subject.name, "统一社会信用代码", subject.credit_code),
+        ("被检查单位", subject.name, subject.code_kind, subject.credit_code),
         ("地址", subject.address, "行业 / 单位类别", f"{subject.industry} / {subject.category}"),
         ("法定代表人", f"{subject.legal_rep} {subject.legal_rep_phone}", "安全管理人",
          f"{subject.safety_manager} {subject.safety_manager_phone}"),
