@@ -186,6 +186,19 @@ def years_with_records() -> list[int]:
     return list(range(last.year, first.year - 1, -1))
 
 
+def latest_year_with_results() -> int | None:
+    """The latest year a handed-in result was inspected in: where the form and the dashboard open. A year of
+    records still waiting for entry (a campaign dispatched for next year) counts nothing yet."""
+    latest = db.session.scalar(
+        sa.select(sa.func.max(inspection_date())).select_from(DepartmentResult)
+        .join(InspectionRecord, DepartmentResult.record_id == InspectionRecord.id)
+        .join(CampaignSubject, InspectionRecord.campaign_subject_id == CampaignSubject.id)
+        .where(DepartmentResult.submitted_at.is_not(None)))
+    if latest is None:
+        return None
+    return (latest if isinstance(latest, date) else date.fromisoformat(str(latest)[:10])).year
+
+
 # ---- the county statistics form ------------------------------------------------------------------
 
 
