@@ -58,7 +58,6 @@ arranges the few result rows. bench/bench_stats.py times the form on a year of 1
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -70,7 +69,8 @@ from ..campaigns.models import (Campaign, CampaignDepartment, CampaignSubject, P
                                statuses_from)
 from ..directories.models import Inspector
 from ..extensions import db
-from ..results.models import FOLLOW_UPS, PROBLEM_RESULTS, DepartmentResult, InspectionRecord, ItemResult
+from ..results.models import (FOLLOW_UPS, PROBLEM_RESULTS, DepartmentResult, InspectionRecord, ItemResult,
+                              json_spellings, lists_follow_up)
 
 FORM_TITLE = "全县“双随机、一公开”部门联合抽查统计表"
 DEPARTMENT_HEADER = "报表单位"
@@ -224,19 +224,8 @@ def _flag(condition):
     return sa.case((condition, 1), else_=0)
 
 
-def has_follow_up(value: str):
-    """The part's follow-ups list `value`.
-
-    follow_ups is a JSON list; its text holds each value in quotes, written as is or \\u-escaped depending on
-    the serialiser (SQLAlchemy's default escapes). Both spellings are matched, the quotes make it exact.
-    """
-    text = sa.cast(DepartmentResult.follow_ups, sa.Text)
-    return sa.or_(*(text.contains(spelling, autoescape=True) for spelling in _spellings(value)))
-
-
-def _spellings(value) -> list[str]:
-    """`value` as JSON text, with and without \\u escapes."""
-    return sorted({json.dumps(value, ensure_ascii=False), json.dumps(value)})
+has_follow_up = lists_follow_up
+_spellings = json_spellings
 
 
 def _submitted_in(scope: Scope) -> list:
