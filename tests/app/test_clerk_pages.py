@@ -5,10 +5,12 @@ import pytest
 import sqlalchemy as sa
 
 from coordinator.campaigns import records, services
+from coordinator.campaigns.models import Campaign
 from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.textutil import split_list
 from tests.app.county import PASSWORD, build_county, campaign_values, confirm_all, submit_all_items
+from tests.app.test_campaigns import CAMPAIGN_FORM
 
 
 @pytest.fixture
@@ -68,3 +70,25 @@ def test_an_enterprise_is_asked_only_for_the_materials_of_its_items(app, county)
     db.session.commit()
     notice = client_for(app, "office").get(f"/campaigns/{campaign.id}/notices/{chemicals.id}").get_data(as_text=True)
     assert "<li>烟花爆竹经营(批发、零售)许可证</li>" in notice and "安全管理制度" not in notice
+
+
+# ---- 3. a stratum by ratio needs its ratio --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("mode", "message"), [("ratio", "请填写比例"), ("count", "请填写数量")])
+def test_a_stratum_without_its_ratio_or_count_is_refused_on_the_form(app, county, mode, message):
+    office = client_for(app, "office")
+    form = {**CAMPAIGN_FORM, "lead_department_id": county["yjj"].id, "partner_ids": [county["scj"].id],
+            "strata-0-mode": mode, "strata-0-value": ""}
+    response = office.post("/campaigns/new", data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and f"分层“全部”{message}" in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Campaign)) == 0
+
+
+def test_a_stored_stratum_without_a_value_does_not_break_the_campaign_page(app, county):
+    campaign = make_campaign(county, strata=[{"id": "全部", "category": "*", "crowded": None, "mode": "ratio",
+                                               "value": None}])
+    db.session.commit()
+    response = client_for(app, "office").get(f"/campaigns/{campaign.id}")
+    assert response.status_code == 200 and "全部：未填写" in response.get_data(as_text=True)
