@@ -73,12 +73,12 @@ def _importers():
     from .directories.importers import ConflictImporter, InspectorImporter, SubjectImporter
 
     return [
-        import_command("import-subjects", "导入检查对象名录库（Excel）。", SubjectImporter),
-        import_command("import-inspectors", "导入执法检查人员名录库（Excel）。", InspectorImporter),
-        import_command("import-conflicts", "导入回避关系（Excel）。", ConflictImporter),
+        import_command("import-subjects", "导入检查对象名录库（Excel 或 CSV）。", SubjectImporter),
+        import_command("import-inspectors", "导入执法检查人员名录库（Excel 或 CSV）。", InspectorImporter),
+        import_command("import-conflicts", "导入回避关系（Excel 或 CSV）。", ConflictImporter),
         import_command(
             "import-items",
-            "导入某部门的随机抽查事项清单（Excel）。",
+            "导入某部门的随机抽查事项清单（Excel 或 CSV）。",
             _item_importer,
             click.Option(["--department"], required=True, type=DEPARTMENT_CODE, metavar="CODE", help="部门代码，如 yjj"),
         ),

@@ -177,6 +177,11 @@ class DrawRecord(db.Model):
 
     operator: Mapped[User | None] = relationship()
 
+    @property
+    def reports_pair_probabilities(self) -> bool:
+        """A team draw whose result lists every pair's planned probability (draws since the solver offers it)."""
+        return self.kind == "teams" and self.result is not None and '"pair_probabilities":' in self.result
+
 
 class CampaignSubject(db.Model):
     """An enterprise drawn for a campaign, with the departments that visit it and its joint team."""

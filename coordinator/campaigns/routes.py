@@ -411,6 +411,19 @@ def draw_json(campaign_id, draw_id):
         "Content-Disposition": f"attachment; filename=draw-{campaign.id}-{record.id}.json"})
 
 
+@bp.get("/<int:campaign_id>/draws/<int:draw_id>/pairs.csv")
+@login_required
+def pair_probabilities_csv(campaign_id, draw_id):
+    """The planned probability of every inspector–subject pair of a team draw, for auditors."""
+    campaign = _campaign(campaign_id)
+    record = db.get_or_404(DrawRecord, draw_id)
+    pairs = services.pair_probabilities(record) if record.campaign_id == campaign.id else None
+    if pairs is None:
+        abort(404)
+    return current_app.response_class(services.pair_probabilities_csv(pairs), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=pairs-{campaign.id}-{record.id}.csv"})
+
+
 # ---- annual plans ------------------------------------------------------------------------------------------
 
 

@@ -1,7 +1,9 @@
 """Campaign workflow services: items, lock and draw, confirmation, replacement, teams, recusal, replay."""
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 from collections import Counter, defaultdict
 from datetime import date, datetime
@@ -457,6 +459,7 @@ def team_problem(campaign: Campaign, subjects: list[CampaignSubject]) -> dict:
     }
     if campaign.max_pair_probability:
         problem["max_pair_probability"] = campaign.max_pair_probability
+    problem["report_pair_probabilities"] = True  # auditors can check every pair's planned probability
     return problem
 
 
@@ -578,6 +581,22 @@ def _reseat_problem(campaign: Campaign, cs: CampaignSubject, member: TeamMember)
     if member.is_leader:
         problem["lead_department"] = department.code
     return problem
+
+
+def pair_probabilities(record: DrawRecord) -> list[dict] | None:
+    """The planned probability of every pair of a team draw that reported them; None otherwise."""
+    if not record.reports_pair_probabilities:
+        return None
+    return json.loads(record.result)["randomness"]["pair_probabilities"]
+
+
+def pair_probabilities_csv(pairs: list[dict]) -> str:
+    """The pairs as CSV (UTF-8 with a byte-order mark, so spreadsheets read the Chinese header)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["检查对象（统一社会信用代码）", "执法人员（执法证号）", "计划概率"])
+    writer.writerows((p["subject"], p["inspector"], repr(p["probability"])) for p in pairs)
+    return "\ufeff" + buffer.getvalue()
 
 
 # ---- replay: every stored draw run again must give the stored result, byte for byte ----------------------

@@ -228,6 +228,30 @@ def test_the_overview_of_a_teamed_campaign_counts_the_staffed_and_lists_the_unst
     assert services.unstaffed(campaign) == unstaffed
 
 
+def test_a_team_draw_offers_every_pairs_planned_probability_for_download(app, county):
+    campaign = drawn_campaign(county)
+    office = county["users"]["office"]
+    confirm_all(campaign, office)
+    record = services.lock_and_run_team_draw(campaign, "7", "", office)
+    db.session.commit()
+    subject_draw = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.kind == "subjects"))
+    client = client_for(app, "office")
+    html = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+    assert f"/campaigns/{campaign.id}/draws/{record.id}/pairs.csv" in html and "下载配对概率" in html
+    assert f"/draws/{subject_draw.id}/pairs.csv" not in html
+    assert client.get(f"/campaigns/{campaign.id}/draws/{subject_draw.id}/pairs.csv").status_code == 404
+
+    response = client.get(f"/campaigns/{campaign.id}/draws/{record.id}/pairs.csv")
+    rows = [line.split(",") for line in response.get_data(as_text=True).lstrip("\ufeff").splitlines()]
+    assert response.mimetype == "text/csv" and rows[0][0].startswith("检查对象")
+    planned = {(subject, inspector): float(p) for subject, inspector, p in rows[1:]}
+    members = {(cs.subject.credit_code, m.inspector.cert_no) for cs in campaign.subjects for m in cs.active_members}
+    assert members and members <= set(planned) and all(0 < p <= 1 for p in planned.values())
+    problem = json.loads(record.problem)
+    assert problem["report_pair_probabilities"] is True
+    assert services.replay(record) is None  # the auditor's check of the list passes too
+
+
 def test_recusal_redraws_one_seat_and_leaves_the_rest(county):
     campaign = drawn_campaign(county)
     office = county["users"]["office"]

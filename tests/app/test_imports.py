@@ -99,10 +99,10 @@ def test_reimport_updates_and_never_duplicates(ctx, tmp_path):
 
 
 def test_a_file_that_cannot_be_used_changes_nothing(ctx, tmp_path):
-    not_excel = tmp_path / "list.xlsx"
-    not_excel.write_text("统一社会信用代码,企业名称\n", encoding="utf-8")
+    broken = tmp_path / "list.xlsx"
+    broken.write_bytes(b"PK\x03\x04" + b"\x00" * 40)  # a workbook cut off after its first bytes
     with pytest.raises(FileRefused, match="无法读取该文件"):
-        run_import(SubjectImporter(), not_excel, dry_run=False)
+        run_import(SubjectImporter(), broken, dry_run=False)
     missing = write_xlsx(tmp_path / "missing.xlsx", [["企业名称", "地址"], ["甲公司", "某路"]])
     with pytest.raises(FileRefused, match="缺少必填列：统一社会信用代码、单位类别"):
         run_import(SubjectImporter(), missing, dry_run=False)
@@ -238,7 +238,7 @@ def test_cli_import_prints_refused_rows_and_exits_0(runner, ctx, tmp_path):
 
 def test_cli_import_of_an_unusable_file_exits_2_with_one_line(runner, ctx, tmp_path):
     path = tmp_path / "x.xlsx"
-    path.write_bytes(b"not a workbook")
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 not a workbook")
     result = runner.invoke(args=["import-subjects", str(path)])
     assert result.exit_code == 2
     assert result.output.strip().count("\n") == 0 and "无法读取该文件" in result.output
@@ -280,8 +280,8 @@ def test_web_import_previews_then_imports(client, as_role, tmp_path):
 
 def test_web_import_refuses_a_non_excel_upload_with_one_message(client, as_role, tmp_path):
     as_role("office")
-    path = tmp_path / "a.csv"
+    path = tmp_path / "a.pdf"
     path.write_text("a,b", encoding="utf-8")
     with path.open("rb") as handle:
-        response = client.post("/import/subjects", data={"file": (handle, "a.csv")}, content_type="multipart/form-data")
-    assert "不是 Excel 文件" in response.data.decode() and "数据库未作任何修改" in response.data.decode()
+        response = client.post("/import/subjects", data={"file": (handle, "a.pdf")}, content_type="multipart/form-data")
+    assert "不是 Excel 或 CSV 文件" in response.data.decode() and "数据库未作任何修改" in response.data.decode()

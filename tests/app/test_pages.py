@@ -403,4 +403,4 @@ def test_an_upload_over_the_limit_is_refused_with_413(app, client, as_role):
         app.config["MAX_CONTENT_LENGTH"] = previous
     assert response.status_code == 413
     assert "文件过大" in response.get_data(as_text=True)
-    assert small.status_code == 200 and "不是 Excel 文件" in small.get_data(as_text=True)
+    assert small.status_code == 200 and "不是 Excel 或 CSV 文件" in small.get_data(as_text=True)
