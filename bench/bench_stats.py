@@ -3,7 +3,7 @@
 Run by hand:  .venv/bin/python bench/bench_stats.py [--records 100000] [--runs 5] [--keep /tmp/bench_stats.db]
 Prints one table (Markdown); figures go to BENCHMARKS.md ("## 统计表"). The data are made with Core inserts
 into a throw-away SQLite database (or the empty, throw-away database in DATABASE_URL): one result = one
-enterprise's joint record (一企一表) with a part per visiting department, their item results and teams.
+enterprise's joint record (一企一表) with a result per visiting department, their item results and teams.
 """
 from __future__ import annotations
 

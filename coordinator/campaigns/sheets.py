@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
+
 from ..excel.writer import SheetWriter, open_workbook, write_list
+from ..extensions import db
+from ..items.models import Item
 from ..textutil import split_list
 from . import rules
-from .models import Campaign, CampaignSubject
+from .models import Campaign, CampaignDepartment, CampaignSubject
 
 
 @dataclass
@@ -33,10 +37,14 @@ class RecordSheet:
         return self.cs.leader
 
 
-def sheet_of(cs: CampaignSubject) -> RecordSheet:
+def sheet_of(cs: CampaignSubject, general: dict[int, list[str]] | None = None) -> RecordSheet:
+    """The joint record of one enterprise: each visiting department's items that reach it, and the materials
+    those items ask for (not every material of every department: a chemicals trader is not asked for a food
+    licence). `general` caches materials_beyond_items per CampaignDepartment across many sheets."""
     campaign = cs.campaign
     record_sheet = RecordSheet(cs=cs, campaign=campaign)
     campaign_departments = {cd.department_id: cd for cd in campaign.departments}
+    general = {} if general is None else general
     materials: dict[str, None] = {}
     for department_id in sorted(cs.visiting(), key=lambda d: (not campaign_departments[d].is_lead, d)):
         cd = campaign_departments[department_id]
@@ -47,11 +55,22 @@ def sheet_of(cs: CampaignSubject) -> RecordSheet:
             members=[m for m in cs.active_members if m.department_id == department_id],
             is_lead=cd.is_lead,
         ))
-        materials.update(dict.fromkeys(split_list(cd.materials)))
         for item in record_sheet.sections[-1].items:
             materials.update(dict.fromkeys(split_list(item.get("materials"))))
+        if cd.id not in general:
+            general[cd.id] = materials_beyond_items(cd)
+        materials.update(dict.fromkeys(general[cd.id]))
     record_sheet.materials = list(materials)
     return record_sheet
+
+
+def materials_beyond_items(cd: CampaignDepartment) -> list[str]:
+    """What a department's materials list for the campaign asks of every enterprise it visits: the lines it
+    added that belong to none of its items (the list starts as the union of its items' materials)."""
+    of_items = {m for text in db.session.scalars(sa.select(Item.materials).where(
+        Item.department_id == cd.department_id)) for m in split_list(text)}
+    of_items |= {m for ci in cd.items for m in split_list(ci.data.get("materials"))}
+    return [m for m in split_list(cd.materials) if m not in of_items]
 
 
 RESULT_COLUMNS = ("检查结果", "发现问题", "处理措施")
@@ -67,7 +86,7 @@ def _write_sheet(sheet: SheetWriter, record_sheet: RecordSheet) -> None:
     sheet.sheet.set_column(5, 7, 16)
     sheet.title(f"{record_sheet.campaign.name}联合检查记录表（一企一表）", width)
     rows = [
-        ("被检查单位", subject.name, "统一社会信用代码", subject.credit_code),
+        ("被检查单位", subject.name, subject.code_kind, subject.credit_code),
         ("地址", subject.address, "行业 / 单位类别", f"{subject.industry} / {subject.category}"),
         ("法定代表人", f"{subject.legal_rep} {subject.legal_rep_phone}", "安全管理人",
          f"{subject.safety_manager} {subject.safety_manager_phone}"),
@@ -112,11 +131,12 @@ def write_sheets(target, subjects: list[CampaignSubject]) -> None:
     workbook, formats = open_workbook(target)
     if not subjects:
         SheetWriter(workbook, "说明", formats).write(["尚无已组队的检查对象"])
+    general: dict[int, list[str]] = {}
     for index, cs in enumerate(subjects, start=1):
         name = f"{index:03d}{cs.subject.name}"[:31]
         for bad in "[]:*?/\\":
             name = name.replace(bad, "_")
-        _write_sheet(SheetWriter(workbook, name, formats), sheet_of(cs))
+        _write_sheet(SheetWriter(workbook, name, formats), sheet_of(cs, general))
     workbook.close()
 
 
