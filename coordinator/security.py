@@ -10,9 +10,11 @@ from .errors import render_error
 from .extensions import db
 
 # Scripts and images only from this server, so injected markup cannot run anything; templates use style
-# attributes, so styles alone may be inline. No framing (clickjacking), forms post only back here.
+# attributes, so styles alone may be inline. Images may also be data: (Bootstrap draws its check marks and
+# menu icon so) and blob: (the photos an inspector picked, shown before they are sent); neither runs code.
+# No framing (clickjacking), forms post only back here.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self'; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 HEADERS = {
@@ -74,15 +76,15 @@ def _request_details() -> dict:
 
 def log_download(response) -> None:
     """Every file a signed-in user takes away (exports, workbooks, draw records, photos) goes to the audit log."""
-    from .audit.services import record_event
+    from .audit.services import log_event
 
     disposition = response.headers.get("Content-Disposition", "")
-    record_event("download", "request", None, {**_request_details(), "file": disposition[:300]})
+    log_event("download", "request", None, {**_request_details(), "file": disposition[:300]})
 
 
 def log_refusal() -> None:
     """A signed-in user refused a page or an act (403): who tried what, for the office to see."""
-    from .audit.services import record_event
+    from .audit.services import log_event
 
     if current_user.is_authenticated:
-        record_event("denied", "request", None, _request_details())
+        log_event("denied", "request", None, _request_details())

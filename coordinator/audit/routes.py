@@ -5,6 +5,8 @@ from datetime import date
 
 from flask import Blueprint, render_template, request
 
+from solver import canonical_json
+
 from ..access import roles_required
 from ..pagination import paginate, search_arg
 from . import models as _models  # noqa: F401  (the tables exist whenever the app does: create_all sees them)
@@ -65,12 +67,14 @@ FIELD_LABELS = {
     # the summary of an import
     "rows": "导入内容", "file": "文件", "total": "数据行", "created": "新增", "updated": "更新", "unchanged": "无变化",
     "refused": "拒绝",
-    # log-ins, downloads and refused requests
-    "address": "来源地址", "method": "请求方式", "path": "访问地址", "endpoint": "页面",
+    # downloads and refused requests
+    "path": "访问地址", "endpoint": "页面",
 }
 
 # The same column name meaning different things in different tables.
-ENTITY_FIELD_LABELS = {("item_version", "replaced_by_id"): "替换人", ("item_version", "version"): "被替换的版本"}
+ENTITY_FIELD_LABELS = {("item_version", "replaced_by_id"): "替换人", ("item_version", "version"): "被替换的版本",
+                       ("request", "address"): "来源地址", ("user_account", "address"): "来源地址",
+                       ("request", "method"): "请求方式"}
 
 
 def _field_label(entity: str, key: str) -> str:
@@ -97,7 +101,7 @@ def _shown(value) -> str:
     if isinstance(value, dict) and set(value) == {"length", "sha256"}:
         return f"（长内容，{value['length']:,}字符，SHA-256 {value['sha256'][:16]}…）"
     if isinstance(value, (dict, list)):
-        return services.canonical(value)
+        return canonical_json(value)
     return str(value)
 
 

@@ -15,7 +15,6 @@ from . import throttle
 from .models import Department, User
 
 
-
 class AuthError(Exception):
     pass
 
@@ -51,7 +50,7 @@ def authenticate(username: str, password: str, address: str) -> User:
     if not user.active:
         raise AuthError("该账号已停用，请联系领导小组办公室")
     throttle.forget(name, address)
-    audit.record("login", "user_account", user.id, None, {"address": address}, user=user)
+    audit.log("login", "user_account", user.id, None, {"address": address}, user=user)
     db.session.commit()
     return user
 
@@ -59,14 +58,14 @@ def authenticate(username: str, password: str, address: str) -> User:
 def lift_throttle(user: User) -> int:
     """The office lets a user try again at once, whatever was counted against the name."""
     lifted = throttle.lift(user.username)
-    audit.record("unlock", "user_account", user.id, None, {"username": user.username})
+    audit.log("unlock", "user_account", user.id, None, {"username": user.username})
     return lifted
 
 
 def log_out(user: User, address: str) -> None:
     """End this user's sessions on the server: a copied session or "记住我" cookie no longer signs in."""
     user.end_sessions()
-    audit.record("logout", "user_account", user.id, None, {"address": address}, user=user)
+    audit.log("logout", "user_account", user.id, None, {"address": address}, user=user)
 
 
 def change_password(user: User, new_password: str) -> None:

@@ -1,9 +1,10 @@
 """The one import pipeline: read, validate every row, report, then write the valid rows in one transaction."""
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Hashable
+from typing import Any
 
 from .. import once
 from ..audit import services as audit
@@ -159,7 +160,7 @@ def _log_rows(importer: Importer, new: dict[Hashable, dict], changed: list[tuple
         stored = importer.existing()  # the new rows' ids, which Core's executemany does not hand back
         entries += [("insert", importer.table, (stored.get(key) or {}).get("id"), None, values)
                     for key, values in new.items()]
-    audit.record_many(entries)
+    audit.log_many(entries)
 
 
 def run_import(importer: Importer, path: str | Path, *, dry_run: bool, filename: str | None = None,
@@ -209,7 +210,7 @@ def run_import(importer: Importer, path: str | Path, *, dry_run: bool, filename:
     try:
         importer.write(list(new.values()), changed)
         _log_rows(importer, new, changed)
-        audit.record_import(report)
+        audit.log_import(report)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -3,21 +3,20 @@ from __future__ import annotations
 
 import json
 import statistics
-import threading
 import time
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
-import pandas as pd
-
 from conftest import PASSWORD, login
+
 from coordinator.audit.models import AuditEntry
 from coordinator.auth import services as auth
 from coordinator.auth.models import User
 from coordinator.campaigns import services as campaigns
-from coordinator.campaigns.models import DrawRecord, TeamMember
+from coordinator.campaigns.models import Draw
 from coordinator.directories.importers import InspectorImporter
 from coordinator.directories.models import Conflict, Inspector
 from coordinator.excel.importing import run_import
@@ -27,6 +26,7 @@ from coordinator.extensions import db
 from coordinator.results import services as results
 from coordinator.results.models import InspectionRecord
 from tests.app.county import build_county, confirm_all, drawn_campaign
+from tests.app.together import together
 
 INSPECTOR_HEADER = ["姓名", "性别", "所属部门", "执法证件号", "有效期至", "手机"]
 
@@ -47,30 +47,6 @@ def _upload(client, kind: str, path: Path) -> tuple[str, str]:
                            content_type="multipart/form-data").get_data(as_text=True)
     token = page.split('name="token" value="')[1].split('"')[0] if 'name="token" value="' in page else ""
     return page, token
-
-
-def _at_once(app, work, count: int) -> list:
-    """`work(index)` in `count` threads, each in its own app context and session, released together."""
-    barrier = threading.Barrier(count)
-    outcomes: list = [None] * count
-
-    def run(index: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                outcomes[index] = work(index)
-            except Exception as error:  # noqa: BLE001 - the outcome under test
-                db.session.rollback()
-                outcomes[index] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
 
 
 # ---- 1. cross-department takeover through import --------------------------------------------------
@@ -159,12 +135,13 @@ def test_parallel_guesses_are_counted_before_any_password_is_checked(app, county
     real = User.check_password
     monkeypatch.setattr(User, "check_password", lambda self, password: checks.append(1) or real(self, password))
 
-    def guess(index: int):
+    def guess(index: int, barrier):
+        barrier.wait()
         with pytest.raises(auth.AuthError) as refused:
             auth.authenticate("yjj_admin", f"Guess{index}x", "10.9.9.9")
         return str(refused.value)
 
-    outcomes = _at_once(app, guess, 12)
+    outcomes = together(app, guess, 12)
     assert all(isinstance(o, str) for o in outcomes), outcomes
     assert len(checks) <= 5  # 60 parallel guesses made 40 real checks before
 
@@ -200,10 +177,10 @@ def teamed(county):
 
 def test_the_teams_draw_is_the_offices_to_download(client, county, teamed):
     campaign, draw, member = teamed
-    subjects_draw = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.campaign_id == campaign.id,
-                                                                  DrawRecord.kind == "subjects"))
-    reseat = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.campaign_id == campaign.id,
-                                                           DrawRecord.kind == "reseat"))
+    subjects_draw = db.session.scalar(sa.select(Draw).where(Draw.campaign_id == campaign.id,
+                                                                  Draw.kind == "subjects"))
+    reseat = db.session.scalar(sa.select(Draw).where(Draw.campaign_id == campaign.id,
+                                                           Draw.kind == "reseat"))
     login(client, "scj_officer")
     for record in (draw, reseat):
         assert client.get(f"/campaigns/{campaign.id}/draws/{record.id}.json").status_code == 403
@@ -220,7 +197,7 @@ def test_the_teams_draw_is_the_offices_to_download(client, county, teamed):
 def test_recusal_reasons_never_enter_the_solvers_input(county, teamed):
     campaign, draw, member = teamed
     assert db.session.scalar(sa.select(Conflict.reason).where(Conflict.inspector_id == member.inspector_id))
-    for record in db.session.scalars(sa.select(DrawRecord).where(DrawRecord.kind.in_(("teams", "reseat")))):
+    for record in db.session.scalars(sa.select(Draw).where(Draw.kind.in_(("teams", "reseat")))):
         problem = json.loads(record.problem)
         assert problem["conflicts"] and all(set(c) == {"inspector", "subject"} for c in problem["conflicts"])
         assert "其配偶在该单位任职" not in record.problem and "其兄在该单位任职" not in record.problem + record.note
@@ -233,7 +210,11 @@ def test_recusal_reasons_never_enter_the_solvers_input(county, teamed):
 def test_two_confirms_of_one_upload_import_once(app, county, tmp_path):
     path = _people_file(tmp_path / "people.xlsx", [["无证人员", "男", "应急管理局", "", "", ""]])
     yjj = county["yjj"].id
-    outcomes = _at_once(app, lambda i: run_import(InspectorImporter(yjj), path, dry_run=False, token="a" * 32), 2)
+    def confirm(index: int, barrier):
+        barrier.wait()
+        return run_import(InspectorImporter(yjj), path, dry_run=False, token="a" * 32)
+
+    outcomes = together(app, confirm)
     assert sorted(type(o).__name__ for o in outcomes) == ["FileRefused", "ImportReport"], outcomes
     assert "确认导入过" in str(next(o for o in outcomes if isinstance(o, FileRefused)))
     assert db.session.scalar(sa.select(sa.func.count()).where(Inspector.name == "无证人员")) == 1
@@ -242,7 +223,11 @@ def test_two_confirms_of_one_upload_import_once(app, county, tmp_path):
 def test_two_uploads_confirmed_at_once_do_not_duplicate(app, county, tmp_path):
     path = _people_file(tmp_path / "people.xlsx", [["无证人员", "男", "应急管理局", "", "", ""]])
     yjj = county["yjj"].id
-    outcomes = _at_once(app, lambda i: run_import(InspectorImporter(yjj), path, dry_run=False, token=f"{i}" * 32), 2)
+    def confirm(index: int, barrier):
+        barrier.wait()
+        return run_import(InspectorImporter(yjj), path, dry_run=False, token=f"{index}" * 32)
+
+    outcomes = together(app, confirm)
     assert sorted((o.created, o.unchanged) for o in outcomes) == [(0, 1), (1, 0)], outcomes
     assert db.session.scalar(sa.select(sa.func.count()).where(Inspector.name == "无证人员")) == 1
 
@@ -276,13 +261,13 @@ def awaiting_review(county):
     db.session.commit()
     cs = next(cs for cs in campaign.subjects if cs.active_members)
     record = cs.record
-    for part in record.parts:
-        entry = results.PartEntry(
+    for part in record.department_results:
+        entry = results.ResultEntry(
             items=[results.ItemEntry(ci.id, "未发现问题", 0, "") for ci in results.items_for(part)],
             follow_ups=["无需后续处置"], transfer_to="", questions_answered=False, note="", rectify_by=None,
             inspected_on=date(2024, 6, 12) if part.department_id == county["yjj"].id else None,
             signed=True if part.department_id == county["yjj"].id else None, refusal_note="")
-        results.save_part(record, part.department_id, entry, office, submit=True)
+        results.save_department_result(record, part.department_id, entry, office, submit=True)
     db.session.commit()
     assert record.state == "待审核"
     return record
@@ -305,13 +290,14 @@ def test_an_officer_of_the_lead_department_cannot_review(client, awaiting_review
 def test_two_reviews_at_once_publish_once(app, county, awaiting_review):
     record_id, office_id = awaiting_review.id, county["users"]["office"].id
 
-    def publish(index: int):
+    def publish(index: int, barrier):
         record, office = db.session.get(InspectionRecord, record_id), db.session.get(User, office_id)
+        barrier.wait()
         results.publish(record, office)
         db.session.commit()
         return "published"
 
-    outcomes = _at_once(app, publish, 2)
+    outcomes = together(app, publish)
     assert sorted(str(o)[:9] for o in outcomes) == ["published", "只有待审核的记录可"], outcomes
 
 

@@ -6,9 +6,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+from conftest import PASSWORD, login
 from flask_login import current_user, login_user
 
-from conftest import PASSWORD, login
 from coordinator.auth import throttle
 from coordinator.auth.models import LoginThrottle, User
 from coordinator.extensions import db
