@@ -1,8 +1,10 @@
-"""Chinese error pages: 400 (incl. CSRF), 403, 404, 413, 500."""
+"""Chinese error pages: 400 (incl. CSRF), 403, 404, 413, 500, and 503 when the database cannot be reached."""
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_wtf.csrf import CSRFError
+
+from .health import services as health
 
 MESSAGES = {
     400: ("请求无效", "提交的内容无法处理，请返回上一页检查后重试。"),
@@ -12,11 +14,25 @@ MESSAGES = {
     413: ("文件过大", "上传的文件超过了系统允许的大小，请拆分后分批上传。"),
     500: ("系统内部错误", "系统处理时出现错误，已记录。请稍后重试；如仍出现，请联系系统管理员。"),
 }
+RETRY_AFTER_SECONDS = 30
 
 
 def render_error(code: int, detail: str | None = None):
     title, message = MESSAGES.get(code, MESSAGES[500])
-    return render_template("errors/error.html", code=code, title=title, message=detail or message), code
+    try:
+        return render_template("errors/error.html", code=code, title=title, message=detail or message), code
+    except health.UNREACHABLE_ERRORS as error:  # the page's menu loads the signed-in user
+        if not health.is_unreachable(error):
+            raise
+        return database_unavailable(error)
+
+
+def database_unavailable(error: BaseException):
+    """The 503 page: a template of its own, rendered without the context processors, one of which (Flask-Login's)
+    loads the signed-in user from the database."""
+    health.outage().begin(error)
+    page = current_app.jinja_env.get_template("errors/unavailable.html").render()
+    return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
 
 
 def register_errorhandlers(app) -> None:
@@ -26,3 +42,11 @@ def register_errorhandlers(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return render_error(400, "页面已过期或安全校验失败（CSRF），请刷新页面后重新提交。")
+
+    def database_error(error):
+        if not health.is_unreachable(error):
+            raise error  # a statement that failed on a working database: the 500 page, logged as before
+        return database_unavailable(error)
+
+    for error_class in health.UNREACHABLE_ERRORS:
+        app.register_error_handler(error_class, database_error)
