@@ -39,6 +39,8 @@ def _import(importer: Importer, path: str, dry_run: bool) -> None:
     except FileRefused as error:
         fail(str(error))
     click.echo(report.summary() + ("（预检，未写入）" if dry_run else ""))
+    if report.ignored_headers:
+        click.echo(f"  未识别、已忽略的列：{'、'.join(report.ignored_headers)}")
     for refused in report.refused:
         click.echo(f"  第{refused.row}行：{refused.reason}")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import current_app, render_template
 from flask_wtf.csrf import CSRFError
 
+from .extensions import login_manager
 from .health import services as health
 
 MESSAGES = {
@@ -13,6 +14,8 @@ MESSAGES = {
     405: ("操作方式不正确", "此页面不支持该操作方式，请从系统菜单进入。"),
     413: ("文件过大", "上传的文件超过了系统允许的大小，请拆分后分批上传。"),
     500: ("系统内部错误", "系统处理时出现错误，已记录。请稍后重试；如仍出现，请联系系统管理员。"),
+    503: ("服务暂时不可用", "数据库暂时无法连接，请稍后重试。系统已记录此情况，数据库恢复后即可正常使用；"
+                           "刚才提交的内容如未显示保存成功，请在恢复后重新提交。"),
 }
 RETRY_AFTER_SECONDS = 30
 
@@ -28,10 +31,12 @@ def render_error(code: int, detail: str | None = None):
 
 
 def database_unavailable(error: BaseException):
-    """The 503 page: a template of its own, rendered without the context processors, one of which (Flask-Login's)
-    loads the signed-in user from the database."""
+    """The 503 page, which needs no database: rendered without the context processors, since Flask-Login's loads
+    the signed-in user from the database, and shown as to a visitor who is not signed in (no menu)."""
     health.outage().begin(error)
-    page = current_app.jinja_env.get_template("errors/unavailable.html").render()
+    title, message = MESSAGES[503]
+    page = current_app.jinja_env.get_template("errors/error.html").render(
+        code=503, title=title, message=message, current_user=login_manager.anonymous_user())
     return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
 
 

@@ -107,6 +107,13 @@ class CampaignForm(BaseForm):
     def validate_strata(self, field):
         if not any(entry.form.name.data for entry in field.entries):
             raise ValidationError("至少需要一个分层（填写分层名称）")
+        # An empty value stops the value's own checks (Optional), so a named stratum is checked for one here.
+        for entry in field.entries:
+            stratum = entry.form
+            if stratum.name.data and stratum.mode.data != "all" and stratum.value.data is None:
+                what = "比例（如 0.2 表示20%）" if stratum.mode.data == "ratio" else "数量（户数）"
+                stratum.value.errors = [*stratum.value.errors, f"请填写{what}"]
+                raise ValidationError(f"分层“{stratum.name.data.strip()}”请填写{what}")
         labels = [entry.form.name.data for entry in field.entries if entry.form.name.data]
         if len(set(labels)) != len(labels):
             raise ValidationError("分层名称不能重复")

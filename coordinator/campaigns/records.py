@@ -9,6 +9,7 @@ from ..excel.writer import SheetWriter, open_workbook, write_list
 from ..extensions import db
 from ..textutil import split_list
 from . import rules
+from ..items.models import Item
 from .models import Campaign, CampaignSubject, Plan
 
 
@@ -32,10 +33,14 @@ class Record:
         return self.cs.leader
 
 
-def record_of(cs: CampaignSubject) -> Record:
+def record_of(cs: CampaignSubject, general: dict[int, list[str]] | None = None) -> Record:
+    """The joint record of one enterprise: each visiting department's items that reach it, and the materials
+    those items ask for (not every material of every department: a chemicals trader is not asked for a food
+    licence). `general` caches department_materials_beyond_items per participation across many records."""
     campaign = cs.campaign
     record = Record(cs=cs, campaign=campaign)
     participations = {p.department_id: p for p in campaign.departments}
+    general = {} if general is None else general
     materials: dict[str, None] = {}
     for department_id in sorted(cs.visiting(), key=lambda d: (not participations[d].is_lead, d)):
         participation = participations[department_id]
@@ -46,11 +51,22 @@ def record_of(cs: CampaignSubject) -> Record:
             members=[m for m in cs.active_members if m.department_id == department_id],
             is_lead=participation.is_lead,
         ))
-        materials.update(dict.fromkeys(split_list(participation.materials)))
         for item in record.parts[-1].items:
             materials.update(dict.fromkeys(split_list(item.get("materials"))))
+        if participation.id not in general:
+            general[participation.id] = materials_beyond_items(participation)
+        materials.update(dict.fromkeys(general[participation.id]))
     record.materials = list(materials)
     return record
+
+
+def materials_beyond_items(participation) -> list[str]:
+    """What a department's materials list for the campaign asks of every enterprise it visits: the lines it
+    added that belong to none of its items (the list starts as the union of its items' materials)."""
+    of_items = {m for text in db.session.scalars(sa.select(Item.materials).where(
+        Item.department_id == participation.department_id)) for m in split_list(text)}
+    of_items |= {m for ci in participation.items for m in split_list(ci.data.get("materials"))}
+    return [m for m in split_list(participation.materials) if m not in of_items]
 
 
 RESULT_COLUMNS = ("检查结果", "发现问题", "处理措施")
@@ -66,7 +82,7 @@ def _write_record(sheet: SheetWriter, record: Record) -> None:
     sheet.sheet.set_column(5, 7, 16)
     sheet.title(f"{record.campaign.name}联合检查记录表（一企一表）", width)
     rows = [
-        ("被检查单位", subject.name, "统一社会信用代码", subject.credit_code),
+        ("被检查单位", subject.name, subject.code_kind, subject.credit_code),
         ("地址", subject.address, "行业 / 单位类别", f"{subject.industry} / {subject.category}"),
         ("法定代表人", f"{subject.legal_rep} {subject.legal_rep_phone}", "安全管理人",
          f"{subject.safety_manager} {subject.safety_manager_phone}"),
@@ -111,11 +127,12 @@ def write_records(target, subjects: list[CampaignSubject]) -> None:
     workbook, formats = open_workbook(target)
     if not subjects:
         SheetWriter(workbook, "说明", formats).write(["尚无已组队的检查对象"])
+    general: dict[int, list[str]] = {}
     for index, cs in enumerate(subjects, start=1):
         name = f"{index:03d}{cs.subject.name}"[:31]
         for bad in "[]:*?/\\":
             name = name.replace(bad, "_")
-        _write_record(SheetWriter(workbook, name, formats), record_of(cs))
+        _write_record(SheetWriter(workbook, name, formats), record_of(cs, general))
     workbook.close()
 
 

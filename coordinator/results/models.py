@@ -1,6 +1,7 @@
 """Inspection results on the joint record: per item, per department's follow-up, and the record's review state."""
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -112,6 +113,26 @@ class DepartmentResult(db.Model):
     @property
     def follow_up_open(self) -> bool:
         return follow_up_open(self.follow_ups, self.closed_on)
+
+    @classmethod
+    def follow_up_open_clause(cls):
+        """follow_up_open as SQL, for lists and counts."""
+        return sa.and_(cls.closed_on.is_(None), sa.or_(*(lists_follow_up(value) for value in RECTIFYING)))
+
+
+def json_spellings(value) -> list[str]:
+    """`value` as JSON text, with and without \\u escapes."""
+    return sorted({json.dumps(value, ensure_ascii=False), json.dumps(value)})
+
+
+def lists_follow_up(value: str):
+    """SQL: the part's follow-ups list `value`.
+
+    follow_ups is a JSON list; its text holds each value in quotes, written as is or \\u-escaped depending on
+    the serialiser (SQLAlchemy's default escapes). Both spellings are matched, the quotes make it exact.
+    """
+    text = sa.cast(DepartmentResult.follow_ups, sa.Text)
+    return sa.or_(*(text.contains(spelling, autoescape=True) for spelling in json_spellings(value)))
 
 
 def rectifying(follow_ups: list | None) -> bool:

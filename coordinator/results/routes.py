@@ -10,6 +10,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from ..access import login_required, own_department_id
+from ..auth.models import Department
 from ..campaigns.models import Campaign, CampaignSubject, statuses_from, without_team
 from ..campaigns.records import record_of
 from ..directories.models import Subject
@@ -53,6 +54,11 @@ def index():
     if department_id is not None:
         mine = sa.select(DepartmentResult.record_id).where(DepartmentResult.department_id == department_id)
         query = query.where(sa.or_(InspectionRecord.id.in_(mine), Campaign.lead_department_id == department_id))
+    todo = request.args.get("todo", "")
+    todo_department = department_id or request.args.get("department", type=int)
+    if todo in services.TODO_LABELS:
+        # The workbench's counts, each opening its list: the office may name a department, others see their own.
+        query = query.where(services.todo_clause(todo, todo_department))
     campaign_id = request.args.get("campaign", type=int)
     if campaign_id:
         query = query.where(Campaign.id == campaign_id)
@@ -67,7 +73,9 @@ def index():
                                    .order_by(Campaign.id.desc())).all()
     return render_template("results/index.html", page=page, state=state, states=RECORD_STATES, overdue=overdue,
                            q=q, today=today(), due=services.due_summary(department_id=department_id),
-                           campaigns=campaigns, campaign_id=campaign_id)
+                           campaigns=campaigns, campaign_id=campaign_id, todo=todo,
+                           todo_label=services.TODO_LABELS.get(todo, ""),
+                           todo_department=db.session.get(Department, todo_department) if todo_department else None)
 
 
 @bp.get("/<int:record_id>")

@@ -210,6 +210,24 @@ def follow_up(part: DepartmentResult, *, rechecked_on: date | None, closed_on: d
 
 # ---- what is due, by department (the office's dashboard) ---------------------------------------------
 
+TODO_LABELS = {"enter": "待录入检查结果", "review": "待审核公示", "follow_up": "整改待复查销号"}
+
+
+def todo_clause(todo: str, department_id: int | None):
+    """The records behind one count of due_summary, for the list it links to (every department's for None)."""
+    if todo == "review":
+        waiting = InspectionRecord.state == "待审核"
+        return waiting if department_id is None else sa.and_(
+            waiting, InspectionRecord.campaign_subject.has(CampaignSubject.campaign.has(
+                Campaign.lead_department_id == department_id)))
+    parts = sa.select(DepartmentResult.record_id)
+    if department_id is not None:
+        parts = parts.where(DepartmentResult.department_id == department_id)
+    if todo == "enter":
+        parts = parts.where(DepartmentResult.submitted_at.is_(None))
+        return sa.and_(InspectionRecord.state.in_(OPEN_STATES), InspectionRecord.id.in_(parts))
+    return InspectionRecord.id.in_(parts.where(DepartmentResult.follow_up_open_clause()))
+
 
 def due_summary(on: date | None = None, department_id: int | None = None) -> list[dict]:
     """Per department: results still to enter (and overdue), records awaiting its review, open follow-ups."""
@@ -218,7 +236,8 @@ def due_summary(on: date | None = None, department_id: int | None = None) -> lis
     summary: dict[int, dict] = {}
 
     def row(department: int) -> dict:
-        return summary.setdefault(department, {"department": names[department], "to_enter": 0, "overdue": 0,
+        return summary.setdefault(department, {"department": names[department], "department_id": department,
+                                               "to_enter": 0, "overdue": 0,
                                                "to_review": 0, "follow_ups_open": 0, "follow_ups_overdue": 0})
 
     # Columns, not objects: this runs on every workbench visit and reads every open part in the county.

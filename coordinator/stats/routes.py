@@ -27,8 +27,9 @@ def _visible_campaigns():
 
 
 def _default_year() -> int:
+    """The latest year with results handed in; else the latest with records; else this year."""
     years = services.years_with_records()
-    return years[0] if years else today().year
+    return services.latest_year_with_results() or (years[0] if years else today().year)
 
 
 def _scope() -> services.Scope:

@@ -58,7 +58,6 @@ arranges the few result rows. bench/bench_stats.py times the form on a year of 1
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -70,7 +69,8 @@ from ..campaigns.models import (Campaign, CampaignDepartment, CampaignSubject, P
                                statuses_from)
 from ..directories.models import Inspector
 from ..extensions import db
-from ..results.models import FOLLOW_UPS, PROBLEM_RESULTS, DepartmentResult, InspectionRecord, ItemResult
+from ..results.models import (FOLLOW_UPS, PROBLEM_RESULTS, DepartmentResult, InspectionRecord, ItemResult,
+                              json_spellings, lists_follow_up)
 
 FORM_TITLE = "全县“双随机、一公开”部门联合抽查统计表"
 DEPARTMENT_HEADER = "报表单位"
@@ -186,6 +186,19 @@ def years_with_records() -> list[int]:
     return list(range(last.year, first.year - 1, -1))
 
 
+def latest_year_with_results() -> int | None:
+    """The latest year a handed-in result was inspected in: where the form and the dashboard open. A year of
+    records still waiting for entry (a campaign dispatched for next year) counts nothing yet."""
+    latest = db.session.scalar(
+        sa.select(sa.func.max(inspection_date())).select_from(DepartmentResult)
+        .join(InspectionRecord, DepartmentResult.record_id == InspectionRecord.id)
+        .join(CampaignSubject, InspectionRecord.campaign_subject_id == CampaignSubject.id)
+        .where(DepartmentResult.submitted_at.is_not(None)))
+    if latest is None:
+        return None
+    return (latest if isinstance(latest, date) else date.fromisoformat(str(latest)[:10])).year
+
+
 # ---- the county statistics form ------------------------------------------------------------------
 
 
@@ -211,19 +224,8 @@ def _flag(condition):
     return sa.case((condition, 1), else_=0)
 
 
-def has_follow_up(value: str):
-    """The part's follow-ups list `value`.
-
-    follow_ups is a JSON list; its text holds each value in quotes, written as is or \\u-escaped depending on
-    the serialiser (SQLAlchemy's default escapes). Both spellings are matched, the quotes make it exact.
-    """
-    text = sa.cast(DepartmentResult.follow_ups, sa.Text)
-    return sa.or_(*(text.contains(spelling, autoescape=True) for spelling in _spellings(value)))
-
-
-def _spellings(value) -> list[str]:
-    """`value` as JSON text, with and without \\u escapes."""
-    return sorted({json.dumps(value, ensure_ascii=False), json.dumps(value)})
+has_follow_up = lists_follow_up
+_spellings = json_spellings
 
 
 def _submitted_in(scope: Scope) -> list:

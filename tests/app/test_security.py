@@ -142,7 +142,8 @@ def test_every_response_carries_the_security_headers(app, client, as_role):
         assert response.headers["X-Frame-Options"] == "DENY"
         assert response.headers["Referrer-Policy"] == "same-origin"
         csp = _csp(response)
-        assert csp["script-src"] == ["'self'"] and csp["img-src"] == ["'self'"]
+        assert csp["script-src"] == ["'self'"]
+        assert csp["img-src"] == ["'self'", "data:", "blob:"]  # Bootstrap's drawn icons; photo previews
         assert csp["style-src"] == ["'self'", "'unsafe-inline'"]  # style attributes in the templates
         assert csp["default-src"] == ["'self'"] and csp["object-src"] == ["'none'"]
         assert csp["frame-ancestors"] == ["'none'"]

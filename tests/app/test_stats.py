@@ -357,3 +357,18 @@ def test_chart_js_is_loaded_only_by_the_dashboard(app, county, world):
     vendored = app.test_client().get("/static/vendor/chart.umd.min.js")
     assert vendored.status_code == 200 and b"Chart.js v4" in vendored.data[:200]
     vendored.close()
+
+
+def test_the_form_and_the_dashboard_open_on_the_latest_year_with_results(app, county, world):
+    # A record planned for next year with nothing handed in yet: a year of records, but of no results.
+    waiting = world["r"][3]
+    waiting.campaign_subject.visit_date = date(2025, 3, 3)
+    for part in waiting.parts:
+        part.submitted_at = None
+    db.session.commit()
+    assert services.years_with_records()[0] == 2025 and services.latest_year_with_results() == 2024
+    office = client_for(app, "office")
+    form = office.get("/stats/").get_data(as_text=True)
+    assert '<option value="2024" selected>' in form and "2024年度（按检查日期）" in form
+    dashboard = office.get("/stats/dashboard").get_data(as_text=True)
+    assert '<option value="2024" selected>' in dashboard
