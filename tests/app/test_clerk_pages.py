@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from coordinator.campaigns import records, services
+from coordinator.campaigns import services, sheets
 from coordinator.campaigns.models import Campaign
 from coordinator.extensions import db
 from coordinator.items.models import Item
@@ -54,16 +54,16 @@ def test_an_enterprise_is_asked_only_for_the_materials_of_its_items(app, county)
     campaign = make_campaign(county)
     submit_all_items(campaign, county)
     # The department's list for the campaign: every item's materials (the default) plus one line of its own.
-    lead = campaign.participation(county["yjj"].id)
+    lead = campaign.campaign_department(county["yjj"].id)
     lead.materials = "危险化学品经营许可证、烟花爆竹经营（批发、零售）许可证、安全管理制度、应急预案备案表"
     services.lock_subject_draw(campaign, county["users"]["office"])
     services.run_subject_draw(campaign, "42", "见证人", county["users"]["office"])
     db.session.commit()
     chemicals = next(cs for cs in campaign.subjects if cs.subject.industry == "危险化学品")
     trade = next(cs for cs in campaign.subjects if cs.subject.industry == "工贸")
-    assert records.record_of(chemicals).materials == [
+    assert sheets.sheet_of(chemicals).materials == [
         "危险化学品经营许可证", "烟花爆竹经营(批发、零售)许可证", "应急预案备案表", "营业执照"]
-    assert records.record_of(trade).materials == ["安全管理制度", "应急预案备案表", "营业执照"]
+    assert sheets.sheet_of(trade).materials == ["安全管理制度", "应急预案备案表", "营业执照"]
 
     confirm_all(campaign, county["users"]["office"])
     services.lock_and_run_team_draw(campaign, "7", "", county["users"]["office"])
