@@ -7,8 +7,8 @@ from pathlib import Path
 from flask import Flask
 
 from . import config, security
-from .health import services as health
 from .extensions import csrf, db, login_manager, migrate
+from .health import services as health
 
 ROOT = Path(__file__).resolve().parent.parent
 
