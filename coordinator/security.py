@@ -1,7 +1,7 @@
 """Response headers that tell browsers what not to allow; input no column can hold answered with a 400, not a 500."""
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, g, request
 from flask_login import current_user
 from sqlalchemy.exc import DataError
 from werkzeug.routing import IntegerConverter
@@ -50,7 +50,9 @@ def register(app) -> None:
     def security_headers(response):
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.endpoint != "static" and current_user.is_authenticated:
+        # The user as this request already loaded it: loading it here would query a database that may be down.
+        user = g.get("_login_user")
+        if request.endpoint != "static" and user is not None and user.is_authenticated:
             # A signed-in page names people and enterprises: no shared or browser cache may keep a copy for
             # the next person at the same computer or behind the same proxy.
             response.headers["Cache-Control"] = "no-store"
