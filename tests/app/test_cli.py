@@ -86,7 +86,10 @@ COMMANDS = {
     "export-records": Usage(["1", OUT], ["1"], (["abc", OUT], "参数 CAMPAIGN_ID：“abc”不是有效的整数")),
     "export-dispatch": Usage(["1", OUT], ["1"], (["1.5", OUT], "参数 CAMPAIGN_ID：“1.5”不是有效的整数")),
     "replay-draw": Usage(["1"], [], (["abc"], "参数 CAMPAIGN_ID：“abc”不是有效的整数")),
-    "audit-verify": Usage([]),
+    "audit-verify": Usage([], wrong_type=(["--digest", "12:abc"], "选项 --digest：应写成“条号:哈希值”"),
+                          no_value=(["--digest"], "选项 --digest 后面缺少取值")),
+    "audit-digest": Usage([], wrong_type=(["--date", "2024-13-01"], "选项 --date：日期应写成 2024-06-30 的形式"),
+                          no_value=(["--date"], "选项 --date 后面缺少取值")),
     "stats-form": Usage(["--year", "2024", OUT], ["--year", "2024"], (["--year", "abc", OUT], "--year：年度应为四位数字"),
                         ([OUT, "--year"], "选项 --year 后面缺少取值")),
 }
