@@ -239,6 +239,7 @@ def _add_drawn(campaign: Campaign, record: DrawRecord, drawn: list[dict]) -> lis
 def confirm(campaign: Campaign, department_id: int, decisions: dict[int, tuple[str, str]], user: User) -> int:
     """Record a department's decision on drawn enterprises; returns how many were recorded."""
     _require_status(campaign, "drawn")
+    _require_teams_not_locked(campaign)
     participation = campaign.participation(department_id)
     if participation is None:
         raise CampaignError("本部门没有参加这次联合抽查")
@@ -309,16 +310,24 @@ def unstaffed(campaign: Campaign) -> list[CampaignSubject]:
         .order_by(CampaignSubject.id).options(*without_team())).all()
 
 
-def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user: User,
-                     seed: str | None = None) -> CampaignSubject:
-    """Replace a closed or missing enterprise by a recorded draw from its stratum; the rest stays as it was."""
+def _main_draw(campaign: Campaign, kind: str) -> DrawRecord | None:
+    return db.session.scalar(sa.select(DrawRecord).where(DrawRecord.singleton == f"{campaign.id}:{kind}"))
+
+
+def _count(campaign: Campaign, kind: str) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).where(DrawRecord.campaign_id == campaign.id,
+                                                              DrawRecord.kind == kind)) or 0
+
+
+def lock_replacement(campaign: Campaign, cs: CampaignSubject, reason: str, user: User) -> DrawRecord:
+    """Freeze the input of the draw that replaces a closed or missing enterprise: the rest of its stratum."""
     _require_status(campaign, "drawn")
-    if cs.state != "active":
+    _require_teams_not_locked(campaign)
+    if cs.campaign_id != campaign.id or cs.state != "active":
         raise CampaignError("该检查对象已被替换")
     if not reason.strip():
         raise CampaignError("请填写替换原因")
-    main = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.singleton == f"{campaign.id}:subjects"))
-    locked = json.loads(main.problem)
+    locked = json.loads(_main_draw(campaign, "subjects").problem)
     taken = set(db.session.scalars(sa.select(Subject.credit_code).join(CampaignSubject)
                                    .where(CampaignSubject.campaign_id == campaign.id)))
     candidates = [s for s in locked["subjects"] if s["stratum"] == cs.stratum and s["id"] not in taken]
@@ -327,14 +336,21 @@ def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user:
     population = [{**s, "must": False} for s in candidates if s["id"] in active]
     if not population:
         raise CampaignError(f"“{cs.stratum}”层已没有可替换的存续检查对象")
-    count = db.session.scalar(sa.select(sa.func.count()).where(DrawRecord.campaign_id == campaign.id,
-                                                               DrawRecord.kind == "replacement")) or 0
     text = canonical({"strata": [{"id": cs.stratum, "count": 1}], "subjects": population})
     record = DrawRecord(campaign_id=campaign.id, kind="replacement", problem=text, locked_sha256=sha256(text),
                         note=f"替换“{cs.subject.name}”：{reason.strip()}"[:500], operator_id=user.id)
     db.session.add(record)
     db.session.flush()
-    result = _run(record, seed or f"{main.seed}-替换-{count + 1}", "", user, solver.draw_subjects)
+    return record
+
+
+def run_replacement(campaign: Campaign, record: DrawRecord, cs: CampaignSubject, reason: str, seed: str,
+                    witness: str, user: User) -> CampaignSubject:
+    """Run a locked replacement draw and put the enterprise it draws in the place of `cs`."""
+    _require_status(campaign, "drawn")
+    if cs.state != "active":
+        raise CampaignError("该检查对象已被替换")
+    result = _run(record, seed, witness, user, solver.draw_subjects)
     new = _add_drawn(campaign, record, result["drawn"])[0]
     db.session.flush()
     deadline = deadline_after(now(), 1)
@@ -347,6 +363,21 @@ def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user:
     if status and cs.subject.status == ACTIVE_STATUS:
         change_status(cs.subject, status, f"{campaign.name}：{reason.strip()}", user.id)
     return new
+
+
+def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user: User,
+                     seed: str | None = None) -> CampaignSubject:
+    """Lock and run a replacement in one step, the seed derived from the main draw's. The app itself replaces
+    through a commit-reveal round (draws.services); this one-step form serves tests and scripts."""
+    record = lock_replacement(campaign, cs, reason, user)
+    seed = seed or f"{_main_draw(campaign, 'subjects').seed}-替换-{_count(campaign, 'replacement')}"
+    return run_replacement(campaign, record, cs, reason, seed, "", user)
+
+
+def _require_teams_not_locked(campaign: Campaign) -> None:
+    """Once the team draw's input is locked, the drawn enterprises and their departments stay as locked."""
+    if _main_draw(campaign, "teams") is not None:
+        raise CampaignError("随机组队的输入已经锁定，检查对象和确认结果不能再改变")
 
 
 # ---- stage 2: joint teams --------------------------------------------------------------------------
@@ -480,9 +511,9 @@ def _store_teams(campaign: Campaign, record: DrawRecord, result: dict, subjects:
         by_code[code].unstaffed_reason = "；".join(dict.fromkeys(texts))[:500]
 
 
-def lock_and_run_team_draw(campaign: Campaign, seed: str, witness: str, user: User,
-                           allow_overdue: bool = False) -> DrawRecord:
-    """Form every joint team in one recorded draw."""
+def check_team_draw_ready(campaign: Campaign, allow_overdue: bool = False) -> None:
+    """Teams are drawn once every department has confirmed (or, if allowed, let its deadline pass) and every
+    enterprise flagged as closed or missing has been replaced."""
     _require_status(campaign, "drawn")
     waiting = [cd for cd in campaign.departments if cd.confirmed_at is None]
     blocking = [cd.department.name for cd in waiting if not (allow_overdue and overdue(cd))]
@@ -490,20 +521,40 @@ def lock_and_run_team_draw(campaign: Campaign, seed: str, witness: str, user: Us
         raise CampaignError(f"以下部门尚未完成检查对象确认：{'、'.join(blocking)}")
     if any(cs for cs, _ in flagged(campaign)):
         raise CampaignError("还有被标记为已关闭或查无此户的检查对象未替换，请先进行替换抽取")
+
+
+def lock_team_draw(campaign: Campaign, user: User, allow_overdue: bool = False) -> DrawRecord:
+    """Freeze the stage-2 input (every drawn enterprise with the departments that visit it, every drawable
+    inspector) and publish its hash; the seed is made only after this."""
+    check_team_draw_ready(campaign, allow_overdue)
     subjects = [cs for cs in campaign.subjects if cs.state == "active"]
     text = canonical(team_problem(campaign, subjects))
     record = DrawRecord(campaign_id=campaign.id, kind="teams", problem=text, locked_sha256=sha256(text),
                         operator_id=user.id, singleton=f"{campaign.id}:teams")
     db.session.add(record)
     db.session.flush()
+    return record
+
+
+def run_team_draw(campaign: Campaign, seed: str, witness: str, user: User) -> DrawRecord:
+    """Form every joint team from the locked input."""
+    _require_status(campaign, "drawn")
+    record = _main_draw(campaign, "teams")
     result = _run(record, seed, witness, user, solver.solve_teams)
-    _store_teams(campaign, record, result, subjects)
+    _store_teams(campaign, record, result, [cs for cs in campaign.subjects if cs.state == "active"])
     campaign.status = "teamed"
     return record
 
 
-def recuse(campaign: Campaign, member: TeamMember, reason: str, user: User) -> TeamMember | None:
-    """Recuse one assigned inspector and redraw that one seat by a recorded draw; the rest stays as it was."""
+def lock_and_run_team_draw(campaign: Campaign, seed: str, witness: str, user: User,
+                           allow_overdue: bool = False) -> DrawRecord:
+    """Lock and run the team draw in one step with a given seed (tests and scripts; the app uses a round)."""
+    lock_team_draw(campaign, user, allow_overdue)
+    return run_team_draw(campaign, seed, witness, user)
+
+
+def withdraw(campaign: Campaign, member: TeamMember, reason: str, user: User) -> None:
+    """Recuse one assigned inspector: the seat is empty until its one-seat draw runs."""
     _require_status(campaign, "teamed", "dispatched")
     if member.recused_at is not None:
         raise CampaignError("该执法人员已经回避")
@@ -516,17 +567,29 @@ def recuse(campaign: Campaign, member: TeamMember, reason: str, user: User) -> T
         db.session.add(Conflict(inspector_id=member.inspector_id, subject_id=cs.subject_id,
                                 reason=f"{reason.strip()}（{campaign.name}中申请回避）"[:200]))
     db.session.flush()
-    problem = _reseat_problem(campaign, cs, member)
-    main = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.singleton == f"{campaign.id}:teams"))
-    count = db.session.scalar(sa.select(sa.func.count()).where(DrawRecord.campaign_id == campaign.id,
-                                                               DrawRecord.kind == "reseat")) or 0
-    text = canonical(problem)
+
+
+def lock_reseat(campaign: Campaign, member: TeamMember, user: User) -> DrawRecord:
+    """Freeze the input of the one-seat draw for a recused member's seat, as the campaign stands now."""
+    _require_status(campaign, "teamed", "dispatched")
+    if member.recused_at is None:
+        raise CampaignError("该执法人员没有回避，席位不需要补抽")
+    cs = member.campaign_subject
+    text = canonical(_reseat_problem(campaign, cs, member))
     record = DrawRecord(campaign_id=campaign.id, kind="reseat", problem=text, locked_sha256=sha256(text),
-                        note=f"{cs.subject.name}：{member.inspector.name}回避（{reason.strip()}）"[:500],
+                        note=f"{cs.subject.name}：{member.inspector.name}回避（{member.recusal_reason}）"[:500],
                         operator_id=user.id)
     db.session.add(record)
     db.session.flush()
-    result = _run(record, f"{main.seed}-回避-{count + 1}", "", user, solver.solve_teams)
+    return record
+
+
+def run_reseat(campaign: Campaign, record: DrawRecord, member: TeamMember, seed: str, witness: str,
+               user: User | None) -> TeamMember | None:
+    """Run a locked one-seat draw; None (the enterprise listed as unstaffed, with the reason) when nobody fits."""
+    _require_status(campaign, "teamed", "dispatched")
+    cs = member.campaign_subject
+    result = _run(record, seed, witness, user, solver.solve_teams)
     if not result["teams"]:
         cs.unstaffed_reason = "；".join(r["reason"] for r in result["unstaffed"])[:500]
         return None
@@ -537,6 +600,15 @@ def recuse(campaign: Campaign, member: TeamMember, reason: str, user: User) -> T
     member.is_leader = False
     db.session.add(seat)
     return seat
+
+
+def recuse(campaign: Campaign, member: TeamMember, reason: str, user: User) -> TeamMember | None:
+    """Recuse and redraw the seat in one step, the seed derived from the team draw's (tests and scripts; the app
+    redraws through a commit-reveal round)."""
+    withdraw(campaign, member, reason, user)
+    record = lock_reseat(campaign, member, user)
+    seed = f"{_main_draw(campaign, 'teams').seed}-回避-{_count(campaign, 'reseat')}"
+    return run_reseat(campaign, record, member, seed, "", user)
 
 
 def _reseat_problem(campaign: Campaign, cs: CampaignSubject, member: TeamMember) -> dict:
