@@ -271,6 +271,9 @@ def test_replacements_teams_and_one_seat_redraws_take_their_seeds_from_rounds(ap
     seat = rounds.run_round(reseat, office)
     assert seat.draw is reseat.draw and seat.inspector_id != member.inspector_id
     assert seat.department_id == county["scj"].id
+    db.session.commit()
+    page = app.test_client().get(f"/public/campaigns/{campaign.id}").data.decode()
+    assert "回避补位" in page and member.inspector.name not in page and seat.inspector.name not in page
 
 
 def test_one_draw_is_locked_at_a_time(county):
@@ -288,3 +291,34 @@ def test_one_draw_is_locked_at_a_time(county):
     assert a.commit_closed_at is not None and b.commit_closed_at is None  # b waits for a's draw
     with pytest.raises(CampaignError, match="正在揭示阶段"):
         rounds.close(b, office)
+
+
+def test_parties_see_their_steps_and_the_public_sees_commitments_then_reveals(app, county):
+    campaign = collecting(county)
+    office = county["users"]["office"]
+    round_ = rounds.open_round(campaign, "subjects", office, witness="县纪委监委 王明")
+    db.session.commit()
+    yjj, hbj, public = client_for(app, "yjj_admin"), client_for(app, "hbj_admin"), app.test_client()
+    deadline = f"{round_.commit_deadline:%Y-%m-%d %H:%M}"
+    assert f"抽取检查对象：生成随机值并提交承诺（截止 {deadline}）" in yjj.get("/").data.decode()
+    assert "提交承诺" not in hbj.get("/").data.decode()  # its department takes no part
+    assert "见证人 县纪委监委 王明：" in client_for(app, "office").get("/").data.decode()
+
+    values = {slot: secrets.token_hex(32) for slot in ("office", "dept:yjj", "dept:scj", "witness")}
+    users = {**users_of(county, "office", "dept:yjj", "dept:scj"), "witness": office}
+    for slot, user in users.items():
+        rounds.commit(round_, slot, commitment(values[slot]), user)
+    db.session.commit()
+    assert "提交承诺" not in yjj.get("/").data.decode()
+    assert "抽取检查对象：揭示随机值（截止" in yjj.get("/").data.decode()
+    page = public.get(f"/public/campaigns/{campaign.id}").data.decode()
+    assert all(commitment(v) in page for v in values.values()) and round_.draw.locked_sha256 in page
+    assert not any(v in page for v in values.values()) and "王明" not in page
+
+    for slot, user in users.items():
+        rounds.reveal(round_, slot, values[slot], user)
+    rounds.run_round(round_, office)
+    db.session.commit()
+    page = public.get(f"/public/campaigns/{campaign.id}").data.decode()
+    assert all(v in page for v in values.values()) and round_.draw.seed in page
+    assert "揭示随机值" not in yjj.get("/").data.decode()
