@@ -13,7 +13,7 @@ from ..extensions import db
 from ..items.models import Item
 from ..results.demo import enter_demo_results
 from . import rules, services
-from .models import Campaign, CampaignDepartment, Confirmation, DrawRecord
+from .models import Campaign, CampaignDepartment, Confirmation, Draw
 
 
 def _users() -> tuple[User, dict[int, User]]:
@@ -65,7 +65,7 @@ def _seed_round(campaign: Campaign, kind: str, office: User, admins: dict[int, U
 
 def _backdate(campaign: Campaign, moment: datetime) -> None:
     """The 2024 campaign happened in 2024: its records carry 2024 times, not the day the demo was loaded."""
-    db.session.execute(sa.update(DrawRecord).where(DrawRecord.campaign_id == campaign.id)
+    db.session.execute(sa.update(Draw).where(Draw.campaign_id == campaign.id)
                        .values(locked_at=moment, drawn_at=moment))
     db.session.execute(sa.update(CampaignDepartment).where(CampaignDepartment.campaign_id == campaign.id)
                        .values(submitted_at=moment, confirmed_at=moment,
@@ -107,7 +107,8 @@ def build_demo_campaigns() -> list[str]:
     staffed = next(cs for cs in finished.subjects if cs.state == "active" and len(cs.active_members) > 2)
     member = next(m for m in staffed.active_members if not m.is_leader)
     services.withdraw(finished, member, "其配偶在该单位任职", office)
-    _seed_round(finished, "reseat", office, admins, target_id=member.id, reason=f"{member.inspector.name}回避：其配偶在该单位任职")
+    _seed_round(finished, "reseat", office, admins, target_id=member.id,
+                reason=f"{member.inspector.name}回避：其配偶在该单位任职")
     services.dispatch(finished)
     db.session.flush()
     enter_demo_results(finished)

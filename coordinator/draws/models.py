@@ -42,7 +42,7 @@ class SeedRound(db.Model):
     __tablename__ = "seed_round"
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id"), index=True)
-    kind: Mapped[str] = mapped_column(sa.String(16))  # as DrawRecord.kind
+    kind: Mapped[str] = mapped_column(sa.String(16))  # as Draw.kind
     # What a replacement replaces (a CampaignSubject) or a reseat fills (the recused TeamMember).
     target_id: Mapped[int | None]
     reason: Mapped[str] = mapped_column(sa.String(500), default="")
@@ -60,7 +60,7 @@ class SeedRound(db.Model):
     reveal_deadline: Mapped[datetime | None]  # set when the commitments close
     draw_id: Mapped[int | None] = mapped_column(sa.ForeignKey("draw_record.id"), unique=True)
 
-    draw = relationship("DrawRecord")
+    draw = relationship("Draw")
     opened_by: Mapped[User | None] = relationship()
     contributions: Mapped[list[SeedContribution]] = relationship(
         back_populates="round", order_by="SeedContribution.slot", cascade="all, delete-orphan", lazy="selectin")

@@ -20,7 +20,7 @@ bp = Blueprint("draws", __name__, url_prefix="/campaigns")
 
 def _campaign(campaign_id: int) -> Campaign:
     campaign = db.get_or_404(Campaign, campaign_id)
-    if not current_user.is_office and campaign.participation(current_user.department_id) is None:
+    if not current_user.is_office and campaign.campaign_department(current_user.department_id) is None:
         abort(403)
     return campaign
 

@@ -12,9 +12,9 @@ The single-witness draw (one person announces the seed) remains as a fallback th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
 import sqlalchemy as sa
 
@@ -23,8 +23,8 @@ from solver import seed as seed_rule
 from ..audit import services as audit
 from ..auth.models import User
 from ..campaigns import services as campaigns
-from ..campaigns.models import Campaign, CampaignSubject, DrawRecord, TeamMember
-from ..campaigns.services import CampaignError
+from ..campaigns.models import Campaign, CampaignSubject, Draw, TeamMember
+from ..campaigns.services.common import CampaignError, require_status
 from ..extensions import db
 from ..timeutil import now
 from ..workdays import deadline_after
@@ -39,7 +39,7 @@ class Kind:
     """How one kind of draw is checked before it opens, locked, and run; `target` as SeedRound.target_id."""
 
     check: Callable[[Campaign, SeedRound], None]
-    lock: Callable[[Campaign, SeedRound, User], DrawRecord]
+    lock: Callable[[Campaign, SeedRound, User], Draw]
     run: Callable[[Campaign, SeedRound, str, User], object]
 
 
@@ -52,7 +52,7 @@ def _target(model, round_: SeedRound, campaign: Campaign):
 
 
 def _check_subjects(campaign: Campaign, round_: SeedRound) -> None:
-    campaigns._require_status(campaign, "collecting")
+    require_status(campaign, "collecting")
     missing = [cd.department.name for cd in campaign.departments if not cd.submitted_at]
     if missing:
         raise CampaignError(f"以下部门尚未提交抽查事项：{'、'.join(missing)}")
@@ -63,7 +63,7 @@ def _check_teams(campaign: Campaign, round_: SeedRound) -> None:
 
 
 def _check_replacement(campaign: Campaign, round_: SeedRound) -> None:
-    campaigns._require_status(campaign, "drawn")
+    require_status(campaign, "drawn")
     cs = _target(CampaignSubject, round_, campaign)
     if cs.state != "active":
         raise CampaignError("该检查对象已被替换")
@@ -72,7 +72,7 @@ def _check_replacement(campaign: Campaign, round_: SeedRound) -> None:
 
 
 def _check_reseat(campaign: Campaign, round_: SeedRound) -> None:
-    campaigns._require_status(campaign, "teamed", "dispatched")
+    require_status(campaign, "teamed", "dispatched")
     if _target(TeamMember, round_, campaign).recused_at is None:
         raise CampaignError("该执法人员没有回避，席位不需要补抽")
 
@@ -105,8 +105,8 @@ def rounds_of(campaign_id: int) -> list[SeedRound]:
 
 def open_rounds(campaign_id: int | None = None) -> list[SeedRound]:
     """Rounds whose draw has not run yet (of one campaign, or of all)."""
-    query = (sa.select(SeedRound).outerjoin(DrawRecord, DrawRecord.id == SeedRound.draw_id)
-             .where(DrawRecord.result.is_(None)).order_by(SeedRound.id))
+    query = (sa.select(SeedRound).outerjoin(Draw, Draw.id == SeedRound.draw_id)
+             .where(Draw.result.is_(None)).order_by(SeedRound.id))
     if campaign_id is not None:
         query = query.where(SeedRound.campaign_id == campaign_id)
     return db.session.scalars(query).all()
@@ -204,7 +204,7 @@ def commit(round_: SeedRound, slot: str, commitment: str, user: User) -> None:
             pass
 
 
-def close(round_: SeedRound, user: User) -> DrawRecord:
+def close(round_: SeedRound, user: User) -> Draw:
     """Close the commitments and lock the draw's input: from now on nobody can commit, and the input is fixed."""
     if round_.phase is not Phase.COMMITTING:
         raise CampaignError("承诺已经截止")
@@ -223,7 +223,7 @@ def close(round_: SeedRound, user: User) -> DrawRecord:
     return _lock(campaign, round_, user)
 
 
-def _lock(campaign: Campaign, round_: SeedRound, user: User) -> DrawRecord:
+def _lock(campaign: Campaign, round_: SeedRound, user: User) -> Draw:
     record = KINDS[round_.kind].lock(campaign, round_, user)
     at = now()
     round_.draw, round_.commit_closed_at = record, at
@@ -269,7 +269,7 @@ def run_round(round_: SeedRound, user: User, witness_seed: str = ""):
     else:
         seed = _seed_from_reveals(round_)
     outcome = KINDS[round_.kind].run(campaign, round_, seed, user)
-    audit.record("seed", "seed_round", round_.id, None,
+    audit.log("seed", "seed_round", round_.id, None,
                  {"rule": round_.rule.value, "seed": seed, "draw": round_.draw_id,
                   "left_out": [c.slot for c in round_.contributions if c.left_out]}, user=user)
     return outcome
@@ -325,7 +325,7 @@ def material(round_: SeedRound, *, reveals: bool = True) -> dict:
     }
 
 
-def verify_seed(record: DrawRecord) -> str | None:
+def verify_seed(record: Draw) -> str | None:
     """None when the stored seed is the rule's function of the locked hash and the reveals, and every reveal
     matches its commitment; otherwise what is wrong. A draw without a round predates the rule."""
     round_ = round_for_draw(record.id)
@@ -335,7 +335,7 @@ def verify_seed(record: DrawRecord) -> str | None:
     return "；".join(problems) or None
 
 
-def seed_source(record: DrawRecord) -> str:
+def seed_source(record: Draw) -> str:
     """Where a draw's seed came from, in Chinese, for the replay report."""
     round_ = round_for_draw(record.id)
     if round_ is None:

@@ -1,8 +1,8 @@
 """What the public may see, and nothing more: active item lists, campaign plans, published results.
 
 Never shown: inspectors (names, certificates, phones), user accounts, enterprise contacts and phones, problem
-descriptions and notes (free text that may name people), a witness's name or a recusal's reason. A covert campaign (暗查暗访) is not announced
-beforehand, so it and everything under it stay hidden until its period has ended.
+descriptions and notes (free text that may name people), a witness's name or a recusal's reason. A covert campaign
+(暗查暗访) is not announced beforehand, so it and everything under it stay hidden until its period has ended.
 """
 from __future__ import annotations
 
@@ -68,8 +68,8 @@ def published(q: str = ""):
              .where(InspectionRecord.state == "已公示", visible())
              .options(selectinload(InspectionRecord.campaign_subject).selectinload(CampaignSubject.subject),
                       selectinload(InspectionRecord.campaign_subject).selectinload(CampaignSubject.campaign),
-                      selectinload(InspectionRecord.parts).selectinload(DepartmentResult.department),
-                      selectinload(InspectionRecord.parts).selectinload(DepartmentResult.items)
+                      selectinload(InspectionRecord.department_results).selectinload(DepartmentResult.department),
+                      selectinload(InspectionRecord.department_results).selectinload(DepartmentResult.items)
                       .selectinload(ItemResult.campaign_item),
                       *without_team(InspectionRecord.campaign_subject))
              .order_by(InspectionRecord.published_at.desc(), InspectionRecord.id.desc()))

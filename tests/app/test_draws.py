@@ -11,15 +11,14 @@ import pytest
 import sqlalchemy as sa
 
 import solver
-from solver.__main__ import main as solver_main
-
 from coordinator.campaigns import services as campaigns
-from coordinator.campaigns.models import Campaign, CampaignSubject, DrawRecord
+from coordinator.campaigns.models import Campaign, Draw
 from coordinator.campaigns.services import CampaignError
 from coordinator.draws import services as rounds
 from coordinator.draws.models import SeedRound
 from coordinator.extensions import db
 from coordinator.timeutil import now
+from solver.__main__ import main as solver_main
 from tests.app.county import PASSWORD, build_county, campaign_values, confirm_all, drawn_campaign, submit_all_items
 from tests.app.seeding import commitment, service_round, web_round
 
@@ -200,11 +199,11 @@ def test_a_replayed_draw_is_byte_identical_and_every_commitment_is_checked(app, 
     round_ = web_round(office, {"office": office, "dept:yjj": yjj, "dept:scj": scj}, campaign.id, "subjects")
     office.post(f"/campaigns/{campaign.id}/rounds/{round_.id}/run")
     db.session.expire_all()
-    record = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.kind == "subjects"))
+    record = db.session.scalar(sa.select(Draw).where(Draw.kind == "subjects"))
     download = json.loads(yjj.get(f"/campaigns/{campaign.id}/draws/{record.id}.json").data)
     assert {c["slot"]: c["value"] for c in download["seed_round"]["contributions"]} == round_.values
     replayed = solver.draw_subjects(download["input"])
-    assert campaigns.canonical(replayed) == record.result  # byte for byte
+    assert solver.canonical_json(replayed) == record.result  # byte for byte
     path = tmp_path / "draw.json"
     path.write_text(json.dumps(download, ensure_ascii=False), encoding="utf-8")
     assert solver_main(["verify-seed", str(path)]) == 0

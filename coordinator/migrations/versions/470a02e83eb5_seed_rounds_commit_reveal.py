@@ -5,9 +5,8 @@ Revises: 86be5a261b2d
 Create Date: 2026-11-29 19:50:33.094251
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '470a02e83eb5'
@@ -25,7 +24,8 @@ def upgrade():
     sa.Column('target_id', sa.Integer(), nullable=True),
     sa.Column('reason', sa.String(length=500), nullable=False),
     sa.Column('allow_overdue', sa.Boolean(), nullable=False),
-    sa.Column('rule', sa.Enum('commit_reveal', 'witness', name='seed_rule', native_enum=False, create_constraint=True, length=16), nullable=False),
+    sa.Column('rule', sa.Enum('commit_reveal', 'witness', name='seed_rule', native_enum=False, create_constraint=True,
+                              length=16), nullable=False),
     sa.Column('fallback_reason', sa.String(length=500), nullable=False),
     sa.Column('witness', sa.String(length=200), nullable=False),
     sa.Column('opened_by_id', sa.Integer(), nullable=True),
