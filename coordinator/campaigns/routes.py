@@ -13,7 +13,7 @@ from ..auth.models import Department
 from ..directories.models import Subject
 from ..directories.services import filter_options
 from ..draws import services as seed_rounds
-from ..draws.routes import campaign_seeding
+from ..draws.forms import campaign_seeding
 from ..excel.writer import send_workbook
 from ..extensions import db
 from ..forms import choices

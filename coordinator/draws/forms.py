@@ -4,7 +4,11 @@ from __future__ import annotations
 from wtforms import BooleanField, DateTimeLocalField, HiddenField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from ..campaigns.models import Campaign
 from ..forms import BaseForm
+from ..timeutil import now
+from ..workdays import deadline_after
+from . import services
 from .services import REVEAL_HOURS
 
 HEX64 = Regexp(r"^\s*[0-9a-fA-F]{64}\s*$", message="应为64位十六进制字符")
@@ -41,3 +45,12 @@ class RevealForm(BaseForm):
 
 class RunForm(BaseForm):
     seed = StringField("见证人报出的随机种子", validators=[Length(max=200)])
+
+
+def campaign_seeding(campaign: Campaign) -> dict:
+    """What the campaign page shows of its seed rounds, and the forms that open one."""
+    rounds = services.rounds_of(campaign.id)
+    return {"rounds": rounds, "by_draw": {r.draw_id: r for r in rounds if r.draw_id},
+            "open": [r for r in rounds if r.phase.value != "drawn"],
+            "open_form": OpenRoundForm(), "fallback_form": FallbackForm(),
+            "deadline": f"{deadline_after(now(), 1):%Y-%m-%dT%H:%M}"}

@@ -7,22 +7,15 @@ from flask_login import current_user
 
 from ..access import login_required, roles_required
 from ..campaigns.models import Campaign
+from ..campaigns.routes import _campaign
 from ..campaigns.services import CampaignError
 from ..extensions import db
 from ..timeutil import now
-from ..workdays import deadline_after
 from . import services
 from .forms import CommitForm, FallbackForm, OpenRoundForm, RevealForm, RunForm
 from .models import SeedRound
 
 bp = Blueprint("draws", __name__, url_prefix="/campaigns")
-
-
-def _campaign(campaign_id: int) -> Campaign:
-    campaign = db.get_or_404(Campaign, campaign_id)
-    if not current_user.is_office and campaign.campaign_department(current_user.department_id) is None:
-        abort(403)
-    return campaign
 
 
 def _round(campaign_id: int, round_id: int) -> tuple[Campaign, SeedRound]:
@@ -64,58 +57,61 @@ def show(campaign_id, round_id):
                            commit_form=CommitForm(), reveal_form=RevealForm(), run_form=RunForm())
 
 
-@bp.post("/<int:campaign_id>/rounds")
-@roles_required("office")
-def open_round(campaign_id):
+def _opening(campaign_id: int, form_class, open_, success: str):
+    """Open a round (or its fallback) for the kind of draw and the enterprise or seat the form names."""
     campaign = _campaign(campaign_id)
-    form = OpenRoundForm()
+    form = form_class()
     if not form.validate_on_submit():
         flash("；".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
-    return _step(None, campaign, lambda: services.open_round(
+    target = {"target_id": form.target_id.data, "reason": form.reason.data or "",
+              "allow_overdue": form.allow_overdue.data}
+    return _step(None, campaign, lambda: open_(campaign, form, target), success)
+
+
+@bp.post("/<int:campaign_id>/rounds")
+@roles_required("office")
+def open_round(campaign_id):
+    return _opening(campaign_id, OpenRoundForm, lambda campaign, form, target: services.open_round(
         campaign, form.kind.data, current_user, commit_deadline=form.commit_deadline.data,
-        reveal_hours=form.reveal_hours.data, witness=form.witness.data or "", target_id=form.target_id.data,
-        reason=form.reason.data or "", allow_overdue=form.allow_overdue.data),
+        reveal_hours=form.reveal_hours.data, witness=form.witness.data or "", **target),
         "已开始征集随机数承诺：请办公室和各部门在截止时间前生成随机值并提交承诺")
 
 
 @bp.post("/<int:campaign_id>/rounds/fallback")
 @roles_required("office")
 def fallback(campaign_id):
-    campaign = _campaign(campaign_id)
-    form = FallbackForm()
+    return _opening(campaign_id, FallbackForm, lambda campaign, form, target: services.open_fallback(
+        campaign, form.kind.data, current_user, fallback_reason=form.fallback_reason.data, witness=form.witness.data,
+        **target),
+        "输入已锁定，哈希值已公布（备用方式，原因已记录）；请由见证人报出随机种子")
+
+
+def _party_step(campaign_id: int, round_id: int, form_class, action, success: str):
+    """A contributor's own step (commit or reveal): the form is checked, the service checks who may act for which
+    party (another department's slot answers 403)."""
+    campaign, round_ = _round(campaign_id, round_id)
+    form = form_class()
     if not form.validate_on_submit():
         flash("；".join(e for errors in form.errors.values() for e in errors), "error")
-        return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
-    return _step(None, campaign, lambda: services.open_fallback(
-        campaign, form.kind.data, current_user, fallback_reason=form.fallback_reason.data, witness=form.witness.data,
-        target_id=form.target_id.data, reason=form.reason.data or "", allow_overdue=form.allow_overdue.data),
-        "输入已锁定，哈希值已公布（备用方式，原因已记录）；请由见证人报出随机种子")
+        return redirect(url_for("draws.show", campaign_id=campaign.id, round_id=round_.id))
+    return _step(round_, campaign, lambda: action(round_, form), success)
 
 
 @bp.post("/<int:campaign_id>/rounds/<int:round_id>/commit")
 @roles_required("office", "admin")
 def commit(campaign_id, round_id):
-    campaign, round_ = _round(campaign_id, round_id)
-    form = CommitForm()
-    if not form.validate_on_submit():
-        flash("；".join(e for errors in form.errors.values() for e in errors), "error")
-        return redirect(url_for("draws.show", campaign_id=campaign.id, round_id=round_.id))
-    return _step(round_, campaign, lambda: services.commit(round_, form.slot.data, form.commitment.data,
-                                                           current_user),
-                 "承诺已提交。请妥善保存随机值，输入锁定后回到本页揭示")
+    return _party_step(campaign_id, round_id, CommitForm,
+                       lambda r, form: services.commit(r, form.slot.data, form.commitment.data, current_user),
+                       "承诺已提交。请妥善保存随机值，输入锁定后回到本页揭示")
 
 
 @bp.post("/<int:campaign_id>/rounds/<int:round_id>/reveal")
 @roles_required("office", "admin")
 def reveal(campaign_id, round_id):
-    campaign, round_ = _round(campaign_id, round_id)
-    form = RevealForm()
-    if not form.validate_on_submit():
-        flash("；".join(e for errors in form.errors.values() for e in errors), "error")
-        return redirect(url_for("draws.show", campaign_id=campaign.id, round_id=round_.id))
-    return _step(round_, campaign, lambda: services.reveal(round_, form.slot.data, form.value.data, current_user),
-                 "随机值已揭示，与承诺一致")
+    return _party_step(campaign_id, round_id, RevealForm,
+                       lambda r, form: services.reveal(r, form.slot.data, form.value.data, current_user),
+                       "随机值已揭示，与承诺一致")
 
 
 @bp.post("/<int:campaign_id>/rounds/<int:round_id>/close")
@@ -137,11 +133,3 @@ def run(campaign_id, round_id):
     return _step(round_, campaign, lambda: services.run_round(round_, current_user, form.seed.data or ""),
                  "已按公布的规则算出随机种子并完成抽取")
 
-
-def campaign_seeding(campaign: Campaign) -> dict:
-    """What the campaign page shows of its seed rounds, and the forms that open one."""
-    rounds = services.rounds_of(campaign.id)
-    return {"rounds": rounds, "by_draw": {r.draw_id: r for r in rounds if r.draw_id},
-            "open": [r for r in rounds if r.phase.value != "drawn"],
-            "open_form": OpenRoundForm(), "fallback_form": FallbackForm(),
-            "deadline": f"{deadline_after(now(), 1):%Y-%m-%dT%H:%M}"}
