@@ -108,7 +108,7 @@ def build_demo_campaigns() -> list[str]:
     member = next(m for m in staffed.active_members if not m.is_leader)
     services.withdraw(finished, member, "其配偶在该单位任职", office)
     _seed_round(finished, "reseat", office, admins, target_id=member.id,
-                reason=f"{member.inspector.name}回避：其配偶在该单位任职")
+                reason=f"{member.inspector.name}回避")
     services.dispatch(finished)
     db.session.flush()
     enter_demo_results(finished)

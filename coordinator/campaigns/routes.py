@@ -263,7 +263,7 @@ def recuse(campaign_id, member_id):
     def run():
         services.withdraw(campaign, member, reason, current_user)
         holder["round"] = seed_rounds.open_round(campaign, "reseat", current_user, target_id=member.id,
-                                           reason=f"{member.inspector.name}回避：{reason.strip()}")
+                                           reason=f"{member.inspector.name}回避")  # its reason stays with its department
 
     response = _attempt(campaign, run, f"{member.inspector.name}已回避；该席位的补位抽取已开始征集随机数承诺")
     if "round" in holder and holder["round"].id:
@@ -355,6 +355,8 @@ def draw_json(campaign_id, draw_id):
     draw = db.get_or_404(Draw, draw_id)
     if draw.campaign_id != campaign.id:
         abort(404)
+    if not draw.may_download(current_user):
+        abort(403)
     problem = json.loads(draw.problem)
     if draw.seed is not None:
         problem["seed"] = draw.seed
@@ -376,5 +378,7 @@ def pair_probabilities_csv(campaign_id, draw_id):
     pairs = services.pair_probabilities(draw) if draw.campaign_id == campaign.id else None
     if pairs is None:
         abort(404)
+    if not draw.may_download(current_user):  # which pairs may never meet shows who is recused from what
+        abort(403)
     return current_app.response_class(services.pair_probabilities_csv(pairs), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=pairs-{campaign.id}-{draw.id}.csv"})

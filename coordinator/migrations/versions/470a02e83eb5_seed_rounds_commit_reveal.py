@@ -1,7 +1,7 @@
 """seed rounds: commit-then-reveal seeds for every recorded draw
 
 Revision ID: 470a02e83eb5
-Revises: 86be5a261b2d
+Revises: 5e1c0a7d2b94
 Create Date: 2026-11-29 19:50:33.094251
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '470a02e83eb5'
-down_revision = '86be5a261b2d'
+down_revision = '5e1c0a7d2b94'
 branch_labels = None
 depends_on = None
 
