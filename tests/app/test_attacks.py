@@ -491,7 +491,7 @@ def test_upgrading_seals_an_existing_chain_under_the_key_and_refuses_a_broken_on
                           "AUDIT_CHECKPOINT": str(tmp_path / f"{name}.json"),
                           "SQLALCHEMY_DATABASE_URI": empty_database_like(app, tmp_path, name)})
         with old.app_context():
-            upgrade(revision="5e1c0a7d2b94")  # the last schema with the plain SHA-256 chain
+            upgrade(revision="470a02e83eb5")  # the last schema with the plain SHA-256 chain
             rows = chain(5)
             if broken:
                 rows[2]["user_name"] = "他人"
