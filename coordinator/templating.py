@@ -22,6 +22,7 @@ NAV = (
     ("items.index", "抽查事项清单", ("office", "admin", "officer"), "items."),
     ("auth.departments", "部门管理", ("office",), "auth.department"),
     ("auth.users", "账号管理", ("office",), "auth.user"),
+    ("exchange.index", "数据交换", ("office",), "exchange."),
     ("audit.index", "审计日志", ("office",), "audit."),
     ("public.index", "公开信息", ("office", "admin", "officer"), "public."),
 )

@@ -148,6 +148,16 @@ def record(action: str, entity: str, entity_id, before: dict | None = None, afte
     _append(db.session.connection(), [(action, entity, entity_id, plain(before), plain(after))], user)
 
 
+def record_many(action: str, entity: str, rows, *, user=None) -> None:
+    """Append one entry per (entity_id, before, after) in `rows`, in one write: for the rows an import changes by
+    Core statements, so that the log still tells each row's change."""
+    db.session.flush()
+    entries = [(action, entity, None if entity_id is None else str(entity_id)[:64], plain(before), plain(after))
+               for entity_id, before, after in rows]
+    if entries:
+        _append(db.session.connection(), entries, user)
+
+
 def record_import(report) -> None:
     """One summary entry for an Excel import: its rows go in by Core executemany, one by one would be too slow."""
     record("import", "import", None, None, {

@@ -97,6 +97,7 @@ def subject_values(raw: dict[str, str]) -> dict[str, Any]:
 class SubjectImporter(Importer):
     label = "检查对象"
     columns = SUBJECT_COLUMNS
+    source = "directory"
 
     def __init__(self, user_id: int | None = None):
         self.user_id = user_id

@@ -40,6 +40,7 @@ class ImportReport:
     skipped: int = 0
     refused: list[RefusedRow] = field(default_factory=list)
     ignored_headers: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what else the import does or found, for the preview
     applied: bool = False
 
     @property
@@ -59,6 +60,7 @@ class Importer:
 
     label: str = ""
     columns: tuple[Column, ...] = ()
+    source: str = ""  # the data source whose freshness an applied import renews (see `on_applied`)
 
     def prepare(self) -> None:
         """Load whatever lookups parse_row needs (once per import, never per row)."""
@@ -76,6 +78,21 @@ class Importer:
     def write(self, new: list[dict], changed: list[tuple[dict, dict]]) -> None:
         """Insert `new`; update each (old, values) pair in `changed`. Runs inside the import's transaction."""
         raise NotImplementedError
+
+    def notes(self, new: list[dict], changed: list[tuple[dict, dict]]) -> list[str]:
+        """Lines the preview shows besides the counts: what else applying the file does or what it found."""
+        return []
+
+
+# Called as listener(importer, report) after an import's rows are written, inside its transaction: the
+# exchange package records there when each data source was last renewed, without the pipeline knowing it.
+APPLIED_LISTENERS: list = []
+
+
+def on_applied(listener):
+    if listener not in APPLIED_LISTENERS:
+        APPLIED_LISTENERS.append(listener)
+    return listener
 
 
 def insert_many(model, rows: list[dict]) -> None:
@@ -135,11 +152,14 @@ def run_import(importer: Importer, path: str | Path, *, dry_run: bool, filename:
             report.unchanged += 1
     report.created, report.updated = len(new), len(changed)
     report.refused.sort(key=lambda r: r.row)
+    report.notes = importer.notes(new, changed)
     if dry_run:
         db.session.rollback()
         return report
     try:
         importer.write(new, changed)
+        for listener in APPLIED_LISTENERS:
+            listener(importer, report)
         audit.record_import(report)
         db.session.commit()
     except Exception:

@@ -9,6 +9,7 @@ from flask import url_for
 from ..auth.models import User
 from ..campaigns import services as campaigns
 from ..campaigns.models import Campaign
+from ..exchange import services as exchange
 from ..extensions import db
 from ..timeutil import today
 
@@ -49,4 +50,7 @@ def tasks_for(user: User) -> list[Task]:
             tasks.append(Task(f"“{campaign.name}”名单已锁定，待见证人报出随机种子后抽取", detail))
         if user.is_office and campaign.status == "drawn" and campaigns.flagged(campaign):
             tasks.append(Task(f"“{campaign.name}”有被标记为关闭或查无此户的检查对象待替换", detail))
+    if user.is_office:
+        # Stale sources (the directory at least yearly, seed 003) and drawn enterprises the registry closed.
+        tasks += [Task(line, url_for("exchange.index"), True) for line in exchange.reminders()]
     return sorted(tasks, key=lambda t: not t.late)
