@@ -8,7 +8,7 @@ If-Modified-Since). Every call, refused ones too, is one entry in the audit log.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from functools import wraps
 
@@ -23,7 +23,7 @@ from ..campaigns.models import Campaign, CampaignDepartment, CampaignSubject
 from ..extensions import db
 from ..items.models import Item
 from ..public import services as public
-from ..results.models import DepartmentResult, InspectionRecord
+from ..results.models import InspectionRecord
 from ..timeutil import BEIJING
 from . import services
 

@@ -23,7 +23,7 @@ from ..excel.importing import on_applied
 from ..excel.writer import SheetWriter, open_workbook, safe_text
 from ..extensions import db
 from ..public.services import visible
-from ..results.models import PROBLEM_RESULTS, RESULTS, DepartmentResult, InspectionRecord, ItemResult
+from ..results.models import RESULTS, DepartmentResult, InspectionRecord, ItemResult
 from ..timeutil import now, today
 from ..vocab import ACTIVE_STATUS
 from .models import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
@@ -32,7 +32,7 @@ from coordinator.extensions import db
 from coordinator.results import services as results
 from coordinator.results.models import InspectionRecord
 from coordinator.timeutil import now, today
-from tests.app.county import build_county, confirm_all, credit_code, drawn_campaign
+from tests.app.county import build_county, credit_code, dispatched_county_campaign, drawn_campaign
 from tests.xlsx import write_xlsx
 
 from conftest import login
@@ -52,13 +52,7 @@ def county(ctx):
 
 @pytest.fixture
 def dispatched(county):
-    campaign = drawn_campaign(county)
-    office = county["users"]["office"]
-    confirm_all(campaign, office)
-    campaigns.lock_and_run_team_draw(campaign, "7", "", office)
-    campaigns.dispatch(campaign)
-    db.session.commit()
-    return campaign
+    return dispatched_county_campaign(county)
 
 
 def hand_in(record: InspectionRecord, users: dict, result: str = "未发现问题") -> None:
