@@ -5,6 +5,7 @@ Only the Python standard library is used here, because this runs before anything
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -54,11 +55,9 @@ def start() -> int:
     flask("seed-demo", "--if-empty")
     host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "5000")
     say(f"联查通已启动：http://{host}:{port}/ （Ctrl+C 停止）")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         run(PYTHON, "-m", "waitress", f"--host={host}", f"--port={port}", "--threads=8",
             "--call", "coordinator:create_app", cwd=ROOT)
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
@@ -129,6 +128,8 @@ def test(pytest_args: list[str]) -> int:
     ensure_venv("[test]")
     ensure_chromium()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    say("代码检查（ruff check）")
+    lint = subprocess.run([str(PYTHON), "-m", "ruff", "check", "."], cwd=ROOT, env=env).returncode
     say("测试（SQLite）")
     first = subprocess.run([str(PYTHON), "-m", "pytest", *pytest_args], cwd=ROOT, env=env).returncode
     url, stop = start_postgres()
@@ -140,8 +141,9 @@ def test(pytest_args: list[str]) -> int:
         ).returncode
     finally:
         stop()
-    say(f"SQLite: {'通过' if first == 0 else '失败'}；PostgreSQL: {'通过' if second == 0 else '失败'}")
-    return first or second
+    verdict = {True: "通过", False: "失败"}
+    say(f"ruff: {verdict[lint == 0]}；SQLite: {verdict[first == 0]}；PostgreSQL: {verdict[second == 0]}")
+    return lint or first or second
 
 
 def main(argv: list[str]) -> int:

@@ -60,13 +60,13 @@ def register_blueprints(app: Flask) -> None:
     from .audit.routes import bp as audit_bp
     from .auth.routes import bp as auth_bp
     from .campaigns.routes import bp as campaigns_bp
-    from .campaigns.routes import plans_bp
     from .directories.routes import bp as directories_bp
     from .exchange.api import bp as api_bp
     from .exchange.routes import bp as exchange_bp
     from .home.routes import bp as home_bp
     from .imports.routes import bp as imports_bp
     from .items.routes import bp as items_bp
+    from .plans.routes import bp as plans_bp
     from .public.routes import bp as public_bp
     from .results.routes import bp as results_bp
     from .stats.routes import bp as stats_bp

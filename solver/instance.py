@@ -60,6 +60,7 @@ class TeamsInstance:
     days: tuple[str, ...]  # sorted; empty when the problem has no dates
     daily_capacity: int
     max_pair_probability: float | None
+    report_pair_probabilities: bool  # the result lists every pair's planned probability
 
     def members(self, department: int) -> list[int]:
         return [i for i, insp in enumerate(self.inspectors) if insp.department == department]
@@ -255,4 +256,5 @@ def parse_teams(problem: object) -> TeamsInstance:
         days=days,
         daily_capacity=daily_capacity,
         max_pair_probability=q,
+        report_pair_probabilities=require_bool(problem, "report_pair_probabilities", "report_pair_probabilities", False),
     )

@@ -454,24 +454,32 @@ class _Solve:
         unstaffed = self.unstaffed(staffed, dates, members, candidates, reasons)
         q = inst.max_pair_probability
         insp, subj, prob = pair_probs
+        of_staffed = np.isin(subj, staffed_array)  # a subject dropped after some department drew it has none
+        insp, subj, prob = insp[of_staffed], subj[of_staffed], prob[of_staffed]
         largest = float(prob.max()) if prob.size else 0.0
         above = np.flatnonzero(prob > q + 1e-12) if q is not None else np.zeros(0, dtype=np.int64)
         above = above[np.lexsort((insp[above], subj[above]))]
         uncapped = [{"inspector": inst.inspectors[i].id, "subject": inst.subjects[s].id, "probability": probability(p)}
                     for i, s, p in zip(insp[above].tolist(), subj[above].tolist(), prob[above].tolist())]
+        randomness = {
+            "max_pair_probability": q,
+            "largest_pair_probability": probability(largest),
+            "least_feasible_cap": probability(largest) if prob.size else None,
+            "mean_candidates_per_seat": round(candidates_weighted / seats, 2) if seats else None,
+            "uncapped_pairs": uncapped,
+        }
+        if inst.report_pair_probabilities:
+            listed = np.lexsort((insp, subj))  # ids sort as their numbers do
+            randomness["pair_probabilities"] = [
+                {"inspector": inst.inspectors[i].id, "subject": inst.subjects[s].id, "probability": float(p)}
+                for i, s, p in zip(insp[listed].tolist(), subj[listed].tolist(), prob[listed].tolist())]
         return {
             "seed": inst.seed,
             "input_sha256": inst.input_sha256,
             "status": "complete" if not unstaffed else "partial",
             "teams": teams,
             "unstaffed": unstaffed,
-            "randomness": {
-                "max_pair_probability": q,
-                "largest_pair_probability": probability(largest),
-                "least_feasible_cap": probability(largest) if prob.size else None,
-                "mean_candidates_per_seat": round(candidates_weighted / seats, 2) if seats else None,
-                "uncapped_pairs": uncapped,
-            },
+            "randomness": randomness,
             "versions": {"solver": SOLVER_VERSION, "ortools": ortools.__version__, "numpy": np.__version__},
         }
 
@@ -502,7 +510,8 @@ class _Solve:
                     name = inst.departments[d].name
                     if len(spare) < need.size:
                         when = f"{inst.days[0]}至{inst.days[-1]}" if inst.days else ""
-                        blocked.setdefault(d, f"{when}{name}执法人员工作量已满（容量用尽）：{'回避后' if self.conflicts.get(s) else ''}可派{len(elig)}名，"
+                        after = "回避后" if self.conflicts.get(s) else ""
+                        blocked.setdefault(d, f"{when}{name}执法人员工作量已满（容量用尽）：{after}可派{len(elig)}名，"
                                               f"仅{len(spare)}名尚有余量，需要{need.size}名")
                         continue
                     for req in need.tags + ((nw.LEAD,) if inst.lead == d else ()):

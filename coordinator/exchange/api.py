@@ -8,7 +8,7 @@ If-Modified-Since). Every call, refused ones too, is one entry in the audit log.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from functools import wraps
 
@@ -51,7 +51,7 @@ def _log(status: int, rows: int | None = None, reason: str = "") -> None:
         after["rows"] = rows
     if reason:
         after["reason"] = reason
-    audit.record("api", "api_client", client.id if client else None, None, after)
+    audit.log("api", "api_client", client.id if client else None, None, after)
     db.session.commit()
 
 
@@ -130,7 +130,7 @@ def _local(moment: datetime) -> datetime:
 
 
 def _http_date(moment: datetime) -> str:
-    return format_datetime(moment.replace(tzinfo=BEIJING).astimezone(timezone.utc), usegmt=True)
+    return format_datetime(moment.replace(tzinfo=BEIJING).astimezone(UTC), usegmt=True)
 
 
 def _listing(query, changed, to_json, extra_filters=()):
@@ -173,10 +173,10 @@ def _result_json(record: InspectionRecord, changed_at) -> dict:
         "inspected_on": _iso(record.inspected_on or cs.visit_date),
         "published_at": _iso(record.published_at),
         "departments": [
-            {"authority": services.authority(part.department), "type": services.inspection_type(part),
-             "result": services.part_result(part.items), "follow_ups": list(part.follow_ups or []),
-             "items": [{"name": i.campaign_item.data.get("name", ""), "result": i.result} for i in part.items]}
-            for part in record.parts if part.submitted_at is not None
+            {"authority": services.authority(department_result.department), "type": services.inspection_type(department_result),
+             "result": services.overall_result(department_result.items), "follow_ups": list(department_result.follow_ups or []),
+             "items": [{"name": i.campaign_item.data.get("name", ""), "result": i.result} for i in department_result.items]}
+            for department_result in record.department_results if department_result.submitted_at is not None
         ],
     }
 
@@ -309,7 +309,7 @@ def openapi_document() -> dict:
                         "items": {"type": "array", "items": {"type": "object", "properties": {
                             "name": string, "result": string}}}}}}}},
                 "Item": {"type": "object", "properties": {
-                    "id": {"type": "integer"}, "department": string, **{f: string for f in ITEM_FIELDS},
+                    "id": {"type": "integer"}, "department": string, **dict.fromkeys(ITEM_FIELDS, string),
                     "version": {"type": "integer"}, "updated_at": {"type": "string", "format": "date-time"}}},
                 "Campaign": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "name": string, "field": string, "status": string,

@@ -7,8 +7,8 @@ in one transaction, and the same file twice changes nothing the second time.
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from datetime import date
-from typing import Hashable
 
 import sqlalchemy as sa
 from flask import current_app
@@ -17,6 +17,7 @@ from ..audit import services as audit
 from ..auth.services import department_lookup
 from ..campaigns.models import Campaign, CampaignSubject
 from ..directories import creditcode
+from ..directories.importers import REGISTRATION_NO, SUBJECT_COLUMNS
 from ..directories.models import Inspector, Subject
 from ..directories.services import change_status, forget_directory_cache
 from ..excel.importing import Importer, RowInvalid, insert_many
@@ -26,17 +27,14 @@ from ..timeutil import now, today
 from ..vocab import ACTIVE_STATUS, RISK_CLASSES, STATUSES
 from .models import InspectorCertificate, MissingSubject, RegistrationChange, ReplacementFlag, RiskRating
 
-CODE_COLUMN = Column("credit_code", "统一社会信用代码",
-                     ("社会信用代码", "信用代码", "统一代码", "注册号", "统一社会信用代码/注册号",
-                      "统一社会信用代码（注册号）"), True)
+# The enterprise's code as the directory import reads it: the unified code, or a separate 注册号 column.
+CODE_COLUMNS = (SUBJECT_COLUMNS[0], REGISTRATION_NO)
 NAME_COLUMN = Column("name", "企业名称", ("单位名称", "名称", "市场主体名称", "主体名称"))
 
 
 def _code(raw: dict, errors: list[str]) -> str:
-    """The row's credit code (or a 15-digit 注册号), or a reason appended to `errors`."""
-    code = creditcode.normalise(raw.get("credit_code", ""))
-    if re.fullmatch(r"\d{15}", code):
-        return code
+    """The row's credit code (or 15-digit 注册号), or a reason appended to `errors`."""
+    code = creditcode.normalise(raw.get("credit_code", "")) or creditcode.normalise(raw.get("registration_no", ""))
     if problem := creditcode.problem(code):
         errors.append(problem)
     return code
@@ -134,7 +132,7 @@ class RiskClassImporter(_ListImporter):
     label = "信用风险分类"
     source = "risk"
     columns = (
-        CODE_COLUMN,
+        *CODE_COLUMNS,
         NAME_COLUMN,
         Column("risk_class", "信用风险分类", ("信用风险分类结果", "风险分类", "分类结果", "信用风险等级", "风险等级",
                                               "信用风险类别"), True),
@@ -190,7 +188,7 @@ class RiskClassImporter(_ListImporter):
             {"subject_id": old["id"], "old_class": old["risk_class"], "new_class": values["risk_class"],
              "rated_on": values["rated_on"], "source": values["source"], "user_id": self.user_id or _user_id()}
             for old, values in changed])
-        audit.record_many("update", "subject", [
+        audit.log_many("update", "subject", [
             (old["id"], {"risk_class": old["risk_class"], "rated_on": old["rated_on"], "source": old["source"]},
              {"risk_class": values["risk_class"], "rated_on": values["rated_on"], "source": values["source"]})
             for old, values in changed])
@@ -224,7 +222,7 @@ class RegistrationImporter(_ListImporter):
     label = "登记状态变更"
     source = "registration"
     columns = (
-        CODE_COLUMN,
+        *CODE_COLUMNS,
         NAME_COLUMN,
         Column("change", "变更事项", ("登记状态", "变更类型", "变更事项类型", "登记事项", "状态", "经营状态"), True),
         Column("changed_on", "变更日期", ("核准日期", "登记日期", "状态变更日期", "注销日期", "吊销日期", "日期"), True),
@@ -467,7 +465,7 @@ class PersonnelImporter(Importer):
                                   cert_no=values["cert_no"], cert_expiry=values["valid_until"])
             db.session.add(inspector)
             db.session.add(self._certificate(InspectorCertificate(inspector=inspector), values))
-        for old, values in changed:
+        for _old, values in changed:
             inspector = self.matched[values["cert_no"]]
             inspector.cert_no, inspector.cert_expiry = values["cert_no"], values["valid_until"]
             certificate = self.certificates.get(inspector.id) or InspectorCertificate(inspector=inspector)

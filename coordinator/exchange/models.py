@@ -134,7 +134,7 @@ class PublicityExportRow(db.Model):
     __tablename__ = "publicity_export_row"
     id: Mapped[int] = mapped_column(primary_key=True)
     export_id: Mapped[int] = mapped_column(sa.ForeignKey("publicity_export.id"), index=True)
-    part_id: Mapped[int] = mapped_column(sa.ForeignKey("department_result.id"))
+    department_result_id: Mapped[int] = mapped_column(sa.ForeignKey("department_result.id"))
     fingerprint: Mapped[str] = mapped_column(sa.String(64))
 
 

@@ -150,7 +150,7 @@ def open_flags() -> list[ReplacementFlag]:
 PUBLICITY_HEADERS = ("统一社会信用代码/注册号", "企业名称", "检查实施机关", "类型", "日期", "结果", "备注", "公示日期",
                      "本次新增")
 JOINT, SINGLE, SPECIAL = "部门联合双随机抽查", "双随机抽查", "专项"
-# Which item result speaks for a department's part: the enterprise's own state first, then problems.
+# Which item result speaks for a department's department_result: the enterprise's own state first, then problems.
 RESULT_RANK = {result: rank for rank, result in enumerate(reversed((
     "通过登记的住所（经营场所）无法联系", "已关闭停业或正在组织清算", "迁移、注销等其他情况", "不配合检查情节严重",
     "未发现开展本次抽查涉及的经营活动", "发现问题待后续处理", "发现问题已责令改正", "未发现问题")))}
@@ -185,8 +185,9 @@ def parse_scope(year: str | int | None, campaign_id: str | int | None) -> Scope:
     return Scope(f"campaign:{campaign.id}", campaign.name, campaign_id=campaign.id)
 
 
-def _published_parts(scope: Scope):
-    """Handed-in parts of published records in scope that the public may see (a covert campaign once ended).
+def _published_department_results(scope: Scope):
+    """Handed-in department results of published records in scope that the public may see (a covert campaign once
+    ended).
 
     A year is the year of publication: the export tells the publicity system what was published."""
     query = (sa.select(DepartmentResult)
@@ -195,7 +196,7 @@ def _published_parts(scope: Scope):
              .join(Campaign, CampaignSubject.campaign_id == Campaign.id)
              .join(Subject, CampaignSubject.subject_id == Subject.id)
              .where(InspectionRecord.state == "已公示", DepartmentResult.submitted_at.is_not(None), visible())
-             .options(selectinload(DepartmentResult.record).selectinload(InspectionRecord.parts),
+             .options(selectinload(DepartmentResult.record).selectinload(InspectionRecord.department_results),
                       selectinload(DepartmentResult.record).selectinload(InspectionRecord.campaign_subject)
                       .selectinload(CampaignSubject.campaign),
                       *without_team(DepartmentResult.record, InspectionRecord.campaign_subject),
@@ -207,18 +208,18 @@ def _published_parts(scope: Scope):
     return query.where(InspectionRecord.published_at >= start, InspectionRecord.published_at < start.replace(year=scope.year + 1))
 
 
-def part_result(items: list[ItemResult]) -> str:
-    """The part's result in the national vocabulary: the weightiest of its items' results."""
+def overall_result(items: list[ItemResult]) -> str:
+    """A department result in the national vocabulary: the weightiest of its items' results."""
     if not items:
         return "未发现问题"
     return max((i.result for i in items), key=lambda r: RESULT_RANK.get(r, -1))
 
 
-def inspection_type(part: DepartmentResult) -> str:
-    campaign = part.record.campaign_subject.campaign
+def inspection_type(department_result: DepartmentResult) -> str:
+    campaign = department_result.record.campaign_subject.campaign
     if "专项" in campaign.name:
         return SPECIAL
-    return JOINT if len(part.record.parts) > 1 else SINGLE
+    return JOINT if len(department_result.record.department_results) > 1 else SINGLE
 
 
 def authority(department: Department) -> str:
@@ -226,13 +227,14 @@ def authority(department: Department) -> str:
     return department.name if department.name.startswith(county) else county + department.name
 
 
-def publicity_row(part: DepartmentResult) -> tuple:
-    record = part.record
+def publicity_row(department_result: DepartmentResult) -> tuple:
+    record = department_result.record
     cs = record.campaign_subject
     inspected = record.inspected_on or cs.visit_date
-    detail = "；".join(f"{i.campaign_item.data.get('name', '')}：{i.result}" for i in part.items)
-    return (cs.subject.credit_code, cs.subject.name, authority(part.department), inspection_type(part), inspected,
-            part_result(part.items), detail, record.published_at.date() if record.published_at else None)
+    detail = "；".join(f"{i.campaign_item.data.get('name', '')}：{i.result}" for i in department_result.items)
+    published = record.published_at.date() if record.published_at else None
+    return (cs.subject.credit_code, cs.subject.name, authority(department_result.department),
+            inspection_type(department_result), inspected, overall_result(department_result.items), detail, published)
 
 
 def _fingerprint(row: tuple) -> str:
@@ -265,18 +267,18 @@ def export_publicity(scope: Scope, file_format: str, *, new_only: bool = False) 
         raise ExchangeError(f"文件格式“{file_format}”无效，应为 xlsx 或 csv")
     previous = last_export(scope.key)
     sent = {} if previous is None else dict(db.session.execute(
-        sa.select(PublicityExportRow.part_id, PublicityExportRow.fingerprint)
+        sa.select(PublicityExportRow.department_result_id, PublicityExportRow.fingerprint)
         .where(PublicityExportRow.export_id == previous.id)).all())
     user_id, user_name = actor()
     export = PublicityExport(scope=scope.key, label=scope.label[:200], file_format=file_format, user_id=user_id,
                              user_name=user_name[:64], new_only=new_only)
     rows, kept, new_count = [], [], 0
-    for part in db.session.scalars(_published_parts(scope)):
-        row = publicity_row(part)
+    for department_result in db.session.scalars(_published_department_results(scope)):
+        row = publicity_row(department_result)
         fingerprint = _fingerprint(row)
-        new = sent.get(part.id) != fingerprint
+        new = sent.get(department_result.id) != fingerprint
         new_count += new
-        kept.append({"part_id": part.id, "fingerprint": fingerprint})
+        kept.append({"department_result_id": department_result.id, "fingerprint": fingerprint})
         if new or not new_only:
             rows.append((*row, "是" if new else "否"))
     export.rows, export.new_rows = len(kept), new_count

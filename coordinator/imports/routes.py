@@ -1,12 +1,12 @@
-"""Excel import pages: upload → preview (every refused row with its reason) → confirm, for every directory."""
+"""Import pages for every directory: upload an Excel or CSV file → preview (each refused row, why) → confirm."""
 from __future__ import annotations
 
 import re
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
@@ -16,13 +16,12 @@ from ..access import ensure_can_edit_department, login_required, own_department_
 from ..auth.models import Department
 from ..directories.importers import ConflictImporter, InspectorImporter, SubjectImporter
 from ..excel.importing import Importer, run_import
+from ..excel.reader import SUFFIXES, FileRefused
 from ..exchange.importers import PersonnelImporter, RegistrationImporter, RiskClassImporter
-from ..excel.reader import FileRefused
 from ..extensions import db
 from ..items.services import ItemImporter
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
-EXTENSIONS = (".xlsx", ".xlsm", ".xls")
 KEEP_UPLOADS_SECONDS = 24 * 3600
 
 
@@ -108,9 +107,10 @@ def upload(kind_name):
     if kind.per_department and department is None:
         return _page(kind_name, kind, error="请选择事项清单所属的部门")
     if upload is None or not upload.filename:
-        return _page(kind_name, kind, error="请选择要导入的 Excel 文件")
-    if not upload.filename.lower().endswith(EXTENSIONS):
-        return _page(kind_name, kind, error=f"“{upload.filename}”不是 Excel 文件，请上传 .xlsx 或 .xls 文件")
+        return _page(kind_name, kind, error="请选择要导入的 Excel 或 CSV 文件")
+    if not upload.filename.lower().endswith(SUFFIXES):
+        return _page(kind_name, kind,
+                     error=f"“{upload.filename}”不是 Excel 或 CSV 文件，请上传 .xlsx、.xls 或 .csv 文件")
     _forget_old_uploads()
     token = uuid.uuid4().hex
     path = _upload_path(token)

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from conftest import login
 
 from coordinator.audit.models import AuditEntry
 from coordinator.campaigns import services as campaigns
@@ -35,8 +36,6 @@ from coordinator.timeutil import now, today
 from tests.app.county import build_county, credit_code, dispatched_county_campaign, drawn_campaign
 from tests.xlsx import write_xlsx
 
-from conftest import login
-
 
 def count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
@@ -57,15 +56,15 @@ def dispatched(county):
 
 def hand_in(record: InspectionRecord, users: dict, result: str = "未发现问题") -> None:
     """Every department of the record enters `result` for each of its items, the lead publishes."""
-    for part in record.parts:
+    for department_result in record.department_results:
         problems = 1 if result in results.PROBLEM_RESULTS else 0
-        entry = results.PartEntry(
+        entry = results.ResultEntry(
             items=[results.ItemEntry(ci.id, result, problems, "灭火器过期（不应外传）" if problems else "")
-                   for ci in results.items_for(part)],
+                   for ci in results.items_for(department_result)],
             follow_ups=["责令改正"] if problems else ["无需后续处置"],
             rectify_by=date(2024, 7, 1) if problems else None, inspected_on=date(2024, 6, 12))
-        user = users["yjj_admin" if part.department.code == "yjj" else "scj_admin"]
-        results.save_part(record, part.department_id, entry, user, submit=True)
+        user = users["yjj_admin" if department_result.department.code == "yjj" else "scj_admin"]
+        results.save_department_result(record, department_result.department_id, entry, user, submit=True)
     results.publish(record, users["office"])
     db.session.commit()
 
@@ -96,10 +95,10 @@ def test_publicity_export_of_a_hand_made_campaign_row_by_row(dispatched, county,
     expected = []
     for record in (first, second):
         cs = record.campaign_subject
-        for part in sorted(record.parts, key=lambda p: p.department_id):
-            items = "；".join(f"{i.campaign_item.data['name']}：{i.result}" for i in part.items)
-            expected.append([cs.subject.credit_code, cs.subject.name, "河清县" + part.department.name,
-                             "部门联合双随机抽查" if len(record.parts) > 1 else "双随机抽查", "2024-06-12",
+        for department_result in sorted(record.department_results, key=lambda p: p.department_id):
+            items = "；".join(f"{i.campaign_item.data['name']}：{i.result}" for i in department_result.items)
+            expected.append([cs.subject.credit_code, cs.subject.name, "河清县" + department_result.department.name,
+                             "部门联合双随机抽查" if len(record.department_results) > 1 else "双随机抽查", "2024-06-12",
                              "未发现问题" if record is first else "发现问题已责令改正", items,
                              record.published_at.date().isoformat(), "是"])
     assert sorted(rows[1:]) == sorted(expected)
@@ -133,8 +132,8 @@ def test_a_second_export_lists_only_what_is_new(dispatched, county, tmp_path):
     new_codes = {r[0] for r in read_csv(tmp_path / "new.csv")[1:]}
     assert new_codes == {second.campaign_subject.subject.credit_code, third.campaign_subject.subject.credit_code}
     assert again.previous.id == before.export.id
-    assert again.export.rows == len(before.rows) + len(second.parts) + len(third.parts)
-    assert again.export.new_rows == len(second.parts) + len(third.parts)
+    assert again.export.rows == len(before.rows) + len(second.department_results) + len(third.department_results)
+    assert again.export.new_rows == len(second.department_results) + len(third.department_results)
     assert "以来新增或变更" in again.summary()
     # Nothing new since: a third export says so.
     last = services.export_publicity(scope, "xlsx", new_only=True)

@@ -5,9 +5,8 @@ Revises: 86be5a261b2d
 Create Date: 2026-11-29 19:50:05.094817
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b9e8115c0b35'
@@ -138,10 +137,10 @@ def upgrade():
     op.create_table('publicity_export_row',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('export_id', sa.Integer(), nullable=False),
-    sa.Column('part_id', sa.Integer(), nullable=False),
+    sa.Column('department_result_id', sa.Integer(), nullable=False),
     sa.Column('fingerprint', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['export_id'], ['publicity_export.id'], ),
-    sa.ForeignKeyConstraint(['part_id'], ['department_result.id'], ),
+    sa.ForeignKeyConstraint(['department_result_id'], ['department_result.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('publicity_export_row', schema=None) as batch_op:
