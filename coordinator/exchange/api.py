@@ -16,20 +16,19 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, g, request, url_for
 from sqlalchemy.orm import selectinload
 
-from ..access import ANY_ROLE
+from ..access import EVERYONE, public
 from ..audit import services as audit
 from ..audit.models import AuditEntry
 from ..campaigns.models import Campaign, CampaignDepartment, CampaignSubject
 from ..extensions import db
 from ..items.models import Item
-from ..public import services as public
+from ..public import services as public_pages
 from ..results.models import InspectionRecord
 from ..timeutil import BEIJING
 from . import services
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 PER_PAGE, MAX_PER_PAGE = 50, 200
-CALLERS = ("anonymous", *ANY_ROLE)  # a session does not count here: the token decides
 
 
 class ApiRefusal(Exception):
@@ -86,7 +85,9 @@ def token_required(view):
         _log(200, rows)
         return _json(data, 200, headers)
 
-    wrapped.allowed_roles = CALLERS  # read by the authorisation-matrix test: every caller, if the token is good
+    # Read by the authorisation-matrix test: any caller, signed in or not, if the token is good (a session counts
+    # for nothing here).
+    wrapped.allowed_roles = EVERYONE
     return wrapped
 
 
@@ -186,7 +187,7 @@ def _result_json(record: InspectionRecord, changed_at) -> dict:
 def results():
     """Published results of the campaigns the public may see; changed = published."""
     changed = InspectionRecord.published_at
-    query = (public.published().add_columns(changed.label("changed_at"))
+    query = (public_pages.published().add_columns(changed.label("changed_at"))
              .order_by(None).order_by(InspectionRecord.published_at, InspectionRecord.id))
     filters = []
     if campaign := request.args.get("campaign", "").strip():
@@ -211,7 +212,7 @@ def _item_json(item: Item, changed_at) -> dict:
 @token_required
 def items():
     """Active item lists of active departments, as the public item page shows them."""
-    query = (public.items(None).add_columns(Item.updated_at.label("changed_at"))
+    query = (public_pages.items(None).add_columns(Item.updated_at.label("changed_at"))
              .options(selectinload(Item.department)).order_by(None).order_by(Item.updated_at, Item.id))
     filters = []
     if department := request.args.get("department", "").strip():
@@ -252,7 +253,7 @@ def _campaign_json(campaign: Campaign, changed_at) -> dict:
 def campaigns():
     """Campaign plans the public may see (a covert one once its period has ended): departments and items."""
     changed = _campaign_changed()
-    query = (sa.select(Campaign, changed.label("changed_at")).where(public.visible())
+    query = (sa.select(Campaign, changed.label("changed_at")).where(public_pages.visible())
              .options(selectinload(Campaign.lead_department),
                       selectinload(Campaign.departments).selectinload(CampaignDepartment.department),
                       selectinload(Campaign.departments).selectinload(CampaignDepartment.items))
@@ -334,9 +335,7 @@ def openapi_document() -> dict:
 
 
 @bp.get("/openapi.json")
+@public
 def openapi():
     """The document describing this API: public, as it holds no data."""
     return _json(openapi_document())
-
-
-openapi.allowed_roles = CALLERS
