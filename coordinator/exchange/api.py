@@ -50,8 +50,7 @@ def _log(status: int, rows: int | None = None, reason: str = "") -> None:
         after["rows"] = rows
     if reason:
         after["reason"] = reason
-    audit.log("api", "api_client", client.id if client else None, None, after)
-    db.session.commit()
+    audit.log_event("api", "api_client", client.id if client else None, after)
 
 
 def _authenticate() -> None:
@@ -75,7 +74,6 @@ def token_required(view):
             _authenticate()
             data, rows, headers = view(*args, **kwargs)
         except ApiRefusal as refusal:
-            db.session.rollback()
             _log(refusal.status, reason=refusal.message)
             return _json({"error": refusal.message}, refusal.status,
                          {"WWW-Authenticate": 'Bearer realm="liancha"'} if refusal.status == 401 else None)

@@ -13,7 +13,6 @@ from datetime import date
 import sqlalchemy as sa
 from flask import current_app
 
-from ..audit import services as audit
 from ..auth.services import department_lookup
 from ..campaigns.models import Campaign, CampaignSubject
 from ..directories import creditcode
@@ -26,6 +25,7 @@ from ..extensions import db
 from ..timeutil import now, today
 from ..vocab import ACTIVE_STATUS, RISK_CLASSES, STATUSES
 from .models import InspectorCertificate, MissingSubject, RegistrationChange, ReplacementFlag, RiskRating
+from .services import actor
 
 # The enterprise's code as the directory import reads it: the unified code, or a separate 注册号 column.
 CODE_COLUMNS = (SUBJECT_COLUMNS[0], REGISTRATION_NO)
@@ -59,13 +59,6 @@ def _text(raw: dict, key: str, label: str, length: int, errors: list[str]) -> st
     except ValueError as error:
         errors.append(str(error))
         return ""
-
-
-def _user_id() -> int | None:
-    from flask import has_request_context
-    from flask_login import current_user
-
-    return current_user.id if has_request_context() and current_user.is_authenticated else None
 
 
 class _ListImporter(Importer):
@@ -131,6 +124,7 @@ def parse_risk_class(text: str) -> str | None:
 class RiskClassImporter(_ListImporter):
     label = "信用风险分类"
     source = "risk"
+    table = Subject.__tablename__
     columns = (
         *CODE_COLUMNS,
         NAME_COLUMN,
@@ -176,7 +170,8 @@ class RiskClassImporter(_ListImporter):
         return self.current
 
     def write(self, new, changed):
-        # Core statements and one batch of audit entries: a county-wide list runs to 100,000 enterprises.
+        # Core statements (the pipeline logs each changed row, see `table`): a county-wide list runs to 100,000
+        # enterprises.
         self.keep_unknown()
         if not changed:
             return
@@ -186,11 +181,7 @@ class RiskClassImporter(_ListImporter):
             db.session.execute(sa.update(Subject), moved)
         insert_many(RiskRating, [
             {"subject_id": old["id"], "old_class": old["risk_class"], "new_class": values["risk_class"],
-             "rated_on": values["rated_on"], "source": values["source"], "user_id": self.user_id or _user_id()}
-            for old, values in changed])
-        audit.log_many("update", "subject", [
-            (old["id"], {"risk_class": old["risk_class"], "rated_on": old["rated_on"], "source": old["source"]},
-             {"risk_class": values["risk_class"], "rated_on": values["rated_on"], "source": values["source"]})
+             "rated_on": values["rated_on"], "source": values["source"], "user_id": self.user_id or actor()[0]}
             for old, values in changed])
         forget_directory_cache()
 
@@ -297,7 +288,7 @@ class RegistrationImporter(_ListImporter):
     def write(self, new, changed):
         # Through the ORM: the directory's status history and the audit log see every enterprise's change.
         self.keep_unknown()
-        user_id = self.user_id or _user_id()
+        user_id = self.user_id or actor()[0]
         subjects = {s.id: s for chunk in _chunks(sorted({old["id"] for old, _ in changed}))
                     for s in db.session.scalars(sa.select(Subject).where(Subject.id.in_(chunk)))}
         leaving: dict[int, RegistrationChange] = {}
@@ -367,7 +358,7 @@ class PersonnelImporter(Importer):
     )
 
     def __init__(self, only_department_id: int | None = None, user_id: int | None = None):
-        self.only_department_id = only_department_id  # a department's administrator imports its own people only
+        self.department_id = only_department_id  # a department's administrator imports its own people only
         self.user_id = user_id
 
     def prepare(self):
@@ -400,7 +391,7 @@ class PersonnelImporter(Importer):
         if department is None:
             errors.append(f"执法单位“{unit}”不是本系统中的部门，请先由领导小组办公室在“部门管理”中添加" if unit
                           else "执法单位为空")
-        elif self.only_department_id is not None and department.id != self.only_department_id:
+        elif self.department_id is not None and department.id != self.department_id:
             errors.append(f"只能导入本单位的执法人员，本行属于“{department.name}”")
         values = {
             "department_id": department.id if department else None, "name": name, "cert_no": cert_no,
