@@ -1,7 +1,7 @@
 """data exchange
 
 Revision ID: b9e8115c0b35
-Revises: 5e1c0a7d2b94
+Revises: 470a02e83eb5
 Create Date: 2026-11-29 19:50:05.094817
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b9e8115c0b35'
-down_revision = '5e1c0a7d2b94'
+down_revision = '470a02e83eb5'
 branch_labels = None
 depends_on = None
 
