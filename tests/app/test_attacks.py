@@ -491,7 +491,7 @@ def test_upgrading_seals_an_existing_chain_under_the_key_and_refuses_a_broken_on
                           "AUDIT_CHECKPOINT": str(tmp_path / f"{name}.json"),
                           "SQLALCHEMY_DATABASE_URI": empty_database_like(app, tmp_path, name)})
         with old.app_context():
-            upgrade(revision="470a02e83eb5")  # the last schema with the plain SHA-256 chain
+            upgrade(revision="b7d4e2f19a30-1")  # the schema just before the chain was keyed
             rows = chain(5)
             if broken:
                 rows[2]["user_name"] = "他人"

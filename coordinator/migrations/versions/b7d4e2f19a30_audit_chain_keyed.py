@@ -1,7 +1,7 @@
 """audit chain keyed with the secret kept outside the database
 
 Revision ID: b7d4e2f19a30
-Revises: 470a02e83eb5
+Revises: b9e8115c0b35
 Create Date: 2026-11-29 20:20:00
 
 The chain's hashes become HMAC-SHA256 under the audit key (AUDIT_KEY, or instance/audit_key). An existing
@@ -17,7 +17,7 @@ from solver import sha256_hex
 
 # revision identifiers, used by Alembic.
 revision = 'b7d4e2f19a30'
-down_revision = '470a02e83eb5'
+down_revision = 'b9e8115c0b35'
 branch_labels = None
 depends_on = None
 
