@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from .. import once
 from ..access import login_required, own_department_id
 from ..auth.models import Department
 from ..campaigns.models import Campaign, CampaignSubject, statuses_from, without_team
@@ -206,6 +207,8 @@ def upload_photo(record_id):
         return _back(record, "照片不能超过 8 MB", "error")
     if not (data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n")):
         return _back(record, "文件内容不是 JPG 或 PNG 图片", "error")
+    if not once.spend_form("photo"):
+        return once.repeated(url_for("results.detail", record_id=record.id))
     stored = f"{uuid.uuid4().hex}{suffix}"
     (_attachment_folder() / stored).write_bytes(data)
     department_result.attachments.append(Attachment(filename=Path(upload.filename).name[:200], stored_as=stored,
