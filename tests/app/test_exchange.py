@@ -390,11 +390,11 @@ def test_each_source_keeps_its_freshness_and_the_workbench_reminds(client, count
 
 
 def test_the_ages_come_from_the_environment():
-    from coordinator.config import _max_ages
+    from coordinator.config import parse_max_ages
 
-    assert _max_ages(" directory=400, registration=7 ") == {"directory": 400, "registration": 7}
+    assert parse_max_ages(" directory=400, registration=7 ") == {"directory": 400, "registration": 7}
     with pytest.raises(ValueError, match="“risk=soon”无效"):
-        _max_ages("risk=soon")
+        parse_max_ages("risk=soon")
 
 
 def test_the_directory_import_renews_its_source(county, tmp_path):
