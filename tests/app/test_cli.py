@@ -77,6 +77,9 @@ COMMANDS = {
     "import-subjects": IMPORT,
     "import-inspectors": IMPORT,
     "import-conflicts": IMPORT,
+    "import-risk-classes": IMPORT,
+    "import-registration": IMPORT,
+    "import-personnel": IMPORT,
     "import-items": Usage([IN, "--department", "yjj"], [IN], no_value=([IN, "--department"], "选项 --department 后面缺少取值")),
     "export-subjects": EXPORT,
     "export-inspectors": EXPORT,
@@ -89,7 +92,11 @@ COMMANDS = {
     "audit-verify": Usage([]),
     "stats-form": Usage(["--year", "2024", OUT], ["--year", "2024"], (["--year", "abc", OUT], "--year：年度应为四位数字"),
                         ([OUT, "--year"], "选项 --year 后面缺少取值")),
+    "export-publicity": Usage(["--year", "2024", OUT], ["--year", "2024"],
+                              (["--year", "abc", OUT], "--year：年度应为四位数字"),
+                              ([OUT, "--campaign"], "选项 --campaign 后面缺少取值")),
 }
+CHECKS_OPTIONS_ITSELF = ("stats-form", "export-publicity")
 
 
 def usage_cases():
@@ -100,12 +107,13 @@ def usage_cases():
             yield pytest.param(name, usage.missing, "缺少", True, id=f"{name}-missing")
         if usage.wrong_type is not None:
             # stats-form checks its options itself, as the web page does: one line, no usage
-            yield pytest.param(name, *usage.wrong_type, name != "stats-form", id=f"{name}-wrong-type")
+            yield pytest.param(name, *usage.wrong_type, name not in CHECKS_OPTIONS_ITSELF, id=f"{name}-wrong-type")
         if usage.no_value is not None:
             yield pytest.param(name, *usage.no_value, True, id=f"{name}-no-value")
 
 
-CHECKED_IN_THE_BODY = {("stats-form", "campaign_id"), ("stats-form", "year"), ("create-user", "password")}
+CHECKED_IN_THE_BODY = {("stats-form", "campaign_id"), ("stats-form", "year"), ("create-user", "password"),
+                       ("export-publicity", "campaign_id"), ("export-publicity", "year")}
 
 
 def test_the_table_covers_every_command_and_every_command_is_ours():
@@ -151,6 +159,9 @@ SLOTS = [
     ("import-subjects", ["{}"], ()),
     ("import-inspectors", ["{}", "--dry-run"], ()),
     ("import-conflicts", ["{}"], ()),
+    ("import-risk-classes", ["{}"], ()),
+    ("import-registration", ["{}", "--dry-run"], ()),
+    ("import-personnel", ["{}"], ()),
     ("import-items", ["{}", "--department", "yjj"], ()),
     ("import-items", [IN, "--department", "{}"], ()),
     ("export-subjects", ["{}"], ()),
@@ -166,6 +177,9 @@ SLOTS = [
     ("stats-form", ["--campaign", "{}", OUT], ()),
     ("stats-form", ["--year", "{}", OUT], ()),
     ("stats-form", ["--year", "2024", "{}"], ()),
+    ("export-publicity", ["--campaign", "{}", OUT], ()),
+    ("export-publicity", ["--year", "{}", OUT], ()),
+    ("export-publicity", ["--year", "2024", "{}"], ()),
 ]
 
 
@@ -222,7 +236,7 @@ def test_stats_form_checks_the_campaign_number_in_one_line(runner, ctx, cwd, cam
 
 
 EXPORTS = [["export-subjects"], ["export-inspectors"], ["export-items"], ["export-plan", "2024"],
-           ["stats-form", "--year", "2024"]]
+           ["stats-form", "--year", "2024"], ["export-publicity", "--year", "2024"]]
 
 
 @pytest.mark.parametrize("export", EXPORTS, ids=lambda e: e[0])
@@ -242,7 +256,8 @@ def test_exports_still_write(runner, departments, cwd, export):
     assert (cwd / "ok.xlsx").read_bytes()[:2] == b"PK"
 
 
-@pytest.mark.parametrize("command", ["import-subjects", "import-inspectors", "import-conflicts", "import-items"])
+@pytest.mark.parametrize("command", ["import-subjects", "import-inspectors", "import-conflicts", "import-items",
+                                     "import-risk-classes", "import-registration", "import-personnel"])
 @pytest.mark.parametrize(("path", "message", "usage"), [
     ("missing.xlsx", "文件不存在：missing.xlsx", True), (".", "是一个目录，不是文件", True), ("", "未指定文件", True),
     ("x" * 300, "无法读取文件", True), ("empty.xlsx", "无法读取该文件：文件是空的", False),
