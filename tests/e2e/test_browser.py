@@ -32,16 +32,20 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def live_server(app, tmp_path_factory):
+def serve_demo(app, tmp: Path, prepare: str = ""):
     """The production server as the README runs it (gunicorn, two worker processes) on loopback, on its own
-    database holding the demo county: consecutive clicks land in either process."""
-    tmp = tmp_path_factory.mktemp("e2e")
+    database holding the demo county: consecutive clicks land in either process. `prepare` ("module:function")
+    is called in an app context on that database before the server starts. Yields the base URL."""
     env = {**os.environ, "DATABASE_URL": empty_database_like(app, tmp, "liancha_e2e"), "SECRET_KEY": "e2e",
            "ATTACHMENT_FOLDER": str(tmp / "attachments")}
     flask = [sys.executable, "-m", "flask", "--app", "coordinator"]
     subprocess.run([*flask, "init-db"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run([*flask, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
+    if prepare:
+        module, function = prepare.split(":")
+        script = (f"from coordinator import create_app\nfrom {module} import {function}\n"
+                  f"with create_app().app_context():\n    {function}()\n")
+        subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, check=True, capture_output=True)
     port = _free_port()
     log = (tmp / "server.log").open("wb")
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
@@ -57,6 +61,11 @@ def live_server(app, tmp_path_factory):
     server.terminate()
     server.wait(timeout=10)
     log.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(app, tmp_path_factory):
+    yield from serve_demo(app, tmp_path_factory.mktemp("e2e"))
 
 
 @pytest.fixture(scope="module")
