@@ -25,9 +25,31 @@ def open_campaigns() -> list[Campaign]:
                               .order_by(Campaign.visit_start)).all()
 
 
-def tasks_for(user: User) -> list[Task]:
-    """Items to submit, enterprises to confirm (late ones first), and for the office every late department."""
+def result_tasks(due: list[dict]) -> list[Task]:
+    """A department's results to enter, records to review as lead department, rectifications to close:
+    `due` is its row of results.services.due_summary; each to-do opens the list of exactly those records."""
     tasks: list[Task] = []
+    for row in due:
+        def link(todo: str, **more) -> str:
+            return url_for("results.index", todo=todo, **more)
+
+        if row["to_enter"]:
+            late = f"，其中{row['overdue']}户已逾期" if row["overdue"] else ""
+            tasks.append(Task(f"录入{row['to_enter']}户检查对象的检查结果{late}", link("enter"), bool(row["overdue"])))
+        if row["to_review"]:
+            tasks.append(Task(f"审核并公示{row['to_review']}条各部门已提交的联合检查记录（本部门牵头）",
+                              link("review")))
+        if row["follow_ups_open"]:
+            late = f"，其中{row['follow_ups_overdue']}项已超期" if row["follow_ups_overdue"] else ""
+            tasks.append(Task(f"复查并销号{row['follow_ups_open']}项责令整改{late}", link("follow_up"),
+                              bool(row["follow_ups_overdue"])))
+    return tasks
+
+
+def tasks_for(user: User, due: list[dict] | None = None) -> list[Task]:
+    """Items to submit, enterprises to confirm (late ones first), and for the office every late department;
+    with `due` (the user's department's results row), its results to enter, review and close too."""
+    tasks: list[Task] = [] if user.is_office else result_tasks(due or [])
     for campaign in open_campaigns():
         detail = url_for("campaigns.detail", campaign_id=campaign.id)
         pending = campaigns.pending_counts(campaign) if campaign.status == "drawn" else {}

@@ -1,0 +1,94 @@
+"""What a county clerk met (issue 12): each place where work was lost, a page misled, or a step had no way on."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from coordinator.campaigns import services, sheets
+from coordinator.campaigns.models import Campaign
+from coordinator.extensions import db
+from coordinator.items.models import Item
+from coordinator.textutil import split_list
+from tests.app.county import PASSWORD, build_county, campaign_values, confirm_all, submit_all_items
+from tests.app.test_campaigns import CAMPAIGN_FORM
+
+
+@pytest.fixture
+def county(ctx):
+    return build_county(subjects=16)
+
+
+def client_for(app, username):
+    client = app.test_client()
+    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code in (302, 303)
+    return client
+
+
+def make_campaign(county, **changes):
+    campaign = services.create_campaign(campaign_values(**changes), county["yjj"], [county["scj"]],
+                                        county["users"]["office"])
+    db.session.flush()
+    return campaign
+
+
+def drawn(county, **changes):
+    campaign = make_campaign(county, **changes)
+    submit_all_items(campaign, county)
+    services.lock_subject_draw(campaign, county["users"]["office"])
+    services.run_subject_draw(campaign, "42", "见证人", county["users"]["office"])
+    db.session.commit()
+    return campaign
+
+
+# ---- 6. the notice and the joint record ask only for the materials of the items that apply --------------
+
+
+def test_a_bracketed_list_item_stays_one_item():
+    assert split_list("烟花爆竹经营（批发、零售）许可证、营业执照；安全评价报告(现状、专项)") == [
+        "烟花爆竹经营(批发、零售)许可证", "营业执照", "安全评价报告(现状、专项)"]
+
+
+def test_an_enterprise_is_asked_only_for_the_materials_of_its_items(app, county):
+    yjj_items = {i.code: i for i in db.session.scalars(sa.select(Item).where(Item.department_id == county["yjj"].id))}
+    yjj_items["YJJ-001"].materials = "危险化学品经营许可证、烟花爆竹经营（批发、零售）许可证"
+    campaign = make_campaign(county)
+    submit_all_items(campaign, county)
+    # The department's list for the campaign: every item's materials (the default) plus one line of its own.
+    lead = campaign.campaign_department(county["yjj"].id)
+    lead.materials = "危险化学品经营许可证、烟花爆竹经营（批发、零售）许可证、安全管理制度、应急预案备案表"
+    services.lock_subject_draw(campaign, county["users"]["office"])
+    services.run_subject_draw(campaign, "42", "见证人", county["users"]["office"])
+    db.session.commit()
+    chemicals = next(cs for cs in campaign.subjects if cs.subject.industry == "危险化学品")
+    trade = next(cs for cs in campaign.subjects if cs.subject.industry == "工贸")
+    assert sheets.sheet_of(chemicals).materials == [
+        "危险化学品经营许可证", "烟花爆竹经营(批发、零售)许可证", "应急预案备案表", "营业执照"]
+    assert sheets.sheet_of(trade).materials == ["安全管理制度", "应急预案备案表", "营业执照"]
+
+    confirm_all(campaign, county["users"]["office"])
+    services.lock_and_run_team_draw(campaign, "7", "", county["users"]["office"])
+    db.session.commit()
+    notice = client_for(app, "office").get(f"/campaigns/{campaign.id}/notices/{chemicals.id}").get_data(as_text=True)
+    assert "<li>烟花爆竹经营(批发、零售)许可证</li>" in notice and "安全管理制度" not in notice
+
+
+# ---- 3. a stratum by ratio needs its ratio --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("mode", "message"), [("ratio", "请填写比例"), ("count", "请填写数量")])
+def test_a_stratum_without_its_ratio_or_count_is_refused_on_the_form(app, county, mode, message):
+    office = client_for(app, "office")
+    form = {**CAMPAIGN_FORM, "lead_department_id": county["yjj"].id, "partner_ids": [county["scj"].id],
+            "strata-0-mode": mode, "strata-0-value": ""}
+    response = office.post("/campaigns/new", data=form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and f"分层“全部”{message}" in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Campaign)) == 0
+
+
+def test_a_stored_stratum_without_a_value_does_not_break_the_campaign_page(app, county):
+    campaign = make_campaign(county, strata=[{"id": "全部", "category": "*", "crowded": None, "mode": "ratio",
+                                               "value": None}])
+    db.session.commit()
+    response = client_for(app, "office").get(f"/campaigns/{campaign.id}")
+    assert response.status_code == 200 and "全部：未填写" in response.get_data(as_text=True)
