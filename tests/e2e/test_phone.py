@@ -31,11 +31,11 @@ def reopen_records():
     records = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id).limit(3)).all()
     for record in records:
         record.state, record.published_at = "待录入", None
-        for part in record.parts:
-            part.submitted_at = None
+        for department_result in record.department_results:
+            department_result.submitted_at = None
     records[2].state = "待审核"
-    for part in records[2].parts:
-        part.submitted_at = datetime(2024, 6, 20, 16, 30)
+    for department_result in records[2].department_results:
+        department_result.submitted_at = datetime(2024, 6, 20, 16, 30)
     db.session.commit()
 
 
@@ -69,10 +69,10 @@ MEASURE = """() => {
 }""" % THUMB
 
 
-def check_phone_page(person: Person, path: str, name: str) -> None:
+def check_phone_page(person: Person, path: str, who: str) -> None:
     person.go(path)
     wide, small = person.page.evaluate(MEASURE)
-    person.shot(f"phone-{name}")
+    person.shot(f"phone-{who}-{re.sub(r'[^0-9a-z]+', '_', path).strip('_') or 'workbench'}")
     assert person.page.evaluate("window.innerWidth") == PHONE["width"]
     assert not wide, f"{path} is {wide}px wide on a {PHONE['width']}px phone"
     assert not small, f"{path}: controls under {THUMB}px: {small}"
@@ -92,23 +92,23 @@ def test_an_inspectors_pages_fit_a_phone(server, browser):
     officer = on_phone(browser, server, "scj_officer")
     record = first_link(officer, "/results/1", r"/campaigns/\d+/records/\d+")
     pages = COMMON + ["/results/1/entry", "/results/2/entry", record, first_link(officer, "/subjects", r"/subjects/\d+")]
-    for n, path in enumerate(pages):
-        check_phone_page(officer, path, f"officer-{n:02d}")
+    for path in pages:
+        check_phone_page(officer, path, "officer")
 
 
 def test_a_department_admins_pages_fit_a_phone(server, browser):
     admin = on_phone(browser, server, "scj_admin")
     pages = COMMON + ["/conflicts", "/campaigns/2", "/campaigns/2/confirm", "/import/inspectors",
                       first_link(admin, "/inspectors", r"/inspectors/\d+"), first_link(admin, "/items/", r"/items/\d+")]
-    for n, path in enumerate(pages):
-        check_phone_page(admin, path, f"admin-{n:02d}")
+    for path in pages:
+        check_phone_page(admin, path, "admin")
 
 
 def test_the_lead_departments_pages_fit_a_phone(server, browser):
     lead = on_phone(browser, server, "yjj_admin")
     pages = ["/", "/results/", "/results/3", "/results/1/entry", "/campaigns/1", "/campaigns/2", "/campaigns/1/teams"]
-    for n, path in enumerate(pages):
-        check_phone_page(lead, path, f"lead-{n:02d}")
+    for path in pages:
+        check_phone_page(lead, path, "lead")
     lead.go("/results/3")
     assert lead.page.locator("button:has-text('审核通过并公示')").is_visible()
 
@@ -187,7 +187,7 @@ def test_desktop_pages_keep_the_same_look(server, browser):
                             ("office", ["/", "/campaigns/new", "/stats/"])):
         person = Person(browser, server, username)
         person.page.set_viewport_size({"width": 1440, "height": 900})
-        for n, path in enumerate(pages):
+        for path in pages:
             person.go(path)
             assert person.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
-            person.shot(f"desktop-{username}-{n}")
+            person.shot(f"desktop-{username}-{re.sub(r'[^0-9a-z]+', '_', path).strip('_') or 'workbench'}")
