@@ -12,6 +12,8 @@ from ..access import ensure_department, login_required, own_department_id, roles
 from ..auth.models import Department
 from ..directories.models import Subject
 from ..directories.services import filter_options
+from ..draws import services as seed_rounds
+from ..draws.forms import campaign_seeding
 from ..excel.writer import send_workbook
 from ..extensions import db
 from ..forms import choices
@@ -21,7 +23,7 @@ from ..plans.models import Plan, PlanTask
 from ..textutil import join_list, split_list
 from ..timeutil import now
 from . import rules, services, sheets
-from .forms import CampaignForm, ItemsForm, ReasonForm, SeedForm
+from .forms import CampaignForm, ItemsForm, ReasonForm
 from .models import CONFIRM_DECISIONS, Campaign, CampaignSubject, Draw, TeamMember
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -144,7 +146,7 @@ def detail(campaign_id):
     campaign = _campaign(campaign_id)
     draws = db.session.scalars(sa.select(Draw).where(Draw.campaign_id == campaign.id)
                                .order_by(Draw.id)).all()
-    context = {"campaign": campaign, "draws": draws, "seed_form": SeedForm(), "reason_form": ReasonForm(),
+    context = {"campaign": campaign, "draws": draws, "reason_form": ReasonForm(), "seeding": campaign_seeding(campaign),
                "now": now(), "overdue": services.overdue, "mine": campaign.campaign_department(current_user.department_id)}
     if campaign.status == "collecting" and current_user.is_office:
         context["coverage"] = services.coverage(campaign) if any(cd.items for cd in campaign.departments) else []
@@ -192,26 +194,6 @@ def items(campaign_id):
 # ---- stage 1: lock, draw, confirm, replace ------------------------------------------------------------
 
 
-@bp.post("/<int:campaign_id>/lock")
-@roles_required("office")
-def lock(campaign_id):
-    campaign = _campaign(campaign_id)
-    return _attempt(campaign, lambda: services.lock_subject_draw(campaign, current_user),
-                    "抽取名单已锁定，输入哈希值已生成。请公布哈希值后，由见证人报出随机种子再抽取")
-
-
-@bp.post("/<int:campaign_id>/draw")
-@roles_required("office")
-def draw(campaign_id):
-    campaign = _campaign(campaign_id)
-    form = SeedForm()
-    if not form.validate_on_submit():
-        return _done("请填写随机种子", campaign, "error")
-    return _attempt(campaign, lambda: services.run_subject_draw(campaign, form.seed.data, form.witness.data,
-                                                                current_user),
-                    "检查对象已抽取，各部门须在1个工作日内完成确认")
-
-
 @bp.get("/<int:campaign_id>/subjects")
 @login_required
 def subjects(campaign_id):
@@ -251,39 +233,7 @@ def confirm(campaign_id):
                            mine=mine, decisions=CONFIRM_DECISIONS, overdue=services.overdue(campaign_department))
 
 
-@bp.post("/<int:campaign_id>/subjects/<int:cs_id>/replace")
-@roles_required("office")
-def replace(campaign_id, cs_id):
-    campaign = _campaign(campaign_id)
-    cs = db.get_or_404(CampaignSubject, cs_id)
-    if cs.campaign_id != campaign.id:
-        abort(404)
-    form = ReasonForm()
-    reason = form.reason.data if form.validate_on_submit() else ""
-    holder = {}
-
-    def run():
-        holder["new"] = services.replacement_draw(campaign, cs, reason, current_user)
-
-    response = _attempt(campaign, run, "已完成替换抽取")
-    if "new" in holder:
-        flash(f"“{cs.subject.name}”已由“{holder['new'].subject.name}”替换（替换抽取已记录）", "info")
-    return response
-
-
 # ---- stage 2: teams, recusal, dispatch ---------------------------------------------------------------------
-
-
-@bp.post("/<int:campaign_id>/teams")
-@roles_required("office")
-def form_teams(campaign_id):
-    campaign = _campaign(campaign_id)
-    form = SeedForm()
-    if not form.validate_on_submit():
-        return _done("请填写随机种子", campaign, "error")
-    return _attempt(campaign, lambda: services.lock_and_run_team_draw(
-        campaign, form.seed.data, form.witness.data, current_user, allow_overdue=form.allow_overdue.data),
-        "联合检查组已随机组成")
 
 
 @bp.get("/<int:campaign_id>/teams")
@@ -311,11 +261,13 @@ def recuse(campaign_id, member_id):
     holder = {}
 
     def run():
-        holder["seat"] = services.recuse(campaign, member, reason, current_user)
+        services.withdraw(campaign, member, reason, current_user)
+        holder["round"] = seed_rounds.open_round(campaign, "reseat", current_user, target_id=member.id,
+                                           reason=f"{member.inspector.name}回避")  # its reason stays with its department
 
-    response = _attempt(campaign, run, f"{member.inspector.name}已回避，该席位已重新随机抽取")
-    if "seat" in holder and holder["seat"] is None:
-        flash("没有符合条件的执法人员可补位，该单位暂列为未配齐，请调整后处理", "warning")
+    response = _attempt(campaign, run, f"{member.inspector.name}已回避；该席位的补位抽取已开始征集随机数承诺")
+    if "round" in holder and holder["round"].id:
+        return redirect(url_for("draws.show", campaign_id=campaign.id, round_id=holder["round"].id))
     return response
 
 
@@ -403,10 +355,14 @@ def draw_json(campaign_id, draw_id):
     draw = db.get_or_404(Draw, draw_id)
     if draw.campaign_id != campaign.id:
         abort(404)
+    if not draw.may_download(current_user):
+        abort(403)
     problem = json.loads(draw.problem)
     if draw.seed is not None:
         problem["seed"] = draw.seed
+    round_ = seed_rounds.round_for_draw(draw.id)
     body = json.dumps({"input": problem, "locked_sha256": draw.locked_sha256,
+                       "seed_round": seed_rounds.material(round_, reveals=draw.result is not None) if round_ else None,
                        "result": json.loads(draw.result) if draw.result else None},
                       ensure_ascii=False, indent=1)
     return current_app.response_class(body, mimetype="application/json", headers={
@@ -422,5 +378,7 @@ def pair_probabilities_csv(campaign_id, draw_id):
     pairs = services.pair_probabilities(draw) if draw.campaign_id == campaign.id else None
     if pairs is None:
         abort(404)
+    if not draw.may_download(current_user):  # which pairs may never meet shows who is recused from what
+        abort(403)
     return current_app.response_class(services.pair_probabilities_csv(pairs), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=pairs-{campaign.id}-{draw.id}.csv"})

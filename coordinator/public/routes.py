@@ -6,7 +6,7 @@ from flask import Blueprint, abort, render_template, request
 from ..access import public
 from ..campaigns.models import Campaign
 from ..extensions import db
-from ..pagination import paginate
+from ..pagination import paginate, search_arg
 from . import services
 
 bp = Blueprint("public", __name__, url_prefix="/public")
@@ -45,11 +45,12 @@ def campaign(campaign_id):
         abort(404)  # a covert campaign does not exist for the public until it ends
     drawn = _page(services.drawn(found)) if found.reached("drawn") else None
     department_names = {cd.department_id: cd.department.name for cd in found.departments}
-    return render_template("public/campaign.html", campaign=found, drawn=drawn, department_names=department_names)
+    return render_template("public/campaign.html", campaign=found, drawn=drawn, department_names=department_names,
+                           seed_rounds=services.seed_rounds(found))
 
 
 @bp.get("/results")
 @public
 def results():
-    q = request.args.get("q", "").strip()[:100]
+    q = search_arg()
     return render_template("public/results.html", page=_page(services.published(q)), q=q)
