@@ -11,7 +11,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.e2e.test_browser import Person, browser, serve_demo  # noqa: F401 (browser is a fixture used here)
+from tests.e2e.browsing import Person, serve_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PHONE = {"width": 390, "height": 844}
@@ -51,7 +51,7 @@ def on_phone(browser, server, username) -> Person:
 
 
 # What a page must satisfy on a phone, measured in the page: [page wider than the screen, controls too small].
-MEASURE = """() => {
+MEASURE = """(thumb) => {
   const small = [];
   const controls = document.querySelectorAll(
     'main button, main .btn, main input:not([type=hidden]), main select, main textarea, main .page-link, .navbar-toggler');
@@ -63,15 +63,16 @@ MEASURE = """() => {
       const label = el.closest('.form-check, label');
       if (label) box = label.getBoundingClientRect();
     }
-    if (box.height < %d - 0.5) small.push(`${el.tagName.toLowerCase()} ${(el.name || el.textContent || '').trim().slice(0, 16)}: ${Math.round(box.height)}px`);
+    const name = (el.name || el.textContent || '').trim().slice(0, 16);
+    if (box.height < thumb - 0.5) small.push(`${el.tagName.toLowerCase()} ${name}: ${Math.round(box.height)}px`);
   }
   return [document.documentElement.scrollWidth > window.innerWidth ? document.documentElement.scrollWidth : 0, small];
-}""" % THUMB
+}"""
 
 
 def check_phone_page(person: Person, path: str, who: str) -> None:
     person.go(path)
-    wide, small = person.page.evaluate(MEASURE)
+    wide, small = person.page.evaluate(MEASURE, THUMB)
     person.shot(f"phone-{who}-{re.sub(r'[^0-9a-z]+', '_', path).strip('_') or 'workbench'}")
     assert person.page.evaluate("window.innerWidth") == PHONE["width"]
     assert not wide, f"{path} is {wide}px wide on a {PHONE['width']}px phone"
