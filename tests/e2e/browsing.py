@@ -57,9 +57,10 @@ def serve_demo(app, tmp: Path, prepare: str = ""):
 class Person:
     """One user in their own browser context, logged in."""
 
-    def __init__(self, browser, base: str, username: str):
-        self.context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN",
-                                           accept_downloads=True)
+    def __init__(self, browser, base: str, username: str, phone: bool = False):
+        viewport = {"width": 390, "height": 844} if phone else {"width": 1366, "height": 900}
+        self.context = browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True,
+                                           is_mobile=phone, has_touch=phone)
         self.page = self.context.new_page()
         self.page.on("dialog", lambda dialog: dialog.accept())  # the "are you sure?" confirmations
         self.base, self.username = base, username
@@ -80,3 +81,7 @@ class Person:
 
     def flash(self) -> str:
         return " ".join(self.page.locator(".flash").all_inner_texts())
+
+    def fits(self) -> bool:
+        """Nothing sticks out sideways: the page is no wider than the screen."""
+        return self.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")

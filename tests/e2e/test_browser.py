@@ -4,6 +4,7 @@ Screenshots of every main page go to test-artifacts/e2e/.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from pathlib import Path
@@ -19,6 +20,50 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def live_server(app, tmp_path_factory):
     yield from serve_demo(app, tmp_path_factory.mktemp("e2e"))
+
+
+def seed_round(office: Person, parties: list[Person], campaign: str, label: str, shots: str) -> None:
+    """The office opens the draw's round; each party makes its value on its own screen and commits to it (the value
+    never leaves the browser), the last commitment locks the input; each reveals (the browser kept the value);
+    the office draws."""
+    office.go(f"/campaigns/{campaign}")
+    with office.page.expect_navigation():
+        office.page.click(f"button:has-text('开始征集随机数承诺（{label}）')")
+    assert "已开始征集" in office.flash()
+    round_path = office.page.url.replace(office.base, "")
+    for person in parties:  # each sees its step, with the deadline, on its workbench
+        person.go("/")
+        assert "生成随机值并提交承诺（截止" in person.page.inner_text("body")
+    parties[-1].shot(f"{shots}-workbench-{parties[-1].username}")
+    for person in (office, *parties):
+        person.go(round_path)
+        form = person.page.locator("form[data-seed-commit]")
+        form.locator("[data-seed-generate]").click()
+        value = form.locator("[data-seed-value]").input_value()
+        assert re.fullmatch(r"[0-9a-f]{64}", value)
+        assert form.locator("[data-seed-commitment]").input_value() == hashlib.sha256(value.encode()).hexdigest()
+        person.shot(f"{shots}-commit-{person.username}")
+        assert person.fits(), person.username
+        with person.page.expect_request(lambda request: request.method == "POST") as posted, \
+                person.page.expect_navigation():
+            form.locator("button[type=submit]").click()
+        assert value not in (posted.value.post_data or "")  # only the commitment is sent
+        assert "承诺已提交" in person.flash()
+    for person in (office, *parties):
+        person.go(round_path)
+        form = person.page.locator("form[data-seed-reveal]")
+        assert "与承诺值一致" in form.locator("[data-seed-match]").inner_text()  # filled from the browser's keeping
+        with person.page.expect_navigation():
+            form.locator("button[type=submit]").click()
+        assert "已揭示" in person.flash(), person.flash()
+    office.go(round_path)
+    with office.page.expect_navigation():
+        office.page.click("button:has-text('算出种子并抽取')")
+    assert "完成抽取" in office.flash()
+    office.shot(f"{shots}-drawn")
+    parties[-1].go(round_path)
+    parties[-1].shot(f"{shots}-drawn-{parties[-1].username}")
+    assert parties[-1].fits()
 
 
 def test_a_campaign_walked_through_by_its_people(live_server, browser):
@@ -51,15 +96,11 @@ def test_a_campaign_walked_through_by_its_people(live_server, browser):
         person.page.click("button:has-text('提交')")
         assert "已提交" in person.flash()
 
-    # The office locks the list (the hash is published), then draws with the witness's seed.
+    # The enterprises are drawn with a seed the office and both departments make together (one of them on a phone).
     office.go(f"/campaigns/{campaign}")
     office.shot("03-coverage-before-lock")
-    page.click("button:has-text('锁定抽取名单')")
-    assert "已锁定" in office.flash()
-    page.fill("#seed", "20261201")
-    page.fill("#witness", "县纪委监委派驻纪检组")
-    page.click("button:has-text('抽取检查对象')")
-    assert "已抽取" in office.flash()
+    parties = [Person(browser, live_server, "yjj_admin"), Person(browser, live_server, "swj_admin", phone=True)]
+    seed_round(office, parties, campaign, "抽取检查对象", "03")
     office.go(f"/campaigns/{campaign}/subjects")
     drawn = page.locator("table.list tbody tr").count()
     assert 10 <= drawn <= 18  # ceil(20 % × the active ones among the 90 petrol stations)
@@ -73,11 +114,8 @@ def test_a_campaign_walked_through_by_its_people(live_server, browser):
         person.page.click("button:has-text('其余全部确认')")
         assert f"已记录{drawn}户" in person.flash()
 
-    # The teams are drawn, the joint record printed, the campaign dispatched.
-    office.go(f"/campaigns/{campaign}")
-    page.fill("#seed", "20261202")
-    page.click("button:has-text('随机组队')")
-    assert "联合检查组已随机组成" in office.flash()
+    # The teams are drawn the same way, the joint record printed, the campaign dispatched.
+    seed_round(office, parties, campaign, "随机组队", "06")
     office.go(f"/campaigns/{campaign}/teams")
     office.shot("06-teams")
     page.locator("table.list a:has-text('一企一表')").first.click()

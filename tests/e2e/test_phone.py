@@ -45,9 +45,7 @@ def server(app, tmp_path_factory):
 
 
 def on_phone(browser, server, username) -> Person:
-    person = Person(browser, server, username)
-    person.page.set_viewport_size(PHONE)
-    return person
+    return Person(browser, server, username, phone=True)
 
 
 # What a page must satisfy on a phone, measured in the page: [page wider than the screen, controls too small].
