@@ -10,20 +10,14 @@ from coordinator.campaigns import services as campaigns
 from coordinator.extensions import db
 from coordinator.results import services
 from coordinator.results.models import InspectionRecord, ItemResult
-from tests.app.county import PASSWORD, build_county, campaign_values, confirm_all, drawn_campaign, submit_all_items
+from tests.app.county import PASSWORD, build_county, campaign_values, dispatched_county_campaign, submit_all_items
 
 
 @pytest.fixture
 def dispatched(ctx):
     """A dispatched campaign of the small county: every enterprise staffed, records open."""
     county = build_county()
-    campaign = drawn_campaign(county)
-    office = county["users"]["office"]
-    confirm_all(campaign, office)
-    campaigns.lock_and_run_team_draw(campaign, "7", "", office)
-    campaigns.dispatch(campaign)
-    db.session.commit()
-    return county, campaign
+    return county, dispatched_county_campaign(county)
 
 
 def entry_for(department_result, result="未发现问题", **changes) -> services.ResultEntry:
