@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 from sqlalchemy.orm import undefer
 
-from .audit.cli import audit_verify
+from .audit.cli import audit_digest, audit_verify
 from .auth.services import department_by_code
 from .clikit import Choice, ExistingFile, FileName, Id, Text, Year, ask_password, command, fail, writing
 from .excel.importing import Importer, run_import
@@ -323,4 +323,4 @@ def export_publicity(year, campaign_id, new_only, path) -> None:
 
 
 commands = [init_db, seed_demo, create_user, *_importers(), *_exporters(), list_campaigns, export_plan,
-            export_records, export_dispatch, replay_draw, audit_verify, stats_form, export_publicity]
+            export_records, export_dispatch, replay_draw, audit_verify, audit_digest, stats_form, export_publicity]

@@ -158,6 +158,7 @@ MATRIX = [
     ("GET", "/stats/form.xlsx", SIGNED_IN, 200, None),
     ("GET", "/stats/dashboard", {OFFICE}, 200, None),
     ("GET", "/audit/", {OFFICE}, 200, None),
+    ("GET", "/audit/digest", {OFFICE}, 200, None),
     # The public pages: anyone, signed in or not.
     ("GET", "/public/", EVERYONE, 200, None),
     ("GET", "/public/items", EVERYONE, 200, None),
