@@ -229,24 +229,29 @@ def confirm(campaign_id):
     department_id = current_user.department_id
     participation = campaign.participation(department_id)
     rows = [cs for cs in campaign.subjects if cs.state == "active" and department_id in cs.department_ids]
+    # What the admin chose on this page: kept when the save is refused, so no mark has to be made twice.
+    chosen = {cs.id: (request.form.get(f"decision-{cs.id}", ""), request.form.get(f"reason-{cs.id}", ""))
+              for cs in rows if request.form.get(f"decision-{cs.id}")}
     if request.method == "POST":
-        if request.form.get("all") == "1":
-            decisions = {cs.id: ("确认", "") for cs in services.pending_confirmations(campaign, department_id)}
-        else:
-            decisions = {cs.id: (request.form.get(f"decision-{cs.id}", ""), request.form.get(f"reason-{cs.id}", ""))
-                         for cs in rows if request.form.get(f"decision-{cs.id}")}
+        decisions = dict(chosen)
+        if request.form.get("all") == "1":  # the rows marked here as marked, every other waiting one confirmed
+            decisions = {cs.id: ("确认", "") for cs in services.pending_confirmations(campaign, department_id)
+                         if cs.id not in chosen} | chosen
         try:
             recorded = services.confirm(campaign, department_id, decisions, current_user)
         except services.CampaignError as error:
             db.session.rollback()
-            flash(str(error), "error")
+            flash(f"{error}。本页的选择已保留，补充后再保存。", "error")
         else:
             db.session.commit()
-            flash(f"已记录{recorded}户的确认结果", "success")
+            marked = sum(1 for decision, _ in decisions.values() if decision != "确认")
+            flash(f"已记录{recorded}户的确认结果" + (f"，其中{marked}户标记为不检查或需替换" if marked else ""),
+                  "success")
             return redirect(url_for("campaigns.confirm", campaign_id=campaign.id))
     mine = {cs.id: next((c for c in cs.confirmations if c.department_id == department_id), None) for cs in rows}
     return render_template("campaigns/confirm.html", campaign=campaign, participation=participation, rows=rows,
-                           mine=mine, decisions=CONFIRM_DECISIONS, overdue=services.overdue(participation))
+                           mine=mine, chosen=chosen, decisions=CONFIRM_DECISIONS,
+                           overdue=services.overdue(participation))
 
 
 @bp.post("/<int:campaign_id>/subjects/<int:cs_id>/replace")

@@ -92,3 +92,40 @@ def test_a_stored_stratum_without_a_value_does_not_break_the_campaign_page(app, 
     db.session.commit()
     response = client_for(app, "office").get(f"/campaigns/{campaign.id}")
     assert response.status_code == 200 and "全部：未填写" in response.get_data(as_text=True)
+
+
+# ---- 1. "confirm the rest" keeps the marks made on the page; a refused save keeps every choice --------------
+
+
+def _scj_rows(campaign, county):
+    return [cs for cs in campaign.subjects if county["scj"].id in cs.department_ids]
+
+
+def test_confirming_the_rest_keeps_the_mark_just_made(app, county):
+    campaign = drawn(county)
+    rows = _scj_rows(campaign, county)
+    closed = rows[0]
+    scj = client_for(app, "scj_admin")
+    response = scj.post(f"/campaigns/{campaign.id}/confirm", data={
+        f"decision-{closed.id}": "已关闭停业", f"reason-{closed.id}": "现场已拆除", "all": "1"}, follow_redirects=True)
+    assert f"已记录{len(rows)}户的确认结果，其中1户标记为不检查或需替换" in response.get_data(as_text=True)
+    db.session.expire_all()
+    decisions = {cs.id: next(c.decision for c in cs.confirmations if c.department_id == county["scj"].id)
+                 for cs in _scj_rows(campaign, county)}
+    assert decisions.pop(closed.id) == "已关闭停业"
+    assert set(decisions.values()) == {"确认"}
+
+
+def test_a_refused_save_keeps_every_choice_on_the_page(app, county):
+    campaign = drawn(county)
+    first, second = _scj_rows(campaign, county)[:2]
+    scj = client_for(app, "scj_admin")
+    response = scj.post(f"/campaigns/{campaign.id}/confirm", data={
+        f"decision-{first.id}": "非本部门监管", f"reason-{first.id}": "属县商务局监管",
+        f"decision-{second.id}": "查无此户", f"reason-{second.id}": "", "all": "1"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "标记为“查无此户”时必须填写原因" in html
+    assert '<option value="非本部门监管" selected>' in html and 'value="属县商务局监管"' in html
+    assert '<option value="查无此户" selected>' in html
+    db.session.expire_all()
+    assert not any(cs.confirmations for cs in _scj_rows(campaign, county))  # nothing half-saved
