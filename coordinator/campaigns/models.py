@@ -196,8 +196,11 @@ class CampaignSubject(db.Model):
     probability: Mapped[float]
     must: Mapped[bool] = mapped_column(default=False)
     department_ids: Mapped[list] = mapped_column(sa.JSON)  # who visits: their campaign items reach it
-    state: Mapped[str] = mapped_column(sa.String(16), default="active")  # active / replaced
+    # active; replaced (by a recorded replacement draw); dropped (closed or not found, nothing left to draw in
+    # its stratum: the office accepted the shortfall with a reason)
+    state: Mapped[str] = mapped_column(sa.String(16), default="active")
     replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign_subject.id"))
+    dropped_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     visit_date: Mapped[date | None]
     unstaffed_reason: Mapped[str] = mapped_column(sa.String(500), default="")
 

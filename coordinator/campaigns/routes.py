@@ -147,8 +147,10 @@ def detail(campaign_id):
     if campaign.status == "collecting" and current_user.is_office:
         context["coverage"] = services.coverage(campaign) if any(cd.items for cd in campaign.departments) else []
     if campaign.status != "collecting":
-        context.update(flagged=services.flagged(campaign), pending=services.pending_counts(campaign),
-                       unstaffed=services.unstaffed(campaign))
+        flagged = services.flagged(campaign)
+        context.update(flagged=flagged, pending=services.pending_counts(campaign),
+                       unstaffed=services.unstaffed(campaign), dropped=services.dropped(campaign),
+                       replaceable=services.replaceable(campaign, flagged) if campaign.status == "drawn" else {})
     return render_template("campaigns/detail.html", **context)
 
 
@@ -272,6 +274,20 @@ def replace(campaign_id, cs_id):
     if "new" in holder:
         flash(f"“{cs.subject.name}”已由“{holder['new'].subject.name}”替换（替换抽取已记录）", "info")
     return response
+
+
+@bp.post("/<int:campaign_id>/subjects/<int:cs_id>/drop")
+@roles_required("office")
+def drop(campaign_id, cs_id):
+    """Accept a closed enterprise's shortfall: it leaves the campaign and the pool, with the office's reason."""
+    campaign = _campaign(campaign_id)
+    cs = db.get_or_404(CampaignSubject, cs_id)
+    if cs.campaign_id != campaign.id:
+        abort(404)
+    form = ReasonForm()
+    reason = form.reason.data if form.validate_on_submit() else ""
+    return _attempt(campaign, lambda: services.accept_shortfall(campaign, cs, reason, current_user),
+                    f"“{cs.subject.name}”已核减，不再替换；名录库已记录其状态，今后不再参加抽取")
 
 
 # ---- stage 2: teams, recusal, dispatch ---------------------------------------------------------------------

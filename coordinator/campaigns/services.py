@@ -311,14 +311,11 @@ def unstaffed(campaign: Campaign) -> list[CampaignSubject]:
         .order_by(CampaignSubject.id).options(*without_team())).all()
 
 
-def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user: User,
-                     seed: str | None = None) -> CampaignSubject:
-    """Replace a closed or missing enterprise by a recorded draw from its stratum; the rest stays as it was."""
-    _require_status(campaign, "drawn")
-    if cs.state != "active":
-        raise CampaignError("该检查对象已被替换")
-    if not reason.strip():
-        raise CampaignError("请填写替换原因")
+CLOSED_DECISIONS = {"已关闭停业": "停业", "查无此户": "查无此户"}  # a department's flag → the directory's status
+
+
+def replacement_population(campaign: Campaign, cs: CampaignSubject) -> list[dict]:
+    """The locked input's enterprises of `cs`'s stratum not drawn yet and still active: who may replace it."""
     main = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.singleton == f"{campaign.id}:subjects"))
     locked = json.loads(main.problem)
     taken = set(db.session.scalars(sa.select(Subject.credit_code).join(CampaignSubject)
@@ -326,9 +323,43 @@ def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user:
     candidates = [s for s in locked["subjects"] if s["stratum"] == cs.stratum and s["id"] not in taken]
     active = set(db.session.scalars(sa.select(Subject.credit_code).where(
         Subject.credit_code.in_([s["id"] for s in candidates] or ["-"]), Subject.status == ACTIVE_STATUS)))
-    population = [{**s, "must": False} for s in candidates if s["id"] in active]
+    return [{**s, "must": False} for s in candidates if s["id"] in active]
+
+
+def replaceable(campaign: Campaign, flagged_rows) -> dict[int, bool]:
+    """For each flagged enterprise: whether its stratum still has someone to draw in its place."""
+    by_stratum: dict[str, bool] = {}
+    answer = {}
+    for cs, _ in flagged_rows:
+        if cs.stratum not in by_stratum:
+            by_stratum[cs.stratum] = bool(replacement_population(campaign, cs))
+        answer[cs.id] = by_stratum[cs.stratum]
+    return answer
+
+
+def _flagged_decision(cs: CampaignSubject) -> str | None:
+    return next((c.decision for c in cs.confirmations if c.decision in CLOSED_DECISIONS), None)
+
+
+def _directory_learns(campaign: Campaign, cs: CampaignSubject, reason: str, user: User) -> None:
+    """A closed or missing enterprise leaves the drawing pool: the directory takes the department's finding."""
+    status = CLOSED_DECISIONS.get(_flagged_decision(cs) or "")
+    if status and cs.subject.status == ACTIVE_STATUS:
+        change_status(cs.subject, status, f"{campaign.name}：{reason.strip()}", user.id)
+
+
+def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user: User,
+                     seed: str | None = None) -> CampaignSubject:
+    """Replace a closed or missing enterprise by a recorded draw from its stratum; the rest stays as it was."""
+    _require_status(campaign, "drawn")
+    if cs.state != "active":
+        raise CampaignError("该检查对象已被替换或核减")
+    if not reason.strip():
+        raise CampaignError("请填写替换原因")
+    main = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.singleton == f"{campaign.id}:subjects"))
+    population = replacement_population(campaign, cs)
     if not population:
-        raise CampaignError(f"“{cs.stratum}”层已没有可替换的存续检查对象")
+        raise CampaignError(f"“{cs.stratum}”层已没有可替换的存续检查对象：可以写明原因后“核减，不再替换”")
     count = db.session.scalar(sa.select(sa.func.count()).where(DrawRecord.campaign_id == campaign.id,
                                                                DrawRecord.kind == "replacement")) or 0
     text = canonical({"strata": [{"id": cs.stratum, "count": 1}], "subjects": population})
@@ -344,11 +375,28 @@ def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user:
         if participation.department_id in new.department_ids:  # the newcomer needs their confirmation too
             participation.confirmed_at, participation.confirm_deadline = None, deadline
     cs.state, cs.replaced_by_id = "replaced", new.id
-    status = {"已关闭停业": "停业", "查无此户": "查无此户"}.get(
-        next((c.decision for c in cs.confirmations if c.decision in ("已关闭停业", "查无此户")), ""), None)
-    if status and cs.subject.status == ACTIVE_STATUS:
-        change_status(cs.subject, status, f"{campaign.name}：{reason.strip()}", user.id)
+    _directory_learns(campaign, cs, reason, user)
     return new
+
+
+def accept_shortfall(campaign: Campaign, cs: CampaignSubject, reason: str, user: User) -> None:
+    """A closed or missing enterprise that is not replaced (its stratum drew everyone, or the office decides
+    so): it leaves the campaign and the drawing pool, with the office's reason; the campaign goes on short."""
+    _require_status(campaign, "drawn")
+    if cs.state != "active":
+        raise CampaignError("该检查对象已被替换或核减")
+    if _flagged_decision(cs) is None:
+        raise CampaignError("只有被部门标记为已关闭停业或查无此户的检查对象可以核减")
+    if not reason.strip():
+        raise CampaignError("请填写核减原因（如：该层已全部抽取，无可替换对象）")
+    cs.state, cs.dropped_reason = "dropped", reason.strip()[:500]
+    _directory_learns(campaign, cs, reason, user)
+
+
+def dropped(campaign: Campaign) -> list[CampaignSubject]:
+    return db.session.scalars(
+        sa.select(CampaignSubject).where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.state == "dropped")
+        .order_by(CampaignSubject.id).options(*without_team())).all()
 
 
 # ---- stage 2: joint teams --------------------------------------------------------------------------
@@ -492,7 +540,7 @@ def lock_and_run_team_draw(campaign: Campaign, seed: str, witness: str, user: Us
     if blocking:
         raise CampaignError(f"以下部门尚未完成检查对象确认：{'、'.join(blocking)}")
     if any(cs for cs, _ in flagged(campaign)):
-        raise CampaignError("还有被标记为已关闭或查无此户的检查对象未替换，请先进行替换抽取")
+        raise CampaignError("还有被标记为已关闭或查无此户的检查对象未处理：请先替换抽取，或写明原因后核减")
     subjects = [cs for cs in campaign.subjects if cs.state == "active"]
     text = canonical(team_problem(campaign, subjects))
     record = DrawRecord(campaign_id=campaign.id, kind="teams", problem=text, locked_sha256=sha256(text),

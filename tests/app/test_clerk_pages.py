@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from coordinator.campaigns import records, services
 from coordinator.campaigns.models import Campaign
+from coordinator.directories.models import Subject
 from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.textutil import split_list
@@ -129,3 +130,44 @@ def test_a_refused_save_keeps_every_choice_on_the_page(app, county):
     assert '<option value="查无此户" selected>' in html
     db.session.expire_all()
     assert not any(cs.confirmations for cs in _scj_rows(campaign, county))  # nothing half-saved
+
+
+# ---- 2. a closed enterprise with no one to replace it no longer blocks the campaign -------------------------
+
+
+def test_a_closed_enterprise_in_a_stratum_that_drew_everyone_is_accepted_short_and_leaves_the_pool(app, county):
+    campaign = drawn(county, strata=[{"id": "全部", "category": "*", "crowded": None, "mode": "all", "value": None}])
+    closed = _scj_rows(campaign, county)[0]
+    office = county["users"]["office"]
+    services.confirm(campaign, county["scj"].id, {closed.id: ("已关闭停业", "门店已拆除")}, county["users"]["scj_admin"])
+    db.session.commit()
+    with pytest.raises(services.CampaignError, match="没有可替换的存续检查对象：可以写明原因后“核减，不再替换”"):
+        services.replacement_draw(campaign, closed, "已关闭", office)
+    db.session.rollback()
+    page = client_for(app, "office").get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+    assert "“全部”层已没有可替换的存续检查对象" in page and "核减，不再替换" in page and "替换抽取</button>" not in page
+
+    office_client = client_for(app, "office")
+    assert "请填写核减原因" in office_client.post(f"/campaigns/{campaign.id}/subjects/{closed.id}/drop", data={"reason": ""},
+                                          follow_redirects=True).get_data(as_text=True)
+    response = office_client.post(f"/campaigns/{campaign.id}/subjects/{closed.id}/drop",
+                                  data={"reason": "该层已全部抽取，无可替换对象"}, follow_redirects=True)
+    assert "已核减，不再替换" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert (closed.state, closed.dropped_reason) == ("dropped", "该层已全部抽取，无可替换对象")
+    assert db.session.get(Subject, closed.subject_id).status == "停业"  # the directory learnt it
+    assert "已核减的检查对象（1）" in office_client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+
+    # The way on is open: everyone confirms the rest and the teams are drawn without the closed enterprise.
+    confirm_all(campaign, office)
+    services.lock_and_run_team_draw(campaign, "7", "", office)
+    db.session.commit()
+    assert closed.id not in {cs.id for cs in campaign.subjects if cs.state == "active"}
+    assert closed.subject.credit_code not in {s["id"] for s in services.subject_problem(campaign)["subjects"]}
+
+
+def test_only_a_flagged_enterprise_can_be_accepted_short(county):
+    campaign = drawn(county)
+    cs = _scj_rows(campaign, county)[0]
+    with pytest.raises(services.CampaignError, match="只有被部门标记为已关闭停业或查无此户"):
+        services.accept_shortfall(campaign, cs, "不想查", county["users"]["office"])
