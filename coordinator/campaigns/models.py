@@ -155,7 +155,8 @@ class DrawRecord(db.Model):
     """One draw, stored whole so anyone can replay it: input (locked and hashed first), seed, result, people.
 
     kind: "subjects" (stage 1), "replacement" (stage 1 for one closed enterprise), "teams" (stage 2),
-    "reseat" (stage 2 for one recused seat). Never updated once `result` is set.
+    "reseat" (stage 2 for one recused seat), "restaff" (stage 2 again for the enterprises the team draw left
+    unstaffed, after the office acted). Never updated once `result` is set.
     """
 
     __tablename__ = "draw_record"

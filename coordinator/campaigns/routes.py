@@ -18,8 +18,9 @@ from ..items.models import Item
 from ..pagination import paginate
 from ..textutil import join_list, split_list
 from ..timeutil import now
-from . import records, rules, services
-from .forms import CampaignForm, ItemsForm, PlanForm, PlanTaskForm, ReasonForm, SeedForm, choices
+from . import records, rules, services, staffing
+from .forms import (CampaignForm, ItemsForm, PlanForm, PlanTaskForm, ReasonForm, SeedForm, StaffingForm,
+                    choices)
 from .models import CONFIRM_DECISIONS, Campaign, CampaignSubject, DrawRecord, Plan, PlanTask, TeamMember
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -37,8 +38,9 @@ def _done(message: str, campaign: Campaign, category: str = "success"):
     return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
 
 
-def _attempt(campaign: Campaign, action, success: str):
-    """Run a workflow step; commit on success, report the Chinese reason on refusal."""
+def _attempt(campaign: Campaign, action, success):
+    """Run a workflow step; commit on success, report the Chinese reason on refusal. `success` is the message,
+    or a function giving (message, category) once the step is committed."""
     try:
         action()
         db.session.commit()
@@ -49,7 +51,7 @@ def _attempt(campaign: Campaign, action, success: str):
         # A colleague's identical step got there first (one draw of a kind), or holds the database right now.
         db.session.rollback()
         return _done("这一步刚刚已由其他人完成或正在进行，请刷新后查看，以已保存的结果为准", campaign, "warning")
-    return _done(success, campaign)
+    return _done(*success()) if callable(success) else _done(success, campaign)
 
 
 # ---- list, create, overview ---------------------------------------------------------------------
@@ -148,6 +150,11 @@ def detail(campaign_id):
         context["coverage"] = services.coverage(campaign) if any(cd.items for cd in campaign.departments) else []
     if campaign.status != "collecting":
         flagged = services.flagged(campaign)
+        if campaign.reached("teamed"):
+            context["staffing"] = staffing.staffing(campaign)
+            context["staffing_form"] = StaffingForm(
+                visit_end=campaign.visit_end, inspector_capacity=campaign.inspector_capacity,
+                daily_capacity=campaign.daily_capacity, expertise_industries=join_list(campaign.expertise_industries))
         context.update(flagged=flagged, pending=services.pending_counts(campaign),
                        unstaffed=services.unstaffed(campaign), dropped=services.dropped(campaign),
                        replaceable=services.replaceable(campaign, flagged) if campaign.status == "drawn" else {})
@@ -302,7 +309,29 @@ def form_teams(campaign_id):
         return _done("请填写随机种子", campaign, "error")
     return _attempt(campaign, lambda: services.lock_and_run_team_draw(
         campaign, form.seed.data, form.witness.data, current_user, allow_overdue=form.allow_overdue.data),
-        "联合检查组已随机组成")
+        lambda: _staffing_message(campaign))
+
+
+def _staffing_message(campaign: Campaign) -> tuple[str, Campaign, str]:
+    """After a team draw: all staffed in green; otherwise how many, in amber, pointing to the reasons."""
+    summary = staffing.staffing(campaign)
+    if summary.complete:
+        return f"联合检查组已随机组成：{summary.total}户全部配齐", campaign, "success"
+    return (f"已为{summary.staffed}户组成联合检查组，另有{summary.unstaffed}户未能配齐。下方列出原因和处理办法："
+            "处理后可补充组队，或确认后只派发已配齐的检查对象。"), campaign, "warning"
+
+
+@bp.post("/<int:campaign_id>/restaff")
+@roles_required("office")
+def restaff(campaign_id):
+    campaign = _campaign(campaign_id)
+    form = StaffingForm()
+    if not form.validate_on_submit():
+        return _done("；".join(e for errors in form.errors.values() for e in errors), campaign, "error")
+    changes = {"visit_end": form.visit_end.data, "inspector_capacity": form.inspector_capacity.data,
+               "daily_capacity": form.daily_capacity.data, "expertise_industries": form.expertise_industries.data}
+    return _attempt(campaign, lambda: staffing.restaff(campaign, changes, current_user),
+                    lambda: _staffing_message(campaign))
 
 
 @bp.get("/<int:campaign_id>/teams")

@@ -650,7 +650,7 @@ def pair_probabilities_csv(pairs: list[dict]) -> str:
 # ---- replay: every stored draw run again must give the stored result, byte for byte ----------------------
 
 SOLVE = {"subjects": solver.draw_subjects, "replacement": solver.draw_subjects,
-         "teams": solver.solve_teams, "reseat": solver.solve_teams}
+         "teams": solver.solve_teams, "reseat": solver.solve_teams, "restaff": solver.solve_teams}
 
 
 def replay(record: DrawRecord) -> str | None:
@@ -666,7 +666,7 @@ def replay(record: DrawRecord) -> str | None:
         stored = json.loads(record.result).get("versions", {})
         hint = "" if stored == result.get("versions") else f"（求解器版本不同：记录 {stored}，当前 {result.get('versions')}）"
         return "重放结果与保存的结果不一致" + hint
-    if record.kind in ("teams", "reseat"):
+    if record.kind in ("teams", "reseat", "restaff"):
         violations = solver.check_teams(problem, result)
         if violations:
             return "结果未通过规则校验：" + "；".join(violations[:3])

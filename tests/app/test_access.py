@@ -103,6 +103,7 @@ MATRIX = [
     ("POST", "/campaigns/{campaign}/confirm", {ADMIN}, 200, {}),
     ("POST", "/campaigns/{campaign}/subjects/{cs}/replace", {OFFICE}, REDIRECT, {}),
     ("POST", "/campaigns/{campaign}/subjects/{cs}/drop", {OFFICE}, REDIRECT, {}),
+    ("POST", "/campaigns/{campaign}/restaff", {OFFICE}, REDIRECT, {}),
     ("POST", "/campaigns/{campaign}/teams", {OFFICE}, REDIRECT, {}),
     ("GET", "/campaigns/{campaign}/teams", SIGNED_IN, 200, None),
     ("POST", "/campaigns/{campaign}/members/{member}/recuse", EDITORS, REDIRECT, {}),

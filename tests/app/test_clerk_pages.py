@@ -1,16 +1,21 @@
 """What a county clerk met (issue 12): each place where work was lost, a page misled, or a step had no way on."""
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
-from coordinator.campaigns import records, services
-from coordinator.campaigns.models import Campaign
+from coordinator.campaigns import records, services, staffing
+from coordinator.campaigns.models import Campaign, DrawRecord
 from coordinator.directories.models import Subject
 from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.textutil import split_list
 from tests.app.county import PASSWORD, build_county, campaign_values, confirm_all, submit_all_items
+from tests.app.stats_kit import enter
+from tests.app.stats_kit import records as records_of
 from tests.app.test_campaigns import CAMPAIGN_FORM
 
 
@@ -171,3 +176,91 @@ def test_only_a_flagged_enterprise_can_be_accepted_short(county):
     cs = _scj_rows(campaign, county)[0]
     with pytest.raises(services.CampaignError, match="只有被部门标记为已关闭停业或查无此户"):
         services.accept_shortfall(campaign, cs, "不想查", county["users"]["office"])
+
+
+# ---- 4. a partly staffed campaign says so, says why and what to do, and asks before a partial dispatch -----
+
+
+def test_a_partly_staffed_campaign_is_told_plainly_and_can_be_staffed_later(app, county):
+    campaign = drawn(county, inspector_capacity=1)
+    confirm_all(campaign, county["users"]["office"])
+    db.session.commit()
+    office = client_for(app, "office")
+    page = office.post(f"/campaigns/{campaign.id}/teams", data={"seed": "7", "witness": ""},
+                       follow_redirects=True).get_data(as_text=True)
+    summary = staffing.staffing(campaign)
+    assert 0 < summary.staffed < summary.total
+    assert "联合检查组已随机组成" not in page and "flash-success" not in page.split("<main", 1)[1][:3000]
+    assert f"已为{summary.staffed}户组成联合检查组，另有{summary.unstaffed}户未能配齐" in page
+    assert f"{summary.total}户中已配齐检查组{summary.staffed}户，{summary.unstaffed}户未配齐" in page
+    assert "执法人员的检查户数已用满" in page and "提高每名执法人员最多检查的户数" in page
+    assert f"只派发已配齐的{summary.staffed}户" in page and f"还有{summary.unstaffed}户未配齐检查组" in page
+    assert ">派发</button>" not in page
+
+    # The office raises the capacity and staffs the rest by a recorded supplementary draw.
+    page = office.post(f"/campaigns/{campaign.id}/restaff", data={
+        "visit_end": campaign.visit_end.isoformat(), "inspector_capacity": "10", "daily_capacity": "2",
+        "expertise_industries": "危险化学品"}, follow_redirects=True).get_data(as_text=True)
+    db.session.expire_all()
+    assert staffing.staffing(campaign).complete
+    assert f"联合检查组已随机组成：{summary.total}户全部配齐" in page and "补充组队" in page
+    restaffed = [d for d in db.session.scalars(sa.select(DrawRecord).where(DrawRecord.campaign_id == campaign.id)) if d.kind == "restaff"]
+    assert len(restaffed) == 1 and services.replay(restaffed[0]) is None
+
+
+def test_a_supplementary_draw_never_shortens_the_visits(county):
+    campaign = drawn(county, inspector_capacity=1)
+    confirm_all(campaign, county["users"]["office"])
+    services.lock_and_run_team_draw(campaign, "7", "", county["users"]["office"])
+    with pytest.raises(services.CampaignError, match="只能延后"):
+        staffing.restaff(campaign, {"visit_end": campaign.visit_end - timedelta(days=1)},
+                                  county["users"]["office"])
+
+
+# ---- 5. every irreversible step asks first, saying what happens ---------------------------------------------
+
+
+def forms_posting_to(html: str, path: str) -> list[str]:
+    return re.findall(r'<form[^>]*action="' + re.escape(path) + r'"[^>]*>', html)
+
+
+def asks(html: str, path: str, words: str) -> bool:
+    tags = forms_posting_to(html, path)
+    return bool(tags) and all("data-confirm=" in tag and words in tag for tag in tags)
+
+
+def test_every_irreversible_step_asks_first(app, county):
+    office = client_for(app, "office")
+    campaign = make_campaign(county)
+    submit_all_items(campaign, county)
+    db.session.commit()
+    base = f"/campaigns/{campaign.id}"
+    assert asks(office.get(base).get_data(as_text=True), f"{base}/lock", "不能再改变")
+    services.lock_subject_draw(campaign, county["users"]["office"])
+    db.session.commit()
+    assert asks(office.get(base).get_data(as_text=True), f"{base}/draw", "不能重抽")
+    services.run_subject_draw(campaign, "42", "见证人", county["users"]["office"])
+    closed = _scj_rows(campaign, county)[0]
+    services.confirm(campaign, county["scj"].id, {closed.id: ("查无此户", "地址无此单位")}, county["users"]["scj_admin"])
+    db.session.commit()
+    page = office.get(base).get_data(as_text=True)
+    assert asks(page, f"{base}/teams", "不能重抽")
+    assert asks(page, f"{base}/subjects/{closed.id}/replace", "不能撤销")
+    assert asks(page, f"{base}/subjects/{closed.id}/drop", "不再检查、也不替换")
+    services.replacement_draw(campaign, closed, "查无此户", county["users"]["office"])
+    confirm_all(campaign, county["users"]["office"])
+    services.lock_and_run_team_draw(campaign, "7", "", county["users"]["office"])
+    db.session.commit()
+    page = office.get(base).get_data(as_text=True)
+    assert asks(page, f"{base}/dispatch", "不能撤回")
+    member = next(cs for cs in campaign.subjects if cs.active_members).active_members[0]
+    assert asks(office.get(f"{base}/teams").get_data(as_text=True), f"{base}/members/{member.id}/recuse", "回避")
+    services.dispatch(campaign)
+    db.session.commit()
+    record = next(r for r in records_of(campaign) if len(r.parts) == 2)
+    enter(record, county, "yjj")
+    enter(record, county, "scj")
+    db.session.commit()
+    page = office.get(f"/results/{record.id}").get_data(as_text=True)
+    publish = re.search(r'<form[^>]*data-confirm="([^"]*)"[^>]*>\s*<input[^>]*>\s*<button[^>]*value="publish"', page)
+    assert publish and "不能再修改或退回" in publish.group(1)
