@@ -262,6 +262,12 @@ class TeamMember(db.Model):
     inspector: Mapped[Inspector] = relationship(lazy="joined")
     department: Mapped[Department] = relationship(lazy="joined")
 
+    def can_be_recused_by(self, user: User) -> bool:
+        """The office, or the member's own department's administrator, while the teams stand (teamed or
+        dispatched) and the member has not withdrawn yet."""
+        return (self.recused_at is None and self.campaign_subject.campaign.status in ("teamed", "dispatched")
+                and (user.is_office or (user.role == "admin" and user.department_id == self.department_id)))
+
 
 # How many enterprises a campaign has drawn (replacements counted once): one correlated count, no rows loaded.
 Campaign.active_count = column_property(

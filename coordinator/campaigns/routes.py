@@ -334,19 +334,37 @@ def restaff(campaign_id):
                     lambda: _staffing_message(campaign))
 
 
+TEAM_FILTERS = ("date", "department", "q")
+
+
+def _team_filters() -> dict[str, str]:
+    return {name: request.args.get(name, "").strip() for name in TEAM_FILTERS if request.args.get(name, "").strip()}
+
+
 @bp.get("/<int:campaign_id>/teams")
 @login_required
 def teams(campaign_id):
     campaign = _campaign(campaign_id)
+    filters = _team_filters()
     query = (sa.select(CampaignSubject).join(Subject)
              .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.state == "active")
              .order_by(CampaignSubject.visit_date.nulls_last(), Subject.credit_code)
              .options(lazyload(CampaignSubject.confirmations)))
+    query = services.filter_teams(query, filters)
     page = paginate(query, request.args.get("page", 1, type=int), per_page=50)
-    return render_template("campaigns/teams.html", campaign=campaign, page=page, reason_form=ReasonForm())
+    return render_template("campaigns/teams.html", campaign=campaign, page=page, filters=filters,
+                           dates=services.visit_dates(campaign), back=request.full_path)
 
 
-@bp.post("/<int:campaign_id>/members/<int:member_id>/recuse")
+def _back_to_teams(campaign: Campaign):
+    """Where a recusal was asked from: the teams page with its filters and page, never another site."""
+    back = request.values.get("back", "")
+    if back.startswith(f"/campaigns/{campaign.id}/teams") and "//" not in back:
+        return back
+    return url_for("campaigns.teams", campaign_id=campaign.id)
+
+
+@bp.route("/<int:campaign_id>/members/<int:member_id>/recuse", methods=["GET", "POST"])
 @roles_required("office", "admin")
 def recuse(campaign_id, member_id):
     campaign = _campaign(campaign_id)
@@ -355,16 +373,32 @@ def recuse(campaign_id, member_id):
         abort(404)
     ensure_department(member.department_id)
     form = ReasonForm()
-    reason = form.reason.data if form.validate_on_submit() else ""
-    holder = {}
-
-    def run():
-        holder["seat"] = services.recuse(campaign, member, reason, current_user)
-
-    response = _attempt(campaign, run, f"{member.inspector.name}已回避，该席位已重新随机抽取")
-    if "seat" in holder and holder["seat"] is None:
-        flash("没有符合条件的执法人员可补位，该单位暂列为未配齐，请调整后处理", "warning")
-    return response
+    if request.method == "GET":
+        if not member.can_be_recused_by(current_user):
+            flash(f"{member.inspector.name}已回避或检查组已不能调整", "warning")
+            return redirect(_back_to_teams(campaign))
+        return render_template("campaigns/recuse.html", campaign=campaign, member=member, form=form,
+                               back=_back_to_teams(campaign))
+    if not form.validate_on_submit():
+        flash("请填写回避原因", "error")
+        return redirect(url_for("campaigns.recuse", campaign_id=campaign.id, member_id=member.id,
+                                back=_back_to_teams(campaign)))
+    try:
+        seat = services.recuse(campaign, member, form.reason.data, current_user)
+        db.session.commit()
+    except services.CampaignError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    except (sa.exc.IntegrityError, sa.exc.OperationalError):
+        db.session.rollback()
+        flash("这一步刚刚已由其他人完成或正在进行，请刷新后查看，以已保存的结果为准", "warning")
+    else:
+        if seat is None:
+            flash(f"{member.inspector.name}已回避；没有符合条件的执法人员可补位，“{member.campaign_subject.subject.name}”"
+                  "暂列为未配齐，可在联合抽查页补充组队", "warning")
+        else:
+            flash(f"{member.inspector.name}已回避，该席位已重新随机抽取：{seat.inspector.name}", "success")
+    return redirect(_back_to_teams(campaign))
 
 
 @bp.post("/<int:campaign_id>/dispatch")

@@ -553,6 +553,35 @@ def lock_and_run_team_draw(campaign: Campaign, seed: str, witness: str, user: Us
     return record
 
 
+def visit_dates(campaign: Campaign) -> list[date]:
+    """The days teams of the campaign visit, for the teams page's filter."""
+    return list(db.session.scalars(
+        sa.select(CampaignSubject.visit_date).distinct()
+        .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.visit_date.is_not(None))
+        .order_by(CampaignSubject.visit_date)))
+
+
+def filter_teams(query, filters: dict[str, str]):
+    """Narrow a query of drawn enterprises by visit date, a department in the team, and a name or
+    certificate number (of the enterprise or of a member)."""
+    if filters.get("date"):
+        try:
+            query = query.where(CampaignSubject.visit_date == date.fromisoformat(filters["date"]))
+        except ValueError:
+            query = query.where(sa.false())
+    if filters.get("department", "").isdigit():
+        query = query.where(CampaignSubject.members.any(sa.and_(
+            TeamMember.department_id == int(filters["department"]), TeamMember.recused_at.is_(None))))
+    if filters.get("q"):
+        text = filters["q"]
+        query = query.where(sa.or_(
+            Subject.name.contains(text, autoescape=True),
+            CampaignSubject.members.any(TeamMember.inspector.has(sa.or_(
+                Inspector.name.contains(text, autoescape=True),
+                Inspector.cert_no.contains(text.upper(), autoescape=True))))))
+    return query
+
+
 def recuse(campaign: Campaign, member: TeamMember, reason: str, user: User) -> TeamMember | None:
     """Recuse one assigned inspector and redraw that one seat by a recorded draw; the rest stays as it was."""
     _require_status(campaign, "teamed", "dispatched")

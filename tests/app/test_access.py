@@ -106,6 +106,7 @@ MATRIX = [
     ("POST", "/campaigns/{campaign}/restaff", {OFFICE}, REDIRECT, {}),
     ("POST", "/campaigns/{campaign}/teams", {OFFICE}, REDIRECT, {}),
     ("GET", "/campaigns/{campaign}/teams", SIGNED_IN, 200, None),
+    ("GET", "/campaigns/{campaign}/members/{member}/recuse", EDITORS, 200, None),
     ("POST", "/campaigns/{campaign}/members/{member}/recuse", EDITORS, REDIRECT, {}),
     ("POST", "/campaigns/{campaign}/dispatch", {OFFICE}, REDIRECT, {}),
     ("GET", "/campaigns/{campaign}/dispatch.xlsx", SIGNED_IN, 200, None),  # yjj leads: its people get the list

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
@@ -254,7 +255,8 @@ def test_every_irreversible_step_asks_first(app, county):
     page = office.get(base).get_data(as_text=True)
     assert asks(page, f"{base}/dispatch", "不能撤回")
     member = next(cs for cs in campaign.subjects if cs.active_members).active_members[0]
-    assert asks(office.get(f"{base}/teams").get_data(as_text=True), f"{base}/members/{member.id}/recuse", "回避")
+    assert asks(office.get(f"{base}/members/{member.id}/recuse").get_data(as_text=True),
+                f"{base}/members/{member.id}/recuse", "回避")
     services.dispatch(campaign)
     db.session.commit()
     record = next(r for r in records_of(campaign) if len(r.parts) == 2)
@@ -264,3 +266,39 @@ def test_every_irreversible_step_asks_first(app, county):
     page = office.get(f"/results/{record.id}").get_data(as_text=True)
     publish = re.search(r'<form[^>]*data-confirm="([^"]*)"[^>]*>\s*<input[^>]*>\s*<button[^>]*value="publish"', page)
     assert publish and "不能再修改或退回" in publish.group(1)
+
+
+# ---- 9. the teams page: filters, one link per member, and back to where the clerk was after a recusal -------
+
+
+def test_the_teams_page_filters_and_a_recusal_returns_to_the_same_view(app, county):
+    campaign = drawn(county)
+    confirm_all(campaign, county["users"]["office"])
+    services.lock_and_run_team_draw(campaign, "7", "", county["users"]["office"])
+    db.session.commit()
+    staffed = [cs for cs in campaign.subjects if cs.active_members]
+    day = staffed[0].visit_date
+    on_day = {cs.subject.name for cs in staffed if cs.visit_date == day}
+    scj = client_for(app, "scj_admin")
+    view = f"/campaigns/{campaign.id}/teams?date={day.isoformat()}&department={county['scj'].id}"
+    html = scj.get(view).get_data(as_text=True)
+    assert 'name="reason"' not in html  # no reason box per member: the form is on the recusal page
+    assert {name for name in on_day if name in html} == on_day
+    assert not [cs.subject.name for cs in staffed if cs.visit_date != day and cs.subject.name in html]
+    # the scj admin may withdraw scj people only
+    mine = next(m for cs in staffed for m in cs.active_members if m.department_id == county["scj"].id
+                and cs.visit_date == day)
+    other = next(m for cs in staffed for m in cs.active_members if m.department_id == county["yjj"].id)
+    assert f"/members/{mine.id}/recuse" in html and f"/members/{other.id}/recuse" not in html
+    inspector = mine.inspector
+    found = scj.get(f"/campaigns/{campaign.id}/teams?q={inspector.cert_no}").get_data(as_text=True)
+    assert mine.campaign_subject.subject.name in found
+
+    ask = scj.get(f"/campaigns/{campaign.id}/members/{mine.id}/recuse?back={quote(view)}").get_data(as_text=True)
+    assert "回避并重新抽取该席位" in ask and f'name="back" value="{view.replace("&", "&amp;")}"' in ask
+    response = scj.post(f"/campaigns/{campaign.id}/members/{mine.id}/recuse",
+                        data={"reason": "其配偶在该单位任职", "back": view})
+    assert response.status_code in (302, 303) and response.headers["Location"].endswith(view)
+    assert scj.post(f"/campaigns/{campaign.id}/members/{mine.id}/recuse",
+                    data={"reason": "x", "back": "https://evil.example/"}).headers["Location"].endswith(
+        f"/campaigns/{campaign.id}/teams")
