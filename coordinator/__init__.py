@@ -8,6 +8,7 @@ from flask import Flask
 
 from . import config, security
 from .extensions import csrf, db, login_manager, migrate
+from .health import services as health
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
 
     register_extensions(app)
+    health.register(app)
     security.register(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -60,17 +62,18 @@ def register_blueprints(app: Flask) -> None:
     from .audit.routes import bp as audit_bp
     from .auth.routes import bp as auth_bp
     from .campaigns.routes import bp as campaigns_bp
-    from .campaigns.routes import plans_bp
     from .directories.routes import bp as directories_bp
+    from .health.routes import bp as health_bp
     from .home.routes import bp as home_bp
     from .imports.routes import bp as imports_bp
     from .items.routes import bp as items_bp
+    from .plans.routes import bp as plans_bp
     from .public.routes import bp as public_bp
     from .results.routes import bp as results_bp
     from .stats.routes import bp as stats_bp
 
     for bp in (home_bp, auth_bp, directories_bp, items_bp, imports_bp, campaigns_bp, plans_bp, results_bp,
-               audit_bp, stats_bp, public_bp):
+               audit_bp, stats_bp, public_bp, health_bp):
         app.register_blueprint(bp)
 
 

@@ -124,7 +124,7 @@ def seed_demo(if_empty: bool) -> None:
     else:
         for line in load_demo():
             click.echo(line)
-    click.echo("演示账号（密码均为 %s）：" % DEMO_PASSWORD)
+    click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
     for user in db.session.scalars(sa.select(User).order_by(User.id)):
         department = user.department.name if user.department else "领导小组办公室"
         click.echo(f"  {user.username:<14} {user.role_label}（{department}）")
@@ -186,7 +186,7 @@ def export_plan(year: int, path: str) -> None:
     """按年度抽查计划表格式（附件样式）导出某年度的抽查计划。"""
     from flask import current_app
 
-    from .campaigns.records import write_plan
+    from .plans.services import write_plan
 
     with writing(path):
         write_plan(path, year, current_app.config["COUNTY_NAME"])
@@ -199,12 +199,12 @@ def export_plan(year: int, path: str) -> None:
 @with_appcontext
 def export_records(campaign_id: int, path: str) -> None:
     """导出一次联合抽查的全部一企一表（每户一个工作表）。"""
-    from .campaigns.records import staffed_subjects, write_records
+    from .campaigns.sheets import staffed_subjects, write_sheets
 
     campaign = _campaign_or_fail(campaign_id)
     subjects = staffed_subjects(campaign)
     with writing(path):
-        write_records(path, subjects)
+        write_sheets(path, subjects)
     click.echo(f"已导出 {len(subjects)} 户的一企一表到 {path}")
 
 
@@ -214,7 +214,7 @@ def export_records(campaign_id: int, path: str) -> None:
 @with_appcontext
 def export_dispatch(campaign_id: int, path: str) -> None:
     """导出派发清单（分组、姓名、手机号码），供牵头部门使用。"""
-    from .campaigns.records import write_dispatch
+    from .campaigns.sheets import write_dispatch
 
     campaign = _campaign_or_fail(campaign_id)
     if not campaign.reached("teamed"):
@@ -229,12 +229,12 @@ def export_dispatch(campaign_id: int, path: str) -> None:
 @with_appcontext
 def replay_draw(campaign_id: int) -> None:
     """重放一次联合抽查的全部抽取记录；任何不一致时退出码为1。"""
-    from .campaigns.models import DrawRecord
+    from .campaigns.models import Draw
     from .campaigns.services import replay
 
     _campaign_or_fail(campaign_id)
-    records = db.session.scalars(sa.select(DrawRecord).where(DrawRecord.campaign_id == campaign_id)
-                                 .order_by(DrawRecord.id)).all()
+    records = db.session.scalars(sa.select(Draw).where(Draw.campaign_id == campaign_id)
+                                 .order_by(Draw.id)).all()
     failures = 0
     for record in records:
         problem = replay(record)

@@ -10,7 +10,8 @@ from .extensions import db
 
 # Scripts and images only from this server, so injected markup cannot run anything; templates use style
 # attributes, so styles alone may be inline. Images may also be data: (Bootstrap draws its check marks and
-# menu icon so) and blob: (the photos an inspector picked, shown before they are sent); neither runs code. No framing (clickjacking), forms post only back here.
+# menu icon so) and blob: (the photos an inspector picked, shown before they are sent); neither runs code.
+# No framing (clickjacking), forms post only back here.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"

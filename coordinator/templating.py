@@ -11,7 +11,7 @@ from .vocab import HISTORY_FLAGS, RISK_LABELS
 # The menu of each role, grouped by task so that each sees a short row: a link is (endpoint, label, endpoint
 # prefix that marks it active); a group is (label, links) and opens as a drop-down; a group of one is a link.
 HOME = ("home.index", "工作台", "home.")
-PLANS = ("plans.plan_index", "年度计划", "plans.")
+PLANS = ("plans.index", "年度计划", "plans.")
 CAMPAIGNS = ("campaigns.index", "联合抽查", "campaigns.")
 RESULTS = ("results.index", "检查结果", "results.")
 STATS_FORM = ("stats.index", "统计报表", "stats.index")

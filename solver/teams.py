@@ -511,7 +511,8 @@ class _Solve:
                     name = inst.departments[d].name
                     if len(spare) < need.size:
                         when = f"{inst.days[0]}至{inst.days[-1]}" if inst.days else ""
-                        blocked.setdefault(d, f"{when}{name}执法人员工作量已满（容量用尽）：{'回避后' if self.conflicts.get(s) else ''}可派{len(elig)}名，"
+                        after = "回避后" if self.conflicts.get(s) else ""
+                        blocked.setdefault(d, f"{when}{name}执法人员工作量已满（容量用尽）：{after}可派{len(elig)}名，"
                                               f"仅{len(spare)}名尚有余量，需要{need.size}名")
                         continue
                     for req in need.tags + ((nw.LEAD,) if inst.lead == d else ()):

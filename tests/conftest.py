@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 from flask import g, has_app_context
 from flask.testing import FlaskClient
+from sqlalchemy.engine import make_url
 
 from coordinator import create_app
 from coordinator.auth.models import Department, User

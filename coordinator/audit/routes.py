@@ -5,6 +5,8 @@ from datetime import date
 
 from flask import Blueprint, render_template, request
 
+from solver import canonical_json
+
 from ..access import roles_required
 from ..pagination import paginate
 from . import models as _models  # noqa: F401  (the tables exist whenever the app does: create_all sees them)
@@ -94,7 +96,7 @@ def _shown(value) -> str:
     if isinstance(value, dict) and set(value) == {"length", "sha256"}:
         return f"（长内容，{value['length']:,}字符，SHA-256 {value['sha256'][:16]}…）"
     if isinstance(value, (dict, list)):
-        return services.canonical(value)
+        return canonical_json(value)
     return str(value)
 
 

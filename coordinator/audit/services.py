@@ -17,6 +17,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.base import NO_VALUE
 
+from solver import canonical_json, sha256_hex
+
 from ..extensions import db
 from ..timeutil import now
 from .models import AuditEntry, AuditHead
@@ -39,21 +41,12 @@ UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}  # INSERT â
 # ---- values and hashes ---------------------------------------------------------------------------
 
 
-def canonical(data) -> str:
-    """Keys sorted, no white space, non-ASCII kept: the same bytes on every machine."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def plain(value):
     """A JSON-safe copy of a stored value (dates as ISO text, long text and bytes by length and hash)."""
     if value is None or isinstance(value, (bool, int)):
         return value
     if isinstance(value, str):
-        return value if len(value) <= LONG_TEXT else {"length": len(value), "sha256": _digest(value)}
+        return value if len(value) <= LONG_TEXT else {"length": len(value), "sha256": sha256_hex(value)}
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     if isinstance(value, datetime):
@@ -70,14 +63,14 @@ def plain(value):
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     if isinstance(value, (set, frozenset)):
-        return sorted((plain(v) for v in value), key=canonical)
+        return sorted((plain(v) for v in value), key=canonical_json)
     return str(value)
 
 
 def entry_hash(seq: int, at: datetime, user_id: int | None, user_name: str, action: str, entity: str,
                entity_id: str | None, changes: str, prev_hash: str) -> str:
     """SHA-256 of the entry's canonical JSON; `changes` is the stored text, read back as data."""
-    return _digest(canonical({
+    return sha256_hex(canonical_json({
         "seq": seq, "at": at.isoformat(sep=" "), "user_id": user_id, "user": user_name, "action": action,
         "entity": entity, "entity_id": entity_id, "changes": json.loads(changes), "prev_hash": prev_hash,
     }))
@@ -127,7 +120,7 @@ def _append(connection, entries: list[tuple], user=None) -> None:
     rows = []
     for action, entity, entity_id, before, after in entries:
         seq += 1
-        changes = canonical({"before": before, "after": after})
+        changes = canonical_json({"before": before, "after": after})
         digest = entry_hash(seq, at, user_id, user_name, action, entity, entity_id, changes, prev)
         rows.append({"seq": seq, "at": at, "user_id": user_id, "user_name": user_name, "action": action,
                      "entity": entity, "entity_id": entity_id, "changes": changes, "prev_hash": prev,
@@ -137,8 +130,8 @@ def _append(connection, entries: list[tuple], user=None) -> None:
     connection.execute(HEAD.update().where(HEAD.c.id == HEAD_ID).values(seq=seq, hash=prev))
 
 
-def record(action: str, entity: str, entity_id, before: dict | None = None, after: dict | None = None, *,
-           user=None) -> None:
+def log(action: str, entity: str, entity_id, before: dict | None = None, after: dict | None = None, *,
+        user=None) -> None:
     """Append one entry by hand, for a change made by a Core statement the ORM events do not see.
 
     Runs in the caller's transaction: the entry is kept only if the change is committed.
@@ -148,9 +141,9 @@ def record(action: str, entity: str, entity_id, before: dict | None = None, afte
     _append(db.session.connection(), [(action, entity, entity_id, plain(before), plain(after))], user)
 
 
-def record_import(report) -> None:
+def log_import(report) -> None:
     """One summary entry for an Excel import: its rows go in by Core executemany, one by one would be too slow."""
-    record("import", "import", None, None, {
+    log("import", "import", None, None, {
         "rows": report.label, "file": report.filename, "total": report.total, "created": report.created,
         "updated": report.updated, "unchanged": report.unchanged, "refused": len(report.refused)})
 

@@ -153,6 +153,6 @@ def edit_user(user_id):
 @bp.before_app_request
 def _refuse_disabled_department():
     """An account of a disabled department can no longer act."""
-    if current_user.is_authenticated and current_user.department is not None and not current_user.department.active:
-        if request.endpoint not in ("auth.logout", "static"):
-            abort(403)
+    if (current_user.is_authenticated and current_user.department is not None
+            and not current_user.department.active and request.endpoint not in ("auth.logout", "static")):
+        abort(403)

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..items.models import Item
 from ..results.demo import enter_demo_results
 from . import rules, services
-from .models import Campaign, CampaignDepartment, Confirmation, DrawRecord
+from .models import Campaign, CampaignDepartment, Confirmation, Draw
 
 
 def _users() -> tuple[User, dict[int, User]]:
@@ -44,7 +44,7 @@ def _campaign(name: str, codes: list[str], office: User, **values) -> Campaign:
 
 def _backdate(campaign: Campaign, moment: datetime) -> None:
     """The 2024 campaign happened in 2024: its records carry 2024 times, not the day the demo was loaded."""
-    db.session.execute(sa.update(DrawRecord).where(DrawRecord.campaign_id == campaign.id)
+    db.session.execute(sa.update(Draw).where(Draw.campaign_id == campaign.id)
                        .values(locked_at=moment, drawn_at=moment))
     db.session.execute(sa.update(CampaignDepartment).where(CampaignDepartment.campaign_id == campaign.id)
                        .values(submitted_at=moment, confirmed_at=moment,

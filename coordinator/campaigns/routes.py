@@ -1,12 +1,12 @@
-"""Pages of the joint campaign, from items to dispatch, and of the annual plans."""
+"""Pages of the joint campaign, from items to dispatch."""
 from __future__ import annotations
 
 import json
 
 import sqlalchemy as sa
-from sqlalchemy.orm import lazyload, undefer
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import lazyload, undefer
 
 from ..access import ensure_department, login_required, own_department_id, roles_required
 from ..auth.models import Department
@@ -14,21 +14,22 @@ from ..directories.models import Subject
 from ..directories.services import filter_options
 from ..excel.writer import send_workbook
 from ..extensions import db
+from ..forms import choices
 from ..items.models import Item
 from ..pagination import paginate
+from ..plans.models import Plan, PlanTask
 from ..textutil import join_list, split_list
 from ..timeutil import now
-from . import records, rules, services, staffing
-from .forms import (CampaignForm, ItemsForm, PlanForm, PlanTaskForm, ReasonForm, SeedForm, StaffingForm,
-                    choices)
-from .models import CONFIRM_DECISIONS, Campaign, CampaignSubject, DrawRecord, Plan, PlanTask, TeamMember
+from . import rules, services, sheets, staffing
+from .forms import CampaignForm, ItemsForm, ReasonForm, SeedForm, StaffingForm
+from .models import CONFIRM_DECISIONS, Campaign, CampaignSubject, Draw, TeamMember
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
-plans_bp = Blueprint("plans", __name__, url_prefix="/plans")
+
 def _campaign(campaign_id: int) -> Campaign:
     """The campaign, if the user's department takes part in it (the office sees all)."""
     campaign = db.get_or_404(Campaign, campaign_id)
-    if not current_user.is_office and campaign.participation(current_user.department_id) is None:
+    if not current_user.is_office and campaign.campaign_department(current_user.department_id) is None:
         abort(403)
     return campaign
 
@@ -142,10 +143,10 @@ def create():
 @login_required
 def detail(campaign_id):
     campaign = _campaign(campaign_id)
-    draws = db.session.scalars(sa.select(DrawRecord).where(DrawRecord.campaign_id == campaign.id)
-                               .order_by(DrawRecord.id)).all()
+    draws = db.session.scalars(sa.select(Draw).where(Draw.campaign_id == campaign.id)
+                               .order_by(Draw.id)).all()
     context = {"campaign": campaign, "draws": draws, "seed_form": SeedForm(), "reason_form": ReasonForm(),
-               "now": now(), "overdue": services.overdue, "mine": campaign.participation(current_user.department_id)}
+               "now": now(), "overdue": services.overdue, "mine": campaign.campaign_department(current_user.department_id)}
     if campaign.status == "collecting" and current_user.is_office:
         context["coverage"] = services.coverage(campaign) if any(cd.items for cd in campaign.departments) else []
     if campaign.status != "collecting":
@@ -169,8 +170,8 @@ def detail(campaign_id):
 def items(campaign_id):
     campaign = _campaign(campaign_id)
     department_id = own_department_id() or request.args.get("department", type=int)
-    participation = campaign.participation(department_id)
-    if participation is None:
+    campaign_department = campaign.campaign_department(department_id)
+    if campaign_department is None:
         return render_template("campaigns/items_overview.html", campaign=campaign)
     editable = current_user.role != "officer" and campaign.status == "collecting"
     form = ItemsForm()
@@ -178,8 +179,8 @@ def items(campaign_id):
                                    .order_by(Item.code)).all()
     form.item_ids.choices = choices((i.id, f"{i.code} {i.name}（适用：{i.industries}）") for i in available)
     if request.method == "GET":
-        form.item_ids.data = [ci.item_id for ci in participation.items]
-        form.materials.data = participation.materials or join_list(
+        form.item_ids.data = [ci.item_id for ci in campaign_department.items]
+        form.materials.data = campaign_department.materials or join_list(
             dict.fromkeys(m for i in available for m in i.material_list))
     if request.method == "POST":
         if not editable:
@@ -191,8 +192,8 @@ def items(campaign_id):
                 form.item_ids.errors.append(str(error))
             else:
                 db.session.commit()
-                return _done(f"{participation.department.name}的抽查事项和材料清单已提交", campaign)
-    return render_template("campaigns/items.html", campaign=campaign, participation=participation, form=form,
+                return _done(f"{campaign_department.department.name}的抽查事项和材料清单已提交", campaign)
+    return render_template("campaigns/items.html", campaign=campaign, campaign_department=campaign_department, form=form,
                            editable=editable)
 
 
@@ -236,7 +237,7 @@ def subjects(campaign_id):
 def confirm(campaign_id):
     campaign = _campaign(campaign_id)
     department_id = current_user.department_id
-    participation = campaign.participation(department_id)
+    campaign_department = campaign.campaign_department(department_id)
     rows = [cs for cs in campaign.subjects if cs.state == "active" and department_id in cs.department_ids]
     # What the admin chose on this page: kept when the save is refused, so no mark has to be made twice.
     chosen = {cs.id: (request.form.get(f"decision-{cs.id}", ""), request.form.get(f"reason-{cs.id}", ""))
@@ -258,9 +259,9 @@ def confirm(campaign_id):
                   "success")
             return redirect(url_for("campaigns.confirm", campaign_id=campaign.id))
     mine = {cs.id: next((c for c in cs.confirmations if c.department_id == department_id), None) for cs in rows}
-    return render_template("campaigns/confirm.html", campaign=campaign, participation=participation, rows=rows,
-                           mine=mine, chosen=chosen, decisions=CONFIRM_DECISIONS,
-                           overdue=services.overdue(participation))
+    return render_template("campaigns/confirm.html", campaign=campaign, campaign_department=campaign_department,
+                           rows=rows, mine=mine, chosen=chosen, decisions=CONFIRM_DECISIONS,
+                           overdue=services.overdue(campaign_department))
 
 
 @bp.post("/<int:campaign_id>/subjects/<int:cs_id>/replace")
@@ -421,7 +422,7 @@ def dispatch_list(campaign_id):
     _lead_or_office(campaign)
     if not campaign.reached("teamed"):
         abort(404)
-    return send_workbook(lambda target: records.write_dispatch(target, campaign), f"{campaign.name}_派发清单")
+    return send_workbook(lambda target: sheets.write_dispatch(target, campaign), f"{campaign.name}_派发清单")
 
 
 # ---- the joint record (一企一表) and the enterprise notice -------------------------------------------------
@@ -442,7 +443,7 @@ def _record_subject(campaign: Campaign, cs_id: int) -> CampaignSubject:
 def record(campaign_id, cs_id):
     campaign = _campaign(campaign_id)
     cs = _record_subject(campaign, cs_id)
-    return render_template("campaigns/record.html", record=records.record_of(cs), campaign=campaign)
+    return render_template("campaigns/record.html", sheet=sheets.sheet_of(cs), campaign=campaign)
 
 
 @bp.get("/<int:campaign_id>/records/<int:cs_id>.xlsx")
@@ -450,17 +451,17 @@ def record(campaign_id, cs_id):
 def record_xlsx(campaign_id, cs_id):
     campaign = _campaign(campaign_id)
     cs = _record_subject(campaign, cs_id)
-    return send_workbook(lambda target: records.write_records(target, [cs]), f"一企一表_{cs.subject.name}")
+    return send_workbook(lambda target: sheets.write_sheets(target, [cs]), f"一企一表_{cs.subject.name}")
 
 
 @bp.get("/<int:campaign_id>/records.xlsx")
 @login_required
 def records_xlsx(campaign_id):
     campaign = _campaign(campaign_id)
-    subjects = records.staffed_subjects(campaign)
+    subjects = sheets.staffed_subjects(campaign)
     if not current_user.is_office and current_user.department_id != campaign.lead_department_id:
         subjects = [cs for cs in subjects if current_user.department_id in cs.department_ids]
-    return send_workbook(lambda target: records.write_records(target, subjects), f"{campaign.name}_一企一表")
+    return send_workbook(lambda target: sheets.write_sheets(target, subjects), f"{campaign.name}_一企一表")
 
 
 @bp.get("/<int:campaign_id>/notices/<int:cs_id>")
@@ -471,7 +472,7 @@ def notice(campaign_id, cs_id):
     if campaign.covert:
         flash("暗查暗访不事先告知被检查单位，不生成告知书", "warning")
         return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
-    return render_template("campaigns/notice.html", record=records.record_of(cs), campaign=campaign,
+    return render_template("campaigns/notice.html", sheet=sheets.sheet_of(cs), campaign=campaign,
                            county=current_app.config["COUNTY_NAME"])
 
 
@@ -482,17 +483,17 @@ def notice(campaign_id, cs_id):
 @login_required
 def draw_json(campaign_id, draw_id):
     campaign = _campaign(campaign_id)
-    record = db.get_or_404(DrawRecord, draw_id)
-    if record.campaign_id != campaign.id:
+    draw = db.get_or_404(Draw, draw_id)
+    if draw.campaign_id != campaign.id:
         abort(404)
-    problem = json.loads(record.problem)
-    if record.seed is not None:
-        problem["seed"] = record.seed
-    body = json.dumps({"input": problem, "locked_sha256": record.locked_sha256,
-                       "result": json.loads(record.result) if record.result else None},
+    problem = json.loads(draw.problem)
+    if draw.seed is not None:
+        problem["seed"] = draw.seed
+    body = json.dumps({"input": problem, "locked_sha256": draw.locked_sha256,
+                       "result": json.loads(draw.result) if draw.result else None},
                       ensure_ascii=False, indent=1)
     return current_app.response_class(body, mimetype="application/json", headers={
-        "Content-Disposition": f"attachment; filename=draw-{campaign.id}-{record.id}.json"})
+        "Content-Disposition": f"attachment; filename=draw-{campaign.id}-{draw.id}.json"})
 
 
 @bp.get("/<int:campaign_id>/draws/<int:draw_id>/pairs.csv")
@@ -500,70 +501,9 @@ def draw_json(campaign_id, draw_id):
 def pair_probabilities_csv(campaign_id, draw_id):
     """The planned probability of every inspector–subject pair of a team draw, for auditors."""
     campaign = _campaign(campaign_id)
-    record = db.get_or_404(DrawRecord, draw_id)
-    pairs = services.pair_probabilities(record) if record.campaign_id == campaign.id else None
+    draw = db.get_or_404(Draw, draw_id)
+    pairs = services.pair_probabilities(draw) if draw.campaign_id == campaign.id else None
     if pairs is None:
         abort(404)
     return current_app.response_class(services.pair_probabilities_csv(pairs), mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=pairs-{campaign.id}-{record.id}.csv"})
-
-
-# ---- annual plans ------------------------------------------------------------------------------------------
-
-
-@plans_bp.get("/")
-@login_required
-def plan_index():
-    years = sorted(set(db.session.scalars(sa.select(Plan.year))) | {now().year}, reverse=True)
-    year = request.args.get("year", type=int) or years[0]
-    plans = db.session.scalars(sa.select(Plan).where(Plan.year == year).order_by(Plan.number)).all()
-    form = PlanForm(year=year)
-    form.department_id.choices = choices(
-        (d.id, d.name) for d in db.session.scalars(sa.select(Department).where(Department.active)))
-    return render_template("campaigns/plans.html", plans=plans, year=year, years=years, form=form)
-
-
-@plans_bp.post("/new")
-@roles_required("office")
-def plan_create():
-    form = PlanForm()
-    form.department_id.choices = choices(
-        (d.id, d.name) for d in db.session.scalars(sa.select(Department).where(Department.active)))
-    if not form.validate_on_submit():
-        flash("；".join(e for errors in form.errors.values() for e in errors), "error")
-        return redirect(url_for("plans.plan_index"))
-    plan = services.create_plan(form.year.data, db.session.get(Department, form.department_id.data),
-                                current_app.config["COUNTY_NAME"])
-    db.session.commit()
-    flash(f"年度抽查计划 {plan.number} 已建立，请添加抽查任务", "success")
-    return redirect(url_for("plans.plan_detail", plan_id=plan.id))
-
-
-@plans_bp.route("/<int:plan_id>", methods=["GET", "POST"])
-@login_required
-def plan_detail(plan_id):
-    plan = db.get_or_404(Plan, plan_id)
-    form = PlanTaskForm()
-    form.joint_department_ids.choices = choices(
-        (d.id, d.name) for d in db.session.scalars(sa.select(Department).where(Department.active)))
-    if request.method == "POST":
-        if not current_user.is_office:
-            abort(403)
-        if form.validate_on_submit():
-            values = {k: form[k].data.strip() for k in ("name", "task_type", "ratio", "items", "scope",
-                                                         "start_month", "end_month")}
-            services.add_task(plan, values, form.joint_department_ids.data)
-            db.session.commit()
-            flash("抽查任务已添加", "success")
-            return redirect(url_for("plans.plan_detail", plan_id=plan.id))
-    names = dict(db.session.execute(sa.select(Department.id, Department.name)).all())
-    return render_template("campaigns/plan_detail.html", plan=plan, form=form, names=names,
-                           month_label=records.month_label)
-
-
-@plans_bp.get("/export")
-@login_required
-def plan_export():
-    year = request.args.get("year", type=int) or now().year
-    return send_workbook(lambda target: records.write_plan(target, year, current_app.config["COUNTY_NAME"]),
-                 f"{year}年度随机抽查工作计划")
+        "Content-Disposition": f"attachment; filename=pairs-{campaign.id}-{draw.id}.csv"})

@@ -9,13 +9,17 @@ from datetime import date
 import sqlalchemy as sa
 
 import solver
+from solver import canonical_json, sha256_hex
 
 from ..auth.models import User
 from ..directories.models import Inspector
 from ..extensions import db
 from ..textutil import split_list
 from . import services
-from .models import Campaign, CampaignSubject, DrawRecord, TeamMember
+from .models import Campaign, CampaignSubject, Draw, TeamMember
+from .services.common import CampaignError, require_status
+from .services.draws import run_locked
+from .services.teams import _store_teams
 
 # (label, words in the solver's reason, what the office can do) — the first group whose words match takes it.
 REASON_GROUPS = (
@@ -98,29 +102,29 @@ def _restaff_problem(campaign: Campaign, subjects: list[CampaignSubject]) -> dic
     return problem
 
 
-def restaff(campaign: Campaign, changes: dict, user: User) -> DrawRecord:
+def restaff(campaign: Campaign, changes: dict, user: User) -> Draw:
     """Apply the office's changes (a later end of the visits, higher capacities, fewer specialist industries),
     then staff the unstaffed enterprises by one recorded draw; the teams already drawn stay as they are."""
-    services._require_status(campaign, "teamed")
+    require_status(campaign, "teamed")
     subjects = services.unstaffed(campaign)
     if not subjects:
-        raise services.CampaignError("所有检查对象都已配齐检查组，无需补充组队")
+        raise CampaignError("所有检查对象都已配齐检查组，无需补充组队")
     visit_end = changes.get("visit_end") or campaign.visit_end
     if visit_end < campaign.visit_end:
-        raise services.CampaignError("实地检查结束日期只能延后，已派定日期的检查组不受影响")
+        raise CampaignError("实地检查结束日期只能延后，已派定日期的检查组不受影响")
     campaign.visit_end = visit_end
     campaign.inspector_capacity = changes.get("inspector_capacity") or campaign.inspector_capacity
     campaign.daily_capacity = changes.get("daily_capacity") or campaign.daily_capacity
     if "expertise_industries" in changes:
         campaign.expertise_industries = split_list(changes["expertise_industries"])
-    main = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.singleton == f"{campaign.id}:teams"))
-    count = db.session.scalar(sa.select(sa.func.count()).where(DrawRecord.campaign_id == campaign.id,
-                                                               DrawRecord.kind == "restaff")) or 0
-    text = services.canonical(_restaff_problem(campaign, subjects))
-    record = DrawRecord(campaign_id=campaign.id, kind="restaff", problem=text, locked_sha256=services.sha256(text),
-                        note=f"为{len(subjects)}户未配齐的检查对象补充组队", operator_id=user.id)
-    db.session.add(record)
+    main = db.session.scalar(sa.select(Draw).where(Draw.singleton == f"{campaign.id}:teams"))
+    count = db.session.scalar(sa.select(sa.func.count()).where(Draw.campaign_id == campaign.id,
+                                                               Draw.kind == "restaff")) or 0
+    text = canonical_json(_restaff_problem(campaign, subjects))
+    draw = Draw(campaign_id=campaign.id, kind="restaff", problem=text, locked_sha256=sha256_hex(text),
+                note=f"为{len(subjects)}户未配齐的检查对象补充组队", operator_id=user.id)
+    db.session.add(draw)
     db.session.flush()
-    result = services._run(record, f"{main.seed}-补充-{count + 1}", "", user, solver.solve_teams)
-    services._store_teams(campaign, record, result, subjects)
-    return record
+    result = run_locked(draw, f"{main.seed}-补充-{count + 1}", "", user, solver.solve_teams)
+    _store_teams(campaign, draw, result, subjects)
+    return draw

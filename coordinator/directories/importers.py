@@ -1,7 +1,8 @@
 """Excel import and export of the enterprise directory, the inspector directory and declared recusals."""
 from __future__ import annotations
 
-from typing import Any, Hashable
+from collections.abc import Hashable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -65,8 +66,9 @@ SUBJECT_PARSERS = {
     **{attr: (lambda t, h=header: parse_bool(t, h)) for attr, header in HISTORY_FLAGS.items()},
 }
 CATEGORY_ALIASES = {"重点单位": "消防安全重点单位", "一般": "一般单位", "九小": "九小场所", "九小单位": "九小场所"}
-STATUS_ALIASES = {"在业": "存续", "开业": "存续", "正常": "存续", "在营": "存续", "在册": "存续", "存续（在营、开业、在册）": "存续",
-                  "在营（开业）企业": "存续", "吊销": "注销", "吊销，未注销": "注销", "吊销，已注销": "注销", "撤销": "注销",
+STATUS_ALIASES = {"在业": "存续", "开业": "存续", "正常": "存续", "在营": "存续", "在册": "存续",
+                  "存续（在营、开业、在册）": "存续", "在营（开业）企业": "存续",
+                  "吊销": "注销", "吊销，未注销": "注销", "吊销，已注销": "注销", "撤销": "注销",
                   "歇业": "停业", "迁移": "迁出", "已迁出": "迁出"}
 
 
@@ -352,12 +354,3 @@ class ConflictImporter(Importer):
             insert_many(Conflict, new)
         if changed:
             db.session.execute(sa.update(Conflict), [{**values, "id": old["id"]} for old, values in changed])
-
-
-def export_conflicts(target, query=None) -> None:
-    query = query if query is not None else sa.select(Conflict).order_by(Conflict.id)
-    rows = (
-        [c.inspector.cert_no or "", c.inspector.name, c.subject.credit_code, c.subject.name, c.reason]
-        for c in db.session.scalars(query)
-    )
-    write_list(target, "回避关系", None, [c.header for c in CONFLICT_COLUMNS], rows)

@@ -1,9 +1,10 @@
 """The one import pipeline: read, validate every row, report, then write the valid rows in one transaction."""
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Hashable
+from typing import Any
 
 from ..audit import services as audit
 from ..extensions import db
@@ -140,7 +141,7 @@ def run_import(importer: Importer, path: str | Path, *, dry_run: bool, filename:
         return report
     try:
         importer.write(new, changed)
-        audit.record_import(report)
+        audit.log_import(report)
         db.session.commit()
     except Exception:
         db.session.rollback()

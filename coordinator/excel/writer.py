@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import IO

@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, render_template, request, url_for

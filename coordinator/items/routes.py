@@ -1,7 +1,6 @@
 """Pages of the departments' inspection item lists."""
 from __future__ import annotations
 
-
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user

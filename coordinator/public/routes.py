@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from ..access import ANY_ROLE
+from ..access import public
 from ..campaigns.models import Campaign
 from ..extensions import db
 from ..pagination import paginate
@@ -11,13 +11,6 @@ from . import services
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 PAGE_SIZE = 20
-EVERYONE = ("anonymous", *ANY_ROLE)
-
-
-def public(view):
-    """Open to anyone; declared like roles_required so the authorisation-matrix test knows it is meant."""
-    view.allowed_roles = EVERYONE
-    return view
 
 
 def _page(query):

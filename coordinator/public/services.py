@@ -65,8 +65,8 @@ def published(q: str = ""):
              .where(InspectionRecord.state == "已公示", visible())
              .options(selectinload(InspectionRecord.campaign_subject).selectinload(CampaignSubject.subject),
                       selectinload(InspectionRecord.campaign_subject).selectinload(CampaignSubject.campaign),
-                      selectinload(InspectionRecord.parts).selectinload(DepartmentResult.department),
-                      selectinload(InspectionRecord.parts).selectinload(DepartmentResult.items)
+                      selectinload(InspectionRecord.department_results).selectinload(DepartmentResult.department),
+                      selectinload(InspectionRecord.department_results).selectinload(DepartmentResult.items)
                       .selectinload(ItemResult.campaign_item),
                       *without_team(InspectionRecord.campaign_subject))
              .order_by(InspectionRecord.published_at.desc(), InspectionRecord.id.desc()))

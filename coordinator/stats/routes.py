@@ -1,7 +1,6 @@
 """The statistics form page and its download, and the office's dashboard."""
 from __future__ import annotations
 
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
@@ -48,7 +47,7 @@ def _scope() -> services.Scope:
         abort(404 if campaign_id.isdigit() and not year else 400)
     if scope.campaign_id is not None and not current_user.is_office:
         campaign = db.session.get(Campaign, scope.campaign_id)
-        if campaign.participation(current_user.department_id) is None:
+        if campaign.campaign_department(current_user.department_id) is None:
             abort(403)
     return scope
 

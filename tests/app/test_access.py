@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+from conftest import PASSWORD, login
 
 from coordinator.auth.models import User
 from coordinator.campaigns import services
@@ -15,10 +16,9 @@ from coordinator.directories.creditcode import check_character
 from coordinator.directories.models import Conflict, Inspector, Subject
 from coordinator.extensions import db
 from coordinator.items.models import Item
+from coordinator.plans import services as plans
 from coordinator.results.models import DepartmentResult, InspectionRecord
-
-from conftest import PASSWORD, login
-from tests.app.county import dispatched_campaign, campaign_values
+from tests.app.county import campaign_values, dispatched_campaign
 
 ANONYMOUS, OFFICE, ADMIN, OFFICER = "anonymous", "office", "admin", "officer"
 ROLES = (ANONYMOUS, OFFICE, ADMIN, OFFICER)
@@ -121,13 +121,13 @@ MATRIX = [
     ("GET", "/plans/{plan}", SIGNED_IN, 200, None),
     ("POST", "/plans/{plan}", {OFFICE}, 200, {}),
     ("GET", "/plans/export", SIGNED_IN, 200, None),
-    # {record}: the joint record of {cs}, which yjj and scj visit; {part}: yjj's part of it.
+    # {record}: the joint record of {cs}, which yjj and scj visit; {department_result}: yjj's result on it.
     ("GET", "/results/", SIGNED_IN, 200, None),
     ("GET", "/results/{record}", SIGNED_IN, 200, None),
     ("GET", "/results/{record}/entry?department={yjj}", SIGNED_IN, 200, None),
     ("POST", "/results/{record}/entry?department={yjj}", SIGNED_IN, REDIRECT, {}),
     ("POST", "/results/{record}/review", SIGNED_IN, REDIRECT, {}),  # office, and yjj as the lead department
-    ("POST", "/results/{record}/follow-up/{part}", SIGNED_IN, REDIRECT, {}),
+    ("POST", "/results/{record}/follow-up/{department_result}", SIGNED_IN, REDIRECT, {}),
     ("POST", "/results/{record}/photos", {ADMIN, OFFICER}, REDIRECT, {}),  # the visiting departments' people
     ("GET", "/results/photos/{attachment}", SIGNED_IN, 200, None),
     ("GET", "/stats/", SIGNED_IN, 200, None),
@@ -140,9 +140,12 @@ MATRIX = [
     ("GET", "/public/campaigns", EVERYONE, 200, None),
     ("GET", "/public/campaigns/{campaign}", EVERYONE, 200, None),
     ("GET", "/public/results", EVERYONE, 200, None),
+    # Monitoring: anyone. 503 here because the test database is built by create_all, so no migration is
+    # recorded (tests/app/test_health.py checks the 200 of a migrated database).
+    ("GET", "/healthz", EVERYONE, 503, None),
 ]
 PLACEHOLDERS = ("subject", "inspector", "item", "conflict", "department", "user", "yjj", "campaign", "collecting",
-                "cs", "member", "draw", "plan", "record", "part", "attachment")
+                "cs", "member", "draw", "plan", "record", "department_result", "attachment")
 NEEDS_CAMPAIGN = ("{campaign}", "{record}", "{attachment}")
 DUMMY_IDS = dict.fromkeys(PLACEHOLDERS, 999)
 
@@ -180,14 +183,14 @@ def make_world(departments, *, rows: bool = True) -> dict:
     db.session.add_all([subject, inspector, item])
     db.session.flush()
     conflict = Conflict(inspector_id=inspector.id, subject_id=subject.id, reason="配偶任该单位出纳")
-    plan = services.create_plan(2024, yjj, "河清县")
+    plan = plans.create_plan(2024, yjj, "河清县")
     collecting = services.create_campaign(campaign_values(name="征集中的联合抽查"), yjj, [scj], office)
     db.session.add(conflict)
     db.session.commit()
     return {"subject": subject.id, "inspector": inspector.id, "item": item.id, "conflict": conflict.id,
             "department": departments["xfj"].id, "user": other.id, "yjj": yjj.id, "plan": plan.id,
             "collecting": collecting.id,
-            **dict.fromkeys(("campaign", "cs", "member", "draw", "record", "part", "attachment"), 0),
+            **dict.fromkeys(("campaign", "cs", "member", "draw", "record", "department_result", "attachment"), 0),
             "_office": office, "_item": item}
 
 
@@ -340,9 +343,9 @@ SCOPED = [
     # scj takes part in the campaign, but the dispatch list is the lead department's, and yjj's people are its own.
     ("GET", "/campaigns/{campaign}/dispatch.xlsx", None),
     ("POST", "/campaigns/{campaign}/members/{member}/recuse", {"reason": "与该单位负责人系亲属"}),
-    # scj visits the enterprise too, but reviews are the lead department's and yjj's part is yjj's.
+    # scj visits the enterprise too, but reviews are the lead department's and yjj's result is yjj's.
     ("POST", "/results/{record}/review", {"action": "publish"}),
-    ("POST", "/results/{record}/follow-up/{part}", {"closed_on": "2024-07-01"}),
+    ("POST", "/results/{record}/follow-up/{department_result}", {"closed_on": "2024-07-01"}),
 ]
 
 
@@ -365,7 +368,7 @@ def test_another_departments_rows_are_refused(client, full_world, as_role, role)
     assert (item.name, item.active, item.version) == ("危险化学品经营许可检查", True, 1)
     assert db.session.get(Conflict, full_world["conflict"]) is not None
     assert db.session.get(TeamMember, full_world["member"]).recused_at is None
-    assert db.session.get(DepartmentResult, full_world["part"]).closed_on is None
+    assert db.session.get(DepartmentResult, full_world["department_result"]).closed_on is None
     assert db.session.get(InspectionRecord, full_world["record"]).state == "待录入"
 
 

@@ -13,7 +13,7 @@ from coordinator.audit import services as audit
 from coordinator.audit.models import AuditEntry, AuditHead
 from coordinator.auth.models import Department
 from coordinator.campaigns import services as campaigns
-from coordinator.campaigns.models import DrawRecord
+from coordinator.campaigns.models import Draw
 from coordinator.directories.importers import SUBJECT_COLUMNS, SubjectImporter
 from coordinator.directories.models import Conflict, Inspector, Subject, Zone
 from coordinator.excel.importing import run_import
@@ -110,7 +110,7 @@ def test_secrets_are_hidden_and_long_text_is_logged_by_its_hash(county):
     assert changes(changed)["after"] == {"password_hash": "（已隐藏）", "session_token": "（已隐藏）"}
 
     drawn_campaign(county)
-    record = db.session.scalar(sa.select(DrawRecord))
+    record = db.session.scalar(sa.select(Draw))
     [locked] = entries(AuditEntry.entity == "draw_record", AuditEntry.action == "insert")
     # the input runs long: logged by length and SHA-256, which is the hash the office publishes
     assert changes(locked)["after"]["problem"] == {"length": len(record.problem), "sha256": record.locked_sha256}
@@ -118,7 +118,7 @@ def test_secrets_are_hidden_and_long_text_is_logged_by_its_hash(county):
 
 def test_a_draw_gets_an_entry_with_its_seed_and_input_hash(county):
     campaign = drawn_campaign(county, seed="20240603")
-    record = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.campaign_id == campaign.id))
+    record = db.session.scalar(sa.select(Draw).where(Draw.campaign_id == campaign.id))
     [draw] = entries(AuditEntry.action == "draw")
     assert (draw.entity, draw.entity_id) == ("draw_record", str(record.id))
     assert (draw.user_id, draw.user_name) == (county["users"]["office"].id, "office")
@@ -289,7 +289,7 @@ def test_concurrent_transactions_append_to_one_chain(app):
                     if n % 2:
                         db.session.add(Zone(name=f"片区{n}-{k}", regions=[f"乡镇{n}"]))
                     else:
-                        audit.record("draw", "draw_record", n * 10 + k, None, {"seed": f"{n}-{k}"})
+                        audit.log("draw", "draw_record", n * 10 + k, None, {"seed": f"{n}-{k}"})
                     db.session.commit()
                 db.session.remove()
         except Exception as error:  # noqa: BLE001 - reported below: an exception in a thread would pass unseen

@@ -5,9 +5,9 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import PASSWORD, login
 from flask_login import current_user, login_user
 
-from conftest import PASSWORD, login
 from coordinator.auth.models import User
 from coordinator.extensions import db
 from coordinator.timeutil import now

@@ -8,11 +8,13 @@ import pytest
 import sqlalchemy as sa
 
 from coordinator.campaigns import services
-from coordinator.campaigns.models import Campaign, CampaignSubject, DrawRecord, TeamMember
+from coordinator.campaigns.models import Campaign, CampaignSubject, Draw, TeamMember
+from coordinator.campaigns.services import draws
 from coordinator.directories.models import Conflict, Subject
 from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.workdays import deadline_after
+from solver import canonical_json
 from tests.app.county import (
     PASSWORD,
     build_county,
@@ -71,7 +73,7 @@ def test_the_whole_workflow_by_the_roles_that_do_it(app, county):
 
     assert yjj.post(f"/campaigns/{cid}/lock").status_code == 403
     office.post(f"/campaigns/{cid}/lock")
-    locked = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.kind == "subjects"))
+    locked = db.session.scalar(sa.select(Draw).where(Draw.kind == "subjects"))
     assert locked.seed is None and locked.locked_sha256 in office.get(f"/campaigns/{cid}").data.decode()
 
     assert yjj.post(f"/campaigns/{cid}/draw", data={"seed": "1"}).status_code == 403
@@ -129,10 +131,10 @@ def test_stored_draws_replay_and_tampering_is_caught(app, county, runner):
     assert result.exit_code == 0, result.output
     assert "共 2 条抽取记录，0 条不一致" in result.output
 
-    record = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.kind == "subjects"))
+    record = db.session.scalar(sa.select(Draw).where(Draw.kind == "subjects"))
     tampered = json.loads(record.result)
     tampered["drawn"][0]["id"] = "91139901MA00000000"
-    record.result = services.canonical(tampered)
+    record.result = canonical_json(tampered)
     db.session.commit()
     result = runner.invoke(args=["replay-draw", str(campaign.id)])
     assert result.exit_code == 1 and "重放结果与保存的结果不一致" in result.output
@@ -145,24 +147,24 @@ def test_stored_draws_replay_and_tampering_is_caught(app, county, runner):
 
 def test_same_seed_same_draw_and_the_seed_matters(app, county):
     campaign = drawn_campaign(county, seed="abc")
-    record = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.kind == "subjects"))
+    record = db.session.scalar(sa.select(Draw).where(Draw.kind == "subjects"))
     problem = {**json.loads(record.problem), "seed": "abc"}
     from solver import draw_subjects
 
-    assert services.canonical(draw_subjects(problem)) == record.result
+    assert canonical_json(draw_subjects(problem)) == record.result
     other = draw_subjects({**problem, "seed": "abd"})
     assert {d["id"] for d in other["drawn"]} != {d["id"] for d in json.loads(record.result)["drawn"]}
     assert campaign.status == "drawn"
 
 
 def test_confirmation_deadline_is_one_working_day_across_a_holiday(county, monkeypatch):
-    monkeypatch.setattr(services, "now", lambda: datetime(2024, 9, 30, 10, 0))  # the eve of National Day
+    monkeypatch.setattr(draws, "now", lambda: datetime(2024, 9, 30, 10, 0))  # the eve of National Day
     campaign = drawn_campaign(county)
     assert all(cd.confirm_deadline == datetime(2024, 10, 8, 23, 59, 59) for cd in campaign.departments)
     assert deadline_after(datetime(2024, 9, 13, 16, 0), 1) == datetime(2024, 9, 14, 23, 59, 59)  # make-up Saturday
-    participation = campaign.departments[1]
-    assert not services.overdue(participation, datetime(2024, 10, 8, 23, 0))
-    assert services.overdue(participation, datetime(2024, 10, 9, 8, 0))
+    campaign_department = campaign.departments[1]
+    assert not services.overdue(campaign_department, datetime(2024, 10, 8, 23, 0))
+    assert services.overdue(campaign_department, datetime(2024, 10, 9, 8, 0))
 
 
 def test_a_replacement_draw_replaces_one_and_leaves_the_rest(county):
@@ -180,9 +182,9 @@ def test_a_replacement_draw_replaces_one_and_leaves_the_rest(county):
     assert new.subject_id not in before.values() and new.stratum == closed.stratum
     after = {cs.id: cs.subject_id for cs in campaign.subjects if cs.id in before}
     assert after == before  # nobody else moved
-    record = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.kind == "replacement"))
+    record = db.session.scalar(sa.select(Draw).where(Draw.kind == "replacement"))
     assert record.seed == "42-替换-1" and services.replay(record) is None
-    assert campaign.participation(county["yjj"].id).confirmed_at is None  # the newcomer awaits confirmation
+    assert campaign.campaign_department(county["yjj"].id).confirmed_at is None  # the newcomer awaits confirmation
     with pytest.raises(services.CampaignError, match="已被替换"):
         services.replacement_draw(campaign, closed, "again", office)
 
@@ -234,7 +236,7 @@ def test_a_team_draw_offers_every_pairs_planned_probability_for_download(app, co
     confirm_all(campaign, office)
     record = services.lock_and_run_team_draw(campaign, "7", "", office)
     db.session.commit()
-    subject_draw = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.kind == "subjects"))
+    subject_draw = db.session.scalar(sa.select(Draw).where(Draw.kind == "subjects"))
     client = client_for(app, "office")
     html = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
     assert f"/campaigns/{campaign.id}/draws/{record.id}/pairs.csv" in html and "下载配对概率" in html
@@ -271,7 +273,7 @@ def test_recusal_redraws_one_seat_and_leaves_the_rest(county):
     others = {m.id: (m.campaign_subject_id, m.inspector_id) for m in db.session.scalars(sa.select(TeamMember))
               if m.id in seats}
     assert others == seats  # every other seat stays as it was
-    reseat = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.kind == "reseat"))
+    reseat = db.session.scalar(sa.select(Draw).where(Draw.kind == "reseat"))
     assert services.replay(reseat) is None
 
 

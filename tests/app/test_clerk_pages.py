@@ -8,8 +8,8 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 
-from coordinator.campaigns import records, services, staffing
-from coordinator.campaigns.models import Campaign, DrawRecord
+from coordinator.campaigns import services, sheets, staffing
+from coordinator.campaigns.models import Campaign, Draw
 from coordinator.directories.models import Subject
 from coordinator.extensions import db
 from coordinator.items.models import Item
@@ -61,16 +61,16 @@ def test_an_enterprise_is_asked_only_for_the_materials_of_its_items(app, county)
     campaign = make_campaign(county)
     submit_all_items(campaign, county)
     # The department's list for the campaign: every item's materials (the default) plus one line of its own.
-    lead = campaign.participation(county["yjj"].id)
+    lead = campaign.campaign_department(county["yjj"].id)
     lead.materials = "危险化学品经营许可证、烟花爆竹经营（批发、零售）许可证、安全管理制度、应急预案备案表"
     services.lock_subject_draw(campaign, county["users"]["office"])
     services.run_subject_draw(campaign, "42", "见证人", county["users"]["office"])
     db.session.commit()
     chemicals = next(cs for cs in campaign.subjects if cs.subject.industry == "危险化学品")
     trade = next(cs for cs in campaign.subjects if cs.subject.industry == "工贸")
-    assert records.record_of(chemicals).materials == [
+    assert sheets.sheet_of(chemicals).materials == [
         "危险化学品经营许可证", "烟花爆竹经营(批发、零售)许可证", "应急预案备案表", "营业执照"]
-    assert records.record_of(trade).materials == ["安全管理制度", "应急预案备案表", "营业执照"]
+    assert sheets.sheet_of(trade).materials == ["安全管理制度", "应急预案备案表", "营业执照"]
 
     confirm_all(campaign, county["users"]["office"])
     services.lock_and_run_team_draw(campaign, "7", "", county["users"]["office"])
@@ -205,7 +205,7 @@ def test_a_partly_staffed_campaign_is_told_plainly_and_can_be_staffed_later(app,
     db.session.expire_all()
     assert staffing.staffing(campaign).complete
     assert f"联合检查组已随机组成：{summary.total}户全部配齐" in page and "补充组队" in page
-    restaffed = [d for d in db.session.scalars(sa.select(DrawRecord).where(DrawRecord.campaign_id == campaign.id)) if d.kind == "restaff"]
+    restaffed = [d for d in db.session.scalars(sa.select(Draw).where(Draw.campaign_id == campaign.id)) if d.kind == "restaff"]
     assert len(restaffed) == 1 and services.replay(restaffed[0]) is None
 
 
@@ -259,7 +259,7 @@ def test_every_irreversible_step_asks_first(app, county):
                 f"{base}/members/{member.id}/recuse", "回避")
     services.dispatch(campaign)
     db.session.commit()
-    record = next(r for r in records_of(campaign) if len(r.parts) == 2)
+    record = next(r for r in records_of(campaign) if len(r.department_results) == 2)
     enter(record, county, "yjj")
     enter(record, county, "scj")
     db.session.commit()

@@ -290,6 +290,7 @@ def test_an_unreachable_database_is_one_line(tmp_path, cwd, args):
     check(result, 2, "无法连接数据库：")
 
 
+@pytest.mark.slow
 def test_an_unreachable_server_is_one_line(tmp_path):
     env = {**os.environ, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/x", "PYTHONPATH": str(ROOT)}
     run = subprocess.run([sys.executable, "-m", "flask", "--app", "coordinator", "list-campaigns"], cwd=tmp_path,
@@ -300,12 +301,14 @@ def test_an_unreachable_server_is_one_line(tmp_path):
 
 
 @pytest.mark.parametrize(("name", "hint"), [("nosuch", "--help 列出全部命令"), ("<script>", "--help 列出全部命令"),
-                                          ("x" * 5000, "--help 列出全部命令"), ("import_subjects", "是否想输入 import-subjects？")])
+                                          ("x" * 5000, "--help 列出全部命令"),
+                                          ("import_subjects", "是否想输入 import-subjects？")])
 def test_an_unknown_command_is_refused_in_chinese(runner, name, hint):
     lines = check(runner.invoke(args=[name]), 2, "没有命令“", hint)
     assert len(lines[0]) < 200
 
 
+@pytest.mark.slow
 def test_an_unknown_command_through_the_flask_program_is_one_line_too(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
     run = subprocess.run([sys.executable, "-m", "flask", "--app", "coordinator", "import-subject", "a.xlsx"],

@@ -144,7 +144,8 @@ def test_inspectors_import_with_certificates_and_scoping(ctx, tmp_path, departme
     path = write_xlsx(tmp_path / "people.xlsx", [
         ["执法检查人员名录"],
         INSPECTOR_HEADER,
-        ["张伟", "男", "应急管理局", "13260101001", "2030-12-31", "危险化学品、工贸", "城关片区", "是", "2024-06-10", "13800000001"],
+        ["张伟", "男", "应急管理局", "13260101001", "2030-12-31", "危险化学品、工贸", "城关片区", "是", "2024-06-10",
+         "13800000001"],
         ["李娜", "女", "yjj", "13260101002", "2020-01-01", "工贸", "", "否", "", "13800000002"],
         ["王强", "男", "应急管理局", "", "", "", "", "", "", ""],
         ["赵敏", "女", "市场监督管理局", "13260201001", "2030-01-01", "", "", "", "", "12345"],
@@ -172,7 +173,8 @@ def test_inspectors_import_with_certificates_and_scoping(ctx, tmp_path, departme
     assert run_import(InspectorImporter(), out, dry_run=True).unchanged == 3
 
 
-ITEM_HEADER = ["事项编号", "抽查事项名称", "检查依据", "检查主体", "检查对象", "适用行业", "检查内容", "检查方式", "抽查比例", "材料清单"]
+ITEM_HEADER = ["事项编号", "抽查事项名称", "检查依据", "检查主体", "检查对象", "适用行业", "检查内容", "检查方式", "抽查比例",
+               "材料清单"]
 
 
 def test_items_import_keeps_earlier_versions(ctx, tmp_path, departments):

@@ -130,7 +130,8 @@ def test_workbench_counts_follow_every_change_of_the_directory(client, as_role, 
     user = as_role("office")
 
     def counts():
-        match = re.search(r'<div class="value">([\d,]+)</div><div class="label">存续检查对象（共 ([\d,]+) 户）', body(client.get("/")))
+        match = re.search(r'<div class="value">([\d,]+)</div><div class="label">存续检查对象（共 ([\d,]+) 户）',
+                          body(client.get("/")))
         return tuple(int(x.replace(",", "")) for x in match.groups())
 
     assert counts() == (108, 120)

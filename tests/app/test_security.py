@@ -26,6 +26,7 @@ from coordinator.excel.importing import run_import
 from coordinator.extensions import db
 from coordinator.imports.routes import KINDS
 from coordinator.items.models import Item
+from coordinator.plans import services as plans
 from coordinator.results import services as results
 from coordinator.results.models import Attachment, InspectionRecord
 from tests.app.county import build_county, campaign_values, credit_code, drawn_campaign
@@ -77,14 +78,14 @@ def build_world(text: str = XSS) -> dict:
     db.session.commit()
 
     record = db.session.scalar(sa.select(InspectionRecord).where(InspectionRecord.campaign_subject_id == staffed[0].id))
-    for part in record.parts:
-        items = [results.ItemEntry(ci.id, "发现问题已责令改正", 1, text) for ci in results.items_for(part)]
-        lead = part.department_id == campaign.lead_department_id
-        entry = results.PartEntry(items=items, follow_ups=["责令改正"], note=text, rectify_by=date(2024, 7, 31),
+    for department_result in record.department_results:
+        items = [results.ItemEntry(ci.id, "发现问题已责令改正", 1, text) for ci in results.items_for(department_result)]
+        lead = department_result.department_id == campaign.lead_department_id
+        entry = results.ResultEntry(items=items, follow_ups=["责令改正"], note=text, rectify_by=date(2024, 7, 31),
                                   inspected_on=date(2024, 6, 12) if lead else None, signed=True if lead else None)
-        results.save_part(record, part.department_id, entry, office, submit=True)
+        results.save_department_result(record, department_result.department_id, entry, office, submit=True)
     results.publish(record, office)
-    attachment = Attachment(part=record.parts[0], filename=f"{text}.png", stored_as="missing.png",
+    attachment = Attachment(department_result=record.department_results[0], filename=f"{text}.png", stored_as="missing.png",
                             uploaded_by_id=office.id)
     db.session.add(attachment)
 
@@ -92,10 +93,10 @@ def build_world(text: str = XSS) -> dict:
     collecting = campaigns.create_campaign(campaign_values(name=f"{text}（三）"), yjj, [scj], office)
     inspector = db.session.scalar(sa.select(Inspector).where(Inspector.cert_no == "139901000"))
     conflict = Conflict(inspector=inspector, subject=subjects[10], reason=text)
-    plan = campaigns.create_plan(2024, yjj, "河清县")
+    plan = plans.create_plan(2024, yjj, "河清县")
     db.session.add(conflict)
     db.session.flush()
-    campaigns.add_task(plan, {"name": text, "task_type": "定向", "ratio": text, "items": text, "scope": text,
+    plans.add_task(plan, {"name": text, "task_type": "定向", "ratio": text, "items": text, "scope": text,
                               "start_month": "2024-05", "end_month": "2024-07"}, [scj.id])
     db.session.commit()
     return {
@@ -103,7 +104,7 @@ def build_world(text: str = XSS) -> dict:
         "user_id": users["yjj_admin"].id, "campaign_id": campaign.id, "cs_id": staffed[0].id,
         "draw_id": campaign.subjects[0].draw_id, "plan_id": plan.id, "record_id": record.id,
         "attachment_id": attachment.id, "member_id": staffed[2].active_members[0].id,
-        "part_id": record.parts[0].id, "conflict_id": conflict.id, "drawn_campaign_id": drawn.id,
+        "department_result_id": record.department_results[0].id, "conflict_id": conflict.id, "drawn_campaign_id": drawn.id,
         "drawn_cs_id": drawn.subjects[0].id, "collecting_campaign_id": collecting.id,
         "other_record_id": db.session.scalar(sa.select(InspectionRecord.id).where(InspectionRecord.id != record.id)
                                              .limit(1)),
@@ -248,8 +249,8 @@ def test_exported_text_that_looks_like_a_formula_is_neutralised(runner, ctx, tmp
 # ---- user text is escaped everywhere -------------------------------------------------------------
 
 
-HOSTILE_QUERY = {name: XSS for name in ("q", "year", "state", "department", "entity", "entity_id", "user", "start",
-                                        "end", "campaign", "preset", "region", "industry", "status", "category")}
+HOSTILE_QUERY = dict.fromkeys(("q", "year", "state", "department", "entity", "entity_id", "user", "start", "end",
+                               "campaign", "preset", "region", "industry", "status", "category"), XSS)
 
 
 @pytest.mark.parametrize("username", ["office", "yjj_admin"])

@@ -40,7 +40,7 @@ def link_to(html: str, text_pattern: str) -> str:
 
 
 def test_an_officer_sees_the_results_waiting_for_the_department_and_opens_exactly_them(app, county, dispatched):
-    waiting = [r for r in dispatched["records"] if r.part_of(county["scj"].id)]
+    waiting = [r for r in dispatched["records"] if r.department_result(county["scj"].id)]
     html = client_for(app, "scj_officer").get("/").get_data(as_text=True)
     assert "当前没有待办" not in html
     url = link_to(html, f"录入{len(waiting)}户检查对象的检查结果")
@@ -50,7 +50,7 @@ def test_an_officer_sees_the_results_waiting_for_the_department_and_opens_exactl
 
 
 def test_the_lead_department_is_asked_to_review_what_waits_for_it(app, county, dispatched):
-    record = next(r for r in dispatched["records"] if len(r.parts) == 2)
+    record = next(r for r in dispatched["records"] if len(r.department_results) == 2)
     enter(record, county, "yjj")
     enter(record, county, "scj")
     db.session.commit()
@@ -60,7 +60,7 @@ def test_the_lead_department_is_asked_to_review_what_waits_for_it(app, county, d
     url = link_to(html, "审核并公示1条")
     listing = lead.get(url).get_data(as_text=True)
     assert rows(listing) == 1 and record.campaign_subject.subject.name in listing
-    # the partner department has nothing to review: its part is in, the review is the lead's
+    # the partner department has nothing to review: its result is in, the review is the lead's
     assert "审核并公示" not in client_for(app, "scj_admin").get("/").get_data(as_text=True)
 
 

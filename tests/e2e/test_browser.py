@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "Demo2024"
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _free_port() -> int:
@@ -169,7 +169,7 @@ def test_a_campaign_walked_through_by_its_people(live_server, browser):
     page.click("button:has-text('派发')")
     assert "已派发" in office.flash()
 
-    # Results: each department enters its part of one enterprise's record; the lead department publishes it.
+    # Results: each department enters its result on one enterprise's record; the lead department publishes it.
     lead = Person(browser, live_server, "yjj_admin")
     lead.go(f"/results/?campaign={campaign}")
     lead.shot("08-results-list")

@@ -5,9 +5,8 @@ Revises: 86be5a261b2d
 Create Date: 2026-11-29 20:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'c1e4a2f7d9b3'
 down_revision = '86be5a261b2d'
