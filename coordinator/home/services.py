@@ -70,5 +70,5 @@ def tasks_for(user: User, due: list[dict] | None = None) -> list[Task]:
         if user.is_office and campaign.status == "locked":
             tasks.append(Task(f"“{campaign.name}”名单已锁定，待见证人报出随机种子后抽取", detail))
         if user.is_office and campaign.status == "drawn" and campaigns.flagged(campaign):
-            tasks.append(Task(f"“{campaign.name}”有被标记为关闭或查无此户的检查对象待替换", detail))
+            tasks.append(Task(f"“{campaign.name}”有被标记为关闭或查无此户的检查对象，待替换抽取或核减", detail))
     return sorted(tasks, key=lambda t: not t.late)
