@@ -264,15 +264,24 @@ def confirm(campaign_id):
                            overdue=services.overdue(campaign_department))
 
 
+def _drawn_subject(campaign: Campaign, cs_id: int) -> CampaignSubject:
+    cs = db.get_or_404(CampaignSubject, cs_id)
+    if cs.campaign_id != campaign.id:
+        abort(404)
+    return cs
+
+
+def _posted_reason() -> str:
+    form = ReasonForm()
+    return form.reason.data if form.validate_on_submit() else ""
+
+
 @bp.post("/<int:campaign_id>/subjects/<int:cs_id>/replace")
 @roles_required("office")
 def replace(campaign_id, cs_id):
     campaign = _campaign(campaign_id)
-    cs = db.get_or_404(CampaignSubject, cs_id)
-    if cs.campaign_id != campaign.id:
-        abort(404)
-    form = ReasonForm()
-    reason = form.reason.data if form.validate_on_submit() else ""
+    cs = _drawn_subject(campaign, cs_id)
+    reason = _posted_reason()
     holder = {}
 
     def run():
@@ -289,11 +298,8 @@ def replace(campaign_id, cs_id):
 def drop(campaign_id, cs_id):
     """Accept a closed enterprise's shortfall: it leaves the campaign and the pool, with the office's reason."""
     campaign = _campaign(campaign_id)
-    cs = db.get_or_404(CampaignSubject, cs_id)
-    if cs.campaign_id != campaign.id:
-        abort(404)
-    form = ReasonForm()
-    reason = form.reason.data if form.validate_on_submit() else ""
+    cs = _drawn_subject(campaign, cs_id)
+    reason = _posted_reason()
     return _attempt(campaign, lambda: services.accept_shortfall(campaign, cs, reason, current_user),
                     f"“{cs.subject.name}”已核减，不再替换；名录库已记录其状态，今后不再参加抽取")
 
