@@ -58,4 +58,7 @@ def from_environment(instance_path: str) -> dict:
         "WTF_I18N_ENABLED": False,  # no Flask-Babel: forms take WTForms' Chinese messages (coordinator/forms.py)
         "PAGE_SIZE": 50,
         "COUNTY_NAME": os.environ.get("COUNTY_NAME", "河清县"),
+        # How many reverse proxies (the TLS proxy) stand in front of the app: their X-Forwarded-For names the
+        # browser's address, which log-in throttling and the audit log key on. 0: use the connection's address.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
     }

@@ -41,8 +41,15 @@ def database_unavailable(error: BaseException):
 
 
 def register_errorhandlers(app) -> None:
+    from .security import log_refusal
+
     for code in MESSAGES:
         app.register_error_handler(code, lambda error, code=code: render_error(code))
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        log_refusal()
+        return render_error(403)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

@@ -141,6 +141,26 @@ def log(action: str, entity: str, entity_id, before: dict | None = None, after: 
     _append(db.session.connection(), [(action, entity, entity_id, plain(before), plain(after))], user)
 
 
+def log_many(entries: list[tuple], *, user=None) -> None:
+    """Append (action, entity, entity_id, before, after) entries by hand, in order, in the caller's transaction."""
+    if not entries:
+        return
+    db.session.flush()
+    _append(db.session.connection(), [
+        (action, entity, None if entity_id is None else str(entity_id)[:64], plain(before), plain(after))
+        for action, entity, entity_id, before, after in entries], user)
+
+
+def log_event(action: str, entity: str, entity_id=None, details: dict | None = None) -> None:
+    """Log something that changes no row (a download, a refused request) in a commit of its own.
+
+    Whatever the request left unsaved is dropped first: a refused or read-only request has nothing to keep.
+    """
+    db.session.rollback()
+    log(action, entity, entity_id, None, details)
+    db.session.commit()
+
+
 def log_import(report) -> None:
     """One summary entry for an Excel import: its rows go in by Core executemany, one by one would be too slow."""
     log("import", "import", None, None, {

@@ -141,6 +141,13 @@ class Draw(db.Model):
 
     operator: Mapped[User | None] = relationship()
 
+    TEAM_KINDS = ("teams", "reseat")
+
+    def may_download(self, user) -> bool:
+        """A draw of enterprises is there for any department taking part to replay; a draw of teams names
+        every department's people and who may not meet whom, so only the office, which audits it, gets it."""
+        return self.kind not in self.TEAM_KINDS or user.is_office
+
     @property
     def reports_pair_probabilities(self) -> bool:
         """A team draw whose result lists every pair's planned probability (draws since the solver offers it)."""
@@ -230,6 +237,10 @@ class TeamMember(db.Model):
         dispatched) and the member has not withdrawn yet."""
         return (self.recused_at is None and self.campaign_subject.campaign.status in ("teamed", "dispatched")
                 and (user.is_office or (user.role == "admin" and user.department_id == self.department_id)))
+
+    def reason_shown_to(self, user) -> bool:
+        """A recusal's reason is personal: the office and the inspector's own department read it, others do not."""
+        return user.is_office or user.department_id == self.department_id
 
 
 # How many enterprises a campaign has drawn (replacements counted once): one correlated count, no rows loaded.

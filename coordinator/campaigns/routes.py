@@ -492,6 +492,8 @@ def draw_json(campaign_id, draw_id):
     draw = db.get_or_404(Draw, draw_id)
     if draw.campaign_id != campaign.id:
         abort(404)
+    if not draw.may_download(current_user):
+        abort(403)
     problem = json.loads(draw.problem)
     if draw.seed is not None:
         problem["seed"] = draw.seed
@@ -511,5 +513,7 @@ def pair_probabilities_csv(campaign_id, draw_id):
     pairs = services.pair_probabilities(draw) if draw.campaign_id == campaign.id else None
     if pairs is None:
         abort(404)
+    if not draw.may_download(current_user):  # which pairs may never meet shows who is recused from what
+        abort(403)
     return current_app.response_class(services.pair_probabilities_csv(pairs), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=pairs-{campaign.id}-{draw.id}.csv"})

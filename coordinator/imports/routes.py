@@ -119,12 +119,14 @@ def upload(kind_name):
 def confirm(kind_name):
     kind = _kind(kind_name)
     department = _department(kind)
-    path = _upload_path(request.form.get("token", ""))
+    token = request.form.get("token", "")
+    path = _upload_path(token)
     if not path.exists():
         flash("预检文件已过期或已导入，请重新上传", "warning")
         return _page(kind_name, kind)
     try:
-        report = run_import(kind.make(department), path, dry_run=False,
+        # The token is spent in the import's own transaction: a double click's second confirm is refused.
+        report = run_import(kind.make(department), path, dry_run=False, token=token,
                             filename=request.form.get("filename") or path.name)
     except FileRefused as error:
         return _page(kind_name, kind, error=str(error))

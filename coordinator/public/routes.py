@@ -6,7 +6,7 @@ from flask import Blueprint, abort, render_template, request
 from ..access import public
 from ..campaigns.models import Campaign
 from ..extensions import db
-from ..pagination import paginate
+from ..pagination import paginate, search_arg
 from . import services
 
 bp = Blueprint("public", __name__, url_prefix="/public")
@@ -51,5 +51,5 @@ def campaign(campaign_id):
 @bp.get("/results")
 @public
 def results():
-    q = request.args.get("q", "").strip()[:100]
+    q = search_arg()
     return render_template("public/results.html", page=_page(services.published(q)), q=q)

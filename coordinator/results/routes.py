@@ -14,7 +14,7 @@ from ..auth.models import Department
 from ..campaigns.models import Campaign, CampaignSubject, statuses_from, without_team
 from ..directories.models import Subject
 from ..extensions import db
-from ..pagination import paginate
+from ..pagination import paginate, search_arg
 from ..timeutil import today
 from . import services
 from .models import FOLLOW_UPS, RECORD_STATES, RESULTS, Attachment, DepartmentResult, InspectionRecord
@@ -30,7 +30,7 @@ def _record(record_id: int) -> InspectionRecord:
     if current_user.is_office:
         return record
     departments = {p.department_id for p in record.department_results}
-    if current_user.department_id not in departments and not services.can_review(record, current_user):
+    if current_user.department_id not in departments and not services.leads(record, current_user):
         abort(403)
     return record
 
@@ -45,7 +45,7 @@ def _back(record: InspectionRecord, message: str, category: str = "success"):
 def index():
     state = request.args.get("state", "")
     overdue = request.args.get("overdue") == "1"
-    q = request.args.get("q", "").strip()
+    q = search_arg()
     query = (sa.select(InspectionRecord).join(CampaignSubject).join(Subject).join(Campaign)
              .options(*without_team(InspectionRecord.campaign_subject))
              .order_by(InspectionRecord.due_on, InspectionRecord.id))

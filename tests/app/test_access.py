@@ -49,6 +49,7 @@ MATRIX = [
     ("POST", "/admin/users/new", {OFFICE}, 200, {}),
     ("GET", "/admin/users/{user}", {OFFICE}, 200, None),
     ("POST", "/admin/users/{user}", {OFFICE}, 200, {"username": ""}),
+    ("POST", "/admin/users/{user}/unlock", {OFFICE}, REDIRECT, {}),
     ("GET", "/subjects", SIGNED_IN, 200, None),
     ("GET", "/subjects/export", {OFFICE}, 200, None),
     ("GET", "/subjects/stale", SIGNED_IN, 200, None),
@@ -114,8 +115,9 @@ MATRIX = [
     ("GET", "/campaigns/{campaign}/records/{cs}.xlsx", SIGNED_IN, 200, None),
     ("GET", "/campaigns/{campaign}/records.xlsx", SIGNED_IN, 200, None),
     ("GET", "/campaigns/{campaign}/notices/{cs}", SIGNED_IN, 200, None),
-    ("GET", "/campaigns/{campaign}/draws/{draw}.json", SIGNED_IN, 200, None),
-    ("GET", "/campaigns/{campaign}/draws/{draw}/pairs.csv", SIGNED_IN, 200, None),
+    # {draw} is the teams draw: every department's people and recusals, for the office that audits it.
+    ("GET", "/campaigns/{campaign}/draws/{draw}.json", {OFFICE}, 200, None),
+    ("GET", "/campaigns/{campaign}/draws/{draw}/pairs.csv", {OFFICE}, 200, None),
     ("GET", "/plans/", SIGNED_IN, 200, None),
     ("POST", "/plans/new", {OFFICE}, REDIRECT, {}),
     ("GET", "/plans/{plan}", SIGNED_IN, 200, None),
@@ -126,7 +128,7 @@ MATRIX = [
     ("GET", "/results/{record}", SIGNED_IN, 200, None),
     ("GET", "/results/{record}/entry?department={yjj}", SIGNED_IN, 200, None),
     ("POST", "/results/{record}/entry?department={yjj}", SIGNED_IN, REDIRECT, {}),
-    ("POST", "/results/{record}/review", SIGNED_IN, REDIRECT, {}),  # office, and yjj as the lead department
+    ("POST", "/results/{record}/review", EDITORS, REDIRECT, {}),  # office, and yjj's admin as the lead department
     ("POST", "/results/{record}/follow-up/{department_result}", SIGNED_IN, REDIRECT, {}),
     ("POST", "/results/{record}/photos", {ADMIN, OFFICER}, REDIRECT, {}),  # the visiting departments' people
     ("GET", "/results/photos/{attachment}", SIGNED_IN, 200, None),

@@ -302,13 +302,13 @@ def test_create_user_on_the_command_line_enforces_the_password_policy(runner, de
     assert db.session.scalar(sa.select(User).where(User.username == "wangwu")) is None
 
 
-def test_padding_the_user_name_does_not_dodge_the_lock(client, make_user):
+def test_padding_the_user_name_does_not_dodge_the_throttle(client, make_user):
     user, other = make_user("admin", "yjj"), make_user("admin", "scj")
     for attempt in range(5):
         client.post("/login", data={"username": f"  {user.username} ", "password": f"Wrong{attempt}xyz"})
     response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 200 and "临时锁定" in response.get_data(as_text=True)
-    login(client, other.username)  # the lock is the account's own; others still sign in
+    assert response.status_code == 200 and "分钟后再试" in response.get_data(as_text=True)
+    login(client, other.username)  # the wait is the name's own; others still sign in
 
 
 def test_a_weak_password_is_refused_when_the_office_resets_one(client, make_user):

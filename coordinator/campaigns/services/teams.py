@@ -76,20 +76,16 @@ def _previous_team_conflicts(campaign: Campaign, subject_ids: list[int]) -> set[
 
 
 def _conflicts(campaign: Campaign, inspectors: list[Inspector], subjects: list[Subject]) -> list[dict]:
+    """The pairs that may not meet, without their reasons: a reason ("其配偶在该单位任职") is personal, is kept
+    in the directory for those who manage it, and is not needed to run or replay the draw."""
     by_id = {i.id: i for i in inspectors}
     subject_by_id = {s.id: s for s in subjects}
-    found: dict[tuple[int, int], str] = {}
-    declared = db.session.execute(
-        sa.select(Conflict.inspector_id, Conflict.subject_id, Conflict.reason)
+    found = {tuple(row) for row in db.session.execute(
+        sa.select(Conflict.inspector_id, Conflict.subject_id)
         .where(Conflict.inspector_id.in_(list(by_id) or [-1]), Conflict.subject_id.in_(list(subject_by_id) or [-1]))
-    )
-    for inspector_id, subject_id, reason in declared:
-        found[(inspector_id, subject_id)] = reason
-    for pair in _previous_team_conflicts(campaign, list(subject_by_id)):
-        if pair[0] in by_id:
-            found.setdefault(pair, "上一次联合抽查曾检查该单位")
-    return [{"inspector": by_id[i].cert_no, "subject": subject_by_id[s].credit_code, "reason": reason}
-            for (i, s), reason in sorted(found.items())]
+    )}
+    found |= {pair for pair in _previous_team_conflicts(campaign, list(subject_by_id)) if pair[0] in by_id}
+    return [{"inspector": by_id[i].cert_no, "subject": subject_by_id[s].credit_code} for i, s in sorted(found)]
 
 
 def team_problem(campaign: Campaign, subjects: list[CampaignSubject]) -> dict:
@@ -224,7 +220,7 @@ def recuse(campaign: Campaign, member: TeamMember, reason: str, user: User) -> T
                                                                Draw.kind == "reseat")) or 0
     text = canonical_json(problem)
     draw = Draw(campaign_id=campaign.id, kind="reseat", problem=text, locked_sha256=sha256_hex(text),
-                        note=f"{cs.subject.name}：{member.inspector.name}回避（{reason.strip()}）"[:500],
+                        note=f"{cs.subject.name}：{member.inspector.name}回避"[:500],  # the reason stays with its department
                         operator_id=user.id)
     db.session.add(draw)
     db.session.flush()
