@@ -228,19 +228,20 @@ def export_dispatch(campaign_id: int, path: str) -> None:
 @click.argument("campaign_id", type=CAMPAIGN_ID)
 @with_appcontext
 def replay_draw(campaign_id: int) -> None:
-    """重放一次联合抽查的全部抽取记录；任何不一致时退出码为1。"""
+    """重放一次联合抽查的全部抽取记录，并核对每个种子的承诺与揭示；任何不一致时退出码为1。"""
     from .campaigns.models import Draw
     from .campaigns.services import replay
+    from .draws.services import seed_source, verify_seed
 
     _campaign_or_fail(campaign_id)
     records = db.session.scalars(sa.select(Draw).where(Draw.campaign_id == campaign_id)
                                  .order_by(Draw.id)).all()
     failures = 0
     for record in records:
-        problem = replay(record)
-        state = "一致" if problem is None else f"不一致：{problem}"
-        failures += problem is not None
-        click.echo(f"抽取记录 {record.id}（{record.kind}，种子 {record.seed or '未抽取'}）：{state}")
+        problems = [p for p in (verify_seed(record), replay(record)) if p]
+        state = "一致" if not problems else f"不一致：{'；'.join(problems)}"
+        failures += bool(problems)
+        click.echo(f"抽取记录 {record.id}（{record.kind}，种子 {record.seed or '未抽取'}，{seed_source(record)}）：{state}")
     click.echo(f"共 {len(records)} 条抽取记录，{failures} 条不一致。")
     if failures:
         sys.exit(1)

@@ -107,12 +107,6 @@ class ItemsForm(BaseForm):
     materials = TextAreaField("需企业准备的材料（双清单之材料清单）", validators=[Length(max=4000)])
 
 
-class SeedForm(BaseForm):
-    seed = StringField("随机种子", validators=[DataRequired("请填写随机种子"), Length(max=200)])
-    witness = StringField("见证人", validators=[Length(max=200)])
-    allow_overdue = BooleanField("逾期未确认的部门视为确认")
-
-
 class StaffingForm(BaseForm):
     """What the office may change before a supplementary team draw (补充组队)."""
 

@@ -141,7 +141,7 @@ class Draw(db.Model):
 
     operator: Mapped[User | None] = relationship()
 
-    TEAM_KINDS = ("teams", "reseat")
+    TEAM_KINDS = ("teams", "reseat", "restaff")
 
     def may_download(self, user) -> bool:
         """A draw of enterprises is there for any department taking part to replay; a draw of teams names

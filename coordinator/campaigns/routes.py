@@ -12,6 +12,8 @@ from ..access import ensure_department, login_required, own_department_id, roles
 from ..auth.models import Department
 from ..directories.models import Subject
 from ..directories.services import filter_options
+from ..draws import services as seed_rounds
+from ..draws.forms import campaign_seeding
 from ..excel.writer import send_workbook
 from ..extensions import db
 from ..forms import choices
@@ -21,7 +23,7 @@ from ..plans.models import Plan, PlanTask
 from ..textutil import join_list, split_list
 from ..timeutil import now
 from . import rules, services, sheets, staffing
-from .forms import CampaignForm, ItemsForm, ReasonForm, SeedForm, StaffingForm
+from .forms import CampaignForm, ItemsForm, ReasonForm, StaffingForm
 from .models import CONFIRM_DECISIONS, Campaign, CampaignSubject, Draw, TeamMember
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -145,7 +147,7 @@ def detail(campaign_id):
     campaign = _campaign(campaign_id)
     draws = db.session.scalars(sa.select(Draw).where(Draw.campaign_id == campaign.id)
                                .order_by(Draw.id)).all()
-    context = {"campaign": campaign, "draws": draws, "seed_form": SeedForm(), "reason_form": ReasonForm(),
+    context = {"campaign": campaign, "draws": draws, "reason_form": ReasonForm(), "seeding": campaign_seeding(campaign),
                "now": now(), "overdue": services.overdue, "mine": campaign.campaign_department(current_user.department_id)}
     if campaign.status == "collecting" and current_user.is_office:
         context["coverage"] = services.coverage(campaign) if any(cd.items for cd in campaign.departments) else []
@@ -198,26 +200,6 @@ def items(campaign_id):
 
 
 # ---- stage 1: lock, draw, confirm, replace ------------------------------------------------------------
-
-
-@bp.post("/<int:campaign_id>/lock")
-@roles_required("office")
-def lock(campaign_id):
-    campaign = _campaign(campaign_id)
-    return _attempt(campaign, lambda: services.lock_subject_draw(campaign, current_user),
-                    "抽取名单已锁定，输入哈希值已生成。请公布哈希值后，由见证人报出随机种子再抽取")
-
-
-@bp.post("/<int:campaign_id>/draw")
-@roles_required("office")
-def draw(campaign_id):
-    campaign = _campaign(campaign_id)
-    form = SeedForm()
-    if not form.validate_on_submit():
-        return _done("请填写随机种子", campaign, "error")
-    return _attempt(campaign, lambda: services.run_subject_draw(campaign, form.seed.data, form.witness.data,
-                                                                current_user),
-                    "检查对象已抽取，各部门须在1个工作日内完成确认")
 
 
 @bp.get("/<int:campaign_id>/subjects")
@@ -276,23 +258,6 @@ def _posted_reason() -> str:
     return form.reason.data if form.validate_on_submit() else ""
 
 
-@bp.post("/<int:campaign_id>/subjects/<int:cs_id>/replace")
-@roles_required("office")
-def replace(campaign_id, cs_id):
-    campaign = _campaign(campaign_id)
-    cs = _drawn_subject(campaign, cs_id)
-    reason = _posted_reason()
-    holder = {}
-
-    def run():
-        holder["new"] = services.replacement_draw(campaign, cs, reason, current_user)
-
-    response = _attempt(campaign, run, "已完成替换抽取")
-    if "new" in holder:
-        flash(f"“{cs.subject.name}”已由“{holder['new'].subject.name}”替换（替换抽取已记录）", "info")
-    return response
-
-
 @bp.post("/<int:campaign_id>/subjects/<int:cs_id>/drop")
 @roles_required("office")
 def drop(campaign_id, cs_id):
@@ -307,38 +272,19 @@ def drop(campaign_id, cs_id):
 # ---- stage 2: teams, recusal, dispatch ---------------------------------------------------------------------
 
 
-@bp.post("/<int:campaign_id>/teams")
+@bp.post("/<int:campaign_id>/staffing")
 @roles_required("office")
-def form_teams(campaign_id):
-    campaign = _campaign(campaign_id)
-    form = SeedForm()
-    if not form.validate_on_submit():
-        return _done("请填写随机种子", campaign, "error")
-    return _attempt(campaign, lambda: services.lock_and_run_team_draw(
-        campaign, form.seed.data, form.witness.data, current_user, allow_overdue=form.allow_overdue.data),
-        lambda: _staffing_message(campaign))
-
-
-def _staffing_message(campaign: Campaign) -> tuple[str, Campaign, str]:
-    """After a team draw: all staffed in green; otherwise how many, in amber, pointing to the reasons."""
-    summary = staffing.staffing(campaign)
-    if summary.complete:
-        return f"联合检查组已随机组成：{summary.total}户全部配齐", campaign, "success"
-    return (f"已为{summary.staffed}户组成联合检查组，另有{summary.unstaffed}户未能配齐。下方列出原因和处理办法："
-            "处理后可补充组队，或确认后只派发已配齐的检查对象。"), campaign, "warning"
-
-
-@bp.post("/<int:campaign_id>/restaff")
-@roles_required("office")
-def restaff(campaign_id):
+def staffing_settings(campaign_id):
+    """What a supplementary team draw (补充组队) will use: a later end of the visits, higher capacities, fewer
+    specialist industries. The draw itself is a seed round like every other."""
     campaign = _campaign(campaign_id)
     form = StaffingForm()
     if not form.validate_on_submit():
         return _done("；".join(e for errors in form.errors.values() for e in errors), campaign, "error")
     changes = {"visit_end": form.visit_end.data, "inspector_capacity": form.inspector_capacity.data,
                "daily_capacity": form.daily_capacity.data, "expertise_industries": form.expertise_industries.data}
-    return _attempt(campaign, lambda: staffing.restaff(campaign, changes, current_user),
-                    lambda: _staffing_message(campaign))
+    return _attempt(campaign, lambda: staffing.adjust(campaign, changes),
+                    "补充组队的设置已保存；请开始补充组队（征集随机数承诺）")
 
 
 TEAM_FILTERS = ("date", "department", "q")
@@ -391,7 +337,9 @@ def recuse(campaign_id, member_id):
         return redirect(url_for("campaigns.recuse", campaign_id=campaign.id, member_id=member.id,
                                 back=_back_to_teams(campaign)))
     try:
-        seat = services.recuse(campaign, member, form.reason.data, current_user)
+        services.withdraw(campaign, member, form.reason.data, current_user)
+        seed_rounds.open_round(campaign, "reseat", current_user, target_id=member.id,
+                               reason=f"{member.inspector.name}回避")  # its reason stays with its department
         db.session.commit()
     except services.CampaignError as error:
         db.session.rollback()
@@ -400,11 +348,8 @@ def recuse(campaign_id, member_id):
         db.session.rollback()
         flash("这一步刚刚已由其他人完成或正在进行，请刷新后查看，以已保存的结果为准", "warning")
     else:
-        if seat is None:
-            flash(f"{member.inspector.name}已回避；没有符合条件的执法人员可补位，“{member.campaign_subject.subject.name}”"
-                  "暂列为未配齐，可在联合抽查页补充组队", "warning")
-        else:
-            flash(f"{member.inspector.name}已回避，该席位已重新随机抽取：{seat.inspector.name}", "success")
+        flash(f"{member.inspector.name}已回避。该席位的补位抽取已开始征集随机数承诺（见工作台待办或"
+              f"联合抽查页），抽取后新成员出现在这里。", "success")
     return redirect(_back_to_teams(campaign))
 
 
@@ -497,7 +442,9 @@ def draw_json(campaign_id, draw_id):
     problem = json.loads(draw.problem)
     if draw.seed is not None:
         problem["seed"] = draw.seed
+    round_ = seed_rounds.round_for_draw(draw.id)
     body = json.dumps({"input": problem, "locked_sha256": draw.locked_sha256,
+                       "seed_round": seed_rounds.material(round_, reveals=draw.result is not None) if round_ else None,
                        "result": json.loads(draw.result) if draw.result else None},
                       ensure_ascii=False, indent=1)
     return current_app.response_class(body, mimetype="application/json", headers={

@@ -2,6 +2,7 @@
 can do about each), and the recorded supplementary draw (补充组队) that staffs them once the office has acted."""
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,7 +19,7 @@ from ..textutil import split_list
 from . import services
 from .models import Campaign, CampaignSubject, Draw, TeamMember
 from .services.common import CampaignError, require_status
-from .services.draws import run_locked
+from .services.draws import draw_count, main_draw, run_locked
 from .services.teams import _store_teams
 
 # (label, words in the solver's reason, what the office can do) — the first group whose words match takes it.
@@ -82,6 +83,15 @@ def staffing(campaign: Campaign) -> Staffing:
     return Staffing(total, total - len(unstaffed), sorted(groups.values(), key=lambda g: order.index(g.label)))
 
 
+def staffing_message(campaign: Campaign, done: str = "") -> tuple[str, str]:
+    """After a team draw: all staffed in green; otherwise how many, in amber, and where the reasons are."""
+    summary = staffing(campaign)
+    if summary.complete:
+        return f"{done}：联合检查组已随机组成，{summary.total}户全部配齐", "success"
+    return (f"{done}：已为{summary.staffed}户组成联合检查组，另有{summary.unstaffed}户未能配齐。"
+            "联合抽查页列出原因和处理办法：处理后可补充组队，或确认后只派发已配齐的检查对象。"), "warning"
+
+
 def _restaff_problem(campaign: Campaign, subjects: list[CampaignSubject]) -> dict:
     """The team problem of the unstaffed enterprises, with what the drawn teams already use taken as given:
     each inspector's remaining capacity, and the days on which they already visit their daily maximum."""
@@ -102,13 +112,16 @@ def _restaff_problem(campaign: Campaign, subjects: list[CampaignSubject]) -> dic
     return problem
 
 
-def restaff(campaign: Campaign, changes: dict, user: User) -> Draw:
-    """Apply the office's changes (a later end of the visits, higher capacities, fewer specialist industries),
-    then staff the unstaffed enterprises by one recorded draw; the teams already drawn stay as they are."""
+def check_restaff(campaign: Campaign) -> None:
     require_status(campaign, "teamed")
-    subjects = services.unstaffed(campaign)
-    if not subjects:
+    if not services.unstaffed(campaign):
         raise CampaignError("所有检查对象都已配齐检查组，无需补充组队")
+
+
+def adjust(campaign: Campaign, changes: dict) -> None:
+    """The office's changes for a supplementary draw: a later end of the visits, other capacities, fewer
+    specialist industries. The teams already drawn keep their dates and members."""
+    check_restaff(campaign)
     visit_end = changes.get("visit_end") or campaign.visit_end
     if visit_end < campaign.visit_end:
         raise CampaignError("实地检查结束日期只能延后，已派定日期的检查组不受影响")
@@ -117,14 +130,34 @@ def restaff(campaign: Campaign, changes: dict, user: User) -> Draw:
     campaign.daily_capacity = changes.get("daily_capacity") or campaign.daily_capacity
     if "expertise_industries" in changes:
         campaign.expertise_industries = split_list(changes["expertise_industries"])
-    main = db.session.scalar(sa.select(Draw).where(Draw.singleton == f"{campaign.id}:teams"))
-    count = db.session.scalar(sa.select(sa.func.count()).where(Draw.campaign_id == campaign.id,
-                                                               Draw.kind == "restaff")) or 0
+
+
+def lock_restaff(campaign: Campaign, user: User) -> Draw:
+    """Freeze the input of a supplementary team draw for the enterprises still unstaffed, as things stand now."""
+    check_restaff(campaign)
+    subjects = services.unstaffed(campaign)
     text = canonical_json(_restaff_problem(campaign, subjects))
     draw = Draw(campaign_id=campaign.id, kind="restaff", problem=text, locked_sha256=sha256_hex(text),
                 note=f"为{len(subjects)}户未配齐的检查对象补充组队", operator_id=user.id)
     db.session.add(draw)
     db.session.flush()
-    result = run_locked(draw, f"{main.seed}-补充-{count + 1}", "", user, solver.solve_teams)
+    return draw
+
+
+def run_restaff(campaign: Campaign, draw: Draw, seed: str, witness: str, user: User | None) -> Draw:
+    """Run a locked supplementary draw: the enterprises it staffs get their teams, the others keep a reason."""
+    require_status(campaign, "teamed")
+    problem_codes = {s["id"] for s in json.loads(draw.problem)["subjects"]}
+    subjects = [cs for cs in services.unstaffed(campaign) if cs.subject.credit_code in problem_codes]
+    result = run_locked(draw, seed, witness, user, solver.solve_teams)
     _store_teams(campaign, draw, result, subjects)
     return draw
+
+
+def restaff(campaign: Campaign, changes: dict, user: User, seed: str | None = None) -> Draw:
+    """Adjust, lock and run in one step, the seed derived from the team draw's (tests and scripts; the app
+    staffs through a commit-reveal round)."""
+    adjust(campaign, changes)
+    draw = lock_restaff(campaign, user)
+    seed = seed or f"{main_draw(campaign, 'teams').seed}-补充-{draw_count(campaign, 'restaff')}"
+    return run_restaff(campaign, draw, seed, "", user)

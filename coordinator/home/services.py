@@ -9,8 +9,10 @@ from flask import url_for
 from ..auth.models import User
 from ..campaigns import services as campaigns
 from ..campaigns.models import Campaign
+from ..draws import services as rounds
+from ..draws.models import Phase, SeedRule
 from ..extensions import db
-from ..timeutil import today
+from ..timeutil import now, today
 
 
 @dataclass
@@ -67,8 +69,30 @@ def tasks_for(user: User, due: list[dict] | None = None) -> list[Task]:
                     else detail
                 tasks.append(Task(f"{who}确认“{campaign.name}”抽中的{pending[cd.department_id]}户检查对象（时限 "
                                   f"{cd.confirm_deadline:%Y-%m-%d %H:%M}）", target, campaigns.overdue(cd)))
-        if user.is_office and campaign.status == "locked":
-            tasks.append(Task(f"“{campaign.name}”名单已锁定，待见证人报出随机种子后抽取", detail))
         if user.is_office and campaign.status == "drawn" and campaigns.flagged(campaign):
             tasks.append(Task(f"“{campaign.name}”有被标记为关闭或查无此户的检查对象，待替换抽取或核减", detail))
+    tasks.extend(seed_tasks(user))
     return sorted(tasks, key=lambda t: not t.late)
+
+
+def seed_tasks(user: User) -> list[Task]:
+    """A party's own commit and reveal steps with their deadlines; for the office, rounds waiting for it."""
+    tasks = []
+    at = now()
+    for round_ in rounds.open_rounds():
+        campaign = db.session.get(Campaign, round_.campaign_id)
+        url = url_for("draws.show", campaign_id=campaign.id, round_id=round_.id)
+        what = f"“{campaign.name}”{round_.kind_label}"
+        for contribution in rounds.pending_for(round_, user, at):
+            who = "" if contribution.department_id else f"{contribution.label}："
+            if round_.phase is Phase.COMMITTING:
+                tasks.append(Task(f"{who}{what}：生成随机值并提交承诺（截止 {round_.commit_deadline:%Y-%m-%d %H:%M}）", url))
+            else:
+                tasks.append(Task(f"{who}{what}：揭示随机值（截止 {round_.reveal_deadline:%Y-%m-%d %H:%M}）", url))
+        if not user.is_office:
+            continue
+        if round_.phase is Phase.COMMITTING and not round_.commit_open(at):
+            tasks.append(Task(f"{what}：承诺已截止，请锁定输入", url, late=True))
+        elif round_.ready_to_run(at):
+            tasks.append(Task(f"{what}：{'待见证人报出种子后' if round_.rule is SeedRule.WITNESS else '揭示已完成，'}抽取", url))
+    return tasks

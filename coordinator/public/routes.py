@@ -45,7 +45,8 @@ def campaign(campaign_id):
         abort(404)  # a covert campaign does not exist for the public until it ends
     drawn = _page(services.drawn(found)) if found.reached("drawn") else None
     department_names = {cd.department_id: cd.department.name for cd in found.departments}
-    return render_template("public/campaign.html", campaign=found, drawn=drawn, department_names=department_names)
+    return render_template("public/campaign.html", campaign=found, drawn=drawn, department_names=department_names,
+                           seed_rounds=services.seed_rounds(found))
 
 
 @bp.get("/results")

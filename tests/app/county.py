@@ -12,6 +12,7 @@ from coordinator.auth.models import Department, User
 from coordinator.campaigns import rules, services
 from coordinator.directories import creditcode
 from coordinator.directories.models import Inspector, Subject, Zone
+from coordinator.draws import services as rounds
 from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.results.models import Attachment
@@ -121,7 +122,8 @@ def dispatched_campaign(departments, office, yjj_item) -> dict:
     services.lock_subject_draw(campaign, office)
     services.run_subject_draw(campaign, "20240603", "见证人", office)
     confirm_all(campaign, office)
-    draw = services.lock_and_run_team_draw(campaign, "20240607", "见证人", office)
+    seeding = rounds.open_fallback(campaign, "teams", office, fallback_reason="测试：见证人报出种子", witness="见证人")
+    draw = rounds.run_round(seeding, office, "20240607")
     services.dispatch(campaign)
     db.session.flush()
     cs = next(cs for cs in campaign.subjects if cs.active_members)
@@ -134,5 +136,5 @@ def dispatched_campaign(departments, office, yjj_item) -> dict:
     attachment = Attachment(department_result=department_result, filename="现场.png", stored_as=stored, uploaded_by_id=office.id)
     db.session.add(attachment)
     db.session.commit()
-    return {"campaign": campaign.id, "cs": cs.id, "member": member.id, "draw": draw.id, "record": cs.record.id,
-            "department_result": department_result.id, "attachment": attachment.id}
+    return {"campaign": campaign.id, "cs": cs.id, "member": member.id, "draw": draw.id, "round": seeding.id,
+            "record": cs.record.id, "department_result": department_result.id, "attachment": attachment.id}

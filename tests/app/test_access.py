@@ -97,15 +97,11 @@ MATRIX = [
     ("GET", "/campaigns/{campaign}", SIGNED_IN, 200, None),
     ("GET", "/campaigns/{collecting}/items", SIGNED_IN, 200, None),
     ("POST", "/campaigns/{collecting}/items", EDITORS, 200, {}),
-    ("POST", "/campaigns/{campaign}/lock", {OFFICE}, REDIRECT, {}),
-    ("POST", "/campaigns/{campaign}/draw", {OFFICE}, REDIRECT, {}),
     ("GET", "/campaigns/{campaign}/subjects", SIGNED_IN, 200, None),
     ("GET", "/campaigns/{campaign}/confirm", {ADMIN}, 200, None),
     ("POST", "/campaigns/{campaign}/confirm", {ADMIN}, 200, {}),
-    ("POST", "/campaigns/{campaign}/subjects/{cs}/replace", {OFFICE}, REDIRECT, {}),
     ("POST", "/campaigns/{campaign}/subjects/{cs}/drop", {OFFICE}, REDIRECT, {}),
-    ("POST", "/campaigns/{campaign}/restaff", {OFFICE}, REDIRECT, {}),
-    ("POST", "/campaigns/{campaign}/teams", {OFFICE}, REDIRECT, {}),
+    ("POST", "/campaigns/{campaign}/staffing", {OFFICE}, REDIRECT, {}),
     ("GET", "/campaigns/{campaign}/teams", SIGNED_IN, 200, None),
     ("GET", "/campaigns/{campaign}/members/{member}/recuse", EDITORS, 200, None),
     ("POST", "/campaigns/{campaign}/members/{member}/recuse", EDITORS, REDIRECT, {}),
@@ -118,6 +114,14 @@ MATRIX = [
     # {draw} is the teams draw: every department's people and recusals, for the office that audits it.
     ("GET", "/campaigns/{campaign}/draws/{draw}.json", {OFFICE}, 200, None),
     ("GET", "/campaigns/{campaign}/draws/{draw}/pairs.csv", {OFFICE}, 200, None),
+    # {round}: the seed round of {campaign}'s team draw (drawn: a step on it is refused with a message).
+    ("POST", "/campaigns/{campaign}/rounds", {OFFICE}, REDIRECT, {}),
+    ("POST", "/campaigns/{campaign}/rounds/fallback", {OFFICE}, REDIRECT, {}),
+    ("GET", "/campaigns/{campaign}/rounds/{round}", SIGNED_IN, 200, None),
+    ("POST", "/campaigns/{campaign}/rounds/{round}/commit", EDITORS, REDIRECT, {}),
+    ("POST", "/campaigns/{campaign}/rounds/{round}/reveal", EDITORS, REDIRECT, {}),
+    ("POST", "/campaigns/{campaign}/rounds/{round}/close", {OFFICE}, REDIRECT, {}),
+    ("POST", "/campaigns/{campaign}/rounds/{round}/run", {OFFICE}, REDIRECT, {}),
     ("GET", "/plans/", SIGNED_IN, 200, None),
     ("POST", "/plans/new", {OFFICE}, REDIRECT, {}),
     ("GET", "/plans/{plan}", SIGNED_IN, 200, None),
@@ -147,7 +151,7 @@ MATRIX = [
     ("GET", "/healthz", EVERYONE, 503, None),
 ]
 PLACEHOLDERS = ("subject", "inspector", "item", "conflict", "department", "user", "yjj", "campaign", "collecting",
-                "cs", "member", "draw", "plan", "record", "department_result", "attachment")
+                "cs", "member", "draw", "round", "plan", "record", "department_result", "attachment")
 NEEDS_CAMPAIGN = ("{campaign}", "{record}", "{attachment}")
 DUMMY_IDS = dict.fromkeys(PLACEHOLDERS, 999)
 
@@ -192,7 +196,8 @@ def make_world(departments, *, rows: bool = True) -> dict:
     return {"subject": subject.id, "inspector": inspector.id, "item": item.id, "conflict": conflict.id,
             "department": departments["xfj"].id, "user": other.id, "yjj": yjj.id, "plan": plan.id,
             "collecting": collecting.id,
-            **dict.fromkeys(("campaign", "cs", "member", "draw", "record", "department_result", "attachment"), 0),
+            **dict.fromkeys(("campaign", "cs", "member", "draw", "round", "record", "department_result", "attachment"),
+                            0),
             "_office": office, "_item": item}
 
 

@@ -23,6 +23,7 @@ from tests.app.county import (
     drawn_campaign,
     submit_all_items,
 )
+from tests.app.seeding import web_round
 
 
 @pytest.fixture
@@ -71,15 +72,15 @@ def test_the_whole_workflow_by_the_roles_that_do_it(app, county):
     page = office.get(f"/campaigns/{cid}").data.decode()
     assert "共同检查对象" in page and "应急管理局" in page
 
-    assert yjj.post(f"/campaigns/{cid}/lock").status_code == 403
-    office.post(f"/campaigns/{cid}/lock")
+    parties = {"office": office, "dept:yjj": yjj, "dept:scj": scj}
+    assert yjj.post(f"/campaigns/{cid}/rounds", data={"kind": "subjects"}).status_code == 403
+    round_ = web_round(office, parties, cid, "subjects")
     locked = db.session.scalar(sa.select(Draw).where(Draw.kind == "subjects"))
     assert locked.seed is None and locked.locked_sha256 in office.get(f"/campaigns/{cid}").data.decode()
-
-    assert yjj.post(f"/campaigns/{cid}/draw", data={"seed": "1"}).status_code == 403
-    office.post(f"/campaigns/{cid}/draw", data={"seed": "20240603", "witness": "王明"})
-    again = office.post(f"/campaigns/{cid}/draw", data={"seed": "99"}, follow_redirects=True).data.decode()
-    assert "不能进行此操作" in again
+    assert yjj.post(f"/campaigns/{cid}/rounds/{round_.id}/run").status_code == 403
+    office.post(f"/campaigns/{cid}/rounds/{round_.id}/run")
+    again = office.post(f"/campaigns/{cid}/rounds/{round_.id}/run", follow_redirects=True).data.decode()
+    assert "这次抽取已经完成" in again
     db.session.expire_all()
     drawn = db.session.scalars(sa.select(CampaignSubject)).all()
     assert len(drawn) == 20  # ceil(0.5 × 40)
@@ -87,13 +88,15 @@ def test_the_whole_workflow_by_the_roles_that_do_it(app, county):
 
     assert office.post(f"/campaigns/{cid}/confirm", data={"all": "1"}).status_code == 403
     assert officer.post(f"/campaigns/{cid}/confirm", data={"all": "1"}).status_code == 403
-    refused = office.post(f"/campaigns/{cid}/teams", data={"seed": "7"}, follow_redirects=True).data.decode()
+    refused = office.post(f"/campaigns/{cid}/rounds", data={"kind": "teams", "reveal_hours": "24"},
+                          follow_redirects=True).data.decode()
     assert "尚未完成检查对象确认" in refused
     for client in (yjj, scj):
         assert client.post(f"/campaigns/{cid}/confirm", data={"all": "1"}).status_code in (302, 303)
 
-    assert yjj.post(f"/campaigns/{cid}/teams", data={"seed": "7"}).status_code == 403
-    office.post(f"/campaigns/{cid}/teams", data={"seed": "20240607", "witness": "王明"})
+    assert yjj.post(f"/campaigns/{cid}/rounds", data={"kind": "teams"}).status_code == 403
+    round_ = web_round(office, parties, cid, "teams")
+    office.post(f"/campaigns/{cid}/rounds/{round_.id}/run")
     db.session.expire_all()
     campaign = db.session.get(Campaign, cid)
     assert campaign.status == "teamed"

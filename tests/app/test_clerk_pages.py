@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from coordinator.campaigns import services, sheets, staffing
 from coordinator.campaigns.models import Campaign, Draw
 from coordinator.directories.models import Subject
+from coordinator.draws import services as rounds
 from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.textutil import split_list
@@ -184,28 +185,39 @@ def test_only_a_flagged_enterprise_can_be_accepted_short(county):
 
 def test_a_partly_staffed_campaign_is_told_plainly_and_can_be_staffed_later(app, county):
     campaign = drawn(county, inspector_capacity=1)
-    confirm_all(campaign, county["users"]["office"])
+    office_user = county["users"]["office"]
+    confirm_all(campaign, office_user)
+    round_ = rounds.open_fallback(campaign, "teams", office_user, fallback_reason="测试", witness="见证人")
     db.session.commit()
     office = client_for(app, "office")
-    page = office.post(f"/campaigns/{campaign.id}/teams", data={"seed": "7", "witness": ""},
+    page = office.post(f"/campaigns/{campaign.id}/rounds/{round_.id}/run", data={"seed": "7"},
                        follow_redirects=True).get_data(as_text=True)
     summary = staffing.staffing(campaign)
     assert 0 < summary.staffed < summary.total
-    assert "联合检查组已随机组成" not in page and "flash-success" not in page.split("<main", 1)[1][:3000]
+    assert "联合检查组已随机组成" not in page and "alert-success" not in page
     assert f"已为{summary.staffed}户组成联合检查组，另有{summary.unstaffed}户未能配齐" in page
+    page = office.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
     assert f"{summary.total}户中已配齐检查组{summary.staffed}户，{summary.unstaffed}户未配齐" in page
     assert "执法人员的检查户数已用满" in page and "提高每名执法人员最多检查的户数" in page
     assert f"只派发已配齐的{summary.staffed}户" in page and f"还有{summary.unstaffed}户未配齐检查组" in page
     assert ">派发</button>" not in page
 
     # The office raises the capacity and staffs the rest by a recorded supplementary draw.
-    page = office.post(f"/campaigns/{campaign.id}/restaff", data={
+    response = office.post(f"/campaigns/{campaign.id}/staffing", data={
         "visit_end": campaign.visit_end.isoformat(), "inspector_capacity": "10", "daily_capacity": "2",
-        "expertise_industries": "危险化学品"}, follow_redirects=True).get_data(as_text=True)
+        "expertise_industries": "危险化学品"}, follow_redirects=True)
+    assert "补充组队的设置已保存" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert campaign.inspector_capacity == 10
+    round_ = rounds.open_fallback(campaign, "restaff", office_user, fallback_reason="测试", witness="见证人")
+    db.session.commit()
+    page = office.post(f"/campaigns/{campaign.id}/rounds/{round_.id}/run", data={"seed": "8"},
+                       follow_redirects=True).get_data(as_text=True)
     db.session.expire_all()
     assert staffing.staffing(campaign).complete
-    assert f"联合检查组已随机组成：{summary.total}户全部配齐" in page and "补充组队" in page
-    restaffed = [d for d in db.session.scalars(sa.select(Draw).where(Draw.campaign_id == campaign.id)) if d.kind == "restaff"]
+    assert f"联合检查组已随机组成，{summary.total}户全部配齐" in page
+    restaffed = [d for d in db.session.scalars(sa.select(Draw).where(Draw.campaign_id == campaign.id))
+                 if d.kind == "restaff"]
     assert len(restaffed) == 1 and services.replay(restaffed[0]) is None
 
 
@@ -236,17 +248,16 @@ def test_every_irreversible_step_asks_first(app, county):
     submit_all_items(campaign, county)
     db.session.commit()
     base = f"/campaigns/{campaign.id}"
-    assert asks(office.get(base).get_data(as_text=True), f"{base}/lock", "不能再改变")
+    page = office.get(base).get_data(as_text=True)
+    assert asks(page, f"{base}/rounds", "确定开始吗") and asks(page, f"{base}/rounds/fallback", "立即锁定输入")
     services.lock_subject_draw(campaign, county["users"]["office"])
-    db.session.commit()
-    assert asks(office.get(base).get_data(as_text=True), f"{base}/draw", "不能重抽")
     services.run_subject_draw(campaign, "42", "见证人", county["users"]["office"])
     closed = _scj_rows(campaign, county)[0]
     services.confirm(campaign, county["scj"].id, {closed.id: ("查无此户", "地址无此单位")}, county["users"]["scj_admin"])
     db.session.commit()
     page = office.get(base).get_data(as_text=True)
-    assert asks(page, f"{base}/teams", "不能重抽")
-    assert asks(page, f"{base}/subjects/{closed.id}/replace", "不能撤销")
+    assert re.search(r'<form[^>]*action="' + re.escape(f"{base}/rounds") + r'"[^>]*data-confirm="[^"]*替换[^"]*不能撤销',
+                     page)  # the replacement says what it does
     assert asks(page, f"{base}/subjects/{closed.id}/drop", "不再检查、也不替换")
     services.replacement_draw(campaign, closed, "查无此户", county["users"]["office"])
     confirm_all(campaign, county["users"]["office"])

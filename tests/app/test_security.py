@@ -22,6 +22,7 @@ from coordinator.auth.models import User
 from coordinator.campaigns import services as campaigns
 from coordinator.directories.importers import SubjectImporter
 from coordinator.directories.models import Conflict, Inspector, Subject
+from coordinator.draws import services as rounds
 from coordinator.excel.importing import run_import
 from coordinator.extensions import db
 from coordinator.imports.routes import KINDS
@@ -69,12 +70,15 @@ def build_world(text: str = XSS) -> dict:
     for cd in campaign.departments:
         pending = campaigns.pending_confirmations(campaign, cd.department_id)
         campaigns.confirm(campaign, cd.department_id, {cs.id: ("确认", "") for cs in pending}, office)
-    campaigns.lock_and_run_team_draw(campaign, text, text, office)
+    rounds.run_round(rounds.open_fallback(campaign, "teams", office, fallback_reason=text, witness=text), office, text)
     db.session.commit()
     staffed = [cs for cs in campaign.subjects if cs.active_members]
     member = staffed[1].active_members[0]
     campaigns.recuse(campaign, member, text, office)
     campaigns.dispatch(campaign)
+    leaving = staffed[3].active_members[0]
+    campaigns.withdraw(campaign, leaving, text, office)
+    reseat = rounds.open_round(campaign, "reseat", office, target_id=leaving.id, reason=text, witness=text)
     db.session.commit()
 
     record = db.session.scalar(sa.select(InspectionRecord).where(InspectionRecord.campaign_subject_id == staffed[0].id))
@@ -109,6 +113,7 @@ def build_world(text: str = XSS) -> dict:
         "other_record_id": db.session.scalar(sa.select(InspectionRecord.id).where(InspectionRecord.id != record.id)
                                              .limit(1)),
         "yjj_id": yjj.id, "hbj_id": county["hbj"].id, "scj_officer_id": users["scj_officer"].id,
+        "round_id": reseat.id,
     }
 
 

@@ -10,11 +10,13 @@ from ...extensions import db
 from ...timeutil import now
 from ..models import CONFIRM_DECISIONS, Campaign, CampaignDepartment, CampaignSubject, Confirmation, without_team
 from .common import CampaignError, require_status
+from .draws import require_teams_not_locked
 
 
 def confirm(campaign: Campaign, department_id: int, decisions: dict[int, tuple[str, str]], user: User) -> int:
     """Record a department's decision on drawn enterprises; returns how many were recorded."""
     require_status(campaign, "drawn")
+    require_teams_not_locked(campaign)
     campaign_department = campaign.campaign_department(department_id)
     if campaign_department is None:
         raise CampaignError("本部门没有参加这次联合抽查")

@@ -21,7 +21,7 @@ from ...workdays import working_days_between
 from ..models import Campaign, CampaignSubject, Draw, TeamMember, without_team
 from .common import CampaignError, require_status
 from .confirmation import flagged, overdue
-from .draws import run_locked
+from .draws import draw_count, main_draw, run_locked
 
 
 def visit_days(campaign: Campaign) -> list[date]:
@@ -149,9 +149,9 @@ def _store_teams(campaign: Campaign, draw: Draw, result: dict, subjects: list[Ca
         by_code[code].unstaffed_reason = "；".join(dict.fromkeys(texts))[:500]
 
 
-def lock_and_run_team_draw(campaign: Campaign, seed: str, witness: str, user: User,
-                           allow_overdue: bool = False) -> Draw:
-    """Form every joint team in one recorded draw."""
+def check_team_draw_ready(campaign: Campaign, allow_overdue: bool = False) -> None:
+    """Teams are drawn once every department has confirmed (or, if allowed, let its deadline pass) and every
+    enterprise flagged as closed or missing has been replaced."""
     require_status(campaign, "drawn")
     waiting = [cd for cd in campaign.departments if cd.confirmed_at is None]
     blocking = [cd.department.name for cd in waiting if not (allow_overdue and overdue(cd))]
@@ -159,16 +159,36 @@ def lock_and_run_team_draw(campaign: Campaign, seed: str, witness: str, user: Us
         raise CampaignError(f"以下部门尚未完成检查对象确认：{'、'.join(blocking)}")
     if any(cs for cs, _ in flagged(campaign)):
         raise CampaignError("还有被标记为已关闭或查无此户的检查对象未处理：请先替换抽取，或写明原因后核减")
+
+
+def lock_team_draw(campaign: Campaign, user: User, allow_overdue: bool = False) -> Draw:
+    """Freeze the stage-2 input (every drawn enterprise with the departments that visit it, every drawable
+    inspector) and publish its hash; the seed is made only after this."""
+    check_team_draw_ready(campaign, allow_overdue)
     subjects = [cs for cs in campaign.subjects if cs.state == "active"]
     text = canonical_json(team_problem(campaign, subjects))
     draw = Draw(campaign_id=campaign.id, kind="teams", problem=text, locked_sha256=sha256_hex(text),
-                        operator_id=user.id, singleton=f"{campaign.id}:teams")
+                operator_id=user.id, singleton=f"{campaign.id}:teams")
     db.session.add(draw)
     db.session.flush()
+    return draw
+
+
+def run_team_draw(campaign: Campaign, seed: str, witness: str, user: User) -> Draw:
+    """Form every joint team from the locked input."""
+    require_status(campaign, "drawn")
+    draw = main_draw(campaign, "teams")
     result = run_locked(draw, seed, witness, user, solver.solve_teams)
-    _store_teams(campaign, draw, result, subjects)
+    _store_teams(campaign, draw, result, [cs for cs in campaign.subjects if cs.state == "active"])
     campaign.status = "teamed"
     return draw
+
+
+def lock_and_run_team_draw(campaign: Campaign, seed: str, witness: str, user: User,
+                           allow_overdue: bool = False) -> Draw:
+    """Lock and run the team draw in one step with a given seed (tests and scripts; the app uses a round)."""
+    lock_team_draw(campaign, user, allow_overdue)
+    return run_team_draw(campaign, seed, witness, user)
 
 
 def visit_dates(campaign: Campaign) -> list[date]:
@@ -200,8 +220,8 @@ def filter_teams(query, filters: dict[str, str]):
     return query
 
 
-def recuse(campaign: Campaign, member: TeamMember, reason: str, user: User) -> TeamMember | None:
-    """Recuse one assigned inspector and redraw that one seat by a recorded draw; the rest stays as it was."""
+def withdraw(campaign: Campaign, member: TeamMember, reason: str, user: User) -> None:
+    """Recuse one assigned inspector: the seat stays empty until its one-seat draw runs."""
     require_status(campaign, "teamed", "dispatched")
     if member.recused_at is not None:
         raise CampaignError("该执法人员已经回避")
@@ -214,17 +234,29 @@ def recuse(campaign: Campaign, member: TeamMember, reason: str, user: User) -> T
         db.session.add(Conflict(inspector_id=member.inspector_id, subject_id=cs.subject_id,
                                 reason=f"{reason.strip()}（{campaign.name}中申请回避）"[:200]))
     db.session.flush()
-    problem = _reseat_problem(campaign, cs, member)
-    main = db.session.scalar(sa.select(Draw).where(Draw.singleton == f"{campaign.id}:teams"))
-    count = db.session.scalar(sa.select(sa.func.count()).where(Draw.campaign_id == campaign.id,
-                                                               Draw.kind == "reseat")) or 0
-    text = canonical_json(problem)
+
+
+def lock_reseat(campaign: Campaign, member: TeamMember, user: User) -> Draw:
+    """Freeze the input of the one-seat draw for a recused member's seat, as the campaign stands now."""
+    require_status(campaign, "teamed", "dispatched")
+    if member.recused_at is None:
+        raise CampaignError("该执法人员没有回避，席位不需要补抽")
+    cs = member.campaign_subject
+    text = canonical_json(_reseat_problem(campaign, cs, member))
     draw = Draw(campaign_id=campaign.id, kind="reseat", problem=text, locked_sha256=sha256_hex(text),
-                        note=f"{cs.subject.name}：{member.inspector.name}回避"[:500],  # the reason stays with its department
-                        operator_id=user.id)
+                note=f"{cs.subject.name}：{member.inspector.name}回避"[:500],  # the reason stays with its department
+                operator_id=user.id)
     db.session.add(draw)
     db.session.flush()
-    result = run_locked(draw, f"{main.seed}-回避-{count + 1}", "", user, solver.solve_teams)
+    return draw
+
+
+def run_reseat(campaign: Campaign, draw: Draw, member: TeamMember, seed: str, witness: str,
+               user: User | None) -> TeamMember | None:
+    """Run a locked one-seat draw; None (the enterprise listed as unstaffed, with the reason) when nobody fits."""
+    require_status(campaign, "teamed", "dispatched")
+    cs = member.campaign_subject
+    result = run_locked(draw, seed, witness, user, solver.solve_teams)
     if not result["teams"]:
         cs.unstaffed_reason = "；".join(r["reason"] for r in result["unstaffed"])[:500]
         return None
@@ -235,6 +267,15 @@ def recuse(campaign: Campaign, member: TeamMember, reason: str, user: User) -> T
     member.is_leader = False
     db.session.add(seat)
     return seat
+
+
+def recuse(campaign: Campaign, member: TeamMember, reason: str, user: User) -> TeamMember | None:
+    """Recuse and redraw the seat in one step, the seed derived from the team draw's (tests and scripts; the app
+    redraws through a commit-reveal round)."""
+    withdraw(campaign, member, reason, user)
+    draw = lock_reseat(campaign, member, user)
+    seed = f"{main_draw(campaign, 'teams').seed}-回避-{draw_count(campaign, 'reseat')}"
+    return run_reseat(campaign, draw, member, seed, "", user)
 
 
 def _reseat_problem(campaign: Campaign, cs: CampaignSubject, member: TeamMember) -> dict:

@@ -1,7 +1,7 @@
 """campaign_subject.dropped_reason: why the office accepted a closed enterprise's shortfall
 
 Revision ID: c1e4a2f7d9b3
-Revises: 5e1c0a7d2b94
+Revises: 470a02e83eb5
 Create Date: 2026-11-29 20:00:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'c1e4a2f7d9b3'
-down_revision = '5e1c0a7d2b94'
+down_revision = '470a02e83eb5'
 branch_labels = None
 depends_on = None
 
