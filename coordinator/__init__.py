@@ -69,6 +69,8 @@ def register_blueprints(app: Flask) -> None:
     from .campaigns.routes import bp as campaigns_bp
     from .directories.routes import bp as directories_bp
     from .draws.routes import bp as draws_bp
+    from .exchange.api import bp as api_bp
+    from .exchange.routes import bp as exchange_bp
     from .health.routes import bp as health_bp
     from .home.routes import bp as home_bp
     from .imports.routes import bp as imports_bp
@@ -79,7 +81,7 @@ def register_blueprints(app: Flask) -> None:
     from .stats.routes import bp as stats_bp
 
     for bp in (home_bp, auth_bp, directories_bp, items_bp, imports_bp, campaigns_bp, draws_bp, plans_bp, results_bp,
-               audit_bp, stats_bp, public_bp, health_bp):
+               audit_bp, stats_bp, public_bp, health_bp, exchange_bp, api_bp):
         app.register_blueprint(bp)
 
 

@@ -37,8 +37,14 @@ def _engine_options(url: str) -> dict:
 
 
 def from_environment(instance_path: str) -> dict:
+    from .audit.seal import load_key
+
     return {
         "SECRET_KEY": _secret_key(instance_path),
+        # The audit chain's key and the checkpoint of its end live outside the database (see SECURITY.md).
+        "AUDIT_KEY": load_key(instance_path),
+        "AUDIT_CHECKPOINT": os.environ.get("AUDIT_CHECKPOINT") or None,
+        "AUDIT_CHECKPOINT_DIR": os.environ.get("AUDIT_CHECKPOINT_DIR") or None,
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(_database_url(instance_path)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "32")) * 1024 * 1024,

@@ -115,6 +115,7 @@ class SubjectImporter(Importer):
     label = "检查对象"
     columns = (*SUBJECT_COLUMNS, REGISTRATION_NO)
     table = Subject.__tablename__
+    source = "directory"
 
     def __init__(self, user_id: int | None = None):
         self.user_id = user_id

@@ -321,8 +321,10 @@ def material(round_: SeedRound, *, reveals: bool = True) -> dict:
         "reveal_deadline": f"{round_.reveal_deadline:%Y-%m-%d %H:%M:%S}" if round_.reveal_deadline else None,
         "contributions": [
             {"slot": c.slot, "label": c.label, "commitment": c.commitment,
+             "committed_by": c.committed_by.display_name if c.committed_by else None,
              "committed_at": f"{c.committed_at:%Y-%m-%d %H:%M:%S}" if c.committed_at else None,
              "value": c.value if reveals else None,
+             "revealed_by": c.revealed_by.display_name if c.revealed_by and reveals else None,
              "revealed_at": f"{c.revealed_at:%Y-%m-%d %H:%M:%S}" if c.revealed_at and reveals else None,
              "left_out": c.left_out}
             for c in round_.contributions],

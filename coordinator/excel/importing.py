@@ -42,6 +42,7 @@ class ImportReport:
     skipped: int = 0
     refused: list[RefusedRow] = field(default_factory=list)
     ignored_headers: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what else the import does or found, for the preview
     applied: bool = False
 
     @property
@@ -70,6 +71,7 @@ class Importer:
     columns: tuple[Column, ...] = ()
     department_id: int | None = None
     table: str | None = None
+    source: str = ""  # the data source whose freshness an applied import renews (see `on_applied`)
 
     def department_of(self, values: dict[str, Any]) -> int | None:
         """The department a stored or parsed row belongs to (None: a county-wide row)."""
@@ -97,6 +99,21 @@ class Importer:
     def write(self, new: list[dict], changed: list[tuple[dict, dict]]) -> None:
         """Insert `new`; update each (old, values) pair in `changed`. Runs inside the import's transaction."""
         raise NotImplementedError
+
+    def notes(self, new: list[dict], changed: list[tuple[dict, dict]]) -> list[str]:
+        """Lines the preview shows besides the counts: what else applying the file does or what it found."""
+        return []
+
+
+# Called as listener(importer, report) after an import's rows are written, inside its transaction: the
+# exchange package records there when each data source was last renewed, without the pipeline knowing it.
+APPLIED_LISTENERS: list = []
+
+
+def on_applied(listener):
+    if listener not in APPLIED_LISTENERS:
+        APPLIED_LISTENERS.append(listener)
+    return listener
 
 
 def insert_many(model, rows: list[dict]) -> None:
@@ -204,12 +221,15 @@ def run_import(importer: Importer, path: str | Path, *, dry_run: bool, filename:
             report.unchanged += 1
     report.created, report.updated = len(new), len(changed)
     report.refused.sort(key=lambda r: r.row)
+    report.notes = importer.notes(list(new.values()), changed)
     if dry_run:
         db.session.rollback()
         return report
     try:
         importer.write(list(new.values()), changed)
         _log_rows(importer, new, changed)
+        for listener in APPLIED_LISTENERS:
+            listener(importer, report)
         audit.log_import(report)
         db.session.commit()
     except Exception:

@@ -11,6 +11,7 @@ from ..campaigns import services as campaigns
 from ..campaigns.models import Campaign
 from ..draws import services as rounds
 from ..draws.models import Phase, SeedRule
+from ..exchange import services as exchange
 from ..extensions import db
 from ..timeutil import now, today
 
@@ -72,6 +73,9 @@ def tasks_for(user: User, due: list[dict] | None = None) -> list[Task]:
         if user.is_office and campaign.status == "drawn" and campaigns.flagged(campaign):
             tasks.append(Task(f"“{campaign.name}”有被标记为关闭或查无此户的检查对象，待替换抽取或核减", detail))
     tasks.extend(seed_tasks(user))
+    if user.is_office:
+        # Stale sources (the directory at least yearly, seed 003) and drawn enterprises the registry closed.
+        tasks += [Task(line, url_for("exchange.index"), True) for line in exchange.reminders()]
     return sorted(tasks, key=lambda t: not t.late)
 
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from ..access import login_required, roles_required
 from ..campaigns.models import Campaign, statuses_from
 from ..excel.writer import send_workbook
+from ..exchange.services import risk_currency
 from ..extensions import db
 from ..timeutil import today
 from . import services
@@ -82,4 +83,5 @@ def dashboard():
     except services.StatsError:
         abort(400)
     years = sorted(set(services.years_with_records()) | {today().year, year}, reverse=True)
-    return render_template("stats/dashboard.html", d=figures, years=years, chart=services.chart_data(figures))
+    return render_template("stats/dashboard.html", d=figures, years=years, chart=services.chart_data(figures),
+                           risk=risk_currency())

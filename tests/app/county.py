@@ -101,6 +101,17 @@ def drawn_campaign(county: dict, seed: str = "42", **changes):
     return campaign
 
 
+def dispatched_county_campaign(county: dict):
+    """The small county's campaign drawn, confirmed, teamed and dispatched: every enterprise staffed, records open."""
+    campaign = drawn_campaign(county)
+    office = county["users"]["office"]
+    confirm_all(campaign, office)
+    services.lock_and_run_team_draw(campaign, "7", "", office)
+    services.dispatch(campaign)
+    db.session.commit()
+    return campaign
+
+
 def dispatched_campaign(departments, office, yjj_item) -> dict:
     """yjj (lead) and scj inspect 工贸 enterprises together (one of two drawn): drawn, confirmed, teamed and
     dispatched, with a photo on yjj's result on the joint record. As small as the workflow allows: it runs often."""

@@ -14,6 +14,7 @@ from coordinator.campaigns import services
 from coordinator.campaigns.models import TeamMember
 from coordinator.directories.creditcode import check_character
 from coordinator.directories.models import Conflict, Inspector, Subject
+from coordinator.exchange.services import issue_client
 from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.plans import services as plans
@@ -90,6 +91,26 @@ MATRIX = [
     ("GET", "/import/items", EDITORS, 200, None),
     ("POST", "/import/items", EDITORS, 200, {}),
     ("POST", "/import/items/confirm", EDITORS, 200, TOKEN),
+    ("GET", "/import/risk-classes", {OFFICE}, 200, None),
+    ("POST", "/import/risk-classes", {OFFICE}, 200, {}),
+    ("POST", "/import/risk-classes/confirm", {OFFICE}, 200, TOKEN),
+    ("GET", "/import/registration", {OFFICE}, 200, None),
+    ("POST", "/import/registration", {OFFICE}, 200, {}),
+    ("POST", "/import/registration/confirm", {OFFICE}, 200, TOKEN),
+    ("GET", "/import/personnel", EDITORS, 200, None),
+    ("POST", "/import/personnel", EDITORS, 200, {}),
+    ("POST", "/import/personnel/confirm", EDITORS, 200, TOKEN),
+    ("GET", "/exchange/", {OFFICE}, 200, None),
+    ("POST", "/exchange/publicity", {OFFICE}, 200, {}),  # neither year nor campaign: the page says so
+    ("GET", "/exchange/missing", {OFFICE}, 200, None),
+    ("GET", "/exchange/api-clients", {OFFICE}, 200, None),
+    ("POST", "/exchange/api-clients", {OFFICE}, 200, {}),
+    ("POST", "/exchange/api-clients/{client}/revoke", {OFFICE}, REDIRECT, {}),
+    # The data-sharing API: a session counts for nothing there, only a token (tests/app/test_exchange.py).
+    ("GET", "/api/v1/openapi.json", EVERYONE, 200, None),
+    ("GET", "/api/v1/results", EVERYONE, 401, None),
+    ("GET", "/api/v1/items", EVERYONE, 401, None),
+    ("GET", "/api/v1/campaigns", EVERYONE, 401, None),
     # {campaign}: yjj leads, scj joins, drawn, teamed and dispatched; {collecting}: still collecting items.
     ("GET", "/campaigns/", SIGNED_IN, 200, None),
     ("GET", "/campaigns/new", {OFFICE}, 200, None),
@@ -140,6 +161,7 @@ MATRIX = [
     ("GET", "/stats/form.xlsx", SIGNED_IN, 200, None),
     ("GET", "/stats/dashboard", {OFFICE}, 200, None),
     ("GET", "/audit/", {OFFICE}, 200, None),
+    ("GET", "/audit/digest", {OFFICE}, 200, None),
     # The public pages: anyone, signed in or not.
     ("GET", "/public/", EVERYONE, 200, None),
     ("GET", "/public/items", EVERYONE, 200, None),
@@ -151,7 +173,7 @@ MATRIX = [
     ("GET", "/healthz", EVERYONE, 503, None),
 ]
 PLACEHOLDERS = ("subject", "inspector", "item", "conflict", "department", "user", "yjj", "campaign", "collecting",
-                "cs", "member", "draw", "round", "plan", "record", "department_result", "attachment")
+                "cs", "member", "draw", "round", "plan", "record", "department_result", "attachment", "client")
 NEEDS_CAMPAIGN = ("{campaign}", "{record}", "{attachment}")
 DUMMY_IDS = dict.fromkeys(PLACEHOLDERS, 999)
 
@@ -191,11 +213,12 @@ def make_world(departments, *, rows: bool = True) -> dict:
     conflict = Conflict(inspector_id=inspector.id, subject_id=subject.id, reason="配偶任该单位出纳")
     plan = plans.create_plan(2024, yjj, "河清县")
     collecting = services.create_campaign(campaign_values(name="征集中的联合抽查"), yjj, [scj], office)
+    client, _token = issue_client("县数据共享平台", office)
     db.session.add(conflict)
     db.session.commit()
     return {"subject": subject.id, "inspector": inspector.id, "item": item.id, "conflict": conflict.id,
             "department": departments["xfj"].id, "user": other.id, "yjj": yjj.id, "plan": plan.id,
-            "collecting": collecting.id,
+            "collecting": collecting.id, "client": client.id,
             **dict.fromkeys(("campaign", "cs", "member", "draw", "round", "record", "department_result", "attachment"),
                             0),
             "_office": office, "_item": item}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +12,9 @@ import pytest
 import sqlalchemy as sa
 from conftest import PASSWORD, login
 
-from coordinator.audit.models import AuditEntry
+from coordinator.audit import seal
+from coordinator.audit import services as audit
+from coordinator.audit.models import AuditEntry, AuditHead
 from coordinator.auth import services as auth
 from coordinator.auth.models import User
 from coordinator.campaigns import services as campaigns
@@ -341,3 +343,170 @@ def test_signed_in_pages_are_not_cached(client, county):
     login(client, "office")
     for url in ("/", "/subjects", "/admin/users", "/subjects/export"):
         assert client.get(url).headers.get("Cache-Control") == "no-store", url
+
+
+# ---- 7. the audit chain against someone who can write the database ------------------------------------------
+
+
+def _tamper(sql: str, **params) -> None:
+    db.session.execute(sa.text(sql), params)
+    db.session.commit()
+
+
+def _rechain(start: int, key: str) -> None:
+    """What an attacker with write access does after removing or editing entries: renumber from `start` and
+    recompute every hash after it (with `key`: a guess, or the real one if they have it), then move the head."""
+    table = AuditEntry.__table__
+    rows = db.session.execute(sa.select(table).where(table.c.seq >= start).order_by(table.c.seq)).all()
+    prev = db.session.scalar(sa.select(table.c.hash).where(table.c.seq == start - 1)) or audit.GENESIS
+    db.session.execute(table.delete().where(table.c.seq >= start))
+    seq = start - 1
+    for row in rows:
+        seq += 1
+        digest = audit.entry_hash(seq, row.at, row.user_id, row.user_name, row.action, row.entity, row.entity_id,
+                                  row.changes, prev, key=key)
+        db.session.execute(table.insert().values(**{**row._asdict(), "seq": seq, "prev_hash": prev, "hash": digest}))
+        prev = digest
+    db.session.execute(AuditHead.__table__.update().values(seq=seq, hash=prev))
+    db.session.commit()
+
+
+def _verify(runner, *args: str):
+    result = runner.invoke(args=["audit-verify", *args])
+    return result.exit_code, result.output
+
+
+def test_deleting_an_entry_and_rehashing_the_rest_is_caught(county, runner):
+    total = db.session.scalar(sa.select(sa.func.max(AuditEntry.seq)))
+    assert _verify(runner)[0] == 0
+    _tamper("DELETE FROM audit_entry WHERE seq = :s", s=20)
+    _rechain(20, key="a-guessed-key")  # the plain SHA-256 of the old chain would do no better
+    code, output = _verify(runner)
+    assert code == 1 and "第20条审计记录的内容与其哈希值不符" in output, output
+    assert db.session.scalar(sa.select(sa.func.max(AuditEntry.seq))) == total - 1
+
+
+def test_even_with_the_key_a_removed_entry_is_caught_by_the_checkpoint(county, runner, app):
+    _tamper("DELETE FROM audit_entry WHERE seq = :s", s=20)
+    _rechain(20, key=app.config["AUDIT_KEY"])
+    code, output = _verify(runner)
+    assert code == 1 and "末尾被删除" in output and "检查点" in output, output
+
+
+def test_cutting_the_newest_entries_and_moving_the_head_back_is_caught(county, runner):
+    total = db.session.scalar(sa.select(sa.func.max(AuditEntry.seq)))
+    keep = total - 50
+    head = db.session.scalar(sa.select(AuditEntry.hash).where(AuditEntry.seq == keep))
+    _tamper("DELETE FROM audit_entry WHERE seq > :s", s=keep)
+    _tamper("UPDATE audit_head SET seq = :s, hash = :h", s=keep, h=head)
+    code, output = _verify(runner)
+    assert code == 1 and f"第{keep + 1}～{total}条审计记录缺失" in output and "检查点" in output, output
+
+
+def test_replacing_the_whole_log_is_caught(county, runner, app):
+    _tamper("DELETE FROM audit_entry")
+    _tamper("DELETE FROM audit_head")
+    audit.log("draw", "draw_record", 1, None, {"seed": "伪造"})
+    db.session.commit()
+    code, output = _verify(runner)
+    assert code == 1 and "不属于同一条链" in output, output
+
+
+def test_the_checkpoint_moves_with_commits_only(county, app):
+    before = seal.read_checkpoint()
+    total = db.session.scalar(sa.select(sa.func.max(AuditEntry.seq)))
+    assert (before["seq"], before["hash"]) == (total, db.session.scalar(sa.select(AuditHead.hash)))
+    audit.log("draw", "draw_record", 1, None, {"seed": "1"})
+    db.session.rollback()
+    assert seal.read_checkpoint() == before
+    audit.log("draw", "draw_record", 1, None, {"seed": "2"})
+    db.session.commit()
+    assert seal.read_checkpoint()["seq"] == total + 1
+    seal.advance(3, "0" * 64, "", None, lambda: None)  # never backwards
+    assert seal.read_checkpoint()["seq"] == total + 1
+
+
+def test_a_missing_checkpoint_is_reported(county, runner):
+    seal.forget()
+    code, output = _verify(runner)
+    assert code == 1 and "找不到审计检查点文件" in output
+
+
+def test_the_daily_digest_pins_the_chain_even_against_the_key_holder(county, runner, app, client):
+    login(client, "office")
+    day = db.session.scalar(sa.select(AuditEntry.at).order_by(AuditEntry.seq.desc()).limit(1)).date()
+    page = client.get(f"/audit/digest?date={day.isoformat()}").get_data(as_text=True)
+    result = runner.invoke(args=["audit-digest", "--date", day.isoformat()])
+    assert result.exit_code == 0, result.output
+    entry = audit.digest(day)
+    assert f"第{entry.seq}条" in result.output and entry.grouped_hash in result.output
+    assert entry.grouped_hash in page and "打印" in page
+    assert _verify(runner, "--digest", entry.check_argument)[0] == 0
+
+    # Someone with the database, the key and the checkpoint file rewrites entry 10 and everything after it.
+    victim = db.session.execute(sa.select(AuditEntry.__table__).where(AuditEntry.seq == 10)).one()
+    _tamper("UPDATE audit_entry SET user_name = '他人' WHERE seq = 10")
+    _rechain(10, key=app.config["AUDIT_KEY"])
+    head = db.session.execute(sa.select(AuditHead.seq, AuditHead.hash)).one()
+    seal.forget()
+    seal.advance(head.seq, head.hash, "", db.session.scalar(sa.select(AuditEntry.hash).where(AuditEntry.seq == 1)),
+                 lambda: None)
+    assert _verify(runner)[0] == 0  # everything they hold agrees ...
+    code, output = _verify(runner, "--digest", entry.check_argument)
+    assert code == 1 and f"第{entry.seq}条审计记录的哈希值与摘要不符" in output  # ... but not the printed digest
+    assert victim.user_name != "他人"
+
+
+def test_a_refused_request_and_a_download_are_logged(client, county):
+    login(client, "yjj_officer")
+    client.get("/admin/users")
+    client.get("/items/export")
+    denied = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "denied"))
+    assert denied.user_name == "yjj_officer" and json.loads(denied.changes)["after"]["path"] == "/admin/users"
+    download = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "download"))
+    assert json.loads(download.changes)["after"]["path"] == "/items/export"
+
+
+def test_upgrading_seals_an_existing_chain_under_the_key_and_refuses_a_broken_one(app, tmp_path):
+    from flask_migrate import upgrade
+
+    from coordinator import create_app
+    from solver import canonical_json, sha256_hex
+    from tests.conftest import empty_database_like
+
+    def chain(count: int) -> list[dict]:
+        rows, prev = [], audit.GENESIS
+        for seq in range(1, count + 1):
+            at, changes = datetime(2026, 1, 1, 9, 0, seq), canonical_json({"after": {"seed": str(seq)}, "before": None})
+            digest = sha256_hex(audit.entry_text(seq, at, None, "命令行", "draw", "draw_record", str(seq), changes,
+                                                 prev))
+            rows.append({"seq": seq, "at": at, "user_id": None, "user_name": "命令行", "action": "draw",
+                         "entity": "draw_record", "entity_id": str(seq), "changes": changes, "prev_hash": prev,
+                         "hash": digest})
+            prev = digest
+        return rows
+
+    for name, broken in (("liancha_seal", False), ("liancha_seal_broken", True)):
+        old = create_app({"TESTING": True, "SECRET_KEY": "x", "UPLOAD_FOLDER": str(tmp_path), "AUDIT_KEY": "k",
+                          "AUDIT_CHECKPOINT": str(tmp_path / f"{name}.json"),
+                          "SQLALCHEMY_DATABASE_URI": empty_database_like(app, tmp_path, name)})
+        with old.app_context():
+            upgrade(revision="b7d4e2f19a30-1")  # the schema just before the chain was keyed
+            rows = chain(5)
+            if broken:
+                rows[2]["user_name"] = "他人"
+            db.session.execute(AuditEntry.__table__.insert(), rows)
+            db.session.execute(AuditHead.__table__.insert().values(id=1, seq=5, hash=rows[-1]["hash"]))
+            db.session.commit()
+            if broken:
+                with pytest.raises(SystemExit):  # Flask-Migrate logs "审计日志第3条已损坏，升级已停止" and exits 1
+                    upgrade()
+                db.session.rollback()
+                assert db.session.scalar(sa.select(AuditEntry.hash).where(AuditEntry.seq == 5)) == rows[-1]["hash"]
+            else:
+                upgrade()
+                seal.advance(5, db.session.scalar(sa.select(AuditHead.hash)), "",
+                             db.session.scalar(sa.select(AuditEntry.hash).where(AuditEntry.seq == 1)), lambda: None)
+                assert audit.verify().broken is None and audit.verify().count == 5
+            db.session.remove()
+            db.engine.dispose()

@@ -306,7 +306,7 @@ def test_the_teams_page_filters_and_a_recusal_returns_to_the_same_view(app, coun
     assert mine.campaign_subject.subject.name in found
 
     ask = scj.get(f"/campaigns/{campaign.id}/members/{mine.id}/recuse?back={quote(view)}").get_data(as_text=True)
-    assert "回避并重新抽取该席位" in ask and f'name="back" value="{view.replace("&", "&amp;")}"' in ask
+    assert "回避，并开始该席位的补位抽取" in ask and f'name="back" value="{view.replace("&", "&amp;")}"' in ask
     response = scj.post(f"/campaigns/{campaign.id}/members/{mine.id}/recuse",
                         data={"reason": "其配偶在该单位任职", "back": view})
     assert response.status_code in (302, 303) and response.headers["Location"].endswith(view)

@@ -24,6 +24,7 @@ from coordinator.directories.importers import SubjectImporter
 from coordinator.directories.models import Conflict, Inspector, Subject
 from coordinator.draws import services as rounds
 from coordinator.excel.importing import run_import
+from coordinator.exchange.services import issue_client
 from coordinator.extensions import db
 from coordinator.imports.routes import KINDS
 from coordinator.items.models import Item
@@ -102,6 +103,7 @@ def build_world(text: str = XSS) -> dict:
     db.session.flush()
     plans.add_task(plan, {"name": text, "task_type": "定向", "ratio": text, "items": text, "scope": text,
                               "start_month": "2024-05", "end_month": "2024-07"}, [scj.id])
+    client, _token = issue_client(text, users["office"])
     db.session.commit()
     return {
         "subject_id": subjects[0].id, "inspector_id": inspector.id, "item_id": item.id, "department_id": scj.id,
@@ -113,6 +115,7 @@ def build_world(text: str = XSS) -> dict:
         "other_record_id": db.session.scalar(sa.select(InspectionRecord.id).where(InspectionRecord.id != record.id)
                                              .limit(1)),
         "yjj_id": yjj.id, "hbj_id": county["hbj"].id, "scj_officer_id": users["scj_officer"].id,
+        "client_id": client.id,
         "round_id": reseat.id,
     }
 

@@ -1,7 +1,7 @@
 """campaign_subject.dropped_reason: why the office accepted a closed enterprise's shortfall
 
 Revision ID: c1e4a2f7d9b3
-Revises: 470a02e83eb5
+Revises: b7d4e2f19a30
 Create Date: 2026-11-29 20:00:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'c1e4a2f7d9b3'
-down_revision = '470a02e83eb5'
+down_revision = 'b7d4e2f19a30'
 branch_labels = None
 depends_on = None
 
