@@ -31,7 +31,8 @@ class Phase(StrEnum):
         return {"committing": "征集承诺", "revealing": "输入已锁定，征集揭示", "drawn": "已抽取"}[self.value]
 
 
-KIND_LABELS = {"subjects": "抽取检查对象", "replacement": "替换抽取", "teams": "随机组队", "reseat": "回避补位"}
+KIND_LABELS = {"subjects": "抽取检查对象", "replacement": "替换抽取", "teams": "随机组队", "reseat": "回避补位",
+               "restaff": "补充组队"}
 OFFICE_SLOT, WITNESS_SLOT = "office", "witness"
 
 

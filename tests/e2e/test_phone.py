@@ -98,7 +98,10 @@ def test_an_inspectors_pages_fit_a_phone(server, browser):
 def test_a_department_admins_pages_fit_a_phone(server, browser):
     admin = on_phone(browser, server, "scj_admin")
     pages = COMMON + ["/conflicts", "/campaigns/2", "/campaigns/2/confirm", "/import/inspectors",
-                      first_link(admin, "/inspectors", r"/inspectors/\d+"), first_link(admin, "/items/", r"/items/\d+")]
+                      first_link(admin, "/inspectors", r"/inspectors/\d+"), first_link(admin, "/items/", r"/items/\d+"),
+                      # a seed round taking commitments (the department's own form), one drawn, and the public record
+                      first_link(admin, "/campaigns/2", r"/campaigns/2/rounds/\d+"),
+                      first_link(admin, "/campaigns/1", r"/campaigns/1/rounds/\d+"), "/public/campaigns/1"]
     for path in pages:
         check_phone_page(admin, path, "admin")
 
