@@ -228,8 +228,15 @@ def close(round_: SeedRound, user: User) -> Draw:
 
 
 def _lock(campaign: Campaign, round_: SeedRound, user: User) -> Draw:
-    record = KINDS[round_.kind].lock(campaign, round_, user)
     at = now()
+    # Claimed by a conditional update, so that two closings at once (the office's button and a last commitment)
+    # lock one input: the second waits for the first and then finds the window closed.
+    claimed = db.session.execute(
+        sa.update(SeedRound).where(SeedRound.id == round_.id, SeedRound.commit_closed_at.is_(None))
+        .values(commit_closed_at=at).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        raise CampaignError("承诺已经截止（可能是其他人刚刚截止），请刷新后查看")
+    record = KINDS[round_.kind].lock(campaign, round_, user)
     round_.draw, round_.commit_closed_at = record, at
     round_.reveal_deadline = at + timedelta(hours=round_.reveal_hours)
     db.session.flush()

@@ -321,3 +321,21 @@ def test_parties_see_their_steps_and_the_public_sees_commitments_then_reveals(ap
     page = public.get(f"/public/campaigns/{campaign.id}").data.decode()
     assert all(v in page for v in values.values()) and round_.draw.seed in page
     assert "揭示随机值" not in yjj.get("/").data.decode()
+
+
+def test_a_last_commitment_that_cannot_lock_still_counts(county):
+    """Locking may fail (here: nothing in scope); the commitment that triggered it is kept and the office,
+    once it has seen why, closes by hand."""
+    office = county["users"]["office"]
+    campaign = campaigns.create_campaign(campaign_values(scope={"regions": ["没有这个镇"]}), county["yjj"],
+                                         [county["scj"]], office)
+    db.session.flush()
+    submit_all_items(campaign, county)
+    round_ = rounds.open_round(campaign, "subjects", office)
+    for slot, user in users_of(county, "office", "dept:yjj", "dept:scj").items():
+        rounds.commit(round_, slot, commitment(secrets.token_hex(32)), user)
+    db.session.commit()
+    db.session.expire_all()
+    assert round_.commit_closed_at is None and round_.draw is None and len(round_.committed()) == 3
+    with pytest.raises(CampaignError, match="没有符合条件"):
+        rounds.close(round_, office)
