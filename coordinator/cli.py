@@ -247,7 +247,7 @@ def replay_draw(campaign_id: int) -> None:
     """重放一次联合抽查的全部抽取记录，并核对每个种子的承诺与揭示；任何不一致时退出码为1。"""
     from .campaigns.models import Draw
     from .campaigns.services import replay
-    from .draws.services import seed_source, verify_seed
+    from .draws.services import open_rounds, seed_source, verify_seed
 
     _campaign_or_fail(campaign_id)
     records = db.session.scalars(sa.select(Draw).where(Draw.campaign_id == campaign_id)
@@ -258,6 +258,9 @@ def replay_draw(campaign_id: int) -> None:
         state = "一致" if not problems else f"不一致：{'；'.join(problems)}"
         failures += bool(problems)
         click.echo(f"抽取记录 {record.id}（{record.kind}，种子 {record.seed or '未抽取'}，{seed_source(record)}）：{state}")
+    for round_ in open_rounds(campaign_id):
+        if round_.draw_id is None:
+            click.echo(f"{round_.kind_label}：正在征集随机数承诺（截止 {round_.commit_deadline:%Y-%m-%d %H:%M}），输入尚未锁定")
     click.echo(f"共 {len(records)} 条抽取记录，{failures} 条不一致。")
     if failures:
         sys.exit(1)

@@ -9,6 +9,7 @@ from ..access import login_required, roles_required
 from ..campaigns.models import Campaign
 from ..campaigns.routes import _campaign
 from ..campaigns.services import CampaignError
+from ..campaigns.staffing import staffing_message
 from ..extensions import db
 from ..timeutil import now
 from . import services
@@ -26,8 +27,9 @@ def _round(campaign_id: int, round_id: int) -> tuple[Campaign, SeedRound]:
     return campaign, round_
 
 
-def _step(round_: SeedRound | None, campaign: Campaign, action, success: str):
-    """Run a step; commit on success, report the Chinese reason on refusal, and show the round."""
+def _step(round_: SeedRound | None, campaign: Campaign, action, success):
+    """Run a step; commit on success, report the Chinese reason on refusal, and show the round. `success` is
+    the message, or a function giving (message, category) once the step is committed."""
     try:
         outcome = action()
         db.session.commit()
@@ -41,7 +43,7 @@ def _step(round_: SeedRound | None, campaign: Campaign, action, success: str):
         db.session.rollback()
         flash("这一步刚刚已由其他人完成或正在进行，请刷新后查看，以已保存的结果为准", "warning")
     else:
-        flash(success, "success")
+        flash(*(success() if callable(success) else (success, "success")))
         round_ = outcome if isinstance(outcome, SeedRound) else round_
     if round_ is None or round_.id is None:
         return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
@@ -130,6 +132,9 @@ def run(campaign_id, round_id):
     if not form.validate_on_submit():
         flash("随机种子不能超过200个字符", "error")
         return redirect(url_for("draws.show", campaign_id=campaign.id, round_id=round_.id))
-    return _step(round_, campaign, lambda: services.run_round(round_, current_user, form.seed.data or ""),
-                 "已按公布的规则算出随机种子并完成抽取")
+    done = "已按公布的规则算出随机种子并完成抽取"
+    if round_.kind in ("teams", "restaff"):  # say how many are staffed, not just that the draw ran
+        return _step(round_, campaign, lambda: services.run_round(round_, current_user, form.seed.data or ""),
+                     lambda: staffing_message(campaign, done))
+    return _step(round_, campaign, lambda: services.run_round(round_, current_user, form.seed.data or ""), done)
 

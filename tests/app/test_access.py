@@ -121,7 +121,10 @@ MATRIX = [
     ("GET", "/campaigns/{campaign}/subjects", SIGNED_IN, 200, None),
     ("GET", "/campaigns/{campaign}/confirm", {ADMIN}, 200, None),
     ("POST", "/campaigns/{campaign}/confirm", {ADMIN}, 200, {}),
+    ("POST", "/campaigns/{campaign}/subjects/{cs}/drop", {OFFICE}, REDIRECT, {}),
+    ("POST", "/campaigns/{campaign}/staffing", {OFFICE}, REDIRECT, {}),
     ("GET", "/campaigns/{campaign}/teams", SIGNED_IN, 200, None),
+    ("GET", "/campaigns/{campaign}/members/{member}/recuse", EDITORS, 200, None),
     ("POST", "/campaigns/{campaign}/members/{member}/recuse", EDITORS, REDIRECT, {}),
     ("POST", "/campaigns/{campaign}/dispatch", {OFFICE}, REDIRECT, {}),
     ("GET", "/campaigns/{campaign}/dispatch.xlsx", SIGNED_IN, 200, None),  # yjj leads: its people get the list
