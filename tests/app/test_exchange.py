@@ -382,6 +382,19 @@ def test_each_source_keeps_its_freshness_and_the_workbench_reminds(client, count
     assert "登记状态已 31 天未更新" in client.get("/").get_data(as_text=True)
     page = client.get("/exchange/").get_data(as_text=True)
     assert "31 天未更新" in page and "reg.xlsx" in page
+    app.config["EXCHANGE_MAX_AGE_DAYS"] = {"registration": 60}  # EXCHANGE_MAX_AGE_DAYS=registration=60
+    try:
+        assert "登记状态已" not in client.get("/").get_data(as_text=True)
+    finally:
+        app.config["EXCHANGE_MAX_AGE_DAYS"] = {}
+
+
+def test_the_ages_come_from_the_environment():
+    from coordinator.config import parse_max_ages
+
+    assert parse_max_ages(" directory=400, registration=7 ") == {"directory": 400, "registration": 7}
+    with pytest.raises(ValueError, match="“risk=soon”无效"):
+        parse_max_ages("risk=soon")
 
 
 def test_the_directory_import_renews_its_source(county, tmp_path):
