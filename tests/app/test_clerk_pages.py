@@ -313,3 +313,36 @@ def test_the_teams_page_filters_and_a_recusal_returns_to_the_same_view(app, coun
     assert scj.post(f"/campaigns/{campaign.id}/members/{mine.id}/recuse",
                     data={"reason": "x", "back": "https://evil.example/"}).headers["Location"].endswith(
         f"/campaigns/{campaign.id}/teams")
+
+
+# ---- 10. pages in a clerk's words: verification folded away, the audit log as sentences with names -------------
+
+
+def test_the_campaign_page_keeps_verification_material_in_a_folded_part(app, county):
+    campaign = drawn(county)
+    html = client_for(app, "office").get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+    page, folded = html.split('<details class="mt-2" id="verification">', 1)
+    draw = db.session.scalar(sa.select(Draw).where(Draw.campaign_id == campaign.id))
+    assert draw.locked_sha256 not in page and "python -m" not in html and "flask --app" not in html
+    assert draw.locked_sha256 in folded and "指纹证明什么" in folded and "外部人员怎样核对" in folded
+    subjects = client_for(app, "office").get(f"/campaigns/{campaign.id}/subjects").get_data(as_text=True)
+    assert "入样概率" not in subjects and "被抽中的机会" in subjects
+    download = client_for(app, "office").get(f"/campaigns/{campaign.id}/draws/{draw.id}.json").get_json()
+    assert any("python -m solver draw" in step for step in download["how_to_verify"])  # for the technician
+
+
+def test_the_audit_log_reads_as_sentences_with_names(app, county):
+    campaign = drawn(county)
+    closed = _scj_rows(campaign, county)[0]
+    services.confirm(campaign, county["scj"].id, {closed.id: ("已关闭停业", "门店已拆除")}, county["users"]["scj_admin"])
+    confirm_all(campaign, county["users"]["office"])
+    services.accept_shortfall(campaign, closed, "该层无可替换对象", county["users"]["office"])
+    db.session.commit()
+    html = client_for(app, "office").get("/audit/?entity=confirmation").get_data(as_text=True)
+    assert f"新增了部门确认市场监督管理局对“{closed.subject.name}”的确认" in html
+    assert "确认结果：已关闭停业" in html and "部门：市场监督管理局" in html
+    html = client_for(app, "office").get("/audit/?entity=campaign_subject").get_data(as_text=True)
+    assert f"修改了抽取的检查对象抽中的“{closed.subject.name}”" in html
+    assert "状态：由 有效 改为 已核减" in html and "核减原因" in html
+    assert '"active"' not in html and "dropped" not in html and '["' not in html
+    assert "检查部门：应急管理局、市场监督管理局" in html  # ids as names
