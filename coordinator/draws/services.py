@@ -171,6 +171,22 @@ def open_fallback(campaign: Campaign, kind: str, user: User, *, fallback_reason:
     return round_
 
 
+def fall_back(round_: SeedRound, user: User, *, fallback_reason: str, witness: str) -> Draw:
+    """Turn a round still taking commitments into the single-witness fallback (the parties cannot take part):
+    nothing has been revealed, the commitments made stay on the record, unused, and the input is locked now."""
+    if round_.phase is not Phase.COMMITTING or round_.rule is not SeedRule.COMMIT_REVEAL:
+        raise CampaignError("只有尚在征集承诺的抽取可以改用备用方式")
+    if not fallback_reason.strip():
+        raise CampaignError("改用见证人报出种子时必须写明原因")
+    if not witness.strip():
+        raise CampaignError("请填写见证人")
+    round_.rule, round_.fallback_reason = SeedRule.WITNESS, fallback_reason.strip()[:500]
+    round_.witness = witness.strip()[:200]
+    for contribution in round_.contributions:
+        contribution.left_out = "改用备用方式，未计入种子"
+    return _lock(db.session.get(Campaign, round_.campaign_id), round_, user)
+
+
 def _new_round(campaign: Campaign, kind: str, user: User, rule: SeedRule, **values) -> SeedRound:
     if kind not in KINDS:
         raise CampaignError("未知的抽取类型")
