@@ -171,6 +171,22 @@ def open_fallback(campaign: Campaign, kind: str, user: User, *, fallback_reason:
     return round_
 
 
+def fall_back(round_: SeedRound, user: User, *, fallback_reason: str, witness: str) -> Draw:
+    """Turn a round still taking commitments into the single-witness fallback (the parties cannot take part):
+    nothing has been revealed, the commitments made stay on the record, unused, and the input is locked now."""
+    if round_.phase is not Phase.COMMITTING or round_.rule is not SeedRule.COMMIT_REVEAL:
+        raise CampaignError("只有尚在征集承诺的抽取可以改用备用方式")
+    if not fallback_reason.strip():
+        raise CampaignError("改用见证人报出种子时必须写明原因")
+    if not witness.strip():
+        raise CampaignError("请填写见证人")
+    round_.rule, round_.fallback_reason = SeedRule.WITNESS, fallback_reason.strip()[:500]
+    round_.witness = witness.strip()[:200]
+    for contribution in round_.contributions:
+        contribution.left_out = "改用备用方式，未计入种子"
+    return _lock(db.session.get(Campaign, round_.campaign_id), round_, user)
+
+
 def _new_round(campaign: Campaign, kind: str, user: User, rule: SeedRule, **values) -> SeedRound:
     if kind not in KINDS:
         raise CampaignError("未知的抽取类型")
@@ -228,8 +244,15 @@ def close(round_: SeedRound, user: User) -> Draw:
 
 
 def _lock(campaign: Campaign, round_: SeedRound, user: User) -> Draw:
-    record = KINDS[round_.kind].lock(campaign, round_, user)
     at = now()
+    # Claimed by a conditional update, so that two closings at once (the office's button and a last commitment)
+    # lock one input: the second waits for the first and then finds the window closed.
+    claimed = db.session.execute(
+        sa.update(SeedRound).where(SeedRound.id == round_.id, SeedRound.commit_closed_at.is_(None))
+        .values(commit_closed_at=at).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        raise CampaignError("承诺已经截止（可能是其他人刚刚截止），请刷新后查看")
+    record = KINDS[round_.kind].lock(campaign, round_, user)
     round_.draw, round_.commit_closed_at = record, at
     round_.reveal_deadline = at + timedelta(hours=round_.reveal_hours)
     db.session.flush()

@@ -142,6 +142,7 @@ MATRIX = [
     ("POST", "/campaigns/{campaign}/rounds/{round}/commit", EDITORS, REDIRECT, {}),
     ("POST", "/campaigns/{campaign}/rounds/{round}/reveal", EDITORS, REDIRECT, {}),
     ("POST", "/campaigns/{campaign}/rounds/{round}/close", {OFFICE}, REDIRECT, {}),
+    ("POST", "/campaigns/{campaign}/rounds/{round}/fallback", {OFFICE}, REDIRECT, {}),
     ("POST", "/campaigns/{campaign}/rounds/{round}/run", {OFFICE}, REDIRECT, {}),
     ("GET", "/plans/", SIGNED_IN, 200, None),
     ("POST", "/plans/new", {OFFICE}, REDIRECT, {}),

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.e2e.browsing import Person, serve_demo
+from tests.e2e.browsing import ARTIFACTS, Person, serve_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PHONE = {"width": 390, "height": 844}
@@ -113,6 +113,20 @@ def test_the_lead_departments_pages_fit_a_phone(server, browser):
         check_phone_page(lead, path, "lead")
     lead.go("/results/3")
     assert lead.page.locator("button:has-text('审核通过并公示')").is_visible()
+
+
+def test_the_public_pages_fit_a_phone(server, browser):
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for path in ("/login", "/public/", "/public/items", "/public/campaigns", "/public/results"):
+        page.goto(server + path)
+        wide, small = page.evaluate(MEASURE, THUMB)
+        page.screenshot(path=str(ARTIFACTS / f"phone-public-{path.strip('/').replace('/', '_') or 'index'}.png"),
+                        full_page=True)
+        assert page.evaluate("window.innerWidth") == PHONE["width"] and not wide, path
+        assert not small, (path, small)
+    context.close()
 
 
 def test_the_menu_folds_on_a_phone_and_keeps_one_row_on_a_desktop(server, browser):

@@ -143,3 +143,32 @@
     try { window.sessionStorage.setItem(PENDING, key); } catch (e) { /* see above */ }
   }, true);
 })();
+
+// On a phone a list's search form shows its first field; the other conditions fold behind one button (open when
+// one of them is in use), so the list starts on the first screen.
+(function () {
+  "use strict";
+  if (!window.matchMedia || !window.matchMedia("(max-width: 767.98px)").matches) { return; }
+  Array.prototype.forEach.call(document.querySelectorAll("form.filters"), function (form) {
+    if ((form.getAttribute("method") || "get").toLowerCase() !== "get") { return; }
+    var fields = Array.prototype.filter.call(form.children, function (el) { return el.tagName === "LABEL"; });
+    if (fields.length < 3) { return; }
+    var more = fields.slice(1);
+    var inUse = more.some(function (label) {
+      var control = label.querySelector("input, select");
+      return control && (control.type === "checkbox" ? control.checked : control.value !== "");
+    });
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-outline-secondary filters-toggle";
+    button.setAttribute("aria-expanded", String(inUse));
+    button.textContent = "更多查询条件（" + more.length + "）";
+    fields[0].after(button);
+    form.classList.add("filters-folded");
+    form.classList.toggle("filters-open", inUse);
+    button.addEventListener("click", function () {
+      var open = form.classList.toggle("filters-open");
+      button.setAttribute("aria-expanded", String(open));
+    });
+  });
+})();
