@@ -140,6 +140,16 @@ def test_a_second_export_lists_only_what_is_new(dispatched, county, tmp_path):
     assert (last.export.new_rows, last.rows) == (0, [])
 
 
+def test_a_covert_campaign_is_exported_only_once_its_period_has_ended(dispatched, county):
+    hand_in(records()[0], county["users"])
+    dispatched.covert, dispatched.period_end = True, today() + timedelta(days=30)
+    db.session.commit()
+    scope = services.parse_scope(None, dispatched.id)
+    assert services.export_publicity(scope, "csv").rows == []
+    dispatched.period_end = today() - timedelta(days=1)
+    assert len(services.export_publicity(scope, "csv").rows) == len(records()[0].department_results)
+
+
 def test_the_export_page_downloads_and_records(client, dispatched, county):
     hand_in(records()[0], county["users"])
     login(client, "office")
