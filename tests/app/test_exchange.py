@@ -387,6 +387,7 @@ def test_each_source_keeps_its_freshness_and_the_workbench_reminds(client, count
     login(client, "office")
     workbench = client.get("/").get_data(as_text=True)
     assert "检查对象名录库尚未导入过" in workbench and "登记状态尚未导入过" in workbench
+    assert 'href="/exchange/"' in workbench  # the office finds the page without knowing its address
     path = write_xlsx(tmp_path / "reg.xlsx", [REGISTRATION_HEADER, [credit_code(1), "", "停业", "2024-05-06", "", ""]])
     client.get("/import/registration")
     run_import(RegistrationImporter(), path, dry_run=False)
