@@ -59,6 +59,9 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(_database_url(instance_path)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "32")) * 1024 * 1024,
+        # An import is refused before parsing beyond these: unpacked size of a workbook, rows of a sheet.
+        "MAX_UNPACKED_MB": int(os.environ.get("MAX_UNPACKED_MB", "200")),
+        "MAX_IMPORT_ROWS": int(os.environ.get("MAX_IMPORT_ROWS", "300000")),
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
         "ATTACHMENT_FOLDER": os.environ.get("ATTACHMENT_FOLDER") or str(Path(instance_path) / "attachments"),
         "SESSION_COOKIE_HTTPONLY": True,

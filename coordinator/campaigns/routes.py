@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy.orm import lazyload, undefer
 
+from .. import once
 from ..access import ensure_department, login_required, own_department_id, roles_required
 from ..auth.models import Department
 from ..directories.models import Subject
@@ -133,6 +134,8 @@ def create():
         partners = db.session.scalars(sa.select(Department).where(Department.id.in_(form.partner_ids.data))).all()
         if not partners or all(p.id == lead.id for p in partners):
             form.partner_ids.errors.append("联合抽查至少需要一个协同部门")
+        elif not once.spend_form("campaign"):
+            return once.repeated(url_for("campaigns.index"))
         else:
             campaign = services.create_campaign(_values(form), lead, partners, current_user)
             db.session.commit()

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
+from .. import once
 from ..access import login_required, own_department_id
 from ..auth.models import Department
 from ..campaigns.models import Campaign, CampaignSubject, statuses_from, without_team
@@ -214,6 +215,8 @@ def upload_photo(record_id):
         if not (data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n")):
             return _back(record, f"“{name}”的内容不是 JPG 或 PNG 图片，本次照片均未上传", "error", to_entry)
         photos.append((name, suffix, data))
+    if not once.spend_form("photo"):
+        return once.repeated(url_for("results.detail", record_id=record.id))
     for name, suffix, data in photos:
         stored = f"{uuid.uuid4().hex}{suffix}"
         (_attachment_folder() / stored).write_bytes(data)
