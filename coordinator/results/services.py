@@ -26,6 +26,7 @@ from .models import (
     follow_up_open,
 )
 
+
 class ResultError(ValueError):
     """A result that cannot be taken; the message names what to fix, in Chinese."""
 
@@ -151,6 +152,16 @@ def save_department_result(record: InspectionRecord, department_id: int, entry: 
     department_result.questions_answered, department_result.note = entry.questions_answered, entry.note.strip()
     department_result.rectify_by = entry.rectify_by if "责令改正" in entry.follow_ups else None
     department_result.entered_by_id = user.id
+    _record_facts(record, entry)
+    if submit:
+        department_result.submitted_at = now()
+        if all(p.submitted_at for p in record.department_results):
+            record.state, record.return_reason = "待审核", ""
+    return department_result
+
+
+def _record_facts(record: InspectionRecord, entry: ResultEntry) -> None:
+    """What the lead department enters for the whole record: the visit, the signature, what it found on site."""
     if entry.inspected_on is not None:
         record.inspected_on = entry.inspected_on
         record.reschedule()
@@ -159,11 +170,6 @@ def save_department_result(record: InspectionRecord, department_id: int, entry: 
     if entry.found_address is not None:
         record.found_address = entry.found_address.strip()[:300]
         record.found_contact, record.found_phone = entry.found_contact.strip()[:64], entry.found_phone.strip()[:32]
-    if submit:
-        department_result.submitted_at = now()
-        if all(p.submitted_at for p in record.department_results):
-            record.state, record.return_reason = "待审核", ""
-    return department_result
 
 
 def leads(record: InspectionRecord, user: User) -> bool:

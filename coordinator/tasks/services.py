@@ -77,7 +77,7 @@ class Assignment:
 def duties(member: TeamMember, url_for) -> list[Duty]:
     """What the inspector owes on this visit: its department's result (for the report); as 组长 also the report
     and the result notice. Each deadline is the record's (seed 003)."""
-    cs, record = member.campaign_subject, member.campaign_subject.record
+    record = member.campaign_subject.record
     if record is None:
         return []
     found: list[Duty] = []
