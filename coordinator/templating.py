@@ -92,5 +92,8 @@ def yes_no(value) -> str:
 
 
 def register(app) -> None:
-    app.jinja_env.globals.update(nav_items=nav_items, RISK_LABELS=RISK_LABELS, HISTORY_FLAGS=HISTORY_FLAGS)
+    from .once import new_token
+
+    app.jinja_env.globals.update(nav_items=nav_items, RISK_LABELS=RISK_LABELS, HISTORY_FLAGS=HISTORY_FLAGS,
+                                 once_token=new_token)
     app.jinja_env.filters.update(localdate=format_date, number=format_number, yesno=yes_no)

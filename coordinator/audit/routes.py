@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from solver import canonical_json
 
 from ..access import roles_required
 from ..pagination import paginate, search_arg
+from ..timeutil import today
 from . import models as _models  # noqa: F401  (the tables exist whenever the app does: create_all sees them)
 from . import services
 
@@ -118,3 +119,14 @@ def index():
         "audit/index.html", page=page, filters=filters, problems=problems, options=services.filter_options(),
         actions=ACTION_LABELS, entities=ENTITY_LABELS, field_label=_field_label, changed_fields=services.changed_fields,
         shown=_shown)
+
+
+@bp.get("/digest")
+@roles_required("office")
+def digest():
+    """The day's digest, to print and sign, or to publish: it pins the chain as it stood at the day's end."""
+    problems: list[str] = []
+    day = _date("date", problems) or today()
+    entry = services.digest(day)
+    return render_template("audit/digest.html", digest=entry, problems=problems,
+                           lines=services.digest_lines(entry, current_app.config["COUNTY_NAME"]))

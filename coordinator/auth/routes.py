@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_user, logout_user
 from wtforms import SelectChoice
 
+from .. import once
 from ..access import account_required, roles_required
 from ..extensions import db
 from ..pagination import paginate, search_arg
@@ -151,6 +152,8 @@ def edit_user(user_id):
             form.username.errors.append("该用户名已被使用")
         elif user is not None and user.id == current_user.id and (not form.active.data or form.role.data != "office"):
             form.role.errors.append("不能停用自己的账号或取消自己的办公室角色")
+        elif user is None and not once.spend_form("user"):
+            return once.repeated(url_for("auth.users"))
         else:
             user = user or User(password_hash="")
             if user.active and not form.active.data:
@@ -178,6 +181,8 @@ def inspector_accounts():
     department = current_user.department
     issued = []
     if request.method == "POST":
+        if not once.spend_form("inspector_accounts"):  # a double click: the first answer showed the passwords
+            return once.repeated(url_for("auth.inspector_accounts"))
         try:
             issued = inspectors.create_accounts(department, [int(i) for i in request.form.getlist("inspector")
                                                              if i.isdigit()])

@@ -149,7 +149,8 @@ class Draw(db.Model):
     """One draw, stored whole so anyone can replay it: input (locked and hashed first), seed, result, people.
 
     kind: "subjects" (stage 1), "replacement" (stage 1 for one closed enterprise), "teams" (stage 2),
-    "reseat" (stage 2 for one recused seat). Never updated once `result` is set.
+    "reseat" (stage 2 for one recused seat), "restaff" (stage 2 again for the enterprises the team draw left
+    unstaffed, after the office acted). Never updated once `result` is set.
     """
 
     __tablename__ = "draw_record"
@@ -171,7 +172,7 @@ class Draw(db.Model):
 
     operator: Mapped[User | None] = relationship()
 
-    TEAM_KINDS = ("teams", "reseat")
+    TEAM_KINDS = ("teams", "reseat", "restaff")
 
     def may_download(self, user) -> bool:
         """A draw of enterprises is there for any department taking part to replay; a draw of teams names
@@ -197,8 +198,11 @@ class CampaignSubject(db.Model):
     probability: Mapped[float]
     must: Mapped[bool] = mapped_column(default=False)
     department_ids: Mapped[list] = mapped_column(sa.JSON)  # who visits: their campaign items reach it
-    state: Mapped[str] = mapped_column(sa.String(16), default="active")  # active / replaced
+    # active; replaced (by a recorded replacement draw); dropped (closed or not found, nothing left to draw in
+    # its stratum: the office accepted the shortfall with a reason)
+    state: Mapped[str] = mapped_column(sa.String(16), default="active")
     replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign_subject.id"))
+    dropped_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     visit_date: Mapped[date | None]
     # The lead department agreed the visit date (or moved it inside the window): when, and the date it replaced.
     visit_agreed_at: Mapped[datetime | None]
@@ -261,6 +265,12 @@ class TeamMember(db.Model):
     draw: Mapped[Draw] = relationship()
     inspector: Mapped[Inspector] = relationship(lazy="joined")
     department: Mapped[Department] = relationship(lazy="joined")
+
+    def can_be_recused_by(self, user: User) -> bool:
+        """The office, or the member's own department's administrator, while the teams stand (teamed or
+        dispatched) and the member has not withdrawn yet."""
+        return (self.recused_at is None and self.campaign_subject.campaign.status in ("teamed", "dispatched")
+                and (user.is_office or (user.role == "admin" and user.department_id == self.department_id)))
 
     def reason_shown_to(self, user) -> bool:
         """A recusal's reason is personal: the office and the inspector's own department read it, others do not."""

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from .. import once
 from ..access import ensure_can_edit_department, ensure_department, login_required, own_department_id, roles_required
 from ..auth.models import Department
 from ..excel.importing import RowInvalid
@@ -98,6 +99,8 @@ def subject_edit(subject_id):
                                                                Subject.id != (subject_id or -1)))
             if clash:
                 errors = [f"统一社会信用代码已属于“{clash.name}”"]
+            elif subject is None and not once.spend_form("subject"):
+                return once.repeated(url_for("directories.subjects"))
             else:
                 subject = subject or Subject()
                 for key, value in values.items():
@@ -206,6 +209,8 @@ def inspector_edit(inspector_id):
                                                Inspector.id != (inspector_id or -1)))
                 if clash:
                     errors = [f"执法证号{values['cert_no']}已登记给{clash.name}（{clash.department.name}）"]
+                elif inspector is None and not once.spend_form("inspector"):
+                    return once.repeated(url_for("directories.inspectors"))
                 else:
                     inspector = inspector or Inspector()
                     for key, value in values.items():

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import once
 from ..access import ensure_can_edit_department, ensure_department, login_required, own_department_id, roles_required
 from ..auth.models import Department
 from ..excel.importing import RowInvalid
@@ -82,6 +83,8 @@ def edit(item_id):
                                                             Item.code == values["code"], Item.id != (item_id or -1)))
             if clash:
                 errors = [f"事项编号{values['code']}已被“{clash.name}”使用"]
+            elif item is None and not once.spend_form("item"):
+                return once.repeated(url_for("items.index"))
             else:
                 item = item or Item(department_id=department.id)
                 changed = save_item(item, values, current_user.id)

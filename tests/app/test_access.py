@@ -127,7 +127,10 @@ MATRIX = [
     ("GET", "/campaigns/{campaign}/subjects", SIGNED_IN, 200, None),
     ("GET", "/campaigns/{campaign}/confirm", {ADMIN}, 200, None),
     ("POST", "/campaigns/{campaign}/confirm", {ADMIN}, 200, {}),
+    ("POST", "/campaigns/{campaign}/subjects/{cs}/drop", {OFFICE}, REDIRECT, {}),
+    ("POST", "/campaigns/{campaign}/staffing", {OFFICE}, REDIRECT, {}),
     ("GET", "/campaigns/{campaign}/teams", SIGNED_IN, 200, None),
+    ("GET", "/campaigns/{campaign}/members/{member}/recuse", EDITORS, 200, None),
     ("POST", "/campaigns/{campaign}/members/{member}/recuse", EDITORS, REDIRECT, {}),
     ("POST", "/campaigns/{campaign}/dispatch", {OFFICE}, REDIRECT, {}),
     ("GET", "/campaigns/{campaign}/dispatch.xlsx", SIGNED_IN, 200, None),  # yjj leads: its people get the list
@@ -145,6 +148,7 @@ MATRIX = [
     ("POST", "/campaigns/{campaign}/rounds/{round}/commit", EDITORS, REDIRECT, {}),
     ("POST", "/campaigns/{campaign}/rounds/{round}/reveal", EDITORS, REDIRECT, {}),
     ("POST", "/campaigns/{campaign}/rounds/{round}/close", {OFFICE}, REDIRECT, {}),
+    ("POST", "/campaigns/{campaign}/rounds/{round}/fallback", {OFFICE}, REDIRECT, {}),
     ("POST", "/campaigns/{campaign}/rounds/{round}/run", {OFFICE}, REDIRECT, {}),
     ("GET", "/plans/", SIGNED_IN, 200, None),
     ("POST", "/plans/new", {OFFICE}, REDIRECT, {}),
@@ -168,6 +172,7 @@ MATRIX = [
     ("GET", "/stats/form.xlsx", SIGNED_IN, 200, None),
     ("GET", "/stats/dashboard", {OFFICE}, 200, None),
     ("GET", "/audit/", {OFFICE}, 200, None),
+    ("GET", "/audit/digest", {OFFICE}, 200, None),
     # The public pages: anyone, signed in or not.
     ("GET", "/public/", EVERYONE, 200, None),
     ("GET", "/public/items", EVERYONE, 200, None),

@@ -1,10 +1,12 @@
 """What an attacker got through (issue 11), one regression test per finding: each fails on the code it fixed."""
 from __future__ import annotations
 
+import io
 import json
 import statistics
 import time
-from datetime import date
+import zipfile
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +14,9 @@ import pytest
 import sqlalchemy as sa
 from conftest import PASSWORD, login
 
-from coordinator.audit.models import AuditEntry
+from coordinator.audit import seal
+from coordinator.audit import services as audit
+from coordinator.audit.models import AuditEntry, AuditHead
 from coordinator.auth import services as auth
 from coordinator.auth.models import User
 from coordinator.campaigns import services as campaigns
@@ -341,3 +345,302 @@ def test_signed_in_pages_are_not_cached(client, county):
     login(client, "office")
     for url in ("/", "/subjects", "/admin/users", "/subjects/export"):
         assert client.get(url).headers.get("Cache-Control") == "no-store", url
+
+
+# ---- 7. the audit chain against someone who can write the database ------------------------------------------
+
+
+def _tamper(sql: str, **params) -> None:
+    db.session.execute(sa.text(sql), params)
+    db.session.commit()
+
+
+def _rechain(start: int, key: str) -> None:
+    """What an attacker with write access does after removing or editing entries: renumber from `start` and
+    recompute every hash after it (with `key`: a guess, or the real one if they have it), then move the head."""
+    table = AuditEntry.__table__
+    rows = db.session.execute(sa.select(table).where(table.c.seq >= start).order_by(table.c.seq)).all()
+    prev = db.session.scalar(sa.select(table.c.hash).where(table.c.seq == start - 1)) or audit.GENESIS
+    db.session.execute(table.delete().where(table.c.seq >= start))
+    seq = start - 1
+    for row in rows:
+        seq += 1
+        digest = audit.entry_hash(seq, row.at, row.user_id, row.user_name, row.action, row.entity, row.entity_id,
+                                  row.changes, prev, key=key)
+        db.session.execute(table.insert().values(**{**row._asdict(), "seq": seq, "prev_hash": prev, "hash": digest}))
+        prev = digest
+    db.session.execute(AuditHead.__table__.update().values(seq=seq, hash=prev))
+    db.session.commit()
+
+
+def _verify(runner, *args: str):
+    result = runner.invoke(args=["audit-verify", *args])
+    return result.exit_code, result.output
+
+
+def test_deleting_an_entry_and_rehashing_the_rest_is_caught(county, runner):
+    total = db.session.scalar(sa.select(sa.func.max(AuditEntry.seq)))
+    assert _verify(runner)[0] == 0
+    _tamper("DELETE FROM audit_entry WHERE seq = :s", s=20)
+    _rechain(20, key="a-guessed-key")  # the plain SHA-256 of the old chain would do no better
+    code, output = _verify(runner)
+    assert code == 1 and "第20条审计记录的内容与其哈希值不符" in output, output
+    assert db.session.scalar(sa.select(sa.func.max(AuditEntry.seq))) == total - 1
+
+
+def test_even_with_the_key_a_removed_entry_is_caught_by_the_checkpoint(county, runner, app):
+    _tamper("DELETE FROM audit_entry WHERE seq = :s", s=20)
+    _rechain(20, key=app.config["AUDIT_KEY"])
+    code, output = _verify(runner)
+    assert code == 1 and "末尾被删除" in output and "检查点" in output, output
+
+
+def test_cutting_the_newest_entries_and_moving_the_head_back_is_caught(county, runner):
+    total = db.session.scalar(sa.select(sa.func.max(AuditEntry.seq)))
+    keep = total - 50
+    head = db.session.scalar(sa.select(AuditEntry.hash).where(AuditEntry.seq == keep))
+    _tamper("DELETE FROM audit_entry WHERE seq > :s", s=keep)
+    _tamper("UPDATE audit_head SET seq = :s, hash = :h", s=keep, h=head)
+    code, output = _verify(runner)
+    assert code == 1 and f"第{keep + 1}～{total}条审计记录缺失" in output and "检查点" in output, output
+
+
+def test_replacing_the_whole_log_is_caught(county, runner, app):
+    _tamper("DELETE FROM audit_entry")
+    _tamper("DELETE FROM audit_head")
+    audit.log("draw", "draw_record", 1, None, {"seed": "伪造"})
+    db.session.commit()
+    code, output = _verify(runner)
+    assert code == 1 and "不属于同一条链" in output, output
+
+
+def test_the_checkpoint_moves_with_commits_only(county, app):
+    before = seal.read_checkpoint()
+    total = db.session.scalar(sa.select(sa.func.max(AuditEntry.seq)))
+    assert (before["seq"], before["hash"]) == (total, db.session.scalar(sa.select(AuditHead.hash)))
+    audit.log("draw", "draw_record", 1, None, {"seed": "1"})
+    db.session.rollback()
+    assert seal.read_checkpoint() == before
+    audit.log("draw", "draw_record", 1, None, {"seed": "2"})
+    db.session.commit()
+    assert seal.read_checkpoint()["seq"] == total + 1
+    seal.advance(3, "0" * 64, "", None, lambda: None)  # never backwards
+    assert seal.read_checkpoint()["seq"] == total + 1
+
+
+def test_a_missing_checkpoint_is_reported(county, runner):
+    seal.forget()
+    code, output = _verify(runner)
+    assert code == 1 and "找不到审计检查点文件" in output
+
+
+def test_the_daily_digest_pins_the_chain_even_against_the_key_holder(county, runner, app, client):
+    login(client, "office")
+    day = db.session.scalar(sa.select(AuditEntry.at).order_by(AuditEntry.seq.desc()).limit(1)).date()
+    page = client.get(f"/audit/digest?date={day.isoformat()}").get_data(as_text=True)
+    result = runner.invoke(args=["audit-digest", "--date", day.isoformat()])
+    assert result.exit_code == 0, result.output
+    entry = audit.digest(day)
+    assert f"第{entry.seq}条" in result.output and entry.grouped_hash in result.output
+    assert entry.grouped_hash in page and "打印" in page
+    assert _verify(runner, "--digest", entry.check_argument)[0] == 0
+
+    # Someone with the database, the key and the checkpoint file rewrites entry 10 and everything after it.
+    victim = db.session.execute(sa.select(AuditEntry.__table__).where(AuditEntry.seq == 10)).one()
+    _tamper("UPDATE audit_entry SET user_name = '他人' WHERE seq = 10")
+    _rechain(10, key=app.config["AUDIT_KEY"])
+    head = db.session.execute(sa.select(AuditHead.seq, AuditHead.hash)).one()
+    seal.forget()
+    seal.advance(head.seq, head.hash, "", db.session.scalar(sa.select(AuditEntry.hash).where(AuditEntry.seq == 1)),
+                 lambda: None)
+    assert _verify(runner)[0] == 0  # everything they hold agrees ...
+    code, output = _verify(runner, "--digest", entry.check_argument)
+    assert code == 1 and f"第{entry.seq}条审计记录的哈希值与摘要不符" in output  # ... but not the printed digest
+    assert victim.user_name != "他人"
+
+
+def test_a_refused_request_and_a_download_are_logged(client, county):
+    login(client, "yjj_officer")
+    client.get("/admin/users")
+    client.get("/items/export")
+    denied = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "denied"))
+    assert denied.user_name == "yjj_officer" and json.loads(denied.changes)["after"]["path"] == "/admin/users"
+    download = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "download"))
+    assert json.loads(download.changes)["after"]["path"] == "/items/export"
+
+
+def test_upgrading_seals_an_existing_chain_under_the_key_and_refuses_a_broken_one(app, tmp_path):
+    from flask_migrate import upgrade
+
+    from coordinator import create_app
+    from solver import canonical_json, sha256_hex
+    from tests.conftest import empty_database_like
+
+    def chain(count: int) -> list[dict]:
+        rows, prev = [], audit.GENESIS
+        for seq in range(1, count + 1):
+            at, changes = datetime(2026, 1, 1, 9, 0, seq), canonical_json({"after": {"seed": str(seq)}, "before": None})
+            digest = sha256_hex(audit.entry_text(seq, at, None, "命令行", "draw", "draw_record", str(seq), changes,
+                                                 prev))
+            rows.append({"seq": seq, "at": at, "user_id": None, "user_name": "命令行", "action": "draw",
+                         "entity": "draw_record", "entity_id": str(seq), "changes": changes, "prev_hash": prev,
+                         "hash": digest})
+            prev = digest
+        return rows
+
+    for name, broken in (("liancha_seal", False), ("liancha_seal_broken", True)):
+        old = create_app({"TESTING": True, "SECRET_KEY": "x", "UPLOAD_FOLDER": str(tmp_path), "AUDIT_KEY": "k",
+                          "AUDIT_CHECKPOINT": str(tmp_path / f"{name}.json"),
+                          "SQLALCHEMY_DATABASE_URI": empty_database_like(app, tmp_path, name)})
+        with old.app_context():
+            upgrade(revision="b7d4e2f19a30-1")  # the schema just before the chain was keyed
+            rows = chain(5)
+            if broken:
+                rows[2]["user_name"] = "他人"
+            db.session.execute(AuditEntry.__table__.insert(), rows)
+            db.session.execute(AuditHead.__table__.insert().values(id=1, seq=5, hash=rows[-1]["hash"]))
+            db.session.commit()
+            if broken:
+                with pytest.raises(SystemExit):  # Flask-Migrate logs "审计日志第3条已损坏，升级已停止" and exits 1
+                    upgrade()
+                db.session.rollback()
+                assert db.session.scalar(sa.select(AuditEntry.hash).where(AuditEntry.seq == 5)) == rows[-1]["hash"]
+            else:
+                upgrade()
+                seal.advance(5, db.session.scalar(sa.select(AuditHead.hash)), "",
+                             db.session.scalar(sa.select(AuditEntry.hash).where(AuditEntry.seq == 1)), lambda: None)
+                assert audit.verify().broken is None and audit.verify().count == 5
+            db.session.remove()
+            db.engine.dispose()
+
+
+# ---- 8. uploads refused before parsing ------------------------------------------------------------------------
+
+
+def _bomb(path: Path, unpacked_mb: int) -> Path:
+    """A workbook of a few kilobytes whose one sheet unpacks to `unpacked_mb` MB of blank cells."""
+    row = b'<row r="1"><c r="A1" t="inlineStr"><is><t>' + b" " * 1000 + b"</t></is></c></row>"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(b'<?xml version="1.0"?><worksheet><sheetData>')
+            for _ in range(unpacked_mb * 1024):
+                sheet.write(row[:1024])
+            sheet.write(b"</sheetData></worksheet>")
+    return path
+
+
+@pytest.fixture
+def small_limits(app):
+    app.config.update(MAX_UNPACKED_MB=2, MAX_IMPORT_ROWS=1000)
+    yield
+    app.config.update(MAX_UNPACKED_MB=200, MAX_IMPORT_ROWS=300_000)
+
+
+def _never_parsed(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the file reached the parser")
+
+    monkeypatch.setattr(pd, "read_excel", refuse)
+    monkeypatch.setattr("coordinator.excel.delimited.read_rows", refuse)
+
+
+def test_a_zip_bomb_is_refused_before_it_is_parsed(client, county, tmp_path, small_limits, monkeypatch):
+    path = _bomb(tmp_path / "bomb.xlsx", unpacked_mb=20)
+    assert path.stat().st_size < 200_000
+    _never_parsed(monkeypatch)
+    login(client, "office")
+    page, token = _upload(client, "subjects", path)
+    assert "文件解压后约" in page and "超过导入上限2 MB" in page and not token
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_a_sheet_beyond_the_row_limit_is_refused_before_it_is_parsed(client, county, tmp_path, small_limits,
+                                                                     monkeypatch, suffix):
+    path = tmp_path / f"many{suffix}"
+    rows = [[f"姓名{n}", "男", "应急管理局", "", "", ""] for n in range(1500)]
+    if suffix == ".csv":
+        path.write_text("\n".join(",".join(r) for r in [INSPECTOR_HEADER, *rows]), encoding="utf-8")
+    else:
+        _people_file(path, rows)
+    _never_parsed(monkeypatch)
+    login(client, "yjj_admin")
+    page, token = _upload(client, "inspectors", path)
+    assert "超过导入上限1,000行" in page and not token
+
+
+def test_the_default_limits_fit_a_county(app):
+    assert (app.config["MAX_UNPACKED_MB"], app.config["MAX_IMPORT_ROWS"]) == (200, 300_000)
+
+
+# ---- 5 (continued). every form that creates something is saved once ------------------------------------------
+
+
+def _page_token(page: str) -> str:
+    return page.split('name="once" value="')[1].split('"')[0]
+
+
+def test_a_double_click_on_a_new_inspector_saves_one(app, county):
+    """Two submits of one form at once (no certificate number, so nothing else would tell them apart)."""
+    client = app.test_client()
+    login(client, "yjj_admin")
+    token = _page_token(client.get("/inspectors/new").get_data(as_text=True))
+    data = {"name": "双击人员", "gender": "男", "can_lead": "否", "once": token}
+    cookie = client.get_cookie("session").value
+
+    def submit(index: int, barrier):
+        browser = app.test_client()
+        browser.set_cookie("session", cookie)
+        barrier.wait()
+        return browser.post("/inspectors/new", data=data).status_code
+
+    outcomes = together(app, submit)
+    assert all(code in (302, 303) for code in outcomes), outcomes
+    assert db.session.scalar(sa.select(sa.func.count()).where(Inspector.name == "双击人员")) == 1
+
+
+@pytest.mark.parametrize(("url", "data", "model", "where"), [
+    ("/campaigns/new", None, "Campaign", None),
+    ("/plans/", {"year": "2025"}, "Plan", None),
+    ("/items/new", {"name": "重复提交的事项"}, "Item", "name"),
+    ("/subjects/new", None, "Subject", None),
+])
+def test_submitting_a_create_form_again_saves_nothing_more(client, county, url, data, model, where):
+    from coordinator.campaigns.models import Campaign
+    from coordinator.directories.models import Subject
+    from coordinator.items.models import Item
+    from coordinator.plans.models import Plan
+    from tests.app.test_campaigns import CAMPAIGN_FORM
+    from tests.app.test_pages import subject_form
+
+    models = {"Campaign": Campaign, "Plan": Plan, "Item": Item, "Subject": Subject}
+    login(client, "office")
+    token = _page_token(client.get(url).get_data(as_text=True))
+    if url == "/campaigns/new":
+        data = {**CAMPAIGN_FORM, "lead_department_id": county["yjj"].id, "partner_ids": [county["scj"].id]}
+        target = url
+    elif url == "/plans/":
+        data, target = {**data, "department_id": county["yjj"].id}, "/plans/new"
+    elif url == "/subjects/new":
+        data, target = subject_form(), url
+    else:
+        data, target = {**data, "department_id": county["yjj"].id}, url
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(models[model]))
+    first = client.post(target, data={**data, "once": token})
+    assert first.status_code in (302, 303), first.get_data(as_text=True)[-1500:]
+    again = client.post(target, data={**data, "once": token}, follow_redirects=True).get_data(as_text=True)
+    assert "已经提交过" in again or (model == "Subject" and "统一社会信用代码已属于" in again)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(models[model])) == count + 1
+
+
+def test_a_photo_sent_twice_is_stored_once(client, county, awaiting_review):
+    login(client, "yjj_officer")
+    page = client.get(f"/results/{awaiting_review.id}").get_data(as_text=True)
+    token = _page_token(page)
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    for _ in range(2):
+        client.post(f"/results/{awaiting_review.id}/photos",
+                    data={"photo": (io.BytesIO(png), "现场.png"), "once": token}, content_type="multipart/form-data")
+    from coordinator.results.models import Attachment
+
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 1

@@ -206,3 +206,27 @@ def test_photos_must_be_real_images(app, dispatched):
     outsider = app.test_client()
     outsider.post("/login", data={"username": "hbj_admin", "password": PASSWORD})
     assert outsider.get(f"/results/photos/{department_result.attachments[0].id}").status_code == 403
+
+
+def test_several_photos_go_up_at_once_or_none_does(app, dispatched):
+    """A phone sends every photo it took in one go; one bad file keeps all out, and the inspector returns to the form."""
+    import io
+
+    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    client = app.test_client()
+    client.post("/login", data={"username": "yjj_admin", "password": PASSWORD})
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    jpg = b"\xff\xd8\xff\xe0" + b"\0" * 64
+    refused = client.post(f"/results/{record.id}/photos", content_type="multipart/form-data", data={
+        "back": "entry", "photo": [(io.BytesIO(png), "1.png"), (io.BytesIO(b"%PDF"), "2.jpg")]})
+    assert refused.headers["Location"].endswith(f"/results/{record.id}/entry#photos")
+    department_result = next(p for p in record.department_results if p.department.code == "yjj")
+    db.session.expire_all()
+    assert department_result.attachments == []
+    client.post(f"/results/{record.id}/photos", content_type="multipart/form-data", data={
+        "photo": [(io.BytesIO(png), "门头.png"), (io.BytesIO(jpg), "灭火器.jpg"), (io.BytesIO(jpg), "通道.JPG")]})
+    db.session.expire_all()
+    assert sorted(a.filename for a in department_result.attachments) == sorted(["门头.png", "灭火器.jpg", "通道.JPG"])
+    page = client.get(f"/results/{record.id}/entry").get_data(as_text=True)
+    assert page.count('<img src="/results/photos/') == 3  # thumbnails of what is kept
+    assert 'capture="environment"' in page and "multiple" in page and "data-draft=" in page

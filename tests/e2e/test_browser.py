@@ -6,103 +6,20 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tests.conftest import empty_database_like
+from tests.e2e.browsing import ARTIFACTS, Person, serve_demo
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts" / "e2e"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-PASSWORD = "Demo2024"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def live_server(app, tmp_path_factory):
-    """The production server as the README runs it (gunicorn, two worker processes) on loopback, on its own
-    database holding the demo county: consecutive clicks land in either process."""
-    tmp = tmp_path_factory.mktemp("e2e")
-    env = {**os.environ, "DATABASE_URL": empty_database_like(app, tmp, "liancha_e2e"), "SECRET_KEY": "e2e",
-           "ATTACHMENT_FOLDER": str(tmp / "attachments")}
-    flask = [sys.executable, "-m", "flask", "--app", "coordinator"]
-    subprocess.run([*flask, "init-db"], env=env, cwd=ROOT, check=True, capture_output=True)
-    subprocess.run([*flask, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
-    port = _free_port()
-    log = (tmp / "server.log").open("wb")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                               "--threads", "4", "coordinator:create_app()"],
-                              env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.1)
-    yield base
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        yield chromium
-        chromium.close()
-
-
-class Person:
-    """One user in their own browser context, logged in."""
-
-    def __init__(self, browser, base: str, username: str, phone: bool = False):
-        viewport = {"width": 390, "height": 844} if phone else {"width": 1366, "height": 900}
-        self.context = browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True,
-                                           is_mobile=phone, has_touch=phone)
-        self.page = self.context.new_page()
-        self.page.on("dialog", lambda dialog: dialog.accept())  # the "are you sure?" confirmations
-        self.base, self.username = base, username
-        self.go("/login")
-        self.page.fill("#username", username)
-        self.page.fill("#password", PASSWORD)
-        self.page.click("button[type=submit]")
-        self.page.wait_for_url(f"{base}/")
-
-    def go(self, path: str):
-        response = self.page.goto(self.base + path)
-        assert response.status < 400, (path, response.status)
-        return response
-
-    def shot(self, name: str) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-    def flash(self) -> str:
-        return " ".join(self.page.locator(".flash").all_inner_texts())
-
-    def fits(self) -> bool:
-        """Nothing sticks out sideways: the page is no wider than the screen."""
-        return self.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    yield from serve_demo(app, tmp_path_factory.mktemp("e2e"))
 
 
 def seed_round(office: Person, parties: list[Person], campaign: str, label: str, shots: str) -> None:

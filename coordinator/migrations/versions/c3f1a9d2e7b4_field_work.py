@@ -1,7 +1,7 @@
 """field work: inspectors' own accounts, seed 003's deadlines, the visit date agreed, addresses found on site
 
 Revision ID: c3f1a9d2e7b4
-Revises: b9e8115c0b35
+Revises: c1e4a2f7d9b3
 Create Date: 2026-11-29 20:40:00
 
 """
@@ -14,7 +14,7 @@ from coordinator.workdays import add_working_days
 
 # revision identifiers, used by Alembic.
 revision = 'c3f1a9d2e7b4'
-down_revision = 'b9e8115c0b35'
+down_revision = 'c1e4a2f7d9b3'
 branch_labels = None
 depends_on = None
 
