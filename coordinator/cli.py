@@ -325,5 +325,38 @@ def export_publicity(year, campaign_id, new_only, path) -> None:
     click.echo(f"{result.summary()}，已导出到 {path}")
 
 
+@command("issue-api-token")
+@click.argument("name", metavar="NAME", type=Text(100))
+@with_appcontext
+def issue_api_token(name: str) -> None:
+    """为调用数据共享接口的单位（系统）发放令牌；令牌只显示这一次。"""
+    from .exchange.services import issue_client
+
+    client, token = issue_client(name, None)
+    db.session.commit()
+    click.echo(f"已为“{client.name}”发放令牌（编号 {client.id}），只显示这一次：")
+    click.echo(token)
+
+
+@command("revoke-api-token")
+@click.argument("client_id", metavar="CLIENT_ID", type=Id())
+@with_appcontext
+def revoke_api_token(client_id: int) -> None:
+    """吊销一个调用单位的令牌（编号见“数据交换”页面或发放时的输出）。"""
+    from .exchange.models import ApiClient
+    from .exchange.services import ExchangeError, revoke_client
+
+    client = db.session.get(ApiClient, client_id)
+    if client is None:
+        fail(f"调用单位 {client_id} 不存在")
+    try:
+        revoke_client(client)
+    except ExchangeError as error:
+        fail(str(error))
+    db.session.commit()
+    click.echo(f"已吊销“{client.name}”的令牌。")
+
+
 commands = [init_db, seed_demo, create_user, *_importers(), *_exporters(), list_campaigns, export_plan,
-            export_records, export_dispatch, replay_draw, audit_verify, audit_digest, stats_form, export_publicity]
+            export_records, export_dispatch, replay_draw, audit_verify, audit_digest, stats_form, export_publicity,
+            issue_api_token, revoke_api_token]

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.e2e.browsing import ARTIFACTS, Person, serve_demo
+from tests.e2e.browsing import ARTIFACTS, PASSWORD, Person, serve_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PHONE = {"width": 390, "height": 844}
@@ -180,6 +180,18 @@ def test_results_are_entered_on_a_phone_with_photos_and_a_draft(server, browser)
     assert re.search(r"/results/2/entry", page.url)
     officer.shot("phone-entry-offline")
     officer.context.set_offline(False)
+
+    # The session ran out meanwhile: sending is refused, and after logging in again the text is still there.
+    officer.context.clear_cookies()
+    page.click("button[value=submit]")
+    page.wait_for_load_state()
+    officer.go("/login")
+    page.fill("#username", "scj_officer")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/")
+    officer.go("/results/2/entry")
+    assert description.input_value() == "灭火器压力不足，已当场告知"
 
     # Back online: handed in, and the draft is forgotten.
     for select in page.locator("select[name^=result-]").all():

@@ -27,6 +27,12 @@
   document.addEventListener("change", function (event) {
     var field = event.target;
     if (field.form && field.hasAttribute && field.hasAttribute("data-autosubmit")) { field.form.submit(); }
+    // "全选": ticks every check box of the form named by data-check-all.
+    var name = field.getAttribute && field.getAttribute("data-check-all");
+    if (name && field.form) {
+      Array.prototype.forEach.call(field.form.querySelectorAll("input[type=checkbox][name='" + name + "']"),
+        function (box) { box.checked = field.checked; });
+    }
   });
 })();
 
@@ -61,10 +67,13 @@
   try { store = window.localStorage; store.getItem(PREFIX); } catch (e) { return; }
   var form = document.querySelector("form[data-draft]");
   var key = form ? PREFIX + form.getAttribute("data-draft") : null;
-  // The form was sent last time: if the server answered with another page (not an error page), it saved it.
+  // The form was sent last time: the server saved it only if it answered with the page the form names in
+  // data-draft-saved (a log-in page after an expired session, an error or the form again keep the draft).
   try {
-    var pending = window.sessionStorage.getItem(PENDING);
-    if (pending && pending !== key && !document.querySelector(".error-page")) { store.removeItem(pending); }
+    var pending = JSON.parse(window.sessionStorage.getItem(PENDING) || "null");
+    if (pending && pending.saved === window.location.pathname && !document.querySelector(".error-page")) {
+      store.removeItem(pending.key);
+    }
     window.sessionStorage.removeItem(PENDING);
   } catch (e) { /* no session storage: the draft stays until the form is sent again */ }
   if (!form) { return; }
@@ -140,7 +149,9 @@
       connection();
       return;
     }
-    try { window.sessionStorage.setItem(PENDING, key); } catch (e) { /* see above */ }
+    try {
+      window.sessionStorage.setItem(PENDING, JSON.stringify({ key: key, saved: form.getAttribute("data-draft-saved") }));
+    } catch (e) { /* see above */ }
   }, true);
 })();
 
