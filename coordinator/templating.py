@@ -20,6 +20,8 @@ INSPECTORS = ("directories.inspectors", "执法检查人员", "directories.inspe
 CONFLICTS = ("directories.conflicts", "回避关系", "directories.conflict")
 ITEMS = ("items.index", "抽查事项清单", "items.")
 PUBLIC = ("public.index", "公开信息", "public.")
+MY_TASKS = ("tasks.index", "我的检查任务", "tasks.")
+INSPECTOR_ACCOUNTS = ("auth.inspector_accounts", "检查人员个人账号", "auth.inspector_account")
 MENUS = {
     "office": (
         HOME,
@@ -32,7 +34,7 @@ MENUS = {
     ),
     "admin": (
         HOME,
-        ("本部门", (ITEMS, INSPECTORS, CONFLICTS)),
+        ("本部门", (ITEMS, INSPECTORS, INSPECTOR_ACCOUNTS, CONFLICTS)),
         CAMPAIGNS,
         ("结果与统计", (RESULTS, STATS_FORM)),
         ("查询", (SUBJECTS, PLANS, PUBLIC)),
@@ -42,6 +44,8 @@ MENUS = {
         ("检查任务", (RESULTS, CAMPAIGNS)),
         ("查询", (SUBJECTS, INSPECTORS, ITEMS, PLANS, STATS_FORM, PUBLIC)),
     ),
+    # An inspector's own account: its work, and the public pages anyone reads.
+    "inspector": (MY_TASKS, PUBLIC),
 }
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -45,19 +46,34 @@ class InspectionRecord(db.Model):
     campaign_subject_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign_subject.id"), unique=True)
     state: Mapped[str] = mapped_column(sa.String(8), default="待录入", index=True)
     inspected_on: Mapped[date | None]
-    due_on: Mapped[date]  # results due: 20 working days after the visit (seed 004)
+    due_on: Mapped[date]  # published by: the campaign's publication limit after the visit (Campaign.publication_due)
+    report_due_on: Mapped[date | None]  # the inspection report by (Campaign.report_due)
+    feedback_due_on: Mapped[date | None]  # the result notice by, once the report is made (Campaign.feedback_due)
     signed: Mapped[bool] = mapped_column(default=True)
     refusal_note: Mapped[str] = mapped_column(sa.String(500), default="")
     return_reason: Mapped[str] = mapped_column(sa.String(500), default="")
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     published_at: Mapped[datetime | None]
     status_applied: Mapped[bool] = mapped_column(default=False)
+    # Found on site (seed 001): where the enterprise really operates and whom to ask for; published, they
+    # correct the directory (Subject.operating_*), the record named as source.
+    found_address: Mapped[str] = mapped_column(sa.String(300), default="")
+    found_contact: Mapped[str] = mapped_column(sa.String(64), default="")
+    found_phone: Mapped[str] = mapped_column(sa.String(32), default="")
+    # The inspection report (检查报告, seed 003): time, content and findings come from the results; the lead
+    # department adds its evaluation of the enterprise and the proposed handling.
+    reported_on: Mapped[date | None]
+    report_evaluation: Mapped[str] = mapped_column(sa.String(1000), default="")
+    report_handling: Mapped[str] = mapped_column(sa.String(1000), default="")
+    reported_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    notified_on: Mapped[date | None]  # the printed 检查结果告知书 given to the enterprise
 
     campaign_subject: Mapped[CampaignSubject] = relationship(backref=sa.orm.backref("record", uselist=False),
                                                              lazy="joined")
     department_results: Mapped[list[DepartmentResult]] = relationship(
         back_populates="record", order_by="DepartmentResult.id", cascade="all, delete-orphan", lazy="selectin")
-    reviewed_by: Mapped[User | None] = relationship()
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    reported_by: Mapped[User | None] = relationship(foreign_keys=[reported_by_id])
 
     @property
     def open(self) -> bool:
@@ -72,6 +88,51 @@ class InspectionRecord(db.Model):
         """overdue() as SQL, for lists and counts."""
         return sa.and_(cls.state.in_(OPEN_STATES), cls.due_on < on)
 
+    @property
+    def visit_day(self) -> date:
+        """The day the deadlines run from: the inspection date entered, else the planned visit date."""
+        cs = self.campaign_subject
+        return self.inspected_on or cs.visit_date or cs.campaign.visit_end
+
+    def reschedule(self) -> None:
+        """Recompute every deadline from the visit and the report, by the campaign's settings."""
+        campaign = self.campaign_subject.campaign
+        visit = self.visit_day
+        self.report_due_on = campaign.report_due(visit)
+        self.feedback_due_on = campaign.feedback_due(self.reported_on) if self.reported_on else None
+        self.due_on = campaign.publication_due(visit)
+
+    def deadlines(self) -> list[Deadline]:
+        """What is owed after the visit, each with its day and whether it is done (seed 003)."""
+        lead = self.campaign_subject.campaign.lead_department.name
+        published = self.published_at.date() if self.published_at else None
+        return [
+            Deadline("report", "检查报告", self.report_due_on or self.due_on, self.reported_on, f"{lead}（组长）"),
+            Deadline("feedback", "检查结果告知书", self.feedback_due_on, self.notified_on, lead),
+            Deadline("publication", "审核公示", self.due_on, published, f"{lead}管理员"),
+        ]
+
+    @classmethod
+    def report_overdue_clause(cls, on: date):
+        return sa.and_(cls.reported_on.is_(None), cls.report_due_on < on)
+
+    @classmethod
+    def feedback_overdue_clause(cls, on: date):
+        return sa.and_(cls.notified_on.is_(None), cls.feedback_due_on < on)
+
+    @classmethod
+    def publication_overdue_clause(cls, on: date):
+        return sa.and_(cls.published_at.is_(None), cls.due_on < on)
+
+    @property
+    def may_report(self) -> bool:
+        """The report sums up every department's result: it is written once they are all in."""
+        return not self.open and all(p.submitted_at for p in self.department_results)
+
+    def owing(self) -> list[DepartmentResult]:
+        """The departments whose result the record still waits for (what the 组长 chases)."""
+        return [p for p in self.department_results if p.submitted_at is None] if self.open else []
+
     def department_result(self, department_id: int | None) -> DepartmentResult | None:
         """The department's share of this record, if it visits the enterprise."""
         return next((p for p in self.department_results if p.department_id == department_id), None)
@@ -79,6 +140,26 @@ class InspectionRecord(db.Model):
     def awaits(self, department_result: DepartmentResult | None) -> bool:
         """Whether `department_result` (a department's share of this record) can still be entered."""
         return department_result is not None and self.open and department_result.submitted_at is None
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One thing owed after a visit: the report, the result notice, publication (seed 003's deadlines)."""
+
+    kind: str
+    label: str
+    due: date | None  # None: not owed yet (the notice waits for the report)
+    done_on: date | None
+    owner: str
+
+    def overdue(self, on: date) -> bool:
+        return self.done_on is None and self.due is not None and self.due < on
+
+    def due_today(self, on: date) -> bool:
+        return self.done_on is None and self.due == on
+
+    def tone(self, on: date) -> str:
+        return "ok" if self.done_on else "bad" if self.overdue(on) else "warn" if self.due_today(on) else ""
 
 
 class DepartmentResult(db.Model):

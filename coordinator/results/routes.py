@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from .. import once
-from ..access import login_required, own_department_id
+from ..access import account_required, login_required, own_department_id
 from ..auth.models import Department
 from ..campaigns.models import Campaign, CampaignSubject, statuses_from, without_team
 from ..directories.models import Subject
@@ -26,12 +26,10 @@ PHOTO_MAX_BYTES = 8 * 1024 * 1024
 
 
 def _record(record_id: int) -> InspectionRecord:
-    """The record, if the user's department visits the enterprise or leads the campaign (the office sees all)."""
+    """The record, if the user's department visits the enterprise or leads the campaign (the office sees all);
+    an inspector's own account, only if it sits on the enterprise's team."""
     record = db.get_or_404(InspectionRecord, record_id)
-    if current_user.is_office:
-        return record
-    departments = {p.department_id for p in record.department_results}
-    if current_user.department_id not in departments and not services.leads(record, current_user):
+    if not services.may_read(record, current_user):
         abort(403)
     return record
 
@@ -81,12 +79,49 @@ def index():
 
 
 @bp.get("/<int:record_id>")
-@login_required
+@account_required
 def detail(record_id):
     record = _record(record_id)
     return render_template("results/detail.html", record=record,
                            can_review=services.can_review(record, current_user), items_for=services.items_for,
-                           today=today())
+                           can_report=services.can_report(record, current_user), today=today())
+
+
+@bp.post("/<int:record_id>/report")
+@account_required
+def report(record_id):
+    """The lead department (or the team's 组长) makes the inspection report."""
+    record = _record(record_id)
+    if not services.can_report(record, current_user):
+        abort(403)
+    try:
+        services.write_report(record, request.form.get("evaluation", ""), request.form.get("handling", ""),
+                              current_user)
+    except services.ResultError as problem:
+        db.session.rollback()
+        return _back(record, str(problem), "error")
+    db.session.commit()
+    return _back(record, "检查报告已形成，请在期限内打印并送达检查结果告知书")
+
+
+@bp.route("/<int:record_id>/notice", methods=["GET", "POST"])
+@account_required
+def notice(record_id):
+    """The printable result notice (检查结果告知书) and the date it reached the enterprise."""
+    record = _record(record_id)
+    if request.method == "POST":
+        if not services.can_report(record, current_user):
+            abort(403)
+        try:
+            services.record_notice(record, _date("notified_on"))
+        except services.ResultError as problem:
+            db.session.rollback()
+            flash(str(problem), "error")
+            return redirect(url_for("results.notice", record_id=record.id))
+        db.session.commit()
+        return _back(record, "已记录检查结果告知书送达日期")
+    return render_template("results/notice.html", record=record, today=today(),
+                           can_report=services.can_report(record, current_user))
 
 
 def _date(name: str) -> date | None:
@@ -114,11 +149,14 @@ def _entry(department_result: DepartmentResult, lead: bool) -> services.ResultEn
         inspected_on=_date("inspected_on") if lead else None,
         signed=(request.form.get("signed", "1") == "1") if lead else None,
         refusal_note=request.form.get("refusal_note", "")[:500] if lead else "",
+        found_address=request.form.get("found_address", "")[:300] if lead else None,
+        found_contact=request.form.get("found_contact", "")[:64] if lead else "",
+        found_phone=request.form.get("found_phone", "")[:32] if lead else "",
     )
 
 
 @bp.route("/<int:record_id>/entry", methods=["GET", "POST"])
-@login_required
+@account_required
 def entry(record_id):
     record = _record(record_id)
     department_id = own_department_id() or request.values.get("department", type=int)
@@ -143,7 +181,7 @@ def entry(record_id):
     return render_template("results/entry.html", record=record, department_result=department_result,
                            items=services.items_for(department_result),
                            results=RESULTS, follow_ups=FOLLOW_UPS, lead=lead, error=error, form=request.form,
-                           editable=record.awaits(department_result))
+                           editable=record.awaits(department_result), today=today())
 
 
 @bp.post("/<int:record_id>/review")
@@ -192,7 +230,7 @@ def _attachment_folder() -> Path:
 
 
 @bp.post("/<int:record_id>/photos")
-@login_required
+@account_required
 def upload_photo(record_id):
     """One or several photos at once (a phone sends all it took); all are checked before any is kept."""
     record = _record(record_id)
@@ -227,7 +265,7 @@ def upload_photo(record_id):
 
 
 @bp.get("/photos/<int:attachment_id>")
-@login_required
+@account_required
 def photo(attachment_id):
     attachment = db.get_or_404(Attachment, attachment_id)
     _record(attachment.department_result.record_id)

@@ -140,6 +140,16 @@ def test_a_second_export_lists_only_what_is_new(dispatched, county, tmp_path):
     assert (last.export.new_rows, last.rows) == (0, [])
 
 
+def test_a_covert_campaign_is_exported_only_once_its_period_has_ended(dispatched, county):
+    hand_in(records()[0], county["users"])
+    dispatched.covert, dispatched.period_end = True, today() + timedelta(days=30)
+    db.session.commit()
+    scope = services.parse_scope(None, dispatched.id)
+    assert services.export_publicity(scope, "csv").rows == []
+    dispatched.period_end = today() - timedelta(days=1)
+    assert len(services.export_publicity(scope, "csv").rows) == len(records()[0].department_results)
+
+
 def test_the_export_page_downloads_and_records(client, dispatched, county):
     hand_in(records()[0], county["users"])
     login(client, "office")
@@ -377,6 +387,7 @@ def test_each_source_keeps_its_freshness_and_the_workbench_reminds(client, count
     login(client, "office")
     workbench = client.get("/").get_data(as_text=True)
     assert "检查对象名录库尚未导入过" in workbench and "登记状态尚未导入过" in workbench
+    assert 'href="/exchange/"' in workbench  # the office finds the page without knowing its address
     path = write_xlsx(tmp_path / "reg.xlsx", [REGISTRATION_HEADER, [credit_code(1), "", "停业", "2024-05-06", "", ""]])
     client.get("/import/registration")
     run_import(RegistrationImporter(), path, dry_run=False)

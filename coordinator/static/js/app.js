@@ -27,6 +27,12 @@
   document.addEventListener("change", function (event) {
     var field = event.target;
     if (field.form && field.hasAttribute && field.hasAttribute("data-autosubmit")) { field.form.submit(); }
+    // "全选": ticks every check box of the form named by data-check-all.
+    var name = field.getAttribute && field.getAttribute("data-check-all");
+    if (name && field.form) {
+      Array.prototype.forEach.call(field.form.querySelectorAll("input[type=checkbox][name='" + name + "']"),
+        function (box) { box.checked = field.checked; });
+    }
   });
 })();
 
