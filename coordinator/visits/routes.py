@@ -31,10 +31,11 @@ def _back(campaign: Campaign, message: str, category: str = "success", anchor: s
 @roles_required("office", "admin")
 def index(campaign_id):
     campaign = _campaign(campaign_id)
-    todo = request.args.get("todo") == "agree"
-    rows = services.to_agree(campaign) if todo else services.staffed(campaign)
-    return render_template("visits/index.html", campaign=campaign, rows=rows, todo=todo, today=today(),
-                           schedulable=services.schedulable, waiting=len(services.to_agree(campaign)))
+    waiting = services.to_agree(campaign)
+    todo = request.args.get("todo") or ("agree" if waiting else "all")  # what is left to do comes first
+    return render_template("visits/index.html", campaign=campaign, rows=waiting if todo == "agree" else
+                           services.staffed(campaign), todo=todo == "agree", today=today(),
+                           schedulable=services.schedulable, waiting=len(waiting))
 
 
 @bp.post("/<int:cs_id>")

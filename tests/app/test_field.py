@@ -457,3 +457,18 @@ def test_only_the_lead_departments_admin_agrees_dates(client, dispatched):
     client.post("/logout")
     sign_in(client, "yjj_officer")
     assert client.get(f"/campaigns/{campaign.id}/visits").status_code == 403
+
+
+def test_every_link_on_an_inspectors_pages_opens(client, dispatched):
+    """The inspector's pages link only to what its account may open: no link leads to a 403."""
+    _county, campaign = dispatched
+    cs = next(cs for cs in campaign.subjects if cs.active_members)
+    account = account_for(cs.leader.inspector)
+    sign_in(client, account.username)
+    pages = ["/tasks/", f"/results/{cs.record.id}", f"/results/{cs.record.id}/entry", f"/results/{cs.record.id}/notice"]
+    seen = set()
+    for page in pages:
+        html = client.get(page).get_data(as_text=True)
+        seen |= {href for href in re.findall(r'<a[^>]+href="(/[^"#]*)"', html) if not href.startswith("/static/")}
+    refused = {href for href in seen if client.get(href.replace("&amp;", "&")).status_code == 403}
+    assert not refused and len(seen) > 5

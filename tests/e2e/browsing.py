@@ -68,7 +68,8 @@ class Person:
         self.page.fill("#username", username)
         self.page.fill("#password", PASSWORD)
         self.page.click("button[type=submit]")
-        self.page.wait_for_url(f"{base}/")
+        # The workbench, or for an inspector's own account its task list.
+        self.page.wait_for_url(lambda url: url in (f"{base}/", f"{base}/tasks/"))
 
     def go(self, path: str):
         response = self.page.goto(self.base + path)
