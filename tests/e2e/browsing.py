@@ -68,8 +68,7 @@ class Person:
         self.page.fill("#username", username)
         self.page.fill("#password", PASSWORD)
         self.page.click("button[type=submit]")
-        # The workbench, or for an inspector's own account its task list.
-        self.page.wait_for_url(lambda url: url in (f"{base}/", f"{base}/tasks/"))
+        self.page.wait_for_url(lambda url: url.startswith(base) and "/login" not in url)  # the role's first page
 
     def go(self, path: str):
         response = self.page.goto(self.base + path)
