@@ -25,6 +25,7 @@ def reopen_records():
     the finished one are opened again: two wait for every department's part, one for the lead's review."""
     import sqlalchemy as sa
 
+    from coordinator.auth.models import User
     from coordinator.extensions import db
     from coordinator.results.models import InspectionRecord
 
@@ -36,6 +37,12 @@ def reopen_records():
     records[2].state = "待审核"
     for department_result in records[2].department_results:
         department_result.submitted_at = datetime(2024, 6, 20, 16, 30)
+    # An inspector of 市场监督管理局 on the second record's team gets its own account (as its admin would give it).
+    member = next(m for m in records[1].campaign_subject.active_members if m.department.code == "scj")
+    inspector = User(username="scj_inspector", display_name=member.inspector.name, role="inspector",
+                     department_id=member.department_id, inspector_id=member.inspector_id)
+    inspector.set_password(PASSWORD)
+    db.session.add(inspector)
     db.session.commit()
 
 
@@ -93,6 +100,12 @@ def test_an_inspectors_pages_fit_a_phone(server, browser):
     pages = COMMON + ["/results/1/entry", "/results/2/entry", record, first_link(officer, "/subjects", r"/subjects/\d+")]
     for path in pages:
         check_phone_page(officer, path, "officer")
+
+
+def test_an_inspectors_own_account_fits_a_phone(server, browser):
+    inspector = on_phone(browser, server, "scj_inspector")
+    for path in ("/", "/tasks/", "/results/2", "/results/2/entry", "/public/"):
+        check_phone_page(inspector, path, "inspector")
 
 
 def test_a_department_admins_pages_fit_a_phone(server, browser):
