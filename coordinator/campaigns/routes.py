@@ -23,6 +23,7 @@ from ..pagination import paginate
 from ..plans.models import Plan, PlanTask
 from ..textutil import join_list, split_list
 from ..timeutil import now
+from ..workdays import DayMode
 from . import rules, services, sheets, staffing
 from .forms import CampaignForm, ItemsForm, ReasonForm, StaffingForm
 from .models import CONFIRM_DECISIONS, Campaign, CampaignSubject, Draw, TeamMember
@@ -117,6 +118,10 @@ def _values(form: CampaignForm) -> dict:
         "burden_months": form.burden_months.data, "covert": form.covert.data, "team_size": form.team_size.data,
         "inspector_capacity": form.inspector_capacity.data, "daily_capacity": form.daily_capacity.data,
         "max_pair_probability": form.max_pair_probability.data,
+        "report_working_days": form.report_working_days.data or 1,
+        "feedback_working_days": form.feedback_working_days.data or 1,
+        "publication_days": form.publication_days.data or 20,
+        "publication_day_mode": DayMode(form.publication_day_mode.data),
     }
 
 

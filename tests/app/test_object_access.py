@@ -61,6 +61,9 @@ ACCESS = {
     ("GET", "/campaigns/<int:campaign_id>/subjects"): PARTICIPANTS,
     ("POST", "/campaigns/<int:campaign_id>/subjects/<int:cs_id>/drop"): NOBODY,
     ("GET", "/campaigns/<int:campaign_id>/teams"): PARTICIPANTS,
+    ("GET", "/campaigns/<int:campaign_id>/visits"): NOBODY,  # the lead department agrees the visit dates
+    ("POST", "/campaigns/<int:campaign_id>/visits/<int:cs_id>"): NOBODY,
+    ("POST", "/campaigns/<int:campaign_id>/visits/agree-all"): NOBODY,
     ("POST", "/conflicts/<int:conflict_id>/delete"): NOBODY,
     ("POST", "/exchange/api-clients/<int:client_id>/revoke"): NOBODY,
     ("GET", "/inspectors/<int:inspector_id>"): NOBODY,
