@@ -678,3 +678,19 @@ def test_an_export_from_the_command_line_is_logged(runner, county, tmp_path):
     exported = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "export"))
     assert exported.user_name == "命令行"
     assert json.loads(exported.changes)["after"] == {"command": "export-inspectors", "file": str(target)}
+
+
+def test_a_photo_fetched_is_logged_as_a_download(client, county, awaiting_review):
+    login(client, "yjj_officer")
+    token = _page_token(client.get(f"/results/{awaiting_review.id}").get_data(as_text=True))
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    client.post(f"/results/{awaiting_review.id}/photos", data={"photo": (io.BytesIO(png), "现场.png"), "once": token},
+                content_type="multipart/form-data")
+    from coordinator.results.models import Attachment
+
+    attachment = db.session.scalar(sa.select(Attachment))
+    response = client.get(f"/results/photos/{attachment.id}")
+    assert response.get_data() == png
+    response.close()  # a file sent from disk stays open until the response is closed, as a server would
+    fetched = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "download")).all()
+    assert [json.loads(e.changes)["after"]["path"] for e in fetched] == [f"/results/photos/{attachment.id}"]
