@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 
 from solver import canonical_json
 
 from ..access import roles_required
+from ..extensions import db
 from ..pagination import paginate
 from . import models as _models  # noqa: F401  (the tables exist whenever the app does: create_all sees them)
 from . import services
@@ -20,7 +22,8 @@ ENTITY_LABELS = {
     "inspector": "执法检查人员", "conflict": "回避关系", "zone": "片区", "item": "抽查事项",
     "item_version": "抽查事项历史版本", "plan": "年度抽查计划", "plan_task": "年度计划任务", "campaign": "联合抽查",
     "campaign_department": "参加部门", "campaign_item": "联合抽查事项", "draw_record": "抽取记录",
-    "campaign_subject": "抽取的检查对象", "confirmation": "部门确认", "team_member": "检查组成员",
+    "campaign_subject": "抽取的检查对象", "campaign_subject_department": "检查该对象的部门", "confirmation": "部门确认",
+    "team_member": "检查组成员",
     "inspection_record": "一企一表检查记录", "department_result": "部门检查结果", "item_result": "事项检查结果",
     "attachment": "现场照片", "import": "Excel导入",
 }
@@ -66,6 +69,8 @@ FIELD_LABELS = {
     # the summary of an import
     "rows": "导入内容", "file": "文件", "total": "数据行", "created": "新增", "updated": "更新", "unchanged": "无变化",
     "refused": "拒绝",
+    # columns renamed in migration 4f9eb974ad31; the log keeps the names it recorded then
+    "campaign_department_id": "参加部门", "department_result_id": "部门检查结果",
 }
 
 # The same column name meaning different things in different tables.
@@ -87,8 +92,19 @@ def _date(name: str, problems: list[str]) -> date | None:
         return None
 
 
-def _shown(value) -> str:
+def _status_label(entity: str, key: str, value) -> str | None:
+    """The Chinese label of a stored status (states.py), when the column holds one and the value is one of it."""
+    table = db.metadata.tables.get(entity)
+    column = table.columns.get(key) if table is not None else None
+    kind = getattr(column, "type", None)
+    labels = kind.enum_class.labels() if isinstance(kind, sa.Enum) and hasattr(kind.enum_class, "labels") else {}
+    return labels.get(value) if isinstance(value, str) else None
+
+
+def _shown(value, entity: str = "", key: str = "") -> str:
     """A logged value as the office reads it."""
+    if label := _status_label(entity, key, value):
+        return label
     if value is None or value == "":
         return "（空）"
     if isinstance(value, bool):

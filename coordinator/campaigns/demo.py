@@ -9,6 +9,7 @@ from ..auth.models import Department, User
 from ..extensions import db
 from ..items.models import Item
 from ..results.demo import enter_demo_results
+from ..states import Decision, DrawnStatus
 from . import rules, services
 from .models import Campaign, CampaignDepartment, Confirmation, Draw
 
@@ -65,16 +66,17 @@ def build_demo_campaigns() -> list[str]:
     _submit_matching_items(finished, admins)
     services.lock_subject_draw(finished, office)
     services.run_subject_draw(finished, "20240603", "县纪委监委派驻纪检组 王明", office)
-    drawn = [cs for cs in finished.subjects if cs.state == "active"]
+    drawn = [cs for cs in finished.subjects if cs.status == DrawnStatus.ACTIVE]
     closed = drawn[0]
     flagger = admins[finished.lead_department_id]
-    services.confirm(finished, finished.lead_department_id, {closed.id: ("已关闭停业", "实地核实已停业三个月")}, flagger)
+    services.confirm(finished, finished.lead_department_id, {closed.id: (Decision.CLOSED, "实地核实已停业三个月")}, flagger)
     services.replacement_draw(finished, closed, "已关闭停业：实地核实已停业三个月", office)
     for cd in finished.departments:
         pending = services.pending_confirmations(finished, cd.department_id)
-        services.confirm(finished, cd.department_id, {cs.id: ("确认", "") for cs in pending}, admins[cd.department_id])
+        confirmed = {cs.id: (Decision.CONFIRMED, "") for cs in pending}
+        services.confirm(finished, cd.department_id, confirmed, admins[cd.department_id])
     services.lock_and_run_team_draw(finished, "20240607", "县纪委监委派驻纪检组 王明", office)
-    staffed = next(cs for cs in finished.subjects if cs.state == "active" and len(cs.active_members) > 2)
+    staffed = next(cs for cs in finished.subjects if cs.status == DrawnStatus.ACTIVE and len(cs.active_members) > 2)
     member = next(m for m in staffed.active_members if not m.is_leader)
     services.recuse(finished, member, "其配偶在该单位任职", office)
     services.dispatch(finished)
@@ -91,6 +93,6 @@ def build_demo_campaigns() -> list[str]:
     _submit_matching_items(waiting, admins)
     services.lock_subject_draw(waiting, office)
     db.session.commit()
-    active = sum(1 for cs in finished.subjects if cs.state == "active")
+    active = sum(1 for cs in finished.subjects if cs.status == DrawnStatus.ACTIVE)
     return [f"联合抽查：{finished.name}（已抽取{active}户，已组队、派发，结果已录入公示）",
             f"联合抽查：{waiting.name}（名单已锁定，等待抽取）"]

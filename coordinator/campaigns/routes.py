@@ -18,11 +18,12 @@ from ..forms import choices
 from ..items.models import Item
 from ..pagination import paginate
 from ..plans.models import Plan, PlanTask
+from ..states import CampaignStatus, Decision, DrawnStatus
 from ..textutil import join_list, split_list
 from ..timeutil import now
 from . import rules, services, sheets
 from .forms import CampaignForm, ItemsForm, ReasonForm, SeedForm
-from .models import CONFIRM_DECISIONS, Campaign, CampaignSubject, Draw, TeamMember
+from .models import Campaign, CampaignSubject, Draw, TeamMember
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
@@ -146,9 +147,9 @@ def detail(campaign_id):
                                .order_by(Draw.id)).all()
     context = {"campaign": campaign, "draws": draws, "seed_form": SeedForm(), "reason_form": ReasonForm(),
                "now": now(), "overdue": services.overdue, "mine": campaign.campaign_department(current_user.department_id)}
-    if campaign.status == "collecting" and current_user.is_office:
+    if campaign.status == CampaignStatus.COLLECTING and current_user.is_office:
         context["coverage"] = services.coverage(campaign) if any(cd.items for cd in campaign.departments) else []
-    if campaign.status != "collecting":
+    if campaign.status != CampaignStatus.COLLECTING:
         context.update(flagged=services.flagged(campaign), pending=services.pending_counts(campaign),
                        unstaffed=services.unstaffed(campaign))
     return render_template("campaigns/detail.html", **context)
@@ -165,7 +166,7 @@ def items(campaign_id):
     campaign_department = campaign.campaign_department(department_id)
     if campaign_department is None:
         return render_template("campaigns/items_overview.html", campaign=campaign)
-    editable = current_user.role != "officer" and campaign.status == "collecting"
+    editable = current_user.role != "officer" and campaign.status == CampaignStatus.COLLECTING
     form = ItemsForm()
     available = db.session.scalars(sa.select(Item).where(Item.department_id == department_id, Item.active)
                                    .order_by(Item.code)).all()
@@ -217,7 +218,7 @@ def draw(campaign_id):
 def subjects(campaign_id):
     campaign = _campaign(campaign_id)
     query = (sa.select(CampaignSubject).join(Subject).where(CampaignSubject.campaign_id == campaign.id)
-             .order_by(CampaignSubject.state, CampaignSubject.stratum, Subject.credit_code)
+             .order_by(CampaignSubject.status, CampaignSubject.stratum, Subject.credit_code)
              .options(lazyload(CampaignSubject.members)))
     page = paginate(query, request.args.get("page", 1, type=int), per_page=100)
     departments = {cd.department_id: cd.department for cd in campaign.departments}
@@ -230,10 +231,10 @@ def confirm(campaign_id):
     campaign = _campaign(campaign_id)
     department_id = current_user.department_id
     campaign_department = campaign.campaign_department(department_id)
-    rows = [cs for cs in campaign.subjects if cs.state == "active" and department_id in cs.department_ids]
+    rows = [cs for cs in campaign.subjects if cs.status == DrawnStatus.ACTIVE and department_id in cs.department_ids]
     if request.method == "POST":
         if request.form.get("all") == "1":
-            decisions = {cs.id: ("确认", "") for cs in services.pending_confirmations(campaign, department_id)}
+            decisions = {cs.id: (Decision.CONFIRMED, "") for cs in services.pending_confirmations(campaign, department_id)}
         else:
             decisions = {cs.id: (request.form.get(f"decision-{cs.id}", ""), request.form.get(f"reason-{cs.id}", ""))
                          for cs in rows if request.form.get(f"decision-{cs.id}")}
@@ -248,7 +249,7 @@ def confirm(campaign_id):
             return redirect(url_for("campaigns.confirm", campaign_id=campaign.id))
     mine = {cs.id: next((c for c in cs.confirmations if c.department_id == department_id), None) for cs in rows}
     return render_template("campaigns/confirm.html", campaign=campaign, campaign_department=campaign_department, rows=rows,
-                           mine=mine, decisions=CONFIRM_DECISIONS, overdue=services.overdue(campaign_department))
+                           mine=mine, decisions=Decision, overdue=services.overdue(campaign_department))
 
 
 @bp.post("/<int:campaign_id>/subjects/<int:cs_id>/replace")
@@ -291,7 +292,7 @@ def form_teams(campaign_id):
 def teams(campaign_id):
     campaign = _campaign(campaign_id)
     query = (sa.select(CampaignSubject).join(Subject)
-             .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.state == "active")
+             .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.status == DrawnStatus.ACTIVE)
              .order_by(CampaignSubject.visit_date.nulls_last(), Subject.credit_code)
              .options(lazyload(CampaignSubject.confirmations)))
     page = paginate(query, request.args.get("page", 1, type=int), per_page=50)
@@ -337,7 +338,7 @@ def _lead_or_office(campaign: Campaign) -> None:
 def dispatch_list(campaign_id):
     campaign = _campaign(campaign_id)
     _lead_or_office(campaign)
-    if not campaign.reached("teamed"):
+    if not campaign.reached(CampaignStatus.TEAMED):
         abort(404)
     return send_workbook(lambda target: sheets.write_dispatch(target, campaign), f"{campaign.name}_派发清单")
 

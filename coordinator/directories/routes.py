@@ -14,9 +14,10 @@ from ..excel.importing import RowInvalid
 from ..excel.writer import send_workbook
 from ..extensions import db
 from ..pagination import paginate
+from ..states import SubjectStatus
 from ..textutil import clean, join_list
 from ..timeutil import now
-from ..vocab import CATEGORIES, RISK_CLASSES, STATUSES
+from ..vocab import CATEGORIES, RISK_CLASSES
 from . import services
 from .forms import ConflictForm, InspectorForm, StatusForm, SubjectForm
 from .importers import (
@@ -51,7 +52,7 @@ def subjects():
     page = paginate(services.subject_query(q, **filters), request.args.get("page", 1, type=int))
     return render_template(
         "directories/subjects.html", page=page, q=q, filters=filters, options=services.filter_options(),
-        categories=CATEGORIES, risk_classes=[*RISK_CLASSES, "未分类"], statuses=STATUSES,
+        categories=CATEGORIES, risk_classes=[*RISK_CLASSES, "未分类"], statuses=SubjectStatus.labels(),
     )
 
 
@@ -88,7 +89,7 @@ def subject_edit(subject_id):
     errors: list[str] = []
     if form.validate_on_submit():
         raw = {name: clean(field.data) for name, field in form._fields.items() if name != "csrf_token"}
-        raw["status"] = subject.status if subject else "存续"
+        raw["status"] = subject.status if subject else SubjectStatus.ACTIVE
         try:
             values = subject_values(raw)
         except RowInvalid as invalid:
@@ -135,11 +136,11 @@ def subject_status(subject_id):
     if not form.validate_on_submit():
         flash("；".join(e for errors in form.errors.values() for e in errors), "error")
     elif form.status.data == subject.status:
-        flash(f"经营状态已经是“{subject.status}”，未作变更", "warning")
+        flash(f"经营状态已经是“{subject.status.label}”，未作变更", "warning")
     else:
         services.change_status(subject, form.status.data, form.reason.data, current_user.id)
         db.session.commit()
-        flash(f"经营状态已改为“{subject.status}”", "success")
+        flash(f"经营状态已改为“{subject.status.label}”", "success")
     return redirect(url_for("directories.subject_detail", subject_id=subject_id))
 
 

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..items.models import Item
+from ..states import SubjectStatus
 from ..timeutil import today
-from ..vocab import ACTIVE_STATUS, STATUSES
 from . import creditcode
 from .models import Conflict, Inspector, Subject, SubjectStatusChange, drawable_clause
 
@@ -54,7 +54,10 @@ def subject_query(q: str = "", **filters: str):
                                        Subject.address.contains(q, autoescape=True)))
     for name in SUBJECT_FILTERS:
         value = filters.get(name)
-        if value:
+        if name == "status" and value:
+            status = SubjectStatus.from_label(value)  # a value, or a label from an older link
+            query = query.where(Subject.status == status if status else sa.false())
+        elif value:
             query = query.where(getattr(Subject, name) == ("" if value == "未分类" else value))
     return query.order_by(Subject.id.desc())
 
@@ -84,7 +87,7 @@ def forget_directory_cache() -> None:
 
 def _subject_counts() -> dict[str, int]:
     total, active = db.session.execute(
-        sa.select(sa.func.count(), sa.func.count().filter(Subject.status == ACTIVE_STATUS)).select_from(Subject)).one()
+        sa.select(sa.func.count(), sa.func.count().filter(Subject.status == SubjectStatus.ACTIVE)).select_from(Subject)).one()
     return {"subjects": total, "subjects_active": active}
 
 
@@ -101,10 +104,12 @@ def filter_options() -> dict[str, list[str]]:
     return _cached("filter_options", OPTIONS_SECONDS, _filter_options)
 
 
-def change_status(subject: Subject, new_status: str, reason: str, user_id: int | None) -> SubjectStatusChange:
+def change_status(subject: Subject, new_status: SubjectStatus | str, reason: str,
+                  user_id: int | None) -> SubjectStatusChange:
     """Move an enterprise to `new_status`, keeping the change with its reason (the caller commits)."""
-    if new_status not in STATUSES:
+    if new_status not in SubjectStatus.labels():
         raise ValueError(f"经营状态“{new_status}”无效")
+    new_status = SubjectStatus(new_status)
     if not reason.strip():
         raise ValueError("请填写状态变更的原因")
     change = SubjectStatusChange(
@@ -174,7 +179,7 @@ def stale_query(from_inspections: bool = False):
     Seed 001: stale entries are the directory's main practical pain; this is the list to clean it with.
     """
     query = (sa.select(SubjectStatusChange).join(SubjectStatusChange.subject)
-             .where(SubjectStatusChange.new_status != ACTIVE_STATUS, Subject.status != ACTIVE_STATUS)
+             .where(SubjectStatusChange.new_status != SubjectStatus.ACTIVE, Subject.status != SubjectStatus.ACTIVE)
              .order_by(SubjectStatusChange.id.desc()))
     if from_inspections:
         query = query.where(SubjectStatusChange.reason.contains(INSPECTION_REASON))

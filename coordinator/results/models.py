@@ -1,4 +1,4 @@
-"""Inspection results on the joint record: per item, per department's follow-up, and the record's review state."""
+"""Inspection results on the joint record: per item, per department's follow-up, and the record's review status."""
 from __future__ import annotations
 
 import json
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..auth.models import Department, User
 from ..campaigns.models import CampaignItem, CampaignSubject
 from ..extensions import db
+from ..states import OPEN_RECORD_STATUSES, RecordStatus, SubjectStatus, db_enum
 from ..timeutil import now
 
 # The standard result vocabulary of the public credit system (公示抽查结果).
@@ -26,16 +27,12 @@ RESULTS = (
 PROBLEM_RESULTS = ("发现问题已责令改正", "发现问题待后续处理")
 # Results that tell the directory the enterprise is no longer where the register says (seed 001).
 STATUS_FROM_RESULT = {
-    "通过登记的住所（经营场所）无法联系": "查无此户",
-    "已关闭停业或正在组织清算": "停业",
-    "迁移、注销等其他情况": "注销",
+    "通过登记的住所（经营场所）无法联系": SubjectStatus.NOT_FOUND,
+    "已关闭停业或正在组织清算": SubjectStatus.SUSPENDED,
+    "迁移、注销等其他情况": SubjectStatus.DEREGISTERED,
 }
 FOLLOW_UPS = ("无需后续处置", "行政指导", "责令改正", "列入经营异常名录", "立案调查", "移送其他部门", "移送司法机关")
 RECTIFYING = ("责令改正",)  # follow-ups that run until re-inspection and closing (整改复查、销号)
-
-RECORD_STATES = ("待录入", "待审核", "退回", "已公示")
-OPEN_STATES = ("待录入", "退回")  # departments may still enter results, and the deadline runs
-
 
 class InspectionRecord(db.Model):
     """The joint record of one enterprise in one campaign (一企一表) once results come in."""
@@ -43,7 +40,8 @@ class InspectionRecord(db.Model):
     __tablename__ = "inspection_record"
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_subject_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign_subject.id"), unique=True)
-    state: Mapped[str] = mapped_column(sa.String(8), default="待录入", index=True)
+    status: Mapped[RecordStatus] = mapped_column(db_enum(RecordStatus, "ck_inspection_record_status"),
+                                                 default=RecordStatus.ENTERING, index=True)
     inspected_on: Mapped[date | None]
     due_on: Mapped[date]  # results due: 20 working days after the visit (seed 004)
     signed: Mapped[bool] = mapped_column(default=True)
@@ -61,7 +59,16 @@ class InspectionRecord(db.Model):
 
     @property
     def open(self) -> bool:
-        return self.state in OPEN_STATES
+        return self.status.open
+
+    @property
+    def in_review(self) -> bool:
+        """Every department's result is in; the lead department reviews."""
+        return self.status == RecordStatus.REVIEWING
+
+    @property
+    def published(self) -> bool:
+        return self.status == RecordStatus.PUBLISHED
 
     def overdue(self, on: date) -> bool:
         """Results still to come in after their deadline."""
@@ -70,7 +77,7 @@ class InspectionRecord(db.Model):
     @classmethod
     def overdue_clause(cls, on: date):
         """overdue() as SQL, for lists and counts."""
-        return sa.and_(cls.state.in_(OPEN_STATES), cls.due_on < on)
+        return sa.and_(cls.status.in_(OPEN_RECORD_STATUSES), cls.due_on < on)
 
     def department_result(self, department_id: int | None) -> DepartmentResult | None:
         """The department's share of this record, if it visits the enterprise."""
@@ -147,9 +154,9 @@ def follow_up_open(follow_ups: list | None, closed_on: date | None) -> bool:
 
 class ItemResult(db.Model):
     __tablename__ = "item_result"
-    __table_args__ = (sa.UniqueConstraint("part_id", "campaign_item_id"),)
+    __table_args__ = (sa.UniqueConstraint("department_result_id", "campaign_item_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    department_result_id: Mapped[int] = mapped_column("part_id", sa.ForeignKey("department_result.id"), index=True)
+    department_result_id: Mapped[int] = mapped_column(sa.ForeignKey("department_result.id"), index=True)
     campaign_item_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign_item.id"))
     result: Mapped[str] = mapped_column(sa.String(40))
     problems: Mapped[int] = mapped_column(default=0)
@@ -162,7 +169,7 @@ class ItemResult(db.Model):
 class Attachment(db.Model):
     __tablename__ = "attachment"
     id: Mapped[int] = mapped_column(primary_key=True)
-    department_result_id: Mapped[int] = mapped_column("part_id", sa.ForeignKey("department_result.id"), index=True)
+    department_result_id: Mapped[int] = mapped_column(sa.ForeignKey("department_result.id"), index=True)
     filename: Mapped[str] = mapped_column(sa.String(200))
     stored_as: Mapped[str] = mapped_column(sa.String(100), unique=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))

@@ -11,13 +11,14 @@ from flask_login import current_user
 
 from ..access import login_required, own_department_id
 from ..auth.models import Department
-from ..campaigns.models import Campaign, CampaignSubject, statuses_from, without_team
+from ..campaigns.models import Campaign, CampaignSubject, without_team
 from ..directories.models import Subject
 from ..extensions import db
 from ..pagination import paginate
+from ..states import CampaignStatus, RecordStatus
 from ..timeutil import today
 from . import services
-from .models import FOLLOW_UPS, RECORD_STATES, RESULTS, Attachment, DepartmentResult, InspectionRecord
+from .models import FOLLOW_UPS, RESULTS, Attachment, DepartmentResult, InspectionRecord
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
@@ -43,7 +44,7 @@ def _back(record: InspectionRecord, message: str, category: str = "success"):
 @bp.get("/")
 @login_required
 def index():
-    state = request.args.get("state", "")
+    status = RecordStatus.from_label(request.args.get("status", ""))  # a value; a label is read too
     overdue = request.args.get("overdue") == "1"
     q = request.args.get("q", "").strip()
     query = (sa.select(InspectionRecord).join(CampaignSubject).join(Subject).join(Campaign)
@@ -61,16 +62,16 @@ def index():
     campaign_id = request.args.get("campaign", type=int)
     if campaign_id:
         query = query.where(Campaign.id == campaign_id)
-    if state in RECORD_STATES:
-        query = query.where(InspectionRecord.state == state)
+    if status:
+        query = query.where(InspectionRecord.status == status)
     if overdue:
         query = query.where(InspectionRecord.overdue_clause(today()))
     if q:
         query = query.where(sa.or_(Subject.name.contains(q, autoescape=True), Subject.credit_code == q.upper()))
     page = paginate(query, request.args.get("page", 1, type=int))
-    campaigns = db.session.scalars(sa.select(Campaign).where(Campaign.status.in_(statuses_from("dispatched")))
+    campaigns = db.session.scalars(sa.select(Campaign).where(Campaign.status.in_(CampaignStatus.DISPATCHED.and_later()))
                                    .order_by(Campaign.id.desc())).all()
-    return render_template("results/index.html", page=page, state=state, states=RECORD_STATES, overdue=overdue,
+    return render_template("results/index.html", page=page, status=status, statuses=RecordStatus, overdue=overdue,
                            q=q, today=today(), due=services.due_summary(department_id=department_id),
                            campaigns=campaigns, campaign_id=campaign_id, todo=todo,
                            todo_label=services.TODO_LABELS.get(todo, ""),

@@ -11,13 +11,12 @@ from ..campaigns import rules
 from ..campaigns.models import Campaign, CampaignSubject
 from ..directories.services import INSPECTION_REASON, change_status
 from ..extensions import db
+from ..states import OPEN_RECORD_STATUSES, CampaignStatus, RecordStatus, SubjectStatus
 from ..textutil import split_list
 from ..timeutil import now, today
-from ..vocab import ACTIVE_STATUS
 from ..workdays import add_working_days
 from .models import (
     FOLLOW_UPS,
-    OPEN_STATES,
     PROBLEM_RESULTS,
     RESULTS,
     STATUS_FROM_RESULT,
@@ -118,7 +117,7 @@ def save_department_result(record: InspectionRecord, department_id: int, entry: 
                            submit: bool) -> DepartmentResult:
     """Save (and with `submit`, hand in) a department's result; entering the same result twice updates it."""
     if not record.open:
-        raise ResultError(f"记录当前为“{record.state}”，不能修改")
+        raise ResultError(f"记录当前为“{record.status.label}”，不能修改")
     department_result = record.department_result(department_id)
     if department_result is None:
         raise ResultError("本部门不参加对该单位的检查")
@@ -145,7 +144,7 @@ def save_department_result(record: InspectionRecord, department_id: int, entry: 
     if submit:
         department_result.submitted_at = now()
         if all(p.submitted_at for p in record.department_results):
-            record.state, record.return_reason = "待审核", ""
+            record.status, record.return_reason = RecordStatus.REVIEWING, ""
     return department_result
 
 
@@ -156,17 +155,17 @@ def can_review(record: InspectionRecord, user: User) -> bool:
 
 def publish(record: InspectionRecord, user: User) -> None:
     """Confirm and publish; results that say the enterprise is gone move it out of the drawing pool."""
-    if record.state != "待审核":
+    if record.status != RecordStatus.REVIEWING:
         raise ResultError("只有待审核的记录可以审核公示")
-    record.state, record.published_at, record.reviewed_by_id = "已公示", now(), user.id
+    record.status, record.published_at, record.reviewed_by_id = RecordStatus.PUBLISHED, now(), user.id
     apply_status(record, user)
     campaign = record.campaign_subject.campaign
     db.session.flush()
     pending = db.session.scalar(
         sa.select(sa.func.count()).select_from(InspectionRecord).join(CampaignSubject)
-        .where(CampaignSubject.campaign_id == campaign.id, InspectionRecord.state != "已公示"))
+        .where(CampaignSubject.campaign_id == campaign.id, InspectionRecord.status != RecordStatus.PUBLISHED))
     if not pending:
-        campaign.status = "finished"
+        campaign.status = CampaignStatus.FINISHED
 
 
 def apply_status(record: InspectionRecord, user: User | None) -> None:
@@ -177,7 +176,7 @@ def apply_status(record: InspectionRecord, user: User | None) -> None:
     for department_result in record.department_results:
         for item in department_result.items:
             status = STATUS_FROM_RESULT.get(item.result)
-            if status and cs.subject.status == ACTIVE_STATUS:
+            if status and cs.subject.status == SubjectStatus.ACTIVE:
                 change_status(cs.subject, status,
                               f"{cs.campaign.name}{INSPECTION_REASON}（{department_result.department.name}）：{item.result}",
                               user.id if user else None)
@@ -185,14 +184,14 @@ def apply_status(record: InspectionRecord, user: User | None) -> None:
 
 
 def send_back(record: InspectionRecord, department_ids: list[int], reason: str, user: User) -> None:
-    if record.state != "待审核":
+    if record.status != RecordStatus.REVIEWING:
         raise ResultError("只有待审核的记录可以退回")
     if not reason.strip():
         raise ResultError("请填写退回原因")
     targets = [p for p in record.department_results if not department_ids or p.department_id in department_ids]
     for department_result in targets:
         department_result.submitted_at = None
-    record.state, record.return_reason, record.reviewed_by_id = "退回", reason.strip()[:500], user.id
+    record.status, record.return_reason, record.reviewed_by_id = RecordStatus.RETURNED, reason.strip()[:500], user.id
 
 
 def follow_up(department_result: DepartmentResult, *, rechecked_on: date | None, closed_on: date | None) -> None:
@@ -215,7 +214,7 @@ TODO_LABELS = {"enter": "待录入检查结果", "review": "待审核公示", "f
 def todo_clause(todo: str, department_id: int | None):
     """The records behind one count of due_summary, for the list it links to (every department's for None)."""
     if todo == "review":
-        waiting = InspectionRecord.state == "待审核"
+        waiting = InspectionRecord.status == RecordStatus.REVIEWING
         return waiting if department_id is None else sa.and_(
             waiting, InspectionRecord.campaign_subject.has(CampaignSubject.campaign.has(
                 Campaign.lead_department_id == department_id)))
@@ -224,7 +223,7 @@ def todo_clause(todo: str, department_id: int | None):
         parts = parts.where(DepartmentResult.department_id == department_id)
     if todo == "enter":
         parts = parts.where(DepartmentResult.submitted_at.is_(None))
-        return sa.and_(InspectionRecord.state.in_(OPEN_STATES), InspectionRecord.id.in_(parts))
+        return sa.and_(InspectionRecord.status.in_(OPEN_RECORD_STATUSES), InspectionRecord.id.in_(parts))
     return InspectionRecord.id.in_(parts.where(DepartmentResult.follow_up_open_clause()))
 
 
@@ -242,14 +241,14 @@ def due_summary(on: date | None = None, department_id: int | None = None) -> lis
     # Columns, not objects: this runs on every workbench visit and reads every open department result in the county.
     department_results = db.session.execute(
         sa.select(DepartmentResult.department_id, DepartmentResult.submitted_at, DepartmentResult.follow_ups,
-                  DepartmentResult.closed_on, DepartmentResult.rectify_by, InspectionRecord.state,
+                  DepartmentResult.closed_on, DepartmentResult.rectify_by, InspectionRecord.status,
                   InspectionRecord.due_on)
         .join(InspectionRecord, DepartmentResult.record_id == InspectionRecord.id)
-        .where(sa.or_(InspectionRecord.state != "已公示", DepartmentResult.closed_on.is_(None)),
+        .where(sa.or_(InspectionRecord.status != RecordStatus.PUBLISHED, DepartmentResult.closed_on.is_(None)),
                sa.true() if department_id is None else DepartmentResult.department_id == department_id)
     ).all()
-    for department, submitted_at, follow_ups, closed_on, rectify_by, state, due_on in department_results:
-        if state in OPEN_STATES and submitted_at is None:
+    for department, submitted_at, follow_ups, closed_on, rectify_by, status, due_on in department_results:
+        if status in OPEN_RECORD_STATUSES and submitted_at is None:
             row(department)["to_enter"] += 1
             row(department)["overdue"] += due_on < on
         if follow_up_open(follow_ups, closed_on):
@@ -260,7 +259,7 @@ def due_summary(on: date | None = None, department_id: int | None = None) -> lis
         .select_from(InspectionRecord)
         .join(CampaignSubject, InspectionRecord.campaign_subject_id == CampaignSubject.id)
         .join(Campaign, CampaignSubject.campaign_id == Campaign.id)
-        .where(InspectionRecord.state == "待审核").group_by(Campaign.lead_department_id)
+        .where(InspectionRecord.status == RecordStatus.REVIEWING).group_by(Campaign.lead_department_id)
     ).all()
     for lead, count in reviews:
         if department_id is None or lead == department_id:

@@ -15,6 +15,7 @@ from coordinator.directories.models import Inspector, Subject, Zone
 from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.results.models import Attachment
+from coordinator.states import Decision
 
 PASSWORD = "Passw0rd1"
 
@@ -85,7 +86,7 @@ def confirm_all(campaign, user) -> None:
     """Every department confirms every enterprise still waiting for it."""
     for campaign_department in campaign.departments:
         pending = services.pending_confirmations(campaign, campaign_department.department_id)
-        services.confirm(campaign, campaign_department.department_id, {cs.id: ("确认", "") for cs in pending}, user)
+        services.confirm(campaign, campaign_department.department_id, {cs.id: (Decision.CONFIRMED, "") for cs in pending}, user)
 
 
 def drawn_campaign(county: dict, seed: str = "42", **changes):

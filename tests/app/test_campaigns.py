@@ -13,6 +13,7 @@ from coordinator.campaigns.services import draws
 from coordinator.directories.models import Conflict, Subject
 from coordinator.extensions import db
 from coordinator.items.models import Item
+from coordinator.states import Decision, DrawnStatus, SubjectStatus
 from coordinator.workdays import deadline_after
 from solver import canonical_json
 from tests.app.county import (
@@ -173,12 +174,12 @@ def test_a_replacement_draw_replaces_one_and_leaves_the_rest(county):
     before = {cs.id: cs.subject_id for cs in campaign.subjects}
     closed = campaign.subjects[3]
     with pytest.raises(services.CampaignError, match="必须填写原因"):
-        services.confirm(campaign, county["yjj"].id, {closed.id: ("已关闭停业", "")}, yjj_admin)
-    services.confirm(campaign, county["yjj"].id, {closed.id: ("已关闭停业", "现场已停业")}, yjj_admin)
+        services.confirm(campaign, county["yjj"].id, {closed.id: (Decision.CLOSED, "")}, yjj_admin)
+    services.confirm(campaign, county["yjj"].id, {closed.id: (Decision.CLOSED, "现场已停业")}, yjj_admin)
     new = services.replacement_draw(campaign, closed, "现场已停业", office)
     db.session.commit()
-    assert closed.state == "replaced" and closed.replaced_by_id == new.id
-    assert closed.subject.status == "停业" and closed.subject.status_changes[0].reason.endswith("现场已停业")
+    assert closed.status == DrawnStatus.REPLACED and closed.replaced_by_id == new.id
+    assert closed.subject.status == SubjectStatus.SUSPENDED and closed.subject.status_changes[0].reason.endswith("现场已停业")
     assert new.subject_id not in before.values() and new.stratum == closed.stratum
     after = {cs.id: cs.subject_id for cs in campaign.subjects if cs.id in before}
     assert after == before  # nobody else moved
@@ -202,13 +203,13 @@ def test_the_overview_figures_match_the_enterprises_they_count(county):
     assert services.pending_counts(campaign) == walked() and walked()[yjj] > 2
     mine = services.pending_confirmations(campaign, yjj)
     closed, missing = mine[0], mine[1]
-    services.confirm(campaign, yjj, {closed.id: ("已关闭停业", "停业"), missing.id: ("查无此户", "无此门牌"),
-                                     mine[2].id: ("确认", "")}, yjj_admin)
+    services.confirm(campaign, yjj, {closed.id: (Decision.CLOSED, "停业"), missing.id: (Decision.NOT_FOUND, "无此门牌"),
+                                     mine[2].id: (Decision.CONFIRMED, "")}, yjj_admin)
     db.session.commit()
     counts = services.pending_counts(campaign)
     assert counts == walked() and counts[yjj] == len(mine) - 3 and counts[scj] == walked()[scj]
     assert [(cs.id, c.decision) for cs, c in services.flagged(campaign)] == [
-        (cs.id, decision) for cs, decision in sorted([(closed, "已关闭停业"), (missing, "查无此户")],
+        (cs.id, decision) for cs, decision in sorted([(closed, Decision.CLOSED), (missing, Decision.NOT_FOUND)],
                                                      key=lambda pair: pair[0].id)]
     assert services.unstaffed(campaign) == []
 
@@ -218,7 +219,7 @@ def test_the_overview_of_a_teamed_campaign_counts_the_staffed_and_lists_the_unst
     office = county["users"]["office"]
     confirm_all(campaign, office)
     services.lock_and_run_team_draw(campaign, "7", "", office)
-    active = [cs for cs in campaign.subjects if cs.state == "active"]
+    active = [cs for cs in campaign.subjects if cs.status == DrawnStatus.ACTIVE]
     short = active[1]
     short.unstaffed_reason = "测试：无可用人员"
     db.session.commit()
@@ -281,7 +282,7 @@ def test_closed_and_recently_inspected_enterprises_are_left_out_of_the_next_draw
     first = drawn_campaign(county)
     inspected = {cs.subject.credit_code for cs in first.subjects}
     closed = db.session.scalar(sa.select(Subject).where(Subject.credit_code.not_in(inspected)).limit(1))
-    closed.status = "注销"
+    closed.status = SubjectStatus.DEREGISTERED
     db.session.commit()
 
     def next_campaign(burden_months):

@@ -10,6 +10,7 @@ from coordinator.campaigns import services as campaigns
 from coordinator.extensions import db
 from coordinator.results import services
 from coordinator.results.models import InspectionRecord, ItemResult
+from coordinator.states import RecordStatus, SubjectStatus
 from tests.app.county import PASSWORD, build_county, campaign_values, confirm_all, drawn_campaign, submit_all_items
 
 
@@ -48,7 +49,7 @@ def test_dispatch_opens_one_record_per_staffed_enterprise_due_in_20_working_days
     records = db.session.scalars(sa.select(InspectionRecord)).all()
     assert len(records) == len([cs for cs in campaign.subjects if cs.active_members]) == 20
     for record in records:
-        assert record.state == "待录入"
+        assert record.status == RecordStatus.ENTERING
         assert {p.department_id for p in record.department_results} == set(record.campaign_subject.department_ids)
     cs = records[0].campaign_subject
     db.session.delete(records[0])
@@ -124,19 +125,19 @@ def test_review_return_and_publication_through_the_web(app, dispatched):
     assert clients["scj_officer"].post(f"/results/{record.id}/entry", data=form(scj_part)).status_code in (302, 303)
     assert clients["yjj_admin"].post(f"/results/{record.id}/entry", data=form(yjj_part)).status_code in (302, 303)
     db.session.expire_all()
-    assert record.state == "待审核" and record.inspected_on == date(2024, 6, 12)
+    assert record.status == RecordStatus.REVIEWING and record.inspected_on == date(2024, 6, 12)
 
     assert clients["scj_admin"].post(f"/results/{record.id}/review", data={"action": "publish"}).status_code == 403
     clients["yjj_admin"].post(f"/results/{record.id}/review",
                               data={"action": "return", "reason": "问题描述不清", "departments": [scj_part.department_id]})
     db.session.expire_all()
-    assert record.state == "退回" and scj_part.submitted_at is None and yjj_part.submitted_at is not None
+    assert record.status == RecordStatus.RETURNED and scj_part.submitted_at is None and yjj_part.submitted_at is not None
     page = clients["scj_officer"].get(f"/results/{record.id}/entry").data.decode()
     assert "问题描述不清" in page
     clients["scj_officer"].post(f"/results/{record.id}/entry", data=form(scj_part))
     clients["yjj_admin"].post(f"/results/{record.id}/review", data={"action": "publish"})
     db.session.expire_all()
-    assert record.state == "已公示" and record.published_at is not None
+    assert record.status == RecordStatus.PUBLISHED and record.published_at is not None
 
 
 def test_a_closed_enterprise_leaves_the_drawing_pool(app, dispatched):
@@ -144,10 +145,10 @@ def test_a_closed_enterprise_leaves_the_drawing_pool(app, dispatched):
     record = db.session.scalars(sa.select(InspectionRecord)).first()
     subject = record.campaign_subject.subject
     submit_all(record, county["users"], result="已关闭停业或正在组织清算")
-    assert subject.status == "存续"  # not until the lead department confirms the record
+    assert subject.status == SubjectStatus.ACTIVE  # not until the lead department confirms the record
     services.publish(record, county["users"]["yjj_admin"])
     db.session.commit()
-    assert subject.status == "停业"
+    assert subject.status == SubjectStatus.SUSPENDED
     change = subject.status_changes[0]
     assert campaign.name in change.reason and "已关闭停业" in change.reason
     client = app.test_client()

@@ -29,6 +29,7 @@ from coordinator.items.models import Item
 from coordinator.plans import services as plans
 from coordinator.results import services as results
 from coordinator.results.models import Attachment, InspectionRecord
+from coordinator.states import Decision
 from tests.app.county import build_county, campaign_values, credit_code, drawn_campaign
 
 XSS = "<script>alert(1)</script>"
@@ -68,7 +69,7 @@ def build_world(text: str = XSS) -> dict:
     campaign = drawn_campaign(county, name=text)
     for cd in campaign.departments:
         pending = campaigns.pending_confirmations(campaign, cd.department_id)
-        campaigns.confirm(campaign, cd.department_id, {cs.id: ("确认", "") for cs in pending}, office)
+        campaigns.confirm(campaign, cd.department_id, {cs.id: (Decision.CONFIRMED, "") for cs in pending}, office)
     campaigns.lock_and_run_team_draw(campaign, text, text, office)
     db.session.commit()
     staffed = [cs for cs in campaign.subjects if cs.active_members]

@@ -13,8 +13,8 @@ from ...auth.models import User
 from ...directories.models import Subject
 from ...directories.services import change_status
 from ...extensions import db
+from ...states import CampaignStatus, DrawKind, DrawnStatus, SubjectStatus
 from ...timeutil import now
-from ...vocab import ACTIVE_STATUS
 from ...workdays import deadline_after
 from .. import rules
 from ..models import Campaign, CampaignSubject, Draw
@@ -42,7 +42,7 @@ def subject_problem(campaign: Campaign) -> dict:
 
 def lock_subject_draw(campaign: Campaign, user: User) -> Draw:
     """Freeze the stage-1 input and publish its hash; the seed is chosen only after this."""
-    require_status(campaign, "collecting")
+    require_status(campaign, CampaignStatus.COLLECTING)
     missing = [cd.department.name for cd in campaign.departments if not cd.submitted_at]
     if missing:
         raise CampaignError(f"以下部门尚未提交抽查事项：{'、'.join(missing)}")
@@ -50,10 +50,10 @@ def lock_subject_draw(campaign: Campaign, user: User) -> Draw:
     if not problem["subjects"]:
         raise CampaignError("抽查范围内没有符合条件的存续检查对象，请调整抽查范围或分层规则")
     text = canonical_json(problem)
-    draw = Draw(campaign_id=campaign.id, kind="subjects", problem=text, locked_sha256=sha256_hex(text),
+    draw = Draw(campaign_id=campaign.id, kind=DrawKind.SUBJECTS, problem=text, locked_sha256=sha256_hex(text),
                         operator_id=user.id, singleton=f"{campaign.id}:subjects")
     db.session.add(draw)
-    campaign.status = "locked"
+    campaign.status = CampaignStatus.LOCKED
     return draw
 
 
@@ -84,11 +84,11 @@ def run_locked(draw: Draw, seed: str, witness: str, user: User | None, solve) ->
 
 
 def run_subject_draw(campaign: Campaign, seed: str, witness: str, user: User) -> Draw:
-    require_status(campaign, "locked")
+    require_status(campaign, CampaignStatus.LOCKED)
     draw = db.session.scalar(sa.select(Draw).where(Draw.singleton == f"{campaign.id}:subjects"))
     result = run_locked(draw, seed, witness, user, solver.draw_subjects)
     _add_drawn(campaign, draw, result["drawn"])
-    campaign.status = "drawn"
+    campaign.status = CampaignStatus.DRAWN
     deadline = deadline_after(now(), 1)
     for campaign_department in campaign.departments:
         campaign_department.confirm_deadline = deadline
@@ -115,8 +115,8 @@ def _add_drawn(campaign: Campaign, draw: Draw, drawn: list[dict]) -> list[Campai
 def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user: User,
                      seed: str | None = None) -> CampaignSubject:
     """Replace a closed or missing enterprise by a recorded draw from its stratum; the rest stays as it was."""
-    require_status(campaign, "drawn")
-    if cs.state != "active":
+    require_status(campaign, CampaignStatus.DRAWN)
+    if cs.status != DrawnStatus.ACTIVE:
         raise CampaignError("该检查对象已被替换")
     if not reason.strip():
         raise CampaignError("请填写替换原因")
@@ -126,14 +126,14 @@ def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user:
                                    .where(CampaignSubject.campaign_id == campaign.id)))
     candidates = [s for s in locked["subjects"] if s["stratum"] == cs.stratum and s["id"] not in taken]
     active = set(db.session.scalars(sa.select(Subject.credit_code).where(
-        Subject.credit_code.in_([s["id"] for s in candidates] or ["-"]), Subject.status == ACTIVE_STATUS)))
+        Subject.credit_code.in_([s["id"] for s in candidates] or ["-"]), Subject.status == SubjectStatus.ACTIVE)))
     population = [{**s, "must": False} for s in candidates if s["id"] in active]
     if not population:
         raise CampaignError(f"“{cs.stratum}”层已没有可替换的存续检查对象")
     count = db.session.scalar(sa.select(sa.func.count()).where(Draw.campaign_id == campaign.id,
-                                                               Draw.kind == "replacement")) or 0
+                                                               Draw.kind == DrawKind.REPLACEMENT)) or 0
     text = canonical_json({"strata": [{"id": cs.stratum, "count": 1}], "subjects": population})
-    draw = Draw(campaign_id=campaign.id, kind="replacement", problem=text, locked_sha256=sha256_hex(text),
+    draw = Draw(campaign_id=campaign.id, kind=DrawKind.REPLACEMENT, problem=text, locked_sha256=sha256_hex(text),
                         note=f"替换“{cs.subject.name}”：{reason.strip()}"[:500], operator_id=user.id)
     db.session.add(draw)
     db.session.flush()
@@ -144,10 +144,9 @@ def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user:
     for campaign_department in campaign.departments:
         if campaign_department.department_id in new.department_ids:  # the newcomer needs their confirmation too
             campaign_department.confirmed_at, campaign_department.confirm_deadline = None, deadline
-    cs.state, cs.replaced_by_id = "replaced", new.id
-    flags = [c.decision for c in cs.confirmations if c.decision in ("已关闭停业", "查无此户")]
-    status = {"已关闭停业": "停业", "查无此户": "查无此户"}.get(flags[0]) if flags else None
-    if status and cs.subject.status == ACTIVE_STATUS:
+    cs.status, cs.replaced_by_id = DrawnStatus.REPLACED, new.id
+    status = next((c.decision.subject_status for c in cs.confirmations if c.decision.needs_replacement), None)
+    if status and cs.subject.status == SubjectStatus.ACTIVE:
         change_status(cs.subject, status, f"{campaign.name}：{reason.strip()}", user.id)
     return new
 
@@ -155,8 +154,8 @@ def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user:
 
 # ---- replay: every stored draw run again must give the stored result, byte for byte ----------------------
 
-SOLVE = {"subjects": solver.draw_subjects, "replacement": solver.draw_subjects,
-         "teams": solver.solve_teams, "reseat": solver.solve_teams}
+SOLVE = {DrawKind.SUBJECTS: solver.draw_subjects, DrawKind.REPLACEMENT: solver.draw_subjects,
+         DrawKind.TEAMS: solver.solve_teams, DrawKind.RESEAT: solver.solve_teams}
 
 
 def replay(draw: Draw) -> str | None:
@@ -172,7 +171,7 @@ def replay(draw: Draw) -> str | None:
         stored = json.loads(draw.result).get("versions", {})
         hint = "" if stored == result.get("versions") else f"（求解器版本不同：记录 {stored}，当前 {result.get('versions')}）"
         return "重放结果与保存的结果不一致" + hint
-    if draw.kind in ("teams", "reseat"):
+    if draw.kind in (DrawKind.TEAMS, DrawKind.RESEAT):
         violations = solver.check_teams(problem, result)
         if violations:
             return "结果未通过规则校验：" + "；".join(violations[:3])

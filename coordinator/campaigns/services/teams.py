@@ -15,6 +15,7 @@ from solver import canonical_json, sha256_hex
 from ...auth.models import User
 from ...directories.models import Conflict, Inspector, Subject, Zone, drawable_clause
 from ...extensions import db
+from ...states import CampaignStatus, DrawKind, DrawnStatus
 from ...textutil import split_list
 from ...timeutil import now
 from ...workdays import working_days_between
@@ -156,28 +157,28 @@ def _store_teams(campaign: Campaign, draw: Draw, result: dict, subjects: list[Ca
 def lock_and_run_team_draw(campaign: Campaign, seed: str, witness: str, user: User,
                            allow_overdue: bool = False) -> Draw:
     """Form every joint team in one recorded draw."""
-    require_status(campaign, "drawn")
+    require_status(campaign, CampaignStatus.DRAWN)
     waiting = [cd for cd in campaign.departments if cd.confirmed_at is None]
     blocking = [cd.department.name for cd in waiting if not (allow_overdue and overdue(cd))]
     if blocking:
         raise CampaignError(f"以下部门尚未完成检查对象确认：{'、'.join(blocking)}")
     if any(cs for cs, _ in flagged(campaign)):
         raise CampaignError("还有被标记为已关闭或查无此户的检查对象未替换，请先进行替换抽取")
-    subjects = [cs for cs in campaign.subjects if cs.state == "active"]
+    subjects = [cs for cs in campaign.subjects if cs.status == DrawnStatus.ACTIVE]
     text = canonical_json(team_problem(campaign, subjects))
-    draw = Draw(campaign_id=campaign.id, kind="teams", problem=text, locked_sha256=sha256_hex(text),
+    draw = Draw(campaign_id=campaign.id, kind=DrawKind.TEAMS, problem=text, locked_sha256=sha256_hex(text),
                         operator_id=user.id, singleton=f"{campaign.id}:teams")
     db.session.add(draw)
     db.session.flush()
     result = run_locked(draw, seed, witness, user, solver.solve_teams)
     _store_teams(campaign, draw, result, subjects)
-    campaign.status = "teamed"
+    campaign.status = CampaignStatus.TEAMED
     return draw
 
 
 def recuse(campaign: Campaign, member: TeamMember, reason: str, user: User) -> TeamMember | None:
     """Recuse one assigned inspector and redraw that one seat by a recorded draw; the rest stays as it was."""
-    require_status(campaign, "teamed", "dispatched")
+    require_status(campaign, CampaignStatus.TEAMED, CampaignStatus.DISPATCHED)
     if member.recused_at is not None:
         raise CampaignError("该执法人员已经回避")
     if not reason.strip():
@@ -192,9 +193,9 @@ def recuse(campaign: Campaign, member: TeamMember, reason: str, user: User) -> T
     problem = _reseat_problem(campaign, cs, member)
     main = db.session.scalar(sa.select(Draw).where(Draw.singleton == f"{campaign.id}:teams"))
     count = db.session.scalar(sa.select(sa.func.count()).where(Draw.campaign_id == campaign.id,
-                                                               Draw.kind == "reseat")) or 0
+                                                               Draw.kind == DrawKind.RESEAT)) or 0
     text = canonical_json(problem)
-    draw = Draw(campaign_id=campaign.id, kind="reseat", problem=text, locked_sha256=sha256_hex(text),
+    draw = Draw(campaign_id=campaign.id, kind=DrawKind.RESEAT, problem=text, locked_sha256=sha256_hex(text),
                         note=f"{cs.subject.name}：{member.inspector.name}回避（{reason.strip()}）"[:500],
                         operator_id=user.id)
     db.session.add(draw)
@@ -258,7 +259,7 @@ def unstaffed(campaign: Campaign) -> list[CampaignSubject]:
     """Drawn enterprises the team draw could not staff, with its reason."""
     return db.session.scalars(
         sa.select(CampaignSubject).where(CampaignSubject.campaign_id == campaign.id,
-                                         CampaignSubject.state == "active", CampaignSubject.unstaffed_reason != "")
+                                         CampaignSubject.status == DrawnStatus.ACTIVE, CampaignSubject.unstaffed_reason != "")
         .order_by(CampaignSubject.id).options(*without_team())).all()
 
 
