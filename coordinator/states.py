@@ -73,7 +73,7 @@ class DrawKind(Labelled):
 
     SUBJECTS = "subjects", "抽取检查对象"
     REPLACEMENT = "replacement", "替换抽取"
-    TEAMS = "teams", "组建检查组"
+    TEAMS = "teams", "随机组队"
     RESEAT = "reseat", "回避补位"
 
 

@@ -85,6 +85,15 @@ class CampaignDepartment(db.Model):
     items: Mapped[list[CampaignItem]] = relationship(
         back_populates="campaign_department", order_by="CampaignItem.id", cascade="all, delete-orphan")
 
+    def items_overdue(self, on: date) -> bool:
+        """Its items and materials list is not in, and the campaign's deadline for them has passed (逾期未提交)."""
+        return self.submitted_at is None and on > self.campaign.items_deadline
+
+    def confirmation_overdue(self, at: datetime | None = None) -> bool:
+        """It has not confirmed its drawn enterprises within the one working day it had (逾期未确认)."""
+        return (self.confirmed_at is None and self.confirm_deadline is not None
+                and self.confirm_deadline < (at or now()))
+
 
 class CampaignItem(db.Model):
     """An item a department chose for the campaign, frozen at the version it had then."""
@@ -216,6 +225,21 @@ class TeamMember(db.Model):
     draw: Mapped[Draw] = relationship()
     inspector: Mapped[Inspector] = relationship(lazy="joined")
     department: Mapped[Department] = relationship(lazy="joined")
+
+    def may_be_recused_by(self, user: User) -> bool:
+        """Who may recuse an inspector: the office, or the administrator of the inspector's own department."""
+        return user.is_office or (user.role == "admin" and user.department_id == self.department_id)
+
+    @property
+    def recusable(self) -> bool:
+        """When: still seated, and the campaign's teams are formed and not yet finished."""
+        return self.recused_at is None and self.campaign_subject.campaign.status in RECUSAL_STATUSES
+
+    def can_be_recused_by(self, user: User) -> bool:
+        return self.recusable and self.may_be_recused_by(user)
+
+
+RECUSAL_STATUSES = (CampaignStatus.TEAMED, CampaignStatus.DISPATCHED)  # a seat can be redrawn
 
 
 # How many enterprises a campaign has drawn (replacements counted once): one correlated count, no rows loaded.

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy.orm import lazyload, undefer
 
-from ..access import ensure_department, login_required, own_department_id, roles_required
+from ..access import login_required, own_department_id, roles_required
 from ..auth.models import Department
 from ..directories.models import Subject
 from ..directories.services import filter_options
@@ -19,8 +19,8 @@ from ..items.models import Item
 from ..pagination import paginate
 from ..plans.models import Plan, PlanTask
 from ..states import CampaignStatus, Decision, DrawnStatus
-from ..textutil import join_list, split_list
-from ..timeutil import now
+from ..textutil import join_list
+from ..timeutil import today
 from . import rules, services, sheets
 from .forms import CampaignForm, ItemsForm, ReasonForm, SeedForm
 from .models import Campaign, CampaignSubject, Draw, TeamMember
@@ -81,42 +81,6 @@ def _fill_choices(form: CampaignForm) -> None:
                                                           for t in tasks)])
 
 
-def _load_strata(form: CampaignForm, strata: list[dict]) -> None:
-    for entry, stratum in zip(form.strata.entries, [*strata, *([None] * 6)]):
-        entry.form.name.data = stratum["id"] if stratum else ""
-        entry.category.data = stratum["category"] if stratum else "*"
-        crowded = stratum.get("crowded") if stratum else None
-        entry.crowded.data = "" if crowded is None else ("yes" if crowded else "no")
-        entry.mode.data = stratum["mode"] if stratum else "ratio"
-        entry.value.data = stratum["value"] if stratum else None
-
-
-def _values(form: CampaignForm) -> dict:
-    strata = [
-        {"id": e.form.name.data.strip(), "category": e.category.data,
-         "crowded": {"yes": True, "no": False}.get(e.crowded.data), "mode": e.mode.data,
-         "value": None if e.mode.data == "all" else (int(e.value.data) if e.mode.data == "count" else e.value.data)}
-        for e in form.strata.entries if e.form.name.data and e.form.name.data.strip()
-    ]
-    return {
-        "name": form.name.data.strip(), "field": form.field.data.strip(),
-        "plan_task_id": form.plan_task_id.data or None,
-        "period_start": form.period_start.data, "period_end": form.period_end.data,
-        "visit_start": form.visit_start.data, "visit_end": form.visit_end.data,
-        "items_deadline": form.items_deadline.data,
-        "scope": {"regions": form.regions.data, "industries": form.industries.data,
-                  "categories": form.categories.data, "risk_classes": form.risk_classes.data},
-        "strata": strata,
-        "risk_weights": {"A": form.weight_a.data, "B": form.weight_b.data, "C": form.weight_c.data,
-                         "D": form.weight_d.data, "": form.weight_none.data},
-        "must_flags": form.must_flags.data,
-        "expertise_industries": split_list(form.expertise_industries.data),
-        "burden_months": form.burden_months.data, "covert": form.covert.data, "team_size": form.team_size.data,
-        "inspector_capacity": form.inspector_capacity.data, "daily_capacity": form.daily_capacity.data,
-        "max_pair_probability": form.max_pair_probability.data,
-    }
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required("office")
 def create():
@@ -124,7 +88,7 @@ def create():
     _fill_choices(form)
     if request.method == "GET":
         preset = rules.STRATA_PRESETS.get(request.args.get("preset", "joint20"), rules.STRATA_PRESETS["joint20"])
-        _load_strata(form, preset["strata"])
+        form.load_strata(preset["strata"])
         form.must_flags.data = list(rules.DEFAULT_MUST_FLAGS)
     if form.validate_on_submit():
         lead = db.session.get(Department, form.lead_department_id.data)
@@ -132,7 +96,7 @@ def create():
         if not partners or all(p.id == lead.id for p in partners):
             form.partner_ids.errors.append("联合抽查至少需要一个协同部门")
         else:
-            campaign = services.create_campaign(_values(form), lead, partners, current_user)
+            campaign = services.create_campaign(form.values(), lead, partners, current_user)
             db.session.commit()
             return _done(f"联合抽查“{campaign.name}”已创建，请通知各部门在{campaign.items_deadline}前提交抽查事项",
                          campaign)
@@ -146,7 +110,7 @@ def detail(campaign_id):
     draws = db.session.scalars(sa.select(Draw).where(Draw.campaign_id == campaign.id)
                                .order_by(Draw.id)).all()
     context = {"campaign": campaign, "draws": draws, "seed_form": SeedForm(), "reason_form": ReasonForm(),
-               "now": now(), "overdue": services.overdue, "mine": campaign.campaign_department(current_user.department_id)}
+               "today": today(), "mine": campaign.campaign_department(current_user.department_id)}
     if campaign.status == CampaignStatus.COLLECTING and current_user.is_office:
         context["coverage"] = services.coverage(campaign) if any(cd.items for cd in campaign.departments) else []
     if campaign.status != CampaignStatus.COLLECTING:
@@ -249,7 +213,7 @@ def confirm(campaign_id):
             return redirect(url_for("campaigns.confirm", campaign_id=campaign.id))
     mine = {cs.id: next((c for c in cs.confirmations if c.department_id == department_id), None) for cs in rows}
     return render_template("campaigns/confirm.html", campaign=campaign, campaign_department=campaign_department, rows=rows,
-                           mine=mine, decisions=Decision, overdue=services.overdue(campaign_department))
+                           mine=mine, decisions=Decision)
 
 
 @bp.post("/<int:campaign_id>/subjects/<int:cs_id>/replace")
@@ -306,7 +270,8 @@ def recuse(campaign_id, member_id):
     member = db.get_or_404(TeamMember, member_id)
     if member.campaign_subject.campaign_id != campaign.id:
         abort(404)
-    ensure_department(member.department_id)
+    if not member.may_be_recused_by(current_user):
+        abort(403)
     form = ReasonForm()
     reason = form.reason.data if form.validate_on_submit() else ""
     holder = {}

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..forms import BaseForm, choices
 from ..states import SubjectStatus
+from ..textutil import clean
 from ..vocab import CATEGORIES, HISTORY_FLAGS, RISK_CLASSES
 from .importers import INSPECTOR_COLUMNS, SUBJECT_COLUMNS
 
@@ -19,7 +20,14 @@ SUBJECT_CHOICES = {
 }
 
 
-def _build(name: str, columns, options: dict, long_fields=()) -> type[BaseForm]:
+class RowForm(BaseForm):
+    """A form whose fields are the columns of an import row: it gives that row back, cleaned like a cell."""
+
+    def row(self) -> dict[str, str]:
+        return {name: clean(field.data) for name, field in self._fields.items() if name != "csrf_token"}
+
+
+def _build(name: str, columns, options: dict, long_fields=()) -> type[RowForm]:
     """A form with one field per import column, so the web and the importer take the same row."""
     fields = {}
     for column in columns:
@@ -29,7 +37,7 @@ def _build(name: str, columns, options: dict, long_fields=()) -> type[BaseForm]:
             fields[column.key] = TextAreaField(column.header, validators=[Length(max=500)])
         else:
             fields[column.key] = StringField(column.header, validators=[Length(max=300)])
-    return type(name, (BaseForm,), fields)
+    return type(name, (RowForm,), fields)
 
 
 # The status is not edited here: it changes only through StatusForm, which records the reason.

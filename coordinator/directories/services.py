@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from ..excel.importing import RowInvalid
 from ..extensions import db
 from ..items.models import Item
 from ..states import SubjectStatus
@@ -102,6 +103,48 @@ def _filter_options() -> dict[str, list[str]]:
 def filter_options() -> dict[str, list[str]]:
     """Values offered in the list filters: the distinct regions and industries."""
     return _cached("filter_options", OPTIONS_SECONDS, _filter_options)
+
+
+# ---- saving one enterprise or inspector from its form ---------------------------------------------------------
+# The form is a row of the import (directories.forms), checked by the importer's row rules, then for a clash.
+
+
+def save_subject(subject: Subject | None, row: dict[str, str]) -> Subject:
+    """Create or update an enterprise from a form row; RowInvalid (Chinese reasons) when the row is wrong or its
+    credit code belongs to another enterprise. The status is not the form's: it changes through change_status."""
+    from .importers import subject_values  # the importers use this module's cache, so not at import time
+
+    values = subject_values({**row, "status": subject.status if subject else SubjectStatus.ACTIVE})
+    clash = db.session.scalar(sa.select(Subject).where(Subject.credit_code == values["credit_code"],
+                                                       Subject.id != (subject.id if subject else -1)))
+    if clash:
+        raise RowInvalid([f"统一社会信用代码已属于“{clash.name}”"])
+    subject = subject or Subject()
+    for key, value in values.items():
+        setattr(subject, key, value)
+    db.session.add(subject)
+    forget_directory_cache()
+    return subject
+
+
+def save_inspector(inspector: Inspector | None, row: dict[str, str], department) -> Inspector:
+    """Create or update an inspector of `department` from a form row; RowInvalid when the row is wrong or the
+    certificate number is another inspector's."""
+    from .importers import InspectorImporter
+
+    importer = InspectorImporter()
+    importer.prepare()
+    _, values = importer.parse_row({**row, "department": department.code})
+    clash = values["cert_no"] and db.session.scalar(
+        sa.select(Inspector).where(Inspector.cert_no == values["cert_no"],
+                                   Inspector.id != (inspector.id if inspector else -1)))
+    if clash:
+        raise RowInvalid([f"执法证号{values['cert_no']}已登记给{clash.name}（{clash.department.name}）"])
+    inspector = inspector or Inspector()
+    for key, value in values.items():
+        setattr(inspector, key, value)
+    db.session.add(inspector)
+    return inspector
 
 
 def change_status(subject: Subject, new_status: SubjectStatus | str, reason: str,

@@ -67,7 +67,7 @@ def tasks_for(user: User, due: list[dict] | None = None) -> list[Task]:
                 target = url_for("campaigns.confirm", campaign_id=campaign.id) if mine and user.role == "admin" \
                     else detail
                 tasks.append(Task(f"{who}确认“{campaign.name}”抽中的{pending[cd.department_id]}户检查对象（时限 "
-                                  f"{cd.confirm_deadline:%Y-%m-%d %H:%M}）", target, campaigns.overdue(cd)))
+                                  f"{cd.confirm_deadline:%Y-%m-%d %H:%M}）", target, cd.confirmation_overdue()))
         if user.is_office and campaign.status == CampaignStatus.LOCKED:
             tasks.append(Task(f"“{campaign.name}”名单已锁定，待见证人报出随机种子后抽取", detail))
         if user.is_office and campaign.status == CampaignStatus.DRAWN and campaigns.flagged(campaign):

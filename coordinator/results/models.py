@@ -79,6 +79,19 @@ class InspectionRecord(db.Model):
         """overdue() as SQL, for lists and counts."""
         return sa.and_(cls.status.in_(OPEN_RECORD_STATUSES), cls.due_on < on)
 
+    def can_be_read_by(self, user) -> bool:
+        """The office, the departments visiting the enterprise, and the campaign's lead department."""
+        return (user.is_office or self.department_result(user.department_id) is not None
+                or self.can_be_reviewed_by(user))
+
+    def can_be_reviewed_by(self, user) -> bool:
+        """The lead department confirms the whole record (the office may too)."""
+        return user.is_office or user.department_id == self.campaign_subject.campaign.lead_department_id
+
+    def can_take_photos_from(self, user) -> bool:
+        """A visiting department's people add site photos to their result until the record is published."""
+        return not self.published and self.department_result(user.department_id) is not None
+
     def department_result(self, department_id: int | None) -> DepartmentResult | None:
         """The department's share of this record, if it visits the enterprise."""
         return next((p for p in self.department_results if p.department_id == department_id), None)
@@ -122,6 +135,18 @@ class DepartmentResult(db.Model):
     def follow_up_open(self) -> bool:
         return follow_up_open(self.follow_ups, self.closed_on)
 
+    def may_follow_up(self, user) -> bool:
+        """Who records re-inspection and closing: the office, or the department that ordered the rectification."""
+        return user.is_office or user.department_id == self.department_id
+
+    def can_be_followed_up_by(self, user) -> bool:
+        """When: an open rectification of a published record."""
+        return self.follow_up_open and self.record.published and self.may_follow_up(user)
+
+    def rectification_overdue(self, on: date) -> bool:
+        """整改超期未销号: the rectification deadline has passed and the matter is not closed."""
+        return rectification_overdue(self.follow_ups, self.closed_on, self.rectify_by, on)
+
     @classmethod
     def follow_up_open_clause(cls):
         """follow_up_open as SQL, for lists and counts."""
@@ -150,6 +175,12 @@ def rectifying(follow_ups: list | None) -> bool:
 def follow_up_open(follow_ups: list | None, closed_on: date | None) -> bool:
     """A department result whose follow-up asks for rectification and is not closed (销号) yet."""
     return rectifying(follow_ups) and closed_on is None
+
+
+def rectification_overdue(follow_ups: list | None, closed_on: date | None, rectify_by: date | None, on: date) -> bool:
+    """An open rectification whose deadline is before `on` (the rule of DepartmentResult.rectification_overdue,
+    on column values for counts that load no objects)."""
+    return follow_up_open(follow_ups, closed_on) and rectify_by is not None and rectify_by < on
 
 
 class ItemResult(db.Model):

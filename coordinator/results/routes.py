@@ -28,10 +28,7 @@ PHOTO_MAX_BYTES = 8 * 1024 * 1024
 def _record(record_id: int) -> InspectionRecord:
     """The record, if the user's department visits the enterprise or leads the campaign (the office sees all)."""
     record = db.get_or_404(InspectionRecord, record_id)
-    if current_user.is_office:
-        return record
-    departments = {p.department_id for p in record.department_results}
-    if current_user.department_id not in departments and not services.can_review(record, current_user):
+    if not record.can_be_read_by(current_user):
         abort(403)
     return record
 
@@ -83,7 +80,7 @@ def index():
 def detail(record_id):
     record = _record(record_id)
     return render_template("results/detail.html", record=record,
-                           can_review=services.can_review(record, current_user), items_for=services.items_for,
+                           items_for=services.items_for,
                            today=today())
 
 
@@ -148,7 +145,7 @@ def entry(record_id):
 @login_required
 def review(record_id):
     record = _record(record_id)
-    if not services.can_review(record, current_user):
+    if not record.can_be_reviewed_by(current_user):
         abort(403)
     try:
         if request.form.get("action") == "publish":
@@ -172,7 +169,7 @@ def follow_up(record_id, department_result_id):
     department_result = db.get_or_404(DepartmentResult, department_result_id)
     if department_result.record_id != record.id:
         abort(404)
-    if not current_user.is_office and current_user.department_id != department_result.department_id:
+    if not department_result.may_follow_up(current_user):
         abort(403)
     try:
         services.follow_up(department_result, rechecked_on=_date("rechecked_on"), closed_on=_date("closed_on"))
@@ -196,6 +193,8 @@ def upload_photo(record_id):
     department_result = record.department_result(current_user.department_id)
     if department_result is None:
         abort(403)
+    if not record.can_take_photos_from(current_user):
+        return _back(record, "记录已公示，不能再上传照片", "error")
     upload = request.files.get("photo")
     suffix = Path(upload.filename or "").suffix.lower() if upload else ""
     if upload is None or not upload.filename:

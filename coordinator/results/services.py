@@ -24,6 +24,7 @@ from .models import (
     InspectionRecord,
     ItemResult,
     follow_up_open,
+    rectification_overdue,
 )
 
 RESULT_WORKING_DAYS = 20  # seed 004: results entered and published within 20 working days
@@ -148,11 +149,6 @@ def save_department_result(record: InspectionRecord, department_id: int, entry: 
     return department_result
 
 
-def can_review(record: InspectionRecord, user: User) -> bool:
-    """The lead department confirms the whole record (the office may too)."""
-    return user.is_office or user.department_id == record.campaign_subject.campaign.lead_department_id
-
-
 def publish(record: InspectionRecord, user: User) -> None:
     """Confirm and publish; results that say the enterprise is gone move it out of the drawing pool."""
     if record.status != RecordStatus.REVIEWING:
@@ -253,7 +249,7 @@ def due_summary(on: date | None = None, department_id: int | None = None) -> lis
             row(department)["overdue"] += due_on < on
         if follow_up_open(follow_ups, closed_on):
             row(department)["follow_ups_open"] += 1
-            row(department)["follow_ups_overdue"] += bool(rectify_by and rectify_by < on)
+            row(department)["follow_ups_overdue"] += rectification_overdue(follow_ups, closed_on, rectify_by, on)
     reviews = db.session.execute(
         sa.select(Campaign.lead_department_id, sa.func.count())
         .select_from(InspectionRecord)

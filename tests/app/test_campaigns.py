@@ -13,7 +13,7 @@ from coordinator.campaigns.services import draws
 from coordinator.directories.models import Conflict, Subject
 from coordinator.extensions import db
 from coordinator.items.models import Item
-from coordinator.states import Decision, DrawnStatus, SubjectStatus
+from coordinator.states import CampaignStatus, Decision, DrawnStatus, SubjectStatus
 from coordinator.workdays import deadline_after
 from solver import canonical_json
 from tests.app.county import (
@@ -164,8 +164,8 @@ def test_confirmation_deadline_is_one_working_day_across_a_holiday(county, monke
     assert all(cd.confirm_deadline == datetime(2024, 10, 8, 23, 59, 59) for cd in campaign.departments)
     assert deadline_after(datetime(2024, 9, 13, 16, 0), 1) == datetime(2024, 9, 14, 23, 59, 59)  # make-up Saturday
     campaign_department = campaign.departments[1]
-    assert not services.overdue(campaign_department, datetime(2024, 10, 8, 23, 0))
-    assert services.overdue(campaign_department, datetime(2024, 10, 9, 8, 0))
+    assert not campaign_department.confirmation_overdue(datetime(2024, 10, 8, 23, 0))
+    assert campaign_department.confirmation_overdue(datetime(2024, 10, 9, 8, 0))
 
 
 def test_a_replacement_draw_replaces_one_and_leaves_the_rest(county):
@@ -276,6 +276,33 @@ def test_recusal_redraws_one_seat_and_leaves_the_rest(county):
     assert others == seats  # every other seat stays as it was
     reseat = db.session.scalar(sa.select(Draw).where(Draw.kind == "reseat"))
     assert services.replay(reseat) is None
+
+
+def test_who_may_recuse_whom_and_when_is_the_members_rule(county):
+    campaign = drawn_campaign(county)
+    office, yjj_admin, scj_admin = (county["users"][name] for name in ("office", "yjj_admin", "scj_admin"))
+    yjj_officer = county["users"]["yjj_officer"]
+    confirm_all(campaign, office)
+    services.lock_and_run_team_draw(campaign, "7", "", office)
+    db.session.commit()
+    member = next(m for cs in campaign.subjects for m in cs.active_members if m.department_id == county["yjj"].id)
+    assert member.can_be_recused_by(office) and member.can_be_recused_by(yjj_admin)
+    assert not member.can_be_recused_by(scj_admin) and not member.can_be_recused_by(yjj_officer)
+    services.recuse(campaign, member, "近亲属在该单位任职", office)
+    assert not member.can_be_recused_by(office)  # recused once is enough
+    other = next(m for cs in campaign.subjects for m in cs.active_members)
+    campaign.status = CampaignStatus.FINISHED
+    assert not other.can_be_recused_by(office) and other.may_be_recused_by(office)
+
+
+def test_items_are_overdue_after_their_deadline_until_submitted(county):
+    campaign = services.create_campaign(campaign_values(), county["yjj"], [county["scj"]], county["users"]["office"])
+    db.session.flush()
+    lead = campaign.campaign_department(county["yjj"].id)
+    assert not lead.items_overdue(campaign.items_deadline)
+    assert lead.items_overdue(date.fromordinal(campaign.items_deadline.toordinal() + 1))
+    submit_all_items(campaign, county, county["users"]["office"])
+    assert not lead.items_overdue(date(2099, 1, 1))
 
 
 def test_closed_and_recently_inspected_enterprises_are_left_out_of_the_next_draw(county):

@@ -213,3 +213,44 @@ def test_photos_must_be_real_images(app, dispatched):
     outsider = app.test_client()
     outsider.post("/login", data={"username": "hbj_admin", "password": PASSWORD})
     assert outsider.get(f"/results/photos/{department_result.attachments[0].id}").status_code == 403
+
+
+def test_the_rectification_deadline_rule_is_the_records_and_the_pages(app, dispatched):
+    county, campaign = dispatched
+    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    submit_all(record, county["users"], result="发现问题已责令改正")
+    services.publish(record, county["users"]["office"])
+    db.session.commit()
+    department_result = record.department_results[0]
+    deadline = department_result.rectify_by
+    assert not department_result.rectification_overdue(deadline)
+    assert department_result.rectification_overdue(date.fromordinal(deadline.toordinal() + 1))
+    office, outsider = county["users"]["office"], county["users"]["hbj_admin"]
+    assert department_result.can_be_followed_up_by(office) and not department_result.can_be_followed_up_by(outsider)
+    client = app.test_client()
+    client.post("/login", data={"username": "office", "password": PASSWORD})
+    assert "整改超期未销号" in client.get(f"/results/{record.id}").data.decode()  # the deadline is in 2024
+    services.follow_up(department_result, rechecked_on=deadline, closed_on=deadline)
+    assert not department_result.rectification_overdue(date(2099, 1, 1))
+    assert not department_result.can_be_followed_up_by(office)
+
+
+def test_photos_stop_when_the_record_is_published(app, dispatched):
+    county, campaign = dispatched
+    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    yjj_admin = county["users"]["yjj_admin"]
+    assert record.can_take_photos_from(yjj_admin) and not record.can_take_photos_from(county["users"]["hbj_admin"])
+    submit_all(record, county["users"])
+    services.publish(record, county["users"]["office"])
+    db.session.commit()
+    assert not record.can_take_photos_from(yjj_admin)
+    client = app.test_client()
+    client.post("/login", data={"username": "yjj_admin", "password": PASSWORD})
+    import io
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    page = client.post(f"/results/{record.id}/photos", data={"photo": (io.BytesIO(png), "晚了.png")},
+                       content_type="multipart/form-data", follow_redirects=True).data.decode()
+    assert "记录已公示，不能再上传照片" in page and 'name="photo"' not in page
+    db.session.expire_all()
+    assert all(not p.attachments for p in record.department_results)

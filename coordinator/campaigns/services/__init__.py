@@ -4,7 +4,7 @@ items (create, collect items, scope and coverage) → draws (lock, draw, replace
 department within one working day) → teams (the team draw, recusal) → dispatch.
 """
 from .common import CampaignError
-from .confirmation import confirm, flagged, overdue, pending_confirmations, pending_counts
+from .confirmation import confirm, flagged, pending_confirmations, pending_counts
 from .dispatch import dispatch
 from .draws import SOLVE, lock_subject_draw, replacement_draw, replay, run_subject_draw, subject_problem
 from .items import coverage, create_campaign, in_scope_query, reach, submit_items, visiting_departments
@@ -29,7 +29,6 @@ __all__ = [
     "in_scope_query",
     "lock_and_run_team_draw",
     "lock_subject_draw",
-    "overdue",
     "pair_probabilities",
     "pair_probabilities_csv",
     "pending_confirmations",

@@ -1,8 +1,6 @@
 """Each department confirms the drawn enterprises it visits, within one working day."""
 from __future__ import annotations
 
-from datetime import datetime
-
 import sqlalchemy as sa
 
 from ...auth.models import User
@@ -11,7 +9,6 @@ from ...states import CampaignStatus, Decision, DrawnStatus
 from ...timeutil import now
 from ..models import (
     Campaign,
-    CampaignDepartment,
     CampaignSubject,
     CampaignSubjectDepartment,
     Confirmation,
@@ -73,11 +70,6 @@ def pending_counts(campaign: Campaign) -> dict[int, int]:
         if department_id in counts:
             counts[department_id] = count
     return counts
-
-
-def overdue(campaign_department: CampaignDepartment, at: datetime | None = None) -> bool:
-    return (campaign_department.confirmed_at is None and campaign_department.confirm_deadline is not None
-            and campaign_department.confirm_deadline < (at or now()))
 
 
 def flagged(campaign: Campaign) -> list[tuple[CampaignSubject, Confirmation]]:

@@ -21,7 +21,7 @@ from ...timeutil import now
 from ...workdays import working_days_between
 from ..models import Campaign, CampaignSubject, Draw, TeamMember, without_team
 from .common import CampaignError, require_status
-from .confirmation import flagged, overdue
+from .confirmation import flagged
 from .draws import run_locked
 
 
@@ -159,7 +159,7 @@ def lock_and_run_team_draw(campaign: Campaign, seed: str, witness: str, user: Us
     """Form every joint team in one recorded draw."""
     require_status(campaign, CampaignStatus.DRAWN)
     waiting = [cd for cd in campaign.departments if cd.confirmed_at is None]
-    blocking = [cd.department.name for cd in waiting if not (allow_overdue and overdue(cd))]
+    blocking = [cd.department.name for cd in waiting if not (allow_overdue and cd.confirmation_overdue())]
     if blocking:
         raise CampaignError(f"以下部门尚未完成检查对象确认：{'、'.join(blocking)}")
     if any(cs for cs, _ in flagged(campaign)):
