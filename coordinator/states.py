@@ -77,6 +77,21 @@ class DrawKind(Labelled):
     RESEAT = "reseat", "回避补位"
 
 
+class SeedRule(Labelled):
+    """How a draw's seed is made."""
+
+    COMMIT_REVEAL = "commit_reveal", "多方承诺—揭示"  # several parties commit, then reveal (the normal way)
+    WITNESS = "witness", "见证人报出种子（备用方式）"  # a recorded fallback, with its reason
+
+
+class Phase(Labelled):
+    """Where a seed round stands (computed from its times, not stored)."""
+
+    COMMITTING = "committing", "征集承诺"
+    REVEALING = "revealing", "输入已锁定，征集揭示"
+    DRAWN = "drawn", "已抽取", "ok"
+
+
 class DrawnStatus(Labelled):
     """A drawn enterprise of a campaign: still in it, or replaced by a recorded replacement draw."""
 

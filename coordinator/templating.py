@@ -29,7 +29,7 @@ MENUS = {
         ("抽查", (CAMPAIGNS,)),
         ("结果与统计", (RESULTS, STATS_FORM, ("stats.dashboard", "统计分析", "stats.dashboard"), PUBLIC)),
         ("系统", (("auth.departments", "部门管理", "auth.department"), ("auth.users", "账号管理", "auth.user"),
-                ("audit.index", "审计日志", "audit."))),
+                ("exchange.index", "数据交换", "exchange."), ("audit.index", "审计日志", "audit."))),
     ),
     "admin": (
         HOME,

@@ -4,19 +4,21 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from solver import canonical_json
 
 from ..access import roles_required
 from ..extensions import db
-from ..pagination import paginate
+from ..pagination import paginate, search_arg
+from ..timeutil import today
 from . import models as _models  # noqa: F401  (the tables exist whenever the app does: create_all sees them)
 from . import services
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
-ACTION_LABELS = {"insert": "新增", "update": "修改", "delete": "删除", "import": "导入", "draw": "抽取"}
+ACTION_LABELS = {"insert": "新增", "update": "修改", "delete": "删除", "import": "导入", "draw": "抽取",
+                 "login": "登录", "logout": "退出登录", "unlock": "解除登录限制", "download": "下载", "denied": "拒绝访问"}
 ENTITY_LABELS = {
     "department": "部门", "user_account": "账号", "subject": "检查对象", "subject_status_change": "经营状态变更",
     "inspector": "执法检查人员", "conflict": "回避关系", "zone": "片区", "item": "抽查事项",
@@ -25,7 +27,7 @@ ENTITY_LABELS = {
     "campaign_subject": "抽取的检查对象", "campaign_subject_department": "检查该对象的部门", "confirmation": "部门确认",
     "team_member": "检查组成员",
     "inspection_record": "一企一表检查记录", "department_result": "部门检查结果", "item_result": "事项检查结果",
-    "attachment": "现场照片", "import": "Excel导入",
+    "attachment": "现场照片", "import": "Excel导入", "request": "请求",
 }
 FIELD_LABELS = {
     "id": "编号", "code": "代码", "name": "名称", "active": "启用", "username": "用户名", "display_name": "姓名",
@@ -71,10 +73,14 @@ FIELD_LABELS = {
     "refused": "拒绝",
     # columns renamed in migration 4f9eb974ad31; the log keeps the names it recorded then
     "campaign_department_id": "参加部门", "department_result_id": "部门检查结果",
+    # downloads and refused requests
+    "path": "访问地址", "endpoint": "页面",
 }
 
 # The same column name meaning different things in different tables.
-ENTITY_FIELD_LABELS = {("item_version", "replaced_by_id"): "替换人", ("item_version", "version"): "被替换的版本"}
+ENTITY_FIELD_LABELS = {("item_version", "replaced_by_id"): "替换人", ("item_version", "version"): "被替换的版本",
+                       ("request", "address"): "来源地址", ("user_account", "address"): "来源地址",
+                       ("request", "method"): "请求方式"}
 
 
 def _field_label(entity: str, key: str) -> str:
@@ -123,9 +129,20 @@ def index():
     filters = services.Filters(
         entity=request.args.get("entity", "").strip(), entity_id=request.args.get("entity_id", "").strip()[:64],
         user=request.args.get("user", "").strip(), start=_date("start", problems), end=_date("end", problems),
-        q=request.args.get("q", "").strip()[:200])
+        q=search_arg())
     page = paginate(services.entry_query(filters), request.args.get("page", 1, type=int))
     return render_template(
         "audit/index.html", page=page, filters=filters, problems=problems, options=services.filter_options(),
         actions=ACTION_LABELS, entities=ENTITY_LABELS, field_label=_field_label, changed_fields=services.changed_fields,
         shown=_shown)
+
+
+@bp.get("/digest")
+@roles_required("office")
+def digest():
+    """The day's digest, to print and sign, or to publish: it pins the chain as it stood at the day's end."""
+    problems: list[str] = []
+    day = _date("date", problems) or today()
+    entry = services.digest(day)
+    return render_template("audit/digest.html", digest=entry, problems=problems,
+                           lines=services.digest_lines(entry, current_app.config["COUNTY_NAME"]))

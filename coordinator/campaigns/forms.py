@@ -144,11 +144,5 @@ class ItemsForm(BaseForm):
     materials = TextAreaField("需企业准备的材料（双清单之材料清单）", validators=[Length(max=4000)])
 
 
-class SeedForm(BaseForm):
-    seed = StringField("随机种子", validators=[DataRequired("请填写随机种子"), Length(max=200)])
-    witness = StringField("见证人", validators=[Length(max=200)])
-    allow_overdue = BooleanField("逾期未确认的部门视为确认")
-
-
 class ReasonForm(BaseForm):
     reason = StringField("原因", validators=[DataRequired("请填写原因"), Length(max=500)])

@@ -135,6 +135,13 @@ class Draw(db.Model):
 
     operator: Mapped[User | None] = relationship()
 
+    TEAM_KINDS = ("teams", "reseat")
+
+    def may_download(self, user) -> bool:
+        """A draw of enterprises is there for any department taking part to replay; a draw of teams names
+        every department's people and who may not meet whom, so only the office, which audits it, gets it."""
+        return self.kind not in self.TEAM_KINDS or user.is_office
+
     @property
     def reports_pair_probabilities(self) -> bool:
         """A team draw whose result lists every pair's planned probability (draws since the solver offers it)."""
@@ -237,6 +244,10 @@ class TeamMember(db.Model):
 
     def can_be_recused_by(self, user: User) -> bool:
         return self.recusable and self.may_be_recused_by(user)
+
+    def reason_shown_to(self, user) -> bool:
+        """A recusal's reason is personal: the office and the inspector's own department read it, others do not."""
+        return user.is_office or user.department_id == self.department_id
 
 
 RECUSAL_STATUSES = (CampaignStatus.TEAMED, CampaignStatus.DISPATCHED)  # a seat can be redrawn

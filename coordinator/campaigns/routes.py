@@ -12,6 +12,8 @@ from ..access import login_required, own_department_id, roles_required
 from ..auth.models import Department
 from ..directories.models import Subject
 from ..directories.services import filter_options
+from ..draws import services as seed_rounds
+from ..draws.forms import campaign_seeding
 from ..excel.writer import send_workbook
 from ..extensions import db
 from ..forms import choices
@@ -22,7 +24,7 @@ from ..states import CampaignStatus, Decision, DrawnStatus
 from ..textutil import join_list
 from ..timeutil import today
 from . import rules, services, sheets
-from .forms import CampaignForm, ItemsForm, ReasonForm, SeedForm
+from .forms import CampaignForm, ItemsForm, ReasonForm
 from .models import Campaign, CampaignSubject, Draw, TeamMember
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -40,10 +42,11 @@ def _done(message: str, campaign: Campaign, category: str = "success"):
     return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
 
 
-def _attempt(campaign: Campaign, action, success: str):
-    """Run a workflow step; commit on success, report the Chinese reason on refusal."""
+def _attempt(campaign: Campaign, action, success: str, then=None):
+    """Run a workflow step; commit on success, report the Chinese reason on refusal. `then(result)`, if given,
+    is where a successful step with a result goes next (the campaign page otherwise)."""
     try:
-        action()
+        result = action()
         db.session.commit()
     except services.CampaignError as error:
         db.session.rollback()
@@ -52,6 +55,9 @@ def _attempt(campaign: Campaign, action, success: str):
         # A colleague's identical step got there first (one draw of a kind), or holds the database right now.
         db.session.rollback()
         return _done("这一步刚刚已由其他人完成或正在进行，请刷新后查看，以已保存的结果为准", campaign, "warning")
+    if then is not None and result is not None:
+        flash(success, "success")
+        return then(result)
     return _done(success, campaign)
 
 
@@ -109,7 +115,7 @@ def detail(campaign_id):
     campaign = _campaign(campaign_id)
     draws = db.session.scalars(sa.select(Draw).where(Draw.campaign_id == campaign.id)
                                .order_by(Draw.id)).all()
-    context = {"campaign": campaign, "draws": draws, "seed_form": SeedForm(), "reason_form": ReasonForm(),
+    context = {"campaign": campaign, "draws": draws, "reason_form": ReasonForm(), "seeding": campaign_seeding(campaign),
                "today": today(), "mine": campaign.campaign_department(current_user.department_id)}
     if campaign.status == CampaignStatus.COLLECTING and current_user.is_office:
         context["coverage"] = services.coverage(campaign) if any(cd.items for cd in campaign.departments) else []
@@ -157,26 +163,6 @@ def items(campaign_id):
 # ---- stage 1: lock, draw, confirm, replace ------------------------------------------------------------
 
 
-@bp.post("/<int:campaign_id>/lock")
-@roles_required("office")
-def lock(campaign_id):
-    campaign = _campaign(campaign_id)
-    return _attempt(campaign, lambda: services.lock_subject_draw(campaign, current_user),
-                    "抽取名单已锁定，输入哈希值已生成。请公布哈希值后，由见证人报出随机种子再抽取")
-
-
-@bp.post("/<int:campaign_id>/draw")
-@roles_required("office")
-def draw(campaign_id):
-    campaign = _campaign(campaign_id)
-    form = SeedForm()
-    if not form.validate_on_submit():
-        return _done("请填写随机种子", campaign, "error")
-    return _attempt(campaign, lambda: services.run_subject_draw(campaign, form.seed.data, form.witness.data,
-                                                                current_user),
-                    "检查对象已抽取，各部门须在1个工作日内完成确认")
-
-
 @bp.get("/<int:campaign_id>/subjects")
 @login_required
 def subjects(campaign_id):
@@ -216,39 +202,7 @@ def confirm(campaign_id):
                            mine=mine, decisions=Decision)
 
 
-@bp.post("/<int:campaign_id>/subjects/<int:cs_id>/replace")
-@roles_required("office")
-def replace(campaign_id, cs_id):
-    campaign = _campaign(campaign_id)
-    cs = db.get_or_404(CampaignSubject, cs_id)
-    if cs.campaign_id != campaign.id:
-        abort(404)
-    form = ReasonForm()
-    reason = form.reason.data if form.validate_on_submit() else ""
-    holder = {}
-
-    def run():
-        holder["new"] = services.replacement_draw(campaign, cs, reason, current_user)
-
-    response = _attempt(campaign, run, "已完成替换抽取")
-    if "new" in holder:
-        flash(f"“{cs.subject.name}”已由“{holder['new'].subject.name}”替换（替换抽取已记录）", "info")
-    return response
-
-
 # ---- stage 2: teams, recusal, dispatch ---------------------------------------------------------------------
-
-
-@bp.post("/<int:campaign_id>/teams")
-@roles_required("office")
-def form_teams(campaign_id):
-    campaign = _campaign(campaign_id)
-    form = SeedForm()
-    if not form.validate_on_submit():
-        return _done("请填写随机种子", campaign, "error")
-    return _attempt(campaign, lambda: services.lock_and_run_team_draw(
-        campaign, form.seed.data, form.witness.data, current_user, allow_overdue=form.allow_overdue.data),
-        "联合检查组已随机组成")
 
 
 @bp.get("/<int:campaign_id>/teams")
@@ -274,15 +228,9 @@ def recuse(campaign_id, member_id):
         abort(403)
     form = ReasonForm()
     reason = form.reason.data if form.validate_on_submit() else ""
-    holder = {}
-
-    def run():
-        holder["seat"] = services.recuse(campaign, member, reason, current_user)
-
-    response = _attempt(campaign, run, f"{member.inspector.name}已回避，该席位已重新随机抽取")
-    if "seat" in holder and holder["seat"] is None:
-        flash("没有符合条件的执法人员可补位，该单位暂列为未配齐，请调整后处理", "warning")
-    return response
+    return _attempt(campaign, lambda: seed_rounds.recuse(campaign, member, reason, current_user),
+                    f"{member.inspector.name}已回避；该席位的补位抽取已开始征集随机数承诺",
+                    then=lambda round_: redirect(url_for("draws.show", campaign_id=campaign.id, round_id=round_.id)))
 
 
 @bp.post("/<int:campaign_id>/dispatch")
@@ -369,10 +317,14 @@ def draw_json(campaign_id, draw_id):
     draw = db.get_or_404(Draw, draw_id)
     if draw.campaign_id != campaign.id:
         abort(404)
+    if not draw.may_download(current_user):
+        abort(403)
     problem = json.loads(draw.problem)
     if draw.seed is not None:
         problem["seed"] = draw.seed
+    round_ = seed_rounds.round_for_draw(draw.id)
     body = json.dumps({"input": problem, "locked_sha256": draw.locked_sha256,
+                       "seed_round": seed_rounds.material(round_, reveals=draw.result is not None) if round_ else None,
                        "result": json.loads(draw.result) if draw.result else None},
                       ensure_ascii=False, indent=1)
     return current_app.response_class(body, mimetype="application/json", headers={
@@ -388,5 +340,7 @@ def pair_probabilities_csv(campaign_id, draw_id):
     pairs = services.pair_probabilities(draw) if draw.campaign_id == campaign.id else None
     if pairs is None:
         abort(404)
+    if not draw.may_download(current_user):  # which pairs may never meet shows who is recused from what
+        abort(403)
     return current_app.response_class(services.pair_probabilities_csv(pairs), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=pairs-{campaign.id}-{draw.id}.csv"})

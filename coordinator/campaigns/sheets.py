@@ -96,9 +96,9 @@ def _write_sheet(sheet: SheetWriter, record_sheet: RecordSheet) -> None:
     ]
     for label, value, label2, value2 in rows:
         sheet.cell(sheet.row, 0, label, fmt["header"])
-        sheet.sheet.merge_range(sheet.row, 1, sheet.row, 3, value or "", fmt["text"])
+        sheet.merge(1, 3, value)
         sheet.cell(sheet.row, 4, label2, fmt["header"])
-        sheet.sheet.merge_range(sheet.row, 5, sheet.row, 7, value2 or "", fmt["text"])
+        sheet.merge(5, 7, value2)
         sheet.row += 1
     sheet.row += 1
     sheet.header(["部门", "抽查事项", "检查依据", "检查内容", "检查方式", *RESULT_COLUMNS])
@@ -114,12 +114,12 @@ def _write_sheet(sheet: SheetWriter, record_sheet: RecordSheet) -> None:
                          "组长" if member.is_leader else "组员", "", "", "", ""])
     sheet.row += 1
     sheet.cell(sheet.row, 0, "需提供的材料", fmt["header"])
-    sheet.sheet.merge_range(sheet.row, 1, sheet.row, width - 1, "、".join(record_sheet.materials), fmt["wrap"])
+    sheet.merge(1, width - 1, "、".join(record_sheet.materials), fmt["wrap"])
     sheet.row += 2
     for line in ("被检查单位意见：                                        签字（盖章）：            日期：",
                  "被检查单位拒绝签字的，由检查人员注明情况：",
                  "检查组长签字：                    检查人员签字：                    日期："):
-        sheet.sheet.merge_range(sheet.row, 0, sheet.row, width - 1, line, fmt["plain"])
+        sheet.merge(0, width - 1, line, fmt["plain"])
         sheet.sheet.set_row(sheet.row, 30)
         sheet.row += 1
     sheet.sheet.set_landscape()

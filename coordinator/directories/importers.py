@@ -115,6 +115,8 @@ def subject_values(raw: dict[str, str]) -> dict[str, Any]:
 class SubjectImporter(Importer):
     label = "检查对象"
     columns = (*SUBJECT_COLUMNS, REGISTRATION_NO)
+    table = Subject.__tablename__
+    source = "directory"
 
     def __init__(self, user_id: int | None = None):
         self.user_id = user_id
@@ -218,9 +220,11 @@ class InspectorImporter(Importer):
 
     label = "执法检查人员"
     columns = INSPECTOR_COLUMNS
+    table = Inspector.__tablename__
 
     def __init__(self, only_department_id: int | None = None):
         self.only_department_id = only_department_id  # a department admin imports their own people only
+        self.department_id = only_department_id
 
     def prepare(self):
         self.departments = department_lookup()
@@ -315,9 +319,11 @@ CONFLICT_COLUMNS = (
 class ConflictImporter(Importer):
     label = "回避关系"
     columns = CONFLICT_COLUMNS
+    table = Conflict.__tablename__
 
     def __init__(self, only_department_id: int | None = None):
         self.only_department_id = only_department_id
+        self.department_id = only_department_id
 
     def prepare(self):
         self.inspectors = dict(
@@ -352,7 +358,9 @@ class ConflictImporter(Importer):
         return "同一执法人员与同一单位"
 
     def existing(self):
-        rows = db.session.execute(sa.select(Conflict.id, Conflict.inspector_id, Conflict.subject_id, Conflict.reason))
+        rows = db.session.execute(sa.select(Conflict.id, Conflict.inspector_id, Conflict.subject_id, Conflict.reason)
+                                  .add_columns(Inspector.department_id)
+                                  .join(Inspector, Inspector.id == Conflict.inspector_id))
         return {(r.inspector_id, r.subject_id): r._asdict() for r in rows}
 
     def write(self, new, changed):

@@ -9,9 +9,12 @@ from flask import url_for
 from ..auth.models import User
 from ..campaigns import services as campaigns
 from ..campaigns.models import Campaign
+from ..draws import services as rounds
+from ..draws.models import Phase, SeedRule
+from ..exchange import services as exchange
 from ..extensions import db
 from ..states import CampaignStatus
-from ..timeutil import today
+from ..timeutil import now, today
 
 
 @dataclass
@@ -60,7 +63,7 @@ def tasks_for(user: User, due: list[dict] | None = None) -> list[Task]:
                 continue
             who = "" if mine else f"{cd.department.name}："
             if campaign.status == CampaignStatus.COLLECTING and not cd.submitted_at:
-                late = today() > campaign.items_deadline
+                late = cd.items_overdue(today())
                 tasks.append(Task(f"{who}提交“{campaign.name}”的抽查事项（截止 {campaign.items_deadline}）",
                                   url_for("campaigns.items", campaign_id=campaign.id) if mine else detail, late))
             if campaign.status == CampaignStatus.DRAWN and cd.confirmed_at is None:
@@ -68,8 +71,33 @@ def tasks_for(user: User, due: list[dict] | None = None) -> list[Task]:
                     else detail
                 tasks.append(Task(f"{who}确认“{campaign.name}”抽中的{pending[cd.department_id]}户检查对象（时限 "
                                   f"{cd.confirm_deadline:%Y-%m-%d %H:%M}）", target, cd.confirmation_overdue()))
-        if user.is_office and campaign.status == CampaignStatus.LOCKED:
-            tasks.append(Task(f"“{campaign.name}”名单已锁定，待见证人报出随机种子后抽取", detail))
         if user.is_office and campaign.status == CampaignStatus.DRAWN and campaigns.flagged(campaign):
             tasks.append(Task(f"“{campaign.name}”有被标记为关闭或查无此户的检查对象待替换", detail))
+    tasks.extend(seed_tasks(user))
+    if user.is_office:
+        # Stale sources (the directory at least yearly, seed 003) and drawn enterprises the registry closed.
+        tasks += [Task(line, url_for("exchange.index"), True) for line in exchange.reminders()]
     return sorted(tasks, key=lambda t: not t.late)
+
+
+def seed_tasks(user: User) -> list[Task]:
+    """A party's own commit and reveal steps with their deadlines; for the office, rounds waiting for it."""
+    tasks = []
+    at = now()
+    for round_ in rounds.open_rounds():
+        campaign = db.session.get(Campaign, round_.campaign_id)
+        url = url_for("draws.show", campaign_id=campaign.id, round_id=round_.id)
+        what = f"“{campaign.name}”{round_.kind_label}"
+        for contribution in rounds.pending_for(round_, user, at):
+            who = "" if contribution.department_id else f"{contribution.label}："
+            if round_.phase is Phase.COMMITTING:
+                tasks.append(Task(f"{who}{what}：生成随机值并提交承诺（截止 {round_.commit_deadline:%Y-%m-%d %H:%M}）", url))
+            else:
+                tasks.append(Task(f"{who}{what}：揭示随机值（截止 {round_.reveal_deadline:%Y-%m-%d %H:%M}）", url))
+        if not user.is_office:
+            continue
+        if round_.phase is Phase.COMMITTING and not round_.commit_open(at):
+            tasks.append(Task(f"{what}：承诺已截止，请锁定输入", url, late=True))
+        elif round_.ready_to_run(at):
+            tasks.append(Task(f"{what}：{'待见证人报出种子后' if round_.rule is SeedRule.WITNESS else '揭示已完成，'}抽取", url))
+    return tasks

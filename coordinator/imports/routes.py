@@ -17,6 +17,7 @@ from ..auth.models import Department
 from ..directories.importers import ConflictImporter, InspectorImporter, SubjectImporter
 from ..excel.importing import Importer, run_import
 from ..excel.reader import SUFFIXES, FileRefused
+from ..exchange.importers import PersonnelImporter, RegistrationImporter, RiskClassImporter
 from ..extensions import db
 from ..items.services import ItemImporter
 
@@ -43,6 +44,15 @@ KINDS = {
                             "directories.conflicts"),
     "items": ImportKind("随机抽查事项清单", ("office", "admin"), ItemImporter, lambda d: ItemImporter(d, current_user.id),
                         "items.index", per_department=True),
+    # The lists other systems send (coordinator.exchange): the regulator's, the registration system's, the
+    # justice bureau's.
+    "risk-classes": ImportKind("信用风险分类", ("office",), RiskClassImporter,
+                               lambda _d: RiskClassImporter(current_user.id), "exchange.index"),
+    "registration": ImportKind("登记状态变更", ("office",), RegistrationImporter,
+                               lambda _d: RegistrationImporter(current_user.id), "exchange.index"),
+    "personnel": ImportKind("执法人员执法证（司法局）", ("office", "admin"), PersonnelImporter,
+                            lambda _d: PersonnelImporter(own_department_id(), current_user.id),
+                            "directories.inspectors"),
 }
 
 
@@ -119,12 +129,14 @@ def upload(kind_name):
 def confirm(kind_name):
     kind = _kind(kind_name)
     department = _department(kind)
-    path = _upload_path(request.form.get("token", ""))
+    token = request.form.get("token", "")
+    path = _upload_path(token)
     if not path.exists():
         flash("预检文件已过期或已导入，请重新上传", "warning")
         return _page(kind_name, kind)
     try:
-        report = run_import(kind.make(department), path, dry_run=False,
+        # The token is spent in the import's own transaction: a double click's second confirm is refused.
+        report = run_import(kind.make(department), path, dry_run=False, token=token,
                             filename=request.form.get("filename") or path.name)
     except FileRefused as error:
         return _page(kind_name, kind, error=str(error))

@@ -48,7 +48,7 @@ def write_plan(target, year: int, county: str) -> None:
                          task.scope, names.get(task.initiating_department_id, ""),
                          "、".join(names.get(d, "") for d in task.joint_departments),
                          f"{month_label(task.start_month)}至{month_label(task.end_month)}"])
-    sheet.sheet.merge_range(sheet.row, 0, sheet.row, len(PLAN_HEADERS) - 1, PLAN_NOTE, formats["wrap"])
+    sheet.merge(0, len(PLAN_HEADERS) - 1, PLAN_NOTE, formats["wrap"])
     sheet.sheet.set_row(sheet.row, 36)
     sheet.sheet.set_landscape()
     sheet.sheet.fit_to_pages(1, 0)

@@ -79,14 +79,17 @@ class InspectionRecord(db.Model):
         """overdue() as SQL, for lists and counts."""
         return sa.and_(cls.status.in_(OPEN_RECORD_STATUSES), cls.due_on < on)
 
+    def led_by(self, user) -> bool:
+        """The user belongs to the department leading the record's campaign (its people read every result)."""
+        return user.department_id is not None and user.department_id == self.campaign_subject.campaign.lead_department_id
+
     def can_be_read_by(self, user) -> bool:
         """The office, the departments visiting the enterprise, and the campaign's lead department."""
-        return (user.is_office or self.department_result(user.department_id) is not None
-                or self.can_be_reviewed_by(user))
+        return user.is_office or self.department_result(user.department_id) is not None or self.led_by(user)
 
     def can_be_reviewed_by(self, user) -> bool:
-        """The lead department confirms the whole record (the office may too)."""
-        return user.is_office or user.department_id == self.campaign_subject.campaign.lead_department_id
+        """Review (publish or send back) is the lead department's administrator's act (the office may too)."""
+        return user.is_office or (user.role == "admin" and self.led_by(user))
 
     def can_take_photos_from(self, user) -> bool:
         """A visiting department's people add site photos to their result until the record is published."""

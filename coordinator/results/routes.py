@@ -14,7 +14,7 @@ from ..auth.models import Department
 from ..campaigns.models import Campaign, CampaignSubject, without_team
 from ..directories.models import Subject
 from ..extensions import db
-from ..pagination import paginate
+from ..pagination import paginate, search_arg
 from ..states import CampaignStatus, RecordStatus
 from ..timeutil import today
 from . import services
@@ -33,8 +33,10 @@ def _record(record_id: int) -> InspectionRecord:
     return record
 
 
-def _back(record: InspectionRecord, message: str, category: str = "success"):
+def _back(record: InspectionRecord, message: str, category: str = "success", to_entry: bool = False):
     flash(message, category)
+    if to_entry:  # photos taken while filling the record in: back to the form, its draft still on the phone
+        return redirect(url_for("results.entry", record_id=record.id) + "#photos")
     return redirect(url_for("results.detail", record_id=record.id))
 
 
@@ -43,7 +45,7 @@ def _back(record: InspectionRecord, message: str, category: str = "success"):
 def index():
     status = RecordStatus.from_label(request.args.get("status", ""))  # a value; a label is read too
     overdue = request.args.get("overdue") == "1"
-    q = request.args.get("q", "").strip()
+    q = search_arg()
     query = (sa.select(InspectionRecord).join(CampaignSubject).join(Subject).join(Campaign)
              .options(*without_team(InspectionRecord.campaign_subject))
              .order_by(InspectionRecord.due_on, InspectionRecord.id))
@@ -169,7 +171,7 @@ def follow_up(record_id, department_result_id):
     department_result = db.get_or_404(DepartmentResult, department_result_id)
     if department_result.record_id != record.id:
         abort(404)
-    if not department_result.may_follow_up(current_user):
+    if not current_user.is_office and current_user.department_id != department_result.department_id:
         abort(403)
     try:
         services.follow_up(department_result, rechecked_on=_date("rechecked_on"), closed_on=_date("closed_on"))
@@ -189,29 +191,36 @@ def _attachment_folder() -> Path:
 @bp.post("/<int:record_id>/photos")
 @login_required
 def upload_photo(record_id):
+    """One or several photos at once (a phone sends all it took); all are checked before any is kept."""
     record = _record(record_id)
     department_result = record.department_result(current_user.department_id)
     if department_result is None:
         abort(403)
+    to_entry = request.form.get("back") == "entry"
     if not record.can_take_photos_from(current_user):
-        return _back(record, "记录已公示，不能再上传照片", "error")
-    upload = request.files.get("photo")
-    suffix = Path(upload.filename or "").suffix.lower() if upload else ""
-    if upload is None or not upload.filename:
-        return _back(record, "请选择照片文件", "error")
-    if suffix not in PHOTO_TYPES:
-        return _back(record, "只能上传 JPG 或 PNG 照片", "error")
-    data = upload.read(PHOTO_MAX_BYTES + 1)
-    if len(data) > PHOTO_MAX_BYTES:
-        return _back(record, "照片不能超过 8 MB", "error")
-    if not (data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n")):
-        return _back(record, "文件内容不是 JPG 或 PNG 图片", "error")
-    stored = f"{uuid.uuid4().hex}{suffix}"
-    (_attachment_folder() / stored).write_bytes(data)
-    department_result.attachments.append(Attachment(filename=Path(upload.filename).name[:200], stored_as=stored,
-                                       uploaded_by_id=current_user.id))
+        return _back(record, "记录已公示，不能再上传照片", "error", to_entry)
+    uploads = [u for u in request.files.getlist("photo") if u and u.filename]
+    if not uploads:
+        return _back(record, "请选择照片文件", "error", to_entry)
+    photos = []
+    for upload in uploads:
+        name = Path(upload.filename).name
+        suffix = Path(name).suffix.lower()
+        if suffix not in PHOTO_TYPES:
+            return _back(record, f"“{name}”不是 JPG 或 PNG 照片，本次照片均未上传", "error", to_entry)
+        data = upload.read(PHOTO_MAX_BYTES + 1)
+        if len(data) > PHOTO_MAX_BYTES:
+            return _back(record, f"“{name}”超过 8 MB，本次照片均未上传", "error", to_entry)
+        if not (data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n")):
+            return _back(record, f"“{name}”的内容不是 JPG 或 PNG 图片，本次照片均未上传", "error", to_entry)
+        photos.append((name, suffix, data))
+    for name, suffix, data in photos:
+        stored = f"{uuid.uuid4().hex}{suffix}"
+        (_attachment_folder() / stored).write_bytes(data)
+        department_result.attachments.append(Attachment(filename=name[:200], stored_as=stored,
+                                                       uploaded_by_id=current_user.id))
     db.session.commit()
-    return _back(record, "照片已上传")
+    return _back(record, "照片已上传" if len(photos) == 1 else f"{len(photos)}张照片已上传", to_entry=to_entry)
 
 
 @bp.get("/photos/<int:attachment_id>")

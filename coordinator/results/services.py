@@ -149,10 +149,19 @@ def save_department_result(record: InspectionRecord, department_id: int, entry: 
     return department_result
 
 
+def _claim_review(record: InspectionRecord, message: str) -> None:
+    """Lock the record while it still awaits review, so the second of two reviews at once finds it reviewed."""
+    table = InspectionRecord.__table__
+    claimed = db.session.execute(table.update().where(table.c.id == record.id, table.c.status == RecordStatus.REVIEWING)
+                                 .values(status=table.c.status)).rowcount
+    db.session.refresh(record)
+    if not claimed or record.status != RecordStatus.REVIEWING:
+        raise ResultError(message)
+
+
 def publish(record: InspectionRecord, user: User) -> None:
     """Confirm and publish; results that say the enterprise is gone move it out of the drawing pool."""
-    if record.status != RecordStatus.REVIEWING:
-        raise ResultError("只有待审核的记录可以审核公示")
+    _claim_review(record, "只有待审核的记录可以审核公示（该记录可能刚刚已由他人审核）")
     record.status, record.published_at, record.reviewed_by_id = RecordStatus.PUBLISHED, now(), user.id
     apply_status(record, user)
     campaign = record.campaign_subject.campaign
@@ -180,10 +189,9 @@ def apply_status(record: InspectionRecord, user: User | None) -> None:
 
 
 def send_back(record: InspectionRecord, department_ids: list[int], reason: str, user: User) -> None:
-    if record.status != RecordStatus.REVIEWING:
-        raise ResultError("只有待审核的记录可以退回")
     if not reason.strip():
         raise ResultError("请填写退回原因")
+    _claim_review(record, "只有待审核的记录可以退回（该记录可能刚刚已由他人审核）")
     targets = [p for p in record.department_results if not department_ids or p.department_id in department_ids]
     for department_result in targets:
         department_result.submitted_at = None

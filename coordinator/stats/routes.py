@@ -8,6 +8,7 @@ from flask_login import current_user
 from ..access import login_required, roles_required
 from ..campaigns.models import Campaign
 from ..excel.writer import send_workbook
+from ..exchange.services import risk_currency
 from ..extensions import db
 from ..states import CampaignStatus
 from ..timeutil import today
@@ -83,4 +84,5 @@ def dashboard():
     except services.StatsError:
         abort(400)
     years = sorted(set(services.years_with_records()) | {today().year, year}, reverse=True)
-    return render_template("stats/dashboard.html", d=figures, years=years, chart=services.chart_data(figures))
+    return render_template("stats/dashboard.html", d=figures, years=years, chart=services.chart_data(figures),
+                           risk=risk_currency())

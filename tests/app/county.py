@@ -12,6 +12,7 @@ from coordinator.auth.models import Department, User
 from coordinator.campaigns import rules, services
 from coordinator.directories import creditcode
 from coordinator.directories.models import Inspector, Subject, Zone
+from coordinator.draws import services as rounds
 from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.results.models import Attachment
@@ -101,6 +102,17 @@ def drawn_campaign(county: dict, seed: str = "42", **changes):
     return campaign
 
 
+def dispatched_county_campaign(county: dict):
+    """The small county's campaign drawn, confirmed, teamed and dispatched: every enterprise staffed, records open."""
+    campaign = drawn_campaign(county)
+    office = county["users"]["office"]
+    confirm_all(campaign, office)
+    services.lock_and_run_team_draw(campaign, "7", "", office)
+    services.dispatch(campaign)
+    db.session.commit()
+    return campaign
+
+
 def dispatched_campaign(departments, office, yjj_item) -> dict:
     """yjj (lead) and scj inspect 工贸 enterprises together (one of two drawn): drawn, confirmed, teamed and
     dispatched, with a photo on yjj's result on the joint record. As small as the workflow allows: it runs often."""
@@ -122,7 +134,8 @@ def dispatched_campaign(departments, office, yjj_item) -> dict:
     services.lock_subject_draw(campaign, office)
     services.run_subject_draw(campaign, "20240603", "见证人", office)
     confirm_all(campaign, office)
-    draw = services.lock_and_run_team_draw(campaign, "20240607", "见证人", office)
+    seeding = rounds.open_fallback(campaign, "teams", office, fallback_reason="测试：见证人报出种子", witness="见证人")
+    draw = rounds.run_round(seeding, office, "20240607")
     services.dispatch(campaign)
     db.session.flush()
     cs = next(cs for cs in campaign.subjects if cs.active_members)
@@ -135,5 +148,5 @@ def dispatched_campaign(departments, office, yjj_item) -> dict:
     attachment = Attachment(department_result=department_result, filename="现场.png", stored_as=stored, uploaded_by_id=office.id)
     db.session.add(attachment)
     db.session.commit()
-    return {"campaign": campaign.id, "cs": cs.id, "member": member.id, "draw": draw.id, "record": cs.record.id,
-            "department_result": department_result.id, "attachment": attachment.id}
+    return {"campaign": campaign.id, "cs": cs.id, "member": member.id, "draw": draw.id, "round": seeding.id,
+            "record": cs.record.id, "department_result": department_result.id, "attachment": attachment.id}

@@ -13,7 +13,7 @@ from coordinator.campaigns.services import draws
 from coordinator.directories.models import Conflict, Subject
 from coordinator.extensions import db
 from coordinator.items.models import Item
-from coordinator.states import CampaignStatus, Decision, DrawnStatus, SubjectStatus
+from coordinator.states import CampaignStatus, Decision, DrawKind, DrawnStatus, SubjectStatus
 from coordinator.workdays import deadline_after
 from solver import canonical_json
 from tests.app.county import (
@@ -24,6 +24,7 @@ from tests.app.county import (
     drawn_campaign,
     submit_all_items,
 )
+from tests.app.seeding import web_round
 
 
 @pytest.fixture
@@ -72,15 +73,15 @@ def test_the_whole_workflow_by_the_roles_that_do_it(app, county):
     page = office.get(f"/campaigns/{cid}").data.decode()
     assert "共同检查对象" in page and "应急管理局" in page
 
-    assert yjj.post(f"/campaigns/{cid}/lock").status_code == 403
-    office.post(f"/campaigns/{cid}/lock")
-    locked = db.session.scalar(sa.select(Draw).where(Draw.kind == "subjects"))
+    parties = {"office": office, "dept:yjj": yjj, "dept:scj": scj}
+    assert yjj.post(f"/campaigns/{cid}/rounds", data={"kind": "subjects"}).status_code == 403
+    round_ = web_round(office, parties, cid, "subjects")
+    locked = db.session.scalar(sa.select(Draw).where(Draw.kind == DrawKind.SUBJECTS))
     assert locked.seed is None and locked.locked_sha256 in office.get(f"/campaigns/{cid}").data.decode()
-
-    assert yjj.post(f"/campaigns/{cid}/draw", data={"seed": "1"}).status_code == 403
-    office.post(f"/campaigns/{cid}/draw", data={"seed": "20240603", "witness": "王明"})
-    again = office.post(f"/campaigns/{cid}/draw", data={"seed": "99"}, follow_redirects=True).data.decode()
-    assert "不能进行此操作" in again
+    assert yjj.post(f"/campaigns/{cid}/rounds/{round_.id}/run").status_code == 403
+    office.post(f"/campaigns/{cid}/rounds/{round_.id}/run")
+    again = office.post(f"/campaigns/{cid}/rounds/{round_.id}/run", follow_redirects=True).data.decode()
+    assert "这次抽取已经完成" in again
     db.session.expire_all()
     drawn = db.session.scalars(sa.select(CampaignSubject)).all()
     assert len(drawn) == 20  # ceil(0.5 × 40)
@@ -88,16 +89,18 @@ def test_the_whole_workflow_by_the_roles_that_do_it(app, county):
 
     assert office.post(f"/campaigns/{cid}/confirm", data={"all": "1"}).status_code == 403
     assert officer.post(f"/campaigns/{cid}/confirm", data={"all": "1"}).status_code == 403
-    refused = office.post(f"/campaigns/{cid}/teams", data={"seed": "7"}, follow_redirects=True).data.decode()
+    refused = office.post(f"/campaigns/{cid}/rounds", data={"kind": "teams", "reveal_hours": "24"},
+                          follow_redirects=True).data.decode()
     assert "尚未完成检查对象确认" in refused
     for client in (yjj, scj):
         assert client.post(f"/campaigns/{cid}/confirm", data={"all": "1"}).status_code in (302, 303)
 
-    assert yjj.post(f"/campaigns/{cid}/teams", data={"seed": "7"}).status_code == 403
-    office.post(f"/campaigns/{cid}/teams", data={"seed": "20240607", "witness": "王明"})
+    assert yjj.post(f"/campaigns/{cid}/rounds", data={"kind": "teams"}).status_code == 403
+    round_ = web_round(office, parties, cid, "teams")
+    office.post(f"/campaigns/{cid}/rounds/{round_.id}/run")
     db.session.expire_all()
     campaign = db.session.get(Campaign, cid)
-    assert campaign.status == "teamed"
+    assert campaign.status == CampaignStatus.TEAMED
     staffed = [cs for cs in campaign.subjects if cs.active_members]
     assert len(staffed) == 20
     for cs in staffed:
@@ -132,7 +135,7 @@ def test_stored_draws_replay_and_tampering_is_caught(app, county, runner):
     assert result.exit_code == 0, result.output
     assert "共 2 条抽取记录，0 条不一致" in result.output
 
-    record = db.session.scalar(sa.select(Draw).where(Draw.kind == "subjects"))
+    record = db.session.scalar(sa.select(Draw).where(Draw.kind == DrawKind.SUBJECTS))
     tampered = json.loads(record.result)
     tampered["drawn"][0]["id"] = "91139901MA00000000"
     record.result = canonical_json(tampered)
@@ -148,14 +151,14 @@ def test_stored_draws_replay_and_tampering_is_caught(app, county, runner):
 
 def test_same_seed_same_draw_and_the_seed_matters(app, county):
     campaign = drawn_campaign(county, seed="abc")
-    record = db.session.scalar(sa.select(Draw).where(Draw.kind == "subjects"))
+    record = db.session.scalar(sa.select(Draw).where(Draw.kind == DrawKind.SUBJECTS))
     problem = {**json.loads(record.problem), "seed": "abc"}
     from solver import draw_subjects
 
     assert canonical_json(draw_subjects(problem)) == record.result
     other = draw_subjects({**problem, "seed": "abd"})
     assert {d["id"] for d in other["drawn"]} != {d["id"] for d in json.loads(record.result)["drawn"]}
-    assert campaign.status == "drawn"
+    assert campaign.status == CampaignStatus.DRAWN
 
 
 def test_confirmation_deadline_is_one_working_day_across_a_holiday(county, monkeypatch):
@@ -183,7 +186,7 @@ def test_a_replacement_draw_replaces_one_and_leaves_the_rest(county):
     assert new.subject_id not in before.values() and new.stratum == closed.stratum
     after = {cs.id: cs.subject_id for cs in campaign.subjects if cs.id in before}
     assert after == before  # nobody else moved
-    record = db.session.scalar(sa.select(Draw).where(Draw.kind == "replacement"))
+    record = db.session.scalar(sa.select(Draw).where(Draw.kind == DrawKind.REPLACEMENT))
     assert record.seed == "42-替换-1" and services.replay(record) is None
     assert campaign.campaign_department(county["yjj"].id).confirmed_at is None  # the newcomer awaits confirmation
     with pytest.raises(services.CampaignError, match="已被替换"):
@@ -237,7 +240,7 @@ def test_a_team_draw_offers_every_pairs_planned_probability_for_download(app, co
     confirm_all(campaign, office)
     record = services.lock_and_run_team_draw(campaign, "7", "", office)
     db.session.commit()
-    subject_draw = db.session.scalar(sa.select(Draw).where(Draw.kind == "subjects"))
+    subject_draw = db.session.scalar(sa.select(Draw).where(Draw.kind == DrawKind.SUBJECTS))
     client = client_for(app, "office")
     html = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
     assert f"/campaigns/{campaign.id}/draws/{record.id}/pairs.csv" in html and "下载配对概率" in html
@@ -274,7 +277,7 @@ def test_recusal_redraws_one_seat_and_leaves_the_rest(county):
     others = {m.id: (m.campaign_subject_id, m.inspector_id) for m in db.session.scalars(sa.select(TeamMember))
               if m.id in seats}
     assert others == seats  # every other seat stays as it was
-    reseat = db.session.scalar(sa.select(Draw).where(Draw.kind == "reseat"))
+    reseat = db.session.scalar(sa.select(Draw).where(Draw.kind == DrawKind.RESEAT))
     assert services.replay(reseat) is None
 
 

@@ -77,6 +77,9 @@ COMMANDS = {
     "import-subjects": IMPORT,
     "import-inspectors": IMPORT,
     "import-conflicts": IMPORT,
+    "import-risk-classes": IMPORT,
+    "import-registration": IMPORT,
+    "import-personnel": IMPORT,
     "import-items": Usage([IN, "--department", "yjj"], [IN], no_value=([IN, "--department"], "选项 --department 后面缺少取值")),
     "export-subjects": EXPORT,
     "export-inspectors": EXPORT,
@@ -86,10 +89,17 @@ COMMANDS = {
     "export-records": Usage(["1", OUT], ["1"], (["abc", OUT], "参数 CAMPAIGN_ID：“abc”不是有效的整数")),
     "export-dispatch": Usage(["1", OUT], ["1"], (["1.5", OUT], "参数 CAMPAIGN_ID：“1.5”不是有效的整数")),
     "replay-draw": Usage(["1"], [], (["abc"], "参数 CAMPAIGN_ID：“abc”不是有效的整数")),
-    "audit-verify": Usage([]),
+    "audit-verify": Usage([], wrong_type=(["--digest", "12:abc"], "选项 --digest：应写成“条号:哈希值”"),
+                          no_value=(["--digest"], "选项 --digest 后面缺少取值")),
+    "audit-digest": Usage([], wrong_type=(["--date", "2024-13-01"], "选项 --date：日期应写成 2024-06-30 的形式"),
+                          no_value=(["--date"], "选项 --date 后面缺少取值")),
     "stats-form": Usage(["--year", "2024", OUT], ["--year", "2024"], (["--year", "abc", OUT], "--year：年度应为四位数字"),
                         ([OUT, "--year"], "选项 --year 后面缺少取值")),
+    "export-publicity": Usage(["--year", "2024", OUT], ["--year", "2024"],
+                              (["--year", "abc", OUT], "--year：年度应为四位数字"),
+                              ([OUT, "--campaign"], "选项 --campaign 后面缺少取值")),
 }
+CHECKS_OPTIONS_ITSELF = ("stats-form", "export-publicity")
 
 
 def usage_cases():
@@ -100,12 +110,13 @@ def usage_cases():
             yield pytest.param(name, usage.missing, "缺少", True, id=f"{name}-missing")
         if usage.wrong_type is not None:
             # stats-form checks its options itself, as the web page does: one line, no usage
-            yield pytest.param(name, *usage.wrong_type, name != "stats-form", id=f"{name}-wrong-type")
+            yield pytest.param(name, *usage.wrong_type, name not in CHECKS_OPTIONS_ITSELF, id=f"{name}-wrong-type")
         if usage.no_value is not None:
             yield pytest.param(name, *usage.no_value, True, id=f"{name}-no-value")
 
 
-CHECKED_IN_THE_BODY = {("stats-form", "campaign_id"), ("stats-form", "year"), ("create-user", "password")}
+CHECKED_IN_THE_BODY = {("stats-form", "campaign_id"), ("stats-form", "year"), ("create-user", "password"),
+                       ("export-publicity", "campaign_id"), ("export-publicity", "year")}
 
 
 def test_the_table_covers_every_command_and_every_command_is_ours():
@@ -151,6 +162,9 @@ SLOTS = [
     ("import-subjects", ["{}"], ()),
     ("import-inspectors", ["{}", "--dry-run"], ()),
     ("import-conflicts", ["{}"], ()),
+    ("import-risk-classes", ["{}"], ()),
+    ("import-registration", ["{}", "--dry-run"], ()),
+    ("import-personnel", ["{}"], ()),
     ("import-items", ["{}", "--department", "yjj"], ()),
     ("import-items", [IN, "--department", "{}"], ()),
     ("export-subjects", ["{}"], ()),
@@ -166,6 +180,9 @@ SLOTS = [
     ("stats-form", ["--campaign", "{}", OUT], ()),
     ("stats-form", ["--year", "{}", OUT], ()),
     ("stats-form", ["--year", "2024", "{}"], ()),
+    ("export-publicity", ["--campaign", "{}", OUT], ()),
+    ("export-publicity", ["--year", "{}", OUT], ()),
+    ("export-publicity", ["--year", "2024", "{}"], ()),
 ]
 
 
@@ -222,7 +239,7 @@ def test_stats_form_checks_the_campaign_number_in_one_line(runner, ctx, cwd, cam
 
 
 EXPORTS = [["export-subjects"], ["export-inspectors"], ["export-items"], ["export-plan", "2024"],
-           ["stats-form", "--year", "2024"]]
+           ["stats-form", "--year", "2024"], ["export-publicity", "--year", "2024"]]
 
 
 @pytest.mark.parametrize("export", EXPORTS, ids=lambda e: e[0])
@@ -242,7 +259,8 @@ def test_exports_still_write(runner, departments, cwd, export):
     assert (cwd / "ok.xlsx").read_bytes()[:2] == b"PK"
 
 
-@pytest.mark.parametrize("command", ["import-subjects", "import-inspectors", "import-conflicts", "import-items"])
+@pytest.mark.parametrize("command", ["import-subjects", "import-inspectors", "import-conflicts", "import-items",
+                                     "import-risk-classes", "import-registration", "import-personnel"])
 @pytest.mark.parametrize(("path", "message", "usage"), [
     ("missing.xlsx", "文件不存在：missing.xlsx", True), (".", "是一个目录，不是文件", True), ("", "未指定文件", True),
     ("x" * 300, "无法读取文件", True), ("empty.xlsx", "无法读取该文件：文件是空的", False),

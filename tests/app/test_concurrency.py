@@ -1,8 +1,6 @@
 """Nothing doubled, nothing lost: two people doing the same step at the same moment (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
-import threading
-
 import sqlalchemy as sa
 
 from coordinator.auth.models import User
@@ -11,35 +9,27 @@ from coordinator.campaigns.models import Campaign, CampaignSubject, Draw
 from coordinator.extensions import db
 from coordinator.results import services as results
 from coordinator.results.models import DepartmentResult, InspectionRecord, ItemResult
+from coordinator.states import DrawKind
 from tests.app.county import build_county, campaign_values, confirm_all, submit_all_items
+from tests.app.together import together
 
 
 def at_once(app, work, count: int = 2) -> list[str]:
-    """Run `work(index)` in `count` threads, each with its own session, released together; their outcomes."""
-    barrier = threading.Barrier(count)
-    outcomes: list[str] = [""] * count
+    """Run `work(index)` in `count` threads released together, each committing; their outcomes as text."""
 
-    def run(index: int) -> None:
-        with app.app_context():
-            try:
-                work(index, barrier)
-                db.session.commit()
-                outcomes[index] = "ok"
-            except (campaigns.CampaignError, results.ResultError) as refused:
-                db.session.rollback()
-                outcomes[index] = f"refused: {refused}"
-            except (sa.exc.IntegrityError, sa.exc.OperationalError) as clash:
-                db.session.rollback()
-                outcomes[index] = f"database: {type(clash).__name__}"
-            finally:
-                db.session.remove()
+    def step(index: int, barrier) -> str:
+        work(index, barrier)
+        db.session.commit()
+        return "ok"
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
+    def outcome(result) -> str:
+        if isinstance(result, (campaigns.CampaignError, results.ResultError)):
+            return f"refused: {result}"
+        if isinstance(result, (sa.exc.IntegrityError, sa.exc.OperationalError)):
+            return f"database: {type(result).__name__}"
+        return result if isinstance(result, str) else repr(result)
+
+    return [outcome(result) for result in together(app, step, count)]
 
 
 def locked_campaign(county) -> int:
@@ -66,7 +56,7 @@ def test_two_coordinators_pressing_draw_at_once_make_exactly_one_draw(app, ctx):
     outcomes = at_once(app, draw)
     assert sorted(o == "ok" for o in outcomes) == [False, True], outcomes
     db.session.expire_all()
-    record = db.session.scalar(sa.select(Draw).where(Draw.kind == "subjects"))
+    record = db.session.scalar(sa.select(Draw).where(Draw.kind == DrawKind.SUBJECTS))
     winner = outcomes.index("ok")
     assert record.seed == f"seed-{winner}"
     drawn = db.session.scalars(sa.select(CampaignSubject).where(CampaignSubject.campaign_id == campaign_id)).all()

@@ -12,8 +12,11 @@ from coordinator.directories.importers import ConflictImporter, InspectorImporte
 from coordinator.directories.models import Inspector, Subject
 from coordinator.excel.importing import run_import
 from coordinator.excel.reader import FileRefused
+from coordinator.exchange.importers import PersonnelImporter, RegistrationImporter, RiskClassImporter
 from coordinator.extensions import db
 from coordinator.items.services import ItemImporter
+from tests.app.county import build_county
+from tests.app.county import credit_code as county_code
 from tests.app.test_imports import HEADER, INSPECTOR_HEADER, ITEM_HEADER, code, count, subject_row
 from tests.xlsx import write_csv, write_xls, write_xlsx
 
@@ -195,3 +198,42 @@ def test_web_import_previews_and_imports_a_gbk_csv_and_an_xls(client, as_role, t
     done = client.post("/import/subjects/confirm", data={"token": token, "filename": name})
     assert done.status_code == 200 and count(Subject) == 1
     assert db.session.scalar(sa.select(Subject.name)) == "河清县测试1号有限公司"
+
+
+# ---- the exchange imports (coordinator.exchange) go through the same reader ------------------------------
+
+EXCHANGE = {
+    "risk-classes": (RiskClassImporter, "gbk", [
+        ["河清县市场监管局企业信用风险分类结果（2024年第二季度）"],
+        ["统一社会信用代码", "企业名称", "信用风险分类", "分类日期", "来源"],
+        [county_code(1), "河清县测试01有限公司", "高风险", "2024-06-30", "县市场监管局"],
+        [county_code(2), "", "A类", "2024/06/30", ""],
+        [county_code(3), "", "E", "2024-06-30", ""],
+    ]),
+    "registration": (RegistrationImporter, "gb18030", [
+        ["统一社会信用代码", "企业名称", "变更事项", "变更日期", "变更后内容", "登记机关"],
+        [county_code(1), "", "注销", "2024-05-06", "", "河清县市场监管局"],
+        [county_code(3), "", "名称变更", "2024-05-08", "河清县䶮新名字有限公司", ""],
+        [county_code(5), "", "破产", "2024-05-09", "", ""],
+    ]),
+    "personnel": (PersonnelImporter, "utf-8-sig", [
+        ["河清县司法局行政执法人员信息"],
+        ["执法证号", "姓名", "执法单位", "证件类型", "发证日期", "有效期至", "执法区域", "执法类别"],
+        ["139901000", "yjj执法员0", "河清县应急管理局", "行政执法证", "2021-01-01", "2031-12-31", "河清县", "安全生产"],
+        ["X2", "孙八", "应急管理局", "", "", "", "", ""],
+    ]),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(EXCHANGE))
+def test_the_exchange_imports_read_csv_as_they_read_workbooks(ctx, tmp_path, kind):
+    build_county()
+    make, encoding, rows = EXCHANGE[kind]
+    expected = run_import(make(), write_xlsx(tmp_path / "a.xlsx", rows), dry_run=True)
+    assert expected.valid and expected.refused
+    path = write_csv(tmp_path / "a.csv", rows, encoding=encoding)
+    assert outcome(run_import(make(), path, dry_run=True)) == outcome(expected)
+    applied = run_import(make(), path, dry_run=False)
+    assert applied.applied and (applied.created, applied.updated) == (expected.created, expected.updated)
+    again = run_import(make(), path, dry_run=False)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, expected.valid)

@@ -12,7 +12,7 @@ from tests.conftest import empty_database_like
 
 pytestmark = pytest.mark.slow  # loads the whole demo county
 
-BEFORE = "86be5a261b2d"  # the revision the status migration follows
+BEFORE = "b7d4e2f19a30"  # the revision the status migration follows
 # (table, column now, column before, the values before → now)
 SUBJECT = {"存续": "active", "停业": "suspended", "注销": "deregistered", "迁出": "moved_out", "查无此户": "not_found"}
 STATUSES = (
@@ -26,6 +26,7 @@ STATUSES = (
     ("campaign", "status", "status", None),
     ("draw_record", "kind", "kind", None),
     ("campaign_subject", "status", "state", None),
+    ("seed_round", "kind", "kind", None),
 )
 
 

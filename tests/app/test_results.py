@@ -11,20 +11,14 @@ from coordinator.extensions import db
 from coordinator.results import services
 from coordinator.results.models import InspectionRecord, ItemResult
 from coordinator.states import RecordStatus, SubjectStatus
-from tests.app.county import PASSWORD, build_county, campaign_values, confirm_all, drawn_campaign, submit_all_items
+from tests.app.county import PASSWORD, build_county, campaign_values, dispatched_county_campaign, submit_all_items
 
 
 @pytest.fixture
 def dispatched(ctx):
     """A dispatched campaign of the small county: every enterprise staffed, records open."""
     county = build_county()
-    campaign = drawn_campaign(county)
-    office = county["users"]["office"]
-    confirm_all(campaign, office)
-    campaigns.lock_and_run_team_draw(campaign, "7", "", office)
-    campaigns.dispatch(campaign)
-    db.session.commit()
-    return county, campaign
+    return county, dispatched_county_campaign(county)
 
 
 def entry_for(department_result, result="未发现问题", **changes) -> services.ResultEntry:
@@ -254,3 +248,27 @@ def test_photos_stop_when_the_record_is_published(app, dispatched):
     assert "记录已公示，不能再上传照片" in page and 'name="photo"' not in page
     db.session.expire_all()
     assert all(not p.attachments for p in record.department_results)
+
+
+def test_several_photos_go_up_at_once_or_none_does(app, dispatched):
+    """A phone sends every photo it took in one go; one bad file keeps all out, and the inspector returns to the form."""
+    import io
+
+    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    client = app.test_client()
+    client.post("/login", data={"username": "yjj_admin", "password": PASSWORD})
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    jpg = b"\xff\xd8\xff\xe0" + b"\0" * 64
+    refused = client.post(f"/results/{record.id}/photos", content_type="multipart/form-data", data={
+        "back": "entry", "photo": [(io.BytesIO(png), "1.png"), (io.BytesIO(b"%PDF"), "2.jpg")]})
+    assert refused.headers["Location"].endswith(f"/results/{record.id}/entry#photos")
+    department_result = next(p for p in record.department_results if p.department.code == "yjj")
+    db.session.expire_all()
+    assert department_result.attachments == []
+    client.post(f"/results/{record.id}/photos", content_type="multipart/form-data", data={
+        "photo": [(io.BytesIO(png), "门头.png"), (io.BytesIO(jpg), "灭火器.jpg"), (io.BytesIO(jpg), "通道.JPG")]})
+    db.session.expire_all()
+    assert sorted(a.filename for a in department_result.attachments) == sorted(["门头.png", "灭火器.jpg", "通道.JPG"])
+    page = client.get(f"/results/{record.id}/entry").get_data(as_text=True)
+    assert page.count('<img src="/results/photos/') == 3  # thumbnails of what is kept
+    assert 'capture="environment"' in page and "multiple" in page and "data-draft=" in page

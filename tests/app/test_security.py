@@ -22,7 +22,9 @@ from coordinator.auth.models import User
 from coordinator.campaigns import services as campaigns
 from coordinator.directories.importers import SubjectImporter
 from coordinator.directories.models import Conflict, Inspector, Subject
+from coordinator.draws import services as rounds
 from coordinator.excel.importing import run_import
+from coordinator.exchange.services import issue_client
 from coordinator.extensions import db
 from coordinator.imports.routes import KINDS
 from coordinator.items.models import Item
@@ -70,12 +72,15 @@ def build_world(text: str = XSS) -> dict:
     for cd in campaign.departments:
         pending = campaigns.pending_confirmations(campaign, cd.department_id)
         campaigns.confirm(campaign, cd.department_id, {cs.id: (Decision.CONFIRMED, "") for cs in pending}, office)
-    campaigns.lock_and_run_team_draw(campaign, text, text, office)
+    rounds.run_round(rounds.open_fallback(campaign, "teams", office, fallback_reason=text, witness=text), office, text)
     db.session.commit()
     staffed = [cs for cs in campaign.subjects if cs.active_members]
     member = staffed[1].active_members[0]
     campaigns.recuse(campaign, member, text, office)
     campaigns.dispatch(campaign)
+    leaving = staffed[3].active_members[0]
+    campaigns.withdraw(campaign, leaving, text, office)
+    reseat = rounds.open_round(campaign, "reseat", office, target_id=leaving.id, reason=text, witness=text)
     db.session.commit()
 
     record = db.session.scalar(sa.select(InspectionRecord).where(InspectionRecord.campaign_subject_id == staffed[0].id))
@@ -99,6 +104,7 @@ def build_world(text: str = XSS) -> dict:
     db.session.flush()
     plans.add_task(plan, {"name": text, "task_type": "定向", "ratio": text, "items": text, "scope": text,
                               "start_month": "2024-05", "end_month": "2024-07"}, [scj.id])
+    client, _token = issue_client(text, users["office"])
     db.session.commit()
     return {
         "subject_id": subjects[0].id, "inspector_id": inspector.id, "item_id": item.id, "department_id": scj.id,
@@ -110,6 +116,8 @@ def build_world(text: str = XSS) -> dict:
         "other_record_id": db.session.scalar(sa.select(InspectionRecord.id).where(InspectionRecord.id != record.id)
                                              .limit(1)),
         "yjj_id": yjj.id, "hbj_id": county["hbj"].id, "scj_officer_id": users["scj_officer"].id,
+        "client_id": client.id,
+        "round_id": reseat.id,
     }
 
 
@@ -303,13 +311,13 @@ def test_create_user_on_the_command_line_enforces_the_password_policy(runner, de
     assert db.session.scalar(sa.select(User).where(User.username == "wangwu")) is None
 
 
-def test_padding_the_user_name_does_not_dodge_the_lock(client, make_user):
+def test_padding_the_user_name_does_not_dodge_the_throttle(client, make_user):
     user, other = make_user("admin", "yjj"), make_user("admin", "scj")
     for attempt in range(5):
         client.post("/login", data={"username": f"  {user.username} ", "password": f"Wrong{attempt}xyz"})
     response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 200 and "临时锁定" in response.get_data(as_text=True)
-    login(client, other.username)  # the lock is the account's own; others still sign in
+    assert response.status_code == 200 and "分钟后再试" in response.get_data(as_text=True)
+    login(client, other.username)  # the wait is the name's own; others still sign in
 
 
 def test_a_weak_password_is_refused_when_the_office_resets_one(client, make_user):

@@ -6,21 +6,37 @@ department within one working day) → teams (the team draw, recusal) → dispat
 from .common import CampaignError
 from .confirmation import confirm, flagged, pending_confirmations, pending_counts
 from .dispatch import dispatch
-from .draws import SOLVE, lock_subject_draw, replacement_draw, replay, run_subject_draw, subject_problem
+from .draws import (
+    SOLVE,
+    lock_replacement,
+    lock_subject_draw,
+    replacement_draw,
+    replay,
+    run_replacement,
+    run_subject_draw,
+    subject_problem,
+)
 from .items import coverage, create_campaign, in_scope_query, reach, submit_items, visiting_departments
 from .teams import (
+    check_team_draw_ready,
     lock_and_run_team_draw,
+    lock_reseat,
+    lock_team_draw,
     pair_probabilities,
     pair_probabilities_csv,
     recuse,
+    run_reseat,
+    run_team_draw,
     team_problem,
     unstaffed,
     visit_days,
+    withdraw,
 )
 
 __all__ = [
-    "SOLVE",
     "CampaignError",
+    "SOLVE",
+    "check_team_draw_ready",
     "confirm",
     "coverage",
     "create_campaign",
@@ -28,7 +44,10 @@ __all__ = [
     "flagged",
     "in_scope_query",
     "lock_and_run_team_draw",
+    "lock_replacement",
+    "lock_reseat",
     "lock_subject_draw",
+    "lock_team_draw",
     "pair_probabilities",
     "pair_probabilities_csv",
     "pending_confirmations",
@@ -37,11 +56,15 @@ __all__ = [
     "recuse",
     "replacement_draw",
     "replay",
+    "run_replacement",
+    "run_reseat",
     "run_subject_draw",
+    "run_team_draw",
     "subject_problem",
     "submit_items",
     "team_problem",
     "unstaffed",
     "visit_days",
     "visiting_departments",
+    "withdraw",
 ]

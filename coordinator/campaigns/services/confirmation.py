@@ -7,19 +7,15 @@ from ...auth.models import User
 from ...extensions import db
 from ...states import CampaignStatus, Decision, DrawnStatus
 from ...timeutil import now
-from ..models import (
-    Campaign,
-    CampaignSubject,
-    CampaignSubjectDepartment,
-    Confirmation,
-    without_team,
-)
+from ..models import Campaign, CampaignSubject, CampaignSubjectDepartment, Confirmation, without_team
 from .common import CampaignError, require_status
+from .draws import require_teams_not_locked
 
 
 def confirm(campaign: Campaign, department_id: int, decisions: dict[int, tuple[Decision | str, str]], user: User) -> int:
     """Record a department's decision on drawn enterprises; returns how many were recorded."""
     require_status(campaign, CampaignStatus.DRAWN)
+    require_teams_not_locked(campaign)
     campaign_department = campaign.campaign_department(department_id)
     if campaign_department is None:
         raise CampaignError("本部门没有参加这次联合抽查")

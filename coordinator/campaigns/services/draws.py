@@ -112,16 +112,31 @@ def _add_drawn(campaign: Campaign, draw: Draw, drawn: list[dict]) -> list[Campai
 
 
 
-def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user: User,
-                     seed: str | None = None) -> CampaignSubject:
-    """Replace a closed or missing enterprise by a recorded draw from its stratum; the rest stays as it was."""
+def main_draw(campaign: Campaign, kind: DrawKind) -> Draw | None:
+    """The campaign's one draw of a kind (DrawKind.SUBJECTS or TEAMS), once its input is locked."""
+    return db.session.scalar(sa.select(Draw).where(Draw.singleton == f"{campaign.id}:{kind}"))
+
+
+def draw_count(campaign: Campaign, kind: DrawKind) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).where(Draw.campaign_id == campaign.id,
+                                                              Draw.kind == kind)) or 0
+
+
+def require_teams_not_locked(campaign: Campaign) -> None:
+    """Once the team draw's input is locked, the drawn enterprises and their departments stay as locked."""
+    if main_draw(campaign, DrawKind.TEAMS) is not None:
+        raise CampaignError("随机组队的输入已经锁定，检查对象和确认结果不能再改变")
+
+
+def lock_replacement(campaign: Campaign, cs: CampaignSubject, reason: str, user: User) -> Draw:
+    """Freeze the input of the draw that replaces a closed or missing enterprise: the rest of its stratum."""
     require_status(campaign, CampaignStatus.DRAWN)
-    if cs.status != DrawnStatus.ACTIVE:
+    require_teams_not_locked(campaign)
+    if cs.campaign_id != campaign.id or cs.status != DrawnStatus.ACTIVE:
         raise CampaignError("该检查对象已被替换")
     if not reason.strip():
         raise CampaignError("请填写替换原因")
-    main = db.session.scalar(sa.select(Draw).where(Draw.singleton == f"{campaign.id}:subjects"))
-    locked = json.loads(main.problem)
+    locked = json.loads(main_draw(campaign, DrawKind.SUBJECTS).problem)
     taken = set(db.session.scalars(sa.select(Subject.credit_code).join(CampaignSubject)
                                    .where(CampaignSubject.campaign_id == campaign.id)))
     candidates = [s for s in locked["subjects"] if s["stratum"] == cs.stratum and s["id"] not in taken]
@@ -130,14 +145,21 @@ def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user:
     population = [{**s, "must": False} for s in candidates if s["id"] in active]
     if not population:
         raise CampaignError(f"“{cs.stratum}”层已没有可替换的存续检查对象")
-    count = db.session.scalar(sa.select(sa.func.count()).where(Draw.campaign_id == campaign.id,
-                                                               Draw.kind == DrawKind.REPLACEMENT)) or 0
     text = canonical_json({"strata": [{"id": cs.stratum, "count": 1}], "subjects": population})
     draw = Draw(campaign_id=campaign.id, kind=DrawKind.REPLACEMENT, problem=text, locked_sha256=sha256_hex(text),
-                        note=f"替换“{cs.subject.name}”：{reason.strip()}"[:500], operator_id=user.id)
+                note=f"替换“{cs.subject.name}”：{reason.strip()}"[:500], operator_id=user.id)
     db.session.add(draw)
     db.session.flush()
-    result = run_locked(draw, seed or f"{main.seed}-替换-{count + 1}", "", user, solver.draw_subjects)
+    return draw
+
+
+def run_replacement(campaign: Campaign, draw: Draw, cs: CampaignSubject, reason: str, seed: str,
+                    witness: str, user: User) -> CampaignSubject:
+    """Run a locked replacement draw and put the enterprise it draws in the place of `cs`."""
+    require_status(campaign, CampaignStatus.DRAWN)
+    if cs.status != DrawnStatus.ACTIVE:
+        raise CampaignError("该检查对象已被替换")
+    result = run_locked(draw, seed, witness, user, solver.draw_subjects)
     new = _add_drawn(campaign, draw, result["drawn"])[0]
     db.session.flush()
     deadline = deadline_after(now(), 1)
@@ -150,6 +172,14 @@ def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user:
         change_status(cs.subject, status, f"{campaign.name}：{reason.strip()}", user.id)
     return new
 
+
+def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user: User,
+                     seed: str | None = None) -> CampaignSubject:
+    """Lock and run a replacement in one step, the seed derived from the main draw's. The app itself replaces
+    through a commit-reveal round (coordinator.draws); this one-step form serves tests and scripts."""
+    draw = lock_replacement(campaign, cs, reason, user)
+    seed = seed or f"{main_draw(campaign, 'subjects').seed}-替换-{draw_count(campaign, 'replacement')}"
+    return run_replacement(campaign, draw, cs, reason, seed, "", user)
 
 
 # ---- replay: every stored draw run again must give the stored result, byte for byte ----------------------

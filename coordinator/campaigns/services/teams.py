@@ -22,7 +22,7 @@ from ...workdays import working_days_between
 from ..models import Campaign, CampaignSubject, Draw, TeamMember, without_team
 from .common import CampaignError, require_status
 from .confirmation import flagged
-from .draws import run_locked
+from .draws import draw_count, main_draw, run_locked
 
 
 def visit_days(campaign: Campaign) -> list[date]:
@@ -77,20 +77,16 @@ def _previous_team_conflicts(campaign: Campaign, subject_ids: list[int]) -> set[
 
 
 def _conflicts(campaign: Campaign, inspectors: list[Inspector], subjects: list[Subject]) -> list[dict]:
+    """The pairs that may not meet, without their reasons: a reason ("其配偶在该单位任职") is personal, is kept
+    in the directory for those who manage it, and is not needed to run or replay the draw."""
     by_id = {i.id: i for i in inspectors}
     subject_by_id = {s.id: s for s in subjects}
-    found: dict[tuple[int, int], str] = {}
-    declared = db.session.execute(
-        sa.select(Conflict.inspector_id, Conflict.subject_id, Conflict.reason)
+    found = {tuple(row) for row in db.session.execute(
+        sa.select(Conflict.inspector_id, Conflict.subject_id)
         .where(Conflict.inspector_id.in_(list(by_id) or [-1]), Conflict.subject_id.in_(list(subject_by_id) or [-1]))
-    )
-    for inspector_id, subject_id, reason in declared:
-        found[(inspector_id, subject_id)] = reason
-    for pair in _previous_team_conflicts(campaign, list(subject_by_id)):
-        if pair[0] in by_id:
-            found.setdefault(pair, "上一次联合抽查曾检查该单位")
-    return [{"inspector": by_id[i].cert_no, "subject": subject_by_id[s].credit_code, "reason": reason}
-            for (i, s), reason in sorted(found.items())]
+    )}
+    found |= {pair for pair in _previous_team_conflicts(campaign, list(subject_by_id)) if pair[0] in by_id}
+    return [{"inspector": by_id[i].cert_no, "subject": subject_by_id[s].credit_code} for i, s in sorted(found)]
 
 
 def team_problem(campaign: Campaign, subjects: list[CampaignSubject]) -> dict:
@@ -154,9 +150,9 @@ def _store_teams(campaign: Campaign, draw: Draw, result: dict, subjects: list[Ca
         by_code[code].unstaffed_reason = "；".join(dict.fromkeys(texts))[:500]
 
 
-def lock_and_run_team_draw(campaign: Campaign, seed: str, witness: str, user: User,
-                           allow_overdue: bool = False) -> Draw:
-    """Form every joint team in one recorded draw."""
+def check_team_draw_ready(campaign: Campaign, allow_overdue: bool = False) -> None:
+    """Teams are drawn once every department has confirmed (or, if allowed, let its deadline pass) and every
+    enterprise flagged as closed or missing has been replaced."""
     require_status(campaign, CampaignStatus.DRAWN)
     waiting = [cd for cd in campaign.departments if cd.confirmed_at is None]
     blocking = [cd.department.name for cd in waiting if not (allow_overdue and cd.confirmation_overdue())]
@@ -164,20 +160,40 @@ def lock_and_run_team_draw(campaign: Campaign, seed: str, witness: str, user: Us
         raise CampaignError(f"以下部门尚未完成检查对象确认：{'、'.join(blocking)}")
     if any(cs for cs, _ in flagged(campaign)):
         raise CampaignError("还有被标记为已关闭或查无此户的检查对象未替换，请先进行替换抽取")
+
+
+def lock_team_draw(campaign: Campaign, user: User, allow_overdue: bool = False) -> Draw:
+    """Freeze the stage-2 input (every drawn enterprise with the departments that visit it, every drawable
+    inspector) and publish its hash; the seed is made only after this."""
+    check_team_draw_ready(campaign, allow_overdue)
     subjects = [cs for cs in campaign.subjects if cs.status == DrawnStatus.ACTIVE]
     text = canonical_json(team_problem(campaign, subjects))
     draw = Draw(campaign_id=campaign.id, kind=DrawKind.TEAMS, problem=text, locked_sha256=sha256_hex(text),
-                        operator_id=user.id, singleton=f"{campaign.id}:teams")
+                operator_id=user.id, singleton=f"{campaign.id}:teams")
     db.session.add(draw)
     db.session.flush()
+    return draw
+
+
+def run_team_draw(campaign: Campaign, seed: str, witness: str, user: User) -> Draw:
+    """Form every joint team from the locked input."""
+    require_status(campaign, CampaignStatus.DRAWN)
+    draw = main_draw(campaign, DrawKind.TEAMS)
     result = run_locked(draw, seed, witness, user, solver.solve_teams)
-    _store_teams(campaign, draw, result, subjects)
+    _store_teams(campaign, draw, result, [cs for cs in campaign.subjects if cs.status == DrawnStatus.ACTIVE])
     campaign.status = CampaignStatus.TEAMED
     return draw
 
 
-def recuse(campaign: Campaign, member: TeamMember, reason: str, user: User) -> TeamMember | None:
-    """Recuse one assigned inspector and redraw that one seat by a recorded draw; the rest stays as it was."""
+def lock_and_run_team_draw(campaign: Campaign, seed: str, witness: str, user: User,
+                           allow_overdue: bool = False) -> Draw:
+    """Lock and run the team draw in one step with a given seed (tests and scripts; the app uses a round)."""
+    lock_team_draw(campaign, user, allow_overdue)
+    return run_team_draw(campaign, seed, witness, user)
+
+
+def withdraw(campaign: Campaign, member: TeamMember, reason: str, user: User) -> None:
+    """Recuse one assigned inspector: the seat stays empty until its one-seat draw runs."""
     require_status(campaign, CampaignStatus.TEAMED, CampaignStatus.DISPATCHED)
     if member.recused_at is not None:
         raise CampaignError("该执法人员已经回避")
@@ -190,17 +206,29 @@ def recuse(campaign: Campaign, member: TeamMember, reason: str, user: User) -> T
         db.session.add(Conflict(inspector_id=member.inspector_id, subject_id=cs.subject_id,
                                 reason=f"{reason.strip()}（{campaign.name}中申请回避）"[:200]))
     db.session.flush()
-    problem = _reseat_problem(campaign, cs, member)
-    main = db.session.scalar(sa.select(Draw).where(Draw.singleton == f"{campaign.id}:teams"))
-    count = db.session.scalar(sa.select(sa.func.count()).where(Draw.campaign_id == campaign.id,
-                                                               Draw.kind == DrawKind.RESEAT)) or 0
-    text = canonical_json(problem)
+
+
+def lock_reseat(campaign: Campaign, member: TeamMember, user: User) -> Draw:
+    """Freeze the input of the one-seat draw for a recused member's seat, as the campaign stands now."""
+    require_status(campaign, CampaignStatus.TEAMED, CampaignStatus.DISPATCHED)
+    if member.recused_at is None:
+        raise CampaignError("该执法人员没有回避，席位不需要补抽")
+    cs = member.campaign_subject
+    text = canonical_json(_reseat_problem(campaign, cs, member))
     draw = Draw(campaign_id=campaign.id, kind=DrawKind.RESEAT, problem=text, locked_sha256=sha256_hex(text),
-                        note=f"{cs.subject.name}：{member.inspector.name}回避（{reason.strip()}）"[:500],
-                        operator_id=user.id)
+                note=f"{cs.subject.name}：{member.inspector.name}回避"[:500],  # the reason stays with its department
+                operator_id=user.id)
     db.session.add(draw)
     db.session.flush()
-    result = run_locked(draw, f"{main.seed}-回避-{count + 1}", "", user, solver.solve_teams)
+    return draw
+
+
+def run_reseat(campaign: Campaign, draw: Draw, member: TeamMember, seed: str, witness: str,
+               user: User | None) -> TeamMember | None:
+    """Run a locked one-seat draw; None (the enterprise listed as unstaffed, with the reason) when nobody fits."""
+    require_status(campaign, CampaignStatus.TEAMED, CampaignStatus.DISPATCHED)
+    cs = member.campaign_subject
+    result = run_locked(draw, seed, witness, user, solver.solve_teams)
     if not result["teams"]:
         cs.unstaffed_reason = "；".join(r["reason"] for r in result["unstaffed"])[:500]
         return None
@@ -211,6 +239,15 @@ def recuse(campaign: Campaign, member: TeamMember, reason: str, user: User) -> T
     member.is_leader = False
     db.session.add(seat)
     return seat
+
+
+def recuse(campaign: Campaign, member: TeamMember, reason: str, user: User) -> TeamMember | None:
+    """Recuse and redraw the seat in one step, the seed derived from the team draw's (tests and scripts; the app
+    redraws through a commit-reveal round)."""
+    withdraw(campaign, member, reason, user)
+    draw = lock_reseat(campaign, member, user)
+    seed = f"{main_draw(campaign, 'teams').seed}-回避-{draw_count(campaign, 'reseat')}"
+    return run_reseat(campaign, draw, member, seed, "", user)
 
 
 def _reseat_problem(campaign: Campaign, cs: CampaignSubject, member: TeamMember) -> dict:

@@ -7,7 +7,7 @@ campaign_subject_department with foreign keys; campaign_item.participation_id be
 item_result / attachment.part_id become department_result_id. The audit log keeps what it recorded.
 
 Revision ID: 4f9eb974ad31
-Revises: 86be5a261b2d
+Revises: b7d4e2f19a30
 Create Date: 2026-11-29 20:00:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '4f9eb974ad31'
-down_revision = '86be5a261b2d'
+down_revision = 'b7d4e2f19a30'
 branch_labels = None
 depends_on = None
 
@@ -41,6 +41,7 @@ CHECKED = (
     ("campaign", "status", "ck_campaign_status", CAMPAIGN_STATUS, {}),
     ("draw_record", "kind", "ck_draw_kind", DRAW_KIND, {}),
     ("campaign_subject", "status", "ck_campaign_subject_status", DRAWN_STATUS, {}),
+    ("seed_round", "kind", "ck_seed_round_kind", DRAW_KIND, {}),
 )
 # Columns renamed to the one name of what they hold: (table, old, new, old index, new index).
 RENAMED = (
