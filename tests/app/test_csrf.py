@@ -58,7 +58,8 @@ def rows(departments, make_user):
             "conflict_id": conflict.id, "department_id": departments["xfj"].id, "user_id": user.id,
             "other_subject": other_subject.id, "plan_id": plan.id, "campaign_id": campaign["campaign"],
             "cs_id": campaign["cs"], "member_id": campaign["member"], "record_id": campaign["record"],
-            "department_result_id": campaign["department_result"], "client_id": client.id}
+            "department_result_id": campaign["department_result"], "client_id": client.id,
+            "round_id": campaign["round"]}
 
 
 PARAMETER = re.compile(r"<(?:[^:<>]+:)?(\w+)>")
@@ -83,7 +84,7 @@ def test_the_route_list_is_complete(app):
     """Guards the test below against enumerating nothing."""
     urls = post_urls(app, dict.fromkeys(("subject_id", "inspector_id", "item_id", "conflict_id", "department_id",
                                          "user_id", "plan_id", "campaign_id", "cs_id", "member_id", "record_id",
-                                         "department_result_id", "client_id"), 7))
+                                         "department_result_id", "client_id", "round_id"), 7))
     assert {"/login", "/logout", "/account/password", "/subjects/7/status", "/conflicts", "/conflicts/7/delete",
             "/admin/users/7", "/admin/departments/new", "/import/items/confirm", "/campaigns/7/dispatch",
             "/campaigns/7/members/7/recuse", "/plans/7", "/results/7/review", "/results/7/follow-up/7"} <= set(urls)
