@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, login
 
 from coordinator.auth.models import User
 from coordinator.campaigns import services
@@ -21,6 +20,7 @@ from coordinator.plans import services as plans
 from coordinator.results.models import DepartmentResult, InspectionRecord
 from coordinator.states import RecordStatus
 from tests.app.county import campaign_values, dispatched_campaign
+from tests.conftest import PASSWORD, login
 
 ANONYMOUS, OFFICE, ADMIN, OFFICER = "anonymous", "office", "admin", "officer"
 ROLES = (ANONYMOUS, OFFICE, ADMIN, OFFICER)

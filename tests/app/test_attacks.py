@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, login
 
 from coordinator.audit import seal
 from coordinator.audit import services as audit
@@ -30,6 +29,7 @@ from coordinator.results.models import InspectionRecord
 from coordinator.states import DrawKind, RecordStatus
 from tests.app.county import build_county, confirm_all, drawn_campaign
 from tests.app.together import together
+from tests.conftest import PASSWORD, login
 
 INSPECTOR_HEADER = ["姓名", "性别", "所属部门", "执法证件号", "有效期至", "手机"]
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import login
 
 from coordinator.audit import services as audit
 from coordinator.audit.models import AuditEntry, AuditHead
@@ -23,6 +22,7 @@ from coordinator.items.models import Item
 from coordinator.states import Decision
 from coordinator.timeutil import now
 from tests.app.county import build_county, campaign_values, credit_code, drawn_campaign
+from tests.conftest import login
 
 
 @pytest.fixture

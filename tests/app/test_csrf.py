@@ -6,7 +6,6 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, csrf_token_from, login
 
 from coordinator.campaigns.models import Campaign, TeamMember
 from coordinator.directories.creditcode import check_character
@@ -19,6 +18,7 @@ from coordinator.items.models import Item
 from coordinator.plans import services as plans
 from coordinator.states import SubjectStatus
 from tests.app.county import dispatched_campaign  # the campaign the authorisation matrix uses
+from tests.conftest import PASSWORD, csrf_token_from, login
 
 CSRF_MESSAGE = "安全校验失败"
 

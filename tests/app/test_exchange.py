@@ -10,7 +10,6 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import login
 
 from coordinator.audit.models import AuditEntry
 from coordinator.campaigns import services as campaigns
@@ -35,6 +34,7 @@ from coordinator.results.models import InspectionRecord
 from coordinator.states import SubjectStatus
 from coordinator.timeutil import now, today
 from tests.app.county import build_county, credit_code, dispatched_county_campaign, drawn_campaign
+from tests.conftest import login
 from tests.xlsx import write_xlsx
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, login
 from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner
 
@@ -33,6 +32,7 @@ from coordinator.results import services as results
 from coordinator.results.models import Attachment, InspectionRecord
 from coordinator.states import Decision
 from tests.app.county import build_county, campaign_values, credit_code, drawn_campaign
+from tests.conftest import PASSWORD, login
 
 XSS = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
