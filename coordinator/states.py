@@ -75,6 +75,7 @@ class DrawKind(Labelled):
     REPLACEMENT = "replacement", "替换抽取"
     TEAMS = "teams", "随机组队"
     RESEAT = "reseat", "回避补位"
+    RESTAFF = "restaff", "补充组队"  # stage 2 again for the enterprises the team draw left unstaffed
 
 
 class SeedRule(Labelled):
@@ -93,10 +94,12 @@ class Phase(Labelled):
 
 
 class DrawnStatus(Labelled):
-    """A drawn enterprise of a campaign: still in it, or replaced by a recorded replacement draw."""
+    """A drawn enterprise of a campaign: still in it, replaced by a recorded replacement draw, or dropped (the
+    office accepted the shortfall with a reason)."""
 
     ACTIVE = "active", "有效", "ok"
     REPLACED = "replaced", "已替换", "bad"
+    DROPPED = "dropped", "已核减", "bad"  # closed or missing, nothing left to draw in its stratum: not replaced
 
 
 class Decision(Labelled):

@@ -4,6 +4,7 @@ ROLES = {
     "office": "领导小组办公室",
     "admin": "单位系统管理员",
     "officer": "执法检查人员",
+    "inspector": "检查人员个人账号",
 }
 
 CATEGORIES = ("消防安全重点单位", "一般单位", "九小场所")

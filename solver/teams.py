@@ -50,7 +50,8 @@ def _holder_phrase(req: str) -> str:
     if req == nw.LEAD:
         return "可担任组长"
     if req.startswith("zone:"):
-        return f"属于{req[5:]}片区"
+        zone = req[5:]  # zones are usually named "…片区" already: never "河西镇片区片区"
+        return f"属于{zone}" if zone.endswith(("片区", "检查组", "组")) else f"属于{zone}片区"
     return f"具备{req}专长"
 
 

@@ -144,5 +144,15 @@ class ItemsForm(BaseForm):
     materials = TextAreaField("需企业准备的材料（双清单之材料清单）", validators=[Length(max=4000)])
 
 
+class StaffingForm(BaseForm):
+    """What the office may change before a supplementary team draw (补充组队)."""
+
+    visit_end = DateField("实地检查结束日期（只能延后）", validators=[InputRequired("请填写检查结束日期")])
+    inspector_capacity = IntegerField("每名执法人员最多检查（户）",
+                                      validators=[InputRequired(), NumberRange(min=1, max=1000)])
+    daily_capacity = IntegerField("每名执法人员每天最多检查（户）", validators=[InputRequired(), NumberRange(min=1, max=20)])
+    expertise_industries = StringField("需专业执法人员的行业（删去即不再要求）", validators=[Length(max=200)])
+
+
 class ReasonForm(BaseForm):
     reason = StringField("原因", validators=[DataRequired("请填写原因"), Length(max=500)])

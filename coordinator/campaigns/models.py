@@ -14,6 +14,7 @@ from ..items.models import Item
 from ..plans.models import PlanTask
 from ..states import CampaignStatus, Decision, DrawKind, DrawnStatus, db_enum
 from ..timeutil import now
+from ..workdays import DayMode, add_working_days
 
 # ---- joint campaign (部门联合抽查, seed 004) ---------------------------------------------------------
 
@@ -40,6 +41,16 @@ class Campaign(db.Model):
     inspector_capacity: Mapped[int] = mapped_column(default=20)
     daily_capacity: Mapped[int] = mapped_column(default=2)
     max_pair_probability: Mapped[float | None] = mapped_column(default=0.5)
+    # After the visit (seed 003): the inspection report within so many working days of the visit, the result
+    # notice (检查结果告知书) within so many working days of the report, publication within `publication_days`
+    # of the visit counted in `publication_day_mode` (seed 003: 10 natural days; seed 004: 20 working days).
+    report_working_days: Mapped[int] = mapped_column(default=1)
+    feedback_working_days: Mapped[int] = mapped_column(default=1)
+    publication_days: Mapped[int] = mapped_column(default=20)
+    publication_day_mode: Mapped[DayMode] = mapped_column(
+        sa.Enum(DayMode, name="ck_campaign_publication_day_mode", native_enum=False, create_constraint=True,
+                length=8, values_callable=lambda members: [m.value for m in members], validate_strings=True),
+        default=DayMode.WORKING)
     status: Mapped[CampaignStatus] = mapped_column(db_enum(CampaignStatus, "ck_campaign_status"),
                                                    default=CampaignStatus.COLLECTING, index=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
@@ -63,6 +74,26 @@ class Campaign(db.Model):
 
     def campaign_department(self, department_id: int | None) -> CampaignDepartment | None:
         return next((cd for cd in self.departments if cd.department_id == department_id), None)
+
+    def report_due(self, visit: date) -> date:
+        """The inspection report (检查报告) of a visit on `visit` is due on this day."""
+        return add_working_days(visit, self.report_working_days)
+
+    def feedback_due(self, reported: date) -> date:
+        """The result notice to the enterprise (检查结果告知书) of a report made on `reported` is due on this day."""
+        return add_working_days(reported, self.feedback_working_days)
+
+    def publication_due(self, visit: date) -> date:
+        """The results of a visit on `visit` are published by this day."""
+        return DayMode(self.publication_day_mode).after(visit, self.publication_days)
+
+    @property
+    def publication_rule(self) -> str:
+        return f"检查后{self.publication_days}个{DayMode(self.publication_day_mode).label}"
+
+    def visit_open(self, day: date) -> bool:
+        """`day` lies in the campaign's visit window."""
+        return self.visit_start <= day <= self.visit_end
 
 
 class CampaignDepartment(db.Model):
@@ -112,8 +143,8 @@ class CampaignItem(db.Model):
 class Draw(db.Model):
     """One draw, stored whole so anyone can replay it: input (locked and hashed first), seed, result, people.
 
-    kind: see states.DrawKind (stage 1 whole or for one closed enterprise, stage 2 whole or for one recused seat).
-    Never updated once `result` is set.
+    kind: see states.DrawKind (stage 1 whole or for one closed enterprise; stage 2 whole, for one recused seat, or
+    again for the enterprises the team draw left unstaffed). Never updated once `result` is set.
     """
 
     __tablename__ = "draw_record"
@@ -135,7 +166,7 @@ class Draw(db.Model):
 
     operator: Mapped[User | None] = relationship()
 
-    TEAM_KINDS = ("teams", "reseat")
+    TEAM_KINDS = (DrawKind.TEAMS, DrawKind.RESEAT, DrawKind.RESTAFF)
 
     def may_download(self, user) -> bool:
         """A draw of enterprises is there for any department taking part to replay; a draw of teams names
@@ -163,7 +194,11 @@ class CampaignSubject(db.Model):
     status: Mapped[DrawnStatus] = mapped_column(db_enum(DrawnStatus, "ck_campaign_subject_status"),
                                                 default=DrawnStatus.ACTIVE)
     replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign_subject.id"))
+    dropped_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     visit_date: Mapped[date | None]
+    # The lead department agreed the visit date (or moved it inside the window): when, and the date it replaced.
+    visit_agreed_at: Mapped[datetime | None]
+    visit_moved_from: Mapped[date | None]
     unstaffed_reason: Mapped[str] = mapped_column(sa.String(500), default="")
 
     campaign: Mapped[Campaign] = relationship(back_populates="subjects")

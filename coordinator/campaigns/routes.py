@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy.orm import lazyload, undefer
 
+from .. import once
 from ..access import login_required, own_department_id, roles_required
 from ..auth.models import Department
 from ..directories.models import Subject
@@ -23,8 +24,8 @@ from ..plans.models import Plan, PlanTask
 from ..states import CampaignStatus, Decision, DrawnStatus
 from ..textutil import join_list
 from ..timeutil import today
-from . import rules, services, sheets
-from .forms import CampaignForm, ItemsForm, ReasonForm
+from . import rules, services, sheets, staffing
+from .forms import CampaignForm, ItemsForm, ReasonForm, StaffingForm
 from .models import Campaign, CampaignSubject, Draw, TeamMember
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -42,11 +43,11 @@ def _done(message: str, campaign: Campaign, category: str = "success"):
     return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
 
 
-def _attempt(campaign: Campaign, action, success: str, then=None):
-    """Run a workflow step; commit on success, report the Chinese reason on refusal. `then(result)`, if given,
-    is where a successful step with a result goes next (the campaign page otherwise)."""
+def _attempt(campaign: Campaign, action, success):
+    """Run a workflow step; commit on success, report the Chinese reason on refusal. `success` is the message,
+    or a function giving (message, category) once the step is committed."""
     try:
-        result = action()
+        action()
         db.session.commit()
     except services.CampaignError as error:
         db.session.rollback()
@@ -55,10 +56,7 @@ def _attempt(campaign: Campaign, action, success: str, then=None):
         # A colleague's identical step got there first (one draw of a kind), or holds the database right now.
         db.session.rollback()
         return _done("这一步刚刚已由其他人完成或正在进行，请刷新后查看，以已保存的结果为准", campaign, "warning")
-    if then is not None and result is not None:
-        flash(success, "success")
-        return then(result)
-    return _done(success, campaign)
+    return _done(*success()) if callable(success) else _done(success, campaign)
 
 
 # ---- list, create, overview ---------------------------------------------------------------------
@@ -101,6 +99,8 @@ def create():
         partners = db.session.scalars(sa.select(Department).where(Department.id.in_(form.partner_ids.data))).all()
         if not partners or all(p.id == lead.id for p in partners):
             form.partner_ids.errors.append("联合抽查至少需要一个协同部门")
+        elif not once.spend_form("campaign"):
+            return once.repeated(url_for("campaigns.index"))
         else:
             campaign = services.create_campaign(form.values(), lead, partners, current_user)
             db.session.commit()
@@ -120,8 +120,15 @@ def detail(campaign_id):
     if campaign.status == CampaignStatus.COLLECTING and current_user.is_office:
         context["coverage"] = services.coverage(campaign) if any(cd.items for cd in campaign.departments) else []
     if campaign.status != CampaignStatus.COLLECTING:
-        context.update(flagged=services.flagged(campaign), pending=services.pending_counts(campaign),
-                       unstaffed=services.unstaffed(campaign))
+        flagged = services.flagged(campaign)
+        if campaign.reached(CampaignStatus.TEAMED):
+            context["staffing"] = staffing.staffing(campaign)
+            context["staffing_form"] = StaffingForm(
+                visit_end=campaign.visit_end, inspector_capacity=campaign.inspector_capacity,
+                daily_capacity=campaign.daily_capacity, expertise_industries=join_list(campaign.expertise_industries))
+        context.update(flagged=flagged, pending=services.pending_counts(campaign),
+                       unstaffed=services.unstaffed(campaign), dropped=services.dropped(campaign),
+                       replaceable=services.replaceable(campaign, flagged) if campaign.status == CampaignStatus.DRAWN else {})
     return render_template("campaigns/detail.html", **context)
 
 
@@ -182,42 +189,102 @@ def confirm(campaign_id):
     department_id = current_user.department_id
     campaign_department = campaign.campaign_department(department_id)
     rows = [cs for cs in campaign.subjects if cs.status == DrawnStatus.ACTIVE and department_id in cs.department_ids]
+    # What the admin chose on this page: kept when the save is refused, so no mark has to be made twice.
+    chosen = {cs.id: (request.form.get(f"decision-{cs.id}", ""), request.form.get(f"reason-{cs.id}", ""))
+              for cs in rows if request.form.get(f"decision-{cs.id}")}
     if request.method == "POST":
-        if request.form.get("all") == "1":
-            decisions = {cs.id: (Decision.CONFIRMED, "") for cs in services.pending_confirmations(campaign, department_id)}
-        else:
-            decisions = {cs.id: (request.form.get(f"decision-{cs.id}", ""), request.form.get(f"reason-{cs.id}", ""))
-                         for cs in rows if request.form.get(f"decision-{cs.id}")}
+        decisions = dict(chosen)
+        if request.form.get("all") == "1":  # the rows marked here as marked, every other waiting one confirmed
+            decisions = {cs.id: (Decision.CONFIRMED, "") for cs in services.pending_confirmations(campaign, department_id)
+                         if cs.id not in chosen} | chosen
         try:
             recorded = services.confirm(campaign, department_id, decisions, current_user)
         except services.CampaignError as error:
             db.session.rollback()
-            flash(str(error), "error")
+            flash(f"{error}。本页的选择已保留，补充后再保存。", "error")
         else:
             db.session.commit()
-            flash(f"已记录{recorded}户的确认结果", "success")
+            marked = sum(1 for decision, _ in decisions.values() if decision != Decision.CONFIRMED)
+            flash(f"已记录{recorded}户的确认结果" + (f"，其中{marked}户标记为不检查或需替换" if marked else ""),
+                  "success")
             return redirect(url_for("campaigns.confirm", campaign_id=campaign.id))
     mine = {cs.id: next((c for c in cs.confirmations if c.department_id == department_id), None) for cs in rows}
-    return render_template("campaigns/confirm.html", campaign=campaign, campaign_department=campaign_department, rows=rows,
-                           mine=mine, decisions=Decision)
+    return render_template("campaigns/confirm.html", campaign=campaign, campaign_department=campaign_department,
+                           rows=rows, mine=mine, chosen=chosen, decisions=Decision)
+
+
+def _drawn_subject(campaign: Campaign, cs_id: int) -> CampaignSubject:
+    cs = db.get_or_404(CampaignSubject, cs_id)
+    if cs.campaign_id != campaign.id:
+        abort(404)
+    return cs
+
+
+def _posted_reason() -> str:
+    form = ReasonForm()
+    return form.reason.data if form.validate_on_submit() else ""
+
+
+@bp.post("/<int:campaign_id>/subjects/<int:cs_id>/drop")
+@roles_required("office")
+def drop(campaign_id, cs_id):
+    """Accept a closed enterprise's shortfall: it leaves the campaign and the pool, with the office's reason."""
+    campaign = _campaign(campaign_id)
+    cs = _drawn_subject(campaign, cs_id)
+    reason = _posted_reason()
+    return _attempt(campaign, lambda: services.accept_shortfall(campaign, cs, reason, current_user),
+                    f"“{cs.subject.name}”已核减，不再替换；名录库已记录其状态，今后不再参加抽取")
 
 
 # ---- stage 2: teams, recusal, dispatch ---------------------------------------------------------------------
+
+
+@bp.post("/<int:campaign_id>/staffing")
+@roles_required("office")
+def staffing_settings(campaign_id):
+    """What a supplementary team draw (补充组队) will use: a later end of the visits, higher capacities, fewer
+    specialist industries. The draw itself is a seed round like every other."""
+    campaign = _campaign(campaign_id)
+    form = StaffingForm()
+    if not form.validate_on_submit():
+        return _done("；".join(e for errors in form.errors.values() for e in errors), campaign, "error")
+    changes = {"visit_end": form.visit_end.data, "inspector_capacity": form.inspector_capacity.data,
+               "daily_capacity": form.daily_capacity.data, "expertise_industries": form.expertise_industries.data}
+    return _attempt(campaign, lambda: staffing.adjust(campaign, changes),
+                    "补充组队的设置已保存；请开始补充组队（征集随机数承诺）")
+
+
+TEAM_FILTERS = ("date", "department", "q")
+
+
+def _team_filters() -> dict[str, str]:
+    return {name: request.args.get(name, "").strip() for name in TEAM_FILTERS if request.args.get(name, "").strip()}
 
 
 @bp.get("/<int:campaign_id>/teams")
 @login_required
 def teams(campaign_id):
     campaign = _campaign(campaign_id)
+    filters = _team_filters()
     query = (sa.select(CampaignSubject).join(Subject)
              .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.status == DrawnStatus.ACTIVE)
              .order_by(CampaignSubject.visit_date.nulls_last(), Subject.credit_code)
              .options(lazyload(CampaignSubject.confirmations)))
+    query = services.filter_teams(query, filters)
     page = paginate(query, request.args.get("page", 1, type=int), per_page=50)
-    return render_template("campaigns/teams.html", campaign=campaign, page=page, reason_form=ReasonForm())
+    return render_template("campaigns/teams.html", campaign=campaign, page=page, filters=filters,
+                           dates=services.visit_dates(campaign), back=request.full_path)
 
 
-@bp.post("/<int:campaign_id>/members/<int:member_id>/recuse")
+def _back_to_teams(campaign: Campaign):
+    """Where a recusal was asked from: the teams page with its filters and page, never another site."""
+    back = request.values.get("back", "")
+    if back.startswith(f"/campaigns/{campaign.id}/teams") and "//" not in back:
+        return back
+    return url_for("campaigns.teams", campaign_id=campaign.id)
+
+
+@bp.route("/<int:campaign_id>/members/<int:member_id>/recuse", methods=["GET", "POST"])
 @roles_required("office", "admin")
 def recuse(campaign_id, member_id):
     campaign = _campaign(campaign_id)
@@ -227,10 +294,29 @@ def recuse(campaign_id, member_id):
     if not member.may_be_recused_by(current_user):
         abort(403)
     form = ReasonForm()
-    reason = form.reason.data if form.validate_on_submit() else ""
-    return _attempt(campaign, lambda: seed_rounds.recuse(campaign, member, reason, current_user),
-                    f"{member.inspector.name}已回避；该席位的补位抽取已开始征集随机数承诺",
-                    then=lambda round_: redirect(url_for("draws.show", campaign_id=campaign.id, round_id=round_.id)))
+    if request.method == "GET":
+        if not member.can_be_recused_by(current_user):
+            flash(f"{member.inspector.name}已回避或检查组已不能调整", "warning")
+            return redirect(_back_to_teams(campaign))
+        return render_template("campaigns/recuse.html", campaign=campaign, member=member, form=form,
+                               back=_back_to_teams(campaign))
+    if not form.validate_on_submit():
+        flash("请填写回避原因", "error")
+        return redirect(url_for("campaigns.recuse", campaign_id=campaign.id, member_id=member.id,
+                                back=_back_to_teams(campaign)))
+    try:
+        seed_rounds.recuse(campaign, member, form.reason.data, current_user)
+        db.session.commit()
+    except services.CampaignError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    except (sa.exc.IntegrityError, sa.exc.OperationalError):
+        db.session.rollback()
+        flash("这一步刚刚已由其他人完成或正在进行，请刷新后查看，以已保存的结果为准", "warning")
+    else:
+        flash(f"{member.inspector.name}已回避。该席位的补位抽取已开始征集随机数承诺（见工作台待办或"
+              f"联合抽查页），抽取后新成员出现在这里。", "success")
+    return redirect(_back_to_teams(campaign))
 
 
 @bp.post("/<int:campaign_id>/dispatch")

@@ -43,6 +43,13 @@ class Subject(db.Model):
     status: Mapped[SubjectStatus] = mapped_column(db_enum(SubjectStatus, "ck_subject_status"),
                                                   default=SubjectStatus.ACTIVE, index=True)
     note: Mapped[str] = mapped_column(sa.String(500), default="")
+    # Where the enterprise really operates and whom to ask for, as a published inspection record found it on
+    # site (seed 001: wrong registered addresses waste inspectors' time); `operating_source` names that record.
+    operating_address: Mapped[str] = mapped_column(sa.String(300), default="")
+    operating_contact: Mapped[str] = mapped_column(sa.String(64), default="")
+    operating_phone: Mapped[str] = mapped_column(sa.String(32), default="")
+    operating_source: Mapped[str] = mapped_column(sa.String(300), default="")
+    operating_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=now)
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
 
@@ -53,6 +60,20 @@ class Subject(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status == SubjectStatus.ACTIVE
+
+    @property
+    def best_address(self) -> str:
+        """The best known address: where an inspection found it operating, else the registered one."""
+        return self.operating_address or self.address
+
+    @property
+    def best_contact(self) -> tuple[str, str]:
+        """(person, phone) to call before a visit: found on site, else the safety manager, else the legal rep."""
+        for person, phone in ((self.operating_contact, self.operating_phone),
+                              (self.safety_manager, self.safety_manager_phone), (self.legal_rep, self.legal_rep_phone)):
+            if person or phone:
+                return person, phone
+        return "", ""
 
     @property
     def code_kind(self) -> str:

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from .. import once
 from ..access import ensure_can_edit_department, ensure_department, login_required, own_department_id, roles_required
 from ..auth.models import Department
 from ..excel.importing import RowInvalid
@@ -86,12 +87,15 @@ def subject_edit(subject_id):
     form = SubjectForm(data=_form_data(subject, SUBJECT_COLUMNS) if subject and request.method == "GET" else None)
     errors: list[str] = []
     if form.validate_on_submit():
+        created = subject is None
         try:
             subject = services.save_subject(subject, form.row())
         except RowInvalid as invalid:
             db.session.rollback()
             errors = invalid.reasons
         else:
+            if created and not once.spend_form("subject"):
+                return once.repeated(url_for("directories.subjects"))
             db.session.commit()
             flash(f"“{subject.name}”已保存", "success")
             return redirect(url_for("directories.subject_detail", subject_id=subject.id))
@@ -180,12 +184,15 @@ def inspector_edit(inspector_id):
         if department is None:
             errors = ["请选择所属单位"]
         else:
+            created = inspector is None
             try:
                 inspector = services.save_inspector(inspector, form.row(), department)
             except RowInvalid as invalid:
                 db.session.rollback()
                 errors = invalid.reasons
             else:
+                if created and not once.spend_form("inspector"):
+                    return once.repeated(url_for("directories.inspectors"))
                 db.session.commit()
                 flash(f"执法人员{inspector.name}已保存", "success")
                 return redirect(url_for("directories.inspector_detail", inspector_id=inspector.id))

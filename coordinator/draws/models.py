@@ -65,13 +65,16 @@ class SeedRound(db.Model):
         return (self.phase is Phase.REVEALING and self.rule is SeedRule.COMMIT_REVEAL
                 and (at or now()) <= self.reveal_deadline)
 
+    def reveal_closed(self, at: datetime | None = None) -> bool:
+        return self.reveal_deadline is not None and (at or now()) > self.reveal_deadline
+
     def ready_to_run(self, at: datetime | None = None) -> bool:
         """Every committed value revealed, or the reveal deadline passed (a witness round: once locked)."""
         if self.phase is not Phase.REVEALING:
             return False
         if self.rule is SeedRule.WITNESS:
             return True
-        return all(c.value for c in self.committed()) or (at or now()) > self.reveal_deadline
+        return all(c.value for c in self.committed()) or self.reveal_closed(at)
 
     def may_act(self, contribution: SeedContribution, user) -> bool:
         """The office acts for itself and for the witness at its screen; a department's admin for its department."""

@@ -9,10 +9,11 @@ from ..access import login_required, roles_required
 from ..campaigns.models import Campaign
 from ..campaigns.routes import _campaign
 from ..campaigns.services import CampaignError
+from ..campaigns.staffing import staffing_message
 from ..extensions import db
 from ..timeutil import now
 from . import services
-from .forms import CommitForm, FallbackForm, OpenRoundForm, RevealForm, RunForm
+from .forms import CommitForm, FallbackForm, OpenRoundForm, RevealForm, RunForm, SwitchForm
 from .models import SeedRound
 
 bp = Blueprint("draws", __name__, url_prefix="/campaigns")
@@ -26,8 +27,9 @@ def _round(campaign_id: int, round_id: int) -> tuple[Campaign, SeedRound]:
     return campaign, round_
 
 
-def _step(round_: SeedRound | None, campaign: Campaign, action, success: str):
-    """Run a step; commit on success, report the Chinese reason on refusal, and show the round."""
+def _step(round_: SeedRound | None, campaign: Campaign, action, success):
+    """Run a step; commit on success, report the Chinese reason on refusal, and show the round. `success` is
+    the message, or a function giving (message, category) once the step is committed."""
     try:
         outcome = action()
         db.session.commit()
@@ -41,7 +43,7 @@ def _step(round_: SeedRound | None, campaign: Campaign, action, success: str):
         db.session.rollback()
         flash("这一步刚刚已由其他人完成或正在进行，请刷新后查看，以已保存的结果为准", "warning")
     else:
-        flash(success, "success")
+        flash(*(success() if callable(success) else (success, "success")))
         round_ = outcome if isinstance(outcome, SeedRound) else round_
     if round_ is None or round_.id is None:
         return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
@@ -54,7 +56,8 @@ def show(campaign_id, round_id):
     campaign, round_ = _round(campaign_id, round_id)
     mine = [c for c in round_.contributions if round_.may_act(c, current_user)]
     return render_template("draws/round.html", campaign=campaign, round=round_, mine=mine, now=now(),
-                           commit_form=CommitForm(), reveal_form=RevealForm(), run_form=RunForm())
+                           commit_form=CommitForm(), reveal_form=RevealForm(), run_form=RunForm(),
+                           switch_form=SwitchForm())
 
 
 def _opening(campaign_id: int, form_class, open_, success: str):
@@ -122,6 +125,19 @@ def close(campaign_id, round_id):
                  "承诺已截止，输入已锁定并公布哈希值；请各参与方揭示随机值")
 
 
+@bp.post("/<int:campaign_id>/rounds/<int:round_id>/fallback")
+@roles_required("office")
+def fall_back(campaign_id, round_id):
+    campaign, round_ = _round(campaign_id, round_id)
+    form = SwitchForm()
+    if not form.validate_on_submit():
+        flash("；".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("draws.show", campaign_id=campaign.id, round_id=round_.id))
+    return _step(round_, campaign, lambda: services.fall_back(round_, current_user, fallback_reason=form.fallback_reason.data,
+                                                              witness=form.witness.data),
+                 "已改用备用方式（原因已记录），输入已锁定；请由见证人报出随机种子")
+
+
 @bp.post("/<int:campaign_id>/rounds/<int:round_id>/run")
 @roles_required("office")
 def run(campaign_id, round_id):
@@ -130,6 +146,9 @@ def run(campaign_id, round_id):
     if not form.validate_on_submit():
         flash("随机种子不能超过200个字符", "error")
         return redirect(url_for("draws.show", campaign_id=campaign.id, round_id=round_.id))
-    return _step(round_, campaign, lambda: services.run_round(round_, current_user, form.seed.data or ""),
-                 "已按公布的规则算出随机种子并完成抽取")
+    done = "已按公布的规则算出随机种子并完成抽取"
+    if round_.kind in ("teams", "restaff"):  # say how many are staffed, not just that the draw ran
+        return _step(round_, campaign, lambda: services.run_round(round_, current_user, form.seed.data or ""),
+                     lambda: staffing_message(campaign, done))
+    return _step(round_, campaign, lambda: services.run_round(round_, current_user, form.seed.data or ""), done)
 

@@ -23,6 +23,7 @@ from solver import seed as seed_rule
 from ..audit import services as audit
 from ..auth.models import User
 from ..campaigns import services as campaigns
+from ..campaigns import staffing
 from ..campaigns.models import Campaign, CampaignSubject, Draw, TeamMember
 from ..campaigns.services.common import CampaignError, require_status
 from ..extensions import db
@@ -89,6 +90,9 @@ KINDS = {
                         lambda c, r, u: campaigns.lock_replacement(c, _target(CampaignSubject, r, c), r.reason, u),
                         lambda c, r, seed, u: campaigns.run_replacement(
                             c, r.draw, _target(CampaignSubject, r, c), r.reason, seed, r.witness, u)),
+    "restaff": Kind(lambda c, r: staffing.check_restaff(c),
+                    lambda c, r, u: staffing.lock_restaff(c, u),
+                    lambda c, r, seed, u: staffing.run_restaff(c, r.draw, seed, r.witness, u)),
     "reseat": Kind(_check_reseat,
                    lambda c, r, u: campaigns.lock_reseat(c, _target(TeamMember, r, c), u),
                    lambda c, r, seed, u: campaigns.run_reseat(c, r.draw, _target(TeamMember, r, c), seed,
@@ -175,6 +179,22 @@ def open_fallback(campaign: Campaign, kind: str, user: User, *, fallback_reason:
     return round_
 
 
+def fall_back(round_: SeedRound, user: User, *, fallback_reason: str, witness: str) -> Draw:
+    """Turn a round still taking commitments into the single-witness fallback (the parties cannot take part):
+    nothing has been revealed, the commitments made stay on the record, unused, and the input is locked now."""
+    if round_.phase is not Phase.COMMITTING or round_.rule is not SeedRule.COMMIT_REVEAL:
+        raise CampaignError("只有尚在征集承诺的抽取可以改用备用方式")
+    if not fallback_reason.strip():
+        raise CampaignError("改用见证人报出种子时必须写明原因")
+    if not witness.strip():
+        raise CampaignError("请填写见证人")
+    round_.rule, round_.fallback_reason = SeedRule.WITNESS, fallback_reason.strip()[:500]
+    round_.witness = witness.strip()[:200]
+    for contribution in round_.contributions:
+        contribution.left_out = "改用备用方式，未计入种子"
+    return _lock(db.session.get(Campaign, round_.campaign_id), round_, user)
+
+
 def _new_round(campaign: Campaign, kind: str, user: User, rule: SeedRule, **values) -> SeedRound:
     if kind not in KINDS:
         raise CampaignError("未知的抽取类型")
@@ -232,8 +252,15 @@ def close(round_: SeedRound, user: User) -> Draw:
 
 
 def _lock(campaign: Campaign, round_: SeedRound, user: User) -> Draw:
-    record = KINDS[round_.kind].lock(campaign, round_, user)
     at = now()
+    # Claimed by a conditional update, so that two closings at once (the office's button and a last commitment)
+    # lock one input: the second waits for the first and then finds the window closed.
+    claimed = db.session.execute(
+        sa.update(SeedRound).where(SeedRound.id == round_.id, SeedRound.commit_closed_at.is_(None))
+        .values(commit_closed_at=at).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        raise CampaignError("承诺已经截止（可能是其他人刚刚截止），请刷新后查看")
+    record = KINDS[round_.kind].lock(campaign, round_, user)
     round_.draw, round_.commit_closed_at = record, at
     round_.reveal_deadline = at + timedelta(hours=round_.reveal_hours)
     db.session.flush()
@@ -325,8 +352,10 @@ def material(round_: SeedRound, *, reveals: bool = True) -> dict:
         "reveal_deadline": f"{round_.reveal_deadline:%Y-%m-%d %H:%M:%S}" if round_.reveal_deadline else None,
         "contributions": [
             {"slot": c.slot, "label": c.label, "commitment": c.commitment,
+             "committed_by": c.committed_by.display_name if c.committed_by else None,
              "committed_at": f"{c.committed_at:%Y-%m-%d %H:%M:%S}" if c.committed_at else None,
              "value": c.value if reveals else None,
+             "revealed_by": c.revealed_by.display_name if c.revealed_by and reveals else None,
              "revealed_at": f"{c.revealed_at:%Y-%m-%d %H:%M:%S}" if c.revealed_at and reveals else None,
              "left_out": c.left_out}
             for c in round_.contributions],

@@ -87,19 +87,20 @@ class _ListImporter(Importer):
         return []
 
     def keep_unknown(self) -> None:
-        """Remember the codes the list named that the directory lacks (again and again: the same rows)."""
+        """Remember the codes the list named that the directory lacks, through the ORM so the log has each."""
         if not self.unknown:
             return
+        known = {m.credit_code: m for chunk in _chunks(sorted(self.unknown)) for m in db.session.scalars(
+            sa.select(MissingSubject).where(MissingSubject.source == self.source,
+                                            MissingSubject.credit_code.in_(chunk)))}
         stamp = now()
-        known = dict(db.session.execute(sa.select(MissingSubject.credit_code, MissingSubject.id)
-                                        .where(MissingSubject.source == self.source)).all())
-        fresh = [{"source": self.source, "credit_code": code, "name": name, "first_seen": stamp, "last_seen": stamp}
-                 for code, name in self.unknown.items() if code not in known]
-        if fresh:
-            insert_many(MissingSubject, fresh)
-        seen = [known[code] for code in self.unknown if code in known]
-        if seen:
-            db.session.execute(sa.update(MissingSubject).where(MissingSubject.id.in_(seen)).values(last_seen=stamp))
+        for code, name in self.unknown.items():
+            missing = known.get(code)
+            if missing is None:
+                db.session.add(MissingSubject(source=self.source, credit_code=code, name=name, first_seen=stamp,
+                                              last_seen=stamp))
+            else:
+                missing.last_seen = stamp
 
 
 # ---- credit-risk classes (信用风险分类, the market regulator's list) ---------------------------------------

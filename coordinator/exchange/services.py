@@ -252,7 +252,7 @@ class PublicityExportResult:
         since = (f"自上次导出（{self.previous.created_at:%Y-%m-%d %H:%M}，{self.previous.user_name}）以来新增或变更"
                  if self.previous else "首次导出，全部为新增")
         shown = "（只导出新增行）" if self.export.new_only else ""
-        return f"{self.export.label}抽查检查结果共 {self.export.rows} 行，{since} {self.export.new_rows} 行{shown}"
+        return f"“{self.export.label}”的抽查检查结果共 {self.export.rows} 行，{since} {self.export.new_rows} 行{shown}"
 
 
 def last_export(scope_key: str) -> PublicityExport | None:

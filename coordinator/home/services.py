@@ -72,7 +72,7 @@ def tasks_for(user: User, due: list[dict] | None = None) -> list[Task]:
                 tasks.append(Task(f"{who}确认“{campaign.name}”抽中的{pending[cd.department_id]}户检查对象（时限 "
                                   f"{cd.confirm_deadline:%Y-%m-%d %H:%M}）", target, cd.confirmation_overdue()))
         if user.is_office and campaign.status == CampaignStatus.DRAWN and campaigns.flagged(campaign):
-            tasks.append(Task(f"“{campaign.name}”有被标记为关闭或查无此户的检查对象待替换", detail))
+            tasks.append(Task(f"“{campaign.name}”有被标记为关闭或查无此户的检查对象，待替换抽取或核减", detail))
     tasks.extend(seed_tasks(user))
     if user.is_office:
         # Stale sources (the directory at least yearly, seed 003) and drawn enterprises the registry closed.

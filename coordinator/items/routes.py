@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import once
 from ..access import ensure_can_edit_department, ensure_department, login_required, own_department_id, roles_required
 from ..auth.models import Department
 from ..excel.importing import RowInvalid
@@ -68,6 +69,7 @@ def edit(item_id):
     errors: list[str] = []
     if form.validate_on_submit():
         department = db.session.get(Department, department_id) if department_id else None
+        created = item is None
         try:
             if department is None:
                 raise RowInvalid(["请选择部门"])
@@ -75,6 +77,8 @@ def edit(item_id):
         except RowInvalid as invalid:
             errors = invalid.reasons
         else:
+            if created and not once.spend_form("item"):
+                return once.repeated(url_for("items.index"))
             db.session.commit()
             flash(f"抽查事项已保存（第{item.version}版）" if changed else "内容没有变化，未产生新版本", "success")
             return redirect(url_for("items.detail", item_id=item.id))

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import once
 from ..access import login_required, roles_required
 from ..auth.models import Department
 from ..excel.writer import send_workbook
@@ -41,6 +42,8 @@ def create():
     if not form.validate_on_submit():
         flash("；".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("plans.index"))
+    if not once.spend_form("plan"):
+        return once.repeated(url_for("plans.index"))
     plan = services.create_plan(form.year.data, db.session.get(Department, form.department_id.data),
                                 current_app.config["COUNTY_NAME"])
     db.session.commit()
@@ -58,6 +61,8 @@ def detail(plan_id):
         if not current_user.is_office:
             abort(403)
         if form.validate_on_submit():
+            if not once.spend_form("plan_task"):
+                return once.repeated(url_for("plans.detail", plan_id=plan.id))
             services.add_task(plan, form.values(), form.joint_department_ids.data)
             db.session.commit()
             flash("抽查任务已添加", "success")

@@ -14,7 +14,6 @@ from ..extensions import db
 from ..states import OPEN_RECORD_STATUSES, CampaignStatus, RecordStatus, SubjectStatus
 from ..textutil import split_list
 from ..timeutil import now, today
-from ..workdays import add_working_days
 from .models import (
     FOLLOW_UPS,
     PROBLEM_RESULTS,
@@ -27,8 +26,6 @@ from .models import (
     rectification_overdue,
 )
 
-RESULT_WORKING_DAYS = 20  # seed 004: results entered and published within 20 working days
-
 
 class ResultError(ValueError):
     """A result that cannot be taken; the message names what to fix, in Chinese."""
@@ -38,8 +35,8 @@ def open_record(cs: CampaignSubject) -> InspectionRecord:
     """The record of a staffed enterprise, with a department result for every visiting department (idempotent)."""
     record = cs.record
     if record is None:
-        visit = cs.visit_date or cs.campaign.visit_end
-        record = InspectionRecord(campaign_subject=cs, due_on=add_working_days(visit, RESULT_WORKING_DAYS))
+        record = InspectionRecord(campaign_subject=cs)
+        record.reschedule()
         db.session.add(record)
     present = {department_result.department_id for department_result in record.department_results}
     for department_id in cs.visiting():
@@ -76,6 +73,21 @@ class ResultEntry:
     inspected_on: date | None = None
     signed: bool | None = None
     refusal_note: str = ""
+    found_address: str | None = None  # None: not the lead department's entry, leave the record's as it is
+    found_contact: str = ""
+    found_phone: str = ""
+
+
+def past_date_error(label: str, day: date | None, after: date | None = None, after_label: str = "") -> str | None:
+    """A date of something done (a visit, a re-inspection, a closing) is never in the future, nor before
+    `after` (e.g. the visit); None when `day` is fine or not given."""
+    if day is None:
+        return None
+    if day > today():
+        return f"{label}{day:%Y-%m-%d}晚于今天，不能填写将来的日期"
+    if after is not None and day < after:
+        return f"{label}{day:%Y-%m-%d}早于{after_label}{after:%Y-%m-%d}"
+    return None
 
 
 def _item_errors(name: str, item) -> list[str]:
@@ -124,6 +136,8 @@ def save_department_result(record: InspectionRecord, department_id: int, entry: 
         raise ResultError("本部门不参加对该单位的检查")
     if department_result.submitted_at is not None:
         raise ResultError("本部门的结果已提交，等待牵头部门审核")
+    if error := past_date_error("检查日期", entry.inspected_on):
+        raise ResultError(error)
     if submit and (errors := _check(department_result, entry)):
         raise ResultError("；".join(errors))
     existing = {i.campaign_item_id: i for i in department_result.items}
@@ -138,15 +152,24 @@ def save_department_result(record: InspectionRecord, department_id: int, entry: 
     department_result.questions_answered, department_result.note = entry.questions_answered, entry.note.strip()
     department_result.rectify_by = entry.rectify_by if "责令改正" in entry.follow_ups else None
     department_result.entered_by_id = user.id
-    if entry.inspected_on is not None:
-        record.inspected_on = entry.inspected_on
-    if entry.signed is not None:
-        record.signed, record.refusal_note = entry.signed, entry.refusal_note.strip()
+    _record_facts(record, entry)
     if submit:
         department_result.submitted_at = now()
         if all(p.submitted_at for p in record.department_results):
             record.status, record.return_reason = RecordStatus.REVIEWING, ""
     return department_result
+
+
+def _record_facts(record: InspectionRecord, entry: ResultEntry) -> None:
+    """What the lead department enters for the whole record: the visit, the signature, what it found on site."""
+    if entry.inspected_on is not None:
+        record.inspected_on = entry.inspected_on
+        record.reschedule()
+    if entry.signed is not None:
+        record.signed, record.refusal_note = entry.signed, entry.refusal_note.strip()
+    if entry.found_address is not None:
+        record.found_address = entry.found_address.strip()[:300]
+        record.found_contact, record.found_phone = entry.found_contact.strip()[:64], entry.found_phone.strip()[:32]
 
 
 def _claim_review(record: InspectionRecord, message: str) -> None:
@@ -161,9 +184,12 @@ def _claim_review(record: InspectionRecord, message: str) -> None:
 
 def publish(record: InspectionRecord, user: User) -> None:
     """Confirm and publish; results that say the enterprise is gone move it out of the drawing pool."""
+    if record.visit_day > today():
+        raise ResultError(f"检查日期{record.visit_day:%Y-%m-%d}还没到，检查之前不能公示")
     _claim_review(record, "只有待审核的记录可以审核公示（该记录可能刚刚已由他人审核）")
     record.status, record.published_at, record.reviewed_by_id = RecordStatus.PUBLISHED, now(), user.id
     apply_status(record, user)
+    apply_found_address(record)
     campaign = record.campaign_subject.campaign
     db.session.flush()
     pending = db.session.scalar(
@@ -188,6 +214,45 @@ def apply_status(record: InspectionRecord, user: User | None) -> None:
     record.status_applied = True
 
 
+def apply_found_address(record: InspectionRecord) -> None:
+    """The address and contact found on site correct the directory once the record is published, the record
+    named as their source; what the record left blank keeps the directory's value."""
+    if not (record.found_address or record.found_contact or record.found_phone):
+        return
+    cs = record.campaign_subject
+    subject = cs.subject
+    subject.operating_address = record.found_address or subject.operating_address
+    subject.operating_contact = record.found_contact or subject.operating_contact
+    subject.operating_phone = record.found_phone or subject.operating_phone
+    subject.operating_source = f"{cs.campaign.name}检查记录（第{record.id}号，{record.visit_day:%Y-%m-%d}现场核实）"[:300]
+    subject.operating_on = record.visit_day
+
+
+def write_report(record: InspectionRecord, evaluation: str, handling: str, user: User) -> None:
+    """The inspection report (检查报告): the results are its findings; the lead department adds its evaluation
+    and the proposed handling. Made today; the result notice is due from it."""
+    if not record.may_report:
+        raise ResultError("各部门结果提交后才能形成检查报告")
+    if not evaluation.strip() or not handling.strip():
+        raise ResultError("请填写对企业的评价和处理建议")
+    if record.visit_day > today():
+        raise ResultError("检查之前不能形成检查报告")
+    record.report_evaluation, record.report_handling = evaluation.strip()[:1000], handling.strip()[:1000]
+    record.reported_on, record.reported_by_id = record.reported_on or today(), user.id
+    record.reschedule()
+
+
+def record_notice(record: InspectionRecord, notified_on: date | None) -> None:
+    """The printed result notice (检查结果告知书) was given to the enterprise on `notified_on`."""
+    if record.reported_on is None:
+        raise ResultError("请先形成检查报告，再送达检查结果告知书")
+    if notified_on is None:
+        raise ResultError("请填写送达日期")
+    if error := past_date_error("送达日期", notified_on, record.reported_on, "检查报告日期"):
+        raise ResultError(error)
+    record.notified_on = notified_on
+
+
 def send_back(record: InspectionRecord, department_ids: list[int], reason: str, user: User) -> None:
     if not reason.strip():
         raise ResultError("请填写退回原因")
@@ -204,6 +269,10 @@ def follow_up(department_result: DepartmentResult, *, rechecked_on: date | None,
         raise ResultError("该部门没有需要整改复查的事项")
     if closed_on and not (rechecked_on or department_result.rechecked_on):
         raise ResultError("销号前请先填写复查日期")
+    visit = department_result.record.visit_day
+    for label, day in (("复查日期", rechecked_on), ("销号日期", closed_on)):
+        if error := past_date_error(label, day, visit, "检查日期"):
+            raise ResultError(error)
     if rechecked_on:
         department_result.rechecked_on = rechecked_on
     if closed_on:

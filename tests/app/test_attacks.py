@@ -1,9 +1,11 @@
 """What an attacker got through (issue 11), one regression test per finding: each fails on the code it fixed."""
 from __future__ import annotations
 
+import io
 import json
 import statistics
 import time
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -511,3 +513,135 @@ def test_upgrading_seals_an_existing_chain_under_the_key_and_refuses_a_broken_on
                 assert audit.verify().broken is None and audit.verify().count == 5
             db.session.remove()
             db.engine.dispose()
+
+
+# ---- 8. uploads refused before parsing ------------------------------------------------------------------------
+
+
+def _bomb(path: Path, unpacked_mb: int) -> Path:
+    """A workbook of a few kilobytes whose one sheet unpacks to `unpacked_mb` MB of blank cells."""
+    row = b'<row r="1"><c r="A1" t="inlineStr"><is><t>' + b" " * 1000 + b"</t></is></c></row>"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(b'<?xml version="1.0"?><worksheet><sheetData>')
+            for _ in range(unpacked_mb * 1024):
+                sheet.write(row[:1024])
+            sheet.write(b"</sheetData></worksheet>")
+    return path
+
+
+@pytest.fixture
+def small_limits(app):
+    app.config.update(MAX_UNPACKED_MB=2, MAX_IMPORT_ROWS=1000)
+    yield
+    app.config.update(MAX_UNPACKED_MB=200, MAX_IMPORT_ROWS=300_000)
+
+
+def _never_parsed(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the file reached the parser")
+
+    monkeypatch.setattr(pd, "read_excel", refuse)
+    monkeypatch.setattr("coordinator.excel.delimited.read_rows", refuse)
+
+
+def test_a_zip_bomb_is_refused_before_it_is_parsed(client, county, tmp_path, small_limits, monkeypatch):
+    path = _bomb(tmp_path / "bomb.xlsx", unpacked_mb=20)
+    assert path.stat().st_size < 200_000
+    _never_parsed(monkeypatch)
+    login(client, "office")
+    page, token = _upload(client, "subjects", path)
+    assert "文件解压后约" in page and "超过导入上限2 MB" in page and not token
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_a_sheet_beyond_the_row_limit_is_refused_before_it_is_parsed(client, county, tmp_path, small_limits,
+                                                                     monkeypatch, suffix):
+    path = tmp_path / f"many{suffix}"
+    rows = [[f"姓名{n}", "男", "应急管理局", "", "", ""] for n in range(1500)]
+    if suffix == ".csv":
+        path.write_text("\n".join(",".join(r) for r in [INSPECTOR_HEADER, *rows]), encoding="utf-8")
+    else:
+        _people_file(path, rows)
+    _never_parsed(monkeypatch)
+    login(client, "yjj_admin")
+    page, token = _upload(client, "inspectors", path)
+    assert "超过导入上限1,000行" in page and not token
+
+
+def test_the_default_limits_fit_a_county(app):
+    assert (app.config["MAX_UNPACKED_MB"], app.config["MAX_IMPORT_ROWS"]) == (200, 300_000)
+
+
+# ---- 5 (continued). every form that creates something is saved once ------------------------------------------
+
+
+def _page_token(page: str) -> str:
+    return page.split('name="once" value="')[1].split('"')[0]
+
+
+def test_a_double_click_on_a_new_inspector_saves_one(app, county):
+    """Two submits of one form at once (no certificate number, so nothing else would tell them apart)."""
+    client = app.test_client()
+    login(client, "yjj_admin")
+    token = _page_token(client.get("/inspectors/new").get_data(as_text=True))
+    data = {"name": "双击人员", "gender": "男", "can_lead": "否", "once": token}
+    cookie = client.get_cookie("session").value
+
+    def submit(index: int, barrier):
+        browser = app.test_client()
+        browser.set_cookie("session", cookie)
+        barrier.wait()
+        return browser.post("/inspectors/new", data=data).status_code
+
+    outcomes = together(app, submit)
+    assert all(code in (302, 303) for code in outcomes), outcomes
+    assert db.session.scalar(sa.select(sa.func.count()).where(Inspector.name == "双击人员")) == 1
+
+
+@pytest.mark.parametrize(("url", "data", "model", "where"), [
+    ("/campaigns/new", None, "Campaign", None),
+    ("/plans/", {"year": "2025"}, "Plan", None),
+    ("/items/new", {"name": "重复提交的事项"}, "Item", "name"),
+    ("/subjects/new", None, "Subject", None),
+])
+def test_submitting_a_create_form_again_saves_nothing_more(client, county, url, data, model, where):
+    from coordinator.campaigns.models import Campaign
+    from coordinator.directories.models import Subject
+    from coordinator.items.models import Item
+    from coordinator.plans.models import Plan
+    from tests.app.test_campaigns import CAMPAIGN_FORM
+    from tests.app.test_pages import subject_form
+
+    models = {"Campaign": Campaign, "Plan": Plan, "Item": Item, "Subject": Subject}
+    login(client, "office")
+    token = _page_token(client.get(url).get_data(as_text=True))
+    if url == "/campaigns/new":
+        data = {**CAMPAIGN_FORM, "lead_department_id": county["yjj"].id, "partner_ids": [county["scj"].id]}
+        target = url
+    elif url == "/plans/":
+        data, target = {**data, "department_id": county["yjj"].id}, "/plans/new"
+    elif url == "/subjects/new":
+        data, target = subject_form(), url
+    else:
+        data, target = {**data, "department_id": county["yjj"].id}, url
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(models[model]))
+    first = client.post(target, data={**data, "once": token})
+    assert first.status_code in (302, 303), first.get_data(as_text=True)[-1500:]
+    again = client.post(target, data={**data, "once": token}, follow_redirects=True).get_data(as_text=True)
+    assert "已经提交过" in again or (model == "Subject" and "统一社会信用代码已属于" in again)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(models[model])) == count + 1
+
+
+def test_a_photo_sent_twice_is_stored_once(client, county, awaiting_review):
+    login(client, "yjj_officer")
+    page = client.get(f"/results/{awaiting_review.id}").get_data(as_text=True)
+    token = _page_token(page)
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    for _ in range(2):
+        client.post(f"/results/{awaiting_review.id}/photos",
+                    data={"photo": (io.BytesIO(png), "现场.png"), "once": token}, content_type="multipart/form-data")
+    from coordinator.results.models import Attachment
+
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 1

@@ -228,9 +228,9 @@ def test_the_overview_of_a_teamed_campaign_counts_the_staffed_and_lists_the_unst
     db.session.commit()
     html = client_for(app, "office").get(f"/campaigns/{campaign.id}").get_data(as_text=True)
     unstaffed = [cs for cs in active if cs.unstaffed_reason]
-    assert f"{len(active)}户中已配齐检查组{len(active) - len(unstaffed)}户" in html
-    assert f"未配齐检查组的检查对象（{len(unstaffed)}）" in html
-    assert f"<td>{short.subject.name}</td><td>测试：无可用人员</td>" in html
+    assert f"{len(active)}户中已配齐检查组{len(active) - len(unstaffed)}户，{len(unstaffed)}户未配齐" in html
+    assert f"未配齐检查组的检查对象（{len(unstaffed)}户）" in html
+    assert f"<li>{short.subject.name}：测试：无可用人员</li>" in html
     assert services.unstaffed(campaign) == unstaffed
 
 

@@ -240,6 +240,25 @@ def test_the_single_witness_draw_is_only_a_recorded_fallback(app, county, runner
     assert result.exit_code == 0 and "备用方式，原因：网络中断" in result.output
 
 
+def test_a_round_nobody_answers_falls_back_to_a_witness_with_its_reason(app, county):
+    campaign = collecting(county)
+    office = county["users"]["office"]
+    round_ = rounds.open_round(campaign, "subjects", office)
+    rounds.commit(round_, "office", commitment(secrets.token_hex(32)), office)
+    with pytest.raises(CampaignError, match="必须写明原因"):
+        rounds.fall_back(round_, office, fallback_reason="", witness="王明")
+    rounds.fall_back(round_, office, fallback_reason="各部门系统故障，无法登录", witness="县纪委监委 王明")
+    assert round_.rule.value == "witness" and round_.draw is not None and campaign.status == CampaignStatus.LOCKED
+    assert round_.slot("office").commitment and round_.slot("office").left_out == "改用备用方式，未计入种子"
+    with pytest.raises(CampaignError, match="只有尚在征集承诺"):
+        rounds.fall_back(round_, office, fallback_reason="again", witness="王明")
+    rounds.run_round(round_, office, "20261201")
+    db.session.commit()
+    assert round_.draw.seed == "20261201"
+    page = app.test_client().get(f"/public/campaigns/{campaign.id}").data.decode()
+    assert "各部门系统故障，无法登录" in page and round_.slot("office").commitment in page
+
+
 def test_replacements_teams_and_one_seat_redraws_take_their_seeds_from_rounds(app, county):
     office = county["users"]["office"]
     everyone = users_of(county, "office", "dept:yjj", "dept:scj")
@@ -259,7 +278,7 @@ def test_replacements_teams_and_one_seat_redraws_take_their_seeds_from_rounds(ap
     member = next(m for m in cs.active_members if m.department_id == county["scj"].id)
     scj = client_for(app, "scj_admin")
     response = scj.post(f"/campaigns/{campaign.id}/members/{member.id}/recuse", data={"reason": "近亲属在该单位任职"})
-    assert "/rounds/" in response.headers["Location"]
+    assert response.headers["Location"].endswith(f"/campaigns/{campaign.id}/teams")  # back where the clerk was
     db.session.expire_all()
     reseat = db.session.scalar(sa.select(SeedRound).where(SeedRound.kind == "reseat"))
     assert reseat.target_id == member.id and reseat.draw is None
@@ -322,3 +341,21 @@ def test_parties_see_their_steps_and_the_public_sees_commitments_then_reveals(ap
     page = public.get(f"/public/campaigns/{campaign.id}").data.decode()
     assert all(v in page for v in values.values()) and round_.draw.seed in page
     assert "揭示随机值" not in yjj.get("/").data.decode()
+
+
+def test_a_last_commitment_that_cannot_lock_still_counts(county):
+    """Locking may fail (here: nothing in scope); the commitment that triggered it is kept and the office,
+    once it has seen why, closes by hand."""
+    office = county["users"]["office"]
+    campaign = campaigns.create_campaign(campaign_values(scope={"regions": ["没有这个镇"]}), county["yjj"],
+                                         [county["scj"]], office)
+    db.session.flush()
+    submit_all_items(campaign, county)
+    round_ = rounds.open_round(campaign, "subjects", office)
+    for slot, user in users_of(county, "office", "dept:yjj", "dept:scj").items():
+        rounds.commit(round_, slot, commitment(secrets.token_hex(32)), user)
+    db.session.commit()
+    db.session.expire_all()
+    assert round_.commit_closed_at is None and round_.draw is None and len(round_.committed()) == 3
+    with pytest.raises(CampaignError, match="没有符合条件"):
+        rounds.close(round_, office)

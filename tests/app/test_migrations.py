@@ -12,7 +12,7 @@ from tests.conftest import empty_database_like
 
 pytestmark = pytest.mark.slow  # loads the whole demo county
 
-BEFORE = "b7d4e2f19a30"  # the revision the status migration follows
+BEFORE = "c3f1a9d2e7b4"  # the revision the status migration follows
 # (table, column now, column before, the values before → now)
 SUBJECT = {"存续": "active", "停业": "suspended", "注销": "deregistered", "迁出": "moved_out", "查无此户": "not_found"}
 STATUSES = (

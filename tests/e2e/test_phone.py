@@ -12,7 +12,7 @@ from datetime import datetime
 import pytest
 
 from coordinator.states import RecordStatus
-from tests.e2e.browsing import Person, serve_demo
+from tests.e2e.browsing import ARTIFACTS, PASSWORD, Person, serve_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PHONE = {"width": 390, "height": 844}
@@ -99,7 +99,10 @@ def test_an_inspectors_pages_fit_a_phone(server, browser):
 def test_a_department_admins_pages_fit_a_phone(server, browser):
     admin = on_phone(browser, server, "scj_admin")
     pages = COMMON + ["/conflicts", "/campaigns/2", "/campaigns/2/confirm", "/import/inspectors",
-                      first_link(admin, "/inspectors", r"/inspectors/\d+"), first_link(admin, "/items/", r"/items/\d+")]
+                      first_link(admin, "/inspectors", r"/inspectors/\d+"), first_link(admin, "/items/", r"/items/\d+"),
+                      # a seed round taking commitments (the department's own form), one drawn, and the public record
+                      first_link(admin, "/campaigns/2", r"/campaigns/2/rounds/\d+"),
+                      first_link(admin, "/campaigns/1", r"/campaigns/1/rounds/\d+"), "/public/campaigns/1"]
     for path in pages:
         check_phone_page(admin, path, "admin")
 
@@ -111,6 +114,20 @@ def test_the_lead_departments_pages_fit_a_phone(server, browser):
         check_phone_page(lead, path, "lead")
     lead.go("/results/3")
     assert lead.page.locator("button:has-text('审核通过并公示')").is_visible()
+
+
+def test_the_public_pages_fit_a_phone(server, browser):
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for path in ("/login", "/public/", "/public/items", "/public/campaigns", "/public/results"):
+        page.goto(server + path)
+        wide, small = page.evaluate(MEASURE, THUMB)
+        page.screenshot(path=str(ARTIFACTS / f"phone-public-{path.strip('/').replace('/', '_') or 'index'}.png"),
+                        full_page=True)
+        assert page.evaluate("window.innerWidth") == PHONE["width"] and not wide, path
+        assert not small, (path, small)
+    context.close()
 
 
 def test_the_menu_folds_on_a_phone_and_keeps_one_row_on_a_desktop(server, browser):
@@ -164,6 +181,18 @@ def test_results_are_entered_on_a_phone_with_photos_and_a_draft(server, browser)
     assert re.search(r"/results/2/entry", page.url)
     officer.shot("phone-entry-offline")
     officer.context.set_offline(False)
+
+    # The session ran out meanwhile: sending is refused, and after logging in again the text is still there.
+    officer.context.clear_cookies()
+    page.click("button[value=submit]")
+    page.wait_for_load_state()
+    officer.go("/login")
+    page.fill("#username", "scj_officer")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/")
+    officer.go("/results/2/entry")
+    assert description.input_value() == "灭火器压力不足，已当场告知"
 
     # Back online: handed in, and the draft is forgotten.
     for select in page.locator("select[name^=result-]").all():

@@ -8,8 +8,11 @@ from .confirmation import confirm, flagged, pending_confirmations, pending_count
 from .dispatch import dispatch
 from .draws import (
     SOLVE,
+    accept_shortfall,
+    dropped,
     lock_replacement,
     lock_subject_draw,
+    replaceable,
     replacement_draw,
     replay,
     run_replacement,
@@ -19,6 +22,7 @@ from .draws import (
 from .items import coverage, create_campaign, in_scope_query, reach, submit_items, visiting_departments
 from .teams import (
     check_team_draw_ready,
+    filter_teams,
     lock_and_run_team_draw,
     lock_reseat,
     lock_team_draw,
@@ -29,6 +33,7 @@ from .teams import (
     run_team_draw,
     team_problem,
     unstaffed,
+    visit_dates,
     visit_days,
     withdraw,
 )
@@ -36,11 +41,14 @@ from .teams import (
 __all__ = [
     "CampaignError",
     "SOLVE",
+    "accept_shortfall",
     "check_team_draw_ready",
     "confirm",
     "coverage",
     "create_campaign",
     "dispatch",
+    "dropped",
+    "filter_teams",
     "flagged",
     "in_scope_query",
     "lock_and_run_team_draw",
@@ -54,6 +62,7 @@ __all__ = [
     "pending_counts",
     "reach",
     "recuse",
+    "replaceable",
     "replacement_draw",
     "replay",
     "run_replacement",
@@ -64,6 +73,7 @@ __all__ = [
     "submit_items",
     "team_problem",
     "unstaffed",
+    "visit_dates",
     "visit_days",
     "visiting_departments",
     "withdraw",

@@ -13,11 +13,11 @@ from ...auth.models import User
 from ...directories.models import Subject
 from ...directories.services import change_status
 from ...extensions import db
-from ...states import CampaignStatus, DrawKind, DrawnStatus, SubjectStatus
+from ...states import CampaignStatus, Decision, DrawKind, DrawnStatus, SubjectStatus
 from ...timeutil import now
 from ...workdays import deadline_after
 from .. import rules
-from ..models import Campaign, CampaignSubject, Draw
+from ..models import Campaign, CampaignSubject, Draw, without_team
 from .common import CampaignError, require_status
 from .items import in_scope_query, reach, visiting_departments
 
@@ -128,23 +128,73 @@ def require_teams_not_locked(campaign: Campaign) -> None:
         raise CampaignError("随机组队的输入已经锁定，检查对象和确认结果不能再改变")
 
 
-def lock_replacement(campaign: Campaign, cs: CampaignSubject, reason: str, user: User) -> Draw:
-    """Freeze the input of the draw that replaces a closed or missing enterprise: the rest of its stratum."""
-    require_status(campaign, CampaignStatus.DRAWN)
-    require_teams_not_locked(campaign)
-    if cs.campaign_id != campaign.id or cs.status != DrawnStatus.ACTIVE:
-        raise CampaignError("该检查对象已被替换")
-    if not reason.strip():
-        raise CampaignError("请填写替换原因")
-    locked = json.loads(main_draw(campaign, DrawKind.SUBJECTS).problem)
+def replacement_population(campaign: Campaign, cs: CampaignSubject) -> list[dict]:
+    """The locked input's enterprises of `cs`'s stratum not drawn yet and still active: who may replace it."""
+    locked = json.loads(main_draw(campaign, "subjects").problem)
     taken = set(db.session.scalars(sa.select(Subject.credit_code).join(CampaignSubject)
                                    .where(CampaignSubject.campaign_id == campaign.id)))
     candidates = [s for s in locked["subjects"] if s["stratum"] == cs.stratum and s["id"] not in taken]
     active = set(db.session.scalars(sa.select(Subject.credit_code).where(
         Subject.credit_code.in_([s["id"] for s in candidates] or ["-"]), Subject.status == SubjectStatus.ACTIVE)))
-    population = [{**s, "must": False} for s in candidates if s["id"] in active]
+    return [{**s, "must": False} for s in candidates if s["id"] in active]
+
+
+def replaceable(campaign: Campaign, flagged_rows) -> dict[int, bool]:
+    """For each flagged enterprise: whether its stratum still has someone to draw in its place."""
+    by_stratum: dict[str, bool] = {}
+    answer = {}
+    for cs, _ in flagged_rows:
+        if cs.stratum not in by_stratum:
+            by_stratum[cs.stratum] = bool(replacement_population(campaign, cs))
+        answer[cs.id] = by_stratum[cs.stratum]
+    return answer
+
+
+def _flagged_decision(cs: CampaignSubject) -> Decision | None:
+    return next((c.decision for c in cs.confirmations if c.decision.needs_replacement), None)
+
+
+def _directory_learns(campaign: Campaign, cs: CampaignSubject, reason: str, user: User) -> None:
+    """A closed or missing enterprise leaves the drawing pool: the directory takes the department's finding."""
+    decision = _flagged_decision(cs)
+    status = decision.subject_status if decision else None
+    if status and cs.subject.status == SubjectStatus.ACTIVE:
+        change_status(cs.subject, status, f"{campaign.name}：{reason.strip()}", user.id)
+
+
+def accept_shortfall(campaign: Campaign, cs: CampaignSubject, reason: str, user: User) -> None:
+    """A closed or missing enterprise that is not replaced (its stratum drew everyone, or the office decides
+    so): it leaves the campaign and the drawing pool, with the office's reason; the campaign goes on short."""
+    require_status(campaign, CampaignStatus.DRAWN)
+    require_teams_not_locked(campaign)
+    if cs.status != DrawnStatus.ACTIVE:
+        raise CampaignError("该检查对象已被替换或核减")
+    if _flagged_decision(cs) is None:
+        raise CampaignError("只有被部门标记为已关闭停业或查无此户的检查对象可以核减")
+    if not reason.strip():
+        raise CampaignError("请填写核减原因（如：该层已全部抽取，无可替换对象）")
+    cs.status, cs.dropped_reason = DrawnStatus.DROPPED, reason.strip()[:500]
+    _directory_learns(campaign, cs, reason, user)
+
+
+def dropped(campaign: Campaign) -> list[CampaignSubject]:
+    return db.session.scalars(
+        sa.select(CampaignSubject).where(CampaignSubject.campaign_id == campaign.id,
+                                         CampaignSubject.status == DrawnStatus.DROPPED)
+        .order_by(CampaignSubject.id).options(*without_team())).all()
+
+
+def lock_replacement(campaign: Campaign, cs: CampaignSubject, reason: str, user: User) -> Draw:
+    """Freeze the input of the draw that replaces a closed or missing enterprise: the rest of its stratum."""
+    require_status(campaign, CampaignStatus.DRAWN)
+    require_teams_not_locked(campaign)
+    if cs.campaign_id != campaign.id or cs.status != DrawnStatus.ACTIVE:
+        raise CampaignError("该检查对象已被替换或核减")
+    if not reason.strip():
+        raise CampaignError("请填写替换原因")
+    population = replacement_population(campaign, cs)
     if not population:
-        raise CampaignError(f"“{cs.stratum}”层已没有可替换的存续检查对象")
+        raise CampaignError(f"“{cs.stratum}”层已没有可替换的存续检查对象：可以写明原因后“核减，不再替换”")
     text = canonical_json({"strata": [{"id": cs.stratum, "count": 1}], "subjects": population})
     draw = Draw(campaign_id=campaign.id, kind=DrawKind.REPLACEMENT, problem=text, locked_sha256=sha256_hex(text),
                 note=f"替换“{cs.subject.name}”：{reason.strip()}"[:500], operator_id=user.id)
@@ -167,9 +217,7 @@ def run_replacement(campaign: Campaign, draw: Draw, cs: CampaignSubject, reason:
         if campaign_department.department_id in new.department_ids:  # the newcomer needs their confirmation too
             campaign_department.confirmed_at, campaign_department.confirm_deadline = None, deadline
     cs.status, cs.replaced_by_id = DrawnStatus.REPLACED, new.id
-    status = next((c.decision.subject_status for c in cs.confirmations if c.decision.needs_replacement), None)
-    if status and cs.subject.status == SubjectStatus.ACTIVE:
-        change_status(cs.subject, status, f"{campaign.name}：{reason.strip()}", user.id)
+    _directory_learns(campaign, cs, reason, user)
     return new
 
 
@@ -185,7 +233,7 @@ def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user:
 # ---- replay: every stored draw run again must give the stored result, byte for byte ----------------------
 
 SOLVE = {DrawKind.SUBJECTS: solver.draw_subjects, DrawKind.REPLACEMENT: solver.draw_subjects,
-         DrawKind.TEAMS: solver.solve_teams, DrawKind.RESEAT: solver.solve_teams}
+         DrawKind.TEAMS: solver.solve_teams, DrawKind.RESEAT: solver.solve_teams, DrawKind.RESTAFF: solver.solve_teams}
 
 
 def replay(draw: Draw) -> str | None:
@@ -201,7 +249,7 @@ def replay(draw: Draw) -> str | None:
         stored = json.loads(draw.result).get("versions", {})
         hint = "" if stored == result.get("versions") else f"（求解器版本不同：记录 {stored}，当前 {result.get('versions')}）"
         return "重放结果与保存的结果不一致" + hint
-    if draw.kind in (DrawKind.TEAMS, DrawKind.RESEAT):
+    if draw.kind in Draw.TEAM_KINDS:
         violations = solver.check_teams(problem, result)
         if violations:
             return "结果未通过规则校验：" + "；".join(violations[:3])

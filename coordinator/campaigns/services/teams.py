@@ -159,7 +159,7 @@ def check_team_draw_ready(campaign: Campaign, allow_overdue: bool = False) -> No
     if blocking:
         raise CampaignError(f"以下部门尚未完成检查对象确认：{'、'.join(blocking)}")
     if any(cs for cs, _ in flagged(campaign)):
-        raise CampaignError("还有被标记为已关闭或查无此户的检查对象未替换，请先进行替换抽取")
+        raise CampaignError("还有被标记为已关闭或查无此户的检查对象未处理：请先替换抽取，或写明原因后核减")
 
 
 def lock_team_draw(campaign: Campaign, user: User, allow_overdue: bool = False) -> Draw:
@@ -190,6 +190,35 @@ def lock_and_run_team_draw(campaign: Campaign, seed: str, witness: str, user: Us
     """Lock and run the team draw in one step with a given seed (tests and scripts; the app uses a round)."""
     lock_team_draw(campaign, user, allow_overdue)
     return run_team_draw(campaign, seed, witness, user)
+
+
+def visit_dates(campaign: Campaign) -> list[date]:
+    """The days teams of the campaign visit, for the teams page's filter."""
+    return list(db.session.scalars(
+        sa.select(CampaignSubject.visit_date).distinct()
+        .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.visit_date.is_not(None))
+        .order_by(CampaignSubject.visit_date)))
+
+
+def filter_teams(query, filters: dict[str, str]):
+    """Narrow a query of drawn enterprises by visit date, a department in the team, and a name or
+    certificate number (of the enterprise or of a member)."""
+    if filters.get("date"):
+        try:
+            query = query.where(CampaignSubject.visit_date == date.fromisoformat(filters["date"]))
+        except ValueError:
+            query = query.where(sa.false())
+    if filters.get("department", "").isdigit():
+        query = query.where(CampaignSubject.members.any(sa.and_(
+            TeamMember.department_id == int(filters["department"]), TeamMember.recused_at.is_(None))))
+    if filters.get("q"):
+        text = filters["q"]
+        query = query.where(sa.or_(
+            Subject.name.contains(text, autoescape=True),
+            CampaignSubject.members.any(TeamMember.inspector.has(sa.or_(
+                Inspector.name.contains(text, autoescape=True),
+                Inspector.cert_no.contains(text.upper(), autoescape=True))))))
+    return query
 
 
 def withdraw(campaign: Campaign, member: TeamMember, reason: str, user: User) -> None:

@@ -7,7 +7,7 @@ campaign_subject_department with foreign keys; campaign_item.participation_id be
 item_result / attachment.part_id become department_result_id. The audit log keeps what it recorded.
 
 Revision ID: 4f9eb974ad31
-Revises: b7d4e2f19a30
+Revises: c3f1a9d2e7b4
 Create Date: 2026-11-29 20:00:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '4f9eb974ad31'
-down_revision = 'b7d4e2f19a30'
+down_revision = 'c3f1a9d2e7b4'
 branch_labels = None
 depends_on = None
 
@@ -26,8 +26,8 @@ SUBJECT_STATUS = {"存续": "active", "停业": "suspended", "注销": "deregist
 DECISION = {"确认": "confirmed", "非本部门监管": "not_ours", "已关闭停业": "closed", "查无此户": "not_found"}
 RECORD_STATUS = {"待录入": "entering", "待审核": "reviewing", "退回": "returned", "已公示": "published"}
 CAMPAIGN_STATUS = ("collecting", "locked", "drawn", "teamed", "dispatched", "finished")
-DRAW_KIND = ("subjects", "replacement", "teams", "reseat")
-DRAWN_STATUS = ("active", "replaced")
+DRAW_KIND = ("subjects", "replacement", "teams", "reseat", "restaff")
+DRAWN_STATUS = ("active", "replaced", "dropped")
 
 # (table, column, CHECK constraint name, allowed values, conversion of stored values)
 CHECKED = (
