@@ -3,17 +3,14 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template, request
 
-from solver import canonical_json
-
 from ..access import roles_required
-from ..extensions import db
 from ..pagination import paginate, search_arg
 from ..timeutil import today
 from . import models as _models  # noqa: F401  (the tables exist whenever the app does: create_all sees them)
 from . import services
+from .wording import Wording
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -53,14 +50,15 @@ FIELD_LABELS = {
     "items_deadline": "事项提交截止日期", "strata": "分层", "risk_weights": "信用风险权重", "must_flags": "必查情形",
     "expertise_industries": "需专业人员的行业", "burden_months": "免重复检查月数", "covert": "暗查暗访",
     "team_size": "每部门人数", "inspector_capacity": "每人最多检查户数", "daily_capacity": "每人每天最多户数",
-    "max_pair_probability": "最大配对概率", "created_by_id": "创建人", "dispatched_at": "派发时间",
+    "max_pair_probability": "同一人员派到同一单位的最大机会", "created_by_id": "创建人", "dispatched_at": "派发时间",
     "campaign_id": "联合抽查", "is_lead": "牵头", "submitted_at": "提交时间", "submitted_by_id": "提交人",
     "confirm_deadline": "确认期限", "confirmed_at": "确认时间", "participation_id": "参加部门", "kind": "类型",
-    "problem": "锁定的输入", "locked_sha256": "输入哈希值", "seed": "随机种子", "input_sha256": "求解器输入哈希值",
+    "problem": "锁定的输入", "locked_sha256": "名单指纹", "seed": "随机种子", "input_sha256": "抽取输入指纹",
     "result": "结果", "operator_id": "操作人", "witness": "见证人", "locked_at": "锁定时间", "drawn_at": "抽取时间",
-    "singleton": "唯一标记", "draw_id": "抽取记录", "stratum": "分层", "probability": "入选概率", "must": "必查",
+    "singleton": "唯一标记", "draw_id": "抽取记录", "stratum": "分层", "probability": "被抽中的机会", "must": "必查",
     "department_ids": "检查部门", "state": "状态", "replaced_by_id": "替换为", "visit_date": "检查日期",
-    "unstaffed_reason": "未配齐原因", "campaign_subject_id": "抽取的检查对象", "decision": "确认结果", "at": "时间",
+    "unstaffed_reason": "未配齐原因", "dropped_reason": "核减原因",
+    "campaign_subject_id": "抽取的检查对象", "decision": "确认结果", "at": "时间",
     "is_leader": "组长", "recused_at": "回避时间", "recusal_reason": "回避原因", "inspected_on": "检查日期",
     "due_on": "结果期限", "signed": "企业签字", "refusal_note": "拒签说明", "return_reason": "退回原因",
     "reviewed_by_id": "审核人", "published_at": "公示时间", "status_applied": "已回写名录", "record_id": "检查记录",
@@ -98,30 +96,6 @@ def _date(name: str, problems: list[str]) -> date | None:
         return None
 
 
-def _status_label(entity: str, key: str, value) -> str | None:
-    """The Chinese label of a stored status (states.py), when the column holds one and the value is one of it."""
-    table = db.metadata.tables.get(entity)
-    column = table.columns.get(key) if table is not None else None
-    kind = getattr(column, "type", None)
-    labels = kind.enum_class.labels() if isinstance(kind, sa.Enum) and hasattr(kind.enum_class, "labels") else {}
-    return labels.get(value) if isinstance(value, str) else None
-
-
-def _shown(value, entity: str = "", key: str = "") -> str:
-    """A logged value as the office reads it."""
-    if label := _status_label(entity, key, value):
-        return label
-    if value is None or value == "":
-        return "（空）"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, dict) and set(value) == {"length", "sha256"}:
-        return f"（长内容，{value['length']:,}字符，SHA-256 {value['sha256'][:16]}…）"
-    if isinstance(value, (dict, list)):
-        return canonical_json(value)
-    return str(value)
-
-
 @bp.get("/")
 @roles_required("office")
 def index():
@@ -134,7 +108,7 @@ def index():
     return render_template(
         "audit/index.html", page=page, filters=filters, problems=problems, options=services.filter_options(),
         actions=ACTION_LABELS, entities=ENTITY_LABELS, field_label=_field_label, changed_fields=services.changed_fields,
-        shown=_shown)
+        said=Wording(page.items, ENTITY_LABELS, _field_label).say)
 
 
 @bp.get("/digest")

@@ -85,7 +85,7 @@ class CampaignForm(BaseForm):
                                       validators=[InputRequired(), NumberRange(min=1, max=1000)])
     daily_capacity = IntegerField("每名执法人员每天最多检查（户）", default=2,
                                   validators=[InputRequired(), NumberRange(min=1, max=20)])
-    max_pair_probability = FloatField("同一人员与同一企业的最大配对概率", default=0.5,
+    max_pair_probability = FloatField("同一执法人员被派到同一单位的最大机会（0～1）", default=0.5,
                                       validators=[Optional(), NumberRange(min=0.01, max=1)])
 
     def validate_strata(self, field):

@@ -396,6 +396,17 @@ def notice(campaign_id, cs_id):
 # ---- draw records, for anyone who wants to replay them -----------------------------------------------------
 
 
+# The technical steps, in the file a technician receives, rather than on the clerk's page.
+HOW_TO_VERIFY = [
+    "1. 把 input 一节另存为 input.json，计算其去掉 seed 字段后的规范 JSON 的 SHA-256，"
+    "应等于 locked_sha256（抽取前公布的名单指纹）。",
+    "2. 安装同一版本的联查通，运行 python -m solver draw input.json（抽取检查对象、替换抽取）或 python -m solver teams input.json"
+    "（随机组队、回避补位、补充组队），输出应与 result 一节逐字节一致。",
+    "3. 有 seed_round 一节的，运行 python -m solver verify-seed 核对每一方的承诺并复算种子。",
+    "4. 办公室的系统管理员可在服务器上运行 flask --app coordinator replay-draw 联合抽查编号，一次复核全部抽取记录。",
+]
+
+
 @bp.get("/<int:campaign_id>/draws/<int:draw_id>.json")
 @login_required
 def draw_json(campaign_id, draw_id):
@@ -409,7 +420,7 @@ def draw_json(campaign_id, draw_id):
     if draw.seed is not None:
         problem["seed"] = draw.seed
     round_ = seed_rounds.round_for_draw(draw.id)
-    body = json.dumps({"input": problem, "locked_sha256": draw.locked_sha256,
+    body = json.dumps({"how_to_verify": HOW_TO_VERIFY, "input": problem, "locked_sha256": draw.locked_sha256,
                        "seed_round": seed_rounds.material(round_, reveals=draw.result is not None) if round_ else None,
                        "result": json.loads(draw.result) if draw.result else None},
                       ensure_ascii=False, indent=1)

@@ -155,6 +155,9 @@ MATRIX = [
     ("POST", "/plans/new", {OFFICE}, REDIRECT, {}),
     ("GET", "/plans/{plan}", SIGNED_IN, 200, None),
     ("POST", "/plans/{plan}", {OFFICE}, 200, {}),
+    ("GET", "/plans/{plan}/tasks/{task}/edit", {OFFICE}, 200, None),
+    ("POST", "/plans/{plan}/tasks/{task}/edit", {OFFICE}, 200, {}),
+    ("POST", "/plans/{plan}/tasks/{task}/delete", {OFFICE}, REDIRECT, {}),
     ("GET", "/plans/export", SIGNED_IN, 200, None),
     # {record}: the joint record of {cs}, which yjj and scj visit; {department_result}: yjj's result on it.
     ("GET", "/results/", SIGNED_IN, 200, None),
@@ -185,7 +188,7 @@ MATRIX = [
     ("GET", "/healthz", EVERYONE, 503, None),
 ]
 PLACEHOLDERS = ("subject", "inspector", "item", "conflict", "department", "user", "yjj", "campaign", "collecting",
-                "cs", "member", "draw", "round", "plan", "record", "department_result", "attachment", "client",
+                "cs", "member", "draw", "round", "plan", "task", "record", "department_result", "attachment", "client",
                 "inspector_user")
 NEEDS_CAMPAIGN = ("{campaign}", "{record}", "{attachment}")
 DUMMY_IDS = dict.fromkeys(PLACEHOLDERS, 999)
@@ -227,13 +230,15 @@ def make_world(departments, *, rows: bool = True) -> dict:
     db.session.flush()
     conflict = Conflict(inspector_id=inspector.id, subject_id=subject.id, reason="配偶任该单位出纳")
     plan = plans.create_plan(2024, yjj, "河清县")
+    task = plans.add_task(plan, {"name": "危化品专项", "task_type": "定向", "ratio": "20%", "scope": "危化品企业",
+                                 "start_month": "2024-05", "end_month": "2024-07"}, [], [item.id])
     collecting = services.create_campaign(campaign_values(name="征集中的联合抽查"), yjj, [scj], office)
     client, _token = issue_client("县数据共享平台", office)
     db.session.add(conflict)
     db.session.commit()
     return {"subject": subject.id, "inspector": inspector.id, "item": item.id, "conflict": conflict.id,
             "department": departments["xfj"].id, "user": other.id, "yjj": yjj.id, "plan": plan.id,
-            "collecting": collecting.id, "client": client.id, "inspector_user": users[4].id,
+            "task": task.id, "collecting": collecting.id, "client": client.id, "inspector_user": users[4].id,
             **dict.fromkeys(("campaign", "cs", "member", "draw", "round", "record", "department_result", "attachment"),
                             0),
             "_office": office, "_item": item}

@@ -372,7 +372,7 @@ def test_the_office_browses_and_filters_the_log(client, county):
 
     page = client.get("/audit/").get_data(as_text=True)
     assert f"共 {total:,} 条" in page and "下一页" in page  # the county alone is more than one page
-    assert "经营状态变更" in page and "存续 → 注销" in page and "已办理注销登记" in page
+    assert "经营状态变更" in page and "由 存续 改为 注销" in page and "已办理注销登记" in page
     first = '<td class="num">1</td>'  # newest first: entry 1 is on the last page
     assert first not in page and first in client.get(f"/audit/?page={(total + 49) // 50}").get_data(as_text=True)
 

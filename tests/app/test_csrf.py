@@ -49,6 +49,8 @@ def rows(departments, make_user):
     conflict = Conflict(inspector_id=inspector.id, subject_id=subject.id, reason="配偶任该单位出纳")
     db.session.add(conflict)
     plan = plans.create_plan(2024, departments["yjj"], "河清县")
+    task = plans.add_task(plan, {"name": "危化品专项", "task_type": "定向", "ratio": "20%", "scope": "危化品企业",
+                                 "start_month": "2024-05", "end_month": "2024-07"}, [], [item.id])
     db.session.commit()
     user = make_user("officer", "scj")
     office = make_user("office", None, username="campaign_office")
@@ -56,7 +58,7 @@ def rows(departments, make_user):
     campaign = dispatched_campaign(departments, office, item)
     return {"subject_id": subject.id, "inspector_id": inspector.id, "item_id": item.id,
             "conflict_id": conflict.id, "department_id": departments["xfj"].id, "user_id": user.id,
-            "other_subject": other_subject.id, "plan_id": plan.id, "campaign_id": campaign["campaign"],
+            "other_subject": other_subject.id, "plan_id": plan.id, "task_id": task.id, "campaign_id": campaign["campaign"],
             "cs_id": campaign["cs"], "member_id": campaign["member"], "record_id": campaign["record"],
             "department_result_id": campaign["department_result"], "client_id": client.id,
             "round_id": campaign["round"]}

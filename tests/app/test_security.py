@@ -102,8 +102,8 @@ def build_world(text: str = XSS) -> dict:
     plan = plans.create_plan(2024, yjj, "河清县")
     db.session.add(conflict)
     db.session.flush()
-    plans.add_task(plan, {"name": text, "task_type": "定向", "ratio": text, "items": text, "scope": text,
-                              "start_month": "2024-05", "end_month": "2024-07"}, [scj.id])
+    task = plans.add_task(plan, {"name": text, "task_type": "定向", "ratio": text, "items": text, "scope": text,
+                                 "start_month": "2024-05", "end_month": "2024-07"}, [scj.id])
     client, _token = issue_client(text, users["office"])
     db.session.commit()
     return {
@@ -117,7 +117,7 @@ def build_world(text: str = XSS) -> dict:
                                              .limit(1)),
         "yjj_id": yjj.id, "hbj_id": county["hbj"].id, "scj_officer_id": users["scj_officer"].id,
         "client_id": client.id,
-        "round_id": reseat.id,
+        "round_id": reseat.id, "task_id": task.id,
     }
 
 
