@@ -337,7 +337,7 @@ def test_the_campaign_page_keeps_verification_material_in_a_folded_part(app, cou
 def test_the_audit_log_reads_as_sentences_with_names(app, county):
     campaign = drawn(county)
     closed = _scj_rows(campaign, county)[0]
-    services.confirm(campaign, county["scj"].id, {closed.id: ("已关闭停业", "门店已拆除")}, county["users"]["scj_admin"])
+    services.confirm(campaign, county["scj"].id, {closed.id: (Decision.CLOSED, "门店已拆除")}, county["users"]["scj_admin"])
     confirm_all(campaign, county["users"]["office"])
     services.accept_shortfall(campaign, closed, "该层无可替换对象", county["users"]["office"])
     db.session.commit()
@@ -348,7 +348,9 @@ def test_the_audit_log_reads_as_sentences_with_names(app, county):
     assert f"修改了抽取的检查对象抽中的“{closed.subject.name}”" in html
     assert "状态：由 有效 改为 已核减" in html and "核减原因" in html
     assert '"active"' not in html and "dropped" not in html and '["' not in html
-    assert "检查部门：应急管理局、市场监督管理局" in html  # ids as names
+    # The departments that visit are rows of their own (campaign_subject_department), each logged by its name.
+    html = client_for(app, "office").get("/audit/?entity=campaign_subject_department").get_data(as_text=True)
+    assert "部门：应急管理局" in html and "部门：市场监督管理局" in html  # ids as names
 
 
 # ---- 12. annual plans: a question before a numbered plan; tasks edited, removed, their items picked --------------
