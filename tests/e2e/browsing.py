@@ -68,7 +68,7 @@ class Person:
         self.page.fill("#username", username)
         self.page.fill("#password", PASSWORD)
         self.page.click("button[type=submit]")
-        self.page.wait_for_url(f"{base}/")
+        self.page.wait_for_url(lambda url: url.startswith(base) and "/login" not in url)  # the role's first page
 
     def go(self, path: str):
         response = self.page.goto(self.base + path)

@@ -7,6 +7,8 @@ Screenshots go to test-artifacts/e2e/phone-*.png and desktop-*.png.
 from __future__ import annotations
 
 import re
+import struct
+import zlib
 from datetime import datetime
 
 import pytest
@@ -17,8 +19,15 @@ from tests.e2e.browsing import ARTIFACTS, PASSWORD, Person, serve_demo
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PHONE = {"width": 390, "height": 844}
 THUMB = 44  # px: the smallest control a thumb hits reliably
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                    "1f15c4890000000d49444154789c6360f8cf000000030101009d3b8e620000000049454e44ae426082")
+
+
+def png(rgb: tuple[int, int, int], size: int = 48) -> bytes:
+    """A small square photo of one colour (enough to see its thumbnail in the screenshots)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\0" + bytes(rgb) * size for _ in range(size))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 def reopen_records():
@@ -26,6 +35,7 @@ def reopen_records():
     the finished one are opened again: two wait for every department's part, one for the lead's review."""
     import sqlalchemy as sa
 
+    from coordinator.auth.models import User
     from coordinator.extensions import db
     from coordinator.results.models import InspectionRecord
 
@@ -37,6 +47,12 @@ def reopen_records():
     records[2].status = RecordStatus.REVIEWING
     for department_result in records[2].department_results:
         department_result.submitted_at = datetime(2024, 6, 20, 16, 30)
+    # An inspector of 市场监督管理局 on the second record's team gets its own account (as its admin would give it).
+    member = next(m for m in records[1].campaign_subject.active_members if m.department.code == "scj")
+    inspector = User(username="scj_inspector", display_name=member.inspector.name, role="inspector",
+                     department_id=member.department_id, inspector_id=member.inspector_id)
+    inspector.set_password(PASSWORD)
+    db.session.add(inspector)
     db.session.commit()
 
 
@@ -94,6 +110,12 @@ def test_an_inspectors_pages_fit_a_phone(server, browser):
     pages = COMMON + ["/results/1/entry", "/results/2/entry", record, first_link(officer, "/subjects", r"/subjects/\d+")]
     for path in pages:
         check_phone_page(officer, path, "officer")
+
+
+def test_an_inspectors_own_account_fits_a_phone(server, browser):
+    inspector = on_phone(browser, server, "scj_inspector")
+    for path in ("/", "/tasks/", "/results/2", "/results/2/entry", "/public/"):
+        check_phone_page(inspector, path, "inspector")
 
 
 def test_a_department_admins_pages_fit_a_phone(server, browser):
@@ -162,7 +184,9 @@ def test_results_are_entered_on_a_phone_with_photos_and_a_draft(server, browser)
     camera = page.locator("input[type=file][capture=environment]")
     assert camera.get_attribute("accept") == "image/*" and camera.get_attribute("multiple") is not None
     album = page.locator("input[type=file][multiple]:not([capture])")
-    album.set_input_files([{"name": f"现场{n}.png", "mimeType": "image/png", "buffer": PNG} for n in (1, 2, 3)])
+    colours = ((23, 105, 170), (197, 48, 48), (27, 127, 59))
+    album.set_input_files([{"name": f"现场{n}.png", "mimeType": "image/png", "buffer": png(rgb)}
+                           for n, rgb in enumerate(colours, 1)])
     assert page.locator("#photo-thumbs img").count() == 3  # seen before they are sent
     officer.shot("phone-entry-photos-chosen")
     page.click("button:has-text('上传照片')")

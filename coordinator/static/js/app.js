@@ -183,3 +183,30 @@
     });
   });
 })();
+
+// File fields read the same in every browser: a button "选择文件" and the chosen names in Chinese, whatever the
+// browser's own language (the native field stays underneath, for the keyboard and when scripts do not run).
+(function () {
+  "use strict";
+  Array.prototype.forEach.call(document.querySelectorAll("input[type=file].form-control"), function (input, n) {
+    if (!input.id) { input.id = "file-field-" + n; }
+    var pick = document.createElement("div");
+    pick.className = "file-pick";
+    var button = document.createElement("label");
+    button.className = "btn btn-outline-primary";
+    button.htmlFor = input.id;
+    button.textContent = input.multiple ? "选择文件（可多个）" : "选择文件";
+    var chosen = document.createElement("span");
+    chosen.className = "file-chosen";
+    chosen.textContent = "未选择文件";
+    pick.appendChild(button);
+    pick.appendChild(chosen);
+    input.classList.remove("form-control");
+    input.classList.add("visually-hidden");
+    input.after(pick);
+    input.addEventListener("change", function () {
+      var names = Array.prototype.map.call(input.files || [], function (file) { return file.name; });
+      chosen.textContent = names.length ? names.join("、") : "未选择文件";
+    });
+  });
+})();
