@@ -64,13 +64,14 @@ FIELD_LABELS = {
     "reviewed_by_id": "审核人", "published_at": "公示时间", "status_applied": "已回写名录", "record_id": "检查记录",
     "follow_ups": "后续处置", "transfer_to": "移送至", "questions_answered": "现场解答疑难问题",
     "entered_by_id": "录入人", "rectify_by": "整改期限", "rechecked_on": "复查日期", "closed_on": "销号日期",
-    "campaign_item_id": "联合抽查事项", "problems": "问题数", "description": "问题描述", "part_id": "部门检查结果",
+    "campaign_item_id": "联合抽查事项", "department_result_id": "部门检查结果",
+    "problems": "问题数", "description": "问题描述", "part_id": "部门检查结果",
     "filename": "文件名", "stored_as": "存储名", "uploaded_by_id": "上传人", "uploaded_at": "上传时间",
     # the summary of an import
     "rows": "导入内容", "file": "文件", "total": "数据行", "created": "新增", "updated": "更新", "unchanged": "无变化",
     "refused": "拒绝",
     # columns renamed in migration 4f9eb974ad31; the log keeps the names it recorded then
-    "campaign_department_id": "参加部门", "department_result_id": "部门检查结果",
+    "campaign_department_id": "参加部门",
     # downloads and refused requests
     "path": "访问地址", "endpoint": "页面",
 }

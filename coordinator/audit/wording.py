@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 import sqlalchemy as sa
 
 from ..auth.models import Department, User
-from ..campaigns.models import CampaignSubject, Confirmation, Draw, TeamMember
+from ..campaigns.models import CampaignItem, CampaignSubject, Confirmation, Draw, TeamMember
 from ..directories.models import Inspector, Subject, Zone
 from ..extensions import db
 from ..items.models import Item
@@ -41,11 +42,12 @@ REFERENCES = {
     "subject_id": "subject", "inspector_id": "inspector", "item_id": "item", "plan_id": "plan",
     "plan_task_id": "plan_task", "campaign_id": "campaign", "campaign_subject_id": "campaign_subject",
     "replaced_by_id": "campaign_subject", "draw_id": "draw_record", "record_id": "inspection_record",
-    "part_id": "department_result", "department_result_id": "department_result",
+    "part_id": "department_result", "department_result_id": "department_result", "campaign_item_id": "campaign_item",
 }
 REFERENCE_OVERRIDES = {("item_version", "replaced_by_id"): "user_account"}
 FINGERPRINTS = {"locked_sha256", "input_sha256", "hash", "prev_hash", "sha256"}
-HIDDEN_FIELDS = {"id", "created_at", "updated_at", "singleton", "problem", "result", "stored_as"}
+HIDDEN_FIELDS = {"id", "created_at", "updated_at", "singleton", "problem", "result", "stored_as", "endpoint"}
+WITHOUT_OBJECT = {"login", "logout"}  # "张三登录了系统": the account is the person
 
 
 def _simple():
@@ -58,12 +60,17 @@ def _simple():
 def _drawn(ids):
     rows = db.session.execute(sa.select(CampaignSubject.id, Subject.name).join(Subject)
                               .where(CampaignSubject.id.in_(ids))).all()
-    return {i: f"抽中的“{name}”" for i, name in rows}
+    return {i: f"抽取的检查对象“{name}”" for i, name in rows}
 
 
 def _draws(ids):
     rows = db.session.execute(sa.select(Draw.id, Draw.kind, Draw.note).where(Draw.id.in_(ids))).all()
-    return {i: DrawKind(kind).label + (f"（{note}）" if note else "") for i, kind, note in rows}
+    return {i: DrawKind(kind).label + "记录" + (f"（{note}）" if note else "") for i, kind, note in rows}
+
+
+def _campaign_items(ids):
+    rows = db.session.execute(sa.select(CampaignItem.id, CampaignItem.data).where(CampaignItem.id.in_(ids))).all()
+    return {i: f"抽查事项“{(data or {}).get('name', '')}”" for i, data in rows}
 
 
 def _members(ids):
@@ -97,8 +104,10 @@ def _results(ids):
     return {i: f"{department}对“{subject}”的检查结果" for i, department, subject in rows}
 
 
+# Names that say what the row is ("商务局对“…”的检查结果"): the sentence does not repeat the table's label.
 COMPOSED = {"campaign_subject": _drawn, "draw_record": _draws, "team_member": _members,
-            "confirmation": _confirmations, "inspection_record": _records, "department_result": _results}
+            "confirmation": _confirmations, "inspection_record": _records, "department_result": _results,
+            "campaign_item": _campaign_items}
 
 
 def _names_of(table: str, ids: set) -> dict[int, str]:
@@ -185,16 +194,15 @@ class Wording:
     def say(self, entry: AuditEntry) -> Said:
         changes = self.changes[entry.seq]
         before, after = changes.get("before") or {}, changes.get("after") or {}
-        what = self.entity_labels.get(entry.entity, entry.entity)
-        named = self.name(entry.entity, entry.entity_id) or after.get("name") or before.get("name") \
-            or after.get("display_name") or before.get("display_name")
-        if named and not named.startswith(("抽中的", "“")) and "的" not in named:
-            named = f"“{named}”"
         verb = VERBS.get(entry.action, entry.action)
-        sentence = f"{entry.user_name or '系统'}{verb}{what}{named or ''}"
+        sentence = f"{entry.user_name or '系统'}{verb}"
+        if entry.action == "download":
+            sentence += f"文件“{_file_name(after.get('file') or before.get('file') or '')}”"
+        elif entry.action not in WITHOUT_OBJECT:
+            sentence += self._object(entry, before, after)
         details = []
-        for key in sorted(set(before) | set(after), key=lambda k: list({**before, **after}).index(k)):
-            if key in HIDDEN_FIELDS:
+        for key in dict.fromkeys([*before, *after]):
+            if key in HIDDEN_FIELDS or (entry.action == "download" and key == "file"):
                 continue
             label = self.field_label(entry.entity, key)
             if entry.action == "update":
@@ -205,3 +213,22 @@ class Wording:
             else:
                 details.append(f"{label}：{self.value(entry.entity, key, after.get(key))}")
         return Said(sentence, details)
+
+    def _object(self, entry: AuditEntry, before: dict, after: dict) -> str:
+        """What the entry changed: a composed name as it is, else the table's label and the row's name."""
+        named = self.name(entry.entity, entry.entity_id)
+        if named and entry.entity in COMPOSED:
+            return named
+        what = self.entity_labels.get(entry.entity, entry.entity)
+        named = named or after.get("name") or before.get("name") or after.get("display_name") \
+            or before.get("display_name")
+        return f"{what}“{named}”" if named else what
+
+
+def _file_name(disposition: str) -> str:
+    """The file name a download's Content-Disposition gives, as the user saw it."""
+    if "filename*=UTF-8''" in disposition:
+        return unquote(disposition.split("filename*=UTF-8''", 1)[1].split(";")[0])
+    if "filename=" in disposition:
+        return disposition.split("filename=", 1)[1].split(";")[0].strip('"')
+    return disposition or "（未记录）"

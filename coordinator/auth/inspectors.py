@@ -82,7 +82,7 @@ def create_accounts(department: Department, inspector_ids: list[int]) -> list[Is
         db.session.add(user)
         db.session.flush()  # the next username check sees this one
         issued.append(Issued(inspector, user, password))
-    audit.log("create_inspector_accounts", "department", department.id, None,
+    audit.log("make_accounts", "department", department.id, None,
               {"accounts": [i.user.username for i in issued]})
     return issued
 

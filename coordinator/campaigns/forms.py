@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..forms import BaseForm, CheckboxList, choices
 from ..textutil import split_list
 from ..vocab import CATEGORIES, RISK_CLASSES
+from ..workdays import DayMode
 from .rules import MUST_FLAG_LABELS
 
 MODES = choices([("ratio", "按比例"), ("count", "按数量"), ("all", "全部抽取")])
@@ -87,6 +88,16 @@ class CampaignForm(BaseForm):
                                   validators=[InputRequired(), NumberRange(min=1, max=20)])
     max_pair_probability = FloatField("同一执法人员被派到同一单位的最大机会（0～1）", default=0.5,
                                       validators=[Optional(), NumberRange(min=0.01, max=1)])
+    # Seed 003's deadlines after the visit; publication as seed 004 by default (20 working days).
+    # Optional: a form posted without them (an older page, a script) keeps the defaults.
+    report_working_days = IntegerField("检查报告：检查后几个工作日内", default=1,
+                                       validators=[Optional(), NumberRange(min=1, max=20)])
+    feedback_working_days = IntegerField("检查结果告知书：报告后几个工作日内", default=1,
+                                         validators=[Optional(), NumberRange(min=1, max=20)])
+    publication_days = IntegerField("公示：检查后几日内", default=20,
+                                    validators=[Optional(), NumberRange(min=1, max=60)])
+    publication_day_mode = SelectField("公示期限按", default=DayMode.WORKING.value,
+                                       choices=choices((m.value, m.label) for m in DayMode))
 
     def validate_strata(self, field):
         if not any(entry.form.name.data for entry in field.entries):
@@ -136,6 +147,10 @@ class CampaignForm(BaseForm):
             "burden_months": self.burden_months.data, "covert": self.covert.data, "team_size": self.team_size.data,
             "inspector_capacity": self.inspector_capacity.data, "daily_capacity": self.daily_capacity.data,
             "max_pair_probability": self.max_pair_probability.data,
+            "report_working_days": self.report_working_days.data or 1,
+            "feedback_working_days": self.feedback_working_days.data or 1,
+            "publication_days": self.publication_days.data or 20,
+            "publication_day_mode": DayMode(self.publication_day_mode.data),
         }
 
 

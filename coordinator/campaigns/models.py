@@ -91,6 +91,10 @@ class Campaign(db.Model):
     def publication_rule(self) -> str:
         return f"检查后{self.publication_days}个{DayMode(self.publication_day_mode).label}"
 
+    def may_schedule(self, user) -> bool:
+        """Agreeing or moving visit dates is the lead department's (its administrator's), or the office's."""
+        return user.is_office or (user.role == "admin" and user.department_id == self.lead_department_id)
+
     def visit_open(self, day: date) -> bool:
         """`day` lies in the campaign's visit window."""
         return self.visit_start <= day <= self.visit_end

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..pagination import paginate, search_arg
 from ..states import CampaignStatus, RecordStatus
 from ..timeutil import today
-from . import services
+from . import deadlines, services
 from .models import FOLLOW_UPS, RESULTS, Attachment, DepartmentResult, InspectionRecord
 
 bp = Blueprint("results", __name__, url_prefix="/results")
@@ -65,8 +65,9 @@ def index():
         query = query.where(Campaign.id == campaign_id)
     if status:
         query = query.where(InspectionRecord.status == status)
-    if overdue:
-        query = query.where(InspectionRecord.overdue_clause(today()))
+    if overdue:  # each deadline's own: the report's, the notice's, publication's, else the results'
+        late = deadlines.overdue_clause(todo, today()) if todo in deadlines.TODOS else None
+        query = query.where(late if late is not None else InspectionRecord.overdue_clause(today()))
     if q:
         query = query.where(sa.or_(Subject.name.contains(q, autoescape=True), Subject.credit_code == q.upper()))
     page = paginate(query, request.args.get("page", 1, type=int))

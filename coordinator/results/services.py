@@ -14,6 +14,7 @@ from ..extensions import db
 from ..states import OPEN_RECORD_STATUSES, CampaignStatus, RecordStatus, SubjectStatus
 from ..textutil import split_list
 from ..timeutil import now, today
+from . import deadlines
 from .models import (
     FOLLOW_UPS,
     PROBLEM_RESULTS,
@@ -281,11 +282,14 @@ def follow_up(department_result: DepartmentResult, *, rechecked_on: date | None,
 
 # ---- what is due, by department (the office's dashboard) ---------------------------------------------
 
-TODO_LABELS = {"enter": "待录入检查结果", "review": "待审核公示", "follow_up": "整改待复查销号"}
+TODO_LABELS = {"enter": "待录入检查结果", "review": "待审核公示", "follow_up": "整改待复查销号", **deadlines.TODOS}
+DEADLINE_COUNTS = ("report", "report_overdue", "feedback", "feedback_overdue", "publication_overdue")
 
 
 def todo_clause(todo: str, department_id: int | None):
     """The records behind one count of due_summary, for the list it links to (every department's for None)."""
+    if todo in deadlines.TODOS:
+        return sa.and_(deadlines.owed_clause(todo, today()), deadlines.led_by(department_id))
     if todo == "review":
         waiting = InspectionRecord.status == RecordStatus.REVIEWING
         return waiting if department_id is None else sa.and_(
@@ -309,7 +313,8 @@ def due_summary(on: date | None = None, department_id: int | None = None) -> lis
     def row(department: int) -> dict:
         return summary.setdefault(department, {"department": names[department], "department_id": department,
                                                "to_enter": 0, "overdue": 0,
-                                               "to_review": 0, "follow_ups_open": 0, "follow_ups_overdue": 0})
+                                               "to_review": 0, "follow_ups_open": 0, "follow_ups_overdue": 0,
+                                               **dict.fromkeys(DEADLINE_COUNTS, 0)})
 
     # Columns, not objects: this runs on every workbench visit and reads every open department result in the county.
     department_results = db.session.execute(
@@ -337,4 +342,6 @@ def due_summary(on: date | None = None, department_id: int | None = None) -> lis
     for lead, count in reviews:
         if department_id is None or lead == department_id:
             row(lead)["to_review"] += count
+    for lead, owed in deadlines.counts(on, department_id).items():
+        row(lead).update(owed)
     return sorted(summary.values(), key=lambda r: r["department"])

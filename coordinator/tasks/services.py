@@ -11,10 +11,10 @@ from ..auth.models import User
 from ..campaigns.models import Campaign, CampaignSubject, TeamMember
 from ..extensions import db
 from ..results.models import InspectionRecord
-from ..states import DrawnStatus
+from ..states import CampaignStatus, DrawnStatus
 
 # Teams exist from the team draw on; before that an inspector has nothing to see.
-VISIBLE_STATUSES = ("teamed", "dispatched", "finished")
+VISIBLE_STATUSES = CampaignStatus.TEAMED.and_later()
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,11 @@ MATRIX = [
     ("GET", "/campaigns/{campaign}/members/{member}/recuse", EDITORS, 200, None),
     ("POST", "/campaigns/{campaign}/members/{member}/recuse", EDITORS, REDIRECT, {}),
     ("POST", "/campaigns/{campaign}/dispatch", {OFFICE}, REDIRECT, {}),
-    ("GET", "/campaigns/{campaign}/dispatch.xlsx", SIGNED_IN, 200, None),  # yjj leads: its people get the list
+    ("GET", "/campaigns/{campaign}/dispatch.xlsx", SIGNED_IN, 200, None),
+    # Visit dates: the lead department's administrator (yjj leads {campaign}) and the office.
+    ("GET", "/campaigns/{campaign}/visits", EDITORS, 200, None),
+    ("POST", "/campaigns/{campaign}/visits/{cs}", EDITORS, REDIRECT, {}),
+    ("POST", "/campaigns/{campaign}/visits/agree-all", EDITORS, REDIRECT, {}),  # yjj leads: its people get the list
     ("GET", "/campaigns/{campaign}/records/{cs}", SIGNED_IN, 200, None),
     ("GET", "/campaigns/{campaign}/records/{cs}.xlsx", SIGNED_IN, 200, None),
     ("GET", "/campaigns/{campaign}/records.xlsx", SIGNED_IN, 200, None),
@@ -401,6 +405,9 @@ SCOPED = [
     # scj visits the enterprise too, but reviews are the lead department's and yjj's result is yjj's.
     ("POST", "/results/{record}/review", {"action": "publish"}),
     ("POST", "/results/{record}/follow-up/{department_result}", {"closed_on": "2024-07-01"}),
+    # scj takes part, but the visit dates are the lead department's to agree.
+    ("GET", "/campaigns/{campaign}/visits", None),
+    ("POST", "/campaigns/{campaign}/visits/{cs}", {"visit_date": "2024-06-20"}),
 ]
 
 
@@ -455,6 +462,7 @@ NOT_TAKING_PART = [
     ("POST", "/results/{record}/entry", {"action": "submit"}),
     ("POST", "/results/{record}/photos", {}),
     ("GET", "/results/photos/{attachment}", None),
+    ("GET", "/campaigns/{campaign}/visits", None),
 ]
 
 

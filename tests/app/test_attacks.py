@@ -645,3 +645,28 @@ def test_a_photo_sent_twice_is_stored_once(client, county, awaiting_review):
     from coordinator.results.models import Attachment
 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 1
+
+
+def _lie_about_sizes(data: bytes, size: int) -> bytes:
+    """Rewrite every size a ZIP declares (local headers and central directory) as `size` bytes unpacked."""
+    data = bytearray(data)
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        start = 0
+        while (start := data.find(signature, start)) != -1:
+            data[start + offset:start + offset + 4] = size.to_bytes(4, "little")
+            start += 4
+    return bytes(data)
+
+
+def test_a_zip_that_lies_about_its_unpacked_size_is_inflated_and_refused(tmp_path):
+    from coordinator.excel import limits
+
+    honest = tmp_path / "honest.xlsx"
+    with zipfile.ZipFile(honest, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b" " * (5 * 1024 * 1024))
+    liar = tmp_path / "liar.xlsx"
+    liar.write_bytes(_lie_about_sizes(honest.read_bytes(), 1000))
+    assert sum(m.file_size for m in zipfile.ZipFile(liar).infolist()) == 1000  # what it claims
+    with pytest.raises(limits.TooLarge, match="超过导入上限2 MB"):
+        limits.check_workbook(liar, limits.Limits(2 * 1024 * 1024, 1000))
+    limits.check_workbook(honest, limits.Limits(6 * 1024 * 1024, 1000))  # within the limit: passes

@@ -342,10 +342,10 @@ def test_the_audit_log_reads_as_sentences_with_names(app, county):
     services.accept_shortfall(campaign, closed, "该层无可替换对象", county["users"]["office"])
     db.session.commit()
     html = client_for(app, "office").get("/audit/?entity=confirmation").get_data(as_text=True)
-    assert f"新增了部门确认市场监督管理局对“{closed.subject.name}”的确认" in html
+    assert f"新增了市场监督管理局对“{closed.subject.name}”的确认" in html
     assert "确认结果：已关闭停业" in html and "部门：市场监督管理局" in html
     html = client_for(app, "office").get("/audit/?entity=campaign_subject").get_data(as_text=True)
-    assert f"修改了抽取的检查对象抽中的“{closed.subject.name}”" in html
+    assert f"修改了抽取的检查对象“{closed.subject.name}”" in html
     assert "状态：由 有效 改为 已核减" in html and "核减原因" in html
     assert '"active"' not in html and "dropped" not in html and '["' not in html
     # The departments that visit are rows of their own (campaign_subject_department), each logged by its name.

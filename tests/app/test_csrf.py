@@ -85,8 +85,8 @@ def post_urls(app, ids: dict) -> list[str]:
 def test_the_route_list_is_complete(app):
     """Guards the test below against enumerating nothing."""
     urls = post_urls(app, dict.fromkeys(("subject_id", "inspector_id", "item_id", "conflict_id", "department_id",
-                                         "user_id", "plan_id", "task_id", "campaign_id", "cs_id", "member_id", "record_id",
-                                         "department_result_id", "client_id", "round_id"), 7))
+                                         "user_id", "plan_id", "campaign_id", "cs_id", "member_id", "record_id",
+                                         "department_result_id", "client_id", "task_id", "round_id"), 7))
     assert {"/login", "/logout", "/account/password", "/subjects/7/status", "/conflicts", "/conflicts/7/delete",
             "/admin/users/7", "/admin/departments/new", "/import/items/confirm", "/campaigns/7/dispatch",
             "/campaigns/7/members/7/recuse", "/plans/7", "/results/7/review", "/results/7/follow-up/7"} <= set(urls)

@@ -11,6 +11,7 @@ from conftest import csrf_token_from
 
 from coordinator.auth import inspectors as accounts
 from coordinator.auth.models import User
+from coordinator.campaigns.models import CampaignSubject
 from coordinator.directories.models import Inspector
 from coordinator.extensions import db
 from coordinator.results import services
@@ -313,3 +314,161 @@ def test_no_recheck_or_closing_in_the_future_or_before_the_visit(dispatched):
         services.follow_up(part, rechecked_on=date(2024, 6, 1), closed_on=None)
     services.follow_up(part, rechecked_on=date(2024, 7, 2), closed_on=date(2024, 7, 2))
     assert part.closed_on == date(2024, 7, 2)
+
+
+# ---- 3. the deadlines on the workbench of whoever owes them ---------------------------------------------------
+
+
+def test_deadlines_sit_on_the_lead_departments_workbench_overdue_in_red_and_listed(client, dispatched):
+    county, campaign = dispatched
+    records = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id)).all()
+    submit_all(records[0], county["users"], inspected_on=date(2024, 6, 12))  # visited in 2024: report long overdue
+    db.session.commit()
+    sign_in(client, "yjj_admin")
+    page = client.get("/").get_data(as_text=True)
+    late_report = r'<span class="tag bad">逾期</span> <a href="/results/\?todo=report&amp;overdue=1">形成\d+户的检查报告'
+    assert re.search(late_report, page)
+    assert "超过公示期限仍未公示" in page
+    listed = client.get("/results/?todo=report&overdue=1").get_data(as_text=True)
+    assert records[0].campaign_subject.subject.name in listed
+    # Not the partner's: scj owes its results, not the report.
+    client.post("/logout", data={"csrf_token": csrf_token_from(page)})
+    sign_in(client, "scj_admin")
+    assert "检查报告" not in client.get("/").get_data(as_text=True).split("待办事项")[1].split("</section>")[0]
+
+
+def test_a_reported_record_owes_its_notice_until_delivered(client, dispatched):
+    county, campaign = dispatched
+    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    submit_all(record, county["users"], inspected_on=date(2024, 6, 12))
+    services.write_report(record, "良好", "无需处理", county["users"]["yjj_admin"])
+    db.session.commit()
+    from coordinator.results import deadlines
+
+    owed = deadlines.counts(today(), county["yjj"].id)[county["yjj"].id]
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(InspectionRecord))
+    assert owed["feedback"] == 1 and owed["report"] == total - 1  # this one's report is made
+    sign_in(client, "yjj_officer")
+    notice = client.get(f"/results/{record.id}/notice").get_data(as_text=True)
+    assert "检查结果告知书" in notice and "良好" in notice
+    client.post(f"/results/{record.id}/notice", data={"notified_on": today().isoformat(),
+                                                      "csrf_token": csrf_token_from(notice)})
+    db.session.expire_all()
+    assert db.session.get(InspectionRecord, record.id).notified_on == today()
+    assert not deadlines.counts(today(), county["yjj"].id).get(county["yjj"].id, {}).get("feedback")
+
+
+def test_campaign_settings_set_the_publication_limit(client, dispatched):
+    county, campaign = dispatched
+    campaign.publication_days, campaign.publication_day_mode = 10, DayMode.NATURAL
+    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    submit_all(record, county["users"], inspected_on=date(2024, 9, 27))
+    assert record.due_on == date(2024, 10, 7)
+    sign_in(client, "yjj_admin")
+    page = client.get(f"/results/{record.id}").get_data(as_text=True)
+    assert "检查后10个自然日公示" in page and "2024-10-07" in page
+
+
+# ---- 5. the lead department agrees or moves the visit date --------------------------------------------------
+
+
+def _future_campaign(dispatched):
+    """The dispatched campaign moved a year ahead, so its visits are still to come."""
+    county, campaign = dispatched
+    shift = timedelta(days=(today().year + 1 - 2024) * 364)  # whole weeks: weekdays stay weekdays
+    campaign.visit_start, campaign.visit_end = campaign.visit_start + shift, campaign.visit_end + shift
+    for cs in campaign.subjects:
+        if cs.visit_date:
+            cs.visit_date += shift
+    for record in db.session.scalars(sa.select(InspectionRecord)):
+        record.reschedule()
+    db.session.commit()
+    return county, campaign
+
+
+def test_a_moved_visit_date_is_refused_when_a_member_is_unavailable(dispatched):
+    from coordinator.visits import services as visits
+
+    county, campaign = _future_campaign(dispatched)
+    cs = next(cs for cs in campaign.subjects if cs.active_members)
+    day = next(campaign.visit_start + timedelta(days=k) for k in range(30)
+               if campaign.visit_start + timedelta(days=k) != cs.visit_date)
+    absent = cs.active_members[-1].inspector
+    absent.unavailable = [day.isoformat()]
+    db.session.commit()
+    with pytest.raises(visits.VisitError, match=f"{absent.name}.*不可用"):
+        visits.set_visit(cs, day, county["users"]["yjj_admin"])
+    with pytest.raises(visits.VisitError, match="检查时段"):
+        visits.set_visit(cs, campaign.visit_end + timedelta(days=1), county["users"]["yjj_admin"])
+    assert cs.visit_moved_from is None
+
+
+def test_a_moved_visit_date_is_refused_beyond_a_members_daily_capacity(dispatched):
+    from coordinator.visits import services as visits
+
+    county, campaign = _future_campaign(dispatched)
+    member = next(cs for cs in campaign.subjects if cs.active_members).active_members[0]
+    visits_of = sorted((m.campaign_subject for m in db.session.scalars(
+        sa.select(type(member)).where(type(member).inspector_id == member.inspector_id,
+                                      type(member).recused_at.is_(None)))), key=lambda cs: cs.visit_date)
+    busy_day = visits_of[0].visit_date
+    others = [cs for cs in visits_of if cs.visit_date != busy_day]
+    campaign.daily_capacity = len([cs for cs in visits_of if cs.visit_date == busy_day])
+    db.session.commit()
+    assert others, "the inspector needs a second visit on another day"
+    with pytest.raises(visits.VisitError, match="达到每人每天最多"):
+        visits.set_visit(others[0], busy_day, county["users"]["yjj_admin"])
+
+
+def test_a_moved_visit_is_recorded_and_the_team_sees_it(client, dispatched):
+    from coordinator.audit.models import AuditEntry
+
+    county, campaign = _future_campaign(dispatched)
+    cs = next(cs for cs in campaign.subjects if cs.active_members)
+    free = next(campaign.visit_start + timedelta(days=k) for k in range(1, 30)
+                if campaign.visit_start + timedelta(days=k) != cs.visit_date
+                and (campaign.visit_start + timedelta(days=k)).weekday() < 5
+                and not any(m.inspector.unavailable for m in cs.active_members))
+    old = cs.visit_date
+    sign_in(client, "yjj_admin")
+    page = client.get(f"/campaigns/{campaign.id}/visits?todo=agree").get_data(as_text=True)
+    assert cs.subject.name in page
+    assert "确认" in client.get("/").get_data(as_text=True)
+    client.post(f"/campaigns/{campaign.id}/visits/{cs.id}",
+                data={"visit_date": free.isoformat(), "csrf_token": csrf_token_from(page)})
+    db.session.expire_all()
+    cs = db.session.get(CampaignSubject, cs.id)
+    assert (cs.visit_date, cs.visit_moved_from) == (free, old) and cs.visit_agreed_at is not None
+    assert cs.record.report_due_on == campaign.report_due(free)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.action == "move_visit")) == 1
+    # Every member is told on its task list.
+    client.post("/logout", data={"csrf_token": csrf_token_from(page)})
+    member = account_for(cs.active_members[-1].inspector)
+    sign_in(client, member.username)
+    tasks = client.get("/tasks/").get_data(as_text=True)
+    assert f"已改期，原定 {old:%Y-%m-%d}" in tasks
+
+
+def test_only_the_lead_departments_admin_agrees_dates(client, dispatched):
+    county, campaign = dispatched
+    sign_in(client, "scj_admin")
+    assert client.get(f"/campaigns/{campaign.id}/visits").status_code == 403
+    client.post("/logout")
+    sign_in(client, "yjj_officer")
+    assert client.get(f"/campaigns/{campaign.id}/visits").status_code == 403
+
+
+def test_every_link_on_an_inspectors_pages_opens(client, dispatched):
+    """The inspector's pages link only to what its account may open: no link leads to a 403."""
+    _county, campaign = dispatched
+    cs = next(cs for cs in campaign.subjects if cs.active_members)
+    account = account_for(cs.leader.inspector)
+    sign_in(client, account.username)
+    pages = ["/tasks/", f"/results/{cs.record.id}", f"/results/{cs.record.id}/entry", f"/results/{cs.record.id}/notice"]
+    seen = set()
+    for page in pages:
+        html = client.get(page).get_data(as_text=True)
+        seen |= {href for href in re.findall(r'<a[^>]+href="(/[^"#]*)"', html) if not href.startswith("/static/")}
+    refused = {href for href in seen if client.get(href.replace("&amp;", "&")).status_code == 403}
+    assert not refused and len(seen) > 5

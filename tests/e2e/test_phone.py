@@ -56,9 +56,20 @@ def reopen_records():
     db.session.commit()
 
 
+def prepare_field_work():
+    """The reopened records, and the own accounts of two inspectors on the first one's team: its 组长
+    (yjj_leader) and a member of another department (field_member)."""
+    from coordinator.extensions import db
+    from coordinator.results.models import InspectionRecord
+    from tests.e2e.test_field import open_accounts
+
+    reopen_records()
+    open_accounts(db.session.get(InspectionRecord, 1))
+
+
 @pytest.fixture(scope="module")
 def server(app, tmp_path_factory):
-    yield from serve_demo(app, tmp_path_factory.mktemp("phone"), prepare="tests.e2e.test_phone:reopen_records")
+    yield from serve_demo(app, tmp_path_factory.mktemp("phone"), prepare="tests.e2e.test_phone:prepare_field_work")
 
 
 def on_phone(browser, server, username) -> Person:
@@ -136,6 +147,21 @@ def test_the_lead_departments_pages_fit_a_phone(server, browser):
         check_phone_page(lead, path, "lead")
     lead.go("/results/3")
     assert lead.page.locator("button:has-text('审核通过并公示')").is_visible()
+
+
+def test_the_inspectors_own_pages_fit_a_phone(server, browser):
+    """An inspector's own account (issue 14): its task list and the records of its team, as 组长 and as member;
+    the lead department's visit dates; a department admin making its inspectors' accounts."""
+    leader = on_phone(browser, server, "yjj_leader")
+    assert leader.page.url.endswith("/tasks/")
+    for path in ("/tasks/", "/results/1", "/results/1/entry", "/results/1/notice"):
+        check_phone_page(leader, path, "leader")
+    member = on_phone(browser, server, "field_member")
+    for path in ("/tasks/", "/results/1", "/results/1/entry"):
+        check_phone_page(member, path, "member")
+    assert member.page.goto(server + "/results/2").status == 403  # not its team
+    check_phone_page(on_phone(browser, server, "yjj_admin"), "/campaigns/1/visits", "lead")
+    check_phone_page(on_phone(browser, server, "scj_admin"), "/admin/inspector-accounts", "admin")
 
 
 def test_the_public_pages_fit_a_phone(server, browser):
