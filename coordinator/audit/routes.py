@@ -15,7 +15,8 @@ from .wording import Wording
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 ACTION_LABELS = {"insert": "新增", "update": "修改", "delete": "删除", "import": "导入", "draw": "抽取",
-                 "login": "登录", "logout": "退出登录", "unlock": "解除登录限制", "download": "下载", "denied": "拒绝访问"}
+                 "login": "登录", "logout": "退出登录", "unlock": "解除登录限制", "download": "下载", "denied": "拒绝访问",
+                 "export": "导出"}
 ENTITY_LABELS = {
     "department": "部门", "user_account": "账号", "subject": "检查对象", "subject_status_change": "经营状态变更",
     "inspector": "执法检查人员", "conflict": "回避关系", "zone": "片区", "item": "抽查事项",
@@ -24,7 +25,7 @@ ENTITY_LABELS = {
     "campaign_subject": "抽取的检查对象", "campaign_subject_department": "检查该对象的部门", "confirmation": "部门确认",
     "team_member": "检查组成员",
     "inspection_record": "一企一表检查记录", "department_result": "部门检查结果", "item_result": "事项检查结果",
-    "attachment": "现场照片", "import": "Excel导入", "request": "请求",
+    "attachment": "现场照片", "import": "Excel导入", "request": "请求", "file": "文件",
 }
 FIELD_LABELS = {
     "id": "编号", "code": "代码", "name": "名称", "active": "启用", "username": "用户名", "display_name": "姓名",
@@ -73,7 +74,7 @@ FIELD_LABELS = {
     # columns renamed in migration 4f9eb974ad31; the log keeps the names it recorded then
     "campaign_department_id": "参加部门",
     # downloads and refused requests
-    "path": "访问地址", "endpoint": "页面",
+    "path": "访问地址", "endpoint": "页面", "command": "命令",
 }
 
 # The same column name meaning different things in different tables.

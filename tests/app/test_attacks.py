@@ -670,3 +670,12 @@ def test_a_zip_that_lies_about_its_unpacked_size_is_inflated_and_refused(tmp_pat
     with pytest.raises(limits.TooLarge, match="超过导入上限2 MB"):
         limits.check_workbook(liar, limits.Limits(2 * 1024 * 1024, 1000))
     limits.check_workbook(honest, limits.Limits(6 * 1024 * 1024, 1000))  # within the limit: passes
+
+
+def test_an_export_from_the_command_line_is_logged(runner, county, tmp_path):
+    target = tmp_path / "名录.xlsx"
+    result = runner.invoke(args=["export-inspectors", str(target)])
+    assert result.exit_code == 0, result.output
+    exported = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "export"))
+    assert exported.user_name == "命令行"
+    assert json.loads(exported.changes)["after"] == {"command": "export-inspectors", "file": str(target)}

@@ -265,6 +265,9 @@ def test_the_address_found_on_site_corrects_the_directory_once_published(client,
     assert f"第{record.id}号" in subject.operating_source and subject.operating_on == date(2024, 6, 12)
     assert subject.best_address == "河清县工业园区纬三路8号"
     assert subject.best_contact == ("王经理", "13900001111")
+    sign_in(client, "scj_officer")
+    page = client.get(f"/subjects/{subject.id}").get_data(as_text=True)
+    assert "河清县工业园区纬三路8号" in page and f"第{record.id}号" in page and registered in page
 
 
 def test_the_task_list_shows_the_best_known_address(client, dispatched):
