@@ -24,7 +24,7 @@ CPSAT_PAIR_LIMIT = 2_000_000  # beyond this the plain model does not fit in the 
 
 
 def teams_instance(n_subjects: int, n_depts: int, n_inspectors: int, *, seed: int, days: int = 0,
-                   capacity: int | None = None, q: float | None = 0.35) -> dict:
+                   capacity: int | None = None, capacity_share: float = 1.25, q: float | None = 0.35) -> dict:
     """Seeded synthetic county/city: 2–4 departments per subject, expertise and zone tags, a recusal for 30% of subjects."""
     rnd = random.Random(seed)
     depts = DEPT_IDS[:n_depts]
@@ -47,9 +47,9 @@ def teams_instance(n_subjects: int, n_depts: int, n_inspectors: int, *, seed: in
             conflicts.append({"inspector": f"{d}-{rnd.randrange(per_dept):04d}", "subject": sid, "reason": "近亲属"})
     inspectors = []
     for d in depts:
-        # 25% slack over the department's seats unless a capacity is imposed.
+        # 25% slack over the department's seats (capacity_share 1.25) unless a capacity is imposed.
         seats = sum(n["size"] for s in subjects for n in s["needs"] if n["department"] == d)
-        cap = capacity or int(seats / per_dept * 1.25) + 1
+        cap = capacity or int(seats / per_dept * capacity_share) + 1
         for k in range(per_dept):
             tags = [zones[k % len(zones)]]  # every zone has its own group in every department
             if k % 3 == 0:
@@ -68,6 +68,101 @@ def teams_instance(n_subjects: int, n_depts: int, n_inspectors: int, *, seed: in
         problem["days"] = day_list
         problem["daily_capacity"] = 2
     return problem
+
+
+def city_instance(n_subjects: int = 50_000, n_depts: int = 10, n_inspectors: int = 3000, *, seed: int = 4,
+                  expertise_share: float = 0.5, zone_share: float = 1 / 3, capacity_share: float = 1.3,
+                  recusal_rate: float = 0.002, q: float | None = 0.35) -> dict:
+    """The city of issue 15: 2–4 departments per subject, half the needs with an expertise tag, a third
+    with a zone tag, capacities 1.3× the department's average load, 0.2 % of the subject–inspector pairs
+    of the departments a subject needs recused."""
+    rnd = random.Random(seed)
+    depts = DEPT_IDS[:n_depts]
+    zones = [f"zone:片区{k}" for k in range(8)]
+    expertise = [f"专长{k}" for k in range(6)]
+    per_dept = n_inspectors // n_depts
+    subjects, conflicts = [], []
+    for s in range(n_subjects):
+        sid = f"9112{s:014d}"
+        needs = []
+        for d in sorted(rnd.sample(depts, rnd.randint(2, 4)), key=depts.index):
+            tags = ([rnd.choice(expertise)] if rnd.random() < expertise_share else []) + \
+                   ([rnd.choice(zones)] if rnd.random() < zone_share else [])
+            needs.append({"department": d, "size": 2, "tags": tags})
+            for k in range(per_dept):
+                if rnd.random() < recusal_rate:
+                    conflicts.append({"inspector": f"{d}-{k:04d}", "subject": sid})
+        subjects.append({"id": sid, "needs": needs})
+    inspectors = []
+    for d in depts:
+        seats = sum(n["size"] for s in subjects for n in s["needs"] if n["department"] == d)
+        cap = int(seats / per_dept * capacity_share) + 1
+        for k in range(per_dept):
+            tags = [zones[k % len(zones)]] + [t for t in expertise if rnd.random() < 0.25]
+            inspectors.append({"id": f"{d}-{k:04d}", "department": d, "tags": tags, "capacity": cap,
+                               "can_lead": rnd.random() < 0.7})
+    problem = {"seed": f"city-{seed}", "lead_department": depts[0],
+               "departments": [{"id": d, "name": DEPT_NAMES[k]} for k, d in enumerate(depts)],
+               "inspectors": inspectors, "subjects": subjects, "conflicts": conflicts}
+    if q is not None:
+        problem["max_pair_probability"] = q
+    return problem
+
+
+def planted_dated_instance(n_subjects: int, *, seed: int, n_depts: int = 3, per_dept: int = 12, n_days: int = 10,
+                           away: float = 0.6) -> dict:
+    """A dated instance with a full schedule planted: each subject gets a day and a whole team free that day
+    (one visit a day), its tags are held by that team, capacities equal the planted loads, and every
+    inspector is away on each day the plant leaves them free with probability `away`."""
+    rnd = random.Random(seed)
+    depts = DEPT_IDS[:n_depts]
+    day_list = [f"2024-06-{3 + k:02d}" for k in range(n_days)]
+    zones = [f"zone:片区{k}" for k in range(3)]
+    inspectors = {d: [{"id": f"{d}-{k:03d}", "department": d,
+                       "tags": [zones[k % 3]] + ([TAGS[k % len(TAGS)]] if rnd.random() < 0.4 else []),
+                       "can_lead": rnd.random() < 0.6} for k in range(per_dept)] for d in depts}
+    busy: set[tuple[str, int]] = set()
+    load: dict[str, int] = {}
+    subjects = []
+    for s in range(n_subjects):
+        needed = [depts[0]] + rnd.sample(depts[1:], rnd.randint(1, n_depts - 1))
+        for _attempt in range(50):
+            day = rnd.randrange(n_days)
+            teams = {}
+            for d in needed:
+                free = [i for i in inspectors[d] if (i["id"], day) not in busy]
+                size = rnd.choice((1, 2, 2))
+                if len(free) < size:
+                    break
+                team = rnd.sample(free, size)
+                if d == depts[0] and not any(i["can_lead"] for i in team):
+                    leaders = [i for i in free if i["can_lead"] and i not in team]
+                    if not leaders:
+                        break
+                    team[0] = rnd.choice(leaders)
+                teams[d] = team
+            else:
+                break
+        else:
+            continue  # no day had room: the subject is left out of the instance
+        needs = []
+        for d, team in teams.items():
+            held = sorted({t for i in team for t in i["tags"]})
+            tags = rnd.sample(held, min(len(held), rnd.choice((0, 1, 1, 2))))
+            needs.append({"department": d, "size": len(team), "tags": tags})
+            for i in team:
+                busy.add((i["id"], day))
+                load[i["id"]] = load.get(i["id"], 0) + 1
+        subjects.append({"id": f"9113{s:014d}", "needs": needs})
+    records = []
+    for d in depts:
+        for i in inspectors[d]:
+            away_days = [day_list[t] for t in range(n_days) if (i["id"], t) not in busy and rnd.random() < away]
+            records.append({**i, "capacity": load.get(i["id"], 0), "unavailable": away_days})
+    return {"seed": f"planted-{seed}", "lead_department": depts[0],
+            "departments": [{"id": d, "name": DEPT_NAMES[k]} for k, d in enumerate(depts)],
+            "inspectors": records, "subjects": subjects, "conflicts": [], "days": day_list, "daily_capacity": 1,
+            "max_pair_probability": 0.5}
 
 
 def draw_instance(n: int, strata: int, seed: int) -> dict:

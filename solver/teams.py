@@ -23,12 +23,17 @@ a seeded random order before any of this, so inspectors in symmetric positions a
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
+
 import numpy as np
 import ortools
 
 from . import network as nw
+from . import staffing
 from .common import SOLVER_VERSION, collection_paused, generator, probability
-from .cpsat import solve_exact
+from .cpsat import ExactResult, solve_exact
+from .dates import date_first, repair
 from .instance import Need, TeamsInstance, parse_teams
 from .rounding import round_flow
 
@@ -37,11 +42,25 @@ UNIT = 1 << BITS
 LADDER = (1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 8.0, None)  # None: any pair may reach probability 1
 ROUNDS = 6
 EXACT_PAIR_LIMIT = 3000  # instances this small get the CP-SAT confirmation of the maximum
+EXACT_DEPARTMENT_PAIRS = 100_000  # a department this small is checked by CP-SAT where its network is not exact
+
+
+@dataclass(frozen=True)
+class TeamsOutcome:
+    """The result document, and what goes to standard error beside it."""
+    result: dict
+    upper_bound: int | None  # no assignment staffs more subjects; None where the joint model did not run
 
 
 def solve_teams(problem: dict) -> dict:
+    return solve_teams_outcome(problem).result
+
+
+def solve_teams_outcome(problem: dict) -> TeamsOutcome:
     with collection_paused():
-        return _Solve(parse_teams(problem)).run()
+        solve = _Solve(parse_teams(problem))
+        result = solve.run()
+        return TeamsOutcome(result, solve.upper_bound)
 
 
 def _holder_phrase(req: str) -> str:
@@ -141,7 +160,8 @@ class _Solve:
                                dtype=bool)
                 has = self.has_need[d]
                 fine[t, has] &= ~bad[dept.need_form[has]]
-        closer = set(self.conflicts) | set(np.flatnonzero(~fine.all(axis=0)).tolist())
+        unfit = set(np.flatnonzero(~fine.all(axis=0)).tolist())
+        closer = unfit | set(np.flatnonzero(self.harmful_recusals()).tolist())
         candidates, feasible_days, reasons = [], {}, {}
         for s in range(len(inst.subjects)):
             ok, why = self.screen_subject(s) if s in closer else (list(self.day_options), None)
@@ -151,6 +171,24 @@ class _Solve:
             else:
                 reasons[s] = why
         return candidates, feasible_days, reasons
+
+    def harmful_recusals(self) -> np.ndarray:
+        """Per subject, whether some need has at least as many recusals as it can lose on some day and
+        still pass screening (more inspectors and more holders of each requirement than recusals);
+        the others need no need-by-need screening for their recusals."""
+        inst = self.inst
+        inspector, subject = inst.conflict_arrays
+        recused = np.zeros((len(self.depts), len(inst.subjects)), dtype=np.int64)
+        np.add.at(recused, (inst.inspector_departments[inspector], subject), 1)
+        harmful = np.zeros(len(inst.subjects), dtype=bool)
+        for d, dept in enumerate(self.depts):
+            lead = (nw.LEAD,) if inst.lead == d else ()
+            margin = np.array([min(min([dept.pool(day).size - size + 1]
+                                       + [dept.holder_count(req, day) for req in tags + lead])
+                                   for day in self.day_options) for size, tags in dept.forms], dtype=np.int64)
+            has = np.flatnonzero(self.has_need[d] & (recused[d] > 0))
+            harmful[has] |= recused[d, has] >= margin[dept.need_form[has]]
+        return harmful
 
     def screen_subject(self, s: int) -> tuple[list[int], list[tuple[int, str]] | None]:
         """The days every department could staff this subject alone; if none, (department, why) pairs."""
@@ -296,6 +334,122 @@ class _Solve:
                 break
         return best, {s: best_dates[s] for s in best} if inst.days else {}, dense
 
+    # --- phase A, joint: which subjects, all departments at once (no dates) ---------------------
+
+    def joint_staffing(self, candidates: list[int], staffed: set[int]) -> set[int]:
+        """The staffed set of the joint model (`staffing.py`) if it staffs more, and its upper bound."""
+        inst = self.inst
+        groups = staffing.subject_groups(inst, candidates)
+        hint = [sum(s in staffed for s in g.subjects) for g in groups]
+        choice = staffing.choose_staffed_counts(
+            inst, groups, hint, random_seed=int(generator(inst.seed, "joint").integers(0, 1 << 30)))
+        if choice is None:
+            return staffed
+        self.upper_bound = min(len(candidates), choice.upper_bound)
+        realized = self.realize(groups, choice)
+        return realized if len(realized) > len(staffed) else staffed
+
+    def dated_staffing(self, candidates: list[int], staffed: set[int], dates: dict[int, int]):
+        """The best of the flow rounds and a naive date-first schedule, then repaired: left-out subjects
+        inserted where one staffed subject can move to another of its dates. Never fewer than either.
+        Returns (staffed, dates, teams where they are fixed, or None to keep the rounds' choice)."""
+        inst = self.inst
+        order = sorted(candidates, key=lambda s: -self.rank[s])
+        feasible = {s: self.feasible_days[s] for s in candidates}
+        rounds = ExactResult(staffed=set(staffed), dates=dict(dates), feasible=True,
+                             members=self.some_members(staffed, dates))
+        naive = date_first(inst, order, feasible)
+        start = max((rounds, naive), key=lambda option: len(option.staffed))  # the first of equals: the rounds
+        repaired = repair(inst, start, order, feasible)
+        proposed = staffing.choose_dates(inst, feasible, repaired.dates,
+                                         random_seed=int(generator(inst.seed, "dates").integers(0, 1 << 30)))
+        if proposed is not None:
+            kept = self.flow_staffed(proposed)
+            kept_dates = {s: proposed[s] for s in kept}
+            second = repair(inst, ExactResult(staffed=kept, dates=kept_dates, feasible=True,
+                                              members=self.some_members(kept, kept_dates)), order, feasible)
+            if len(second.staffed) > len(repaired.staffed):
+                repaired = second
+        if len(repaired.staffed) == len(staffed):
+            return staffed, dates, None
+        return set(repaired.staffed), dict(repaired.dates), repaired
+
+    def flow_staffed(self, dates: dict[int, int]) -> set[int]:
+        """The dated subjects every department's flow staffs together on those dates."""
+        array = np.array(sorted(dates), dtype=np.int64)
+        day_of = self.day_of(dates)
+        dense = np.ones((len(self.depts), len(self.inst.subjects)), dtype=bool)
+        failed: set[int] = set()
+        for d in range(len(self.depts)):
+            _, dn, pairs = self.dept_problem(d, array, day_of, dense)
+            if dn.subjects.size == 0:
+                continue
+            net = nw.build_network(self.inst, self.depts[d], dn, pairs, np.ones(pairs.need.size, dtype=np.int64), 1)
+            ok = nw.staffed_needs(net, nw.max_flow_values(net), dn.subjects.size, 1)
+            failed.update(dn.subjects[~ok].tolist())
+        return set(dates) - failed
+
+    def some_members(self, staffed: set[int], dates: dict[int, int]) -> dict[tuple[int, int], list[int]]:
+        """One integral assignment of these subjects on these dates (a hint for CP-SAT), by the flows."""
+        inst = self.inst
+        array = np.array(sorted(staffed), dtype=np.int64)
+        day_of = self.day_of(dates)
+        dense = np.ones((len(self.depts), len(inst.subjects)), dtype=bool)
+        members: dict[tuple[int, int], list[int]] = {}
+        for d in range(len(self.depts)):
+            _, dn, pairs = self.dept_problem(d, array, day_of, dense)
+            if dn.subjects.size == 0:
+                continue
+            net = nw.build_network(inst, self.depts[d], dn, pairs, np.ones(pairs.need.size, dtype=np.int64), 1)
+            chosen = nw.max_flow_values(net)[net.pair_arc] == 1
+            glob = self.depts[d].global_ids
+            for s, i in zip(dn.subjects[pairs.need[chosen]].tolist(), glob[pairs.insp[chosen]].tolist()):
+                members.setdefault((s, d), []).append(i)
+        return members
+
+    def realize(self, groups: list[staffing.SubjectGroup], choice: staffing.JointChoice) -> set[int]:
+        """Concrete subjects for the model's counts: each group's in seeded order, fewest recusals
+        first; those the exact per-department check cannot staff are replaced by the group's next."""
+        waiting = []
+        for group in groups:
+            order = sorted(group.subjects, key=lambda s: (len(self.conflicts.get(s, ())), -self.rank[s]))
+            waiting.append(order)
+        chosen: set[int] = set()
+        wanted = list(choice.staffed_per_group)
+        for _ in range(ROUNDS):
+            for k, order in enumerate(waiting):
+                while wanted[k] > 0 and order:
+                    chosen.add(order.pop(0))
+                    wanted[k] -= 1
+            failed = self.unstaffable(chosen)
+            if not failed:
+                break
+            chosen -= failed
+            for k, group in enumerate(groups):
+                wanted[k] += len(failed.intersection(group.subjects))
+        return chosen
+
+    def unstaffable(self, subjects: set[int]) -> set[int]:
+        """The subjects among these that some department cannot staff together with the others."""
+        inst = self.inst
+        array = np.array(sorted(subjects), dtype=np.int64)
+        day_of = self.day_of({})
+        dense = np.ones((len(self.depts), len(inst.subjects)), dtype=bool)
+        failed: set[int] = set()
+        for d in range(len(self.depts)):
+            _, dn, pairs = self.dept_problem(d, array, day_of, dense)
+            if dn.subjects.size == 0:
+                continue
+            net = nw.build_network(inst, self.depts[d], dn, pairs, np.ones(pairs.need.size, dtype=np.int64), 1)
+            ok = nw.staffed_needs(net, nw.max_flow_values(net), dn.subjects.size, 1)
+            if not ok.all() and not dn.exact.all() and pairs.need.size <= EXACT_DEPARTMENT_PAIRS:
+                # The network sees only some teams of overlapping requirements: ask the exact model.
+                exact = solve_exact(inst, sorted(dn.subjects.tolist()), departments={d},
+                                    hint=set(dn.subjects.tolist()))
+                ok = np.isin(dn.subjects, sorted(exact.staffed))
+            failed.update(dn.subjects[~ok].tolist())
+        return failed
+
     # --- phase B: the random draw of inspectors ----------------------------------------------
 
     def capped_fraction(self, d: int, dn: nw.DeptNeeds, pairs: nw.Pairs, ladder=LADDER):
@@ -361,17 +515,22 @@ class _Solve:
     def run(self) -> dict:
         inst = self.inst
         candidates, feasible_days, reasons = self.screen()
+        self.feasible_days = feasible_days
         staffed, dates, dense = self.choose_staffed(candidates, feasible_days)
+        self.upper_bound: int | None = None  # what no assignment can exceed, where the joint model has said
         exact = None
+        if not inst.days and len(staffed) < len(candidates):
+            staffed = self.joint_staffing(candidates, staffed)
+        elif inst.days and len(staffed) < len(candidates):
+            staffed, dates, exact = self.dated_staffing(candidates, staffed, dates)
         total_pairs = sum(self.depts[n.department].global_ids.size
                           for s in candidates for n in inst.subjects[s].needs) * max(1, len(inst.days))
-        if len(staffed) < len(candidates) and total_pairs <= EXACT_PAIR_LIMIT:
-            exact = solve_exact(inst, candidates, hint=staffed,
+        proven = self.upper_bound is not None and len(staffed) >= self.upper_bound
+        if len(staffed) < len(candidates) and total_pairs <= EXACT_PAIR_LIMIT and not proven:
+            full = solve_exact(inst, candidates, hint=staffed,
                                 random_seed=int(generator(inst.seed, "exact").integers(0, 1 << 30)))
-            if exact.feasible and len(exact.staffed) > len(staffed):
-                staffed, dates = set(exact.staffed), dict(exact.dates)
-            else:
-                exact = None
+            if full.feasible and len(full.staffed) > len(staffed):
+                staffed, dates, exact = set(full.staffed), dict(full.dates), full
 
         members: dict[tuple[int, int], list[int]] = {}
         leader: dict[int, int] = {}
@@ -483,6 +642,41 @@ class _Solve:
             "versions": {"solver": SOLVER_VERSION, "ortools": ortools.__version__, "numpy": np.__version__},
         }
 
+    def date_conflict(self, s: int, load: np.ndarray, day_load: np.ndarray, cap: np.ndarray) -> tuple[int, str]:
+        """Why a subject that some date suits alone was left out: on each such date, which department's
+        inspectors the other subjects took."""
+        inst = self.inst
+        days = self.feasible_days[s]
+        short: Counter = Counter()
+        for day in days:
+            for need in inst.subjects[s].needs:
+                d = need.department
+                spare = [i for i in self.depts[d].global_ids[self.depts[d].pool(day)].tolist()
+                         if i not in self.conflicts.get(s, ()) and load[i] < cap[i]
+                         and day_load[day, i] < inst.daily_capacity]
+                reqs = need.tags + ((nw.LEAD,) if inst.lead == d else ())
+                if len(spare) < need.size or not all(
+                        any(req == nw.LEAD and inst.inspectors[i].can_lead or req in inst.inspectors[i].tags
+                            for i in spare) for req in reqs):
+                    short[d] += 1
+                    break
+        dates = "、".join(inst.days[t] for t in days)
+        if not short:
+            d = inst.subjects[s].needs[0].department
+            return d, (f"日期冲突：{dates}各部门单独都能派齐，但与同日其他检查对象争用同一批执法人员，"
+                       f"为使配齐的检查对象最多而未安排")
+        d = max(short, key=lambda k: (short[k], -k))
+        return d, (f"日期冲突：{dates}各部门单独都能派齐，但这些日期{inst.departments[d].name}"
+                   f"可派的执法人员已排给其他检查对象或容量已满")
+
+    def bound_note(self, n_staffed: int) -> str:
+        """How far the staffing is from the best possible, when the joint model has bounded it."""
+        if self.upper_bound is None:
+            return ""
+        if self.upper_bound <= n_staffed:
+            return f"（任何安排至多配齐{n_staffed}户，本次已配齐{n_staffed}户：只有增加人员或提高容量才能配齐更多）"
+        return f"（任何安排至多配齐{self.upper_bound}户，本次配齐{n_staffed}户）"
+
     def unstaffed(self, staffed, dates, members, candidates, reasons) -> list[dict]:
         """One entry per blocking department for every subject left out, with a reason to act on."""
         inst = self.inst
@@ -498,9 +692,12 @@ class _Solve:
             np.add.at(day_load, (visits[:, 0], visits[:, 1]), 1)
             cap = np.array([ins.capacity if ins.capacity is not None else 1 << 40 for ins in inst.inspectors])
         for s in left_out:
+            if inst.days:
+                d, reason = self.date_conflict(s, load, day_load, cap)
+                out.append((s, d, reason + self.bound_note(len(staffed))))
+                continue
             blocked: dict[int, str] = {}
-            days = self.day_options if inst.days else [-1]
-            for day in days:
+            for day in [-1]:
                 for need in inst.subjects[s].needs:
                     d = need.department
                     elig = [i for i in self.depts[d].global_ids[self.depts[d].pool(day)].tolist()
@@ -522,7 +719,7 @@ class _Solve:
                 d = inst.subjects[s].needs[0].department
                 blocked[d] = (f"与其他检查对象争用同一批{inst.departments[d].name}等部门执法人员，"
                               f"为使配齐的检查对象最多而未安排；增加人员或提高容量可解决")
-            out.extend((s, d, r) for d, r in blocked.items())
+            out.extend((s, d, r + self.bound_note(len(staffed))) for d, r in blocked.items())
         out.sort(key=lambda item: (inst.subjects[item[0]].id, item[1]))
         return [{"subject": inst.subjects[s].id, "department": inst.departments[d].id, "reason": r}
                 for s, d, r in out]
