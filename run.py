@@ -5,6 +5,7 @@ Only the Python standard library is used here, because this runs before anything
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -54,11 +55,9 @@ def start() -> int:
     flask("seed-demo", "--if-empty")
     host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "5000")
     say(f"联查通已启动：http://{host}:{port}/ （Ctrl+C 停止）")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         run(PYTHON, "-m", "waitress", f"--host={host}", f"--port={port}", "--threads=8",
             "--call", "coordinator:create_app", cwd=ROOT)
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
@@ -75,6 +74,10 @@ def _as_postgres(args: list) -> list:
     return ["runuser", "-u", "postgres", "--", *map(str, args)] if os.geteuid() == 0 else list(map(str, args))
 
 
+def pg_data() -> Path:
+    return Path(f"/tmp/liancha-pg-{PG_PORT}")
+
+
 def start_postgres() -> tuple[str, callable]:
     pg_bin = _pg_bin()
     if pg_bin is None:
@@ -85,7 +88,7 @@ def start_postgres() -> tuple[str, callable]:
         run("apt-get", "update", "-qq", env=env)
         run("apt-get", "install", "-y", "-qq", "postgresql", env=env, stdout=subprocess.DEVNULL)
         pg_bin = _pg_bin()
-    data = Path(f"/tmp/liancha-pg-{PG_PORT}")
+    data = pg_data()
     if data.exists():
         subprocess.run(_as_postgres([pg_bin / "pg_ctl", "-D", data, "-m", "immediate", "stop"]),
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -96,9 +99,11 @@ def start_postgres() -> tuple[str, callable]:
     say(f"启动 PostgreSQL（127.0.0.1:{PG_PORT}，仅供测试）")
     run(*_as_postgres([pg_bin / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
                        "--locale=C.UTF-8"]), stdout=subprocess.DEVNULL)
-    options = f"-p {PG_PORT} -c listen_addresses=127.0.0.1 -k {data} -c fsync=off -c max_connections=200"
-    run(*_as_postgres([pg_bin / "pg_ctl", "-D", data, "-o", options, "-l", data / "server.log", "-w", "start"]),
-        stdout=subprocess.DEVNULL)
+    # In the data folder's own configuration, so that a plain `pg_ctl start` (the outage test's) restarts it alike.
+    with open(data / "postgresql.conf", "a", encoding="utf-8") as conf:
+        conf.write(f"port = {PG_PORT}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{data}'\n"
+                   "fsync = off\nmax_connections = 200\n")
+    pg_ctl(data, "start")
     for _ in range(50):
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", PG_PORT)) == 0:
@@ -111,6 +116,12 @@ def start_postgres() -> tuple[str, callable]:
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     return f"postgresql+psycopg://postgres@127.0.0.1:{PG_PORT}/liancha_test", stop
+
+
+def pg_ctl(data: Path | str, action: str) -> None:
+    """Start or stop (fast: open connections are cut, as in a restart) the test server in `data`, waiting for it."""
+    mode = ["-l", Path(data) / "server.log"] if action == "start" else ["-m", "fast"]
+    run(*_as_postgres([_pg_bin() / "pg_ctl", "-D", data, *mode, "-w", action]), stdout=subprocess.DEVNULL)
 
 
 def ensure_chromium() -> None:
@@ -129,6 +140,8 @@ def test(pytest_args: list[str]) -> int:
     ensure_venv("[test]")
     ensure_chromium()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    say("代码检查（ruff check）")
+    lint = subprocess.run([str(PYTHON), "-m", "ruff", "check", "."], cwd=ROOT, env=env).returncode
     say("测试（SQLite）")
     first = subprocess.run([str(PYTHON), "-m", "pytest", *pytest_args], cwd=ROOT, env=env).returncode
     url, stop = start_postgres()
@@ -136,12 +149,14 @@ def test(pytest_args: list[str]) -> int:
         say("测试（PostgreSQL）：所有访问数据库的测试")
         second = subprocess.run(
             [str(PYTHON), "-m", "pytest", "-m", "not nodb", "-p", "no:cacheprovider", *pytest_args],
-            cwd=ROOT, env={**env, "DATABASE_URL": url, "LIANCHA_TEST_DB": "postgresql"},
+            cwd=ROOT, env={**env, "DATABASE_URL": url, "LIANCHA_TEST_DB": "postgresql",
+                           "LIANCHA_TEST_PG_DATA": str(pg_data())},
         ).returncode
     finally:
         stop()
-    say(f"SQLite: {'通过' if first == 0 else '失败'}；PostgreSQL: {'通过' if second == 0 else '失败'}")
-    return first or second
+    verdict = {True: "通过", False: "失败"}
+    say(f"ruff: {verdict[lint == 0]}；SQLite: {verdict[first == 0]}；PostgreSQL: {verdict[second == 0]}")
+    return lint or first or second
 
 
 def main(argv: list[str]) -> int:

@@ -203,7 +203,7 @@ def write_plan(path: str) -> None:
 
         def view(department_id):
             office_view = department_id is None
-            mine = [c for c in campaigns if office_view or c.participation(department_id)]
+            mine = [c for c in campaigns if office_view or c.campaign_department(department_id)]
             return {
                 "campaigns": [info[c.id] for c in mine],
                 "records": [(cs.campaign_id, cs.id) for cs in css
@@ -212,7 +212,7 @@ def write_plan(path: str) -> None:
                                 office_view or department_id in cs.department_ids
                                 or department_id == cs.campaign.lead_department_id)],
                 "result_ids": [r.id for r in records if office_view or department_id in
-                               {p.department_id for p in r.parts}
+                               {p.department_id for p in r.department_results}
                                or department_id == r.campaign_subject.campaign.lead_department_id],
                 "inspector_ids": s.scalars(sa.select(Inspector.id).where(
                     sa.true() if office_view else Inspector.department_id == department_id)).all(),
@@ -532,12 +532,12 @@ def table(result: dict) -> tuple[list[str], list[tuple[str, float]]]:
             slow.append((name, p95))
     line("**全部**", [(ms, status, error) for _, ms, status, error in rows])
     logins = result["data"]["logins"]
-    login_times = sorted(l[1] for l in logins if l[0] == "登录（POST）")
+    login_times = sorted(entry[1] for entry in logins if entry[0] == "登录（POST）")
     errors = Counter(e[3] or f"HTTP {e[2]}" for e in rows if e[3] or e[2] != 200)
     lines.append("")
     lines.append(f"计时窗口 {window:.0f} s，{len(rows) / window:.1f} 请求/秒；不计入的登录 {len(login_times)} 次"
                  f"（中位数 {percentile(login_times, 0.5):.0f} ms，失败 "
-                 f"{sum(1 for l in logins if l[3] or l[2] not in (200, 302))}）；"
+                 f"{sum(1 for entry in logins if entry[3] or entry[2] not in (200, 302))}）；"
                  f"负载 (1/5/15 分钟) 开始 {' / '.join(f'{x:.2f}' for x in result['load'][0])}，"
                  f"结束 {' / '.join(f'{x:.2f}' for x in result['load'][1])}"
                  + (f"；waitress “Task queue depth” 警告 {result['queue_warnings']} 次。"
@@ -627,7 +627,7 @@ def profile_lines(profile: dict) -> list[str]:
     lines.append("")
     lines.append("各视图样本最多的项目内最深一帧（函数 文件:行；模板行号是 Jinja 编译后的行号）：")
     lines.append("")
-    for view, c in ranked[:8]:
+    for view, _count in ranked[:8]:
         lines.append(f"- {view}：" + "；".join(f"{frame} ×{n}" for frame, n in profile["hot"].get(view, [])))
     return lines
 

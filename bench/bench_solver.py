@@ -196,7 +196,7 @@ def naive_draw(problem: dict, seed: int = 0) -> int:
         for need in subject["needs"]:
             pool = by_dept[need["department"]][:]
             rnd.shuffle(pool)
-            def free(i):
+            def free(i, subject=subject, day=day):
                 if (i["id"], subject["id"]) in conflicts or load.get(i["id"], 0) >= (i.get("capacity") or 10**9):
                     return False
                 return day is None or (day not in (i.get("unavailable") or [])

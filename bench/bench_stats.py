@@ -3,7 +3,7 @@
 Run by hand:  .venv/bin/python bench/bench_stats.py [--records 100000] [--runs 5] [--keep /tmp/bench_stats.db]
 Prints one table (Markdown); figures go to BENCHMARKS.md ("## 统计表"). The data are made with Core inserts
 into a throw-away SQLite database (or the empty, throw-away database in DATABASE_URL): one result = one
-enterprise's joint record (一企一表) with a part per visiting department, their item results and teams.
+enterprise's joint record (一企一表) with a result per visiting department, their item results and teams.
 """
 from __future__ import annotations
 
@@ -44,8 +44,14 @@ def generate(engine, records: int) -> dict[str, int]:
     """Departments, inspectors, subjects, campaigns (each with departments, items, a draw), records, parts,
     item results and team members; about 15 % of parts find problems, 95 % of parts are handed in."""
     from coordinator.auth.models import Department
-    from coordinator.campaigns.models import (Campaign, CampaignDepartment, CampaignItem, CampaignSubject, DrawRecord,
-                                              TeamMember)
+    from coordinator.campaigns.models import (
+        Campaign,
+        CampaignDepartment,
+        CampaignItem,
+        CampaignSubject,
+        Draw,
+        TeamMember,
+    )
     from coordinator.directories.models import Inspector, Subject
     from coordinator.items.models import Item
     from coordinator.results.models import DepartmentResult, InspectionRecord, ItemResult
@@ -74,7 +80,7 @@ def generate(engine, records: int) -> dict[str, int]:
         per_campaign = min(RECORDS_PER_CAMPAIGN, n_subjects)  # an enterprise is drawn once per campaign
         earlier = -(-other // per_campaign)
         n_campaigns = earlier + -(-records // per_campaign)
-        campaigns, participations, items, draws, visiting = [], [], [], [], {}
+        campaigns, campaign_departments, items, draws, visiting = [], [], [], [], {}
         for k in range(n_campaigns):
             year = YEAR - 1 if k < earlier else YEAR
             month = 1 + k % 12
@@ -91,18 +97,18 @@ def generate(engine, records: int) -> dict[str, int]:
             draws.append({"id": k + 1, "campaign_id": k + 1, "kind": "subjects", "problem": "{}",
                           "locked_sha256": "0" * 64, "note": "", "witness": "", "locked_at": moment})
             for d in departments:
-                pid = len(participations) + 1
-                participations.append({"id": pid, "campaign_id": k + 1, "department_id": d,
+                pid = len(campaign_departments) + 1
+                campaign_departments.append({"id": pid, "campaign_id": k + 1, "department_id": d,
                                        "is_lead": d == departments[0], "materials": ""})
                 for j in range(2):
                     items.append({"id": len(items) + 1, "participation_id": pid, "item_id": (d - 1) * 2 + j + 1,
                                   "version": 1, "data": {"name": f"{DEPARTMENTS[d - 1]}事项{j}"}})
         counts["campaign"] = _insert(c, Campaign.__table__, campaigns)
-        _insert(c, DrawRecord.__table__, draws)
-        counts["campaign_department"] = _insert(c, CampaignDepartment.__table__, participations)
+        _insert(c, Draw.__table__, draws)
+        counts["campaign_department"] = _insert(c, CampaignDepartment.__table__, campaign_departments)
         counts["campaign_item"] = _insert(c, CampaignItem.__table__, items)
         item_of = {}  # (campaign, department) → its two campaign items
-        for p in participations:
+        for p in campaign_departments:
             item_of[(p["campaign_id"], p["department_id"])] = [i["id"] for i in items if i["participation_id"] == p["id"]]
 
         subjects, records_, parts, results, members = [], [], [], [], []

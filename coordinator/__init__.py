@@ -8,6 +8,7 @@ from flask import Flask
 
 from . import config, security
 from .extensions import csrf, db, login_manager, migrate
+from .health import services as health
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,8 +25,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     register_extensions(app)
+    health.register(app)
     security.register(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -60,17 +67,21 @@ def register_blueprints(app: Flask) -> None:
     from .audit.routes import bp as audit_bp
     from .auth.routes import bp as auth_bp
     from .campaigns.routes import bp as campaigns_bp
-    from .campaigns.routes import plans_bp
     from .directories.routes import bp as directories_bp
+    from .draws.routes import bp as draws_bp
+    from .exchange.api import bp as api_bp
+    from .exchange.routes import bp as exchange_bp
+    from .health.routes import bp as health_bp
     from .home.routes import bp as home_bp
     from .imports.routes import bp as imports_bp
     from .items.routes import bp as items_bp
+    from .plans.routes import bp as plans_bp
     from .public.routes import bp as public_bp
     from .results.routes import bp as results_bp
     from .stats.routes import bp as stats_bp
 
-    for bp in (home_bp, auth_bp, directories_bp, items_bp, imports_bp, campaigns_bp, plans_bp, results_bp,
-               audit_bp, stats_bp, public_bp):
+    for bp in (home_bp, auth_bp, directories_bp, items_bp, imports_bp, campaigns_bp, draws_bp, plans_bp, results_bp,
+               audit_bp, stats_bp, public_bp, health_bp, exchange_bp, api_bp):
         app.register_blueprint(bp)
 
 

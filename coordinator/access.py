@@ -29,6 +29,13 @@ def roles_required(*roles: str):
 
 ANY_ROLE = ("office", "admin", "officer")
 login_required = roles_required(*ANY_ROLE)
+EVERYONE = ("anonymous", *ANY_ROLE)
+
+
+def public(view):
+    """Open to anyone; declared like roles_required so the authorisation-matrix test knows it is meant."""
+    view.allowed_roles = EVERYONE
+    return view
 
 
 def own_department_id() -> int | None:

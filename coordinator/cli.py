@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 from sqlalchemy.orm import undefer
 
-from .audit.cli import audit_verify
+from .audit.cli import audit_digest, audit_verify
 from .auth.services import department_by_code
 from .clikit import Choice, ExistingFile, FileName, Id, Text, Year, ask_password, command, fail, writing
 from .excel.importing import Importer, run_import
@@ -39,6 +39,8 @@ def _import(importer: Importer, path: str, dry_run: bool) -> None:
     except FileRefused as error:
         fail(str(error))
     click.echo(report.summary() + ("（预检，未写入）" if dry_run else ""))
+    if report.ignored_headers:
+        click.echo(f"  未识别、已忽略的列：{'、'.join(report.ignored_headers)}")
     for refused in report.refused:
         click.echo(f"  第{refused.row}行：{refused.reason}")
 
@@ -67,16 +69,32 @@ def _item_importer(department):
     return ItemImporter(found)
 
 
+def _exchange(name: str):
+    def make():
+        from .exchange import importers
+
+        return getattr(importers, name)()
+
+    return make
+
+
 def _importers():
     from .directories.importers import ConflictImporter, InspectorImporter, SubjectImporter
 
     return [
-        import_command("import-subjects", "导入检查对象名录库（Excel）。", SubjectImporter),
-        import_command("import-inspectors", "导入执法检查人员名录库（Excel）。", InspectorImporter),
-        import_command("import-conflicts", "导入回避关系（Excel）。", ConflictImporter),
+        import_command("import-subjects", "导入检查对象名录库（Excel 或 CSV）。", SubjectImporter),
+        import_command("import-inspectors", "导入执法检查人员名录库（Excel 或 CSV）。", InspectorImporter),
+        import_command("import-conflicts", "导入回避关系（Excel 或 CSV）。", ConflictImporter),
+        import_command("import-risk-classes", "导入市场监管部门的信用风险分类名单（Excel 或 CSV）。",
+                       _exchange("RiskClassImporter")),
+        import_command("import-registration",
+                       "导入登记状态变更名单：注销、吊销、迁出、停业、恢复营业、名称和住所变更（Excel 或 CSV）。",
+                       _exchange("RegistrationImporter")),
+        import_command("import-personnel", "导入司法局行政执法人员名单（执法证），按执法证号在所属部门内匹配（Excel 或 CSV）。",
+                       _exchange("PersonnelImporter")),
         import_command(
             "import-items",
-            "导入某部门的随机抽查事项清单（Excel）。",
+            "导入某部门的随机抽查事项清单（Excel 或 CSV）。",
             _item_importer,
             click.Option(["--department"], required=True, type=DEPARTMENT_CODE, metavar="CODE", help="部门代码，如 yjj"),
         ),
@@ -122,7 +140,7 @@ def seed_demo(if_empty: bool) -> None:
     else:
         for line in load_demo():
             click.echo(line)
-    click.echo("演示账号（密码均为 %s）：" % DEMO_PASSWORD)
+    click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
     for user in db.session.scalars(sa.select(User).order_by(User.id)):
         department = user.department.name if user.department else "领导小组办公室"
         click.echo(f"  {user.username:<14} {user.role_label}（{department}）")
@@ -184,7 +202,7 @@ def export_plan(year: int, path: str) -> None:
     """按年度抽查计划表格式（附件样式）导出某年度的抽查计划。"""
     from flask import current_app
 
-    from .campaigns.records import write_plan
+    from .plans.services import write_plan
 
     with writing(path):
         write_plan(path, year, current_app.config["COUNTY_NAME"])
@@ -197,12 +215,12 @@ def export_plan(year: int, path: str) -> None:
 @with_appcontext
 def export_records(campaign_id: int, path: str) -> None:
     """导出一次联合抽查的全部一企一表（每户一个工作表）。"""
-    from .campaigns.records import staffed_subjects, write_records
+    from .campaigns.sheets import staffed_subjects, write_sheets
 
     campaign = _campaign_or_fail(campaign_id)
     subjects = staffed_subjects(campaign)
     with writing(path):
-        write_records(path, subjects)
+        write_sheets(path, subjects)
     click.echo(f"已导出 {len(subjects)} 户的一企一表到 {path}")
 
 
@@ -212,7 +230,7 @@ def export_records(campaign_id: int, path: str) -> None:
 @with_appcontext
 def export_dispatch(campaign_id: int, path: str) -> None:
     """导出派发清单（分组、姓名、手机号码），供牵头部门使用。"""
-    from .campaigns.records import write_dispatch
+    from .campaigns.sheets import write_dispatch
 
     campaign = _campaign_or_fail(campaign_id)
     if not campaign.reached("teamed"):
@@ -226,22 +244,34 @@ def export_dispatch(campaign_id: int, path: str) -> None:
 @click.argument("campaign_id", type=CAMPAIGN_ID)
 @with_appcontext
 def replay_draw(campaign_id: int) -> None:
-    """重放一次联合抽查的全部抽取记录；任何不一致时退出码为1。"""
-    from .campaigns.models import DrawRecord
+    """重放一次联合抽查的全部抽取记录，并核对每个种子的承诺与揭示；任何不一致时退出码为1。"""
+    from .campaigns.models import Draw
     from .campaigns.services import replay
+    from .draws.services import seed_source, verify_seed
 
     _campaign_or_fail(campaign_id)
-    records = db.session.scalars(sa.select(DrawRecord).where(DrawRecord.campaign_id == campaign_id)
-                                 .order_by(DrawRecord.id)).all()
+    records = db.session.scalars(sa.select(Draw).where(Draw.campaign_id == campaign_id)
+                                 .order_by(Draw.id)).all()
     failures = 0
     for record in records:
-        problem = replay(record)
-        state = "一致" if problem is None else f"不一致：{problem}"
-        failures += problem is not None
-        click.echo(f"抽取记录 {record.id}（{record.kind}，种子 {record.seed or '未抽取'}）：{state}")
+        problems = [p for p in (verify_seed(record), replay(record)) if p]
+        state = "一致" if not problems else f"不一致：{'；'.join(problems)}"
+        failures += bool(problems)
+        click.echo(f"抽取记录 {record.id}（{record.kind}，种子 {record.seed or '未抽取'}，{seed_source(record)}）：{state}")
     click.echo(f"共 {len(records)} 条抽取记录，{failures} 条不一致。")
     if failures:
         sys.exit(1)
+
+
+def check_scope_options(campaign_id: str | None, year: str | None) -> None:
+    """--campaign and --year are checked in the command's body rather than by their types, so that, as on the web,
+    every refusal is one line."""
+    for option, value, kind in (("--campaign", campaign_id, CAMPAIGN_ID), ("--year", year, YEAR)):
+        if value and value.strip():
+            try:
+                kind.parse(value)
+            except ValueError as error:
+                fail(f"{option}：{error}")
 
 
 @command("stats-form", options_metavar="--campaign ID|--year YYYY")
@@ -257,13 +287,7 @@ def stats_form(campaign_id, year, path) -> None:
     from .stats.xlsx import write_form
     from .timeutil import today
 
-    # Checked here rather than by the options' types, so that, as on the web, every refusal is one line.
-    for option, value, kind in (("--campaign", campaign_id, CAMPAIGN_ID), ("--year", year, YEAR)):
-        if value and value.strip():
-            try:
-                kind.parse(value)
-            except ValueError as error:
-                fail(f"{option}：{error}")
+    check_scope_options(campaign_id, year)
     try:
         scope = parse_scope(campaign_id, year)
     except StatsError as error:
@@ -275,5 +299,28 @@ def stats_form(campaign_id, year, path) -> None:
                f"到 {path}")
 
 
+@command("export-publicity", options_metavar="--year YYYY|--campaign ID [--new-only]")
+@click.option("--year", default=None, metavar="YYYY", help="年度（按公示日期）")
+@click.option("--campaign", "campaign_id", default=None, metavar="ID", help="联合抽查编号（list-campaigns 可查）")
+@click.option("--new-only", is_flag=True, help="只导出上次导出同一范围以来新增或变更的行")
+@OUTPUT_FILE
+@with_appcontext
+def export_publicity(year, campaign_id, new_only, path) -> None:
+    """导出已公示的抽查检查结果，供国家企业信用信息公示系统归集（FILE 以 .csv 结尾为 CSV，否则为 Excel）。"""
+    from .exchange.services import ExchangeError, parse_scope, write_publicity
+    from .exchange.services import export_publicity as export
+
+    check_scope_options(campaign_id, year)
+    try:
+        scope = parse_scope(year, campaign_id)
+        result = export(scope, "csv" if path.lower().endswith(".csv") else "xlsx", new_only=new_only)
+    except ExchangeError as error:
+        fail(str(error))
+    with writing(path):
+        write_publicity(path, result)
+    db.session.commit()
+    click.echo(f"{result.summary()}，已导出到 {path}")
+
+
 commands = [init_db, seed_demo, create_user, *_importers(), *_exporters(), list_campaigns, export_plan,
-            export_records, export_dispatch, replay_draw, audit_verify, stats_form]
+            export_records, export_dispatch, replay_draw, audit_verify, audit_digest, stats_form, export_publicity]

@@ -18,6 +18,7 @@ import stat
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import NoReturn
 
 import click
@@ -255,6 +256,34 @@ class Year(ParamType):
         if not self.low <= year <= self.high:
             raise ValueError(f"年度应在 {self.low}～{self.high} 之间：{year}")
         return year
+
+
+class Day(ParamType):
+    """A calendar day written YYYY-MM-DD, in the years the app knows (2000–2100)."""
+
+    name = "day"
+
+    def parse(self, text: str) -> date:
+        try:
+            day = date.fromisoformat(text.strip())
+        except ValueError:
+            raise ValueError(f"日期应写成 2024-06-30 的形式：“{shown(text)}”") from None
+        if not 2000 <= day.year <= 2100:
+            raise ValueError(f"日期应在 2000～2100 年之间：{day}")
+        return day
+
+
+class Checkpoint(ParamType):
+    """An entry number and its hash as a digest prints them: `N:HASH` (the hash may be written in groups)."""
+
+    name = "checkpoint"
+
+    def parse(self, text: str) -> tuple[int, str]:
+        number, _, digest = text.partition(":")
+        digest = re.sub(r"[\s-]", "", digest).lower()
+        if not re.fullmatch(r"[0-9]{1,10}", number.strip(), re.ASCII) or not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise ValueError(f"应写成“条号:哈希值”，如 1024:3fa5…（64位十六进制）：“{shown(text)}”")
+        return int(number), digest
 
 
 class Text(ParamType):

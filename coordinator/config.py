@@ -30,13 +30,21 @@ def _engine_options(url: str) -> dict:
     """A PostgreSQL pool as large as the server's thread count, so requests never queue for a connection."""
     options = {"pool_pre_ping": True}
     if url.startswith("postgresql"):
-        options.update(pool_size=int(os.environ.get("DB_POOL_SIZE", "16")), max_overflow=8)
+        options.update(pool_size=int(os.environ.get("DB_POOL_SIZE", "16")), max_overflow=8,
+                       # a server that does not answer (host down) costs a request 10 s, not the system's minutes
+                       connect_args={"connect_timeout": 10})
     return options
 
 
 def from_environment(instance_path: str) -> dict:
+    from .audit.seal import load_key
+
     return {
         "SECRET_KEY": _secret_key(instance_path),
+        # The audit chain's key and the checkpoint of its end live outside the database (see SECURITY.md).
+        "AUDIT_KEY": load_key(instance_path),
+        "AUDIT_CHECKPOINT": os.environ.get("AUDIT_CHECKPOINT") or None,
+        "AUDIT_CHECKPOINT_DIR": os.environ.get("AUDIT_CHECKPOINT_DIR") or None,
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(_database_url(instance_path)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "32")) * 1024 * 1024,
@@ -56,4 +64,7 @@ def from_environment(instance_path: str) -> dict:
         "WTF_I18N_ENABLED": False,  # no Flask-Babel: forms take WTForms' Chinese messages (coordinator/forms.py)
         "PAGE_SIZE": 50,
         "COUNTY_NAME": os.environ.get("COUNTY_NAME", "河清县"),
+        # How many reverse proxies (the TLS proxy) stand in front of the app: their X-Forwarded-For names the
+        # browser's address, which log-in throttling and the audit log key on. 0: use the connection's address.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
     }

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from .auth.models import Department, User
 from .campaigns.demo import build_demo_campaigns
-from .directories.models import Zone
 from .directories.importers import ConflictImporter, InspectorImporter, SubjectImporter
+from .directories.models import Zone
 from .excel.importing import run_import
 from .excel.reader import Column, read_table
 from .extensions import db

@@ -1,7 +1,22 @@
-"""The base of every form: CSRF from Flask-WTF, and WTForms' own messages in Chinese."""
+"""The base of every form (CSRF from Flask-WTF, WTForms' own messages in Chinese) and the fields they share."""
 from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class BaseForm(FlaskForm):
     class Meta:
         locales = ("zh",)  # with WTF_I18N_ENABLED off, WTForms uses its bundled Chinese translations
+
+
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class CheckboxList(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form):  # an empty list means "no restriction"
+        if self.data:
+            super().pre_validate(form)

@@ -1,7 +1,8 @@
 """Response headers that tell browsers what not to allow; input no column can hold answered with a 400, not a 500."""
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, g, request
+from flask_login import current_user
 from sqlalchemy.exc import DataError
 from werkzeug.routing import IntegerConverter
 
@@ -9,9 +10,11 @@ from .errors import render_error
 from .extensions import db
 
 # Scripts and images only from this server, so injected markup cannot run anything; templates use style
-# attributes, so styles alone may be inline. No framing (clickjacking), forms post only back here.
+# attributes, so styles alone may be inline. Images may also be data: (Bootstrap draws its check marks and
+# menu icon so) and blob: (the photos an inspector picked, shown before they are sent); neither runs code.
+# No framing (clickjacking), forms post only back here.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self'; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 HEADERS = {
@@ -47,6 +50,14 @@ def register(app) -> None:
     def security_headers(response):
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        # The user as this request already loaded it: loading it here would query a database that may be down.
+        user = g.get("_login_user")
+        if request.endpoint != "static" and user is not None and user.is_authenticated:
+            # A signed-in page names people and enterprises: no shared or browser cache may keep a copy for
+            # the next person at the same computer or behind the same proxy.
+            response.headers["Cache-Control"] = "no-store"
+            if response.status_code == 200 and "Content-Disposition" in response.headers:
+                log_download(response)
         return response
 
     def bad_input(error):
@@ -58,3 +69,24 @@ def register(app) -> None:
 
     app.register_error_handler(OverflowError, bad_input)
     app.register_error_handler(DataError, bad_input)
+
+
+def _request_details() -> dict:
+    return {"method": request.method, "path": request.full_path.rstrip("?")[:500], "endpoint": request.endpoint or "",
+            "address": request.remote_addr or ""}
+
+
+def log_download(response) -> None:
+    """Every file a signed-in user takes away (exports, workbooks, draw records, photos) goes to the audit log."""
+    from .audit.services import log_event
+
+    disposition = response.headers.get("Content-Disposition", "")
+    log_event("download", "request", None, {**_request_details(), "file": disposition[:300]})
+
+
+def log_refusal() -> None:
+    """A signed-in user refused a page or an act (403): who tried what, for the office to see."""
+    from .audit.services import log_event
+
+    if current_user.is_authenticated:
+        log_event("denied", "request", None, _request_details())

@@ -8,32 +8,63 @@ from flask_login import current_user
 
 from .vocab import HISTORY_FLAGS, RISK_LABELS
 
-# (endpoint, label, roles, endpoint prefix that marks it active)
-NAV = (
-    ("home.index", "工作台", ("office", "admin", "officer"), "home."),
-    ("campaigns.index", "联合抽查", ("office", "admin", "officer"), "campaigns."),
-    ("plans.plan_index", "年度计划", ("office", "admin", "officer"), "plans."),
-    ("results.index", "检查结果", ("office", "admin", "officer"), "results."),
-    ("stats.index", "统计报表", ("office", "admin", "officer"), "stats.index"),
-    ("stats.dashboard", "统计分析", ("office",), "stats.dashboard"),
-    ("directories.subjects", "检查对象名录库", ("office", "admin", "officer"), "directories.subject"),
-    ("directories.inspectors", "执法检查人员", ("office", "admin", "officer"), "directories.inspector"),
-    ("directories.conflicts", "回避关系", ("office", "admin"), "directories.conflict"),
-    ("items.index", "抽查事项清单", ("office", "admin", "officer"), "items."),
-    ("auth.departments", "部门管理", ("office",), "auth.department"),
-    ("auth.users", "账号管理", ("office",), "auth.user"),
-    ("audit.index", "审计日志", ("office",), "audit."),
-    ("public.index", "公开信息", ("office", "admin", "officer"), "public."),
-)
+# The menu of each role, grouped by task so that each sees a short row: a link is (endpoint, label, endpoint
+# prefix that marks it active); a group is (label, links) and opens as a drop-down; a group of one is a link.
+HOME = ("home.index", "工作台", "home.")
+PLANS = ("plans.index", "年度计划", "plans.")
+CAMPAIGNS = ("campaigns.index", "联合抽查", "campaigns.")
+RESULTS = ("results.index", "检查结果", "results.")
+STATS_FORM = ("stats.index", "统计报表", "stats.index")
+SUBJECTS = ("directories.subjects", "检查对象名录库", "directories.subject")
+INSPECTORS = ("directories.inspectors", "执法检查人员", "directories.inspector")
+CONFLICTS = ("directories.conflicts", "回避关系", "directories.conflict")
+ITEMS = ("items.index", "抽查事项清单", "items.")
+PUBLIC = ("public.index", "公开信息", "public.")
+MENUS = {
+    "office": (
+        HOME,
+        ("年度工作", (PLANS,)),
+        ("名录库", (SUBJECTS, INSPECTORS, CONFLICTS, ITEMS)),
+        ("抽查", (CAMPAIGNS,)),
+        ("结果与统计", (RESULTS, STATS_FORM, ("stats.dashboard", "统计分析", "stats.dashboard"), PUBLIC)),
+        ("系统", (("auth.departments", "部门管理", "auth.department"), ("auth.users", "账号管理", "auth.user"),
+                ("exchange.index", "数据交换", "exchange."), ("audit.index", "审计日志", "audit."))),
+    ),
+    "admin": (
+        HOME,
+        ("本部门", (ITEMS, INSPECTORS, CONFLICTS)),
+        CAMPAIGNS,
+        ("结果与统计", (RESULTS, STATS_FORM)),
+        ("查询", (SUBJECTS, PLANS, PUBLIC)),
+    ),
+    "officer": (
+        HOME,
+        ("检查任务", (RESULTS, CAMPAIGNS)),
+        ("查询", (SUBJECTS, INSPECTORS, ITEMS, PLANS, STATS_FORM, PUBLIC)),
+    ),
+}
 
 
-def nav_items():
+def _link(entry, endpoint: str) -> dict:
+    target, label, prefix = entry
+    return {"url": url_for(target), "label": label, "active": endpoint.startswith(prefix)}
+
+
+def nav_items() -> list[dict]:
+    """The signed-in user's menu: links, and groups holding `children` (a group is active when one child is)."""
+    if not current_user.is_authenticated:
+        return []
     endpoint = request.endpoint or ""
-    return [
-        {"url": url_for(target), "label": label, "active": endpoint.startswith(prefix)}
-        for target, label, roles, prefix in NAV
-        if current_user.is_authenticated and current_user.role in roles
-    ]
+    menu = []
+    for entry in MENUS.get(current_user.role, (HOME,)):
+        if len(entry) == 3:
+            menu.append(_link(entry, endpoint))
+        elif len(entry[1]) == 1:  # the task's name, until the task has more than one page
+            menu.append(dict(_link(entry[1][0], endpoint), label=entry[0]))
+        else:
+            children = [_link(child, endpoint) for child in entry[1]]
+            menu.append({"label": entry[0], "children": children, "active": any(c["active"] for c in children)})
+    return menu
 
 
 def format_date(value) -> str:

@@ -11,6 +11,7 @@ import time
 from .check import check_teams
 from .common import SolverInputError, dumps, one_line, os_reason
 from .draw import draw_subjects
+from .seed import verify_download
 from .teams import solve_teams_outcome
 
 
@@ -71,11 +72,20 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("check", help="复核第二阶段结果")
     p.add_argument("problem")
     p.add_argument("result")
+    p = sub.add_parser("verify-seed", help="核对下载的抽取记录：每个承诺与揭示，以及按规则复算的种子")
+    p.add_argument("problem", metavar="DRAW")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
     try:
         problem = _load(args.problem)
+        if args.command == "verify-seed":
+            problems = verify_download(problem)
+            for line in problems:
+                print(line)
+            if not problems:
+                print("OK：输入哈希一致，每个揭示值都与承诺相符，种子按规则复算一致")
+            return 1 if problems else 0
         if args.command == "check":
             result = _load(args.result)
             violations = check_teams(problem, result)

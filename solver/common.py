@@ -63,6 +63,11 @@ def canonical_json(value: object) -> str:
     return _ENCODER.encode(value)
 
 
+def sha256_hex(text: str) -> str:
+    """SHA-256 of the UTF-8 bytes of `text`, as 64 lowercase hex digits: the one hash of the project."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def input_sha256(problem: dict, columns: dict[str, dict[str, list] | None] | None = None) -> str:
     """SHA-256 of the UTF-8 canonical JSON of the input, as the contract defines it.
 

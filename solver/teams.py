@@ -69,7 +69,8 @@ def _holder_phrase(req: str) -> str:
     if req == nw.LEAD:
         return "可担任组长"
     if req.startswith("zone:"):
-        return f"属于{req[5:]}片区"
+        zone = req[5:]  # zones are usually named "…片区" already: never "河西镇片区片区"
+        return f"属于{zone}" if zone.endswith(("片区", "检查组", "组")) else f"属于{zone}片区"
     return f"具备{req}专长"
 
 
@@ -707,7 +708,8 @@ class _Solve:
                     name = inst.departments[d].name
                     if len(spare) < need.size:
                         when = f"{inst.days[0]}至{inst.days[-1]}" if inst.days else ""
-                        blocked.setdefault(d, f"{when}{name}执法人员工作量已满（容量用尽）：{'回避后' if self.conflicts.get(s) else ''}可派{len(elig)}名，"
+                        after = "回避后" if self.conflicts.get(s) else ""
+                        blocked.setdefault(d, f"{when}{name}执法人员工作量已满（容量用尽）：{after}可派{len(elig)}名，"
                                               f"仅{len(spare)}名尚有余量，需要{need.size}名")
                         continue
                     for req in need.tags + ((nw.LEAD,) if inst.lead == d else ()):

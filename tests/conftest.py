@@ -3,20 +3,24 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 from flask import g, has_app_context
 from flask.testing import FlaskClient
+from sqlalchemy.engine import make_url
 
 from coordinator import create_app
+from coordinator.audit import seal
 from coordinator.auth.models import Department, User
 from coordinator.directories.services import forget_directory_cache
 from coordinator.extensions import db
 
 PASSWORD = "Passw0rd1"
+# Apps the tests build on databases of their own keep their audit checkpoints here, not in the instance folder.
+os.environ.setdefault("AUDIT_CHECKPOINT_DIR", tempfile.mkdtemp(prefix="liancha-audit-"))
 
 
 def pytest_collection_modifyitems(items):
@@ -56,6 +60,8 @@ def app(tmp_path_factory):
         "ATTACHMENT_FOLDER": str(base / "attachments"),
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; production uses scrypt
+        "AUDIT_KEY": "test-audit-key",
+        "AUDIT_CHECKPOINT": str(base / "audit-checkpoint.json"),
     })
     app.test_client_class = Client
     with app.app_context():
@@ -76,6 +82,7 @@ def _clean_database(request):
     app = request.getfixturevalue("app")
     forget_directory_cache()
     with app.app_context():
+        seal.forget()  # the audit log is emptied below: its checkpoint goes with it
         db.session.remove()
         with db.engine.begin() as connection:
             tables = list(reversed(db.metadata.sorted_tables))

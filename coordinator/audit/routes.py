@@ -3,16 +3,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
+
+from solver import canonical_json
 
 from ..access import roles_required
-from ..pagination import paginate
+from ..pagination import paginate, search_arg
+from ..timeutil import today
 from . import models as _models  # noqa: F401  (the tables exist whenever the app does: create_all sees them)
 from . import services
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
-ACTION_LABELS = {"insert": "新增", "update": "修改", "delete": "删除", "import": "导入", "draw": "抽取"}
+ACTION_LABELS = {"insert": "新增", "update": "修改", "delete": "删除", "import": "导入", "draw": "抽取",
+                 "login": "登录", "logout": "退出登录", "unlock": "解除登录限制", "download": "下载", "denied": "拒绝访问"}
 ENTITY_LABELS = {
     "department": "部门", "user_account": "账号", "subject": "检查对象", "subject_status_change": "经营状态变更",
     "inspector": "执法检查人员", "conflict": "回避关系", "zone": "片区", "item": "抽查事项",
@@ -20,7 +24,7 @@ ENTITY_LABELS = {
     "campaign_department": "参加部门", "campaign_item": "联合抽查事项", "draw_record": "抽取记录",
     "campaign_subject": "抽取的检查对象", "confirmation": "部门确认", "team_member": "检查组成员",
     "inspection_record": "一企一表检查记录", "department_result": "部门检查结果", "item_result": "事项检查结果",
-    "attachment": "现场照片", "import": "Excel导入",
+    "attachment": "现场照片", "import": "Excel导入", "request": "请求",
 }
 FIELD_LABELS = {
     "id": "编号", "code": "代码", "name": "名称", "active": "启用", "username": "用户名", "display_name": "姓名",
@@ -64,10 +68,14 @@ FIELD_LABELS = {
     # the summary of an import
     "rows": "导入内容", "file": "文件", "total": "数据行", "created": "新增", "updated": "更新", "unchanged": "无变化",
     "refused": "拒绝",
+    # downloads and refused requests
+    "path": "访问地址", "endpoint": "页面",
 }
 
 # The same column name meaning different things in different tables.
-ENTITY_FIELD_LABELS = {("item_version", "replaced_by_id"): "替换人", ("item_version", "version"): "被替换的版本"}
+ENTITY_FIELD_LABELS = {("item_version", "replaced_by_id"): "替换人", ("item_version", "version"): "被替换的版本",
+                       ("request", "address"): "来源地址", ("user_account", "address"): "来源地址",
+                       ("request", "method"): "请求方式"}
 
 
 def _field_label(entity: str, key: str) -> str:
@@ -94,7 +102,7 @@ def _shown(value) -> str:
     if isinstance(value, dict) and set(value) == {"length", "sha256"}:
         return f"（长内容，{value['length']:,}字符，SHA-256 {value['sha256'][:16]}…）"
     if isinstance(value, (dict, list)):
-        return services.canonical(value)
+        return canonical_json(value)
     return str(value)
 
 
@@ -105,9 +113,20 @@ def index():
     filters = services.Filters(
         entity=request.args.get("entity", "").strip(), entity_id=request.args.get("entity_id", "").strip()[:64],
         user=request.args.get("user", "").strip(), start=_date("start", problems), end=_date("end", problems),
-        q=request.args.get("q", "").strip()[:200])
+        q=search_arg())
     page = paginate(services.entry_query(filters), request.args.get("page", 1, type=int))
     return render_template(
         "audit/index.html", page=page, filters=filters, problems=problems, options=services.filter_options(),
         actions=ACTION_LABELS, entities=ENTITY_LABELS, field_label=_field_label, changed_fields=services.changed_fields,
         shown=_shown)
+
+
+@bp.get("/digest")
+@roles_required("office")
+def digest():
+    """The day's digest, to print and sign, or to publish: it pins the chain as it stood at the day's end."""
+    problems: list[str] = []
+    day = _date("date", problems) or today()
+    entry = services.digest(day)
+    return render_template("audit/digest.html", digest=entry, problems=problems,
+                           lines=services.digest_lines(entry, current_app.config["COUNTY_NAME"]))

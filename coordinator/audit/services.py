@@ -17,8 +17,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.base import NO_VALUE
 
+from solver import canonical_json, sha256_hex
+
 from ..extensions import db
 from ..timeutil import now
+from . import seal
 from .models import AuditEntry, AuditHead
 
 GENESIS = "0" * 64  # prev_hash of the first entry
@@ -29,6 +32,7 @@ HIDDEN = {"password_hash", "session_token"}  # the office reads the log: secrets
 HIDDEN_MARK = "（已隐藏）"
 NOT_AUDITED = {AuditEntry.__tablename__, AuditHead.__tablename__}
 PENDING = "audit_pending"  # session.info: entries collected during a flush, written in after_flush
+WRITTEN = "audit_written"  # session.info: the chain's end as this transaction left it, for the checkpoint
 FETCHED = "audit_fetched"  # session.info: stored values of rows whose old values the session no longer knew
 
 ENTRY = AuditEntry.__table__
@@ -39,21 +43,12 @@ UPSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}  # INSERT �
 # ---- values and hashes ---------------------------------------------------------------------------
 
 
-def canonical(data) -> str:
-    """Keys sorted, no white space, non-ASCII kept: the same bytes on every machine."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def plain(value):
     """A JSON-safe copy of a stored value (dates as ISO text, long text and bytes by length and hash)."""
     if value is None or isinstance(value, (bool, int)):
         return value
     if isinstance(value, str):
-        return value if len(value) <= LONG_TEXT else {"length": len(value), "sha256": _digest(value)}
+        return value if len(value) <= LONG_TEXT else {"length": len(value), "sha256": sha256_hex(value)}
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     if isinstance(value, datetime):
@@ -70,17 +65,26 @@ def plain(value):
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
     if isinstance(value, (set, frozenset)):
-        return sorted((plain(v) for v in value), key=canonical)
+        return sorted((plain(v) for v in value), key=canonical_json)
     return str(value)
 
 
 def entry_hash(seq: int, at: datetime, user_id: int | None, user_name: str, action: str, entity: str,
+               entity_id: str | None, changes: str, prev_hash: str, *, key: str | None = None) -> str:
+    """HMAC-SHA256, under the audit key, of the entry's canonical JSON; `changes` is the stored text, read back.
+
+    Keyed, so that nobody without the key (kept outside the database) can give a rewritten entry a valid hash.
+    """
+    return seal.keyed_hash(entry_text(seq, at, user_id, user_name, action, entity, entity_id, changes, prev_hash), key)
+
+
+def entry_text(seq: int, at: datetime, user_id: int | None, user_name: str, action: str, entity: str,
                entity_id: str | None, changes: str, prev_hash: str) -> str:
-    """SHA-256 of the entry's canonical JSON; `changes` is the stored text, read back as data."""
-    return _digest(canonical({
+    """The canonical JSON an entry's hash is taken of."""
+    return canonical_json({
         "seq": seq, "at": at.isoformat(sep=" "), "user_id": user_id, "user": user_name, "action": action,
         "entity": entity, "entity_id": entity_id, "changes": json.loads(changes), "prev_hash": prev_hash,
-    }))
+    })
 
 
 # ---- appending -----------------------------------------------------------------------------------
@@ -118,39 +122,64 @@ def _locked_head(connection) -> tuple[int, str]:
     return head.seq, head.hash
 
 
-def _append(connection, entries: list[tuple], user=None) -> None:
+def _append(session, entries: list[tuple], user=None) -> None:
     """Write (action, entity, entity_id, before, after) entries at the end of the chain, in order."""
+    connection = session.connection()
     user_id, user_name = _who(user)
     user_name = user_name[:64]
     at = now()
     seq, prev = _locked_head(connection)
     rows = []
+    first = None
     for action, entity, entity_id, before, after in entries:
         seq += 1
-        changes = canonical({"before": before, "after": after})
+        changes = canonical_json({"before": before, "after": after})
         digest = entry_hash(seq, at, user_id, user_name, action, entity, entity_id, changes, prev)
         rows.append({"seq": seq, "at": at, "user_id": user_id, "user_name": user_name, "action": action,
                      "entity": entity, "entity_id": entity_id, "changes": changes, "prev_hash": prev,
                      "hash": digest})
+        first = digest if seq == 1 else first
         prev = digest
     connection.execute(ENTRY.insert(), rows)
     connection.execute(HEAD.update().where(HEAD.c.id == HEAD_ID).values(seq=seq, hash=prev))
+    written = session.info.get(WRITTEN)
+    session.info[WRITTEN] = (seq, prev, at.isoformat(sep=" "), first or (written[3] if written else None))
 
 
-def record(action: str, entity: str, entity_id, before: dict | None = None, after: dict | None = None, *,
-           user=None) -> None:
+def log(action: str, entity: str, entity_id, before: dict | None = None, after: dict | None = None, *,
+        user=None) -> None:
     """Append one entry by hand, for a change made by a Core statement the ORM events do not see.
 
     Runs in the caller's transaction: the entry is kept only if the change is committed.
     """
     db.session.flush()  # entries for the ORM changes made so far come first, in the order things happened
     entity_id = None if entity_id is None else str(entity_id)[:64]
-    _append(db.session.connection(), [(action, entity, entity_id, plain(before), plain(after))], user)
+    _append(db.session, [(action, entity, entity_id, plain(before), plain(after))], user)
 
 
-def record_import(report) -> None:
+def log_many(entries: list[tuple], *, user=None) -> None:
+    """Append (action, entity, entity_id, before, after) entries by hand, in order, in the caller's transaction."""
+    if not entries:
+        return
+    db.session.flush()
+    _append(db.session, [
+        (action, entity, None if entity_id is None else str(entity_id)[:64], plain(before), plain(after))
+        for action, entity, entity_id, before, after in entries], user)
+
+
+def log_event(action: str, entity: str, entity_id=None, details: dict | None = None) -> None:
+    """Log something that changes no row (a download, a refused request) in a commit of its own.
+
+    Whatever the request left unsaved is dropped first: a refused or read-only request has nothing to keep.
+    """
+    db.session.rollback()
+    log(action, entity, entity_id, None, details)
+    db.session.commit()
+
+
+def log_import(report) -> None:
     """One summary entry for an Excel import: its rows go in by Core executemany, one by one would be too slow."""
-    record("import", "import", None, None, {
+    log("import", "import", None, None, {
         "rows": report.label, "file": report.filename, "total": report.total, "created": report.created,
         "updated": report.updated, "unchanged": report.unchanged, "refused": len(report.refused)})
 
@@ -258,13 +287,29 @@ def _write_pending(session, flush_context):
     session.info.pop(FETCHED, None)
     pending = session.info.pop(PENDING, None)
     if pending:
-        _append(session.connection(), pending)
+        _append(session, pending)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_pending(session, previous_transaction):
     session.info.pop(PENDING, None)
     session.info.pop(FETCHED, None)
+    if not previous_transaction.nested:  # a savepoint rolled back leaves the outer transaction's entries
+        session.info.pop(WRITTEN, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _move_checkpoint(session):
+    """Once entries are committed, the checkpoint outside the database moves to the chain's new end."""
+    written = session.info.pop(WRITTEN, None)
+    if written is not None:
+        seq, digest, at, first = written
+        seal.advance(seq, digest, at, first, _first_hash)
+
+
+def _first_hash() -> str | None:
+    with db.engine.connect() as connection:  # after a commit the session itself may not run statements
+        return connection.execute(sa.select(ENTRY.c.hash).where(ENTRY.c.seq == 1)).scalar()
 
 
 # ---- verification --------------------------------------------------------------------------------
@@ -282,30 +327,53 @@ class Verdict:
     broken: Broken | None = None
 
 
-def verify(batch: int = 2000) -> Verdict:
-    """Walk the chain in sequence order, recomputing every hash; the first broken entry, if any."""
+def verify(batch: int = 2000, expected: tuple[tuple[int, str], ...] = ()) -> Verdict:
+    """Walk the chain in sequence order, recomputing every keyed hash; then hold its end against the head row,
+    the checkpoint file outside the database, and any (number, hash) pairs printed earlier (daily digests).
+    The first broken entry, if any."""
+    checkpoint = seal.read_checkpoint()
+    wanted = {1, *(seq for seq, _ in expected)}
+    if checkpoint and "seq" in checkpoint:
+        wanted.add(checkpoint["seq"])
+    seen: dict[int, str] = {}
     rows = db.session.execute(sa.select(ENTRY).order_by(ENTRY.c.seq).execution_options(yield_per=batch))
     try:
-        return _walk(rows)
+        verdict, prev = _walk(rows, wanted, seen)
     finally:
         rows.close()  # a server-side cursor on PostgreSQL: closed even when the walk stops at a broken entry
+    if verdict.broken is None:
+        verdict = _check_head(verdict.count, prev)
+    if verdict.broken is None:
+        verdict = _check_checkpoint(verdict.count, checkpoint, seen)
+    for seq, digest in expected if verdict.broken is None else ():
+        if seq > verdict.count:
+            return Verdict(verdict.count, Broken(seq, f"第{seq}条审计记录缺失（摘要中记有该条，末尾被删除）"))
+        if seen.get(seq) != digest.lower():
+            return Verdict(verdict.count, Broken(seq, f"第{seq}条审计记录的哈希值与摘要不符（记录被改写）"))
+    return verdict
 
 
-def _walk(rows) -> Verdict:
+def _walk(rows, wanted: set[int], seen: dict[int, str]) -> tuple[Verdict, str]:
     expected, prev = 1, GENESIS
     for row in rows:
         if row.seq != expected:
-            return Verdict(expected - 1, Broken(expected, f"第{expected}条审计记录缺失（已被删除）"))
+            return Verdict(expected - 1, Broken(expected, f"第{expected}条审计记录缺失（已被删除）")), prev
         if entry_hash(row.seq, row.at, row.user_id, row.user_name, row.action, row.entity, row.entity_id,
                       row.changes, row.prev_hash) != row.hash:
-            return Verdict(expected - 1, Broken(row.seq, f"第{row.seq}条审计记录的内容与其哈希值不符（记录被改动）"))
+            return Verdict(expected - 1, Broken(row.seq, f"第{row.seq}条审计记录的内容与其哈希值不符"
+                                                         f"（记录被改动，或以不知密钥的方式重算了哈希）")), prev
         if row.prev_hash != prev:
             # This entry is intact, so the one before was rewritten and given a fresh hash.
             return Verdict(expected - 1, Broken(row.seq - 1, f"第{row.seq - 1}条审计记录被改写"
-                                                         f"（与第{row.seq}条保存的前一哈希不符，链接断开）"))
+                                                         f"（与第{row.seq}条保存的前一哈希不符，链接断开）")), prev
+        if row.seq in wanted:
+            seen[row.seq] = row.hash
         prev = row.hash
         expected += 1
-    count = expected - 1
+    return Verdict(expected - 1), prev
+
+
+def _check_head(count: int, prev: str) -> Verdict:
     head = db.session.execute(sa.select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == HEAD_ID)).first()
     if head is None:
         if count:
@@ -316,6 +384,75 @@ def _walk(rows) -> Verdict:
     elif (head.seq, head.hash) != (count, prev):
         return Verdict(count, Broken(count, f"第{count}条审计记录与审计链头不符（记录或链头被改动）"))
     return Verdict(count)
+
+
+def _check_checkpoint(count: int, checkpoint: dict | None, seen: dict[int, str]) -> Verdict:
+    """The chain against the checkpoint file, which someone with only the database cannot move back."""
+    where = seal.checkpoint_path()
+    if checkpoint is None:
+        if count:
+            return Verdict(count, Broken(count, f"找不到审计检查点文件（{where}），无法确认末尾记录未被删除"))
+        return Verdict(count)
+    if checkpoint.get("unreadable"):
+        return Verdict(count, Broken(count, f"审计检查点文件（{where}）无法读取"))
+    seq = checkpoint["seq"]
+    if count and seen.get(1) != checkpoint.get("chain"):
+        return Verdict(count, Broken(1, "审计日志与检查点文件不属于同一条链（审计日志被整体替换，或数据库被重建；"
+                                        f"确为新建数据库时请删除 {where}）"))
+    if seq > count:
+        last = f"～{seq}" if seq > count + 1 else ""
+        return Verdict(count, Broken(count + 1, f"第{count + 1}{last}条审计记录缺失（检查点记录的链尾为第{seq}条，"
+                                                f"末尾被删除）"))
+    if seen.get(seq) != checkpoint["hash"]:
+        return Verdict(count, Broken(seq, f"第{seq}条审计记录与检查点文件不符（记录被改写）"))
+    return Verdict(count)
+
+
+# ---- the daily digest: the chain's end, printed or published outside the system ----------------------
+
+
+@dataclass(frozen=True)
+class Digest:
+    day: date
+    count: int  # entries up to the end of the day
+    added: int  # entries written during the day
+    last_at: datetime | None
+
+    seq: int = 0
+    hash: str = GENESIS
+
+    @property
+    def grouped_hash(self) -> str:
+        """The hash in groups of eight, to be read aloud or typed back."""
+        return " ".join(self.hash[i:i + 8] for i in range(0, len(self.hash), 8))
+
+    @property
+    def check_argument(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+
+def digest(day: date) -> Digest:
+    """Where the chain ended at the close of `day`: printed and kept (or published), it pins every entry up to
+    it, since each entry's keyed hash covers the one before. `audit-verify --digest N:HASH` checks it later."""
+    start, end = datetime.combine(day, time.min), datetime.combine(day + timedelta(days=1), time.min)
+    last = db.session.execute(sa.select(ENTRY.c.seq, ENTRY.c.hash, ENTRY.c.at).where(ENTRY.c.at < end)
+                              .order_by(ENTRY.c.seq.desc()).limit(1)).first()
+    added = db.session.scalar(sa.select(sa.func.count()).select_from(ENTRY)
+                              .where(ENTRY.c.at >= start, ENTRY.c.at < end)) or 0
+    if last is None:
+        return Digest(day, 0, added, None)
+    return Digest(day, last.seq, added, last.at, last.seq, last.hash)
+
+
+def digest_lines(entry: Digest, county: str) -> list[str]:
+    """The digest as the office prints it: one fact a line, in Chinese."""
+    lines = [f"{county}联查通审计日志日摘要（{entry.day.isoformat()}）",
+             f"截至当日24时共{entry.count}条审计记录，当日新增{entry.added}条。"]
+    if entry.count:
+        lines += [f"最后一条：第{entry.seq}条，记录时间 {entry.last_at:%Y-%m-%d %H:%M:%S}。",
+                  f"哈希值：{entry.grouped_hash}",
+                  f"核对方法：flask --app coordinator audit-verify --digest {entry.check_argument}"]
+    return lines
 
 
 # ---- browsing ------------------------------------------------------------------------------------

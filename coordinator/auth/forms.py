@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 
-from ..forms import BaseForm
 from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
+from ..forms import BaseForm
 from ..vocab import ROLES
 
 PASSWORD_RULE = "至少8位，且同时包含字母和数字"

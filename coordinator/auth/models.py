@@ -37,8 +37,6 @@ class User(UserMixin, db.Model):
     # Part of the log-in cookie: changing it ends every session that carries the old value.
     session_token: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(16))
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=now)
 
     department: Mapped[Department | None] = relationship()
@@ -61,7 +59,27 @@ class User(UserMixin, db.Model):
     def set_password(self, password: str) -> None:
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
         self.password_hash = generate_password_hash(password, method=method)
-        self.session_token = secrets.token_hex(16)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def end_sessions(self) -> None:
+        """A new session token: every session cookie and "记住我" cookie issued so far stops working."""
+        self.session_token = secrets.token_hex(16)
+
+
+class LoginThrottle(db.Model):
+    """Failed log-in attempts of one user name from one source address, and when the next may be tried.
+
+    Keyed by name and address, so a stranger elsewhere only slows down their own attempts; user names that
+    exist and names that do not are counted alike, so the answer never tells them apart. Written only by
+    Core statements (coordinator.auth.throttle), not audited row by row.
+    """
+
+    __tablename__ = "login_throttle"
+    username: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    next_at: Mapped[datetime]
+    last_at: Mapped[datetime]

@@ -10,7 +10,7 @@ from wtforms import SelectChoice
 
 from ..access import login_required, roles_required
 from ..extensions import db
-from ..pagination import paginate
+from ..pagination import paginate, search_arg
 from . import services
 from .forms import DepartmentForm, LoginForm, PasswordForm, UserForm
 from .models import Department, User
@@ -25,7 +25,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.username.data, form.password.data)
+            user = services.authenticate(form.username.data, form.password.data, request.remote_addr or "")
         except services.AuthError as error:
             flash(str(error), "error")
         else:
@@ -42,6 +42,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    services.log_out(current_user, request.remote_addr or "")
+    db.session.commit()
     logout_user()
     flash("您已安全退出", "info")
     return redirect(url_for("auth.login"))
@@ -104,11 +106,23 @@ def edit_department(department_id):
 @roles_required("office")
 def users():
     query = sa.select(User).order_by(User.department_id.nulls_first(), User.username)
-    q = request.args.get("q", "").strip()
+    q = search_arg()
     if q:
-        query = query.where(sa.or_(User.username.contains(q), User.display_name.contains(q)))
+        query = query.where(sa.or_(User.username.contains(q, autoescape=True),
+                                   User.display_name.contains(q, autoescape=True)))
     page = paginate(query, request.args.get("page", 1, type=int))
-    return render_template("auth/users.html", page=page, q=q)
+    limited = services.throttle.limited_names([u.username for u in page.items])
+    return render_template("auth/users.html", page=page, q=q, limited=limited)
+
+
+@bp.post("/admin/users/<int:user_id>/unlock")
+@roles_required("office")
+def unlock_user(user_id):
+    user = db.get_or_404(User, user_id)
+    services.lift_throttle(user)
+    db.session.commit()
+    flash(f"已解除账号“{user.username}”的登录限制", "success")
+    return redirect(url_for("auth.users"))
 
 
 def _department_choices():
@@ -136,6 +150,8 @@ def edit_user(user_id):
             form.role.errors.append("不能停用自己的账号或取消自己的办公室角色")
         else:
             user = user or User(password_hash="")
+            if user.active and not form.active.data:
+                user.end_sessions()  # disabled now: the sessions it has open end with it
             user.username = form.username.data
             user.display_name = form.display_name.data.strip()
             user.role = form.role.data
@@ -153,6 +169,6 @@ def edit_user(user_id):
 @bp.before_app_request
 def _refuse_disabled_department():
     """An account of a disabled department can no longer act."""
-    if current_user.is_authenticated and current_user.department is not None and not current_user.department.active:
-        if request.endpoint not in ("auth.logout", "static"):
-            abort(403)
+    if (current_user.is_authenticated and current_user.department is not None
+            and not current_user.department.active and request.endpoint not in ("auth.logout", "static")):
+        abort(403)

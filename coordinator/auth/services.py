@@ -1,41 +1,71 @@
 """Account services: authentication with throttling, password change, user management."""
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+import secrets
 
 import sqlalchemy as sa
+from flask import current_app
+from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..audit import services as audit
 from ..extensions import db
 from ..timeutil import now
+from . import throttle
 from .models import Department, User
-
-MAX_FAILED_LOGINS = 5
-LOCK_MINUTES = 15
 
 
 class AuthError(Exception):
     pass
 
 
-def authenticate(username: str, password: str) -> User:
-    """The user for these credentials, or AuthError with a Chinese message; locks after repeated failures."""
-    user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
-    if user is not None and user.locked_until and user.locked_until > now():
-        raise AuthError(f"登录失败次数过多，账号已临时锁定，请于{user.locked_until:%H:%M}后再试")
-    if user is None or not user.check_password(password):
-        if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until = now() + timedelta(minutes=LOCK_MINUTES)
-                user.failed_logins = 0
-            db.session.commit()
+_dummy_hash: dict[str, str] = {}
+
+
+def _check_against_nobody(password: str) -> None:
+    """Spend as long on an unknown user name as on a real one: the answer's timing tells them apart otherwise."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _dummy_hash:
+        _dummy_hash[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    check_password_hash(_dummy_hash[method], password)
+
+
+def authenticate(username: str, password: str, address: str) -> User:
+    """The user for these credentials, or AuthError with a Chinese message.
+
+    Every attempt is counted for the name and the source address before the password is checked (see
+    throttle.claim); unknown and known names get the same answers after the same work.
+    """
+    name = username.strip()
+    attempt = throttle.claim(name, address)
+    if not attempt.allowed:
+        wait = max(1, math.ceil((attempt.wait_until - now()).total_seconds() / 60)) if attempt.wait_until else 1
+        raise AuthError(f"登录失败次数过多，请{wait}分钟后再试；如需立即登录，请联系领导小组办公室解除限制")
+    user = db.session.scalar(sa.select(User).where(User.username == name))
+    if user is None:
+        _check_against_nobody(password)
+        raise AuthError("用户名或密码错误")
+    if not user.check_password(password):
         raise AuthError("用户名或密码错误")
     if not user.active:
         raise AuthError("该账号已停用，请联系领导小组办公室")
-    user.failed_logins = 0
-    user.locked_until = None
+    throttle.forget(name, address)
+    audit.log("login", "user_account", user.id, None, {"address": address}, user=user)
     db.session.commit()
     return user
+
+
+def lift_throttle(user: User) -> int:
+    """The office lets a user try again at once, whatever was counted against the name."""
+    lifted = throttle.lift(user.username)
+    audit.log("unlock", "user_account", user.id, None, {"username": user.username})
+    return lifted
+
+
+def log_out(user: User, address: str) -> None:
+    """End this user's sessions on the server: a copied session or "记住我" cookie no longer signs in."""
+    user.end_sessions()
+    audit.log("logout", "user_account", user.id, None, {"address": address}, user=user)
 
 
 def change_password(user: User, new_password: str) -> None:

@@ -1,16 +1,19 @@
 """The demo county's campaigns: the finished 2024 joint campaign of seed 004, and an open one awaiting its draw."""
 from __future__ import annotations
 
-from datetime import date, datetime
+import hashlib
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
 from ..auth.models import Department, User
+from ..draws import services as rounds
+from ..draws.models import SeedContribution, SeedRound
 from ..extensions import db
 from ..items.models import Item
 from ..results.demo import enter_demo_results
 from . import rules, services
-from .models import Campaign, CampaignDepartment, Confirmation, DrawRecord
+from .models import Campaign, CampaignDepartment, Confirmation, Draw
 
 
 def _users() -> tuple[User, dict[int, User]]:
@@ -42,15 +45,42 @@ def _campaign(name: str, codes: list[str], office: User, **values) -> Campaign:
                                     [departments[c] for c in codes[1:]], office)
 
 
+def _seed_round(campaign: Campaign, kind: str, office: User, admins: dict[int, User], *, silent=(), **options):
+    """A commit-reveal round as the parties would play it, with values made up for the demo (a real party's value
+    is made on its own screen and never known to the app before its reveal). Parties in `silent` commit but do
+    not reveal in time, so the demo shows how that is recorded."""
+    round_ = rounds.open_round(campaign, kind, office, **options)
+    users = {c.slot: admins.get(c.department_id, office) for c in round_.contributions}
+    values = {slot: hashlib.sha256(f"河清县演示/{campaign.name}/{round_.id}/{slot}".encode()).hexdigest()
+              for slot in users}
+    for slot, user in users.items():
+        rounds.commit(round_, slot, hashlib.sha256(values[slot].encode()).hexdigest(), user)
+    for slot, user in users.items():
+        if slot not in silent:
+            rounds.reveal(round_, slot, values[slot], user)
+    if silent:
+        round_.reveal_deadline = round_.commit_closed_at - timedelta(seconds=1)  # the demo does not wait a day
+    return rounds.run_round(round_, office)
+
+
 def _backdate(campaign: Campaign, moment: datetime) -> None:
     """The 2024 campaign happened in 2024: its records carry 2024 times, not the day the demo was loaded."""
-    db.session.execute(sa.update(DrawRecord).where(DrawRecord.campaign_id == campaign.id)
+    db.session.execute(sa.update(Draw).where(Draw.campaign_id == campaign.id)
                        .values(locked_at=moment, drawn_at=moment))
     db.session.execute(sa.update(CampaignDepartment).where(CampaignDepartment.campaign_id == campaign.id)
                        .values(submitted_at=moment, confirmed_at=moment,
                                confirm_deadline=datetime(2024, 6, 4, 23, 59, 59)))
     ids = [cs.id for cs in campaign.subjects]
     db.session.execute(sa.update(Confirmation).where(Confirmation.campaign_subject_id.in_(ids)).values(at=moment))
+    round_ids = list(db.session.scalars(sa.select(SeedRound.id).where(SeedRound.campaign_id == campaign.id)))
+    db.session.execute(sa.update(SeedRound).where(SeedRound.id.in_(round_ids)).values(
+        opened_at=moment - timedelta(hours=2), commit_deadline=moment - timedelta(hours=1), commit_closed_at=moment,
+        reveal_deadline=moment + timedelta(hours=24)))
+    db.session.execute(sa.update(SeedContribution).where(SeedContribution.round_id.in_(round_ids))
+                       .values(committed_at=moment - timedelta(hours=1)))
+    db.session.execute(sa.update(SeedContribution).where(SeedContribution.round_id.in_(round_ids),
+                                                         SeedContribution.value.is_not(None))
+                       .values(revealed_at=moment + timedelta(minutes=30)))
     campaign.created_at = moment
 
 
@@ -63,20 +93,22 @@ def build_demo_campaigns() -> list[str]:
     )
     db.session.flush()
     _submit_matching_items(finished, admins)
-    services.lock_subject_draw(finished, office)
-    services.run_subject_draw(finished, "20240603", "县纪委监委派驻纪检组 王明", office)
+    swj = next(cd.department.code for cd in finished.departments if cd.department.code == "swj")
+    _seed_round(finished, "subjects", office, admins, witness="县纪委监委派驻纪检组 王明", silent={f"dept:{swj}"})
     drawn = [cs for cs in finished.subjects if cs.state == "active"]
     closed = drawn[0]
     flagger = admins[finished.lead_department_id]
     services.confirm(finished, finished.lead_department_id, {closed.id: ("已关闭停业", "实地核实已停业三个月")}, flagger)
-    services.replacement_draw(finished, closed, "已关闭停业：实地核实已停业三个月", office)
+    _seed_round(finished, "replacement", office, admins, target_id=closed.id, reason="已关闭停业：实地核实已停业三个月")
     for cd in finished.departments:
         pending = services.pending_confirmations(finished, cd.department_id)
         services.confirm(finished, cd.department_id, {cs.id: ("确认", "") for cs in pending}, admins[cd.department_id])
-    services.lock_and_run_team_draw(finished, "20240607", "县纪委监委派驻纪检组 王明", office)
+    _seed_round(finished, "teams", office, admins, witness="县纪委监委派驻纪检组 王明")
     staffed = next(cs for cs in finished.subjects if cs.state == "active" and len(cs.active_members) > 2)
     member = next(m for m in staffed.active_members if not m.is_leader)
-    services.recuse(finished, member, "其配偶在该单位任职", office)
+    services.withdraw(finished, member, "其配偶在该单位任职", office)
+    _seed_round(finished, "reseat", office, admins, target_id=member.id,
+                reason=f"{member.inspector.name}回避")
     services.dispatch(finished)
     db.session.flush()
     enter_demo_results(finished)
@@ -89,8 +121,8 @@ def build_demo_campaigns() -> list[str]:
     )
     db.session.flush()
     _submit_matching_items(waiting, admins)
-    services.lock_subject_draw(waiting, office)
+    rounds.open_round(waiting, "subjects", office)  # the parties commit from their own screens
     db.session.commit()
     active = sum(1 for cs in finished.subjects if cs.state == "active")
     return [f"联合抽查：{finished.name}（已抽取{active}户，已组队、派发，结果已录入公示）",
-            f"联合抽查：{waiting.name}（名单已锁定，等待抽取）"]
+            f"联合抽查：{waiting.name}（正在征集抽取检查对象的随机数承诺）"]

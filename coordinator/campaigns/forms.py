@@ -1,7 +1,6 @@
-"""Campaign and plan forms."""
+"""Campaign forms."""
 from __future__ import annotations
 
-from ..forms import BaseForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -10,31 +9,15 @@ from wtforms import (
     Form,
     FormField,
     IntegerField,
-    SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..forms import BaseForm, CheckboxList, choices
 from ..vocab import CATEGORIES, RISK_CLASSES
 from .rules import MUST_FLAG_LABELS
-
-
-def choices(pairs) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-class CheckboxList(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def pre_validate(self, form):  # an empty list means "no restriction"
-        if self.data:
-            super().pre_validate(form)
-
 
 MODES = choices([("ratio", "按比例"), ("count", "按数量"), ("all", "全部抽取")])
 CROWDED = choices([("", "不限"), ("yes", "是"), ("no", "否")])
@@ -107,6 +90,13 @@ class CampaignForm(BaseForm):
     def validate_strata(self, field):
         if not any(entry.form.name.data for entry in field.entries):
             raise ValidationError("至少需要一个分层（填写分层名称）")
+        # An empty value stops the value's own checks (Optional), so a named stratum is checked for one here.
+        for entry in field.entries:
+            stratum = entry.form
+            if stratum.name.data and stratum.mode.data != "all" and stratum.value.data is None:
+                what = "比例（如 0.2 表示20%）" if stratum.mode.data == "ratio" else "数量（户数）"
+                stratum.value.errors = [*stratum.value.errors, f"请填写{what}"]
+                raise ValidationError(f"分层“{stratum.name.data.strip()}”请填写{what}")
         labels = [entry.form.name.data for entry in field.entries if entry.form.name.data]
         if len(set(labels)) != len(labels):
             raise ValidationError("分层名称不能重复")
@@ -117,33 +107,15 @@ class ItemsForm(BaseForm):
     materials = TextAreaField("需企业准备的材料（双清单之材料清单）", validators=[Length(max=4000)])
 
 
-class SeedForm(BaseForm):
-    seed = StringField("随机种子", validators=[DataRequired("请填写随机种子"), Length(max=200)])
-    witness = StringField("见证人", validators=[Length(max=200)])
-    allow_overdue = BooleanField("逾期未确认的部门视为确认")
+class StaffingForm(BaseForm):
+    """What the office may change before a supplementary team draw (补充组队)."""
+
+    visit_end = DateField("实地检查结束日期（只能延后）", validators=[InputRequired("请填写检查结束日期")])
+    inspector_capacity = IntegerField("每名执法人员最多检查（户）",
+                                      validators=[InputRequired(), NumberRange(min=1, max=1000)])
+    daily_capacity = IntegerField("每名执法人员每天最多检查（户）", validators=[InputRequired(), NumberRange(min=1, max=20)])
+    expertise_industries = StringField("需专业执法人员的行业（删去即不再要求）", validators=[Length(max=200)])
 
 
 class ReasonForm(BaseForm):
     reason = StringField("原因", validators=[DataRequired("请填写原因"), Length(max=500)])
-
-
-class PlanForm(BaseForm):
-    year = IntegerField("年度", validators=[InputRequired("请填写年度"), NumberRange(min=2000, max=2100)])
-    department_id = SelectField("发起部门", coerce=int)
-
-
-class PlanTaskForm(BaseForm):
-    name = StringField("抽查任务名称", validators=[DataRequired("请填写任务名称"), Length(max=200)])
-    task_type = SelectField("抽查类型", choices=choices([("定向", "定向"), ("不定向", "不定向")]))
-    ratio = TextAreaField("抽查比例", validators=[DataRequired("请填写抽查比例"), Length(max=500)])
-    items = TextAreaField("抽查事项", validators=[DataRequired("请填写抽查事项"), Length(max=2000)])
-    scope = StringField("抽查对象范围", validators=[DataRequired("请填写抽查对象范围"), Length(max=500)])
-    joint_department_ids = CheckboxList("联合部门", coerce=int)
-    start_month = StringField("开始月份", validators=[DataRequired("请填写开始月份"), Regexp(
-        r"^\d{4}-(0[1-9]|1[0-2])$", message="月份应写成 2024-01 的形式")])
-    end_month = StringField("结束月份", validators=[DataRequired("请填写结束月份"), Regexp(
-        r"^\d{4}-(0[1-9]|1[0-2])$", message="月份应写成 2024-12 的形式")])
-
-    def validate_end_month(self, field):
-        if self.start_month.data and field.data and field.data < self.start_month.data:
-            raise ValidationError("结束月份不能早于开始月份")

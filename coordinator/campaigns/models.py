@@ -1,4 +1,4 @@
-"""Annual plans, joint campaigns, and the immutable records of every draw made for them."""
+"""Joint campaigns, the enterprises drawn for them and their teams, and the immutable record of every draw."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -10,43 +10,8 @@ from ..auth.models import Department, User
 from ..directories.models import Inspector, Subject
 from ..extensions import db
 from ..items.models import Item
+from ..plans.models import PlanTask
 from ..timeutil import now
-
-# ---- annual plan (年度抽查计划, seed 000 annex) ------------------------------------------------------
-
-
-class Plan(db.Model):
-    __tablename__ = "plan"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(sa.String(7), unique=True)  # YYYYNNN
-    year: Mapped[int] = mapped_column(index=True)
-    department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"))
-    name: Mapped[str] = mapped_column(sa.String(200))  # 年度 + 部门 + 随机抽查 + 序号
-    created_at: Mapped[datetime] = mapped_column(default=now)
-
-    department: Mapped[Department] = relationship()
-    tasks: Mapped[list[PlanTask]] = relationship(back_populates="plan", order_by="PlanTask.number",
-                                                 cascade="all, delete-orphan")
-
-
-class PlanTask(db.Model):
-    __tablename__ = "plan_task"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
-    number: Mapped[str] = mapped_column(sa.String(8))  # 001号
-    name: Mapped[str] = mapped_column(sa.String(200))
-    task_type: Mapped[str] = mapped_column(sa.String(8))  # 定向 / 不定向
-    ratio: Mapped[str] = mapped_column(sa.String(500))
-    items: Mapped[str] = mapped_column(sa.Text)
-    scope: Mapped[str] = mapped_column(sa.String(500))
-    initiating_department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"))
-    joint_departments: Mapped[list] = mapped_column(sa.JSON, default=list)  # department ids
-    start_month: Mapped[str] = mapped_column(sa.String(7))  # YYYY-MM
-    end_month: Mapped[str] = mapped_column(sa.String(7))
-
-    plan: Mapped[Plan] = relationship(back_populates="tasks")
-    initiating_department: Mapped[Department] = relationship()
-
 
 # ---- joint campaign (部门联合抽查, seed 004) ---------------------------------------------------------
 
@@ -109,10 +74,7 @@ class Campaign(db.Model):
     def reached(self, status: str) -> bool:
         return self.status in statuses_from(status)
 
-    def department_ids(self) -> list[int]:
-        return [cd.department_id for cd in self.departments]
-
-    def participation(self, department_id: int | None) -> CampaignDepartment | None:
+    def campaign_department(self, department_id: int | None) -> CampaignDepartment | None:
         return next((cd for cd in self.departments if cd.department_id == department_id), None)
 
 
@@ -134,7 +96,7 @@ class CampaignDepartment(db.Model):
     campaign: Mapped[Campaign] = relationship(back_populates="departments")
     department: Mapped[Department] = relationship()
     items: Mapped[list[CampaignItem]] = relationship(
-        back_populates="participation", order_by="CampaignItem.id", cascade="all, delete-orphan")
+        back_populates="campaign_department", order_by="CampaignItem.id", cascade="all, delete-orphan")
 
 
 class CampaignItem(db.Model):
@@ -142,20 +104,22 @@ class CampaignItem(db.Model):
 
     __tablename__ = "campaign_item"
     id: Mapped[int] = mapped_column(primary_key=True)
-    participation_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign_department.id"), index=True)
+    campaign_department_id: Mapped[int] = mapped_column("participation_id", sa.ForeignKey("campaign_department.id"),
+                                                        index=True)
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id"))
     version: Mapped[int]
     data: Mapped[dict] = mapped_column(sa.JSON)  # Item.snapshot() at selection
 
-    participation: Mapped[CampaignDepartment] = relationship(back_populates="items")
+    campaign_department: Mapped[CampaignDepartment] = relationship(back_populates="items")
     item: Mapped[Item] = relationship()
 
 
-class DrawRecord(db.Model):
+class Draw(db.Model):
     """One draw, stored whole so anyone can replay it: input (locked and hashed first), seed, result, people.
 
     kind: "subjects" (stage 1), "replacement" (stage 1 for one closed enterprise), "teams" (stage 2),
-    "reseat" (stage 2 for one recused seat). Never updated once `result` is set.
+    "reseat" (stage 2 for one recused seat), "restaff" (stage 2 again for the enterprises the team draw left
+    unstaffed, after the office acted). Never updated once `result` is set.
     """
 
     __tablename__ = "draw_record"
@@ -177,6 +141,13 @@ class DrawRecord(db.Model):
 
     operator: Mapped[User | None] = relationship()
 
+    TEAM_KINDS = ("teams", "reseat", "restaff")
+
+    def may_download(self, user) -> bool:
+        """A draw of enterprises is there for any department taking part to replay; a draw of teams names
+        every department's people and who may not meet whom, so only the office, which audits it, gets it."""
+        return self.kind not in self.TEAM_KINDS or user.is_office
+
     @property
     def reports_pair_probabilities(self) -> bool:
         """A team draw whose result lists every pair's planned probability (draws since the solver offers it)."""
@@ -196,15 +167,18 @@ class CampaignSubject(db.Model):
     probability: Mapped[float]
     must: Mapped[bool] = mapped_column(default=False)
     department_ids: Mapped[list] = mapped_column(sa.JSON)  # who visits: their campaign items reach it
-    state: Mapped[str] = mapped_column(sa.String(16), default="active")  # active / replaced
+    # active; replaced (by a recorded replacement draw); dropped (closed or not found, nothing left to draw in
+    # its stratum: the office accepted the shortfall with a reason)
+    state: Mapped[str] = mapped_column(sa.String(16), default="active")
     replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign_subject.id"))
+    dropped_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     visit_date: Mapped[date | None]
     unstaffed_reason: Mapped[str] = mapped_column(sa.String(500), default="")
 
     campaign: Mapped[Campaign] = relationship(back_populates="subjects")
     # Eager where every page needs them: lists of enterprises show their name, confirmations and team.
     subject: Mapped[Subject] = relationship(lazy="joined")
-    draw: Mapped[DrawRecord] = relationship()
+    draw: Mapped[Draw] = relationship()
     confirmations: Mapped[list[Confirmation]] = relationship(back_populates="campaign_subject",
                                                              cascade="all, delete-orphan", lazy="selectin")
     members: Mapped[list[TeamMember]] = relationship(
@@ -254,9 +228,19 @@ class TeamMember(db.Model):
     recusal_reason: Mapped[str] = mapped_column(sa.String(500), default="")
 
     campaign_subject: Mapped[CampaignSubject] = relationship(back_populates="members")
-    draw: Mapped[DrawRecord] = relationship()
+    draw: Mapped[Draw] = relationship()
     inspector: Mapped[Inspector] = relationship(lazy="joined")
     department: Mapped[Department] = relationship(lazy="joined")
+
+    def can_be_recused_by(self, user: User) -> bool:
+        """The office, or the member's own department's administrator, while the teams stand (teamed or
+        dispatched) and the member has not withdrawn yet."""
+        return (self.recused_at is None and self.campaign_subject.campaign.status in ("teamed", "dispatched")
+                and (user.is_office or (user.role == "admin" and user.department_id == self.department_id)))
+
+    def reason_shown_to(self, user) -> bool:
+        """A recusal's reason is personal: the office and the inspector's own department read it, others do not."""
+        return user.is_office or user.department_id == self.department_id
 
 
 # How many enterprises a campaign has drawn (replacements counted once): one correlated count, no rows loaded.

@@ -1,33 +1,37 @@
-"""Pages of the joint campaign, from items to dispatch, and of the annual plans."""
+"""Pages of the joint campaign, from items to dispatch."""
 from __future__ import annotations
 
 import json
 
 import sqlalchemy as sa
-from sqlalchemy.orm import lazyload, undefer
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import lazyload, undefer
 
 from ..access import ensure_department, login_required, own_department_id, roles_required
 from ..auth.models import Department
 from ..directories.models import Subject
 from ..directories.services import filter_options
+from ..draws import services as seed_rounds
+from ..draws.forms import campaign_seeding
 from ..excel.writer import send_workbook
 from ..extensions import db
+from ..forms import choices
 from ..items.models import Item
 from ..pagination import paginate
+from ..plans.models import Plan, PlanTask
 from ..textutil import join_list, split_list
 from ..timeutil import now
-from . import records, rules, services
-from .forms import CampaignForm, ItemsForm, PlanForm, PlanTaskForm, ReasonForm, SeedForm, choices
-from .models import CONFIRM_DECISIONS, Campaign, CampaignSubject, DrawRecord, Plan, PlanTask, TeamMember
+from . import rules, services, sheets, staffing
+from .forms import CampaignForm, ItemsForm, ReasonForm, StaffingForm
+from .models import CONFIRM_DECISIONS, Campaign, CampaignSubject, Draw, TeamMember
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
-plans_bp = Blueprint("plans", __name__, url_prefix="/plans")
+
 def _campaign(campaign_id: int) -> Campaign:
     """The campaign, if the user's department takes part in it (the office sees all)."""
     campaign = db.get_or_404(Campaign, campaign_id)
-    if not current_user.is_office and campaign.participation(current_user.department_id) is None:
+    if not current_user.is_office and campaign.campaign_department(current_user.department_id) is None:
         abort(403)
     return campaign
 
@@ -37,8 +41,9 @@ def _done(message: str, campaign: Campaign, category: str = "success"):
     return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
 
 
-def _attempt(campaign: Campaign, action, success: str):
-    """Run a workflow step; commit on success, report the Chinese reason on refusal."""
+def _attempt(campaign: Campaign, action, success):
+    """Run a workflow step; commit on success, report the Chinese reason on refusal. `success` is the message,
+    or a function giving (message, category) once the step is committed."""
     try:
         action()
         db.session.commit()
@@ -49,7 +54,7 @@ def _attempt(campaign: Campaign, action, success: str):
         # A colleague's identical step got there first (one draw of a kind), or holds the database right now.
         db.session.rollback()
         return _done("这一步刚刚已由其他人完成或正在进行，请刷新后查看，以已保存的结果为准", campaign, "warning")
-    return _done(success, campaign)
+    return _done(*success()) if callable(success) else _done(success, campaign)
 
 
 # ---- list, create, overview ---------------------------------------------------------------------
@@ -140,15 +145,22 @@ def create():
 @login_required
 def detail(campaign_id):
     campaign = _campaign(campaign_id)
-    draws = db.session.scalars(sa.select(DrawRecord).where(DrawRecord.campaign_id == campaign.id)
-                               .order_by(DrawRecord.id)).all()
-    context = {"campaign": campaign, "draws": draws, "seed_form": SeedForm(), "reason_form": ReasonForm(),
-               "now": now(), "overdue": services.overdue, "mine": campaign.participation(current_user.department_id)}
+    draws = db.session.scalars(sa.select(Draw).where(Draw.campaign_id == campaign.id)
+                               .order_by(Draw.id)).all()
+    context = {"campaign": campaign, "draws": draws, "reason_form": ReasonForm(), "seeding": campaign_seeding(campaign),
+               "now": now(), "overdue": services.overdue, "mine": campaign.campaign_department(current_user.department_id)}
     if campaign.status == "collecting" and current_user.is_office:
         context["coverage"] = services.coverage(campaign) if any(cd.items for cd in campaign.departments) else []
     if campaign.status != "collecting":
-        context.update(flagged=services.flagged(campaign), pending=services.pending_counts(campaign),
-                       unstaffed=services.unstaffed(campaign))
+        flagged = services.flagged(campaign)
+        if campaign.reached("teamed"):
+            context["staffing"] = staffing.staffing(campaign)
+            context["staffing_form"] = StaffingForm(
+                visit_end=campaign.visit_end, inspector_capacity=campaign.inspector_capacity,
+                daily_capacity=campaign.daily_capacity, expertise_industries=join_list(campaign.expertise_industries))
+        context.update(flagged=flagged, pending=services.pending_counts(campaign),
+                       unstaffed=services.unstaffed(campaign), dropped=services.dropped(campaign),
+                       replaceable=services.replaceable(campaign, flagged) if campaign.status == "drawn" else {})
     return render_template("campaigns/detail.html", **context)
 
 
@@ -160,8 +172,8 @@ def detail(campaign_id):
 def items(campaign_id):
     campaign = _campaign(campaign_id)
     department_id = own_department_id() or request.args.get("department", type=int)
-    participation = campaign.participation(department_id)
-    if participation is None:
+    campaign_department = campaign.campaign_department(department_id)
+    if campaign_department is None:
         return render_template("campaigns/items_overview.html", campaign=campaign)
     editable = current_user.role != "officer" and campaign.status == "collecting"
     form = ItemsForm()
@@ -169,8 +181,8 @@ def items(campaign_id):
                                    .order_by(Item.code)).all()
     form.item_ids.choices = choices((i.id, f"{i.code} {i.name}（适用：{i.industries}）") for i in available)
     if request.method == "GET":
-        form.item_ids.data = [ci.item_id for ci in participation.items]
-        form.materials.data = participation.materials or join_list(
+        form.item_ids.data = [ci.item_id for ci in campaign_department.items]
+        form.materials.data = campaign_department.materials or join_list(
             dict.fromkeys(m for i in available for m in i.material_list))
     if request.method == "POST":
         if not editable:
@@ -182,32 +194,12 @@ def items(campaign_id):
                 form.item_ids.errors.append(str(error))
             else:
                 db.session.commit()
-                return _done(f"{participation.department.name}的抽查事项和材料清单已提交", campaign)
-    return render_template("campaigns/items.html", campaign=campaign, participation=participation, form=form,
+                return _done(f"{campaign_department.department.name}的抽查事项和材料清单已提交", campaign)
+    return render_template("campaigns/items.html", campaign=campaign, campaign_department=campaign_department, form=form,
                            editable=editable)
 
 
 # ---- stage 1: lock, draw, confirm, replace ------------------------------------------------------------
-
-
-@bp.post("/<int:campaign_id>/lock")
-@roles_required("office")
-def lock(campaign_id):
-    campaign = _campaign(campaign_id)
-    return _attempt(campaign, lambda: services.lock_subject_draw(campaign, current_user),
-                    "抽取名单已锁定，输入哈希值已生成。请公布哈希值后，由见证人报出随机种子再抽取")
-
-
-@bp.post("/<int:campaign_id>/draw")
-@roles_required("office")
-def draw(campaign_id):
-    campaign = _campaign(campaign_id)
-    form = SeedForm()
-    if not form.validate_on_submit():
-        return _done("请填写随机种子", campaign, "error")
-    return _attempt(campaign, lambda: services.run_subject_draw(campaign, form.seed.data, form.witness.data,
-                                                                current_user),
-                    "检查对象已抽取，各部门须在1个工作日内完成确认")
 
 
 @bp.get("/<int:campaign_id>/subjects")
@@ -227,76 +219,105 @@ def subjects(campaign_id):
 def confirm(campaign_id):
     campaign = _campaign(campaign_id)
     department_id = current_user.department_id
-    participation = campaign.participation(department_id)
+    campaign_department = campaign.campaign_department(department_id)
     rows = [cs for cs in campaign.subjects if cs.state == "active" and department_id in cs.department_ids]
+    # What the admin chose on this page: kept when the save is refused, so no mark has to be made twice.
+    chosen = {cs.id: (request.form.get(f"decision-{cs.id}", ""), request.form.get(f"reason-{cs.id}", ""))
+              for cs in rows if request.form.get(f"decision-{cs.id}")}
     if request.method == "POST":
-        if request.form.get("all") == "1":
-            decisions = {cs.id: ("确认", "") for cs in services.pending_confirmations(campaign, department_id)}
-        else:
-            decisions = {cs.id: (request.form.get(f"decision-{cs.id}", ""), request.form.get(f"reason-{cs.id}", ""))
-                         for cs in rows if request.form.get(f"decision-{cs.id}")}
+        decisions = dict(chosen)
+        if request.form.get("all") == "1":  # the rows marked here as marked, every other waiting one confirmed
+            decisions = {cs.id: ("确认", "") for cs in services.pending_confirmations(campaign, department_id)
+                         if cs.id not in chosen} | chosen
         try:
             recorded = services.confirm(campaign, department_id, decisions, current_user)
         except services.CampaignError as error:
             db.session.rollback()
-            flash(str(error), "error")
+            flash(f"{error}。本页的选择已保留，补充后再保存。", "error")
         else:
             db.session.commit()
-            flash(f"已记录{recorded}户的确认结果", "success")
+            marked = sum(1 for decision, _ in decisions.values() if decision != "确认")
+            flash(f"已记录{recorded}户的确认结果" + (f"，其中{marked}户标记为不检查或需替换" if marked else ""),
+                  "success")
             return redirect(url_for("campaigns.confirm", campaign_id=campaign.id))
     mine = {cs.id: next((c for c in cs.confirmations if c.department_id == department_id), None) for cs in rows}
-    return render_template("campaigns/confirm.html", campaign=campaign, participation=participation, rows=rows,
-                           mine=mine, decisions=CONFIRM_DECISIONS, overdue=services.overdue(participation))
+    return render_template("campaigns/confirm.html", campaign=campaign, campaign_department=campaign_department,
+                           rows=rows, mine=mine, chosen=chosen, decisions=CONFIRM_DECISIONS,
+                           overdue=services.overdue(campaign_department))
 
 
-@bp.post("/<int:campaign_id>/subjects/<int:cs_id>/replace")
-@roles_required("office")
-def replace(campaign_id, cs_id):
-    campaign = _campaign(campaign_id)
+def _drawn_subject(campaign: Campaign, cs_id: int) -> CampaignSubject:
     cs = db.get_or_404(CampaignSubject, cs_id)
     if cs.campaign_id != campaign.id:
         abort(404)
+    return cs
+
+
+def _posted_reason() -> str:
     form = ReasonForm()
-    reason = form.reason.data if form.validate_on_submit() else ""
-    holder = {}
+    return form.reason.data if form.validate_on_submit() else ""
 
-    def run():
-        holder["new"] = services.replacement_draw(campaign, cs, reason, current_user)
 
-    response = _attempt(campaign, run, "已完成替换抽取")
-    if "new" in holder:
-        flash(f"“{cs.subject.name}”已由“{holder['new'].subject.name}”替换（替换抽取已记录）", "info")
-    return response
+@bp.post("/<int:campaign_id>/subjects/<int:cs_id>/drop")
+@roles_required("office")
+def drop(campaign_id, cs_id):
+    """Accept a closed enterprise's shortfall: it leaves the campaign and the pool, with the office's reason."""
+    campaign = _campaign(campaign_id)
+    cs = _drawn_subject(campaign, cs_id)
+    reason = _posted_reason()
+    return _attempt(campaign, lambda: services.accept_shortfall(campaign, cs, reason, current_user),
+                    f"“{cs.subject.name}”已核减，不再替换；名录库已记录其状态，今后不再参加抽取")
 
 
 # ---- stage 2: teams, recusal, dispatch ---------------------------------------------------------------------
 
 
-@bp.post("/<int:campaign_id>/teams")
+@bp.post("/<int:campaign_id>/staffing")
 @roles_required("office")
-def form_teams(campaign_id):
+def staffing_settings(campaign_id):
+    """What a supplementary team draw (补充组队) will use: a later end of the visits, higher capacities, fewer
+    specialist industries. The draw itself is a seed round like every other."""
     campaign = _campaign(campaign_id)
-    form = SeedForm()
+    form = StaffingForm()
     if not form.validate_on_submit():
-        return _done("请填写随机种子", campaign, "error")
-    return _attempt(campaign, lambda: services.lock_and_run_team_draw(
-        campaign, form.seed.data, form.witness.data, current_user, allow_overdue=form.allow_overdue.data),
-        "联合检查组已随机组成")
+        return _done("；".join(e for errors in form.errors.values() for e in errors), campaign, "error")
+    changes = {"visit_end": form.visit_end.data, "inspector_capacity": form.inspector_capacity.data,
+               "daily_capacity": form.daily_capacity.data, "expertise_industries": form.expertise_industries.data}
+    return _attempt(campaign, lambda: staffing.adjust(campaign, changes),
+                    "补充组队的设置已保存；请开始补充组队（征集随机数承诺）")
+
+
+TEAM_FILTERS = ("date", "department", "q")
+
+
+def _team_filters() -> dict[str, str]:
+    return {name: request.args.get(name, "").strip() for name in TEAM_FILTERS if request.args.get(name, "").strip()}
 
 
 @bp.get("/<int:campaign_id>/teams")
 @login_required
 def teams(campaign_id):
     campaign = _campaign(campaign_id)
+    filters = _team_filters()
     query = (sa.select(CampaignSubject).join(Subject)
              .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.state == "active")
              .order_by(CampaignSubject.visit_date.nulls_last(), Subject.credit_code)
              .options(lazyload(CampaignSubject.confirmations)))
+    query = services.filter_teams(query, filters)
     page = paginate(query, request.args.get("page", 1, type=int), per_page=50)
-    return render_template("campaigns/teams.html", campaign=campaign, page=page, reason_form=ReasonForm())
+    return render_template("campaigns/teams.html", campaign=campaign, page=page, filters=filters,
+                           dates=services.visit_dates(campaign), back=request.full_path)
 
 
-@bp.post("/<int:campaign_id>/members/<int:member_id>/recuse")
+def _back_to_teams(campaign: Campaign):
+    """Where a recusal was asked from: the teams page with its filters and page, never another site."""
+    back = request.values.get("back", "")
+    if back.startswith(f"/campaigns/{campaign.id}/teams") and "//" not in back:
+        return back
+    return url_for("campaigns.teams", campaign_id=campaign.id)
+
+
+@bp.route("/<int:campaign_id>/members/<int:member_id>/recuse", methods=["GET", "POST"])
 @roles_required("office", "admin")
 def recuse(campaign_id, member_id):
     campaign = _campaign(campaign_id)
@@ -305,16 +326,31 @@ def recuse(campaign_id, member_id):
         abort(404)
     ensure_department(member.department_id)
     form = ReasonForm()
-    reason = form.reason.data if form.validate_on_submit() else ""
-    holder = {}
-
-    def run():
-        holder["seat"] = services.recuse(campaign, member, reason, current_user)
-
-    response = _attempt(campaign, run, f"{member.inspector.name}已回避，该席位已重新随机抽取")
-    if "seat" in holder and holder["seat"] is None:
-        flash("没有符合条件的执法人员可补位，该单位暂列为未配齐，请调整后处理", "warning")
-    return response
+    if request.method == "GET":
+        if not member.can_be_recused_by(current_user):
+            flash(f"{member.inspector.name}已回避或检查组已不能调整", "warning")
+            return redirect(_back_to_teams(campaign))
+        return render_template("campaigns/recuse.html", campaign=campaign, member=member, form=form,
+                               back=_back_to_teams(campaign))
+    if not form.validate_on_submit():
+        flash("请填写回避原因", "error")
+        return redirect(url_for("campaigns.recuse", campaign_id=campaign.id, member_id=member.id,
+                                back=_back_to_teams(campaign)))
+    try:
+        services.withdraw(campaign, member, form.reason.data, current_user)
+        seed_rounds.open_round(campaign, "reseat", current_user, target_id=member.id,
+                               reason=f"{member.inspector.name}回避")  # its reason stays with its department
+        db.session.commit()
+    except services.CampaignError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    except (sa.exc.IntegrityError, sa.exc.OperationalError):
+        db.session.rollback()
+        flash("这一步刚刚已由其他人完成或正在进行，请刷新后查看，以已保存的结果为准", "warning")
+    else:
+        flash(f"{member.inspector.name}已回避。该席位的补位抽取已开始征集随机数承诺（见工作台待办或"
+              f"联合抽查页），抽取后新成员出现在这里。", "success")
+    return redirect(_back_to_teams(campaign))
 
 
 @bp.post("/<int:campaign_id>/dispatch")
@@ -337,7 +373,7 @@ def dispatch_list(campaign_id):
     _lead_or_office(campaign)
     if not campaign.reached("teamed"):
         abort(404)
-    return send_workbook(lambda target: records.write_dispatch(target, campaign), f"{campaign.name}_派发清单")
+    return send_workbook(lambda target: sheets.write_dispatch(target, campaign), f"{campaign.name}_派发清单")
 
 
 # ---- the joint record (一企一表) and the enterprise notice -------------------------------------------------
@@ -358,7 +394,7 @@ def _record_subject(campaign: Campaign, cs_id: int) -> CampaignSubject:
 def record(campaign_id, cs_id):
     campaign = _campaign(campaign_id)
     cs = _record_subject(campaign, cs_id)
-    return render_template("campaigns/record.html", record=records.record_of(cs), campaign=campaign)
+    return render_template("campaigns/record.html", sheet=sheets.sheet_of(cs), campaign=campaign)
 
 
 @bp.get("/<int:campaign_id>/records/<int:cs_id>.xlsx")
@@ -366,17 +402,17 @@ def record(campaign_id, cs_id):
 def record_xlsx(campaign_id, cs_id):
     campaign = _campaign(campaign_id)
     cs = _record_subject(campaign, cs_id)
-    return send_workbook(lambda target: records.write_records(target, [cs]), f"一企一表_{cs.subject.name}")
+    return send_workbook(lambda target: sheets.write_sheets(target, [cs]), f"一企一表_{cs.subject.name}")
 
 
 @bp.get("/<int:campaign_id>/records.xlsx")
 @login_required
 def records_xlsx(campaign_id):
     campaign = _campaign(campaign_id)
-    subjects = records.staffed_subjects(campaign)
+    subjects = sheets.staffed_subjects(campaign)
     if not current_user.is_office and current_user.department_id != campaign.lead_department_id:
         subjects = [cs for cs in subjects if current_user.department_id in cs.department_ids]
-    return send_workbook(lambda target: records.write_records(target, subjects), f"{campaign.name}_一企一表")
+    return send_workbook(lambda target: sheets.write_sheets(target, subjects), f"{campaign.name}_一企一表")
 
 
 @bp.get("/<int:campaign_id>/notices/<int:cs_id>")
@@ -387,7 +423,7 @@ def notice(campaign_id, cs_id):
     if campaign.covert:
         flash("暗查暗访不事先告知被检查单位，不生成告知书", "warning")
         return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
-    return render_template("campaigns/notice.html", record=records.record_of(cs), campaign=campaign,
+    return render_template("campaigns/notice.html", sheet=sheets.sheet_of(cs), campaign=campaign,
                            county=current_app.config["COUNTY_NAME"])
 
 
@@ -398,17 +434,21 @@ def notice(campaign_id, cs_id):
 @login_required
 def draw_json(campaign_id, draw_id):
     campaign = _campaign(campaign_id)
-    record = db.get_or_404(DrawRecord, draw_id)
-    if record.campaign_id != campaign.id:
+    draw = db.get_or_404(Draw, draw_id)
+    if draw.campaign_id != campaign.id:
         abort(404)
-    problem = json.loads(record.problem)
-    if record.seed is not None:
-        problem["seed"] = record.seed
-    body = json.dumps({"input": problem, "locked_sha256": record.locked_sha256,
-                       "result": json.loads(record.result) if record.result else None},
+    if not draw.may_download(current_user):
+        abort(403)
+    problem = json.loads(draw.problem)
+    if draw.seed is not None:
+        problem["seed"] = draw.seed
+    round_ = seed_rounds.round_for_draw(draw.id)
+    body = json.dumps({"input": problem, "locked_sha256": draw.locked_sha256,
+                       "seed_round": seed_rounds.material(round_, reveals=draw.result is not None) if round_ else None,
+                       "result": json.loads(draw.result) if draw.result else None},
                       ensure_ascii=False, indent=1)
     return current_app.response_class(body, mimetype="application/json", headers={
-        "Content-Disposition": f"attachment; filename=draw-{campaign.id}-{record.id}.json"})
+        "Content-Disposition": f"attachment; filename=draw-{campaign.id}-{draw.id}.json"})
 
 
 @bp.get("/<int:campaign_id>/draws/<int:draw_id>/pairs.csv")
@@ -416,70 +456,11 @@ def draw_json(campaign_id, draw_id):
 def pair_probabilities_csv(campaign_id, draw_id):
     """The planned probability of every inspector–subject pair of a team draw, for auditors."""
     campaign = _campaign(campaign_id)
-    record = db.get_or_404(DrawRecord, draw_id)
-    pairs = services.pair_probabilities(record) if record.campaign_id == campaign.id else None
+    draw = db.get_or_404(Draw, draw_id)
+    pairs = services.pair_probabilities(draw) if draw.campaign_id == campaign.id else None
     if pairs is None:
         abort(404)
+    if not draw.may_download(current_user):  # which pairs may never meet shows who is recused from what
+        abort(403)
     return current_app.response_class(services.pair_probabilities_csv(pairs), mimetype="text/csv", headers={
-        "Content-Disposition": f"attachment; filename=pairs-{campaign.id}-{record.id}.csv"})
-
-
-# ---- annual plans ------------------------------------------------------------------------------------------
-
-
-@plans_bp.get("/")
-@login_required
-def plan_index():
-    years = sorted(set(db.session.scalars(sa.select(Plan.year))) | {now().year}, reverse=True)
-    year = request.args.get("year", type=int) or years[0]
-    plans = db.session.scalars(sa.select(Plan).where(Plan.year == year).order_by(Plan.number)).all()
-    form = PlanForm(year=year)
-    form.department_id.choices = choices(
-        (d.id, d.name) for d in db.session.scalars(sa.select(Department).where(Department.active)))
-    return render_template("campaigns/plans.html", plans=plans, year=year, years=years, form=form)
-
-
-@plans_bp.post("/new")
-@roles_required("office")
-def plan_create():
-    form = PlanForm()
-    form.department_id.choices = choices(
-        (d.id, d.name) for d in db.session.scalars(sa.select(Department).where(Department.active)))
-    if not form.validate_on_submit():
-        flash("；".join(e for errors in form.errors.values() for e in errors), "error")
-        return redirect(url_for("plans.plan_index"))
-    plan = services.create_plan(form.year.data, db.session.get(Department, form.department_id.data),
-                                current_app.config["COUNTY_NAME"])
-    db.session.commit()
-    flash(f"年度抽查计划 {plan.number} 已建立，请添加抽查任务", "success")
-    return redirect(url_for("plans.plan_detail", plan_id=plan.id))
-
-
-@plans_bp.route("/<int:plan_id>", methods=["GET", "POST"])
-@login_required
-def plan_detail(plan_id):
-    plan = db.get_or_404(Plan, plan_id)
-    form = PlanTaskForm()
-    form.joint_department_ids.choices = choices(
-        (d.id, d.name) for d in db.session.scalars(sa.select(Department).where(Department.active)))
-    if request.method == "POST":
-        if not current_user.is_office:
-            abort(403)
-        if form.validate_on_submit():
-            values = {k: form[k].data.strip() for k in ("name", "task_type", "ratio", "items", "scope",
-                                                         "start_month", "end_month")}
-            services.add_task(plan, values, form.joint_department_ids.data)
-            db.session.commit()
-            flash("抽查任务已添加", "success")
-            return redirect(url_for("plans.plan_detail", plan_id=plan.id))
-    names = dict(db.session.execute(sa.select(Department.id, Department.name)).all())
-    return render_template("campaigns/plan_detail.html", plan=plan, form=form, names=names,
-                           month_label=records.month_label)
-
-
-@plans_bp.get("/export")
-@login_required
-def plan_export():
-    year = request.args.get("year", type=int) or now().year
-    return send_workbook(lambda target: records.write_plan(target, year, current_app.config["COUNTY_NAME"]),
-                 f"{year}年度随机抽查工作计划")
+        "Content-Disposition": f"attachment; filename=pairs-{campaign.id}-{draw.id}.csv"})

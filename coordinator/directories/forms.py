@@ -1,10 +1,10 @@
 """Forms for editing the directories by hand; their rules are the importers' rules, applied to one row."""
 from __future__ import annotations
 
-from ..forms import BaseForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from ..forms import BaseForm
 from ..vocab import CATEGORIES, HISTORY_FLAGS, RISK_CLASSES, STATUSES
 from .importers import INSPECTOR_COLUMNS, SUBJECT_COLUMNS
 
@@ -14,7 +14,7 @@ SUBJECT_CHOICES = {
     "risk_class": [("", "未分类")] + [(c, f"{c}类") for c in RISK_CLASSES],
     "status": [(s, s) for s in STATUSES],
     "crowded": YES_NO,
-    **{attr: YES_NO for attr in HISTORY_FLAGS},
+    **dict.fromkeys(HISTORY_FLAGS, YES_NO),
 }
 
 
@@ -23,7 +23,7 @@ def _build(name: str, columns, choices: dict, long_fields=()) -> type[BaseForm]:
     fields = {}
     for column in columns:
         if column.key in choices:
-            fields[column.key] = SelectField(column.header, choices=[SelectChoice(v, l) for v, l in choices[column.key]])
+            fields[column.key] = SelectField(column.header, choices=[SelectChoice(v, label) for v, label in choices[column.key]])
         elif column.key in long_fields:
             fields[column.key] = TextAreaField(column.header, validators=[Length(max=500)])
         else:

@@ -10,6 +10,7 @@ from ..auth.models import Department, User
 from ..extensions import db
 from ..timeutil import now, today
 from ..vocab import ACTIVE_STATUS
+from . import creditcode
 
 
 class Subject(db.Model):
@@ -51,6 +52,11 @@ class Subject(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status == ACTIVE_STATUS
+
+    @property
+    def code_kind(self) -> str:
+        """统一社会信用代码, or 注册号 for an enterprise that has only its old 15-digit registration number."""
+        return creditcode.kind(self.credit_code)
 
 
 class SubjectStatusChange(db.Model):

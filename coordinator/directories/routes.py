@@ -13,7 +13,7 @@ from ..auth.models import Department
 from ..excel.importing import RowInvalid
 from ..excel.writer import send_workbook
 from ..extensions import db
-from ..pagination import paginate
+from ..pagination import paginate, search_arg
 from ..textutil import clean, join_list
 from ..timeutil import now
 from ..vocab import CATEGORIES, RISK_CLASSES, STATUSES
@@ -46,7 +46,7 @@ def _subject_filters() -> dict[str, str]:
 @bp.get("/subjects")
 @login_required
 def subjects():
-    q = request.args.get("q", "")
+    q = search_arg()
     filters = _subject_filters()
     page = paginate(services.subject_query(q, **filters), request.args.get("page", 1, type=int))
     return render_template(
@@ -66,7 +66,7 @@ def subject_stale():
 @bp.get("/subjects/export")
 @roles_required("office")
 def subject_export():
-    query = services.subject_query(request.args.get("q", ""), **_subject_filters())
+    query = services.subject_query(search_arg(), **_subject_filters())
     return _xlsx(lambda target: export_subjects(target, query), "检查对象名录库")
 
 
@@ -150,7 +150,7 @@ def subject_status(subject_id):
 @login_required
 def inspectors():
     department_id = own_department_id() or request.args.get("department", type=int)
-    q, state = request.args.get("q", ""), request.args.get("state", "")
+    q, state = search_arg(), request.args.get("state", "")
     page = paginate(services.inspector_query(department_id, q, state), request.args.get("page", 1, type=int))
     departments = db.session.scalars(sa.select(Department).order_by(Department.id)).all()
     return render_template("directories/inspectors.html", page=page, q=q, state=state,

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..timeutil import today
 from ..items.models import Item
+from ..timeutil import today
 from ..vocab import ACTIVE_STATUS, STATUSES
 from . import creditcode
 from .models import Conflict, Inspector, Subject, SubjectStatusChange, drawable_clause

@@ -1,4 +1,7 @@
-"""Read a worksheet as real county exports come: a title above the header, header aliases, blank and notes rows."""
+"""Read a worksheet as real county exports come: a title above the header, header aliases, blank and notes rows.
+
+The one reader of every import: .xlsx and .xls workbooks (their first sheet) and .csv files (see `delimited`),
+told apart by their content, not their name, so a "xls" that some system exported as plain text reads too."""
 from __future__ import annotations
 
 import re
@@ -9,9 +12,15 @@ from pathlib import Path
 import pandas as pd
 
 from ..textutil import clean
+from . import delimited
 
 HEADER_SEARCH_ROWS = 15
+SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")  # the file names an upload may have
+# A workbook starts with a ZIP (.xlsx) or an OLE compound file (.xls) signature; anything else is read as text.
+WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 NOTE_PREFIXES = ("注", "说明", "备注", "填表", "制表", "数据来源", "合计", "总计")
+# Columns every platform export carries that hold nothing to import: passed over without a word.
+UNREPORTED_HEADERS = {"序号", "操作", "选择"}
 
 
 class FileRefused(Exception):
@@ -22,11 +31,17 @@ class FileRefused(Exception):
 class Column:
     key: str
     header: str
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # most specific first: when a file has two of them, the earlier one is used
     required: bool = False
+    instead_of: str = ""  # the key of a required column this one may stand in for (注册号 for 统一社会信用代码)
 
     def names(self) -> set[str]:
         return {header_key(n) for n in (self.header, *self.aliases)}
+
+    def rank(self, text: str) -> int:
+        """How preferred a header is for this column: 0 for its own header, then the aliases in order."""
+        keys = [header_key(n) for n in (self.header, *self.aliases)]
+        return keys.index(header_key(text))
 
 
 @dataclass
@@ -57,19 +72,34 @@ def cell_text(value: object) -> str:
     return text
 
 
-def _load(path: str | Path) -> pd.DataFrame:
+def _load(path: str | Path) -> list[list[str]]:
+    """The cells of the first sheet (or of the CSV file) as trimmed text, row by row."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+            data = None if head.startswith(WORKBOOK_SIGNATURES) else head + handle.read()
+    except OSError as error:
+        raise FileRefused("无法读取该文件：文件不存在或没有读取权限") from error
+    if data == b"":
+        raise FileRefused("无法读取该文件：文件是空的（0 字节）")
+    if data is not None:
+        try:
+            return [[cell_text(v) for v in row] for row in delimited.read_rows(data)]
+        except delimited.NotReadable as error:
+            raise FileRefused(str(error)) from None
     try:
         frame = pd.read_excel(path, engine="calamine", header=None, dtype=str, sheet_name=0)
     except Exception as error:  # calamine raises its own types for every kind of unreadable file
-        raise FileRefused("无法读取该文件：请上传 Excel 文件（.xlsx 或 .xls），且文件未损坏、未加密") from error
-    return frame
+        raise FileRefused("无法读取该文件：请上传 Excel 文件（.xlsx 或 .xls）或 CSV 文件，且文件未损坏、未加密") from error
+    return [[cell_text(v) for v in row] for row in frame.to_numpy(dtype=object, na_value=None).tolist()]
 
 
 def read_table(path: str | Path, columns: tuple[Column, ...]) -> Table:
-    frame = _load(path)
-    if frame.empty:
-        raise FileRefused("文件中没有数据：第一个工作表是空的")
-    values = [[cell_text(v) for v in row] for row in frame.to_numpy(dtype=object, na_value=None).tolist()]
+    values = _load(path)
+    if not any(any(row) for row in values):
+        raise FileRefused("文件中没有数据：第一个工作表（或 CSV 文件）是空的")
+    width = max(len(row) for row in values)
+    values = [row + [""] * (width - len(row)) for row in values]  # CSV rows may be ragged
     lookup = {name: column for column in columns for name in column.names()}
 
     best: tuple[int, dict[int, Column]] | None = None
@@ -81,14 +111,17 @@ def read_table(path: str | Path, columns: tuple[Column, ...]) -> Table:
         wanted = "、".join(c.header for c in columns if c.required)
         raise FileRefused(f"找不到表头：前{HEADER_SEARCH_ROWS}行中没有识别出任何列名，应包含：{wanted}")
     header_index, mapping = best
+    mapping = _one_per_key(mapping, values[header_index])
     found = {column.key for column in mapping.values()}
+    found |= {column.instead_of for column in mapping.values() if column.instead_of}
     missing = [c.header for c in columns if c.required and c.key not in found]
     if missing:
         raise FileRefused(f"缺少必填列：{'、'.join(missing)}（表头在第{header_index + 1}行）")
 
     table = Table(header_row=header_index + 1)
     header_texts = values[header_index]
-    table.ignored_headers = [t for i, t in enumerate(header_texts) if t and i not in mapping]
+    table.ignored_headers = [t for i, t in enumerate(header_texts)
+                             if t and i not in mapping and header_key(t) not in UNREPORTED_HEADERS]
     for index in range(header_index + 1, len(values)):
         row = values[index]
         filled = [t for t in row if t]
@@ -102,6 +135,17 @@ def read_table(path: str | Path, columns: tuple[Column, ...]) -> Table:
             continue
         table.rows.append((index + 1, {column.key: row[i] for i, column in mapping.items()}))
     return table
+
+
+def _one_per_key(mapping: dict[int, Column], header: list[str]) -> dict[int, Column]:
+    """Where two columns of a file mean the same thing (工作单位 and 部门/机构, 部门执法证 and 省政府执法证),
+    keep the one whose header the column prefers (then the leftmost); the other is reported as ignored."""
+    chosen: dict[str, int] = {}
+    for index, column in mapping.items():
+        current = chosen.get(column.key)
+        if current is None or column.rank(header[index]) < column.rank(header[current]):
+            chosen[column.key] = index
+    return {index: mapping[index] for index in sorted(chosen.values())}
 
 
 # ---- cell parsers: each returns the value or raises ValueError with a Chinese reason -------------

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import IO
@@ -31,6 +30,7 @@ class SheetWriter:
         self.row = 0
 
     def title(self, text: str, width: int) -> None:
+        text = safe_text(text)  # a title carries names users typed (a campaign's, a county's)
         if width > 1:
             self.sheet.merge_range(self.row, 0, self.row, width - 1, text, self.formats["title"])
         else:
@@ -40,7 +40,7 @@ class SheetWriter:
 
     def header(self, headers: Sequence[str], widths: Sequence[int] | None = None) -> None:
         for col, text in enumerate(headers):
-            self.sheet.write_string(self.row, col, text, self.formats["header"])
+            self.sheet.write_string(self.row, col, safe_text(text), self.formats["header"])
             self.sheet.set_column(col, col, (widths[col] if widths else max(10, len(text) * 2 + 2)))
         self.sheet.freeze_panes(self.row + 1, 0)
         self.row += 1
@@ -49,6 +49,11 @@ class SheetWriter:
         for col, value in enumerate(values):
             self.cell(self.row, col, value)
         self.row += 1
+
+    def merge(self, first_col: int, last_col: int, value, fmt=None) -> None:
+        """One value across columns of the current row, through the same formula guard as every cell."""
+        text = "" if value is None else safe_text(str(value))
+        self.sheet.merge_range(self.row, first_col, self.row, last_col, text, fmt or self.formats["text"])
 
     def cell(self, row: int, col: int, value, fmt=None) -> None:
         if value is None or value == "":

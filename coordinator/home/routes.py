@@ -16,5 +16,6 @@ bp = Blueprint("home", __name__)
 @login_required
 def index():
     department_id = own_department_id()
+    due = due_summary(department_id=department_id)
     return render_template("home/index.html", counts=directory_counts(department_id),
-                           tasks=tasks_for(current_user), due=due_summary(department_id=department_id))
+                           tasks=tasks_for(current_user, due), due=due)

@@ -9,8 +9,11 @@ from flask import url_for
 from ..auth.models import User
 from ..campaigns import services as campaigns
 from ..campaigns.models import Campaign
+from ..draws import services as rounds
+from ..draws.models import Phase, SeedRule
+from ..exchange import services as exchange
 from ..extensions import db
-from ..timeutil import today
+from ..timeutil import now, today
 
 
 @dataclass
@@ -25,9 +28,31 @@ def open_campaigns() -> list[Campaign]:
                               .order_by(Campaign.visit_start)).all()
 
 
-def tasks_for(user: User) -> list[Task]:
-    """Items to submit, enterprises to confirm (late ones first), and for the office every late department."""
+def result_tasks(due: list[dict]) -> list[Task]:
+    """A department's results to enter, records to review as lead department, rectifications to close:
+    `due` is its row of results.services.due_summary; each to-do opens the list of exactly those records."""
     tasks: list[Task] = []
+    for row in due:
+        def link(todo: str, **more) -> str:
+            return url_for("results.index", todo=todo, **more)
+
+        if row["to_enter"]:
+            late = f"，其中{row['overdue']}户已逾期" if row["overdue"] else ""
+            tasks.append(Task(f"录入{row['to_enter']}户检查对象的检查结果{late}", link("enter"), bool(row["overdue"])))
+        if row["to_review"]:
+            tasks.append(Task(f"审核并公示{row['to_review']}条各部门已提交的联合检查记录（本部门牵头）",
+                              link("review")))
+        if row["follow_ups_open"]:
+            late = f"，其中{row['follow_ups_overdue']}项已超期" if row["follow_ups_overdue"] else ""
+            tasks.append(Task(f"复查并销号{row['follow_ups_open']}项责令整改{late}", link("follow_up"),
+                              bool(row["follow_ups_overdue"])))
+    return tasks
+
+
+def tasks_for(user: User, due: list[dict] | None = None) -> list[Task]:
+    """Items to submit, enterprises to confirm (late ones first), and for the office every late department;
+    with `due` (the user's department's results row), its results to enter, review and close too."""
+    tasks: list[Task] = [] if user.is_office else result_tasks(due or [])
     for campaign in open_campaigns():
         detail = url_for("campaigns.detail", campaign_id=campaign.id)
         pending = campaigns.pending_counts(campaign) if campaign.status == "drawn" else {}
@@ -45,8 +70,33 @@ def tasks_for(user: User) -> list[Task]:
                     else detail
                 tasks.append(Task(f"{who}确认“{campaign.name}”抽中的{pending[cd.department_id]}户检查对象（时限 "
                                   f"{cd.confirm_deadline:%Y-%m-%d %H:%M}）", target, campaigns.overdue(cd)))
-        if user.is_office and campaign.status == "locked":
-            tasks.append(Task(f"“{campaign.name}”名单已锁定，待见证人报出随机种子后抽取", detail))
         if user.is_office and campaign.status == "drawn" and campaigns.flagged(campaign):
-            tasks.append(Task(f"“{campaign.name}”有被标记为关闭或查无此户的检查对象待替换", detail))
+            tasks.append(Task(f"“{campaign.name}”有被标记为关闭或查无此户的检查对象，待替换抽取或核减", detail))
+    tasks.extend(seed_tasks(user))
+    if user.is_office:
+        # Stale sources (the directory at least yearly, seed 003) and drawn enterprises the registry closed.
+        tasks += [Task(line, url_for("exchange.index"), True) for line in exchange.reminders()]
     return sorted(tasks, key=lambda t: not t.late)
+
+
+def seed_tasks(user: User) -> list[Task]:
+    """A party's own commit and reveal steps with their deadlines; for the office, rounds waiting for it."""
+    tasks = []
+    at = now()
+    for round_ in rounds.open_rounds():
+        campaign = db.session.get(Campaign, round_.campaign_id)
+        url = url_for("draws.show", campaign_id=campaign.id, round_id=round_.id)
+        what = f"“{campaign.name}”{round_.kind_label}"
+        for contribution in rounds.pending_for(round_, user, at):
+            who = "" if contribution.department_id else f"{contribution.label}："
+            if round_.phase is Phase.COMMITTING:
+                tasks.append(Task(f"{who}{what}：生成随机值并提交承诺（截止 {round_.commit_deadline:%Y-%m-%d %H:%M}）", url))
+            else:
+                tasks.append(Task(f"{who}{what}：揭示随机值（截止 {round_.reveal_deadline:%Y-%m-%d %H:%M}）", url))
+        if not user.is_office:
+            continue
+        if round_.phase is Phase.COMMITTING and not round_.commit_open(at):
+            tasks.append(Task(f"{what}：承诺已截止，请锁定输入", url, late=True))
+        elif round_.ready_to_run(at):
+            tasks.append(Task(f"{what}：{'待见证人报出种子后' if round_.rule is SeedRule.WITNESS else '揭示已完成，'}抽取", url))
+    return tasks

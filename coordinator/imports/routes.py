@@ -1,12 +1,12 @@
-"""Excel import pages: upload → preview (every refused row with its reason) → confirm, for every directory."""
+"""Import pages for every directory: upload an Excel or CSV file → preview (each refused row, why) → confirm."""
 from __future__ import annotations
 
 import re
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
@@ -16,12 +16,12 @@ from ..access import ensure_can_edit_department, login_required, own_department_
 from ..auth.models import Department
 from ..directories.importers import ConflictImporter, InspectorImporter, SubjectImporter
 from ..excel.importing import Importer, run_import
-from ..excel.reader import FileRefused
+from ..excel.reader import SUFFIXES, FileRefused
+from ..exchange.importers import PersonnelImporter, RegistrationImporter, RiskClassImporter
 from ..extensions import db
 from ..items.services import ItemImporter
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
-EXTENSIONS = (".xlsx", ".xlsm", ".xls")
 KEEP_UPLOADS_SECONDS = 24 * 3600
 
 
@@ -44,6 +44,15 @@ KINDS = {
                             "directories.conflicts"),
     "items": ImportKind("随机抽查事项清单", ("office", "admin"), ItemImporter, lambda d: ItemImporter(d, current_user.id),
                         "items.index", per_department=True),
+    # The lists other systems send (coordinator.exchange): the regulator's, the registration system's, the
+    # justice bureau's.
+    "risk-classes": ImportKind("信用风险分类", ("office",), RiskClassImporter,
+                               lambda _d: RiskClassImporter(current_user.id), "exchange.index"),
+    "registration": ImportKind("登记状态变更", ("office",), RegistrationImporter,
+                               lambda _d: RegistrationImporter(current_user.id), "exchange.index"),
+    "personnel": ImportKind("执法人员执法证（司法局）", ("office", "admin"), PersonnelImporter,
+                            lambda _d: PersonnelImporter(own_department_id(), current_user.id),
+                            "directories.inspectors"),
 }
 
 
@@ -98,9 +107,10 @@ def upload(kind_name):
     if kind.per_department and department is None:
         return _page(kind_name, kind, error="请选择事项清单所属的部门")
     if upload is None or not upload.filename:
-        return _page(kind_name, kind, error="请选择要导入的 Excel 文件")
-    if not upload.filename.lower().endswith(EXTENSIONS):
-        return _page(kind_name, kind, error=f"“{upload.filename}”不是 Excel 文件，请上传 .xlsx 或 .xls 文件")
+        return _page(kind_name, kind, error="请选择要导入的 Excel 或 CSV 文件")
+    if not upload.filename.lower().endswith(SUFFIXES):
+        return _page(kind_name, kind,
+                     error=f"“{upload.filename}”不是 Excel 或 CSV 文件，请上传 .xlsx、.xls 或 .csv 文件")
     _forget_old_uploads()
     token = uuid.uuid4().hex
     path = _upload_path(token)
@@ -119,12 +129,14 @@ def upload(kind_name):
 def confirm(kind_name):
     kind = _kind(kind_name)
     department = _department(kind)
-    path = _upload_path(request.form.get("token", ""))
+    token = request.form.get("token", "")
+    path = _upload_path(token)
     if not path.exists():
         flash("预检文件已过期或已导入，请重新上传", "warning")
         return _page(kind_name, kind)
     try:
-        report = run_import(kind.make(department), path, dry_run=False,
+        # The token is spent in the import's own transaction: a double click's second confirm is refused.
+        report = run_import(kind.make(department), path, dry_run=False, token=token,
                             filename=request.form.get("filename") or path.name)
     except FileRefused as error:
         return _page(kind_name, kind, error=str(error))

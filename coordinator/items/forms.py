@@ -1,10 +1,10 @@
 """The item form: one field per column of the published item list."""
 from __future__ import annotations
 
-from ..forms import BaseForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from ..forms import BaseForm
 from .models import ITEM_FIELDS
 
 LONG = {"basis", "content", "materials", "note"}

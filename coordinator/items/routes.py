@@ -1,7 +1,6 @@
 """Pages of the departments' inspection item lists."""
 from __future__ import annotations
 
-
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -11,7 +10,7 @@ from ..auth.models import Department
 from ..excel.importing import RowInvalid
 from ..excel.writer import send_workbook
 from ..extensions import db
-from ..pagination import paginate
+from ..pagination import paginate, search_arg
 from ..textutil import clean
 from ..timeutil import now
 from .forms import ItemForm
@@ -25,7 +24,7 @@ bp = Blueprint("items", __name__, url_prefix="/items")
 @login_required
 def index():
     department_id = own_department_id() or request.args.get("department", type=int)
-    q = request.args.get("q", "").strip()
+    q = search_arg()
     show_inactive = request.args.get("inactive") == "1"
     query = sa.select(Item).join(Item.department).order_by(Item.department_id, Item.code)
     if department_id:

@@ -78,6 +78,7 @@ class ItemImporter(Importer):
 
     def __init__(self, department: Department, user_id: int | None = None):
         self.department = department
+        self.department_id = department.id
         self.user_id = user_id
 
     def prepare(self):

@@ -3,21 +3,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from ..access import ANY_ROLE
+from ..access import public
 from ..campaigns.models import Campaign
 from ..extensions import db
-from ..pagination import paginate
+from ..pagination import paginate, search_arg
 from . import services
 
 bp = Blueprint("public", __name__, url_prefix="/public")
 PAGE_SIZE = 20
-EVERYONE = ("anonymous", *ANY_ROLE)
-
-
-def public(view):
-    """Open to anyone; declared like roles_required so the authorisation-matrix test knows it is meant."""
-    view.allowed_roles = EVERYONE
-    return view
 
 
 def _page(query):
@@ -52,11 +45,12 @@ def campaign(campaign_id):
         abort(404)  # a covert campaign does not exist for the public until it ends
     drawn = _page(services.drawn(found)) if found.reached("drawn") else None
     department_names = {cd.department_id: cd.department.name for cd in found.departments}
-    return render_template("public/campaign.html", campaign=found, drawn=drawn, department_names=department_names)
+    return render_template("public/campaign.html", campaign=found, drawn=drawn, department_names=department_names,
+                           seed_rounds=services.seed_rounds(found))
 
 
 @bp.get("/results")
 @public
 def results():
-    q = request.args.get("q", "").strip()[:100]
+    q = search_arg()
     return render_template("public/results.html", page=_page(services.published(q)), q=q)

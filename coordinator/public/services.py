@@ -1,12 +1,13 @@
 """What the public may see, and nothing more: active item lists, campaign plans, published results.
 
 Never shown: inspectors (names, certificates, phones), user accounts, enterprise contacts and phones, problem
-descriptions and notes (free text that may name people). A covert campaign (暗查暗访) is not announced
-beforehand, so it and everything under it stay hidden until its period has ended.
+descriptions and notes (free text that may name people), a witness's name or a recusal's reason. A covert campaign
+(暗查暗访) is not announced beforehand, so it and everything under it stay hidden until its period has ended.
 """
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import lazyload, selectinload
@@ -14,6 +15,8 @@ from sqlalchemy.orm import lazyload, selectinload
 from ..auth.models import Department
 from ..campaigns.models import Campaign, CampaignDepartment, CampaignSubject, without_team
 from ..directories.models import Subject
+from ..draws.models import WITNESS_SLOT, Phase, SeedRule
+from ..draws.services import rounds_of
 from ..extensions import db
 from ..items.models import Item
 from ..results.models import DepartmentResult, InspectionRecord, ItemResult
@@ -65,8 +68,8 @@ def published(q: str = ""):
              .where(InspectionRecord.state == "已公示", visible())
              .options(selectinload(InspectionRecord.campaign_subject).selectinload(CampaignSubject.subject),
                       selectinload(InspectionRecord.campaign_subject).selectinload(CampaignSubject.campaign),
-                      selectinload(InspectionRecord.parts).selectinload(DepartmentResult.department),
-                      selectinload(InspectionRecord.parts).selectinload(DepartmentResult.items)
+                      selectinload(InspectionRecord.department_results).selectinload(DepartmentResult.department),
+                      selectinload(InspectionRecord.department_results).selectinload(DepartmentResult.items)
                       .selectinload(ItemResult.campaign_item),
                       *without_team(InspectionRecord.campaign_subject))
              .order_by(InspectionRecord.published_at.desc(), InspectionRecord.id.desc()))
@@ -74,3 +77,45 @@ def published(q: str = ""):
     if q:
         query = query.where(sa.or_(Subject.name.contains(q, autoescape=True), Subject.credit_code == q.upper()))
     return query
+
+
+@dataclass(frozen=True)
+class PublicContribution:
+    party: str  # a department's name, 领导小组办公室, or 见证人 (the witness's name is not published)
+    slot: str
+    commitment: str | None
+    value: str | None  # only once the draw has run
+    status: str
+
+
+@dataclass(frozen=True)
+class PublicRound:
+    kind: str
+    rule: str
+    fallback_reason: str
+    phase: str
+    commit_deadline: datetime | None
+    reveal_deadline: datetime | None
+    locked_sha256: str | None
+    seed: str | None
+    contributions: list[PublicContribution]
+
+
+def seed_rounds(campaign: Campaign) -> list[PublicRound]:
+    """How each draw's seed was made: commitments from the start, reveals and the seed once the draw has run.
+    A replacement's or recusal's reason is left out (it may name an inspector)."""
+    shown = []
+    for round_ in rounds_of(campaign.id):
+        drawn = round_.phase is Phase.DRAWN
+        shown.append(PublicRound(
+            kind=round_.kind_label, rule=round_.rule.label, fallback_reason=round_.fallback_reason,
+            phase=round_.phase.label, commit_deadline=round_.commit_deadline if round_.rule is SeedRule.COMMIT_REVEAL
+            else None, reveal_deadline=round_.reveal_deadline if round_.rule is SeedRule.COMMIT_REVEAL else None,
+            locked_sha256=round_.draw.locked_sha256 if round_.draw else None,
+            seed=round_.draw.seed if drawn else None,
+            contributions=[PublicContribution(
+                party="见证人" if c.department_id is None and c.slot == WITNESS_SLOT else c.label, slot=c.slot,
+                commitment=c.commitment, value=c.value if drawn else None,
+                status="已揭示" if c.value and drawn else ("已承诺" if c.commitment else c.status))
+                for c in round_.contributions]))
+    return shown

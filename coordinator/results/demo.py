@@ -18,9 +18,9 @@ PROBLEMS = [
 ]
 
 
-def _part_entry(part: DepartmentResult, rng: random.Random, visit) -> services.PartEntry:
+def _part_entry(department_result: DepartmentResult, rng: random.Random, visit) -> services.ResultEntry:
     items, follow_ups, roll = [], [], rng.random()
-    for ci in services.items_for(part):
+    for ci in services.items_for(department_result):
         if roll < 0.02:
             result = "通过登记的住所（经营场所）无法联系"
         elif roll < 0.2 and not items:
@@ -39,7 +39,7 @@ def _part_entry(part: DepartmentResult, rng: random.Random, visit) -> services.P
         follow_ups = ["列入经营异常名录"]
     else:
         follow_ups = ["无需后续处置"]
-    return services.PartEntry(
+    return services.ResultEntry(
         items=items, follow_ups=follow_ups, transfer_to="县住房和城乡建设局" if "移送其他部门" in follow_ups else "",
         questions_answered=rng.random() < 0.3, rectify_by=visit + timedelta(days=15) if "责令改正" in follow_ups else None,
         inspected_on=visit, signed=rng.random() > 0.03, refusal_note="负责人不在现场，工作人员拒绝签字",
@@ -47,7 +47,7 @@ def _part_entry(part: DepartmentResult, rng: random.Random, visit) -> services.P
 
 
 def enter_demo_results(campaign: Campaign) -> int:
-    """Every department enters its part, the lead publishes; most rectifications are re-checked and closed."""
+    """Every department enters its department_result, the lead publishes; most rectifications are re-checked and closed."""
     rng = random.Random(2024)
     users = {u.department_id: u for u in db.session.scalars(sa.select(User).where(User.role == "officer"))}
     lead = db.session.scalar(sa.select(User).where(User.role == "admin",
@@ -57,16 +57,17 @@ def enter_demo_results(campaign: Campaign) -> int:
                                  .order_by(InspectionRecord.id)).all()
     for record in records:
         visit = record.campaign_subject.visit_date
-        for part in record.parts:
-            entry = _part_entry(part, rng, visit)
-            entry.inspected_on = visit if part.department_id == campaign.lead_department_id else None
-            entry.signed = entry.signed if part.department_id == campaign.lead_department_id else None
-            services.save_part(record, part.department_id, entry, users[part.department_id], submit=True)
-            part.submitted_at = datetime.combine(visit + timedelta(days=rng.randint(1, 6)), time(16, 30))
+        for department_result in record.department_results:
+            entry = _part_entry(department_result, rng, visit)
+            entry.inspected_on = visit if department_result.department_id == campaign.lead_department_id else None
+            entry.signed = entry.signed if department_result.department_id == campaign.lead_department_id else None
+            department_id = department_result.department_id
+            services.save_department_result(record, department_id, entry, users[department_id], submit=True)
+            department_result.submitted_at = datetime.combine(visit + timedelta(days=rng.randint(1, 6)), time(16, 30))
         services.publish(record, lead)
         record.published_at = datetime.combine(visit + timedelta(days=rng.randint(7, 18)), time(10, 0))
-        for part in record.parts:
-            if part.rectifying and rng.random() < 0.85:
-                part.rechecked_on = part.rectify_by + timedelta(days=rng.randint(0, 5))
-                part.closed_on = part.rechecked_on
+        for department_result in record.department_results:
+            if department_result.rectifying and rng.random() < 0.85:
+                department_result.rechecked_on = department_result.rectify_by + timedelta(days=rng.randint(0, 5))
+                department_result.closed_on = department_result.rechecked_on
     return len(records)

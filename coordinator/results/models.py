@@ -1,6 +1,7 @@
 """Inspection results on the joint record: per item, per department's follow-up, and the record's review state."""
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -54,7 +55,7 @@ class InspectionRecord(db.Model):
 
     campaign_subject: Mapped[CampaignSubject] = relationship(backref=sa.orm.backref("record", uselist=False),
                                                              lazy="joined")
-    parts: Mapped[list[DepartmentResult]] = relationship(
+    department_results: Mapped[list[DepartmentResult]] = relationship(
         back_populates="record", order_by="DepartmentResult.id", cascade="all, delete-orphan", lazy="selectin")
     reviewed_by: Mapped[User | None] = relationship()
 
@@ -71,17 +72,17 @@ class InspectionRecord(db.Model):
         """overdue() as SQL, for lists and counts."""
         return sa.and_(cls.state.in_(OPEN_STATES), cls.due_on < on)
 
-    def part_of(self, department_id: int | None) -> DepartmentResult | None:
+    def department_result(self, department_id: int | None) -> DepartmentResult | None:
         """The department's share of this record, if it visits the enterprise."""
-        return next((p for p in self.parts if p.department_id == department_id), None)
+        return next((p for p in self.department_results if p.department_id == department_id), None)
 
-    def awaits(self, part: DepartmentResult | None) -> bool:
-        """Whether `part` (a department's share of this record) can still be entered."""
-        return part is not None and self.open and part.submitted_at is None
+    def awaits(self, department_result: DepartmentResult | None) -> bool:
+        """Whether `department_result` (a department's share of this record) can still be entered."""
+        return department_result is not None and self.open and department_result.submitted_at is None
 
 
 class DepartmentResult(db.Model):
-    """One department's part of the record: its items' results, its follow-up, and who entered them."""
+    """One department's result on the record: its items' results, its follow-up, and who entered them."""
 
     __tablename__ = "department_result"
     __table_args__ = (sa.UniqueConstraint("record_id", "department_id"),)
@@ -98,12 +99,13 @@ class DepartmentResult(db.Model):
     rechecked_on: Mapped[date | None]
     closed_on: Mapped[date | None]  # 销号
 
-    record: Mapped[InspectionRecord] = relationship(back_populates="parts")
+    record: Mapped[InspectionRecord] = relationship(back_populates="department_results")
     department: Mapped[Department] = relationship(lazy="joined")
     entered_by: Mapped[User | None] = relationship()
-    items: Mapped[list[ItemResult]] = relationship(back_populates="part", order_by="ItemResult.id",
+    items: Mapped[list[ItemResult]] = relationship(back_populates="department_result", order_by="ItemResult.id",
                                                   cascade="all, delete-orphan")
-    attachments: Mapped[list[Attachment]] = relationship(back_populates="part", cascade="all, delete-orphan")
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="department_result",
+                                                         cascade="all, delete-orphan")
 
     @property
     def rectifying(self) -> bool:
@@ -113,13 +115,33 @@ class DepartmentResult(db.Model):
     def follow_up_open(self) -> bool:
         return follow_up_open(self.follow_ups, self.closed_on)
 
+    @classmethod
+    def follow_up_open_clause(cls):
+        """follow_up_open as SQL, for lists and counts."""
+        return sa.and_(cls.closed_on.is_(None), sa.or_(*(lists_follow_up(value) for value in RECTIFYING)))
+
+
+def json_spellings(value) -> list[str]:
+    """`value` as JSON text, with and without \\u escapes."""
+    return sorted({json.dumps(value, ensure_ascii=False), json.dumps(value)})
+
+
+def lists_follow_up(value: str):
+    """SQL: the department result's follow-ups list `value`.
+
+    follow_ups is a JSON list; its text holds each value in quotes, written as is or \\u-escaped depending on
+    the serialiser (SQLAlchemy's default escapes). Both spellings are matched, the quotes make it exact.
+    """
+    text = sa.cast(DepartmentResult.follow_ups, sa.Text)
+    return sa.or_(*(text.contains(spelling, autoescape=True) for spelling in json_spellings(value)))
+
 
 def rectifying(follow_ups: list | None) -> bool:
     return any(f in RECTIFYING for f in follow_ups or [])
 
 
 def follow_up_open(follow_ups: list | None, closed_on: date | None) -> bool:
-    """A part whose follow-up asks for rectification and is not closed (销号) yet."""
+    """A department result whose follow-up asks for rectification and is not closed (销号) yet."""
     return rectifying(follow_ups) and closed_on is None
 
 
@@ -127,23 +149,23 @@ class ItemResult(db.Model):
     __tablename__ = "item_result"
     __table_args__ = (sa.UniqueConstraint("part_id", "campaign_item_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    part_id: Mapped[int] = mapped_column(sa.ForeignKey("department_result.id"), index=True)
+    department_result_id: Mapped[int] = mapped_column("part_id", sa.ForeignKey("department_result.id"), index=True)
     campaign_item_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign_item.id"))
     result: Mapped[str] = mapped_column(sa.String(40))
     problems: Mapped[int] = mapped_column(default=0)
     description: Mapped[str] = mapped_column(sa.String(2000), default="")
 
-    part: Mapped[DepartmentResult] = relationship(back_populates="items")
+    department_result: Mapped[DepartmentResult] = relationship(back_populates="items")
     campaign_item: Mapped[CampaignItem] = relationship()
 
 
 class Attachment(db.Model):
     __tablename__ = "attachment"
     id: Mapped[int] = mapped_column(primary_key=True)
-    part_id: Mapped[int] = mapped_column(sa.ForeignKey("department_result.id"), index=True)
+    department_result_id: Mapped[int] = mapped_column("part_id", sa.ForeignKey("department_result.id"), index=True)
     filename: Mapped[str] = mapped_column(sa.String(200))
     stored_as: Mapped[str] = mapped_column(sa.String(100), unique=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     uploaded_at: Mapped[datetime] = mapped_column(default=now)
 
-    part: Mapped[DepartmentResult] = relationship(back_populates="attachments")
+    department_result: Mapped[DepartmentResult] = relationship(back_populates="attachments")

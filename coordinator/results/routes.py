@@ -10,11 +10,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from ..access import login_required, own_department_id
+from ..auth.models import Department
 from ..campaigns.models import Campaign, CampaignSubject, statuses_from, without_team
-from ..campaigns.records import record_of
 from ..directories.models import Subject
 from ..extensions import db
-from ..pagination import paginate
+from ..pagination import paginate, search_arg
 from ..timeutil import today
 from . import services
 from .models import FOLLOW_UPS, RECORD_STATES, RESULTS, Attachment, DepartmentResult, InspectionRecord
@@ -29,14 +29,16 @@ def _record(record_id: int) -> InspectionRecord:
     record = db.get_or_404(InspectionRecord, record_id)
     if current_user.is_office:
         return record
-    departments = {p.department_id for p in record.parts}
-    if current_user.department_id not in departments and not services.can_review(record, current_user):
+    departments = {p.department_id for p in record.department_results}
+    if current_user.department_id not in departments and not services.leads(record, current_user):
         abort(403)
     return record
 
 
-def _back(record: InspectionRecord, message: str, category: str = "success"):
+def _back(record: InspectionRecord, message: str, category: str = "success", to_entry: bool = False):
     flash(message, category)
+    if to_entry:  # photos taken while filling the record in: back to the form, its draft still on the phone
+        return redirect(url_for("results.entry", record_id=record.id) + "#photos")
     return redirect(url_for("results.detail", record_id=record.id))
 
 
@@ -45,7 +47,7 @@ def _back(record: InspectionRecord, message: str, category: str = "success"):
 def index():
     state = request.args.get("state", "")
     overdue = request.args.get("overdue") == "1"
-    q = request.args.get("q", "").strip()
+    q = search_arg()
     query = (sa.select(InspectionRecord).join(CampaignSubject).join(Subject).join(Campaign)
              .options(*without_team(InspectionRecord.campaign_subject))
              .order_by(InspectionRecord.due_on, InspectionRecord.id))
@@ -53,6 +55,11 @@ def index():
     if department_id is not None:
         mine = sa.select(DepartmentResult.record_id).where(DepartmentResult.department_id == department_id)
         query = query.where(sa.or_(InspectionRecord.id.in_(mine), Campaign.lead_department_id == department_id))
+    todo = request.args.get("todo", "")
+    todo_department = department_id or request.args.get("department", type=int)
+    if todo in services.TODO_LABELS:
+        # The workbench's counts, each opening its list: the office may name a department, others see their own.
+        query = query.where(services.todo_clause(todo, todo_department))
     campaign_id = request.args.get("campaign", type=int)
     if campaign_id:
         query = query.where(Campaign.id == campaign_id)
@@ -67,14 +74,16 @@ def index():
                                    .order_by(Campaign.id.desc())).all()
     return render_template("results/index.html", page=page, state=state, states=RECORD_STATES, overdue=overdue,
                            q=q, today=today(), due=services.due_summary(department_id=department_id),
-                           campaigns=campaigns, campaign_id=campaign_id)
+                           campaigns=campaigns, campaign_id=campaign_id, todo=todo,
+                           todo_label=services.TODO_LABELS.get(todo, ""),
+                           todo_department=db.session.get(Department, todo_department) if todo_department else None)
 
 
 @bp.get("/<int:record_id>")
 @login_required
 def detail(record_id):
     record = _record(record_id)
-    return render_template("results/detail.html", record=record, joint=record_of(record.campaign_subject),
+    return render_template("results/detail.html", record=record,
                            can_review=services.can_review(record, current_user), items_for=services.items_for,
                            today=today())
 
@@ -89,15 +98,15 @@ def _date(name: str) -> date | None:
         raise services.ResultError(f"日期“{text}”格式不正确，应为 2024-06-30") from None
 
 
-def _entry(part: DepartmentResult, lead: bool) -> services.PartEntry:
+def _entry(department_result: DepartmentResult, lead: bool) -> services.ResultEntry:
     items = []
-    for ci in services.items_for(part):
+    for ci in services.items_for(department_result):
         problems = request.form.get(f"problems-{ci.id}", "0").strip() or "0"
         if not problems.isdigit() or int(problems) > 999:
             raise services.ResultError(f"“{ci.data.get('name')}”的问题数量应为0～999的整数")
         items.append(services.ItemEntry(ci.id, request.form.get(f"result-{ci.id}", ""), int(problems),
                                         request.form.get(f"description-{ci.id}", "")[:2000]))
-    return services.PartEntry(
+    return services.ResultEntry(
         items=items, follow_ups=request.form.getlist("follow_ups"),
         transfer_to=request.form.get("transfer_to", "")[:100], questions_answered=bool(request.form.get("questions")),
         note=request.form.get("note", "")[:1000], rectify_by=_date("rectify_by"),
@@ -112,27 +121,28 @@ def _entry(part: DepartmentResult, lead: bool) -> services.PartEntry:
 def entry(record_id):
     record = _record(record_id)
     department_id = own_department_id() or request.values.get("department", type=int)
-    part = record.part_of(department_id)
-    if part is None:
+    department_result = record.department_result(department_id)
+    if department_result is None:
         abort(403)
     lead = department_id == record.campaign_subject.campaign.lead_department_id
     error = None
     if request.method == "POST":
         submit = request.form.get("action") == "submit"
         try:
-            services.save_part(record, department_id, _entry(part, lead), current_user, submit=submit)
+            services.save_department_result(record, department_id, _entry(department_result, lead), current_user, submit=submit)
             db.session.commit()
         except services.ResultError as problem:
             db.session.rollback()
             error = str(problem)
-        except (sa.exc.IntegrityError, sa.exc.OperationalError):  # the same part submitted twice at once
+        except (sa.exc.IntegrityError, sa.exc.OperationalError):  # the same department result submitted twice at once
             db.session.rollback()
             return _back(record, "本部门的结果刚刚已由他人提交，以已保存的为准", "warning")
         else:
             return _back(record, "检查结果已提交" if submit else "已暂存，提交前可继续修改")
-    return render_template("results/entry.html", record=record, part=part, items=services.items_for(part),
+    return render_template("results/entry.html", record=record, department_result=department_result,
+                           items=services.items_for(department_result),
                            results=RESULTS, follow_ups=FOLLOW_UPS, lead=lead, error=error, form=request.form,
-                           editable=record.awaits(part))
+                           editable=record.awaits(department_result))
 
 
 @bp.post("/<int:record_id>/review")
@@ -156,22 +166,22 @@ def review(record_id):
     return _back(record, message)
 
 
-@bp.post("/<int:record_id>/follow-up/<int:part_id>")
+@bp.post("/<int:record_id>/follow-up/<int:department_result_id>")
 @login_required
-def follow_up(record_id, part_id):
+def follow_up(record_id, department_result_id):
     record = _record(record_id)
-    part = db.get_or_404(DepartmentResult, part_id)
-    if part.record_id != record.id:
+    department_result = db.get_or_404(DepartmentResult, department_result_id)
+    if department_result.record_id != record.id:
         abort(404)
-    if not current_user.is_office and current_user.department_id != part.department_id:
+    if not current_user.is_office and current_user.department_id != department_result.department_id:
         abort(403)
     try:
-        services.follow_up(part, rechecked_on=_date("rechecked_on"), closed_on=_date("closed_on"))
+        services.follow_up(department_result, rechecked_on=_date("rechecked_on"), closed_on=_date("closed_on"))
     except services.ResultError as problem:
         db.session.rollback()
         return _back(record, str(problem), "error")
     db.session.commit()
-    return _back(record, "已销号" if part.closed_on else "复查情况已记录")
+    return _back(record, "已销号" if department_result.closed_on else "复查情况已记录")
 
 
 def _attachment_folder() -> Path:
@@ -183,34 +193,41 @@ def _attachment_folder() -> Path:
 @bp.post("/<int:record_id>/photos")
 @login_required
 def upload_photo(record_id):
+    """One or several photos at once (a phone sends all it took); all are checked before any is kept."""
     record = _record(record_id)
-    part = record.part_of(current_user.department_id)
-    if part is None:
+    department_result = record.department_result(current_user.department_id)
+    if department_result is None:
         abort(403)
-    upload = request.files.get("photo")
-    suffix = Path(upload.filename or "").suffix.lower() if upload else ""
-    if upload is None or not upload.filename:
-        return _back(record, "请选择照片文件", "error")
-    if suffix not in PHOTO_TYPES:
-        return _back(record, "只能上传 JPG 或 PNG 照片", "error")
-    data = upload.read(PHOTO_MAX_BYTES + 1)
-    if len(data) > PHOTO_MAX_BYTES:
-        return _back(record, "照片不能超过 8 MB", "error")
-    if not (data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n")):
-        return _back(record, "文件内容不是 JPG 或 PNG 图片", "error")
-    stored = f"{uuid.uuid4().hex}{suffix}"
-    (_attachment_folder() / stored).write_bytes(data)
-    part.attachments.append(Attachment(filename=Path(upload.filename).name[:200], stored_as=stored,
-                                       uploaded_by_id=current_user.id))
+    to_entry = request.form.get("back") == "entry"
+    uploads = [u for u in request.files.getlist("photo") if u and u.filename]
+    if not uploads:
+        return _back(record, "请选择照片文件", "error", to_entry)
+    photos = []
+    for upload in uploads:
+        name = Path(upload.filename).name
+        suffix = Path(name).suffix.lower()
+        if suffix not in PHOTO_TYPES:
+            return _back(record, f"“{name}”不是 JPG 或 PNG 照片，本次照片均未上传", "error", to_entry)
+        data = upload.read(PHOTO_MAX_BYTES + 1)
+        if len(data) > PHOTO_MAX_BYTES:
+            return _back(record, f"“{name}”超过 8 MB，本次照片均未上传", "error", to_entry)
+        if not (data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n")):
+            return _back(record, f"“{name}”的内容不是 JPG 或 PNG 图片，本次照片均未上传", "error", to_entry)
+        photos.append((name, suffix, data))
+    for name, suffix, data in photos:
+        stored = f"{uuid.uuid4().hex}{suffix}"
+        (_attachment_folder() / stored).write_bytes(data)
+        department_result.attachments.append(Attachment(filename=name[:200], stored_as=stored,
+                                                       uploaded_by_id=current_user.id))
     db.session.commit()
-    return _back(record, "照片已上传")
+    return _back(record, "照片已上传" if len(photos) == 1 else f"{len(photos)}张照片已上传", to_entry=to_entry)
 
 
 @bp.get("/photos/<int:attachment_id>")
 @login_required
 def photo(attachment_id):
     attachment = db.get_or_404(Attachment, attachment_id)
-    _record(attachment.part.record_id)
+    _record(attachment.department_result.record_id)
     path = _attachment_folder() / attachment.stored_as
     if not path.exists():
         abort(404)

@@ -1,4 +1,4 @@
-"""Result services: open a record at dispatch, enter a department's part, review and publish, follow up."""
+"""Result services: open a record at dispatch, enter a department's result, review and publish, follow up."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -35,24 +35,24 @@ class ResultError(ValueError):
 
 
 def open_record(cs: CampaignSubject) -> InspectionRecord:
-    """The record of a staffed enterprise, with a part for every visiting department (idempotent)."""
+    """The record of a staffed enterprise, with a department result for every visiting department (idempotent)."""
     record = cs.record
     if record is None:
         visit = cs.visit_date or cs.campaign.visit_end
         record = InspectionRecord(campaign_subject=cs, due_on=add_working_days(visit, RESULT_WORKING_DAYS))
         db.session.add(record)
-    present = {part.department_id for part in record.parts}
+    present = {department_result.department_id for department_result in record.department_results}
     for department_id in cs.visiting():
         if department_id not in present:
-            record.parts.append(DepartmentResult(department_id=department_id))
+            record.department_results.append(DepartmentResult(department_id=department_id))
     return record
 
 
-def items_for(part: DepartmentResult):
+def items_for(department_result: DepartmentResult):
     """The campaign items of this department that reach this enterprise: the rows it must answer."""
-    cs = part.record.campaign_subject
-    participation = cs.campaign.participation(part.department_id)
-    return [ci for ci in participation.items
+    cs = department_result.record.campaign_subject
+    campaign_department = cs.campaign.campaign_department(department_result.department_id)
+    return [ci for ci in campaign_department.items
             if rules.item_reaches(split_list(ci.data.get("industries")) or ["全部"], cs.subject.industry)]
 
 
@@ -65,7 +65,7 @@ class ItemEntry:
 
 
 @dataclass
-class PartEntry:
+class ResultEntry:
     items: list[ItemEntry]
     follow_ups: list[str] = field(default_factory=list)
     transfer_to: str = ""
@@ -78,87 +78,100 @@ class PartEntry:
     refusal_note: str = ""
 
 
-def _check(part: DepartmentResult, entry: PartEntry) -> list[str]:
-    errors = []
-    expected = {ci.id: ci.data.get("name") for ci in items_for(part)}
+def _item_errors(name: str, item) -> list[str]:
+    """What is wrong with one item's result (its name for the message)."""
+    if item is None or not item.result:
+        return [f"请填写“{name}”的检查结果"]
+    if item.result not in RESULTS:
+        return [f"“{name}”的检查结果“{item.result}”无效"]
+    if item.result in PROBLEM_RESULTS:
+        return ([f"“{name}”发现问题，问题数量至少为1"] if item.problems < 1 else []) + \
+            ([f"“{name}”发现问题，请描述问题"] if not item.description.strip() else [])
+    return [f"“{name}”的结果为“{item.result}”，问题数量应为0"] if item.problems else []
+
+
+def _follow_up_errors(entry: ResultEntry) -> list[str]:
+    follow_ups = entry.follow_ups
+    problems = any(i.result in PROBLEM_RESULTS for i in entry.items)
+    checks = (
+        (not follow_ups, "请选择后续处置（未发现问题的选“无需后续处置”）"),
+        (any(f not in FOLLOW_UPS for f in follow_ups), "后续处置选项无效"),
+        ("无需后续处置" in follow_ups and len(follow_ups) > 1, "“无需后续处置”不能与其他处置同时选择"),
+        (problems and follow_ups == ["无需后续处置"], "发现问题的，请选择后续处置方式"),
+        ("移送其他部门" in follow_ups and not entry.transfer_to.strip(), "移送其他部门的，请填写移送给哪个部门"),
+        ("责令改正" in follow_ups and entry.rectify_by is None, "责令改正的，请填写整改期限"),
+        (entry.signed is False and not entry.refusal_note.strip(), "被检查单位拒绝签字的，请注明情况"),
+    )
+    return [message for broken, message in checks if broken]
+
+
+def _check(department_result: DepartmentResult, entry: ResultEntry) -> list[str]:
+    expected = {ci.id: ci.data.get("name") for ci in items_for(department_result)}
     given = {i.campaign_item_id: i for i in entry.items}
-    for item_id, name in expected.items():
-        item = given.get(item_id)
-        if item is None or not item.result:
-            errors.append(f"请填写“{name}”的检查结果")
-            continue
-        if item.result not in RESULTS:
-            errors.append(f"“{name}”的检查结果“{item.result}”无效")
-        elif item.result in PROBLEM_RESULTS:
-            if item.problems < 1:
-                errors.append(f"“{name}”发现问题，问题数量至少为1")
-            if not item.description.strip():
-                errors.append(f"“{name}”发现问题，请描述问题")
-        elif item.problems:
-            errors.append(f"“{name}”的结果为“{item.result}”，问题数量应为0")
+    errors = [error for item_id, name in expected.items() for error in _item_errors(name, given.get(item_id))]
     if set(given) - set(expected):
         errors.append("只能填写本部门适用于该单位的抽查事项")
-    if not entry.follow_ups:
-        errors.append("请选择后续处置（未发现问题的选“无需后续处置”）")
-    if any(f not in FOLLOW_UPS for f in entry.follow_ups):
-        errors.append("后续处置选项无效")
-    if "无需后续处置" in entry.follow_ups and len(entry.follow_ups) > 1:
-        errors.append("“无需后续处置”不能与其他处置同时选择")
-    problems = any(i.result in PROBLEM_RESULTS for i in entry.items)
-    if problems and entry.follow_ups == ["无需后续处置"]:
-        errors.append("发现问题的，请选择后续处置方式")
-    if "移送其他部门" in entry.follow_ups and not entry.transfer_to.strip():
-        errors.append("移送其他部门的，请填写移送给哪个部门")
-    if "责令改正" in entry.follow_ups and entry.rectify_by is None:
-        errors.append("责令改正的，请填写整改期限")
-    if entry.signed is False and not entry.refusal_note.strip():
-        errors.append("被检查单位拒绝签字的，请注明情况")
-    return errors
+    return errors + _follow_up_errors(entry)
 
 
-def save_part(record: InspectionRecord, department_id: int, entry: PartEntry, user: User, *, submit: bool) -> DepartmentResult:
-    """Save (and with `submit`, hand in) a department's part; entering the same part twice updates it."""
+def save_department_result(record: InspectionRecord, department_id: int, entry: ResultEntry, user: User, *,
+                           submit: bool) -> DepartmentResult:
+    """Save (and with `submit`, hand in) a department's result; entering the same result twice updates it."""
     if not record.open:
         raise ResultError(f"记录当前为“{record.state}”，不能修改")
-    part = record.part_of(department_id)
-    if part is None:
+    department_result = record.department_result(department_id)
+    if department_result is None:
         raise ResultError("本部门不参加对该单位的检查")
-    if part.submitted_at is not None:
+    if department_result.submitted_at is not None:
         raise ResultError("本部门的结果已提交，等待牵头部门审核")
-    if submit and (errors := _check(part, entry)):
+    if submit and (errors := _check(department_result, entry)):
         raise ResultError("；".join(errors))
-    existing = {i.campaign_item_id: i for i in part.items}
+    existing = {i.campaign_item_id: i for i in department_result.items}
     for item in entry.items:
         row = existing.get(item.campaign_item_id)
         if row is None:
             row = ItemResult(campaign_item_id=item.campaign_item_id)
-            part.items.append(row)
+            department_result.items.append(row)
         row.result, row.problems, row.description = item.result, max(item.problems, 0), item.description.strip()
-    part.follow_ups = list(dict.fromkeys(entry.follow_ups))
-    part.transfer_to = entry.transfer_to.strip() if "移送其他部门" in entry.follow_ups else ""
-    part.questions_answered, part.note = entry.questions_answered, entry.note.strip()
-    part.rectify_by = entry.rectify_by if "责令改正" in entry.follow_ups else None
-    part.entered_by_id = user.id
+    department_result.follow_ups = list(dict.fromkeys(entry.follow_ups))
+    department_result.transfer_to = entry.transfer_to.strip() if "移送其他部门" in entry.follow_ups else ""
+    department_result.questions_answered, department_result.note = entry.questions_answered, entry.note.strip()
+    department_result.rectify_by = entry.rectify_by if "责令改正" in entry.follow_ups else None
+    department_result.entered_by_id = user.id
     if entry.inspected_on is not None:
         record.inspected_on = entry.inspected_on
     if entry.signed is not None:
         record.signed, record.refusal_note = entry.signed, entry.refusal_note.strip()
     if submit:
-        part.submitted_at = now()
-        if all(p.submitted_at for p in record.parts):
+        department_result.submitted_at = now()
+        if all(p.submitted_at for p in record.department_results):
             record.state, record.return_reason = "待审核", ""
-    return part
+    return department_result
+
+
+def leads(record: InspectionRecord, user: User) -> bool:
+    """The user belongs to the department leading the record's campaign (its people read every part)."""
+    return user.department_id is not None and user.department_id == record.campaign_subject.campaign.lead_department_id
 
 
 def can_review(record: InspectionRecord, user: User) -> bool:
-    """The lead department confirms the whole record (the office may too)."""
-    return user.is_office or user.department_id == record.campaign_subject.campaign.lead_department_id
+    """Review (publish or send back) is the lead department's administrator's act (the office may too)."""
+    return user.is_office or (user.role == "admin" and leads(record, user))
+
+
+def _claim_review(record: InspectionRecord, message: str) -> None:
+    """Lock the record while it still awaits review, so the second of two reviews at once finds it reviewed."""
+    table = InspectionRecord.__table__
+    claimed = db.session.execute(table.update().where(table.c.id == record.id, table.c.state == "待审核")
+                                 .values(state=table.c.state)).rowcount
+    db.session.refresh(record)
+    if not claimed or record.state != "待审核":
+        raise ResultError(message)
 
 
 def publish(record: InspectionRecord, user: User) -> None:
     """Confirm and publish; results that say the enterprise is gone move it out of the drawing pool."""
-    if record.state != "待审核":
-        raise ResultError("只有待审核的记录可以审核公示")
+    _claim_review(record, "只有待审核的记录可以审核公示（该记录可能刚刚已由他人审核）")
     record.state, record.published_at, record.reviewed_by_id = "已公示", now(), user.id
     apply_status(record, user)
     campaign = record.campaign_subject.campaign
@@ -175,40 +188,57 @@ def apply_status(record: InspectionRecord, user: User | None) -> None:
     if record.status_applied:
         return
     cs = record.campaign_subject
-    for part in record.parts:
-        for item in part.items:
+    for department_result in record.department_results:
+        for item in department_result.items:
             status = STATUS_FROM_RESULT.get(item.result)
             if status and cs.subject.status == ACTIVE_STATUS:
                 change_status(cs.subject, status,
-                              f"{cs.campaign.name}{INSPECTION_REASON}（{part.department.name}）：{item.result}",
+                              f"{cs.campaign.name}{INSPECTION_REASON}（{department_result.department.name}）：{item.result}",
                               user.id if user else None)
     record.status_applied = True
 
 
 def send_back(record: InspectionRecord, department_ids: list[int], reason: str, user: User) -> None:
-    if record.state != "待审核":
-        raise ResultError("只有待审核的记录可以退回")
     if not reason.strip():
         raise ResultError("请填写退回原因")
-    targets = [p for p in record.parts if not department_ids or p.department_id in department_ids]
-    for part in targets:
-        part.submitted_at = None
+    _claim_review(record, "只有待审核的记录可以退回（该记录可能刚刚已由他人审核）")
+    targets = [p for p in record.department_results if not department_ids or p.department_id in department_ids]
+    for department_result in targets:
+        department_result.submitted_at = None
     record.state, record.return_reason, record.reviewed_by_id = "退回", reason.strip()[:500], user.id
 
 
-def follow_up(part: DepartmentResult, *, rechecked_on: date | None, closed_on: date | None) -> None:
+def follow_up(department_result: DepartmentResult, *, rechecked_on: date | None, closed_on: date | None) -> None:
     """Re-inspection and closing (整改复查、销号) of a rectification."""
-    if not part.rectifying:
+    if not department_result.rectifying:
         raise ResultError("该部门没有需要整改复查的事项")
-    if closed_on and not (rechecked_on or part.rechecked_on):
+    if closed_on and not (rechecked_on or department_result.rechecked_on):
         raise ResultError("销号前请先填写复查日期")
     if rechecked_on:
-        part.rechecked_on = rechecked_on
+        department_result.rechecked_on = rechecked_on
     if closed_on:
-        part.closed_on = closed_on
+        department_result.closed_on = closed_on
 
 
 # ---- what is due, by department (the office's dashboard) ---------------------------------------------
+
+TODO_LABELS = {"enter": "待录入检查结果", "review": "待审核公示", "follow_up": "整改待复查销号"}
+
+
+def todo_clause(todo: str, department_id: int | None):
+    """The records behind one count of due_summary, for the list it links to (every department's for None)."""
+    if todo == "review":
+        waiting = InspectionRecord.state == "待审核"
+        return waiting if department_id is None else sa.and_(
+            waiting, InspectionRecord.campaign_subject.has(CampaignSubject.campaign.has(
+                Campaign.lead_department_id == department_id)))
+    parts = sa.select(DepartmentResult.record_id)
+    if department_id is not None:
+        parts = parts.where(DepartmentResult.department_id == department_id)
+    if todo == "enter":
+        parts = parts.where(DepartmentResult.submitted_at.is_(None))
+        return sa.and_(InspectionRecord.state.in_(OPEN_STATES), InspectionRecord.id.in_(parts))
+    return InspectionRecord.id.in_(parts.where(DepartmentResult.follow_up_open_clause()))
 
 
 def due_summary(on: date | None = None, department_id: int | None = None) -> list[dict]:
@@ -218,11 +248,12 @@ def due_summary(on: date | None = None, department_id: int | None = None) -> lis
     summary: dict[int, dict] = {}
 
     def row(department: int) -> dict:
-        return summary.setdefault(department, {"department": names[department], "to_enter": 0, "overdue": 0,
+        return summary.setdefault(department, {"department": names[department], "department_id": department,
+                                               "to_enter": 0, "overdue": 0,
                                                "to_review": 0, "follow_ups_open": 0, "follow_ups_overdue": 0})
 
-    # Columns, not objects: this runs on every workbench visit and reads every open part in the county.
-    parts = db.session.execute(
+    # Columns, not objects: this runs on every workbench visit and reads every open department result in the county.
+    department_results = db.session.execute(
         sa.select(DepartmentResult.department_id, DepartmentResult.submitted_at, DepartmentResult.follow_ups,
                   DepartmentResult.closed_on, DepartmentResult.rectify_by, InspectionRecord.state,
                   InspectionRecord.due_on)
@@ -230,7 +261,7 @@ def due_summary(on: date | None = None, department_id: int | None = None) -> lis
         .where(sa.or_(InspectionRecord.state != "已公示", DepartmentResult.closed_on.is_(None)),
                sa.true() if department_id is None else DepartmentResult.department_id == department_id)
     ).all()
-    for department, submitted_at, follow_ups, closed_on, rectify_by, state, due_on in parts:
+    for department, submitted_at, follow_ups, closed_on, rectify_by, state, due_on in department_results:
         if state in OPEN_STATES and submitted_at is None:
             row(department)["to_enter"] += 1
             row(department)["overdue"] += due_on < on

@@ -1,7 +1,6 @@
 """The statistics form page and its download, and the office's dashboard."""
 from __future__ import annotations
 
-
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
@@ -9,6 +8,7 @@ from flask_login import current_user
 from ..access import login_required, roles_required
 from ..campaigns.models import Campaign, statuses_from
 from ..excel.writer import send_workbook
+from ..exchange.services import risk_currency
 from ..extensions import db
 from ..timeutil import today
 from . import services
@@ -27,8 +27,9 @@ def _visible_campaigns():
 
 
 def _default_year() -> int:
+    """The latest year with results handed in; else the latest with records; else this year."""
     years = services.years_with_records()
-    return years[0] if years else today().year
+    return services.latest_year_with_results() or (years[0] if years else today().year)
 
 
 def _scope() -> services.Scope:
@@ -47,7 +48,7 @@ def _scope() -> services.Scope:
         abort(404 if campaign_id.isdigit() and not year else 400)
     if scope.campaign_id is not None and not current_user.is_office:
         campaign = db.session.get(Campaign, scope.campaign_id)
-        if campaign.participation(current_user.department_id) is None:
+        if campaign.campaign_department(current_user.department_id) is None:
             abort(403)
     return scope
 
@@ -82,4 +83,5 @@ def dashboard():
     except services.StatsError:
         abort(400)
     years = sorted(set(services.years_with_records()) | {today().year, year}, reverse=True)
-    return render_template("stats/dashboard.html", d=figures, years=years, chart=services.chart_data(figures))
+    return render_template("stats/dashboard.html", d=figures, years=years, chart=services.chart_data(figures),
+                           risk=risk_currency())

@@ -1,9 +1,9 @@
 """The county statistics form and the dashboard figures: every figure is defined here once, counted in SQL.
 
 Which results count
-    A department's part of a joint record (DepartmentResult) counts once the department has handed it in
-    (`submitted_at` is set), whatever the record's state: 待审核 and 已公示 records, and the handed-in parts of a
-    record still waiting for another department. A part the lead department sends back (退回) has its
+    A department's result on a joint record (DepartmentResult) counts once the department has handed it in
+    (`submitted_at` is set), whatever the record's state: 待审核 and 已公示 records, and the handed-in results of a
+    record still waiting for another department. A result the lead department sends back (退回) has its
     `submitted_at` cleared, so it drops out until it is handed in again. Drafts never count.
 
 Which records are in scope
@@ -13,17 +13,17 @@ Which records are in scope
       (CampaignSubject.visit_date). A record with neither is in no year.
 
 The county statistics form (seed 004 annex), per reporting department
-    随机抽查企业(户)        distinct enterprises whose part the department handed in.
+    随机抽查企业(户)        distinct enterprises whose result the department handed in.
     随机抽取执法人员(人)    distinct inspectors of the department seated, and not recused (回避), on the team of
-                            at least one of those parts' enterprises.
+                            at least one of those results' enterprises.
     发现问题事项(项)        item results with a problem result (发现问题已责令改正 / 发现问题待后续处理): one per
                             inspection item (抽查事项) per enterprise. The number of defects typed on an item
                             (ItemResult.problems) is not summed: the form counts 事项, the unit of the item list.
     发现问题企业(个)        distinct enterprises with at least one such item.
-    行政指导(户)            distinct enterprises whose part lists the follow-up 行政指导.
+    行政指导(户)            distinct enterprises whose result lists the follow-up 行政指导.
     应列异常名录(户)        … the follow-up 列入经营异常名录.
     涉嫌违法应立案调查(户)  … the follow-up 立案调查.
-    现场解答疑难问题(户)    distinct enterprises whose part records questions answered on site.
+    现场解答疑难问题(户)    distinct enterprises whose result records questions answered on site.
     A reporting department is every department taking part in a campaign in scope, even with nothing yet.
     The county total (合计) counts distinct enterprises across departments, so an enterprise visited jointly
     counts once, and its enterprise columns are not the sum of the rows above them; 发现问题事项 is the sum of
@@ -34,15 +34,15 @@ The dashboard (seed 001 and 002 figures), for a year
     抽查企业、发现问题企业、立案调查     the county total of the year's form.
     责令改正通知书(份)                   handed-in parts whose follow-ups list 责令改正 (one notice per
                                          department per enterprise).
-    入企检查(次)                         records with at least one handed-in part (one joint visit = one).
+    入企检查(次)                         records with at least one handed-in result (one joint visit = one).
     联合检查户数 / 户数占比              of those, records with parts of two or more departments (seed 002: 100 %).
     联合抽查次数 / 次数占比              campaigns of the year (period_start in the year) already dispatched
                                          (dispatched or finished) that have two or more departments.
     抽查任务完成率                       finished campaigns of the year / (campaigns of the year + tasks of the
                                          year's plans for which no campaign was created).
-    检查完成率                           records of the year with every part handed in (待审核 or 已公示) /
+    检查完成率                           records of the year with every result handed in (待审核 or 已公示) /
                                          records of the year opened.
-    公示率                               已公示 records / records with every part handed in.
+    公示率                               已公示 records / records with every result handed in.
     信用风险分类运用率                   enterprises drawn (every drawn row, replacements included) by campaigns
                                          of the year whose risk weights differ by class (rules.uses_credit_risk)
                                          / all enterprises drawn by campaigns of the year (seed 002: ≥ 90 %).
@@ -58,7 +58,6 @@ arranges the few result rows. bench/bench_stats.py times the form on a year of 1
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -66,11 +65,19 @@ import sqlalchemy as sa
 
 from ..auth.models import Department
 from ..campaigns import rules
-from ..campaigns.models import (Campaign, CampaignDepartment, CampaignSubject, Plan, PlanTask, TeamMember,
-                               statuses_from)
+from ..campaigns.models import Campaign, CampaignDepartment, CampaignSubject, TeamMember, statuses_from
 from ..directories.models import Inspector
 from ..extensions import db
-from ..results.models import FOLLOW_UPS, PROBLEM_RESULTS, DepartmentResult, InspectionRecord, ItemResult
+from ..plans.models import Plan, PlanTask
+from ..results.models import (
+    FOLLOW_UPS,
+    PROBLEM_RESULTS,
+    DepartmentResult,
+    InspectionRecord,
+    ItemResult,
+    json_spellings,
+    lists_follow_up,
+)
 
 FORM_TITLE = "全县“双随机、一公开”部门联合抽查统计表"
 DEPARTMENT_HEADER = "报表单位"
@@ -186,6 +193,19 @@ def years_with_records() -> list[int]:
     return list(range(last.year, first.year - 1, -1))
 
 
+def latest_year_with_results() -> int | None:
+    """The latest year a handed-in result was inspected in: where the form and the dashboard open. A year of
+    records still waiting for entry (a campaign dispatched for next year) counts nothing yet."""
+    latest = db.session.scalar(
+        sa.select(sa.func.max(inspection_date())).select_from(DepartmentResult)
+        .join(InspectionRecord, DepartmentResult.record_id == InspectionRecord.id)
+        .join(CampaignSubject, InspectionRecord.campaign_subject_id == CampaignSubject.id)
+        .where(DepartmentResult.submitted_at.is_not(None)))
+    if latest is None:
+        return None
+    return (latest if isinstance(latest, date) else date.fromisoformat(str(latest)[:10])).year
+
+
 # ---- the county statistics form ------------------------------------------------------------------
 
 
@@ -211,19 +231,8 @@ def _flag(condition):
     return sa.case((condition, 1), else_=0)
 
 
-def has_follow_up(value: str):
-    """The part's follow-ups list `value`.
-
-    follow_ups is a JSON list; its text holds each value in quotes, written as is or \\u-escaped depending on
-    the serialiser (SQLAlchemy's default escapes). Both spellings are matched, the quotes make it exact.
-    """
-    text = sa.cast(DepartmentResult.follow_ups, sa.Text)
-    return sa.or_(*(text.contains(spelling, autoescape=True) for spelling in _spellings(value)))
-
-
-def _spellings(value) -> list[str]:
-    """`value` as JSON text, with and without \\u escapes."""
-    return sorted({json.dumps(value, ensure_ascii=False), json.dumps(value)})
+has_follow_up = lists_follow_up
+_spellings = json_spellings
 
 
 def _submitted_in(scope: Scope) -> list:
@@ -256,7 +265,7 @@ def _enterprise_figures(scope: Scope) -> sa.CompoundSelect:
     """Enterprises and questions answered: distinct enterprises among all handed-in parts.
 
     One pass with COUNT(DISTINCT …), not GROUP BY department, enterprise: a small tree per figure instead
-    of sorting every part, which is what keeps a year of 100,000 records under 2 s.
+    of sorting every result, which is what keeps a year of 100,000 records under 2 s.
     """
     counted = _joined(sa.select(
         DepartmentResult.department_id.label("department_id"),
@@ -292,7 +301,7 @@ def _problem_figures(scope: Scope) -> sa.CompoundSelect:
     problems = _joined(
         sa.select(DepartmentResult.department_id.label("department_id"),
                   CampaignSubject.subject_id.label("subject_id"))
-        .select_from(ItemResult).join(DepartmentResult, ItemResult.part_id == DepartmentResult.id)
+        .select_from(ItemResult).join(DepartmentResult, ItemResult.department_result_id == DepartmentResult.id)
     ).where(ItemResult.result.in_(PROBLEM_RESULTS), *_submitted_in(scope)).cte("problems")
     return _by_department_and_total(problems, [
         sa.func.count().label("problem_items"),
@@ -301,7 +310,7 @@ def _problem_figures(scope: Scope) -> sa.CompoundSelect:
 
 
 def _inspector_figures(scope: Scope) -> sa.Select:
-    """Per department, its inspectors with at least one seat (not recused) on a counted part's team.
+    """Per department, its inspectors with at least one seat (not recused) on a counted result's team.
 
     Driven from the inspector directory. A seat is always drawn from the inspector's own department
     (campaigns.services), so the inspector's department is the seat's. The planners differ, so the test
@@ -370,7 +379,7 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def follow_up_counts(scope: Scope) -> dict[str, int]:
-    """Handed-in parts listing each follow-up (a part may list several)."""
+    """Handed-in results listing each follow-up (a result may list several)."""
     # most parts need no follow-up: their whole list is compared first, the text search runs on the rest
     nothing = sa.cast(DepartmentResult.follow_ups, sa.Text).in_(_spellings([FOLLOW_UPS[0]]))
     row = db.session.execute(
@@ -388,7 +397,7 @@ def follow_up_counts(scope: Scope) -> dict[str, int]:
 def _record_figures(scope: Scope) -> dict[str, int]:
     per_record = (
         sa.select(InspectionRecord.id, InspectionRecord.state,
-                  sa.func.count(DepartmentResult.id).label("parts"),
+                  sa.func.count(DepartmentResult.id).label("department_count"),
                   sa.func.count(DepartmentResult.submitted_at).label("submitted"))
         .select_from(InspectionRecord)
         .join(CampaignSubject, InspectionRecord.campaign_subject_id == CampaignSubject.id)
@@ -402,7 +411,7 @@ def _record_figures(scope: Scope) -> dict[str, int]:
     row = db.session.execute(sa.select(
         sa.func.count(),
         sa.func.sum(_flag(inspected)),
-        sa.func.sum(_flag(sa.and_(inspected, per_record.c.parts >= 2))),
+        sa.func.sum(_flag(sa.and_(inspected, per_record.c.department_count >= 2))),
         sa.func.sum(_flag(complete)),
         sa.func.sum(_flag(per_record.c.state == "已公示")),
         sa.func.sum(per_record.c.submitted),

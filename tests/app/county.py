@@ -12,9 +12,10 @@ from coordinator.auth.models import Department, User
 from coordinator.campaigns import rules, services
 from coordinator.directories import creditcode
 from coordinator.directories.models import Inspector, Subject, Zone
+from coordinator.draws import services as rounds
 from coordinator.extensions import db
-from coordinator.results.models import Attachment
 from coordinator.items.models import Item
+from coordinator.results.models import Attachment
 
 PASSWORD = "Passw0rd1"
 
@@ -83,9 +84,9 @@ def submit_all_items(campaign, county: dict, user=None) -> None:
 
 def confirm_all(campaign, user) -> None:
     """Every department confirms every enterprise still waiting for it."""
-    for participation in campaign.departments:
-        pending = services.pending_confirmations(campaign, participation.department_id)
-        services.confirm(campaign, participation.department_id, {cs.id: ("确认", "") for cs in pending}, user)
+    for campaign_department in campaign.departments:
+        pending = services.pending_confirmations(campaign, campaign_department.department_id)
+        services.confirm(campaign, campaign_department.department_id, {cs.id: ("确认", "") for cs in pending}, user)
 
 
 def drawn_campaign(county: dict, seed: str = "42", **changes):
@@ -100,9 +101,20 @@ def drawn_campaign(county: dict, seed: str = "42", **changes):
     return campaign
 
 
+def dispatched_county_campaign(county: dict):
+    """The small county's campaign drawn, confirmed, teamed and dispatched: every enterprise staffed, records open."""
+    campaign = drawn_campaign(county)
+    office = county["users"]["office"]
+    confirm_all(campaign, office)
+    services.lock_and_run_team_draw(campaign, "7", "", office)
+    services.dispatch(campaign)
+    db.session.commit()
+    return campaign
+
+
 def dispatched_campaign(departments, office, yjj_item) -> dict:
     """yjj (lead) and scj inspect 工贸 enterprises together (one of two drawn): drawn, confirmed, teamed and
-    dispatched, with a photo on yjj's part of the joint record. As small as the workflow allows: it runs often."""
+    dispatched, with a photo on yjj's result on the joint record. As small as the workflow allows: it runs often."""
     yjj, scj = departments["yjj"], departments["scj"]
     for n in range(101, 103):
         db.session.add(Subject(credit_code=credit_code(n), name=f"河清县联查{n}号公司", category="一般单位",
@@ -121,18 +133,19 @@ def dispatched_campaign(departments, office, yjj_item) -> dict:
     services.lock_subject_draw(campaign, office)
     services.run_subject_draw(campaign, "20240603", "见证人", office)
     confirm_all(campaign, office)
-    draw = services.lock_and_run_team_draw(campaign, "20240607", "见证人", office)
+    seeding = rounds.open_fallback(campaign, "teams", office, fallback_reason="测试：见证人报出种子", witness="见证人")
+    draw = rounds.run_round(seeding, office, "20240607")
     services.dispatch(campaign)
     db.session.flush()
     cs = next(cs for cs in campaign.subjects if cs.active_members)
     member = next(m for m in cs.active_members if m.department_id == yjj.id)
-    part = next(p for p in cs.record.parts if p.department_id == yjj.id)
+    department_result = next(p for p in cs.record.department_results if p.department_id == yjj.id)
     stored = f"{uuid.uuid4().hex}.png"
     folder = Path(current_app.config["ATTACHMENT_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
     (folder / stored).write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
-    attachment = Attachment(part=part, filename="现场.png", stored_as=stored, uploaded_by_id=office.id)
+    attachment = Attachment(department_result=department_result, filename="现场.png", stored_as=stored, uploaded_by_id=office.id)
     db.session.add(attachment)
     db.session.commit()
-    return {"campaign": campaign.id, "cs": cs.id, "member": member.id, "draw": draw.id, "record": cs.record.id,
-            "part": part.id, "attachment": attachment.id}
+    return {"campaign": campaign.id, "cs": cs.id, "member": member.id, "draw": draw.id, "round": seeding.id,
+            "record": cs.record.id, "department_result": department_result.id, "attachment": attachment.id}

@@ -37,14 +37,14 @@ def records(campaign) -> list[InspectionRecord]:
 def enter(record, county, code: str, result: str = "未发现问题", problems: int = 0,
           follow_ups: tuple[str, ...] = ("无需后续处置",), questions: bool = False, submit: bool = True,
           inspected_on: date | None = None):
-    """Department `code` enters the same result on every item of its part (one item each in this county)."""
+    """Department `code` enters the same result on every item of its department result (one item each in this county)."""
     department_id = county[code].id
-    part = next(p for p in record.parts if p.department_id == department_id)
+    department_result = next(p for p in record.department_results if p.department_id == department_id)
     items = [results.ItemEntry(ci.id, result, problems, "安全管理制度未及时修订" if problems else "")
-             for ci in results.items_for(part)]
-    entry = results.PartEntry(
+             for ci in results.items_for(department_result)]
+    entry = results.ResultEntry(
         items=items, follow_ups=list(follow_ups), questions_answered=questions,
         transfer_to="县住房和城乡建设局" if "移送其他部门" in follow_ups else "",
         rectify_by=date(2024, 7, 15) if "责令改正" in follow_ups else None, inspected_on=inspected_on)
-    results.save_part(record, department_id, entry, county["users"][f"{code}_officer"], submit=submit)
-    return part
+    results.save_department_result(record, department_id, entry, county["users"][f"{code}_officer"], submit=submit)
+    return department_result

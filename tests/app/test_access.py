@@ -7,18 +7,19 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+from conftest import PASSWORD, login
 
 from coordinator.auth.models import User
 from coordinator.campaigns import services
 from coordinator.campaigns.models import TeamMember
 from coordinator.directories.creditcode import check_character
 from coordinator.directories.models import Conflict, Inspector, Subject
+from coordinator.exchange.services import issue_client
 from coordinator.extensions import db
 from coordinator.items.models import Item
+from coordinator.plans import services as plans
 from coordinator.results.models import DepartmentResult, InspectionRecord
-
-from conftest import PASSWORD, login
-from tests.app.county import dispatched_campaign, campaign_values
+from tests.app.county import campaign_values, dispatched_campaign
 
 ANONYMOUS, OFFICE, ADMIN, OFFICER = "anonymous", "office", "admin", "officer"
 ROLES = (ANONYMOUS, OFFICE, ADMIN, OFFICER)
@@ -49,6 +50,7 @@ MATRIX = [
     ("POST", "/admin/users/new", {OFFICE}, 200, {}),
     ("GET", "/admin/users/{user}", {OFFICE}, 200, None),
     ("POST", "/admin/users/{user}", {OFFICE}, 200, {"username": ""}),
+    ("POST", "/admin/users/{user}/unlock", {OFFICE}, REDIRECT, {}),
     ("GET", "/subjects", SIGNED_IN, 200, None),
     ("GET", "/subjects/export", {OFFICE}, 200, None),
     ("GET", "/subjects/stale", SIGNED_IN, 200, None),
@@ -89,6 +91,26 @@ MATRIX = [
     ("GET", "/import/items", EDITORS, 200, None),
     ("POST", "/import/items", EDITORS, 200, {}),
     ("POST", "/import/items/confirm", EDITORS, 200, TOKEN),
+    ("GET", "/import/risk-classes", {OFFICE}, 200, None),
+    ("POST", "/import/risk-classes", {OFFICE}, 200, {}),
+    ("POST", "/import/risk-classes/confirm", {OFFICE}, 200, TOKEN),
+    ("GET", "/import/registration", {OFFICE}, 200, None),
+    ("POST", "/import/registration", {OFFICE}, 200, {}),
+    ("POST", "/import/registration/confirm", {OFFICE}, 200, TOKEN),
+    ("GET", "/import/personnel", EDITORS, 200, None),
+    ("POST", "/import/personnel", EDITORS, 200, {}),
+    ("POST", "/import/personnel/confirm", EDITORS, 200, TOKEN),
+    ("GET", "/exchange/", {OFFICE}, 200, None),
+    ("POST", "/exchange/publicity", {OFFICE}, 200, {}),  # neither year nor campaign: the page says so
+    ("GET", "/exchange/missing", {OFFICE}, 200, None),
+    ("GET", "/exchange/api-clients", {OFFICE}, 200, None),
+    ("POST", "/exchange/api-clients", {OFFICE}, 200, {}),
+    ("POST", "/exchange/api-clients/{client}/revoke", {OFFICE}, REDIRECT, {}),
+    # The data-sharing API: a session counts for nothing there, only a token (tests/app/test_exchange.py).
+    ("GET", "/api/v1/openapi.json", EVERYONE, 200, None),
+    ("GET", "/api/v1/results", EVERYONE, 401, None),
+    ("GET", "/api/v1/items", EVERYONE, 401, None),
+    ("GET", "/api/v1/campaigns", EVERYONE, 401, None),
     # {campaign}: yjj leads, scj joins, drawn, teamed and dispatched; {collecting}: still collecting items.
     ("GET", "/campaigns/", SIGNED_IN, 200, None),
     ("GET", "/campaigns/new", {OFFICE}, 200, None),
@@ -96,14 +118,13 @@ MATRIX = [
     ("GET", "/campaigns/{campaign}", SIGNED_IN, 200, None),
     ("GET", "/campaigns/{collecting}/items", SIGNED_IN, 200, None),
     ("POST", "/campaigns/{collecting}/items", EDITORS, 200, {}),
-    ("POST", "/campaigns/{campaign}/lock", {OFFICE}, REDIRECT, {}),
-    ("POST", "/campaigns/{campaign}/draw", {OFFICE}, REDIRECT, {}),
     ("GET", "/campaigns/{campaign}/subjects", SIGNED_IN, 200, None),
     ("GET", "/campaigns/{campaign}/confirm", {ADMIN}, 200, None),
     ("POST", "/campaigns/{campaign}/confirm", {ADMIN}, 200, {}),
-    ("POST", "/campaigns/{campaign}/subjects/{cs}/replace", {OFFICE}, REDIRECT, {}),
-    ("POST", "/campaigns/{campaign}/teams", {OFFICE}, REDIRECT, {}),
+    ("POST", "/campaigns/{campaign}/subjects/{cs}/drop", {OFFICE}, REDIRECT, {}),
+    ("POST", "/campaigns/{campaign}/staffing", {OFFICE}, REDIRECT, {}),
     ("GET", "/campaigns/{campaign}/teams", SIGNED_IN, 200, None),
+    ("GET", "/campaigns/{campaign}/members/{member}/recuse", EDITORS, 200, None),
     ("POST", "/campaigns/{campaign}/members/{member}/recuse", EDITORS, REDIRECT, {}),
     ("POST", "/campaigns/{campaign}/dispatch", {OFFICE}, REDIRECT, {}),
     ("GET", "/campaigns/{campaign}/dispatch.xlsx", SIGNED_IN, 200, None),  # yjj leads: its people get the list
@@ -111,35 +132,48 @@ MATRIX = [
     ("GET", "/campaigns/{campaign}/records/{cs}.xlsx", SIGNED_IN, 200, None),
     ("GET", "/campaigns/{campaign}/records.xlsx", SIGNED_IN, 200, None),
     ("GET", "/campaigns/{campaign}/notices/{cs}", SIGNED_IN, 200, None),
-    ("GET", "/campaigns/{campaign}/draws/{draw}.json", SIGNED_IN, 200, None),
-    ("GET", "/campaigns/{campaign}/draws/{draw}/pairs.csv", SIGNED_IN, 200, None),
+    # {draw} is the teams draw: every department's people and recusals, for the office that audits it.
+    ("GET", "/campaigns/{campaign}/draws/{draw}.json", {OFFICE}, 200, None),
+    ("GET", "/campaigns/{campaign}/draws/{draw}/pairs.csv", {OFFICE}, 200, None),
+    # {round}: the seed round of {campaign}'s team draw (drawn: a step on it is refused with a message).
+    ("POST", "/campaigns/{campaign}/rounds", {OFFICE}, REDIRECT, {}),
+    ("POST", "/campaigns/{campaign}/rounds/fallback", {OFFICE}, REDIRECT, {}),
+    ("GET", "/campaigns/{campaign}/rounds/{round}", SIGNED_IN, 200, None),
+    ("POST", "/campaigns/{campaign}/rounds/{round}/commit", EDITORS, REDIRECT, {}),
+    ("POST", "/campaigns/{campaign}/rounds/{round}/reveal", EDITORS, REDIRECT, {}),
+    ("POST", "/campaigns/{campaign}/rounds/{round}/close", {OFFICE}, REDIRECT, {}),
+    ("POST", "/campaigns/{campaign}/rounds/{round}/run", {OFFICE}, REDIRECT, {}),
     ("GET", "/plans/", SIGNED_IN, 200, None),
     ("POST", "/plans/new", {OFFICE}, REDIRECT, {}),
     ("GET", "/plans/{plan}", SIGNED_IN, 200, None),
     ("POST", "/plans/{plan}", {OFFICE}, 200, {}),
     ("GET", "/plans/export", SIGNED_IN, 200, None),
-    # {record}: the joint record of {cs}, which yjj and scj visit; {part}: yjj's part of it.
+    # {record}: the joint record of {cs}, which yjj and scj visit; {department_result}: yjj's result on it.
     ("GET", "/results/", SIGNED_IN, 200, None),
     ("GET", "/results/{record}", SIGNED_IN, 200, None),
     ("GET", "/results/{record}/entry?department={yjj}", SIGNED_IN, 200, None),
     ("POST", "/results/{record}/entry?department={yjj}", SIGNED_IN, REDIRECT, {}),
-    ("POST", "/results/{record}/review", SIGNED_IN, REDIRECT, {}),  # office, and yjj as the lead department
-    ("POST", "/results/{record}/follow-up/{part}", SIGNED_IN, REDIRECT, {}),
+    ("POST", "/results/{record}/review", EDITORS, REDIRECT, {}),  # office, and yjj's admin as the lead department
+    ("POST", "/results/{record}/follow-up/{department_result}", SIGNED_IN, REDIRECT, {}),
     ("POST", "/results/{record}/photos", {ADMIN, OFFICER}, REDIRECT, {}),  # the visiting departments' people
     ("GET", "/results/photos/{attachment}", SIGNED_IN, 200, None),
     ("GET", "/stats/", SIGNED_IN, 200, None),
     ("GET", "/stats/form.xlsx", SIGNED_IN, 200, None),
     ("GET", "/stats/dashboard", {OFFICE}, 200, None),
     ("GET", "/audit/", {OFFICE}, 200, None),
+    ("GET", "/audit/digest", {OFFICE}, 200, None),
     # The public pages: anyone, signed in or not.
     ("GET", "/public/", EVERYONE, 200, None),
     ("GET", "/public/items", EVERYONE, 200, None),
     ("GET", "/public/campaigns", EVERYONE, 200, None),
     ("GET", "/public/campaigns/{campaign}", EVERYONE, 200, None),
     ("GET", "/public/results", EVERYONE, 200, None),
+    # Monitoring: anyone. 503 here because the test database is built by create_all, so no migration is
+    # recorded (tests/app/test_health.py checks the 200 of a migrated database).
+    ("GET", "/healthz", EVERYONE, 503, None),
 ]
 PLACEHOLDERS = ("subject", "inspector", "item", "conflict", "department", "user", "yjj", "campaign", "collecting",
-                "cs", "member", "draw", "plan", "record", "part", "attachment")
+                "cs", "member", "draw", "round", "plan", "record", "department_result", "attachment", "client")
 NEEDS_CAMPAIGN = ("{campaign}", "{record}", "{attachment}")
 DUMMY_IDS = dict.fromkeys(PLACEHOLDERS, 999)
 
@@ -177,14 +211,16 @@ def make_world(departments, *, rows: bool = True) -> dict:
     db.session.add_all([subject, inspector, item])
     db.session.flush()
     conflict = Conflict(inspector_id=inspector.id, subject_id=subject.id, reason="配偶任该单位出纳")
-    plan = services.create_plan(2024, yjj, "河清县")
+    plan = plans.create_plan(2024, yjj, "河清县")
     collecting = services.create_campaign(campaign_values(name="征集中的联合抽查"), yjj, [scj], office)
+    client, _token = issue_client("县数据共享平台", office)
     db.session.add(conflict)
     db.session.commit()
     return {"subject": subject.id, "inspector": inspector.id, "item": item.id, "conflict": conflict.id,
             "department": departments["xfj"].id, "user": other.id, "yjj": yjj.id, "plan": plan.id,
-            "collecting": collecting.id,
-            **dict.fromkeys(("campaign", "cs", "member", "draw", "record", "part", "attachment"), 0),
+            "collecting": collecting.id, "client": client.id,
+            **dict.fromkeys(("campaign", "cs", "member", "draw", "round", "record", "department_result", "attachment"),
+                            0),
             "_office": office, "_item": item}
 
 
@@ -337,9 +373,9 @@ SCOPED = [
     # scj takes part in the campaign, but the dispatch list is the lead department's, and yjj's people are its own.
     ("GET", "/campaigns/{campaign}/dispatch.xlsx", None),
     ("POST", "/campaigns/{campaign}/members/{member}/recuse", {"reason": "与该单位负责人系亲属"}),
-    # scj visits the enterprise too, but reviews are the lead department's and yjj's part is yjj's.
+    # scj visits the enterprise too, but reviews are the lead department's and yjj's result is yjj's.
     ("POST", "/results/{record}/review", {"action": "publish"}),
-    ("POST", "/results/{record}/follow-up/{part}", {"closed_on": "2024-07-01"}),
+    ("POST", "/results/{record}/follow-up/{department_result}", {"closed_on": "2024-07-01"}),
 ]
 
 
@@ -362,7 +398,7 @@ def test_another_departments_rows_are_refused(client, full_world, as_role, role)
     assert (item.name, item.active, item.version) == ("危险化学品经营许可检查", True, 1)
     assert db.session.get(Conflict, full_world["conflict"]) is not None
     assert db.session.get(TeamMember, full_world["member"]).recused_at is None
-    assert db.session.get(DepartmentResult, full_world["part"]).closed_on is None
+    assert db.session.get(DepartmentResult, full_world["department_result"]).closed_on is None
     assert db.session.get(InspectionRecord, full_world["record"]).state == "待录入"
 
 

@@ -13,7 +13,7 @@ from coordinator.audit import services as audit
 from coordinator.audit.models import AuditEntry, AuditHead
 from coordinator.auth.models import Department
 from coordinator.campaigns import services as campaigns
-from coordinator.campaigns.models import DrawRecord
+from coordinator.campaigns.models import Draw
 from coordinator.directories.importers import SUBJECT_COLUMNS, SubjectImporter
 from coordinator.directories.models import Conflict, Inspector, Subject, Zone
 from coordinator.excel.importing import run_import
@@ -89,12 +89,19 @@ def test_who_is_the_command_line_or_the_system_outside_a_request(county, runner)
     assert entries(AuditEntry.entity == "zone")[-1].user_name == "系统"
 
 
-def test_a_failed_log_in_is_logged_against_the_account(client, county):
+def test_log_in_and_log_out_are_logged_a_failure_touches_no_account(client, county):
     start = last_seq()
     client.post("/login", data={"username": "yjj_admin", "password": "Wrong1234"})
-    [failure] = entries(AuditEntry.seq > start)
-    assert (failure.user_name, failure.entity, failure.action) == ("未登录用户", "user_account", "update")
-    assert changes(failure) == {"before": {"failed_logins": 0}, "after": {"failed_logins": 1}}
+    assert entries(AuditEntry.seq > start) == []  # counted by the throttle, which is no account's row
+    login(client, "yjj_admin")
+    client.post("/logout")
+    signed_in, token, signed_out = entries(AuditEntry.seq > start)
+    assert changes(token)["after"] == {"session_token": "（已隐藏）"}  # the sessions end with a new token
+    user = county["users"]["yjj_admin"]
+    assert (signed_in.action, signed_in.entity, signed_in.entity_id, signed_in.user_id) == (
+        "login", "user_account", str(user.id), user.id)
+    assert changes(signed_in)["after"] == {"address": "127.0.0.1"}
+    assert (signed_out.action, signed_out.user_id) == ("logout", user.id)
 
 
 def test_secrets_are_hidden_and_long_text_is_logged_by_its_hash(county):
@@ -110,7 +117,7 @@ def test_secrets_are_hidden_and_long_text_is_logged_by_its_hash(county):
     assert changes(changed)["after"] == {"password_hash": "（已隐藏）", "session_token": "（已隐藏）"}
 
     drawn_campaign(county)
-    record = db.session.scalar(sa.select(DrawRecord))
+    record = db.session.scalar(sa.select(Draw))
     [locked] = entries(AuditEntry.entity == "draw_record", AuditEntry.action == "insert")
     # the input runs long: logged by length and SHA-256, which is the hash the office publishes
     assert changes(locked)["after"]["problem"] == {"length": len(record.problem), "sha256": record.locked_sha256}
@@ -118,7 +125,7 @@ def test_secrets_are_hidden_and_long_text_is_logged_by_its_hash(county):
 
 def test_a_draw_gets_an_entry_with_its_seed_and_input_hash(county):
     campaign = drawn_campaign(county, seed="20240603")
-    record = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.campaign_id == campaign.id))
+    record = db.session.scalar(sa.select(Draw).where(Draw.campaign_id == campaign.id))
     [draw] = entries(AuditEntry.action == "draw")
     assert (draw.entity, draw.entity_id) == ("draw_record", str(record.id))
     assert (draw.user_id, draw.user_name) == (county["users"]["office"].id, "office")
@@ -135,16 +142,28 @@ def _subjects_file(path, names: dict[int, str]) -> None:
     write_list(str(path), "名录", None, headers, rows)
 
 
-def test_an_import_is_one_summary_entry(county, tmp_path):
+def test_an_import_logs_every_row_it_changes_and_a_summary(county, tmp_path):
     path = tmp_path / "名录.xlsx"
     _subjects_file(path, {n: f"新企业{n}" for n in range(100, 130)} | {1: "改名后的测试01有限公司"})
     start = last_seq()
+    before = db.session.scalar(sa.select(Subject).where(Subject.credit_code == credit_code(1)))
+    old_name = before.name
     report = run_import(SubjectImporter(), path, dry_run=False, filename="河清县名录.xlsx")
     assert (report.created, report.updated) == (30, 1)
-    [summary] = entries(AuditEntry.seq > start)
+    *rows, summary = entries(AuditEntry.seq > start)
     assert (summary.action, summary.entity, summary.user_name) == ("import", "import", "系统")
     assert changes(summary)["after"] == {"rows": "检查对象", "file": "河清县名录.xlsx", "total": 31, "created": 30,
                                          "updated": 1, "unchanged": 0, "refused": 0}
+    [renamed] = [e for e in rows if e.action == "update"]
+    assert (renamed.entity, renamed.entity_id) == ("subject", str(before.id))
+    before_values, after_values = changes(renamed)["before"], changes(renamed)["after"]
+    assert (before_values["name"], after_values["name"]) == (old_name, "改名后的测试01有限公司")
+    assert (before_values["address"], after_values["address"]) == ("测试路1号", "")  # the file left it blank
+    assert "credit_code" not in after_values and "category" not in after_values  # unchanged: not logged
+    created = [e for e in rows if e.action == "insert"]
+    ids = dict(db.session.execute(sa.select(Subject.credit_code, Subject.id)).all())
+    assert sorted(e.entity_id for e in created) == sorted(str(ids[credit_code(n)]) for n in range(100, 130))
+    assert changes(created[0])["after"]["name"].startswith("新企业")
 
     run_import(SubjectImporter(), path, dry_run=True)
     assert last_seq() == summary.seq  # a dry run changes nothing and logs nothing
@@ -231,7 +250,7 @@ def test_the_chain_holds_through_the_workflow_and_names_tampering(client, county
 
     total = last_seq()
     assert total > 200
-    assert {e.action for e in entries()} == {"insert", "update", "delete", "draw", "import"}
+    assert {e.action for e in entries()} == {"insert", "update", "delete", "draw", "import", "login"}
     result = runner.invoke(args=["audit-verify"])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"审计日志完好：共{total}条记录，哈希链连续、无改动。"
@@ -289,7 +308,7 @@ def test_concurrent_transactions_append_to_one_chain(app):
                     if n % 2:
                         db.session.add(Zone(name=f"片区{n}-{k}", regions=[f"乡镇{n}"]))
                     else:
-                        audit.record("draw", "draw_record", n * 10 + k, None, {"seed": f"{n}-{k}"})
+                        audit.log("draw", "draw_record", n * 10 + k, None, {"seed": f"{n}-{k}"})
                     db.session.commit()
                 db.session.remove()
         except Exception as error:  # noqa: BLE001 - reported below: an exception in a thread would pass unseen
@@ -361,7 +380,7 @@ def test_the_office_browses_and_filters_the_log(client, county):
 
     assert rows(entity="zone") == 3  # two from the county, one here
     assert rows(entity="subject", entity_id=str(subject.id)) == 2  # built, then its status changed
-    assert rows(user="office") == 2  # the status change and its record
+    assert rows(user="office") == 3  # the log-in, the status change and its record
     assert rows(user="系统", entity="zone") == 3
     assert rows(q="已办理注销登记") == 1
     assert rows(q="审计测试片区") == 1

@@ -5,10 +5,12 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
+from conftest import PASSWORD, login
 from flask_login import current_user, login_user
 
-from conftest import PASSWORD, login
-from coordinator.auth.models import User
+from coordinator.auth import throttle
+from coordinator.auth.models import LoginThrottle, User
 from coordinator.extensions import db
 from coordinator.timeutil import now
 
@@ -63,24 +65,37 @@ def test_wrong_password_or_unknown_user_gets_one_message(client, make_user, user
     assert not _signed_in(client)
 
 
-def test_five_failures_lock_the_account_even_for_the_right_password(client, make_user):
+def _from(client, address: str):
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_five_failures_make_this_address_wait_not_the_owner(app, client, make_user):
     user = make_user("admin", "yjj")
+    stranger = _from(client, "10.0.0.66")
     for attempt in range(5):
-        body = _post_login(client, user.username, f"Wrong{attempt}xyz").get_data(as_text=True)
+        body = _post_login(stranger, user.username, f"Wrong{attempt}xyz").get_data(as_text=True)
         assert "用户名或密码错误" in body
-    db.session.refresh(user)
-    assert user.locked_until is not None and user.locked_until > now()
+    response = _post_login(stranger, user.username, PASSWORD)
+    assert response.status_code == 200 and "分钟后再试" in response.get_data(as_text=True)
+    assert not _signed_in(stranger)
 
-    response = _post_login(client, user.username, PASSWORD)
-    assert response.status_code == 200
-    assert "临时锁定" in response.get_data(as_text=True)
-    assert not _signed_in(client)
+    # The owner, at their own desk, is not locked out by the stranger's guesses.
+    owner = _from(app.test_client(), "10.0.0.8")
+    assert _path(_post_login(owner, user.username)) == "/"
 
-    # Once the lock has run out, the right password works again.
-    user.locked_until = now() - timedelta(minutes=1)
+    # Once the wait has run out, the right password works from the stranger's address too, and resets it.
+    db.session.execute(sa.update(LoginThrottle).values(next_at=now() - timedelta(seconds=1)))
     db.session.commit()
-    assert _path(_post_login(client, user.username, PASSWORD)) == "/"
-    assert _signed_in(client)
+    assert _path(_post_login(stranger, user.username, PASSWORD)) == "/"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginThrottle)) == 0
+
+
+def test_the_wait_grows_with_each_failure_up_to_a_quarter_hour():
+    waits = [throttle.wait_after(n).total_seconds() for n in range(1, 14)]
+    assert waits[:4] == [0, 0, 0, 0]
+    assert waits[4:8] == [15, 30, 60, 120]
+    assert waits == sorted(waits) and max(waits) == 15 * 60
 
 
 def test_four_failures_then_success_resets_the_count(client, make_user):
@@ -88,8 +103,7 @@ def test_four_failures_then_success_resets_the_count(client, make_user):
     for _ in range(4):
         _post_login(client, user.username, "Wrong1234")
     login(client, user.username)
-    db.session.refresh(user)
-    assert (user.failed_logins, user.locked_until) == (0, None)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginThrottle)) == 0
 
 
 def test_a_disabled_account_is_refused(client, make_user):
@@ -235,3 +249,67 @@ def test_office_cannot_lock_itself_out(client, make_user):
     assert "不能停用自己的账号" in response.get_data(as_text=True)
     db.session.refresh(office)
     assert office.active
+
+
+def _copy_cookies(source, target, *names: str) -> None:
+    for name in names:
+        cookie = source.get_cookie(name)
+        assert cookie is not None, name
+        target.set_cookie(name, cookie.value)
+
+
+def test_log_out_ends_the_session_on_the_server(app, client, make_user):
+    """A session cookie copied before log-out (from a shared computer, a proxy log) is worthless after it."""
+    user = make_user("officer", "yjj")
+    login(client, user.username)
+    thief = app.test_client()
+    _copy_cookies(client, thief, "session")
+    assert _signed_in(thief)
+    client.post("/logout")
+    assert not _signed_in(thief)
+
+
+def test_log_out_ends_the_remember_me_cookie_too(app, client, make_user):
+    user = make_user("officer", "yjj")
+    client.post("/login", data={"username": user.username, "password": PASSWORD, "remember": "y"})
+    thief = app.test_client()
+    _copy_cookies(client, thief, "remember_token")  # the seven-day cookie alone signs in ...
+    assert _signed_in(thief)
+    client.post("/logout")
+    fresh = app.test_client()
+    _copy_cookies(thief, fresh, "remember_token")
+    assert not _signed_in(fresh)  # ... until its owner logs out
+
+
+def test_disabling_an_account_ends_its_sessions_for_good(app, client, make_user):
+    """Re-enabling the account later does not bring back the sessions it had when it was disabled."""
+    office, officer = make_user("office", None), make_user("officer", "scj")
+    officers_browser = app.test_client()
+    login(officers_browser, officer.username)
+    login(client, office.username)
+    assert _path(client.post(f"/admin/users/{officer.id}", data=_user_form(officer, active=""))) == "/admin/users"
+    assert not _signed_in(officers_browser)
+    db.session.refresh(officer)
+    assert _path(client.post(f"/admin/users/{officer.id}", data=_user_form(officer))) == "/admin/users"
+    db.session.refresh(officer)
+    assert officer.active
+    assert not _signed_in(officers_browser)
+
+
+def test_behind_a_trusted_proxy_the_browsers_address_is_the_one_seen(tmp_path, monkeypatch):
+    from coordinator import create_app
+
+    monkeypatch.setenv("TRUSTED_PROXIES", "1")
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.db'}",
+                      "UPLOAD_FOLDER": str(tmp_path / "up")})
+    seen = {}
+
+    @app.get("/_address")
+    def _address():
+        from flask import request
+
+        seen["address"] = request.remote_addr
+        return ""
+
+    app.test_client().get("/_address", headers={"X-Forwarded-For": "192.168.7.7"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    assert seen["address"] == "192.168.7.7"

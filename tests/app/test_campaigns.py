@@ -8,11 +8,13 @@ import pytest
 import sqlalchemy as sa
 
 from coordinator.campaigns import services
-from coordinator.campaigns.models import Campaign, CampaignSubject, DrawRecord, TeamMember
+from coordinator.campaigns.models import Campaign, CampaignSubject, Draw, TeamMember
+from coordinator.campaigns.services import draws
 from coordinator.directories.models import Conflict, Subject
 from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.workdays import deadline_after
+from solver import canonical_json
 from tests.app.county import (
     PASSWORD,
     build_county,
@@ -21,6 +23,7 @@ from tests.app.county import (
     drawn_campaign,
     submit_all_items,
 )
+from tests.app.seeding import web_round
 
 
 @pytest.fixture
@@ -69,15 +72,15 @@ def test_the_whole_workflow_by_the_roles_that_do_it(app, county):
     page = office.get(f"/campaigns/{cid}").data.decode()
     assert "共同检查对象" in page and "应急管理局" in page
 
-    assert yjj.post(f"/campaigns/{cid}/lock").status_code == 403
-    office.post(f"/campaigns/{cid}/lock")
-    locked = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.kind == "subjects"))
+    parties = {"office": office, "dept:yjj": yjj, "dept:scj": scj}
+    assert yjj.post(f"/campaigns/{cid}/rounds", data={"kind": "subjects"}).status_code == 403
+    round_ = web_round(office, parties, cid, "subjects")
+    locked = db.session.scalar(sa.select(Draw).where(Draw.kind == "subjects"))
     assert locked.seed is None and locked.locked_sha256 in office.get(f"/campaigns/{cid}").data.decode()
-
-    assert yjj.post(f"/campaigns/{cid}/draw", data={"seed": "1"}).status_code == 403
-    office.post(f"/campaigns/{cid}/draw", data={"seed": "20240603", "witness": "王明"})
-    again = office.post(f"/campaigns/{cid}/draw", data={"seed": "99"}, follow_redirects=True).data.decode()
-    assert "不能进行此操作" in again
+    assert yjj.post(f"/campaigns/{cid}/rounds/{round_.id}/run").status_code == 403
+    office.post(f"/campaigns/{cid}/rounds/{round_.id}/run")
+    again = office.post(f"/campaigns/{cid}/rounds/{round_.id}/run", follow_redirects=True).data.decode()
+    assert "这次抽取已经完成" in again
     db.session.expire_all()
     drawn = db.session.scalars(sa.select(CampaignSubject)).all()
     assert len(drawn) == 20  # ceil(0.5 × 40)
@@ -85,13 +88,15 @@ def test_the_whole_workflow_by_the_roles_that_do_it(app, county):
 
     assert office.post(f"/campaigns/{cid}/confirm", data={"all": "1"}).status_code == 403
     assert officer.post(f"/campaigns/{cid}/confirm", data={"all": "1"}).status_code == 403
-    refused = office.post(f"/campaigns/{cid}/teams", data={"seed": "7"}, follow_redirects=True).data.decode()
+    refused = office.post(f"/campaigns/{cid}/rounds", data={"kind": "teams", "reveal_hours": "24"},
+                          follow_redirects=True).data.decode()
     assert "尚未完成检查对象确认" in refused
     for client in (yjj, scj):
         assert client.post(f"/campaigns/{cid}/confirm", data={"all": "1"}).status_code in (302, 303)
 
-    assert yjj.post(f"/campaigns/{cid}/teams", data={"seed": "7"}).status_code == 403
-    office.post(f"/campaigns/{cid}/teams", data={"seed": "20240607", "witness": "王明"})
+    assert yjj.post(f"/campaigns/{cid}/rounds", data={"kind": "teams"}).status_code == 403
+    round_ = web_round(office, parties, cid, "teams")
+    office.post(f"/campaigns/{cid}/rounds/{round_.id}/run")
     db.session.expire_all()
     campaign = db.session.get(Campaign, cid)
     assert campaign.status == "teamed"
@@ -129,10 +134,10 @@ def test_stored_draws_replay_and_tampering_is_caught(app, county, runner):
     assert result.exit_code == 0, result.output
     assert "共 2 条抽取记录，0 条不一致" in result.output
 
-    record = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.kind == "subjects"))
+    record = db.session.scalar(sa.select(Draw).where(Draw.kind == "subjects"))
     tampered = json.loads(record.result)
     tampered["drawn"][0]["id"] = "91139901MA00000000"
-    record.result = services.canonical(tampered)
+    record.result = canonical_json(tampered)
     db.session.commit()
     result = runner.invoke(args=["replay-draw", str(campaign.id)])
     assert result.exit_code == 1 and "重放结果与保存的结果不一致" in result.output
@@ -145,24 +150,24 @@ def test_stored_draws_replay_and_tampering_is_caught(app, county, runner):
 
 def test_same_seed_same_draw_and_the_seed_matters(app, county):
     campaign = drawn_campaign(county, seed="abc")
-    record = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.kind == "subjects"))
+    record = db.session.scalar(sa.select(Draw).where(Draw.kind == "subjects"))
     problem = {**json.loads(record.problem), "seed": "abc"}
     from solver import draw_subjects
 
-    assert services.canonical(draw_subjects(problem)) == record.result
+    assert canonical_json(draw_subjects(problem)) == record.result
     other = draw_subjects({**problem, "seed": "abd"})
     assert {d["id"] for d in other["drawn"]} != {d["id"] for d in json.loads(record.result)["drawn"]}
     assert campaign.status == "drawn"
 
 
 def test_confirmation_deadline_is_one_working_day_across_a_holiday(county, monkeypatch):
-    monkeypatch.setattr(services, "now", lambda: datetime(2024, 9, 30, 10, 0))  # the eve of National Day
+    monkeypatch.setattr(draws, "now", lambda: datetime(2024, 9, 30, 10, 0))  # the eve of National Day
     campaign = drawn_campaign(county)
     assert all(cd.confirm_deadline == datetime(2024, 10, 8, 23, 59, 59) for cd in campaign.departments)
     assert deadline_after(datetime(2024, 9, 13, 16, 0), 1) == datetime(2024, 9, 14, 23, 59, 59)  # make-up Saturday
-    participation = campaign.departments[1]
-    assert not services.overdue(participation, datetime(2024, 10, 8, 23, 0))
-    assert services.overdue(participation, datetime(2024, 10, 9, 8, 0))
+    campaign_department = campaign.departments[1]
+    assert not services.overdue(campaign_department, datetime(2024, 10, 8, 23, 0))
+    assert services.overdue(campaign_department, datetime(2024, 10, 9, 8, 0))
 
 
 def test_a_replacement_draw_replaces_one_and_leaves_the_rest(county):
@@ -180,9 +185,9 @@ def test_a_replacement_draw_replaces_one_and_leaves_the_rest(county):
     assert new.subject_id not in before.values() and new.stratum == closed.stratum
     after = {cs.id: cs.subject_id for cs in campaign.subjects if cs.id in before}
     assert after == before  # nobody else moved
-    record = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.kind == "replacement"))
+    record = db.session.scalar(sa.select(Draw).where(Draw.kind == "replacement"))
     assert record.seed == "42-替换-1" and services.replay(record) is None
-    assert campaign.participation(county["yjj"].id).confirmed_at is None  # the newcomer awaits confirmation
+    assert campaign.campaign_department(county["yjj"].id).confirmed_at is None  # the newcomer awaits confirmation
     with pytest.raises(services.CampaignError, match="已被替换"):
         services.replacement_draw(campaign, closed, "again", office)
 
@@ -222,9 +227,9 @@ def test_the_overview_of_a_teamed_campaign_counts_the_staffed_and_lists_the_unst
     db.session.commit()
     html = client_for(app, "office").get(f"/campaigns/{campaign.id}").get_data(as_text=True)
     unstaffed = [cs for cs in active if cs.unstaffed_reason]
-    assert f"{len(active)}户中已配齐检查组{len(active) - len(unstaffed)}户" in html
-    assert f"未配齐检查组的检查对象（{len(unstaffed)}）" in html
-    assert f"<td>{short.subject.name}</td><td>测试：无可用人员</td>" in html
+    assert f"{len(active)}户中已配齐检查组{len(active) - len(unstaffed)}户，{len(unstaffed)}户未配齐" in html
+    assert f"未配齐检查组的检查对象（{len(unstaffed)}户）" in html
+    assert f"<li>{short.subject.name}：测试：无可用人员</li>" in html
     assert services.unstaffed(campaign) == unstaffed
 
 
@@ -234,7 +239,7 @@ def test_a_team_draw_offers_every_pairs_planned_probability_for_download(app, co
     confirm_all(campaign, office)
     record = services.lock_and_run_team_draw(campaign, "7", "", office)
     db.session.commit()
-    subject_draw = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.kind == "subjects"))
+    subject_draw = db.session.scalar(sa.select(Draw).where(Draw.kind == "subjects"))
     client = client_for(app, "office")
     html = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
     assert f"/campaigns/{campaign.id}/draws/{record.id}/pairs.csv" in html and "下载配对概率" in html
@@ -271,7 +276,7 @@ def test_recusal_redraws_one_seat_and_leaves_the_rest(county):
     others = {m.id: (m.campaign_subject_id, m.inspector_id) for m in db.session.scalars(sa.select(TeamMember))
               if m.id in seats}
     assert others == seats  # every other seat stays as it was
-    reseat = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.kind == "reseat"))
+    reseat = db.session.scalar(sa.select(Draw).where(Draw.kind == "reseat"))
     assert services.replay(reseat) is None
 
 

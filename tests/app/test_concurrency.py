@@ -1,45 +1,34 @@
 """Nothing doubled, nothing lost: two people doing the same step at the same moment (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
-import threading
-
 import sqlalchemy as sa
 
 from coordinator.auth.models import User
 from coordinator.campaigns import services as campaigns
-from coordinator.campaigns.models import Campaign, CampaignSubject, DrawRecord
+from coordinator.campaigns.models import Campaign, CampaignSubject, Draw
 from coordinator.extensions import db
 from coordinator.results import services as results
 from coordinator.results.models import DepartmentResult, InspectionRecord, ItemResult
 from tests.app.county import build_county, campaign_values, confirm_all, submit_all_items
+from tests.app.together import together
 
 
 def at_once(app, work, count: int = 2) -> list[str]:
-    """Run `work(index)` in `count` threads, each with its own session, released together; their outcomes."""
-    barrier = threading.Barrier(count)
-    outcomes: list[str] = [""] * count
+    """Run `work(index)` in `count` threads released together, each committing; their outcomes as text."""
 
-    def run(index: int) -> None:
-        with app.app_context():
-            try:
-                work(index, barrier)
-                db.session.commit()
-                outcomes[index] = "ok"
-            except (campaigns.CampaignError, results.ResultError) as refused:
-                db.session.rollback()
-                outcomes[index] = f"refused: {refused}"
-            except (sa.exc.IntegrityError, sa.exc.OperationalError) as clash:
-                db.session.rollback()
-                outcomes[index] = f"database: {type(clash).__name__}"
-            finally:
-                db.session.remove()
+    def step(index: int, barrier) -> str:
+        work(index, barrier)
+        db.session.commit()
+        return "ok"
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return outcomes
+    def outcome(result) -> str:
+        if isinstance(result, (campaigns.CampaignError, results.ResultError)):
+            return f"refused: {result}"
+        if isinstance(result, (sa.exc.IntegrityError, sa.exc.OperationalError)):
+            return f"database: {type(result).__name__}"
+        return result if isinstance(result, str) else repr(result)
+
+    return [outcome(result) for result in together(app, step, count)]
 
 
 def locked_campaign(county) -> int:
@@ -66,7 +55,7 @@ def test_two_coordinators_pressing_draw_at_once_make_exactly_one_draw(app, ctx):
     outcomes = at_once(app, draw)
     assert sorted(o == "ok" for o in outcomes) == [False, True], outcomes
     db.session.expire_all()
-    record = db.session.scalar(sa.select(DrawRecord).where(DrawRecord.kind == "subjects"))
+    record = db.session.scalar(sa.select(Draw).where(Draw.kind == "subjects"))
     winner = outcomes.index("ok")
     assert record.seed == f"seed-{winner}"
     drawn = db.session.scalars(sa.select(CampaignSubject).where(CampaignSubject.campaign_id == campaign_id)).all()
@@ -89,7 +78,7 @@ def test_two_coordinators_locking_at_once_make_one_locked_input(app, ctx):
 
     outcomes = at_once(app, lock)
     assert outcomes.count("ok") == 1, outcomes
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(DrawRecord)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Draw)) == 1
 
 
 def test_a_result_submitted_twice_at_once_is_one_result(app, ctx):
@@ -106,17 +95,18 @@ def test_a_result_submitted_twice_at_once_is_one_result(app, ctx):
 
     def submit(index, barrier):
         record = db.session.get(InspectionRecord, record_id)
-        part = next(p for p in record.parts if p.department_id == yjj_id)
-        entry = results.PartEntry(items=[results.ItemEntry(ci.id, "未发现问题") for ci in results.items_for(part)],
+        department_result = next(p for p in record.department_results if p.department_id == yjj_id)
+        entry = results.ResultEntry(items=[results.ItemEntry(ci.id, "未发现问题") for ci in results.items_for(department_result)],
                                   follow_ups=["无需后续处置"])
         barrier.wait()
-        results.save_part(record, yjj_id, entry, db.session.get(User, user_id), submit=True)
+        results.save_department_result(record, yjj_id, entry, db.session.get(User, user_id), submit=True)
 
     outcomes = at_once(app, submit)
     assert "ok" in outcomes, outcomes
-    part = db.session.scalar(sa.select(DepartmentResult).where(DepartmentResult.record_id == record_id,
+    department_result = db.session.scalar(sa.select(DepartmentResult).where(DepartmentResult.record_id == record_id,
                                                                DepartmentResult.department_id == yjj_id))
-    db.session.refresh(part)
-    expected = len(results.items_for(part))
-    stored = db.session.scalar(sa.select(sa.func.count()).select_from(ItemResult).where(ItemResult.part_id == part.id))
-    assert stored == expected and part.submitted_at is not None
+    db.session.refresh(department_result)
+    expected = len(results.items_for(department_result))
+    stored = db.session.scalar(sa.select(sa.func.count()).select_from(ItemResult)
+                               .where(ItemResult.department_result_id == department_result.id))
+    assert stored == expected and department_result.submitted_at is not None

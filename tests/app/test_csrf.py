@@ -6,15 +6,17 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import PASSWORD, csrf_token_from, login
-from coordinator.campaigns import services
+
 from coordinator.campaigns.models import Campaign, TeamMember
 from coordinator.directories.creditcode import check_character
 from coordinator.directories.models import Conflict, Inspector, Subject, SubjectStatusChange
+from coordinator.exchange.models import ApiClient
+from coordinator.exchange.services import issue_client
 from coordinator.extensions import db
 from coordinator.imports.routes import KINDS
 from coordinator.items.models import Item
+from coordinator.plans import services as plans
 from tests.app.county import dispatched_campaign  # the campaign the authorisation matrix uses
 
 CSRF_MESSAGE = "安全校验失败"
@@ -45,15 +47,17 @@ def rows(departments, make_user):
     db.session.flush()
     conflict = Conflict(inspector_id=inspector.id, subject_id=subject.id, reason="配偶任该单位出纳")
     db.session.add(conflict)
-    plan = services.create_plan(2024, departments["yjj"], "河清县")
+    plan = plans.create_plan(2024, departments["yjj"], "河清县")
     db.session.commit()
     user = make_user("officer", "scj")
-    campaign = dispatched_campaign(departments, make_user("office", None, username="campaign_office"), item)
+    office = make_user("office", None, username="campaign_office")
+    client, _token = issue_client("县数据共享平台", office)
+    campaign = dispatched_campaign(departments, office, item)
     return {"subject_id": subject.id, "inspector_id": inspector.id, "item_id": item.id,
             "conflict_id": conflict.id, "department_id": departments["xfj"].id, "user_id": user.id,
             "other_subject": other_subject.id, "plan_id": plan.id, "campaign_id": campaign["campaign"],
             "cs_id": campaign["cs"], "member_id": campaign["member"], "record_id": campaign["record"],
-            "part_id": campaign["part"]}
+            "department_result_id": campaign["department_result"], "client_id": client.id}
 
 
 PARAMETER = re.compile(r"<(?:[^:<>]+:)?(\w+)>")
@@ -70,7 +74,7 @@ def post_urls(app, ids: dict) -> list[str]:
         assert not missing, f"{rule.rule}: give the `rows` fixture a real id for {sorted(missing)}"
         for kind in kinds:
             values = {**ids, "kind_name": kind}
-            urls.append(PARAMETER.sub(lambda m: str(values[m.group(1)]), rule.rule))
+            urls.append(PARAMETER.sub(lambda m, values=values: str(values[m.group(1)]), rule.rule))
     return urls
 
 
@@ -78,7 +82,7 @@ def test_the_route_list_is_complete(app):
     """Guards the test below against enumerating nothing."""
     urls = post_urls(app, dict.fromkeys(("subject_id", "inspector_id", "item_id", "conflict_id", "department_id",
                                          "user_id", "plan_id", "campaign_id", "cs_id", "member_id", "record_id",
-                                         "part_id"), 7))
+                                         "department_result_id", "client_id"), 7))
     assert {"/login", "/logout", "/account/password", "/subjects/7/status", "/conflicts", "/conflicts/7/delete",
             "/admin/users/7", "/admin/departments/new", "/import/items/confirm", "/campaigns/7/dispatch",
             "/campaigns/7/members/7/recuse", "/plans/7", "/results/7/review", "/results/7/follow-up/7"} <= set(urls)
@@ -105,6 +109,7 @@ def test_every_post_route_refuses_a_form_without_token(app, client, rows, make_u
     assert db.session.get(Conflict, rows["conflict_id"]) is not None
     assert db.session.get(Campaign, rows["campaign_id"]).status == "dispatched"
     assert db.session.get(TeamMember, rows["member_id"]).recused_at is None
+    assert db.session.get(ApiClient, rows["client_id"]).revoked_at is None
 
 
 def test_login_needs_the_token_from_the_page(client, make_user, csrf_on):

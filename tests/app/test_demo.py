@@ -1,10 +1,13 @@
 """`seed-demo` loads the demo county from seeds/ through the same importers, and prints the log-ins."""
+import pytest
 import sqlalchemy as sa
 
 from coordinator.auth.models import Department, User
 from coordinator.directories.models import Conflict, Inspector, Subject
 from coordinator.extensions import db
 from coordinator.items.models import Item
+
+pytestmark = pytest.mark.slow  # loads the whole demo county
 
 
 def test_seed_demo_loads_the_county_once(runner, ctx):

@@ -99,10 +99,10 @@ def test_reimport_updates_and_never_duplicates(ctx, tmp_path):
 
 
 def test_a_file_that_cannot_be_used_changes_nothing(ctx, tmp_path):
-    not_excel = tmp_path / "list.xlsx"
-    not_excel.write_text("统一社会信用代码,企业名称\n", encoding="utf-8")
+    broken = tmp_path / "list.xlsx"
+    broken.write_bytes(b"PK\x03\x04" + b"\x00" * 40)  # a workbook cut off after its first bytes
     with pytest.raises(FileRefused, match="无法读取该文件"):
-        run_import(SubjectImporter(), not_excel, dry_run=False)
+        run_import(SubjectImporter(), broken, dry_run=False)
     missing = write_xlsx(tmp_path / "missing.xlsx", [["企业名称", "地址"], ["甲公司", "某路"]])
     with pytest.raises(FileRefused, match="缺少必填列：统一社会信用代码、单位类别"):
         run_import(SubjectImporter(), missing, dry_run=False)
@@ -144,7 +144,8 @@ def test_inspectors_import_with_certificates_and_scoping(ctx, tmp_path, departme
     path = write_xlsx(tmp_path / "people.xlsx", [
         ["执法检查人员名录"],
         INSPECTOR_HEADER,
-        ["张伟", "男", "应急管理局", "13260101001", "2030-12-31", "危险化学品、工贸", "城关片区", "是", "2024-06-10", "13800000001"],
+        ["张伟", "男", "应急管理局", "13260101001", "2030-12-31", "危险化学品、工贸", "城关片区", "是", "2024-06-10",
+         "13800000001"],
         ["李娜", "女", "yjj", "13260101002", "2020-01-01", "工贸", "", "否", "", "13800000002"],
         ["王强", "男", "应急管理局", "", "", "", "", "", "", ""],
         ["赵敏", "女", "市场监督管理局", "13260201001", "2030-01-01", "", "", "", "", "12345"],
@@ -172,7 +173,8 @@ def test_inspectors_import_with_certificates_and_scoping(ctx, tmp_path, departme
     assert run_import(InspectorImporter(), out, dry_run=True).unchanged == 3
 
 
-ITEM_HEADER = ["事项编号", "抽查事项名称", "检查依据", "检查主体", "检查对象", "适用行业", "检查内容", "检查方式", "抽查比例", "材料清单"]
+ITEM_HEADER = ["事项编号", "抽查事项名称", "检查依据", "检查主体", "检查对象", "适用行业", "检查内容", "检查方式", "抽查比例",
+               "材料清单"]
 
 
 def test_items_import_keeps_earlier_versions(ctx, tmp_path, departments):
@@ -238,7 +240,7 @@ def test_cli_import_prints_refused_rows_and_exits_0(runner, ctx, tmp_path):
 
 def test_cli_import_of_an_unusable_file_exits_2_with_one_line(runner, ctx, tmp_path):
     path = tmp_path / "x.xlsx"
-    path.write_bytes(b"not a workbook")
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 not a workbook")
     result = runner.invoke(args=["import-subjects", str(path)])
     assert result.exit_code == 2
     assert result.output.strip().count("\n") == 0 and "无法读取该文件" in result.output
@@ -280,8 +282,8 @@ def test_web_import_previews_then_imports(client, as_role, tmp_path):
 
 def test_web_import_refuses_a_non_excel_upload_with_one_message(client, as_role, tmp_path):
     as_role("office")
-    path = tmp_path / "a.csv"
+    path = tmp_path / "a.pdf"
     path.write_text("a,b", encoding="utf-8")
     with path.open("rb") as handle:
-        response = client.post("/import/subjects", data={"file": (handle, "a.csv")}, content_type="multipart/form-data")
-    assert "不是 Excel 文件" in response.data.decode() and "数据库未作任何修改" in response.data.decode()
+        response = client.post("/import/subjects", data={"file": (handle, "a.pdf")}, content_type="multipart/form-data")
+    assert "不是 Excel 或 CSV 文件" in response.data.decode() and "数据库未作任何修改" in response.data.decode()

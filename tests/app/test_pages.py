@@ -130,7 +130,8 @@ def test_workbench_counts_follow_every_change_of_the_directory(client, as_role, 
     user = as_role("office")
 
     def counts():
-        match = re.search(r'<div class="value">([\d,]+)</div><div class="label">存续检查对象（共 ([\d,]+) 户）', body(client.get("/")))
+        match = re.search(r'<div class="value">([\d,]+)</div><div class="label">存续检查对象（共 ([\d,]+) 户）',
+                          body(client.get("/")))
         return tuple(int(x.replace(",", "")) for x in match.groups())
 
     assert counts() == (108, 120)
@@ -403,4 +404,4 @@ def test_an_upload_over_the_limit_is_refused_with_413(app, client, as_role):
         app.config["MAX_CONTENT_LENGTH"] = previous
     assert response.status_code == 413
     assert "文件过大" in response.get_data(as_text=True)
-    assert small.status_code == 200 and "不是 Excel 文件" in small.get_data(as_text=True)
+    assert small.status_code == 200 and "不是 Excel 或 CSV 文件" in small.get_data(as_text=True)

@@ -10,36 +10,31 @@ from coordinator.campaigns import services as campaigns
 from coordinator.extensions import db
 from coordinator.results import services
 from coordinator.results.models import InspectionRecord, ItemResult
-from tests.app.county import PASSWORD, build_county, campaign_values, confirm_all, drawn_campaign, submit_all_items
+from tests.app.county import PASSWORD, build_county, campaign_values, dispatched_county_campaign, submit_all_items
 
 
 @pytest.fixture
 def dispatched(ctx):
     """A dispatched campaign of the small county: every enterprise staffed, records open."""
     county = build_county()
-    campaign = drawn_campaign(county)
-    office = county["users"]["office"]
-    confirm_all(campaign, office)
-    campaigns.lock_and_run_team_draw(campaign, "7", "", office)
-    campaigns.dispatch(campaign)
-    db.session.commit()
-    return county, campaign
+    return county, dispatched_county_campaign(county)
 
 
-def entry_for(part, result="未发现问题", **changes) -> services.PartEntry:
+def entry_for(department_result, result="未发现问题", **changes) -> services.ResultEntry:
     problems = 1 if result in services.PROBLEM_RESULTS else 0
     items = [services.ItemEntry(ci.id, result, problems, "灭火器过期" if problems else "")
-             for ci in services.items_for(part)]
+             for ci in services.items_for(department_result)]
     values = {"items": items, "follow_ups": ["责令改正"] if problems else ["无需后续处置"],
               "rectify_by": date(2024, 7, 1) if problems else None}
     values.update(changes)
-    return services.PartEntry(**values)
+    return services.ResultEntry(**values)
 
 
 def submit_all(record, users, result="未发现问题"):
-    for part in record.parts:
-        user = users["yjj_admin" if part.department.code == "yjj" else "scj_officer"]
-        services.save_part(record, part.department_id, entry_for(part, result), user, submit=True)
+    for department_result in record.department_results:
+        user = users["yjj_admin" if department_result.department.code == "yjj" else "scj_officer"]
+        services.save_department_result(record, department_result.department_id,
+                                        entry_for(department_result, result), user, submit=True)
 
 
 def test_dispatch_opens_one_record_per_staffed_enterprise_due_in_20_working_days(dispatched):
@@ -48,7 +43,7 @@ def test_dispatch_opens_one_record_per_staffed_enterprise_due_in_20_working_days
     assert len(records) == len([cs for cs in campaign.subjects if cs.active_members]) == 20
     for record in records:
         assert record.state == "待录入"
-        assert {p.department_id for p in record.parts} == set(record.campaign_subject.department_ids)
+        assert {p.department_id for p in record.department_results} == set(record.campaign_subject.department_ids)
     cs = records[0].campaign_subject
     db.session.delete(records[0])
     db.session.flush()
@@ -61,38 +56,45 @@ def test_dispatch_opens_one_record_per_staffed_enterprise_due_in_20_working_days
 def test_entry_is_validated_item_by_item(dispatched):
     county, campaign = dispatched
     record = db.session.scalars(sa.select(InspectionRecord)).first()
-    part = record.parts[0]
+    department_result = record.department_results[0]
     user = county["users"]["yjj_admin"]
-    blank = services.PartEntry(items=[])
+    blank = services.ResultEntry(items=[])
     with pytest.raises(services.ResultError, match="请填写“.*”的检查结果") as error:
-        services.save_part(record, part.department_id, blank, user, submit=True)
+        services.save_department_result(record, department_result.department_id, blank, user, submit=True)
     assert "请选择后续处置" in str(error.value)
-    wrong = entry_for(part, "发现问题待后续处理", follow_ups=["无需后续处置"])
+    wrong = entry_for(department_result, "发现问题待后续处理", follow_ups=["无需后续处置"])
     wrong.items[0].description = ""
     with pytest.raises(services.ResultError) as error:
-        services.save_part(record, part.department_id, wrong, user, submit=True)
+        services.save_department_result(record, department_result.department_id, wrong, user, submit=True)
     assert "请描述问题" in str(error.value) and "请选择后续处置方式" in str(error.value)
     with pytest.raises(services.ResultError, match="请填写整改期限"):
-        services.save_part(record, part.department_id, entry_for(part, "发现问题已责令改正", rectify_by=None), user,
-                           submit=True)
+        services.save_department_result(record, department_result.department_id,
+                                        entry_for(department_result, "发现问题已责令改正", rectify_by=None), user,
+                                        submit=True)
     with pytest.raises(services.ResultError, match="请填写移送给哪个部门"):
-        services.save_part(record, part.department_id, entry_for(part, follow_ups=["移送其他部门"]), user, submit=True)
-    services.save_part(record, part.department_id, blank, user, submit=False)  # a draft may be incomplete
-    assert part.submitted_at is None
+        services.save_department_result(record, department_result.department_id,
+                                        entry_for(department_result, follow_ups=["移送其他部门"]), user, submit=True)
+    services.save_department_result(record, department_result.department_id,
+                                    blank, user, submit=False)  # a draft may be incomplete
+    assert department_result.submitted_at is None
 
 
 def test_entering_twice_keeps_one_result_per_item(dispatched):
     county, campaign = dispatched
     record = db.session.scalars(sa.select(InspectionRecord)).first()
-    part = record.parts[0]
+    department_result = record.department_results[0]
     user = county["users"]["yjj_admin"]
-    services.save_part(record, part.department_id, entry_for(part), user, submit=False)
-    services.save_part(record, part.department_id, entry_for(part, "发现问题已责令改正"), user, submit=True)
+    services.save_department_result(record, department_result.department_id,
+                                    entry_for(department_result), user, submit=False)
+    services.save_department_result(record, department_result.department_id,
+                                    entry_for(department_result, "发现问题已责令改正"), user, submit=True)
     db.session.commit()
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(ItemResult).where(ItemResult.part_id == part.id)) \
-        == len(services.items_for(part))
+    stored = db.session.scalar(sa.select(sa.func.count()).select_from(ItemResult)
+                               .where(ItemResult.department_result_id == department_result.id))
+    assert stored == len(services.items_for(department_result))
     with pytest.raises(services.ResultError, match="已提交"):
-        services.save_part(record, part.department_id, entry_for(part), user, submit=True)
+        services.save_department_result(record, department_result.department_id,
+                                        entry_for(department_result), user, submit=True)
 
 
 def test_review_return_and_publication_through_the_web(app, dispatched):
@@ -102,12 +104,12 @@ def test_review_return_and_publication_through_the_web(app, dispatched):
     for name in ("yjj_admin", "scj_officer", "scj_admin", "office"):
         clients[name] = app.test_client()
         clients[name].post("/login", data={"username": name, "password": PASSWORD})
-    yjj_part = next(p for p in record.parts if p.department.code == "yjj")
-    scj_part = next(p for p in record.parts if p.department.code == "scj")
+    yjj_part = next(p for p in record.department_results if p.department.code == "yjj")
+    scj_part = next(p for p in record.department_results if p.department.code == "scj")
 
-    def form(part, result="未发现问题"):
+    def form(department_result, result="未发现问题"):
         data = {"action": "submit", "follow_ups": ["无需后续处置"], "inspected_on": "2024-06-12", "signed": "1"}
-        for ci in services.items_for(part):
+        for ci in services.items_for(department_result):
             data[f"result-{ci.id}"], data[f"problems-{ci.id}"] = result, "0"
         return data
 
@@ -159,15 +161,15 @@ def test_rectification_runs_to_recheck_and_closing_and_shows_when_overdue(dispat
     record = db.session.scalars(sa.select(InspectionRecord)).first()
     submit_all(record, county["users"], result="发现问题已责令改正")
     services.publish(record, county["users"]["office"])
-    part = record.parts[0]
+    department_result = record.department_results[0]
     summary = {r["department"]: r for r in services.due_summary(on=date(2024, 7, 2))}
-    assert summary[part.department.name]["follow_ups_overdue"] == 1
+    assert summary[department_result.department.name]["follow_ups_overdue"] == 1
     with pytest.raises(services.ResultError, match="先填写复查日期"):
-        services.follow_up(part, rechecked_on=None, closed_on=date(2024, 7, 3))
-    services.follow_up(part, rechecked_on=date(2024, 7, 2), closed_on=date(2024, 7, 3))
-    assert not part.follow_up_open
+        services.follow_up(department_result, rechecked_on=None, closed_on=date(2024, 7, 3))
+    services.follow_up(department_result, rechecked_on=date(2024, 7, 2), closed_on=date(2024, 7, 3))
+    assert not department_result.follow_up_open
     summary = {r["department"]: r for r in services.due_summary(on=date(2024, 7, 10))}
-    assert summary[part.department.name]["follow_ups_open"] == 0
+    assert summary[department_result.department.name]["follow_ups_open"] == 0
 
 
 def test_due_summary_counts_what_is_late_by_department(dispatched):
@@ -195,12 +197,36 @@ def test_photos_must_be_real_images(app, dispatched):
     png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
     client.post(f"/results/{record.id}/photos", data={"photo": (io.BytesIO(png), "现场.png")},
                 content_type="multipart/form-data")
-    part = next(p for p in record.parts if p.department.code == "yjj")
+    department_result = next(p for p in record.department_results if p.department.code == "yjj")
     db.session.expire_all()
-    assert [a.filename for a in part.attachments] == ["现场.png"]
-    response = client.get(f"/results/photos/{part.attachments[0].id}")
+    assert [a.filename for a in department_result.attachments] == ["现场.png"]
+    response = client.get(f"/results/photos/{department_result.attachments[0].id}")
     assert response.data == png
     response.close()
     outsider = app.test_client()
     outsider.post("/login", data={"username": "hbj_admin", "password": PASSWORD})
-    assert outsider.get(f"/results/photos/{part.attachments[0].id}").status_code == 403
+    assert outsider.get(f"/results/photos/{department_result.attachments[0].id}").status_code == 403
+
+
+def test_several_photos_go_up_at_once_or_none_does(app, dispatched):
+    """A phone sends every photo it took in one go; one bad file keeps all out, and the inspector returns to the form."""
+    import io
+
+    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    client = app.test_client()
+    client.post("/login", data={"username": "yjj_admin", "password": PASSWORD})
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    jpg = b"\xff\xd8\xff\xe0" + b"\0" * 64
+    refused = client.post(f"/results/{record.id}/photos", content_type="multipart/form-data", data={
+        "back": "entry", "photo": [(io.BytesIO(png), "1.png"), (io.BytesIO(b"%PDF"), "2.jpg")]})
+    assert refused.headers["Location"].endswith(f"/results/{record.id}/entry#photos")
+    department_result = next(p for p in record.department_results if p.department.code == "yjj")
+    db.session.expire_all()
+    assert department_result.attachments == []
+    client.post(f"/results/{record.id}/photos", content_type="multipart/form-data", data={
+        "photo": [(io.BytesIO(png), "门头.png"), (io.BytesIO(jpg), "灭火器.jpg"), (io.BytesIO(jpg), "通道.JPG")]})
+    db.session.expire_all()
+    assert sorted(a.filename for a in department_result.attachments) == sorted(["门头.png", "灭火器.jpg", "通道.JPG"])
+    page = client.get(f"/results/{record.id}/entry").get_data(as_text=True)
+    assert page.count('<img src="/results/photos/') == 3  # thumbnails of what is kept
+    assert 'capture="environment"' in page and "multiple" in page and "data-draft=" in page

@@ -22,10 +22,13 @@ from coordinator.auth.models import User
 from coordinator.campaigns import services as campaigns
 from coordinator.directories.importers import SubjectImporter
 from coordinator.directories.models import Conflict, Inspector, Subject
+from coordinator.draws import services as rounds
 from coordinator.excel.importing import run_import
+from coordinator.exchange.services import issue_client
 from coordinator.extensions import db
 from coordinator.imports.routes import KINDS
 from coordinator.items.models import Item
+from coordinator.plans import services as plans
 from coordinator.results import services as results
 from coordinator.results.models import Attachment, InspectionRecord
 from tests.app.county import build_county, campaign_values, credit_code, drawn_campaign
@@ -68,23 +71,26 @@ def build_world(text: str = XSS) -> dict:
     for cd in campaign.departments:
         pending = campaigns.pending_confirmations(campaign, cd.department_id)
         campaigns.confirm(campaign, cd.department_id, {cs.id: ("确认", "") for cs in pending}, office)
-    campaigns.lock_and_run_team_draw(campaign, text, text, office)
+    rounds.run_round(rounds.open_fallback(campaign, "teams", office, fallback_reason=text, witness=text), office, text)
     db.session.commit()
     staffed = [cs for cs in campaign.subjects if cs.active_members]
     member = staffed[1].active_members[0]
     campaigns.recuse(campaign, member, text, office)
     campaigns.dispatch(campaign)
+    leaving = staffed[3].active_members[0]
+    campaigns.withdraw(campaign, leaving, text, office)
+    reseat = rounds.open_round(campaign, "reseat", office, target_id=leaving.id, reason=text, witness=text)
     db.session.commit()
 
     record = db.session.scalar(sa.select(InspectionRecord).where(InspectionRecord.campaign_subject_id == staffed[0].id))
-    for part in record.parts:
-        items = [results.ItemEntry(ci.id, "发现问题已责令改正", 1, text) for ci in results.items_for(part)]
-        lead = part.department_id == campaign.lead_department_id
-        entry = results.PartEntry(items=items, follow_ups=["责令改正"], note=text, rectify_by=date(2024, 7, 31),
+    for department_result in record.department_results:
+        items = [results.ItemEntry(ci.id, "发现问题已责令改正", 1, text) for ci in results.items_for(department_result)]
+        lead = department_result.department_id == campaign.lead_department_id
+        entry = results.ResultEntry(items=items, follow_ups=["责令改正"], note=text, rectify_by=date(2024, 7, 31),
                                   inspected_on=date(2024, 6, 12) if lead else None, signed=True if lead else None)
-        results.save_part(record, part.department_id, entry, office, submit=True)
+        results.save_department_result(record, department_result.department_id, entry, office, submit=True)
     results.publish(record, office)
-    attachment = Attachment(part=record.parts[0], filename=f"{text}.png", stored_as="missing.png",
+    attachment = Attachment(department_result=record.department_results[0], filename=f"{text}.png", stored_as="missing.png",
                             uploaded_by_id=office.id)
     db.session.add(attachment)
 
@@ -92,22 +98,25 @@ def build_world(text: str = XSS) -> dict:
     collecting = campaigns.create_campaign(campaign_values(name=f"{text}（三）"), yjj, [scj], office)
     inspector = db.session.scalar(sa.select(Inspector).where(Inspector.cert_no == "139901000"))
     conflict = Conflict(inspector=inspector, subject=subjects[10], reason=text)
-    plan = campaigns.create_plan(2024, yjj, "河清县")
+    plan = plans.create_plan(2024, yjj, "河清县")
     db.session.add(conflict)
     db.session.flush()
-    campaigns.add_task(plan, {"name": text, "task_type": "定向", "ratio": text, "items": text, "scope": text,
+    plans.add_task(plan, {"name": text, "task_type": "定向", "ratio": text, "items": text, "scope": text,
                               "start_month": "2024-05", "end_month": "2024-07"}, [scj.id])
+    client, _token = issue_client(text, users["office"])
     db.session.commit()
     return {
         "subject_id": subjects[0].id, "inspector_id": inspector.id, "item_id": item.id, "department_id": scj.id,
         "user_id": users["yjj_admin"].id, "campaign_id": campaign.id, "cs_id": staffed[0].id,
         "draw_id": campaign.subjects[0].draw_id, "plan_id": plan.id, "record_id": record.id,
         "attachment_id": attachment.id, "member_id": staffed[2].active_members[0].id,
-        "part_id": record.parts[0].id, "conflict_id": conflict.id, "drawn_campaign_id": drawn.id,
+        "department_result_id": record.department_results[0].id, "conflict_id": conflict.id, "drawn_campaign_id": drawn.id,
         "drawn_cs_id": drawn.subjects[0].id, "collecting_campaign_id": collecting.id,
         "other_record_id": db.session.scalar(sa.select(InspectionRecord.id).where(InspectionRecord.id != record.id)
                                              .limit(1)),
         "yjj_id": yjj.id, "hbj_id": county["hbj"].id, "scj_officer_id": users["scj_officer"].id,
+        "client_id": client.id,
+        "round_id": reseat.id,
     }
 
 
@@ -142,7 +151,8 @@ def test_every_response_carries_the_security_headers(app, client, as_role):
         assert response.headers["X-Frame-Options"] == "DENY"
         assert response.headers["Referrer-Policy"] == "same-origin"
         csp = _csp(response)
-        assert csp["script-src"] == ["'self'"] and csp["img-src"] == ["'self'"]
+        assert csp["script-src"] == ["'self'"]
+        assert csp["img-src"] == ["'self'", "data:", "blob:"]  # Bootstrap's drawn icons; photo previews
         assert csp["style-src"] == ["'self'", "'unsafe-inline'"]  # style attributes in the templates
         assert csp["default-src"] == ["'self'"] and csp["object-src"] == ["'none'"]
         assert csp["frame-ancestors"] == ["'none'"]
@@ -247,8 +257,8 @@ def test_exported_text_that_looks_like_a_formula_is_neutralised(runner, ctx, tmp
 # ---- user text is escaped everywhere -------------------------------------------------------------
 
 
-HOSTILE_QUERY = {name: XSS for name in ("q", "year", "state", "department", "entity", "entity_id", "user", "start",
-                                        "end", "campaign", "preset", "region", "industry", "status", "category")}
+HOSTILE_QUERY = dict.fromkeys(("q", "year", "state", "department", "entity", "entity_id", "user", "start", "end",
+                               "campaign", "preset", "region", "industry", "status", "category"), XSS)
 
 
 @pytest.mark.parametrize("username", ["office", "yjj_admin"])
@@ -300,13 +310,13 @@ def test_create_user_on_the_command_line_enforces_the_password_policy(runner, de
     assert db.session.scalar(sa.select(User).where(User.username == "wangwu")) is None
 
 
-def test_padding_the_user_name_does_not_dodge_the_lock(client, make_user):
+def test_padding_the_user_name_does_not_dodge_the_throttle(client, make_user):
     user, other = make_user("admin", "yjj"), make_user("admin", "scj")
     for attempt in range(5):
         client.post("/login", data={"username": f"  {user.username} ", "password": f"Wrong{attempt}xyz"})
     response = client.post("/login", data={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 200 and "临时锁定" in response.get_data(as_text=True)
-    login(client, other.username)  # the lock is the account's own; others still sign in
+    assert response.status_code == 200 and "分钟后再试" in response.get_data(as_text=True)
+    login(client, other.username)  # the wait is the name's own; others still sign in
 
 
 def test_a_weak_password_is_refused_when_the_office_resets_one(client, make_user):

@@ -4,99 +4,66 @@ Screenshots of every main page go to test-artifacts/e2e/.
 """
 from __future__ import annotations
 
+import hashlib
 import io
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tests.conftest import empty_database_like
+from tests.e2e.browsing import ARTIFACTS, Person, serve_demo
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts" / "e2e"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-PASSWORD = "Demo2024"
-pytestmark = pytest.mark.browser
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
 def live_server(app, tmp_path_factory):
-    """The production server as the README runs it (gunicorn, two worker processes) on loopback, on its own
-    database holding the demo county: consecutive clicks land in either process."""
-    tmp = tmp_path_factory.mktemp("e2e")
-    env = {**os.environ, "DATABASE_URL": empty_database_like(app, tmp, "liancha_e2e"), "SECRET_KEY": "e2e",
-           "ATTACHMENT_FOLDER": str(tmp / "attachments")}
-    flask = [sys.executable, "-m", "flask", "--app", "coordinator"]
-    subprocess.run([*flask, "init-db"], env=env, cwd=ROOT, check=True, capture_output=True)
-    subprocess.run([*flask, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
-    port = _free_port()
-    log = (tmp / "server.log").open("wb")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                               "--threads", "4", "coordinator:create_app()"],
-                              env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.1)
-    yield base
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
+    yield from serve_demo(app, tmp_path_factory.mktemp("e2e"))
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        yield chromium
-        chromium.close()
-
-
-class Person:
-    """One user in their own browser context, logged in."""
-
-    def __init__(self, browser, base: str, username: str):
-        self.context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN",
-                                           accept_downloads=True)
-        self.page = self.context.new_page()
-        self.page.on("dialog", lambda dialog: dialog.accept())  # the "are you sure?" confirmations
-        self.base, self.username = base, username
-        self.go("/login")
-        self.page.fill("#username", username)
-        self.page.fill("#password", PASSWORD)
-        self.page.click("button[type=submit]")
-        self.page.wait_for_url(f"{base}/")
-
-    def go(self, path: str):
-        response = self.page.goto(self.base + path)
-        assert response.status < 400, (path, response.status)
-        return response
-
-    def shot(self, name: str) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-    def flash(self) -> str:
-        return " ".join(self.page.locator(".flash").all_inner_texts())
+def seed_round(office: Person, parties: list[Person], campaign: str, label: str, shots: str) -> None:
+    """The office opens the draw's round; each party makes its value on its own screen and commits to it (the value
+    never leaves the browser), the last commitment locks the input; each reveals (the browser kept the value);
+    the office draws."""
+    office.go(f"/campaigns/{campaign}")
+    with office.page.expect_navigation():
+        office.page.click(f"button:has-text('开始征集随机数承诺（{label}）')")
+    assert "已开始征集" in office.flash()
+    round_path = office.page.url.replace(office.base, "")
+    for person in parties:  # each sees its step, with the deadline, on its workbench
+        person.go("/")
+        assert "生成随机值并提交承诺（截止" in person.page.inner_text("body")
+    parties[-1].shot(f"{shots}-workbench-{parties[-1].username}")
+    for person in (office, *parties):
+        person.go(round_path)
+        form = person.page.locator("form[data-seed-commit]")
+        form.locator("[data-seed-generate]").click()
+        value = form.locator("[data-seed-value]").input_value()
+        assert re.fullmatch(r"[0-9a-f]{64}", value)
+        assert form.locator("[data-seed-commitment]").input_value() == hashlib.sha256(value.encode()).hexdigest()
+        person.shot(f"{shots}-commit-{person.username}")
+        assert person.fits(), person.username
+        with person.page.expect_request(lambda request: request.method == "POST") as posted, \
+                person.page.expect_navigation():
+            form.locator("button[type=submit]").click()
+        assert value not in (posted.value.post_data or "")  # only the commitment is sent
+        assert "承诺已提交" in person.flash()
+    for person in (office, *parties):
+        person.go(round_path)
+        form = person.page.locator("form[data-seed-reveal]")
+        assert "与承诺值一致" in form.locator("[data-seed-match]").inner_text()  # filled from the browser's keeping
+        with person.page.expect_navigation():
+            form.locator("button[type=submit]").click()
+        assert "已揭示" in person.flash(), person.flash()
+    office.go(round_path)
+    with office.page.expect_navigation():
+        office.page.click("button:has-text('算出种子并抽取')")
+    assert "完成抽取" in office.flash()
+    office.shot(f"{shots}-drawn")
+    parties[-1].go(round_path)
+    parties[-1].shot(f"{shots}-drawn-{parties[-1].username}")
+    assert parties[-1].fits()
 
 
 def test_a_campaign_walked_through_by_its_people(live_server, browser):
@@ -129,15 +96,11 @@ def test_a_campaign_walked_through_by_its_people(live_server, browser):
         person.page.click("button:has-text('提交')")
         assert "已提交" in person.flash()
 
-    # The office locks the list (the hash is published), then draws with the witness's seed.
+    # The enterprises are drawn with a seed the office and both departments make together (one of them on a phone).
     office.go(f"/campaigns/{campaign}")
     office.shot("03-coverage-before-lock")
-    page.click("button:has-text('锁定抽取名单')")
-    assert "已锁定" in office.flash()
-    page.fill("#seed", "20261201")
-    page.fill("#witness", "县纪委监委派驻纪检组")
-    page.click("button:has-text('抽取检查对象')")
-    assert "已抽取" in office.flash()
+    parties = [Person(browser, live_server, "yjj_admin"), Person(browser, live_server, "swj_admin", phone=True)]
+    seed_round(office, parties, campaign, "抽取检查对象", "03")
     office.go(f"/campaigns/{campaign}/subjects")
     drawn = page.locator("table.list tbody tr").count()
     assert 10 <= drawn <= 18  # ceil(20 % × the active ones among the 90 petrol stations)
@@ -151,11 +114,8 @@ def test_a_campaign_walked_through_by_its_people(live_server, browser):
         person.page.click("button:has-text('其余全部确认')")
         assert f"已记录{drawn}户" in person.flash()
 
-    # The teams are drawn, the joint record printed, the campaign dispatched.
-    office.go(f"/campaigns/{campaign}")
-    page.fill("#seed", "20261202")
-    page.click("button:has-text('随机组队')")
-    assert "联合检查组已随机组成" in office.flash()
+    # The teams are drawn the same way, the joint record printed, the campaign dispatched.
+    seed_round(office, parties, campaign, "随机组队", "06")
     office.go(f"/campaigns/{campaign}/teams")
     office.shot("06-teams")
     page.locator("table.list a:has-text('一企一表')").first.click()
@@ -169,7 +129,7 @@ def test_a_campaign_walked_through_by_its_people(live_server, browser):
     page.click("button:has-text('派发')")
     assert "已派发" in office.flash()
 
-    # Results: each department enters its part of one enterprise's record; the lead department publishes it.
+    # Results: each department enters its result on one enterprise's record; the lead department publishes it.
     lead = Person(browser, live_server, "yjj_admin")
     lead.go(f"/results/?campaign={campaign}")
     lead.shot("08-results-list")

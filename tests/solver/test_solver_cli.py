@@ -122,6 +122,7 @@ def test_teams_then_check_round_trip_and_tamper(tmp_path, capsys):
     assert "不可用" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_cli_subprocess_bad_input_has_no_traceback(tmp_path):
     path = tmp_path / "p.json"
     problem = copy.deepcopy(GOOD_TEAMS)

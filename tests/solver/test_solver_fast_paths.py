@@ -10,6 +10,7 @@ import json
 from unittest import mock
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from solver_kit import tiny_problems
@@ -58,6 +59,7 @@ def _record_lists(draw):
     return records
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(_record_lists(), st.dictionaries(st.text(max_size=3), _VALUES, max_size=3), st.integers(1, 4))
 def test_input_sha256_is_the_hash_of_the_reference_encoding(records, extra, chunk):
@@ -129,6 +131,7 @@ def test_cycle_min_matches_a_plain_walk():
         assert np.array_equal(cycle_min(succ), _plain_cycle_min(succ))
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(tiny_problems(max_subjects=4))
 def test_bulk_screening_equals_the_need_by_need_check(problem):
@@ -180,6 +183,7 @@ def _sorted_capped(weight, n):
     return pi
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.lists(st.sampled_from([0.5, 1.0, 2.0, 4.0, 1e-07, 3.0, 1e6, 7.25]), min_size=1, max_size=60), st.data())
 def test_capping_and_integer_rounding_equal_the_stable_sort_versions(weights, data):
@@ -192,6 +196,7 @@ def test_capping_and_integer_rounding_equal_the_stable_sort_versions(weights, da
     assert p.sum() == n * unit and np.all(np.abs(p - pi * unit) < 1 + 1e-9)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.lists(st.sampled_from([0.0, 0.25, 0.5, 0.75, 0.1, 0.3]), min_size=1, max_size=50), st.data())
 def test_first_largest_is_the_head_of_a_stable_sort(values, data):

@@ -3,7 +3,6 @@
 Statistical tests use a fixed list of seeds, so they are deterministic: they cannot flake, and a
 failure means the distribution really moved. Bounds are 4.5 standard deviations.
 """
-
 import json
 import math
 import os
@@ -12,11 +11,14 @@ import sys
 from collections import Counter
 
 import numpy as np
+import pytest
 from solver_kit import teams_problem
 
 from solver import draw_subjects, solve_teams
 from solver.common import dumps, generator
 from solver.rounding import round_flow
+
+pytestmark = pytest.mark.slow  # statistical: thousands of draws
 
 SEEDS = [f"seed-{k}" for k in range(400)]
 

@@ -5,9 +5,8 @@ Revises: d066613a7a9c
 Create Date: 2026-11-22 03:35:10.916673
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '2ff3e06cd857'

@@ -5,9 +5,8 @@ Revises: 2ff3e06cd857
 Create Date: 2026-11-22 03:54:33.604414
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '86be5a261b2d'

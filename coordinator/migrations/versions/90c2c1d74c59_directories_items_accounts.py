@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-22 03:15:15.803153
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '90c2c1d74c59'

@@ -5,9 +5,8 @@ Revises: 90c2c1d74c59
 Create Date: 2026-11-22 03:22:42.616448
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd066613a7a9c'

@@ -29,3 +29,117 @@
     if (field.form && field.hasAttribute && field.hasAttribute("data-autosubmit")) { field.form.submit(); }
   });
 })();
+
+// Photos picked on a phone are shown as thumbnails before they are sent.
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.hasAttribute || !input.hasAttribute("data-thumbs") || !window.URL) { return; }
+    var box = document.querySelector(input.getAttribute("data-thumbs"));
+    if (!box) { return; }
+    Array.prototype.forEach.call(box.querySelectorAll("[data-from='" + input.id + "']"), function (old) {
+      URL.revokeObjectURL(old.src); old.remove();
+    });
+    Array.prototype.forEach.call(input.files || [], function (file) {
+      var img = document.createElement("img");
+      img.src = URL.createObjectURL(file);
+      img.alt = file.name;
+      img.setAttribute("data-from", input.id);
+      box.appendChild(img);
+    });
+  });
+})();
+
+// A form marked data-draft keeps what was typed on this device (localStorage), so that a dropped connection
+// mid-visit loses nothing: restored on the next visit to the form, forgotten once the server has saved it.
+(function () {
+  "use strict";
+  var PREFIX = "联查通草稿:";
+  var PENDING = "联查通待确认草稿";
+  var store;
+  try { store = window.localStorage; store.getItem(PREFIX); } catch (e) { return; }
+  var form = document.querySelector("form[data-draft]");
+  var key = form ? PREFIX + form.getAttribute("data-draft") : null;
+  // The form was sent last time: if the server answered with another page (not an error page), it saved it.
+  try {
+    var pending = window.sessionStorage.getItem(PENDING);
+    if (pending && pending !== key && !document.querySelector(".error-page")) { store.removeItem(pending); }
+    window.sessionStorage.removeItem(PENDING);
+  } catch (e) { /* no session storage: the draft stays until the form is sent again */ }
+  if (!form) { return; }
+
+  function fields() {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && el.name !== "csrf_token" && el.type !== "file" && el.type !== "submit" && el.type !== "button";
+    });
+  }
+  function id(el) { return el.type === "checkbox" || el.type === "radio" ? el.name + "=" + el.value : el.name; }
+  function values() {
+    var out = {};
+    fields().forEach(function (el) {
+      out[id(el)] = el.type === "checkbox" || el.type === "radio" ? el.checked : el.value;
+    });
+    return out;
+  }
+  function apply(saved) {
+    fields().forEach(function (el) {
+      if (!(id(el) in saved)) { return; }
+      if (el.type === "checkbox" || el.type === "radio") { el.checked = !!saved[id(el)]; } else { el.value = saved[id(el)]; }
+    });
+  }
+  var base = JSON.stringify(values());  // what the server showed
+  var note = document.getElementById("draft-note");
+  var draft = null;
+  try { draft = JSON.parse(store.getItem(key) || "null"); } catch (e) { draft = null; }
+  if (draft && JSON.stringify(draft.values) !== base) {
+    var when = new Date(draft.at).toLocaleString("zh-CN", { hour12: false });
+    if (draft.base === base) {
+      apply(draft.values);  // nothing changed on the server since: carry on where the phone left off
+      showNote("已恢复本机在 " + when + " 保存的未提交内容，核对后提交或暂存。", false);
+    } else {
+      showNote("本机有一份 " + when + " 的未提交内容，但记录此后已在服务器上修改过。", true);
+    }
+  }
+  function showNote(text, offerRestore) {
+    if (!note) { return; }
+    note.querySelector(".draft-text").textContent = text;
+    note.querySelector("[data-draft-restore]").classList.toggle("d-none", !offerRestore);
+    note.classList.remove("d-none");
+  }
+  if (note) {
+    note.addEventListener("click", function (event) {
+      if (event.target.hasAttribute("data-draft-restore")) { apply(draft.values); save(); }
+      else if (event.target.hasAttribute("data-draft-discard")) { store.removeItem(key); form.reset(); }
+      else { return; }
+      note.classList.add("d-none");
+    });
+  }
+  var timer = null;
+  function save() {
+    var now = values();
+    try {
+      if (JSON.stringify(now) === base) { store.removeItem(key); }
+      else { store.setItem(key, JSON.stringify({ at: Date.now(), base: base, values: now })); }
+    } catch (e) { /* storage full: nothing more can be kept */ }
+  }
+  function later() { window.clearTimeout(timer); timer = window.setTimeout(save, 300); }
+  form.addEventListener("input", later);
+  form.addEventListener("change", later);
+  window.addEventListener("pagehide", save);
+  var offline = document.getElementById("offline-note");
+  function connection() { if (offline) { offline.classList.toggle("d-none", navigator.onLine !== false); } }
+  window.addEventListener("online", connection);
+  window.addEventListener("offline", connection);
+  connection();
+  form.addEventListener("submit", function (event) {
+    save();
+    if (navigator.onLine === false) {  // sending would only show the browser's error page
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      connection();
+      return;
+    }
+    try { window.sessionStorage.setItem(PENDING, key); } catch (e) { /* see above */ }
+  }, true);
+})();

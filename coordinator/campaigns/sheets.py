@@ -1,4 +1,4 @@
-"""The joint inspection record (一企一表), the dispatch list and the plan table, as data and as workbooks."""
+"""The printable joint record (一企一表) of a drawn enterprise and the dispatch list, as data and as workbooks."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,13 +7,16 @@ import sqlalchemy as sa
 
 from ..excel.writer import SheetWriter, open_workbook, write_list
 from ..extensions import db
+from ..items.models import Item
 from ..textutil import split_list
 from . import rules
-from .models import Campaign, CampaignSubject, Plan
+from .models import Campaign, CampaignDepartment, CampaignSubject
 
 
 @dataclass
-class DepartmentPart:
+class SheetSection:
+    """One visiting department's section of the sheet: its items that reach the enterprise, and its inspectors."""
+
     name: str
     items: list[dict]
     members: list  # TeamMember
@@ -21,10 +24,12 @@ class DepartmentPart:
 
 
 @dataclass
-class Record:
+class RecordSheet:
+    """What the joint record (一企一表) of an enterprise shows before results: the lead department's section first."""
+
     cs: CampaignSubject
     campaign: Campaign
-    parts: list[DepartmentPart] = field(default_factory=list)
+    sections: list[SheetSection] = field(default_factory=list)
     materials: list[str] = field(default_factory=list)
 
     @property
@@ -32,73 +37,88 @@ class Record:
         return self.cs.leader
 
 
-def record_of(cs: CampaignSubject) -> Record:
+def sheet_of(cs: CampaignSubject, general: dict[int, list[str]] | None = None) -> RecordSheet:
+    """The joint record of one enterprise: each visiting department's items that reach it, and the materials
+    those items ask for (not every material of every department: a chemicals trader is not asked for a food
+    licence). `general` caches materials_beyond_items per CampaignDepartment across many sheets."""
     campaign = cs.campaign
-    record = Record(cs=cs, campaign=campaign)
-    participations = {p.department_id: p for p in campaign.departments}
+    record_sheet = RecordSheet(cs=cs, campaign=campaign)
+    campaign_departments = {cd.department_id: cd for cd in campaign.departments}
+    general = {} if general is None else general
     materials: dict[str, None] = {}
-    for department_id in sorted(cs.visiting(), key=lambda d: (not participations[d].is_lead, d)):
-        participation = participations[department_id]
-        record.parts.append(DepartmentPart(
-            name=participation.department.name,
-            items=[ci.data for ci in participation.items
+    for department_id in sorted(cs.visiting(), key=lambda d: (not campaign_departments[d].is_lead, d)):
+        cd = campaign_departments[department_id]
+        record_sheet.sections.append(SheetSection(
+            name=cd.department.name,
+            items=[ci.data for ci in cd.items
                    if rules.item_reaches(split_list(ci.data.get("industries")) or ["全部"], cs.subject.industry)],
             members=[m for m in cs.active_members if m.department_id == department_id],
-            is_lead=participation.is_lead,
+            is_lead=cd.is_lead,
         ))
-        materials.update(dict.fromkeys(split_list(participation.materials)))
-        for item in record.parts[-1].items:
+        for item in record_sheet.sections[-1].items:
             materials.update(dict.fromkeys(split_list(item.get("materials"))))
-    record.materials = list(materials)
-    return record
+        if cd.id not in general:
+            general[cd.id] = materials_beyond_items(cd)
+        materials.update(dict.fromkeys(general[cd.id]))
+    record_sheet.materials = list(materials)
+    return record_sheet
+
+
+def materials_beyond_items(cd: CampaignDepartment) -> list[str]:
+    """What a department's materials list for the campaign asks of every enterprise it visits: the lines it
+    added that belong to none of its items (the list starts as the union of its items' materials)."""
+    of_items = {m for text in db.session.scalars(sa.select(Item.materials).where(
+        Item.department_id == cd.department_id)) for m in split_list(text)}
+    of_items |= {m for ci in cd.items for m in split_list(ci.data.get("materials"))}
+    return [m for m in split_list(cd.materials) if m not in of_items]
 
 
 RESULT_COLUMNS = ("检查结果", "发现问题", "处理措施")
 
 
-def _write_record(sheet: SheetWriter, record: Record) -> None:
-    subject, cs = record.cs.subject, record.cs
+def _write_sheet(sheet: SheetWriter, record_sheet: RecordSheet) -> None:
+    subject, cs = record_sheet.cs.subject, record_sheet.cs
     fmt = sheet.formats
     width = 8
     sheet.sheet.set_column(0, 0, 14)
     sheet.sheet.set_column(1, 1, 26)
     sheet.sheet.set_column(2, 4, 22)
     sheet.sheet.set_column(5, 7, 16)
-    sheet.title(f"{record.campaign.name}联合检查记录表（一企一表）", width)
+    sheet.title(f"{record_sheet.campaign.name}联合检查记录表（一企一表）", width)
     rows = [
-        ("被检查单位", subject.name, "统一社会信用代码", subject.credit_code),
+        ("被检查单位", subject.name, subject.code_kind, subject.credit_code),
         ("地址", subject.address, "行业 / 单位类别", f"{subject.industry} / {subject.category}"),
         ("法定代表人", f"{subject.legal_rep} {subject.legal_rep_phone}", "安全管理人",
          f"{subject.safety_manager} {subject.safety_manager_phone}"),
         ("检查日期", cs.visit_date.isoformat() if cs.visit_date else "待定", "检查组长",
-         record.leader.inspector.name if record.leader else "待定"),
+         record_sheet.leader.inspector.name if record_sheet.leader else "待定"),
     ]
     for label, value, label2, value2 in rows:
         sheet.cell(sheet.row, 0, label, fmt["header"])
-        sheet.sheet.merge_range(sheet.row, 1, sheet.row, 3, value or "", fmt["text"])
+        sheet.merge(1, 3, value)
         sheet.cell(sheet.row, 4, label2, fmt["header"])
-        sheet.sheet.merge_range(sheet.row, 5, sheet.row, 7, value2 or "", fmt["text"])
+        sheet.merge(5, 7, value2)
         sheet.row += 1
     sheet.row += 1
     sheet.header(["部门", "抽查事项", "检查依据", "检查内容", "检查方式", *RESULT_COLUMNS])
-    for part in record.parts:
-        for item in part.items:
-            sheet.write([part.name, item.get("name"), item.get("basis"), item.get("content"), item.get("method"),
+    for section in record_sheet.sections:
+        for item in section.items:
+            sheet.write([section.name, item.get("name"), item.get("basis"), item.get("content"), item.get("method"),
                          "", "", ""])
     sheet.row += 1
     sheet.header(["部门", "姓名", "执法证号", "职责", "签名", "", "", ""])
-    for part in record.parts:
-        for member in part.members:
-            sheet.write([part.name, member.inspector.name, member.inspector.cert_no,
+    for section in record_sheet.sections:
+        for member in section.members:
+            sheet.write([section.name, member.inspector.name, member.inspector.cert_no,
                          "组长" if member.is_leader else "组员", "", "", "", ""])
     sheet.row += 1
     sheet.cell(sheet.row, 0, "需提供的材料", fmt["header"])
-    sheet.sheet.merge_range(sheet.row, 1, sheet.row, width - 1, "、".join(record.materials), fmt["wrap"])
+    sheet.merge(1, width - 1, "、".join(record_sheet.materials), fmt["wrap"])
     sheet.row += 2
     for line in ("被检查单位意见：                                        签字（盖章）：            日期：",
                  "被检查单位拒绝签字的，由检查人员注明情况：",
                  "检查组长签字：                    检查人员签字：                    日期："):
-        sheet.sheet.merge_range(sheet.row, 0, sheet.row, width - 1, line, fmt["plain"])
+        sheet.merge(0, width - 1, line, fmt["plain"])
         sheet.sheet.set_row(sheet.row, 30)
         sheet.row += 1
     sheet.sheet.set_landscape()
@@ -106,16 +126,17 @@ def _write_record(sheet: SheetWriter, record: Record) -> None:
     sheet.sheet.set_paper(9)  # A4
 
 
-def write_records(target, subjects: list[CampaignSubject]) -> None:
+def write_sheets(target, subjects: list[CampaignSubject]) -> None:
     """One sheet per enterprise: the printable joint record, with empty result columns."""
     workbook, formats = open_workbook(target)
     if not subjects:
         SheetWriter(workbook, "说明", formats).write(["尚无已组队的检查对象"])
+    general: dict[int, list[str]] = {}
     for index, cs in enumerate(subjects, start=1):
         name = f"{index:03d}{cs.subject.name}"[:31]
         for bad in "[]:*?/\\":
             name = name.replace(bad, "_")
-        _write_record(SheetWriter(workbook, name, formats), record_of(cs))
+        _write_sheet(SheetWriter(workbook, name, formats), sheet_of(cs, general))
     workbook.close()
 
 
@@ -142,36 +163,3 @@ def write_dispatch(target, campaign: Campaign) -> None:
                      contact.strip(), leader.inspector.name if leader else "", leader.inspector.mobile if leader else "",
                      members])
     write_list(target, "派发清单", f"{campaign.name}检查分组派发清单", DISPATCH_HEADERS, rows)
-
-
-PLAN_HEADERS = ["抽查计划编号", "抽查计划名称", "抽查任务编号", "抽查任务名称", "抽查类型", "抽查比例", "抽查事项",
-                "抽查对象范围", "发起科室", "联合科室", "抽查时间"]
-PLAN_NOTE = "备注：1.抽查计划名称为：年度+部门+随机抽查+序号。抽查任务名称实施方案为准。\n2.抽查时间必须填写到月份。"
-
-
-def month_label(value: str) -> str:
-    year, month = value.split("-")
-    return f"{year}年{int(month)}月"
-
-
-def write_plan(target, year: int, county: str) -> None:
-    """The year's plan table in the layout of seed 000's annex: same columns, same order, the same note."""
-    from ..auth.models import Department
-
-    names = dict(db.session.execute(sa.select(Department.id, Department.name)).all())
-    workbook, formats = open_workbook(target)
-    sheet = SheetWriter(workbook, f"{year}年抽查计划", formats)
-    sheet.title(f"{county}{year}年度“双随机、一公开”随机抽查工作计划", len(PLAN_HEADERS))
-    sheet.header(PLAN_HEADERS, [12, 30, 10, 30, 8, 40, 40, 24, 18, 24, 20])
-    plans = db.session.scalars(sa.select(Plan).where(Plan.year == year).order_by(Plan.number)).all()
-    for plan in plans:
-        for task in plan.tasks:
-            sheet.write([plan.number, plan.name, task.number, task.name, task.task_type, task.ratio, task.items,
-                         task.scope, names.get(task.initiating_department_id, ""),
-                         "、".join(names.get(d, "") for d in task.joint_departments),
-                         f"{month_label(task.start_month)}至{month_label(task.end_month)}"])
-    sheet.sheet.merge_range(sheet.row, 0, sheet.row, len(PLAN_HEADERS) - 1, PLAN_NOTE, formats["wrap"])
-    sheet.sheet.set_row(sheet.row, 36)
-    sheet.sheet.set_landscape()
-    sheet.sheet.fit_to_pages(1, 0)
-    workbook.close()

@@ -1,0 +1,18 @@
+"""Dispatch: each staffed enterprise gets its joint record, open for results."""
+from __future__ import annotations
+
+from ...results.services import open_record
+from ...timeutil import now
+from ..models import Campaign
+from .common import require_status
+
+
+def dispatch(campaign: Campaign) -> None:
+    """Send the records out: each staffed enterprise gets its joint record, open for results."""
+    require_status(campaign, "teamed")
+    campaign.status = "dispatched"
+    campaign.dispatched_at = now()
+    for cs in campaign.subjects:
+        if cs.state == "active" and cs.active_members:
+            open_record(cs)
+

@@ -1,0 +1,101 @@
+"""Creating a campaign and collecting each department's items; who its items reach, and the scope they draw from."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import sqlalchemy as sa
+
+from ...auth.models import Department, User
+from ...directories.models import Subject
+from ...extensions import db
+from ...items.models import Item
+from ...textutil import split_list
+from ...timeutil import now
+from ...vocab import ACTIVE_STATUS
+from .. import rules
+from ..models import Campaign, CampaignDepartment, CampaignItem, CampaignSubject
+from .common import CampaignError, require_status
+
+
+def create_campaign(values: dict, lead: Department, partners: list[Department], user: User | None) -> Campaign:
+    campaign = Campaign(**values, lead_department=lead, created_by_id=user.id if user else None)
+    campaign.departments.append(CampaignDepartment(department=lead, is_lead=True))
+    for department in partners:
+        if department.id != lead.id:
+            campaign.departments.append(CampaignDepartment(department=department))
+    db.session.add(campaign)
+    return campaign
+
+
+def submit_items(campaign: Campaign, department_id: int, item_ids: list[int], materials: str, user: User) -> None:
+    """A department's items and materials list for this campaign, frozen at their current versions."""
+    require_status(campaign, "collecting")
+    campaign_department = campaign.campaign_department(department_id)
+    if campaign_department is None:
+        raise CampaignError("本部门没有参加这次联合抽查")
+    items = db.session.scalars(sa.select(Item).where(Item.id.in_(item_ids or [-1]), Item.active)).all()
+    if not items:
+        raise CampaignError("请至少选择一项本部门的抽查事项")
+    if any(item.department_id != department_id for item in items):
+        raise CampaignError("只能选择本部门的抽查事项")
+    campaign_department.items.clear()
+    for item in items:
+        campaign_department.items.append(CampaignItem(item=item, version=item.version, data=item.snapshot()))
+    campaign_department.materials = materials.strip()
+    campaign_department.submitted_at = now()
+    campaign_department.submitted_by_id = user.id
+
+
+def reach(campaign: Campaign) -> dict[int, list[str]]:
+    """For each department, the industries its chosen items reach ("全部" = every enterprise)."""
+    return {
+        cd.department_id: sorted({i for ci in cd.items for i in split_list(ci.data.get("industries")) or ["全部"]})
+        for cd in campaign.departments
+        if cd.items
+    }
+
+
+def visiting_departments(reached: dict[int, list[str]], industry: str) -> list[int]:
+    return sorted(d for d, industries in reached.items() if rules.item_reaches(industries, industry))
+
+
+def _months_before(day: date, months: int) -> date:
+    month = day.month - months
+    year = day.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    return date(year, month, min(day.day, 28))
+
+
+def in_scope_query(campaign: Campaign):
+    """Active enterprises within the campaign's scope, minus those jointly inspected in the last N months."""
+    query = sa.select(Subject).where(Subject.status == ACTIVE_STATUS)
+    scope = campaign.scope or {}
+    for key, column in (("regions", Subject.region), ("industries", Subject.industry),
+                        ("categories", Subject.category), ("risk_classes", Subject.risk_class)):
+        if scope.get(key):
+            query = query.where(column.in_(scope[key]))
+    if campaign.burden_months:
+        since = _months_before(campaign.visit_start, campaign.burden_months)
+        recent = (
+            sa.select(CampaignSubject.subject_id)
+            .join(Campaign, Campaign.id == CampaignSubject.campaign_id)
+            .where(CampaignSubject.state == "active", Campaign.id != campaign.id,
+                   sa.func.coalesce(CampaignSubject.visit_date, Campaign.visit_start) >= since,
+                   sa.func.coalesce(CampaignSubject.visit_date, Campaign.visit_start) <= campaign.visit_start)
+        )
+        query = query.where(Subject.id.not_in(recent))
+    return query
+
+
+def coverage(campaign: Campaign) -> list[tuple[list[str], int]]:
+    """How many in-scope enterprises each combination of departments would visit together (before the draw)."""
+    reached = reach(campaign)
+    names = {cd.department_id: cd.department.name for cd in campaign.departments}
+    scoped = in_scope_query(campaign).subquery()
+    by_industry = db.session.execute(sa.select(scoped.c.industry, sa.func.count()).group_by(scoped.c.industry))
+    combos: Counter = Counter()
+    for industry, count in by_industry:
+        combos[tuple(visiting_departments(reached, industry))] += count
+    return sorted(([names[d] for d in combo], count) for combo, count in combos.items())
+

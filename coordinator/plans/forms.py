@@ -1,0 +1,34 @@
+"""Plan and plan-task forms; a task form turns itself into the values of a task."""
+from __future__ import annotations
+
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp, ValidationError
+
+from ..forms import BaseForm, CheckboxList, choices
+
+
+class PlanForm(BaseForm):
+    year = IntegerField("年度", validators=[InputRequired("请填写年度"), NumberRange(min=2000, max=2100)])
+    department_id = SelectField("发起部门", coerce=int)
+
+
+class PlanTaskForm(BaseForm):
+    name = StringField("抽查任务名称", validators=[DataRequired("请填写任务名称"), Length(max=200)])
+    task_type = SelectField("抽查类型", choices=choices([("定向", "定向"), ("不定向", "不定向")]))
+    ratio = TextAreaField("抽查比例", validators=[DataRequired("请填写抽查比例"), Length(max=500)])
+    items = TextAreaField("抽查事项", validators=[DataRequired("请填写抽查事项"), Length(max=2000)])
+    scope = StringField("抽查对象范围", validators=[DataRequired("请填写抽查对象范围"), Length(max=500)])
+    joint_department_ids = CheckboxList("联合部门", coerce=int)
+    start_month = StringField("开始月份", validators=[DataRequired("请填写开始月份"), Regexp(
+        r"^\d{4}-(0[1-9]|1[0-2])$", message="月份应写成 2024-01 的形式")])
+    end_month = StringField("结束月份", validators=[DataRequired("请填写结束月份"), Regexp(
+        r"^\d{4}-(0[1-9]|1[0-2])$", message="月份应写成 2024-12 的形式")])
+
+    def validate_end_month(self, field):
+        if self.start_month.data and field.data and field.data < self.start_month.data:
+            raise ValidationError("结束月份不能早于开始月份")
+
+    def values(self) -> dict:
+        """The task's own columns, as the service takes them (the joint departments come apart)."""
+        return {key: self[key].data.strip() for key in ("name", "task_type", "ratio", "items", "scope",
+                                                        "start_month", "end_month")}

@@ -1,0 +1,87 @@
+"""What the browser tests share: the demo county served as in production, and a person logged in to it."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import empty_database_like
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PASSWORD = "Demo2024"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serve_demo(app, tmp: Path, prepare: str = ""):
+    """The production server as the README runs it (gunicorn, two worker processes) on loopback, on its own
+    database holding the demo county: consecutive clicks land in either process. `prepare` ("module:function")
+    is called in an app context on that database before the server starts. Yields the base URL."""
+    env = {**os.environ, "DATABASE_URL": empty_database_like(app, tmp, "liancha_e2e"), "SECRET_KEY": "e2e",
+           "ATTACHMENT_FOLDER": str(tmp / "attachments")}
+    flask = [sys.executable, "-m", "flask", "--app", "coordinator"]
+    subprocess.run([*flask, "init-db"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([*flask, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
+    if prepare:
+        module, function = prepare.split(":")
+        script = (f"from coordinator import create_app\nfrom {module} import {function}\n"
+                  f"with create_app().app_context():\n    {function}()\n")
+        subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, check=True, capture_output=True)
+    port = free_port()
+    log = (tmp / "server.log").open("wb")
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+                               "--threads", "4", "coordinator:create_app()"],
+                              env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.1)
+    yield base
+    server.terminate()
+    server.wait(timeout=10)
+    log.close()
+
+
+class Person:
+    """One user in their own browser context, logged in."""
+
+    def __init__(self, browser, base: str, username: str, phone: bool = False):
+        viewport = {"width": 390, "height": 844} if phone else {"width": 1366, "height": 900}
+        self.context = browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True,
+                                           is_mobile=phone, has_touch=phone)
+        self.page = self.context.new_page()
+        self.page.on("dialog", lambda dialog: dialog.accept())  # the "are you sure?" confirmations
+        self.base, self.username = base, username
+        self.go("/login")
+        self.page.fill("#username", username)
+        self.page.fill("#password", PASSWORD)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url(f"{base}/")
+
+    def go(self, path: str):
+        response = self.page.goto(self.base + path)
+        assert response.status < 400, (path, response.status)
+        return response
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    def flash(self) -> str:
+        return " ".join(self.page.locator(".flash").all_inner_texts())
+
+    def fits(self) -> bool:
+        """Nothing sticks out sideways: the page is no wider than the screen."""
+        return self.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
