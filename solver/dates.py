@@ -1,6 +1,10 @@
-"""A naive date-first schedule: the floor the dated staffing never falls below.
+"""Dates: the balancing first guess, a naive date-first schedule, and the repair of a schedule.
 
-Subject by subject in the seeded order, the first date every department can staff it on with the
+`assign_dates` gives each subject the feasible day where its departments are least loaded (the flow
+rounds start from it). `date_first` is the naive schedule, the floor the dated staffing never falls
+below. `repair` puts left-out subjects in, moving one staffed subject to another date where needed.
+
+The naive schedule takes, subject by subject in the seeded order, the first date every department can staff it on with the
 inspectors still free that day, each team filled first-fit (a holder for each requirement, then
 anyone). It stops at nothing clever, so it is quick and predictable; the solver staffs at least as
 many subjects as this does, because it keeps the better of this and its own schedule.
@@ -10,9 +14,43 @@ from __future__ import annotations
 
 import numpy as np
 
+from .context import SolveContext
 from .cpsat import ExactResult
 from .instance import TeamsInstance
 from .network import LEAD
+
+
+def supply(ctx: SolveContext) -> np.ndarray:
+    """Visits each department can make per day: available inspectors × daily capacity (capped)."""
+    inst = ctx.inst
+    out = np.zeros((len(ctx.departments), len(inst.days)))
+    for d, dept in enumerate(ctx.departments):
+        cap = np.where(dept.capacity < 0, inst.daily_capacity, np.minimum(dept.capacity, inst.daily_capacity))
+        out[d] = (dept.available * cap).sum(axis=1)
+    return out
+
+
+def assign_dates(ctx: SolveContext, subjects: list[int], feasible_days: dict[int, tuple[int, ...]],
+                 avoid: dict[int, set[int]] | None = None, keep: dict[int, int] | None = None) -> dict[int, int]:
+    """Greedy in seeded order: each subject takes the feasible day where its departments are least
+    loaded relative to their supply; `keep` dates stay, `avoid` days are tried last."""
+    inst = ctx.inst
+    day_supply = np.maximum(supply(ctx), 1e-9)
+    load = np.zeros_like(day_supply)
+    dates = dict(keep or {})
+    for s, t in dates.items():
+        for n in inst.subjects[s].needs:
+            load[n.department, t] += n.size
+    for s in ctx.in_seeded_order(subjects):
+        if s in dates:
+            continue
+        options = [t for t in feasible_days[s] if t not in (avoid or {}).get(s, ())] or feasible_days[s]
+        best = min(options, key=lambda t: (max((load[n.department, t] + n.size) / day_supply[n.department, t]
+                                               for n in inst.subjects[s].needs), t))
+        dates[s] = best
+        for n in inst.subjects[s].needs:
+            load[n.department, best] += n.size
+    return dates
 
 
 def _holds(inspector, requirement: str) -> bool:

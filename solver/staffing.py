@@ -1,230 +1,256 @@
-"""Which subjects are staffed, without dates: a compact joint model of all departments, solved by CP-SAT.
+"""Phase A: which subjects are staffed (and on which date). Staffing as many as possible comes first.
 
-A subject counts only when every department it needs staffs it, so the departments are coupled:
-per-department flows may spend a scarce department's capacity on subjects another department then
-cannot staff. This model decides the staffed set for all departments at once, in counts instead of
-individual inspectors, which keeps it small enough to solve to (near) optimality in a fraction of a
-second even for thousands of subjects:
+A subject is staffed only when every department it needs staffs it, so departments are coupled
+through the subjects; with `days` also through the date (a team visits on one date).
 
-- A department's inspectors fall into **types**: those holding the same requirements (the tags its
-  needs ask for, and "may lead" in the lead department). A type's capacity is its members' total.
-- A need's **form** is its size and requirements; subjects with the same forms in every department
-  form a **group**, of which the model staffs a number (`staffed[group]`).
-- A form is staffed by **patterns**: multisets of `size` requirement classes (what a member holds of
-  the form's requirements) that cover every requirement, no class used more often than it has
-  members. One member may cover two requirements, so overlapping requirements are exact here.
-- Each class's seats in the chosen patterns are spread over the types in that class (`usage`), and a
-  type's usage over all forms stays within its capacity.
-
-Every valid assignment of the real problem gives a solution of the model (recusal is ignored, and
-members of a type are pooled), so the model's optimum is an **upper bound** on how many subjects any
-assignment can staff. The model's staffed counts are then made concrete (`realize` in teams.py): the
-subjects of each group taken in seeded order, fewest recusals first, checked department by department
-with the exact flows; the few a pooled type or a recusal cannot serve after all are dropped.
+1. **Flow rounds.** Each subject first gets a date (`dates.assign_dates`). With dates fixed the
+   departments are independent, and each solves an integral max flow, later with priorities (subjects
+   already fully staffed first, then those staffed in more departments, then the seeded rank).
+   Subjects that fail anywhere get another date, windowed candidates are widened, and the round
+   repeats while the staffed count grows. This settles the common case where everyone is staffed.
+2. **Without dates, the joint model** (`joint.py`) decides the staffed counts for all departments at
+   once where the rounds fall short, and bounds what any assignment can staff.
+3. **With dates**, the best of the rounds and a naive date-first schedule is repaired (`dates.py`),
+   and a counting model proposes dates the flows then check.
+4. On tiny instances a CP-SAT model of the whole problem confirms or improves the count.
 """
 
 from __future__ import annotations
 
-import itertools
-import math
-from collections import Counter
 from dataclasses import dataclass
 
-from ortools.sat.python import cp_model
+import numpy as np
 
-from .instance import TeamsInstance
-from .network import LEAD
+from . import joint
+from . import network as nw
+from .common import generator
+from .context import DepartmentProblem, SolveContext
+from .cpsat import ExactResult, solve_exact
+from .dates import assign_dates, date_first, repair
+from .drawing import LADDER, CappedFlow, capped_fraction
+from .screening import Screening
 
-PATTERN_LIMIT = 20_000  # more patterns than this over all forms: the model is not built
-DATES_DETERMINISTIC_TIME = 2.0
-DETERMINISTIC_TIME = 5.0  # CP-SAT's deterministic time budget (seconds of its own clock, not the host's)
-
-
-@dataclass(frozen=True)
-class NeedForm:
-    """A need's size and requirements (its tags, plus may-lead in the lead department)."""
-    department: int
-    size: int
-    requirements: frozenset[str]
+ROUNDS = 6
+EXACT_PAIR_LIMIT = 3000  # instances this small get the CP-SAT confirmation of the maximum
+EXACT_DEPARTMENT_PAIRS = 100_000  # a department this small is checked by CP-SAT where its network is not exact
 
 
 @dataclass(frozen=True)
-class InspectorType:
-    """The inspectors of one department holding the same requirements, pooled."""
-    department: int
-    holds: frozenset[str]
-    members: int
-    capacity: int  # the members' total capacity (unlimited counts as one visit per need)
+class Staffing:
+    staffed: frozenset[int]
+    dates: dict[int, int]  # staffed subject → day index (empty without dates)
+    dense: np.ndarray  # [department, subject]: the need sees all its candidates, not a window
+    capped_flows: dict[int, CappedFlow]  # department → the first round's capped flow, for phase B to reuse
+    fixed_teams: ExactResult | None  # teams found on the way, for departments a flow cannot represent
+    upper_bound: int | None  # no assignment staffs more; None where no model bounded it
 
 
 @dataclass(frozen=True)
-class SubjectGroup:
-    """Subjects whose needs have the same forms; the model staffs a number of them."""
-    forms: tuple[NeedForm, ...]
-    subjects: tuple[int, ...]
+class FlowRounds:
+    staffed: frozenset[int]
+    dates: dict[int, int]
+    dense: np.ndarray
+    capped_flows: dict[int, CappedFlow]
 
 
-@dataclass(frozen=True)
-class JointChoice:
-    """The model's answer: how many of each group to staff, and what no assignment can exceed."""
-    staffed_per_group: tuple[int, ...]  # in the order of the groups given
-    upper_bound: int
-    proven_optimal: bool
+def choose_staffed(ctx: SolveContext, screening: Screening) -> Staffing:
+    inst = ctx.inst
+    candidates = list(screening.candidates)
+    rounds = flow_rounds(ctx, screening)
+    staffed, dates, fixed, bound = set(rounds.staffed), rounds.dates, None, None
+    if len(staffed) < len(candidates):
+        if inst.days:
+            staffed, dates, fixed = dated_staffing(ctx, screening, rounds)
+        else:
+            staffed, bound = joint_staffing(ctx, candidates, staffed)
+    total_pairs = sum(ctx.departments[n.department].global_ids.size
+                      for s in candidates for n in inst.subjects[s].needs) * max(1, len(inst.days))
+    proven = bound is not None and len(staffed) >= bound
+    if len(staffed) < len(candidates) and total_pairs <= EXACT_PAIR_LIMIT and not proven:
+        full = solve_exact(inst, candidates, hint=staffed,
+                           random_seed=int(generator(inst.seed, "exact").integers(0, 1 << 30)))
+        if full.feasible and len(full.staffed) > len(staffed):
+            staffed, dates, fixed = set(full.staffed), dict(full.dates), full
+    return Staffing(frozenset(staffed), dates, rounds.dense, rounds.capped_flows, fixed, bound)
 
 
-def holds_requirement(inspector, requirement: str) -> bool:
-    return inspector.can_lead if requirement == LEAD else requirement in inspector.tags
+# --- 1. flow rounds ---------------------------------------------------------------------------
+
+def flow_rounds(ctx: SolveContext, screening: Screening) -> FlowRounds:
+    inst = ctx.inst
+    candidates = list(screening.candidates)
+    n = len(inst.subjects)
+    dates = assign_dates(ctx, candidates, screening.feasible_days) if inst.days else {}
+    best: set[int] = set()
+    best_dates = dict(dates)
+    staffed_in = None  # per subject, in how many departments the last round staffed it (none before the first)
+    dense = np.zeros((len(ctx.departments), n), dtype=bool)
+    tried: dict[int, set[int]] = {}
+    settled: dict[int, bytes] = {}  # department → the problem key it staffed entirely
+    capped_flows: dict[int, CappedFlow] = {}
+    cand = np.array(sorted(candidates), dtype=np.int64)
+    for _ in range(ROUNDS):
+        ok_in, failed = _one_round(ctx, cand, dates, dense, settled, capped_flows,
+                                   None if staffed_in is None else (best, staffed_in))
+        full = set(cand[ok_in[cand] == ctx.need_count[cand]].tolist())
+        improved = len(full) > len(best)
+        if improved:
+            best, best_dates = full, dict(dates)
+        if len(best) == len(candidates):
+            break
+        staffed_in = ok_in
+        widened = [(s, d) for s, d in failed if not dense[d, s]]
+        for s, d in widened:
+            dense[d, s] = True
+        moved = False
+        if inst.days:
+            for s in candidates:
+                if s not in best:
+                    tried.setdefault(s, set()).add(dates[s])
+            keep = {s: best_dates[s] for s in best}
+            new_dates = assign_dates(ctx, candidates, screening.feasible_days, avoid=tried, keep=keep)
+            moved = new_dates != dates
+            dates = new_dates
+        if not (improved or widened or moved):
+            break
+    return FlowRounds(frozenset(best), {s: best_dates[s] for s in best} if inst.days else {}, dense, capped_flows)
 
 
-def need_forms(inst: TeamsInstance, subject: int) -> tuple[NeedForm, ...]:
-    lead = (LEAD,) if inst.lead is not None else ()
-    return tuple(sorted(
-        (NeedForm(n.department, n.size, frozenset(n.tags + (lead if n.department == inst.lead else ())))
-         for n in inst.subjects[subject].needs),
-        key=lambda f: (f.department, f.size, sorted(f.requirements))))
-
-
-def subject_groups(inst: TeamsInstance, subjects: list[int]) -> list[SubjectGroup]:
-    by_forms: dict[tuple[NeedForm, ...], list[int]] = {}
-    for s in subjects:
-        by_forms.setdefault(need_forms(inst, s), []).append(s)
-    return [SubjectGroup(forms, tuple(members)) for forms, members in by_forms.items()]
-
-
-def inspector_types(inst: TeamsInstance, department: int, requirements: frozenset[str],
-                    unlimited: int) -> list[InspectorType]:
-    """The department's inspectors able to take a visit, pooled by the requirements they hold."""
-    members: Counter = Counter()
-    capacity: Counter = Counter()
-    for insp in inst.inspectors:
-        if insp.department != department or insp.capacity == 0:
+def _one_round(ctx: SolveContext, cand: np.ndarray, dates: dict[int, int], dense: np.ndarray,
+               settled: dict[int, bytes], capped_flows: dict[int, CappedFlow],
+               priorities: tuple[set[int], np.ndarray] | None) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Every department's flow on the candidates: per subject in how many it is staffed, and the
+    (subject, department) pairs that failed. The first round (no priorities) tries the capped flow
+    of phase B: when it staffs every need (the usual case) the department is settled and phase B
+    reuses the flow (`capped_flows`)."""
+    ok_in = np.zeros(len(ctx.inst.subjects), dtype=np.int64)
+    failed: list[tuple[int, int]] = []
+    day_of = ctx.day_array(dates)
+    for d in range(len(ctx.departments)):
+        mine, key = ctx.problem_key(d, cand, day_of, dense)
+        if settled.get(d) == key:
+            # This department staffed all these needs last round; the same problem needs no re-solve.
+            ok_in[mine] += 1
             continue
-        holds = frozenset(r for r in requirements if holds_requirement(insp, r))
-        members[holds] += 1
-        capacity[holds] += unlimited if insp.capacity is None else min(insp.capacity, unlimited)
-    return [InspectorType(department, holds, members[holds], capacity[holds])
-            for holds in sorted(members, key=sorted)]
-
-
-def patterns(form: NeedForm, class_sizes: dict[frozenset[str], int]) -> list[tuple[frozenset[str], ...]]:
-    """Every multiset of `size` classes covering all the form's requirements, within the classes' sizes."""
-    out = []
-    for combo in itertools.combinations_with_replacement(sorted(class_sizes, key=sorted), form.size):
-        counts = Counter(combo)
-        if any(n > class_sizes[c] for c, n in counts.items()):
+        problem = ctx.department_problem(d, cand, day_of, dense)
+        if problem.needs.subjects.size == 0:
             continue
-        if frozenset().union(*combo) >= form.requirements:
-            out.append(combo)
-    return out
+        if priorities is None:
+            capped = capped_fraction(ctx, d, problem, LADDER[:1])
+            if capped is not None:
+                capped_flows[d] = capped
+                settled[d] = key
+                ok_in[problem.needs.subjects] += 1
+                continue
+        ok = _staffed_in_department(ctx, d, problem, priorities)
+        if ok.all():
+            settled[d] = key
+        ok_in[problem.needs.subjects[ok]] += 1
+        failed.extend((int(s), d) for s in problem.needs.subjects[~ok])
+    return ok_in, failed
 
 
-def choose_staffed_counts(inst: TeamsInstance, groups: list[SubjectGroup], hint: list[int],
-                          random_seed: int) -> JointChoice | None:
-    """Solve the joint model; None when it would be too large to build (see PATTERN_LIMIT)."""
-    forms = sorted({f for g in groups for f in g.forms}, key=lambda f: (f.department, f.size, sorted(f.requirements)))
-    needs_of_form = Counter(f for g in groups for f in g.forms for _ in g.subjects)
-    departments = sorted({f.department for f in forms})
-    types = {}
-    for d in departments:
-        requirements = frozenset().union(*(f.requirements for f in forms if f.department == d))
-        unlimited = sum(n for f, n in needs_of_form.items() if f.department == d)
-        types[d] = inspector_types(inst, d, requirements, unlimited)
-    pattern_sets = {}
-    for form in forms:
-        class_sizes: Counter = Counter()
-        for t in types[form.department]:
-            class_sizes[t.holds & form.requirements] += t.members
-        pattern_sets[form] = patterns(form, class_sizes)
-        if sum(map(len, pattern_sets.values())) > PATTERN_LIMIT:
-            return None
-
-    model = cp_model.CpModel()
-    staffed = [model.new_int_var(0, len(g.subjects), f"staffed{k}") for k, g in enumerate(groups)]
-    for k, g in enumerate(groups):
-        if any(not pattern_sets[f] for f in g.forms):
-            model.add(staffed[k] == 0)
-    staffed_of_form = {f: [] for f in forms}
-    for k, g in enumerate(groups):
-        for f in g.forms:
-            staffed_of_form[f].append(staffed[k])
-    type_usage: dict[InspectorType, list] = {t: [] for d in departments for t in types[d]}
-    for n_form, form in enumerate(forms):
-        bound = needs_of_form[form]
-        chosen = [model.new_int_var(0, bound, f"pattern{n_form}_{p}") for p in range(len(pattern_sets[form]))]
-        model.add(sum(chosen) == sum(staffed_of_form[form]))
-        seats_of_class: dict[frozenset[str], list] = {}
-        for var, pattern in zip(chosen, pattern_sets[form]):
-            for cls, n in Counter(pattern).items():
-                seats_of_class.setdefault(cls, []).append(n * var)
-        for cls, seats in seats_of_class.items():
-            in_class = [t for t in types[form.department] if t.holds & form.requirements == cls]
-            usage = [model.new_int_var(0, min(t.capacity, bound * form.size), f"usage{n_form}_{m}")
-                     for m, t in enumerate(in_class)]
-            model.add(sum(usage) == sum(seats))
-            for t, var in zip(in_class, usage):
-                type_usage[t].append(var)
-    for t, usage in type_usage.items():
-        if usage:
-            model.add(sum(usage) <= t.capacity)
-    model.maximize(sum(staffed))
-    for var, value in zip(staffed, hint):
-        model.add_hint(var, value)
-
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1  # one worker and a deterministic budget: the same answer on any machine
-    solver.parameters.random_seed = random_seed
-    solver.parameters.max_deterministic_time = DETERMINISTIC_TIME
-    status = solver.solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return JointChoice(
-        staffed_per_group=tuple(int(solver.value(v)) for v in staffed),
-        upper_bound=int(math.floor(solver.best_objective_bound + 1e-6)),
-        proven_optimal=status == cp_model.OPTIMAL,
-    )
+def _staffed_in_department(ctx: SolveContext, d: int, problem: DepartmentProblem,
+                           priorities: tuple[set[int], np.ndarray] | None) -> np.ndarray:
+    """Per need, whether the department's integral flow staffs it; with priorities (the best staffed
+    set so far, and in how many departments each subject was staffed last round), a min-cost flow
+    keeps the staffed subjects, then favours those staffed in more departments. Node order is already
+    seeded-random, so ties need no random costs (small costs solve fast)."""
+    needs = problem.needs
+    if priorities is None:
+        net, flow = ctx.integral_flow(d, problem)
+    else:
+        best, staffed_in = priorities
+        net = nw.build_network(ctx.inst, ctx.departments[d], needs, problem.pairs,
+                               np.ones(problem.pairs.need.size, dtype=np.int64), 1)
+        in_best = np.array([s in best for s in needs.subjects.tolist()], dtype=bool)
+        flow = nw.priority_flow_values(net, np.where(in_best, len(ctx.departments) + 2, staffed_in[needs.subjects]))
+    return nw.staffed_needs(net, flow, needs.subjects.size, 1)
 
 
-def choose_dates(inst: TeamsInstance, feasible_days: dict[int, list[int]], hint: dict[int, int],
-                 random_seed: int) -> dict[int, int] | None:
-    """Dates for as many subjects as a counting model allows: per department and per run of days, the
-    seats asked for stay within what its inspectors can give on those days (capacity and daily
-    capacity), also counted for each requirement's holders. The flows then staff the dated subjects;
-    the model only sees counts, so it proposes, the flows decide. None if CP-SAT finds nothing."""
-    n_days = len(inst.days)
-    lead = (LEAD,) if inst.lead is not None else ()
-    model = cp_model.CpModel()
-    on_day = {(s, t): model.new_bool_var(f"z{s}_{t}") for s, days in feasible_days.items() for t in days}
-    for s, days in feasible_days.items():
-        model.add_at_most_one(on_day[s, t] for t in days)
-    runs = [range(a, b) for a in range(n_days) for b in range(a + 1, n_days + 1)]
-    departments = sorted({n.department for s in feasible_days for n in inst.subjects[s].needs})
-    for d in departments:
-        members = [insp for insp in inst.inspectors if insp.department == d and insp.capacity != 0]
-        asks: dict[str | None, list[tuple[int, int, int]]] = {}  # requirement (None: any seat) → (s, size)
-        for s in feasible_days:
-            for n in inst.subjects[s].needs:
-                if n.department == d:
-                    asks.setdefault(None, []).append((s, n.size))
-                    for r in n.tags + (lead if d == inst.lead else ()):
-                        asks.setdefault(r, []).append((s, 1))
-        for requirement, wanted in asks.items():
-            holders = [insp for insp in members if requirement is None or holds_requirement(insp, requirement)]
-            for run in runs:
-                days = [inst.days[t] for t in run]
-                supply = sum(min(insp.capacity if insp.capacity is not None else 1 << 30,
-                                 inst.daily_capacity * sum(day not in insp.unavailable for day in days))
-                             for insp in holders)
-                terms = [size * on_day[s, t] for s, size in wanted for t in run if (s, t) in on_day]
-                if terms:
-                    model.add(sum(terms) <= supply)
-    model.maximize(sum(on_day.values()))
-    for (s, t), var in on_day.items():
-        model.add_hint(var, hint.get(s) == t)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = random_seed
-    solver.parameters.max_deterministic_time = DATES_DETERMINISTIC_TIME
-    solver.parameters.cp_model_probing_level = 0  # probing costs more than it saves on this model
-    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return {s: t for (s, t), var in on_day.items() if solver.boolean_value(var)}
+# --- 2. without dates: the joint model ----------------------------------------------------------
+
+def joint_staffing(ctx: SolveContext, candidates: list[int], staffed: set[int]) -> tuple[set[int], int | None]:
+    """The joint model's staffed set if it staffs more than `staffed`, and its upper bound."""
+    inst = ctx.inst
+    groups = joint.subject_groups(inst, candidates)
+    hint = [sum(s in staffed for s in g.subjects) for g in groups]
+    choice = joint.choose_staffed_counts(inst, groups, hint,
+                                         random_seed=int(generator(inst.seed, "joint").integers(0, 1 << 30)))
+    if choice is None:
+        return staffed, None
+    realized = realize(ctx, groups, choice)
+    return (realized if len(realized) > len(staffed) else staffed), min(len(candidates), choice.upper_bound)
+
+
+def realize(ctx: SolveContext, groups: list[joint.SubjectGroup], choice: joint.JointChoice) -> set[int]:
+    """Concrete subjects for the model's counts: each group's in seeded order, fewest recusals first;
+    those the exact per-department check cannot staff are replaced by the group's next."""
+    waiting = [sorted(group.subjects, key=lambda s: (len(ctx.recused.get(s, ())), -ctx.subject_rank[s]))
+               for group in groups]
+    chosen: set[int] = set()
+    wanted = list(choice.staffed_per_group)
+    for _ in range(ROUNDS):
+        for k, order in enumerate(waiting):
+            while wanted[k] > 0 and order:
+                chosen.add(order.pop(0))
+                wanted[k] -= 1
+        failed = unstaffable(ctx, chosen)
+        if not failed:
+            break
+        chosen -= failed
+        for k, group in enumerate(groups):
+            wanted[k] += len(failed.intersection(group.subjects))
+    return chosen
+
+
+def unstaffable(ctx: SolveContext, subjects: set[int]) -> set[int]:
+    """The subjects among these that some department cannot staff together with the others."""
+    inst = ctx.inst
+    array = np.array(sorted(subjects), dtype=np.int64)
+    day_of, dense = ctx.day_array({}), ctx.all_dense()
+    failed: set[int] = set()
+    for d in range(len(ctx.departments)):
+        problem = ctx.department_problem(d, array, day_of, dense)
+        needs = problem.needs
+        if needs.subjects.size == 0:
+            continue
+        net, flow = ctx.integral_flow(d, problem)
+        ok = nw.staffed_needs(net, flow, needs.subjects.size, 1)
+        if not ok.all() and not needs.exact.all() and problem.pairs.need.size <= EXACT_DEPARTMENT_PAIRS:
+            # The network sees only some teams of overlapping requirements: ask the exact model.
+            exact = solve_exact(inst, sorted(needs.subjects.tolist()), departments={d},
+                                hint=set(needs.subjects.tolist()))
+            ok = np.isin(needs.subjects, sorted(exact.staffed))
+        failed.update(needs.subjects[~ok].tolist())
+    return failed
+
+
+# --- 3. with dates --------------------------------------------------------------------------------
+
+def dated_staffing(ctx: SolveContext, screening: Screening,
+                   rounds: FlowRounds) -> tuple[set[int], dict[int, int], ExactResult | None]:
+    """The best of the flow rounds and a naive date-first schedule, repaired (left-out subjects put in
+    where one staffed subject can move to another of its dates), and the same from the dates a counting
+    model proposes. Never fewer than the rounds or the naive schedule. Returns (staffed, dates, teams
+    where they are fixed, or None to keep the rounds' choice)."""
+    inst = ctx.inst
+    order = ctx.in_seeded_order(screening.candidates)
+    feasible = {s: screening.feasible_days[s] for s in screening.candidates}
+    by_rounds = ExactResult(staffed=set(rounds.staffed), dates=dict(rounds.dates), feasible=True,
+                            members=ctx.some_members(rounds.staffed, rounds.dates))
+    naive = date_first(inst, order, feasible)
+    start = max((by_rounds, naive), key=lambda option: len(option.staffed))  # the first of equals: the rounds
+    best = repair(inst, start, order, feasible)
+    proposed = joint.choose_dates(inst, feasible, best.dates,
+                                  random_seed=int(generator(inst.seed, "dates").integers(0, 1 << 30)))
+    if proposed is not None:
+        kept = set(proposed) - ctx.unstaffed_by_flow(proposed, proposed)
+        kept_dates = {s: proposed[s] for s in kept}
+        second = repair(inst, ExactResult(staffed=kept, dates=kept_dates, feasible=True,
+                                          members=ctx.some_members(kept, kept_dates)), order, feasible)
+        if len(second.staffed) > len(best.staffed):
+            best = second
+    if len(best.staffed) == len(rounds.staffed):
+        return set(rounds.staffed), rounds.dates, None
+    return set(best.staffed), dict(best.dates), best

@@ -11,10 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from solver_kit import brute_force_max, teams_problem, tiny_problems
 
 from solver import check_teams, solve_teams
+from solver.context import SolveContext
 from solver.dates import date_first
 from solver.instance import parse_teams
-from solver.staffing import choose_staffed_counts, subject_groups
-from solver.teams import _Solve, solve_teams_outcome
+from solver.joint import choose_staffed_counts, subject_groups
+from solver.screening import screen
+from solver.staffing import flow_rounds
+from solver.teams import solve_teams_outcome
 
 SETTINGS = settings(max_examples=120, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -54,9 +57,8 @@ def coupled_county(seed: int, n_subjects: int = 160) -> dict:
 def test_coupled_departments_are_staffed_up_to_the_proven_bound():
     for seed in range(3):
         problem = coupled_county(seed)
-        flows_only = _Solve(parse_teams(problem))
-        candidates, feasible_days, _ = flows_only.screen()
-        by_flows, _, _ = flows_only.choose_staffed(candidates, feasible_days)
+        ctx = SolveContext.build(parse_teams(problem))
+        by_flows = flow_rounds(ctx, screen(ctx)).staffed
         outcome = solve_teams_outcome(problem)
         staffed = len(outcome.result["teams"])
         assert check_teams(problem, outcome.result) == []
@@ -104,10 +106,9 @@ def test_dated_staffing_is_never_below_a_naive_date_first_schedule():
         problem = planted_schedule(seed)
         result = solve_teams(problem)
         assert check_teams(problem, result) == []
-        inst = parse_teams(problem)
-        solve = _Solve(inst)
-        candidates, feasible_days, _ = solve.screen()
-        naive = date_first(inst, sorted(candidates), feasible_days)
+        ctx = SolveContext.build(parse_teams(problem))
+        screening = screen(ctx)
+        naive = date_first(ctx.inst, list(screening.candidates), screening.feasible_days)
         assert len(result["teams"]) >= len(naive.staffed)
 
 
