@@ -4,7 +4,7 @@ Run: `.venv/bin/python bench/bench_city.py [--runs N]`. Writes the instance to a
 run, each in a fresh process: the solver's command line (`python -m solver teams city.json -o out.json`)
 and the I/O floor (the same interpreter reading the input, hashing it as the contract says and writing
 that result). Times are wall-clock of the whole process; the ratio solver / floor is what to compare,
-since the machine is shared. Peak RSS is the solver process's `ru_maxrss`.
+since the machine is shared. Peak RSS is the (new) solver process's own `ru_maxrss`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -39,15 +38,27 @@ with open(sys.argv[3], "w", encoding="utf-8") as f:
 """
 
 
-def _timed(args: list[str]) -> tuple[float, str]:
+SOLVE = """
+import resource, runpy, sys
+sys.argv = ["solver", "teams", sys.argv[1], "-o", sys.argv[2]]
+try:
+    runpy.run_module("solver", run_name="__main__")
+except SystemExit as exit:
+    assert not exit.code
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # the solver's own peak, in MB
+"""
+
+
+def _timed(args: list[str], cwd: Path = ROOT) -> tuple[float, str]:
     started = time.perf_counter()
-    run = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=True)
+    run = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=True)
     return time.perf_counter() - started, run.stdout
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--before", type=Path, help="a folder holding an older `solver/` to time in the same run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         problem_path, result_path, copy_path = (os.path.join(folder, name) for name in ("city.json", "out.json", "copy.json"))
@@ -56,17 +67,25 @@ def main() -> None:
             json.dump(problem, f, ensure_ascii=False)
         print(f"city: {len(problem['subjects'])} subjects, {len(problem['inspectors'])} inspectors, "
               f"{len(problem['conflicts'])} recusals, input {os.path.getsize(problem_path) / 1e6:.1f} MB")
-        print("| run | solver (s) | I/O floor (s) | ratio | peak RSS (MB) | load |")
-        print("|---:|---:|---:|---:|---:|---:|")
+        print("| run | before (s) | after (s) | I/O floor (s) | before / floor | after / floor | "
+              "peak RSS after (MB) | load |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
         outputs = set()
         for k in range(args.runs):
-            solve, _ = _timed([sys.executable, "-m", "solver", "teams", problem_path, "-o", result_path])
-            rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            before = None
+            if args.before:
+                before, _ = _timed([sys.executable, "-m", "solver", "teams", problem_path, "-o", copy_path],
+                                   cwd=args.before)
+            after, rss = _timed([sys.executable, "-c", SOLVE, problem_path, result_path])
+            rss = float(rss)
             floor, read_back = _timed([sys.executable, "-c", FLOOR, problem_path, result_path, copy_path])
             floor -= float(read_back)
             with open(result_path, "rb") as f:
                 outputs.add(f.read())
-            print(f"| {k + 1} | {solve:.2f} | {floor:.2f} | {solve / floor:.2f} | {rss:.0f} | {os.getloadavg()[0]:.1f} |")
+            shown = f"{before:.2f} | " if before is not None else "- | "
+            ratio = f"{before / floor:.2f} | " if before is not None else "- | "
+            print(f"| {k + 1} | {shown}{after:.2f} | {floor:.2f} | {ratio}{after / floor:.2f} | {rss:.0f} | "
+                  f"{os.getloadavg()[0]:.1f} |", flush=True)
         result = json.loads(outputs.pop())
         print(f"byte-identical across runs: {not outputs}; staffed {len(result['teams'])}/{len(problem['subjects'])}, "
               f"uncapped pairs {len(result['randomness']['uncapped_pairs'])}, "

@@ -14,7 +14,11 @@ import multiprocessing as mp
 import os
 import random
 import resource
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's solver, not an installed one
 
 DEPT_IDS = ["yjj", "scj", "swj", "xfj", "hbj", "zjj", "jtj", "nyj", "wjj", "sljj"]
 DEPT_NAMES = ["应急管理局", "市场监督管理局", "商务局", "消防救援大队", "生态环境局",
@@ -177,8 +181,12 @@ def draw_instance(n: int, strata: int, seed: int) -> dict:
 
 # --- the two baselines --------------------------------------------------------------------------
 
-def naive_draw(problem: dict, seed: int = 0) -> int:
-    """Platform style: per subject, per department, shuffle the list and take the first eligible."""
+def naive_draw(problem: dict, seed: int = 0, date_first: bool = False) -> int:
+    """Platform style: per subject, per department, shuffle the list and take the first eligible.
+
+    With `date_first`, each subject takes the first of the days (in order) on which every department
+    finds a team so (the naive date-first schedule); otherwise one random day.
+    """
     rnd = random.Random(seed)
     by_dept: dict[str, list[dict]] = {}
     for i in problem["inspectors"]:
@@ -188,15 +196,14 @@ def naive_draw(problem: dict, seed: int = 0) -> int:
     days = problem.get("days") or [None]
     load: dict[str, int] = {}
     day_load: dict[tuple[str, str], int] = {}
-    staffed = 0
-    for subject in problem["subjects"]:
-        day = rnd.choice(days)
+
+    def attempt(subject: dict, day: str | None) -> bool:
         taken: list[str] = []
-        ok = True
         for need in subject["needs"]:
             pool = by_dept[need["department"]][:]
             rnd.shuffle(pool)
-            def free(i, subject=subject, day=day):
+
+            def free(i):
                 if (i["id"], subject["id"]) in conflicts or load.get(i["id"], 0) >= (i.get("capacity") or 10**9):
                     return False
                 return day is None or (day not in (i.get("unavailable") or [])
@@ -210,19 +217,25 @@ def naive_draw(problem: dict, seed: int = 0) -> int:
             covered = all(any(t in m.get("tags", []) for m in team) for t in need.get("tags", []))
             leads = need["department"] != lead or any(m.get("can_lead", True) for m in team)
             if len(team) < need["size"] or not covered or not leads:
-                ok = False
-                break
+                for m in taken:  # released: the subject fails
+                    load[m] -= 1
+                    day_load[m, day] -= 1
+                return False
             taken.extend(m["id"] for m in team)
-            for m in team:  # held while the other departments are drawn; released if the subject fails
+            for m in team:  # held while the other departments are drawn
                 load[m["id"]] = load.get(m["id"], 0) + 1
                 day_load[m["id"], day] = day_load.get((m["id"], day), 0) + 1
-        if ok:
-            staffed += 1
-        else:
-            for m in taken:
-                load[m] -= 1
-                day_load[m, day] -= 1
+        return True
+
+    staffed = 0
+    for subject in problem["subjects"]:
+        tries = days if date_first else [rnd.choice(days)]
+        staffed += any(attempt(subject, day) for day in tries)
     return staffed
+
+
+def bench_instance(kind: str, **params) -> dict:
+    return {"teams": teams_instance, "planted": planted_dated_instance, "city": city_instance}[kind](**params)
 
 
 # --- rows ---------------------------------------------------------------------------------------
@@ -235,6 +248,7 @@ def _row(kind: str, name: str, params: dict, out: mp.Queue) -> None:
     import solver
     from solver.cpsat import solve_exact
     from solver.instance import parse_teams
+    from solver.teams import solve_teams_outcome
 
     if kind == "draw":
         problem = draw_instance(**params)
@@ -250,24 +264,28 @@ def _row(kind: str, name: str, params: dict, out: mp.Queue) -> None:
                  "rss": _rss_mb(), "base": base, "staffed": f"{len(result['drawn'])} 抽中", "pmax": "精确 π"})
         return
     limit = params.pop("cpsat_limit", None)
-    problem = teams_instance(**params)
+    problem = bench_instance(**params)
     gc.collect()
     base = _rss_mb()
     n = len(problem["subjects"])
     if kind == "ours":
         t0 = time.perf_counter()
-        result = solver.solve_teams(problem)
+        outcome = solve_teams_outcome(problem)
         elapsed = time.perf_counter() - t0
+        result = outcome.result
         violations = solver.check_teams(problem, result)
         r = result["randomness"]
+        bound = f", bound {outcome.upper_bound}" if outcome.upper_bound is not None else ""
         out.put({"name": name, "method": "ours", "time": elapsed, "rss": _rss_mb(), "base": base,
-                 "staffed": f"{len(result['teams'])}/{n}",
+                 "staffed": f"{len(result['teams'])}/{n}{bound}",
                  "pmax": f"{r['largest_pair_probability']:.3f} (cand/seat {r['mean_candidates_per_seat']})",
                  "extra": f"check: {len(violations)} violations, uncapped {len(r['uncapped_pairs'])}"})
     elif kind == "naive":
         t0 = time.perf_counter()
-        staffed = naive_draw(problem)
-        out.put({"name": name, "method": "naive shuffle", "time": time.perf_counter() - t0, "rss": _rss_mb(),
+        dated = bool(problem.get("days"))
+        staffed = naive_draw(problem, date_first=dated)
+        out.put({"name": name, "method": "naive date-first" if dated else "naive shuffle",
+                 "time": time.perf_counter() - t0, "rss": _rss_mb(),
                  "base": base, "staffed": f"{staffed}/{n} (fails {n - staffed})", "pmax": "not controlled",
                  "extra": ""})
     elif kind == "cpsat":
@@ -301,24 +319,32 @@ def run(kind: str, name: str, params: dict) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="skip the city and the 1M draw")
+    parser.add_argument("--only", help="run only the instances whose name contains this")
     args = parser.parse_args()
-    county = dict(n_subjects=2500, n_depts=4, n_inspectors=120, seed=1)
-    county_tight = dict(n_subjects=2500, n_depts=4, n_inspectors=120, seed=2, capacity=55)
-    county_days = dict(n_subjects=300, n_depts=4, n_inspectors=120, seed=3, days=10)
-    city = dict(n_subjects=50_000, n_depts=10, n_inspectors=3000, seed=4)
     plan = [
-        ("county 2,500×4×120", county, 30),
-        ("county, capacity tight", county_tight, 30),
-        ("county 300 subjects, 10 days", county_days, 30),
+        ("county 2,500×4×120", dict(kind="teams", n_subjects=2500, n_depts=4, n_inspectors=120, seed=1)),
+        ("county, capacity tight", dict(kind="teams", n_subjects=2500, n_depts=4, n_inspectors=120, seed=2,
+                                        capacity=55)),
+        ("county 800×4×14, capacity ⅓ of demand", dict(kind="teams", n_subjects=800, n_depts=4, n_inspectors=56,
+                                                      seed=6, capacity_share=1 / 3)),
+        ("county 300 subjects, 10 days", dict(kind="teams", n_subjects=300, n_depts=4, n_inspectors=120, seed=3,
+                                              days=10)),
+        ("planted dated, 100 asked (seed 1)", dict(kind="planted", n_subjects=100, per_dept=12, seed=1)),
+        ("planted dated, 100 asked (seed 2)", dict(kind="planted", n_subjects=100, per_dept=12, seed=2)),
+        ("planted dated, 200 asked (seed 1)", dict(kind="planted", n_subjects=200, per_dept=22, seed=1)),
+        ("planted dated, 200 asked (seed 2)", dict(kind="planted", n_subjects=200, per_dept=22, seed=2)),
+        ("planted dated, 300 asked (seed 2)", dict(kind="planted", n_subjects=300, per_dept=32, seed=2)),
     ]
     if not args.quick:
-        plan.append(("city 50,000×10×3,000", city, 60))
+        plan.append(("city 50,000×10×3,000 (issue 15 shape)", dict(kind="city")))
+    if args.only:
+        plan = [(name, params) for name, params in plan if args.only in name]
     rows = []
-    for name, params, limit in plan:
+    for name, params in plan:
         rows.append(run("ours", name, params))
         rows.append(run("naive", name, params))
-        rows.append(run("cpsat", name, {**params, "cpsat_limit": limit}))
-    if not args.quick:
+        rows.append(run("cpsat", name, {**params, "cpsat_limit": 30}))
+    if not args.quick and not args.only:
         rows.append(run("draw", "draw 1,000,000 × 10 strata", dict(n=1_000_000, strata=10, seed=5)))
     print("| instance | method | time (s) | peak RSS (MB) | staffed | largest pair prob. | load | note |")
     print("|---|---|---:|---:|---|---|---:|---|")
@@ -326,7 +352,7 @@ def main() -> None:
         t = f"{r['time']:.2f}" if r["time"] is not None else "-"
         rss = f"{r['rss']:.0f}" if r["rss"] is not None else "-"
         print(f"| {r['name']} | {r['method']} | {t} | {rss} | {r['staffed']} | {r['pmax']} | {r['load']:.1f} | "
-              f"{r['extra']} |")
+              f"{r['extra']} |", flush=True)
 
 
 if __name__ == "__main__":
