@@ -12,7 +12,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, login
 
 from coordinator.audit import seal
 from coordinator.audit import services as audit
@@ -29,8 +28,10 @@ from coordinator.excel.writer import write_list
 from coordinator.extensions import db
 from coordinator.results import services as results
 from coordinator.results.models import InspectionRecord
+from coordinator.states import DrawKind, RecordStatus
 from tests.app.county import build_county, confirm_all, drawn_campaign
 from tests.app.together import together
+from tests.conftest import PASSWORD, login
 
 INSPECTOR_HEADER = ["姓名", "性别", "所属部门", "执法证件号", "有效期至", "手机"]
 
@@ -182,9 +183,9 @@ def teamed(county):
 def test_the_teams_draw_is_the_offices_to_download(client, county, teamed):
     campaign, draw, member = teamed
     subjects_draw = db.session.scalar(sa.select(Draw).where(Draw.campaign_id == campaign.id,
-                                                                  Draw.kind == "subjects"))
+                                                                  Draw.kind == DrawKind.SUBJECTS))
     reseat = db.session.scalar(sa.select(Draw).where(Draw.campaign_id == campaign.id,
-                                                           Draw.kind == "reseat"))
+                                                           Draw.kind == DrawKind.RESEAT))
     login(client, "scj_officer")
     for record in (draw, reseat):
         assert client.get(f"/campaigns/{campaign.id}/draws/{record.id}.json").status_code == 403
@@ -273,7 +274,7 @@ def awaiting_review(county):
             signed=True if part.department_id == county["yjj"].id else None, refusal_note="")
         results.save_department_result(record, part.department_id, entry, office, submit=True)
     db.session.commit()
-    assert record.state == "待审核"
+    assert record.status == RecordStatus.REVIEWING
     return record
 
 
@@ -283,12 +284,12 @@ def test_an_officer_of_the_lead_department_cannot_review(client, awaiting_review
     assert client.get(f"/results/{awaiting_review.id}").status_code == 200  # reads it, as before
     assert client.post(f"/results/{awaiting_review.id}/review", data=action).status_code == 403
     db.session.expire_all()
-    assert db.session.get(InspectionRecord, awaiting_review.id).state == "待审核"
+    assert db.session.get(InspectionRecord, awaiting_review.id).status == RecordStatus.REVIEWING
     client.post("/logout")
     login(client, "yjj_admin")
     client.post(f"/results/{awaiting_review.id}/review", data=action)
     db.session.expire_all()
-    assert db.session.get(InspectionRecord, awaiting_review.id).state != "待审核"
+    assert db.session.get(InspectionRecord, awaiting_review.id).status != RecordStatus.REVIEWING
 
 
 def test_two_reviews_at_once_publish_once(app, county, awaiting_review):
