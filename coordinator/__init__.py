@@ -79,9 +79,11 @@ def register_blueprints(app: Flask) -> None:
     from .public.routes import bp as public_bp
     from .results.routes import bp as results_bp
     from .stats.routes import bp as stats_bp
+    from .tasks.routes import bp as tasks_bp
+    from .visits.routes import bp as visits_bp
 
     for bp in (home_bp, auth_bp, directories_bp, items_bp, imports_bp, campaigns_bp, draws_bp, plans_bp, results_bp,
-               audit_bp, stats_bp, public_bp, health_bp, exchange_bp, api_bp):
+               audit_bp, stats_bp, public_bp, health_bp, exchange_bp, api_bp, tasks_bp, visits_bp):
         app.register_blueprint(bp)
 
 

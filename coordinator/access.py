@@ -29,7 +29,11 @@ def roles_required(*roles: str):
 
 ANY_ROLE = ("office", "admin", "officer")
 login_required = roles_required(*ANY_ROLE)
-EVERYONE = ("anonymous", *ANY_ROLE)
+# An inspector's own account reaches only what names it: its task list, the records of its teams, its password.
+INSPECTOR = "inspector"
+EVERY_ACCOUNT = (*ANY_ROLE, INSPECTOR)
+account_required = roles_required(*EVERY_ACCOUNT)
+EVERYONE = ("anonymous", *EVERY_ACCOUNT)
 
 
 def public(view):

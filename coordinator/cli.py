@@ -14,6 +14,7 @@ from .clikit import Choice, ExistingFile, FileName, Id, Text, Year, ask_password
 from .excel.importing import Importer, run_import
 from .excel.reader import FileRefused
 from .extensions import db
+from .states import CampaignStatus
 from .stats.services import EARLIEST_YEAR, LATEST_YEAR
 from .vocab import ROLES
 
@@ -233,7 +234,7 @@ def export_dispatch(campaign_id: int, path: str) -> None:
     from .campaigns.sheets import write_dispatch
 
     campaign = _campaign_or_fail(campaign_id)
-    if not campaign.reached("teamed"):
+    if not campaign.reached(CampaignStatus.TEAMED):
         fail("该联合抽查尚未组队，没有派发清单")
     with writing(path):
         write_dispatch(path, campaign)
@@ -247,7 +248,7 @@ def replay_draw(campaign_id: int) -> None:
     """重放一次联合抽查的全部抽取记录，并核对每个种子的承诺与揭示；任何不一致时退出码为1。"""
     from .campaigns.models import Draw
     from .campaigns.services import replay
-    from .draws.services import seed_source, verify_seed
+    from .draws.services import open_rounds, seed_source, verify_seed
 
     _campaign_or_fail(campaign_id)
     records = db.session.scalars(sa.select(Draw).where(Draw.campaign_id == campaign_id)
@@ -258,6 +259,9 @@ def replay_draw(campaign_id: int) -> None:
         state = "一致" if not problems else f"不一致：{'；'.join(problems)}"
         failures += bool(problems)
         click.echo(f"抽取记录 {record.id}（{record.kind}，种子 {record.seed or '未抽取'}，{seed_source(record)}）：{state}")
+    for round_ in open_rounds(campaign_id):
+        if round_.draw_id is None:
+            click.echo(f"{round_.kind_label}：正在征集随机数承诺（截止 {round_.commit_deadline:%Y-%m-%d %H:%M}），输入尚未锁定")
     click.echo(f"共 {len(records)} 条抽取记录，{failures} 条不一致。")
     if failures:
         sys.exit(1)
@@ -318,9 +322,42 @@ def export_publicity(year, campaign_id, new_only, path) -> None:
         fail(str(error))
     with writing(path):
         write_publicity(path, result)
-    db.session.commit()
+        db.session.commit()  # the export is recorded once its file is written (and before writing logs it)
     click.echo(f"{result.summary()}，已导出到 {path}")
 
 
+@command("issue-api-token")
+@click.argument("name", metavar="NAME", type=Text(100))
+@with_appcontext
+def issue_api_token(name: str) -> None:
+    """为调用数据共享接口的单位（系统）发放令牌；令牌只显示这一次。"""
+    from .exchange.services import issue_client
+
+    client, token = issue_client(name, None)
+    db.session.commit()
+    click.echo(f"已为“{client.name}”发放令牌（编号 {client.id}），只显示这一次：")
+    click.echo(token)
+
+
+@command("revoke-api-token")
+@click.argument("client_id", metavar="CLIENT_ID", type=Id())
+@with_appcontext
+def revoke_api_token(client_id: int) -> None:
+    """吊销一个调用单位的令牌（编号见“数据交换”页面或发放时的输出）。"""
+    from .exchange.models import ApiClient
+    from .exchange.services import ExchangeError, revoke_client
+
+    client = db.session.get(ApiClient, client_id)
+    if client is None:
+        fail(f"调用单位 {client_id} 不存在")
+    try:
+        revoke_client(client)
+    except ExchangeError as error:
+        fail(str(error))
+    db.session.commit()
+    click.echo(f"已吊销“{client.name}”的令牌。")
+
+
 commands = [init_db, seed_demo, create_user, *_importers(), *_exporters(), list_campaigns, export_plan,
-            export_records, export_dispatch, replay_draw, audit_verify, audit_digest, stats_form, export_publicity]
+            export_records, export_dispatch, replay_draw, audit_verify, audit_digest, stats_form, export_publicity,
+            issue_api_token, revoke_api_token]

@@ -36,6 +36,17 @@ def _engine_options(url: str) -> dict:
     return options
 
 
+def parse_max_ages(text: str) -> dict[str, int]:
+    """EXCHANGE_MAX_AGE_DAYS, e.g. "directory=365,registration=30": how old each data source may get (days)."""
+    ages = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, days = part.partition("=")
+        if not days.strip().isdigit() or int(days) < 1:
+            raise ValueError(f"EXCHANGE_MAX_AGE_DAYS 中的“{part}”无效，应写成 来源=天数，如 directory=365")
+        ages[name.strip()] = int(days)
+    return ages
+
+
 def from_environment(instance_path: str) -> dict:
     from .audit.seal import load_key
 
@@ -48,6 +59,9 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(_database_url(instance_path)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "32")) * 1024 * 1024,
+        # An import is refused before parsing beyond these: unpacked size of a workbook, rows of a sheet.
+        "MAX_UNPACKED_MB": int(os.environ.get("MAX_UNPACKED_MB", "200")),
+        "MAX_IMPORT_ROWS": int(os.environ.get("MAX_IMPORT_ROWS", "300000")),
         "UPLOAD_FOLDER": str(Path(instance_path) / "uploads"),
         "ATTACHMENT_FOLDER": os.environ.get("ATTACHMENT_FOLDER") or str(Path(instance_path) / "attachments"),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -64,6 +78,7 @@ def from_environment(instance_path: str) -> dict:
         "WTF_I18N_ENABLED": False,  # no Flask-Babel: forms take WTForms' Chinese messages (coordinator/forms.py)
         "PAGE_SIZE": 50,
         "COUNTY_NAME": os.environ.get("COUNTY_NAME", "河清县"),
+        "EXCHANGE_MAX_AGE_DAYS": parse_max_ages(os.environ.get("EXCHANGE_MAX_AGE_DAYS", "")),
         # How many reverse proxies (the TLS proxy) stand in front of the app: their X-Forwarded-For names the
         # browser's address, which log-in throttling and the audit log key on. 0: use the connection's address.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),

@@ -52,6 +52,32 @@ def spend(token: str, purpose: str, user_id: int | None = None) -> bool:
     return True
 
 
+FORM_FIELD = "once"  # the hidden input of a form that creates something (macros/ui.html `once()`)
+REPEATED = "这张表单刚刚已经提交过（可能是连点了两次），没有重复保存"
+
+
+def spend_form(purpose: str) -> bool:
+    """Spend the submitted form's one-time token with the work it guards; False for a second submit of it.
+
+    A post without the field (a script, a test, a page opened before the field existed) is let through: the
+    token protects people from their own double click, not the server from its users.
+    """
+    from flask import request
+    from flask_login import current_user
+
+    token = request.form.get(FORM_FIELD, "")
+    return not token or spend(token, purpose, current_user.id if current_user.is_authenticated else None)
+
+
+def repeated(target: str):
+    """The answer to a second submit: nothing saved twice, back to where the first one's result shows."""
+    from flask import flash, redirect
+
+    db.session.rollback()
+    flash(REPEATED, "warning")
+    return redirect(target)
+
+
 def hold(name: str) -> None:
     """Lock `name` until the caller's transaction ends; a second holder waits for the first to commit.
 

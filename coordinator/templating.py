@@ -6,6 +6,7 @@ from datetime import date, datetime
 from flask import request, url_for
 from flask_login import current_user
 
+from .states import CampaignStatus, Decision, RecordStatus, SubjectStatus
 from .vocab import HISTORY_FLAGS, RISK_LABELS
 
 # The menu of each role, grouped by task so that each sees a short row: a link is (endpoint, label, endpoint
@@ -20,6 +21,8 @@ INSPECTORS = ("directories.inspectors", "执法检查人员", "directories.inspe
 CONFLICTS = ("directories.conflicts", "回避关系", "directories.conflict")
 ITEMS = ("items.index", "抽查事项清单", "items.")
 PUBLIC = ("public.index", "公开信息", "public.")
+MY_TASKS = ("tasks.index", "我的检查任务", "tasks.")
+INSPECTOR_ACCOUNTS = ("auth.inspector_accounts", "检查人员个人账号", "auth.inspector_account")
 MENUS = {
     "office": (
         HOME,
@@ -32,7 +35,7 @@ MENUS = {
     ),
     "admin": (
         HOME,
-        ("本部门", (ITEMS, INSPECTORS, CONFLICTS)),
+        ("本部门", (ITEMS, INSPECTORS, INSPECTOR_ACCOUNTS, CONFLICTS)),
         CAMPAIGNS,
         ("结果与统计", (RESULTS, STATS_FORM)),
         ("查询", (SUBJECTS, PLANS, PUBLIC)),
@@ -42,6 +45,8 @@ MENUS = {
         ("检查任务", (RESULTS, CAMPAIGNS)),
         ("查询", (SUBJECTS, INSPECTORS, ITEMS, PLANS, STATS_FORM, PUBLIC)),
     ),
+    # An inspector's own account: its work, and the public pages anyone reads.
+    "inspector": (MY_TASKS, PUBLIC),
 }
 
 
@@ -88,5 +93,10 @@ def yes_no(value) -> str:
 
 
 def register(app) -> None:
-    app.jinja_env.globals.update(nav_items=nav_items, RISK_LABELS=RISK_LABELS, HISTORY_FLAGS=HISTORY_FLAGS)
+    from .once import new_token
+
+    app.jinja_env.globals.update(nav_items=nav_items, RISK_LABELS=RISK_LABELS, HISTORY_FLAGS=HISTORY_FLAGS,
+                                 once_token=new_token)
+    # Templates name a status by its member (CampaignStatus.DRAWN), never by its text, so a typo fails loudly.
+    app.jinja_env.globals.update({cls.__name__: cls for cls in (CampaignStatus, Decision, RecordStatus, SubjectStatus)})
     app.jinja_env.filters.update(localdate=format_date, number=format_number, yesno=yes_no)

@@ -5,26 +5,27 @@ from datetime import date
 
 from flask import Blueprint, current_app, render_template, request
 
-from solver import canonical_json
-
 from ..access import roles_required
 from ..pagination import paginate, search_arg
 from ..timeutil import today
 from . import models as _models  # noqa: F401  (the tables exist whenever the app does: create_all sees them)
 from . import services
+from .wording import Wording
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 ACTION_LABELS = {"insert": "新增", "update": "修改", "delete": "删除", "import": "导入", "draw": "抽取",
-                 "login": "登录", "logout": "退出登录", "unlock": "解除登录限制", "download": "下载", "denied": "拒绝访问"}
+                 "login": "登录", "logout": "退出登录", "unlock": "解除登录限制", "download": "下载", "denied": "拒绝访问",
+                 "export": "导出"}
 ENTITY_LABELS = {
     "department": "部门", "user_account": "账号", "subject": "检查对象", "subject_status_change": "经营状态变更",
     "inspector": "执法检查人员", "conflict": "回避关系", "zone": "片区", "item": "抽查事项",
     "item_version": "抽查事项历史版本", "plan": "年度抽查计划", "plan_task": "年度计划任务", "campaign": "联合抽查",
     "campaign_department": "参加部门", "campaign_item": "联合抽查事项", "draw_record": "抽取记录",
-    "campaign_subject": "抽取的检查对象", "confirmation": "部门确认", "team_member": "检查组成员",
+    "campaign_subject": "抽取的检查对象", "campaign_subject_department": "检查该对象的部门", "confirmation": "部门确认",
+    "team_member": "检查组成员",
     "inspection_record": "一企一表检查记录", "department_result": "部门检查结果", "item_result": "事项检查结果",
-    "attachment": "现场照片", "import": "Excel导入", "request": "请求",
+    "attachment": "现场照片", "import": "Excel导入", "request": "请求", "file": "文件",
 }
 FIELD_LABELS = {
     "id": "编号", "code": "代码", "name": "名称", "active": "启用", "username": "用户名", "display_name": "姓名",
@@ -50,26 +51,30 @@ FIELD_LABELS = {
     "items_deadline": "事项提交截止日期", "strata": "分层", "risk_weights": "信用风险权重", "must_flags": "必查情形",
     "expertise_industries": "需专业人员的行业", "burden_months": "免重复检查月数", "covert": "暗查暗访",
     "team_size": "每部门人数", "inspector_capacity": "每人最多检查户数", "daily_capacity": "每人每天最多户数",
-    "max_pair_probability": "最大配对概率", "created_by_id": "创建人", "dispatched_at": "派发时间",
+    "max_pair_probability": "同一人员派到同一单位的最大机会", "created_by_id": "创建人", "dispatched_at": "派发时间",
     "campaign_id": "联合抽查", "is_lead": "牵头", "submitted_at": "提交时间", "submitted_by_id": "提交人",
     "confirm_deadline": "确认期限", "confirmed_at": "确认时间", "participation_id": "参加部门", "kind": "类型",
-    "problem": "锁定的输入", "locked_sha256": "输入哈希值", "seed": "随机种子", "input_sha256": "求解器输入哈希值",
+    "problem": "锁定的输入", "locked_sha256": "名单指纹", "seed": "随机种子", "input_sha256": "抽取输入指纹",
     "result": "结果", "operator_id": "操作人", "witness": "见证人", "locked_at": "锁定时间", "drawn_at": "抽取时间",
-    "singleton": "唯一标记", "draw_id": "抽取记录", "stratum": "分层", "probability": "入选概率", "must": "必查",
+    "singleton": "唯一标记", "draw_id": "抽取记录", "stratum": "分层", "probability": "被抽中的机会", "must": "必查",
     "department_ids": "检查部门", "state": "状态", "replaced_by_id": "替换为", "visit_date": "检查日期",
-    "unstaffed_reason": "未配齐原因", "campaign_subject_id": "抽取的检查对象", "decision": "确认结果", "at": "时间",
+    "unstaffed_reason": "未配齐原因", "dropped_reason": "核减原因",
+    "campaign_subject_id": "抽取的检查对象", "decision": "确认结果", "at": "时间",
     "is_leader": "组长", "recused_at": "回避时间", "recusal_reason": "回避原因", "inspected_on": "检查日期",
     "due_on": "结果期限", "signed": "企业签字", "refusal_note": "拒签说明", "return_reason": "退回原因",
     "reviewed_by_id": "审核人", "published_at": "公示时间", "status_applied": "已回写名录", "record_id": "检查记录",
     "follow_ups": "后续处置", "transfer_to": "移送至", "questions_answered": "现场解答疑难问题",
     "entered_by_id": "录入人", "rectify_by": "整改期限", "rechecked_on": "复查日期", "closed_on": "销号日期",
-    "campaign_item_id": "联合抽查事项", "problems": "问题数", "description": "问题描述", "part_id": "部门检查结果",
+    "campaign_item_id": "联合抽查事项", "department_result_id": "部门检查结果",
+    "problems": "问题数", "description": "问题描述", "part_id": "部门检查结果",
     "filename": "文件名", "stored_as": "存储名", "uploaded_by_id": "上传人", "uploaded_at": "上传时间",
     # the summary of an import
     "rows": "导入内容", "file": "文件", "total": "数据行", "created": "新增", "updated": "更新", "unchanged": "无变化",
     "refused": "拒绝",
+    # columns renamed in migration 4f9eb974ad31; the log keeps the names it recorded then
+    "campaign_department_id": "参加部门",
     # downloads and refused requests
-    "path": "访问地址", "endpoint": "页面",
+    "path": "访问地址", "endpoint": "页面", "command": "命令",
 }
 
 # The same column name meaning different things in different tables.
@@ -93,19 +98,6 @@ def _date(name: str, problems: list[str]) -> date | None:
         return None
 
 
-def _shown(value) -> str:
-    """A logged value as the office reads it."""
-    if value is None or value == "":
-        return "（空）"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, dict) and set(value) == {"length", "sha256"}:
-        return f"（长内容，{value['length']:,}字符，SHA-256 {value['sha256'][:16]}…）"
-    if isinstance(value, (dict, list)):
-        return canonical_json(value)
-    return str(value)
-
-
 @bp.get("/")
 @roles_required("office")
 def index():
@@ -118,7 +110,7 @@ def index():
     return render_template(
         "audit/index.html", page=page, filters=filters, problems=problems, options=services.filter_options(),
         actions=ACTION_LABELS, entities=ENTITY_LABELS, field_label=_field_label, changed_fields=services.changed_fields,
-        shown=_shown)
+        said=Wording(page.items, ENTITY_LABELS, _field_label).say)
 
 
 @bp.get("/digest")

@@ -62,7 +62,8 @@ class UserForm(BaseForm):
         ],
     )
     display_name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(max=64)])
-    role = SelectField("角色", choices=[SelectChoice(k, v) for k, v in ROLES.items()])
+    # Inspectors' own accounts are made from the inspector directory (auth.inspector_accounts), not here.
+    role = SelectField("角色", choices=[SelectChoice(k, v) for k, v in ROLES.items() if k != "inspector"])
     department_id = SelectField("所属部门", coerce=int, validators=[Optional()])
     password = PasswordField("初始密码", validators=[Optional(), strong_password])
     active = BooleanField("启用", default=True)

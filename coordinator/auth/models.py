@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -13,6 +14,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from ..timeutil import now
 from ..vocab import ROLES
+
+if TYPE_CHECKING:
+    from ..directories.models import Inspector
 
 
 class Department(db.Model):
@@ -28,6 +32,9 @@ class Department(db.Model):
 
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
+    __table_args__ = (
+        sa.CheckConstraint("(role = 'inspector') = (inspector_id IS NOT NULL)", name="ck_user_account_inspector"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(64))
@@ -38,8 +45,13 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(16))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=now)
+    # An inspector's own account (role "inspector") is linked to its one row in the inspector directory.
+    inspector_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inspector.id"), unique=True)
+    # Set on an account whose initial password someone else chose: the first log-in asks for a new one.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
 
     department: Mapped[Department | None] = relationship()
+    inspector: Mapped[Inspector | None] = relationship(lazy="joined")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
@@ -52,6 +64,11 @@ class User(UserMixin, db.Model):
     @property
     def is_office(self) -> bool:
         return self.role == "office"
+
+    @property
+    def is_inspector(self) -> bool:
+        """An inspector's own account: it sees its own teams and records, nothing of the department's others."""
+        return self.role == "inspector"
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"

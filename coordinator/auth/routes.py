@@ -8,10 +8,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_user, logout_user
 from wtforms import SelectChoice
 
-from ..access import login_required, roles_required
+from .. import once
+from ..access import account_required, roles_required
 from ..extensions import db
 from ..pagination import paginate, search_arg
-from . import services
+from . import inspectors, services
 from .forms import DepartmentForm, LoginForm, PasswordForm, UserForm
 from .models import Department, User
 
@@ -40,7 +41,7 @@ def login():
 
 
 @bp.post("/logout")
-@login_required
+@account_required
 def logout():
     services.log_out(current_user, request.remote_addr or "")
     db.session.commit()
@@ -50,7 +51,7 @@ def logout():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@login_required
+@account_required
 def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
@@ -137,6 +138,9 @@ def edit_user(user_id):
     user = db.get_or_404(User, user_id) if user_id else None
     form = UserForm(obj=user)
     form.department_id.choices = _department_choices()
+    if user is not None and user.is_inspector:  # linked to its inspector: the role and department stay
+        form.role.choices = [SelectChoice("inspector", user.role_label)]
+        form.department_id.choices = [SelectChoice(user.department_id, user.department.name)]
     if request.method == "GET" and user is not None:
         form.department_id.data = user.department_id or 0
     if form.validate_on_submit():
@@ -148,6 +152,8 @@ def edit_user(user_id):
             form.username.errors.append("该用户名已被使用")
         elif user is not None and user.id == current_user.id and (not form.active.data or form.role.data != "office"):
             form.role.errors.append("不能停用自己的账号或取消自己的办公室角色")
+        elif user is None and not once.spend_form("user"):
+            return once.repeated(url_for("auth.users"))
         else:
             user = user or User(password_hash="")
             if user.active and not form.active.data:
@@ -164,6 +170,55 @@ def edit_user(user_id):
             flash(f"账号“{user.username}”已保存", "success")
             return redirect(url_for("auth.users"))
     return render_template("auth/user_form.html", form=form, user=user)
+
+
+# ---- a department's administrator makes its inspectors' own accounts ----------------------------
+
+
+@bp.route("/admin/inspector-accounts", methods=["GET", "POST"])
+@roles_required("admin")
+def inspector_accounts():
+    department = current_user.department
+    issued = []
+    if request.method == "POST":
+        if not once.spend_form("inspector_accounts"):  # a double click: the first answer showed the passwords
+            return once.repeated(url_for("auth.inspector_accounts"))
+        try:
+            issued = inspectors.create_accounts(department, [int(i) for i in request.form.getlist("inspector")
+                                                             if i.isdigit()])
+        except inspectors.AccountError as problem:
+            db.session.rollback()
+            flash(str(problem), "error")
+        else:
+            db.session.commit()
+            flash(f"已为{len(issued)}名执法检查人员开通个人账号；初始密码只显示这一次，请当面或密封交给本人", "success")
+    return render_template("auth/inspector_accounts.html", issued=issued,
+                           waiting=inspectors.without_account(department.id),
+                           accounts=inspectors.accounts_of(department.id))
+
+
+@bp.post("/admin/inspector-accounts/<int:user_id>/reset")
+@roles_required("admin")
+def reset_inspector_password(user_id):
+    user = db.get_or_404(User, user_id)
+    if user.department_id != current_user.department_id or not user.is_inspector:
+        abort(403)
+    issued = [inspectors.reset_password(user)]
+    db.session.commit()
+    flash(f"已重置“{user.display_name}”的初始密码；只显示这一次", "success")
+    return render_template("auth/inspector_accounts.html", issued=issued,
+                           waiting=inspectors.without_account(user.department_id),
+                           accounts=inspectors.accounts_of(user.department_id))
+
+
+@bp.before_app_request
+def _first_password():
+    """An account whose initial password someone else chose sets its own before anything else."""
+    if (current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in ("auth.change_password", "auth.logout", "static")):
+        flash("这是您第一次登录，请先设置自己的密码", "warning")
+        return redirect(url_for("auth.change_password"))
+    return None
 
 
 @bp.before_app_request

@@ -71,6 +71,7 @@ def log_out(user: User, address: str) -> None:
 def change_password(user: User, new_password: str) -> None:
     """Set a new password; the new session token ends every other session of this user."""
     user.set_password(new_password)
+    user.must_change_password = False
     db.session.commit()
 
 

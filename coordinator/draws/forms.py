@@ -28,9 +28,15 @@ class OpenRoundForm(TargetFields):
     witness = StringField("见证人（可选，现场在本页生成并承诺）", validators=[Length(max=200)])
 
 
-class FallbackForm(TargetFields):
+class SwitchForm(BaseForm):
+    """The reason for the single-witness fallback, and its witness."""
+
     fallback_reason = StringField("改用见证人报种子的原因", validators=[DataRequired("请写明原因"), Length(max=500)])
     witness = StringField("见证人", validators=[DataRequired("请填写见证人"), Length(max=200)])
+
+
+class FallbackForm(TargetFields, SwitchForm):
+    pass
 
 
 class CommitForm(BaseForm):

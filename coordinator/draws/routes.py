@@ -13,7 +13,7 @@ from ..campaigns.staffing import staffing_message
 from ..extensions import db
 from ..timeutil import now
 from . import services
-from .forms import CommitForm, FallbackForm, OpenRoundForm, RevealForm, RunForm
+from .forms import CommitForm, FallbackForm, OpenRoundForm, RevealForm, RunForm, SwitchForm
 from .models import SeedRound
 
 bp = Blueprint("draws", __name__, url_prefix="/campaigns")
@@ -56,7 +56,8 @@ def show(campaign_id, round_id):
     campaign, round_ = _round(campaign_id, round_id)
     mine = [c for c in round_.contributions if round_.may_act(c, current_user)]
     return render_template("draws/round.html", campaign=campaign, round=round_, mine=mine, now=now(),
-                           commit_form=CommitForm(), reveal_form=RevealForm(), run_form=RunForm())
+                           commit_form=CommitForm(), reveal_form=RevealForm(), run_form=RunForm(),
+                           switch_form=SwitchForm())
 
 
 def _opening(campaign_id: int, form_class, open_, success: str):
@@ -122,6 +123,19 @@ def close(campaign_id, round_id):
     campaign, round_ = _round(campaign_id, round_id)
     return _step(round_, campaign, lambda: services.close(round_, current_user),
                  "承诺已截止，输入已锁定并公布哈希值；请各参与方揭示随机值")
+
+
+@bp.post("/<int:campaign_id>/rounds/<int:round_id>/fallback")
+@roles_required("office")
+def fall_back(campaign_id, round_id):
+    campaign, round_ = _round(campaign_id, round_id)
+    form = SwitchForm()
+    if not form.validate_on_submit():
+        flash("；".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("draws.show", campaign_id=campaign.id, round_id=round_.id))
+    return _step(round_, campaign, lambda: services.fall_back(round_, current_user, fallback_reason=form.fallback_reason.data,
+                                                              witness=form.witness.data),
+                 "已改用备用方式（原因已记录），输入已锁定；请由见证人报出随机种子")
 
 
 @bp.post("/<int:campaign_id>/rounds/<int:round_id>/run")

@@ -27,6 +27,7 @@ from ..campaigns import staffing
 from ..campaigns.models import Campaign, CampaignSubject, Draw, TeamMember
 from ..campaigns.services.common import CampaignError, require_status
 from ..extensions import db
+from ..states import CampaignStatus, DrawKind, DrawnStatus
 from ..timeutil import now
 from ..workdays import deadline_after
 from .models import OFFICE_SLOT, WITNESS_SLOT, Phase, SeedContribution, SeedRound, SeedRule
@@ -53,7 +54,7 @@ def _target(model, round_: SeedRound, campaign: Campaign):
 
 
 def _check_subjects(campaign: Campaign, round_: SeedRound) -> None:
-    require_status(campaign, "collecting")
+    require_status(campaign, CampaignStatus.COLLECTING)
     missing = [cd.department.name for cd in campaign.departments if not cd.submitted_at]
     if missing:
         raise CampaignError(f"以下部门尚未提交抽查事项：{'、'.join(missing)}")
@@ -64,16 +65,16 @@ def _check_teams(campaign: Campaign, round_: SeedRound) -> None:
 
 
 def _check_replacement(campaign: Campaign, round_: SeedRound) -> None:
-    require_status(campaign, "drawn")
+    require_status(campaign, CampaignStatus.DRAWN)
     cs = _target(CampaignSubject, round_, campaign)
-    if cs.state != "active":
+    if cs.status != DrawnStatus.ACTIVE:
         raise CampaignError("该检查对象已被替换")
     if not round_.reason.strip():
         raise CampaignError("请填写替换原因")
 
 
 def _check_reseat(campaign: Campaign, round_: SeedRound) -> None:
-    require_status(campaign, "teamed", "dispatched")
+    require_status(campaign, CampaignStatus.TEAMED, CampaignStatus.DISPATCHED)
     if _target(TeamMember, round_, campaign).recused_at is None:
         raise CampaignError("该执法人员没有回避，席位不需要补抽")
 
@@ -105,6 +106,13 @@ KINDS = {
 def rounds_of(campaign_id: int) -> list[SeedRound]:
     return db.session.scalars(sa.select(SeedRound).where(SeedRound.campaign_id == campaign_id)
                               .order_by(SeedRound.id)).all()
+
+
+def recuse(campaign: Campaign, member: TeamMember, reason: str, user: User) -> SeedRound:
+    """Recuse one seated inspector and open the seed round of the one-seat draw that fills the seat."""
+    campaigns.withdraw(campaign, member, reason, user)
+    # The round names only who leaves: the reason is personal and stays with the inspector's department.
+    return open_round(campaign, DrawKind.RESEAT, user, target_id=member.id, reason=f"{member.inspector.name}回避")
 
 
 def open_rounds(campaign_id: int | None = None) -> list[SeedRound]:
@@ -171,6 +179,22 @@ def open_fallback(campaign: Campaign, kind: str, user: User, *, fallback_reason:
     return round_
 
 
+def fall_back(round_: SeedRound, user: User, *, fallback_reason: str, witness: str) -> Draw:
+    """Turn a round still taking commitments into the single-witness fallback (the parties cannot take part):
+    nothing has been revealed, the commitments made stay on the record, unused, and the input is locked now."""
+    if round_.phase is not Phase.COMMITTING or round_.rule is not SeedRule.COMMIT_REVEAL:
+        raise CampaignError("只有尚在征集承诺的抽取可以改用备用方式")
+    if not fallback_reason.strip():
+        raise CampaignError("改用见证人报出种子时必须写明原因")
+    if not witness.strip():
+        raise CampaignError("请填写见证人")
+    round_.rule, round_.fallback_reason = SeedRule.WITNESS, fallback_reason.strip()[:500]
+    round_.witness = witness.strip()[:200]
+    for contribution in round_.contributions:
+        contribution.left_out = "改用备用方式，未计入种子"
+    return _lock(db.session.get(Campaign, round_.campaign_id), round_, user)
+
+
 def _new_round(campaign: Campaign, kind: str, user: User, rule: SeedRule, **values) -> SeedRound:
     if kind not in KINDS:
         raise CampaignError("未知的抽取类型")
@@ -228,8 +252,15 @@ def close(round_: SeedRound, user: User) -> Draw:
 
 
 def _lock(campaign: Campaign, round_: SeedRound, user: User) -> Draw:
-    record = KINDS[round_.kind].lock(campaign, round_, user)
     at = now()
+    # Claimed by a conditional update, so that two closings at once (the office's button and a last commitment)
+    # lock one input: the second waits for the first and then finds the window closed.
+    claimed = db.session.execute(
+        sa.update(SeedRound).where(SeedRound.id == round_.id, SeedRound.commit_closed_at.is_(None))
+        .values(commit_closed_at=at).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        raise CampaignError("承诺已经截止（可能是其他人刚刚截止），请刷新后查看")
+    record = KINDS[round_.kind].lock(campaign, round_, user)
     round_.draw, round_.commit_closed_at = record, at
     round_.reveal_deadline = at + timedelta(hours=round_.reveal_hours)
     db.session.flush()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..textutil import clean
-from . import delimited
+from . import delimited, limits
 
 HEADER_SEARCH_ROWS = 15
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")  # the file names an upload may have
@@ -82,6 +82,13 @@ def _load(path: str | Path) -> list[list[str]]:
         raise FileRefused("无法读取该文件：文件不存在或没有读取权限") from error
     if data == b"":
         raise FileRefused("无法读取该文件：文件是空的（0 字节）")
+    try:  # before any parser sees it: how far it unpacks, how many rows it has
+        if data is not None:
+            limits.check_text(data)
+        else:
+            limits.check_workbook(path)
+    except limits.TooLarge as error:
+        raise FileRefused(str(error)) from None
     if data is not None:
         try:
             return [[cell_text(v) for v in row] for row in delimited.read_rows(data)]

@@ -49,7 +49,7 @@ class RiskRating(db.Model):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=now)
 
-    subject: Mapped[Subject] = relationship()
+    subject: Mapped[Subject] = relationship(backref=sa.orm.backref("risk_ratings", order_by="RiskRating.id.desc()"))
 
 
 class RegistrationChange(db.Model):
@@ -66,7 +66,8 @@ class RegistrationChange(db.Model):
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=now)
 
-    subject: Mapped[Subject] = relationship()
+    subject: Mapped[Subject] = relationship(
+        backref=sa.orm.backref("registration_changes", order_by="RegistrationChange.id.desc()"))
 
 
 class ReplacementFlag(db.Model):

@@ -1,10 +1,10 @@
 """The workbench each role lands on after log-in: counts, to-dos, and what is due."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..access import login_required, own_department_id
+from ..access import account_required, own_department_id
 from ..directories.services import directory_counts
 from ..results.services import due_summary
 from .services import tasks_for
@@ -13,8 +13,10 @@ bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
-@login_required
+@account_required
 def index():
+    if current_user.is_inspector:
+        return redirect(url_for("tasks.index"))
     department_id = own_department_id()
     due = due_summary(department_id=department_id)
     return render_template("home/index.html", counts=directory_counts(department_id),

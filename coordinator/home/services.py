@@ -13,7 +13,9 @@ from ..draws import services as rounds
 from ..draws.models import Phase, SeedRule
 from ..exchange import services as exchange
 from ..extensions import db
+from ..states import CampaignStatus
 from ..timeutil import now, today
+from ..visits import services as visits
 
 
 @dataclass
@@ -24,7 +26,7 @@ class Task:
 
 
 def open_campaigns() -> list[Campaign]:
-    return db.session.scalars(sa.select(Campaign).where(Campaign.status != "finished")
+    return db.session.scalars(sa.select(Campaign).where(Campaign.status != CampaignStatus.FINISHED)
                               .order_by(Campaign.visit_start)).all()
 
 
@@ -42,10 +44,26 @@ def result_tasks(due: list[dict]) -> list[Task]:
         if row["to_review"]:
             tasks.append(Task(f"审核并公示{row['to_review']}条各部门已提交的联合检查记录（本部门牵头）",
                               link("review")))
+        tasks.extend(deadline_tasks(row, link))
         if row["follow_ups_open"]:
             late = f"，其中{row['follow_ups_overdue']}项已超期" if row["follow_ups_overdue"] else ""
             tasks.append(Task(f"复查并销号{row['follow_ups_open']}项责令整改{late}", link("follow_up"),
                               bool(row["follow_ups_overdue"])))
+    return tasks
+
+
+def deadline_tasks(row: dict, link) -> list[Task]:
+    """Seed 003's deadlines the department owes as lead department: reports, result notices, publication."""
+    tasks = []
+    for todo, text in (("report", "形成{n}户的检查报告（本部门牵头）"),
+                       ("feedback", "打印并送达{n}户的检查结果告知书（本部门牵头）")):
+        if row.get(todo):
+            late = row.get(f"{todo}_overdue", 0)
+            tasks.append(Task(text.format(n=row[todo]) + (f"，其中{late}户已逾期" if late else ""),
+                              link(todo, **({"overdue": 1} if late else {})), bool(late)))
+    if row.get("publication_overdue"):
+        tasks.append(Task(f"{row['publication_overdue']}户检查记录已超过公示期限仍未公示", link("publication", overdue=1),
+                          True))
     return tasks
 
 
@@ -55,22 +73,27 @@ def tasks_for(user: User, due: list[dict] | None = None) -> list[Task]:
     tasks: list[Task] = [] if user.is_office else result_tasks(due or [])
     for campaign in open_campaigns():
         detail = url_for("campaigns.detail", campaign_id=campaign.id)
-        pending = campaigns.pending_counts(campaign) if campaign.status == "drawn" else {}
+        pending = campaigns.pending_counts(campaign) if campaign.status == CampaignStatus.DRAWN else {}
         for cd in campaign.departments:
             mine = cd.department_id == user.department_id
             if not (mine or user.is_office):
                 continue
             who = "" if mine else f"{cd.department.name}："
-            if campaign.status == "collecting" and not cd.submitted_at:
-                late = today() > campaign.items_deadline
+            if campaign.status == CampaignStatus.COLLECTING and not cd.submitted_at:
+                late = cd.items_overdue(today())
                 tasks.append(Task(f"{who}提交“{campaign.name}”的抽查事项（截止 {campaign.items_deadline}）",
                                   url_for("campaigns.items", campaign_id=campaign.id) if mine else detail, late))
-            if campaign.status == "drawn" and cd.confirmed_at is None:
+            if campaign.status == CampaignStatus.DRAWN and cd.confirmed_at is None:
                 target = url_for("campaigns.confirm", campaign_id=campaign.id) if mine and user.role == "admin" \
                     else detail
                 tasks.append(Task(f"{who}确认“{campaign.name}”抽中的{pending[cd.department_id]}户检查对象（时限 "
-                                  f"{cd.confirm_deadline:%Y-%m-%d %H:%M}）", target, campaigns.overdue(cd)))
-        if user.is_office and campaign.status == "drawn" and campaigns.flagged(campaign):
+                                  f"{cd.confirm_deadline:%Y-%m-%d %H:%M}）", target, cd.confirmation_overdue()))
+        if campaign.may_schedule(user) and campaign.status in visits.SCHEDULING_STATUSES \
+                and (waiting := visits.waiting_count(campaign)):
+            who = "" if campaign.lead_department_id == user.department_id else f"{campaign.lead_department.name}："
+            tasks.append(Task(f"{who}确认“{campaign.name}”{waiting}户的检查日期（牵头部门商定，可在检查时段内改期）",
+                              url_for("visits.index", campaign_id=campaign.id, todo="agree")))
+        if user.is_office and campaign.status == CampaignStatus.DRAWN and campaigns.flagged(campaign):
             tasks.append(Task(f"“{campaign.name}”有被标记为关闭或查无此户的检查对象，待替换抽取或核减", detail))
     tasks.extend(seed_tasks(user))
     if user.is_office:

@@ -6,22 +6,76 @@ import sqlalchemy as sa
 from ..auth.models import Department
 from ..excel.writer import SheetWriter, open_workbook
 from ..extensions import db
+from ..items.models import Item
+from ..textutil import split_list
 from .models import Plan, PlanTask
 
 
-def create_plan(year: int, department: Department, county: str) -> Plan:
+class PlanError(ValueError):
+    """A plan step that cannot be taken; the message says why, in Chinese."""
+
+
+def next_number(year: int) -> str:
+    """The number the year's next plan gets: the year and a three-digit sequence (seed 000)."""
     sequence = (db.session.scalar(sa.select(sa.func.count()).where(Plan.year == year)) or 0) + 1
-    plan = Plan(number=f"{year}{sequence:03d}", year=year, department=department,
-                name=f"{year}年{county}{department.name}随机抽查{sequence:03d}")
+    return f"{year}{sequence:03d}"
+
+
+def create_plan(year: int, department: Department, county: str) -> Plan:
+    number = next_number(year)
+    plan = Plan(number=number, year=year, department=department,
+                name=f"{year}年{county}{department.name}随机抽查{number[4:]}")
     db.session.add(plan)
     return plan
 
 
-def add_task(plan: Plan, values: dict, joint_department_ids: list[int]) -> PlanTask:
+def item_choices(plan: Plan) -> list[tuple[int, str]]:
+    """The items a task may name: every department's list, the plan's own department first."""
+    rows = db.session.execute(
+        sa.select(Item.id, Item.code, Item.name, Department.name, Item.department_id).join(Department)
+        .where(Item.active).order_by(Item.department_id != plan.department_id, Department.id, Item.code)).all()
+    return [(item_id, f"{department}：{code} {name}") for item_id, code, name, department, _ in rows]
+
+
+def item_text(item_ids: list[int]) -> str:
+    """The chosen items as the plan table writes them: "编号 名称" joined by "、"."""
+    items = db.session.scalars(sa.select(Item).where(Item.id.in_(item_ids or [-1])).order_by(Item.code)).all()
+    return "、".join(f"{item.code} {item.name}" for item in items)
+
+
+def chosen_items(task: PlanTask) -> list[int]:
+    """The items a stored task names, for its edit form (tasks written before the list was used name none)."""
+    named = set(split_list(task.items))
+    return [item.id for item in db.session.scalars(sa.select(Item))
+            if f"{item.code} {item.name}" in named]
+
+
+def add_task(plan: Plan, values: dict, joint_department_ids: list[int],
+             item_ids: list[int] | None = None) -> PlanTask:
+    """A task numbered after the plan's last; its items picked from the lists (`item_ids`), or as `values` name
+    them (scripts and imports)."""
+    if item_ids is not None:
+        values = {**values, "items": item_text(item_ids)}
     task = PlanTask(plan=plan, number=f"{len(plan.tasks) + 1:03d}号", initiating_department_id=plan.department_id,
                     joint_departments=sorted(set(joint_department_ids) - {plan.department_id}), **values)
     db.session.add(task)
     return task
+
+
+def update_task(task: PlanTask, values: dict, joint_department_ids: list[int], item_ids: list[int]) -> None:
+    for key, value in values.items():
+        setattr(task, key, value)
+    task.items = item_text(item_ids)
+    task.joint_departments = sorted(set(joint_department_ids) - {task.plan.department_id})
+
+
+def delete_task(task: PlanTask) -> None:
+    """Remove a task no campaign was created for; the other tasks keep their numbers (the plan was published)."""
+    campaign = db.metadata.tables["campaign"]  # campaigns sit above plans: their table, not their model
+    used = db.session.scalar(sa.select(campaign.c.name).where(campaign.c.plan_task_id == task.id).limit(1))
+    if used:
+        raise PlanError(f"联合抽查“{used}”对应这项任务，不能删除；可以修改任务内容")
+    db.session.delete(task)
 
 
 PLAN_HEADERS = ["抽查计划编号", "抽查计划名称", "抽查任务编号", "抽查任务名称", "抽查类型", "抽查比例", "抽查事项",

@@ -9,15 +9,17 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from ..access import login_required, own_department_id
+from .. import once
+from ..access import account_required, login_required, own_department_id
 from ..auth.models import Department
-from ..campaigns.models import Campaign, CampaignSubject, statuses_from, without_team
+from ..campaigns.models import Campaign, CampaignSubject, without_team
 from ..directories.models import Subject
 from ..extensions import db
 from ..pagination import paginate, search_arg
+from ..states import CampaignStatus, RecordStatus
 from ..timeutil import today
-from . import services
-from .models import FOLLOW_UPS, RECORD_STATES, RESULTS, Attachment, DepartmentResult, InspectionRecord
+from . import deadlines, services
+from .models import FOLLOW_UPS, RESULTS, Attachment, DepartmentResult, InspectionRecord
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
@@ -25,12 +27,10 @@ PHOTO_MAX_BYTES = 8 * 1024 * 1024
 
 
 def _record(record_id: int) -> InspectionRecord:
-    """The record, if the user's department visits the enterprise or leads the campaign (the office sees all)."""
+    """The record, if the user's department visits the enterprise or leads the campaign (the office sees all);
+    an inspector's own account, only if it sits on the enterprise's team."""
     record = db.get_or_404(InspectionRecord, record_id)
-    if current_user.is_office:
-        return record
-    departments = {p.department_id for p in record.department_results}
-    if current_user.department_id not in departments and not services.leads(record, current_user):
+    if not record.can_be_read_by(current_user):
         abort(403)
     return record
 
@@ -45,7 +45,7 @@ def _back(record: InspectionRecord, message: str, category: str = "success", to_
 @bp.get("/")
 @login_required
 def index():
-    state = request.args.get("state", "")
+    status = RecordStatus.from_label(request.args.get("status", ""))  # a value; a label is read too
     overdue = request.args.get("overdue") == "1"
     q = search_arg()
     query = (sa.select(InspectionRecord).join(CampaignSubject).join(Subject).join(Campaign)
@@ -63,16 +63,17 @@ def index():
     campaign_id = request.args.get("campaign", type=int)
     if campaign_id:
         query = query.where(Campaign.id == campaign_id)
-    if state in RECORD_STATES:
-        query = query.where(InspectionRecord.state == state)
-    if overdue:
-        query = query.where(InspectionRecord.overdue_clause(today()))
+    if status:
+        query = query.where(InspectionRecord.status == status)
+    if overdue:  # each deadline's own: the report's, the notice's, publication's, else the results'
+        late = deadlines.overdue_clause(todo, today()) if todo in deadlines.TODOS else None
+        query = query.where(late if late is not None else InspectionRecord.overdue_clause(today()))
     if q:
         query = query.where(sa.or_(Subject.name.contains(q, autoescape=True), Subject.credit_code == q.upper()))
     page = paginate(query, request.args.get("page", 1, type=int))
-    campaigns = db.session.scalars(sa.select(Campaign).where(Campaign.status.in_(statuses_from("dispatched")))
+    campaigns = db.session.scalars(sa.select(Campaign).where(Campaign.status.in_(CampaignStatus.DISPATCHED.and_later()))
                                    .order_by(Campaign.id.desc())).all()
-    return render_template("results/index.html", page=page, state=state, states=RECORD_STATES, overdue=overdue,
+    return render_template("results/index.html", page=page, status=status, statuses=RecordStatus, overdue=overdue,
                            q=q, today=today(), due=services.due_summary(department_id=department_id),
                            campaigns=campaigns, campaign_id=campaign_id, todo=todo,
                            todo_label=services.TODO_LABELS.get(todo, ""),
@@ -80,12 +81,47 @@ def index():
 
 
 @bp.get("/<int:record_id>")
-@login_required
+@account_required
 def detail(record_id):
     record = _record(record_id)
     return render_template("results/detail.html", record=record,
-                           can_review=services.can_review(record, current_user), items_for=services.items_for,
-                           today=today())
+                           items_for=services.items_for, today=today())
+
+
+@bp.post("/<int:record_id>/report")
+@account_required
+def report(record_id):
+    """The lead department (or the team's 组长) makes the inspection report."""
+    record = _record(record_id)
+    if not record.can_be_reported_by(current_user):
+        abort(403)
+    try:
+        services.write_report(record, request.form.get("evaluation", ""), request.form.get("handling", ""),
+                              current_user)
+    except services.ResultError as problem:
+        db.session.rollback()
+        return _back(record, str(problem), "error")
+    db.session.commit()
+    return _back(record, "检查报告已形成，请在期限内打印并送达检查结果告知书")
+
+
+@bp.route("/<int:record_id>/notice", methods=["GET", "POST"])
+@account_required
+def notice(record_id):
+    """The printable result notice (检查结果告知书) and the date it reached the enterprise."""
+    record = _record(record_id)
+    if request.method == "POST":
+        if not record.can_be_reported_by(current_user):
+            abort(403)
+        try:
+            services.record_notice(record, _date("notified_on"))
+        except services.ResultError as problem:
+            db.session.rollback()
+            flash(str(problem), "error")
+            return redirect(url_for("results.notice", record_id=record.id))
+        db.session.commit()
+        return _back(record, "已记录检查结果告知书送达日期")
+    return render_template("results/notice.html", record=record, today=today())
 
 
 def _date(name: str) -> date | None:
@@ -113,11 +149,14 @@ def _entry(department_result: DepartmentResult, lead: bool) -> services.ResultEn
         inspected_on=_date("inspected_on") if lead else None,
         signed=(request.form.get("signed", "1") == "1") if lead else None,
         refusal_note=request.form.get("refusal_note", "")[:500] if lead else "",
+        found_address=request.form.get("found_address", "")[:300] if lead else None,
+        found_contact=request.form.get("found_contact", "")[:64] if lead else "",
+        found_phone=request.form.get("found_phone", "")[:32] if lead else "",
     )
 
 
 @bp.route("/<int:record_id>/entry", methods=["GET", "POST"])
-@login_required
+@account_required
 def entry(record_id):
     record = _record(record_id)
     department_id = own_department_id() or request.values.get("department", type=int)
@@ -142,14 +181,14 @@ def entry(record_id):
     return render_template("results/entry.html", record=record, department_result=department_result,
                            items=services.items_for(department_result),
                            results=RESULTS, follow_ups=FOLLOW_UPS, lead=lead, error=error, form=request.form,
-                           editable=record.awaits(department_result))
+                           editable=record.awaits(department_result), today=today())
 
 
 @bp.post("/<int:record_id>/review")
 @login_required
 def review(record_id):
     record = _record(record_id)
-    if not services.can_review(record, current_user):
+    if not record.can_be_reviewed_by(current_user):
         abort(403)
     try:
         if request.form.get("action") == "publish":
@@ -191,7 +230,7 @@ def _attachment_folder() -> Path:
 
 
 @bp.post("/<int:record_id>/photos")
-@login_required
+@account_required
 def upload_photo(record_id):
     """One or several photos at once (a phone sends all it took); all are checked before any is kept."""
     record = _record(record_id)
@@ -199,6 +238,8 @@ def upload_photo(record_id):
     if department_result is None:
         abort(403)
     to_entry = request.form.get("back") == "entry"
+    if not record.can_take_photos_from(current_user):
+        return _back(record, "记录已公示，不能再上传照片", "error", to_entry)
     uploads = [u for u in request.files.getlist("photo") if u and u.filename]
     if not uploads:
         return _back(record, "请选择照片文件", "error", to_entry)
@@ -214,6 +255,8 @@ def upload_photo(record_id):
         if not (data.startswith(b"\xff\xd8\xff") or data.startswith(b"\x89PNG\r\n\x1a\n")):
             return _back(record, f"“{name}”的内容不是 JPG 或 PNG 图片，本次照片均未上传", "error", to_entry)
         photos.append((name, suffix, data))
+    if not once.spend_form("photo"):
+        return once.repeated(url_for("results.detail", record_id=record.id))
     for name, suffix, data in photos:
         stored = f"{uuid.uuid4().hex}{suffix}"
         (_attachment_folder() / stored).write_bytes(data)
@@ -224,7 +267,7 @@ def upload_photo(record_id):
 
 
 @bp.get("/photos/<int:attachment_id>")
-@login_required
+@account_required
 def photo(attachment_id):
     attachment = db.get_or_404(Attachment, attachment_id)
     _record(attachment.department_result.record_id)

@@ -11,13 +11,12 @@ from ..campaigns import rules
 from ..campaigns.models import Campaign, CampaignSubject
 from ..directories.services import INSPECTION_REASON, change_status
 from ..extensions import db
+from ..states import OPEN_RECORD_STATUSES, CampaignStatus, RecordStatus, SubjectStatus
 from ..textutil import split_list
 from ..timeutil import now, today
-from ..vocab import ACTIVE_STATUS
-from ..workdays import add_working_days
+from . import deadlines
 from .models import (
     FOLLOW_UPS,
-    OPEN_STATES,
     PROBLEM_RESULTS,
     RESULTS,
     STATUS_FROM_RESULT,
@@ -25,9 +24,8 @@ from .models import (
     InspectionRecord,
     ItemResult,
     follow_up_open,
+    rectification_overdue,
 )
-
-RESULT_WORKING_DAYS = 20  # seed 004: results entered and published within 20 working days
 
 
 class ResultError(ValueError):
@@ -38,8 +36,8 @@ def open_record(cs: CampaignSubject) -> InspectionRecord:
     """The record of a staffed enterprise, with a department result for every visiting department (idempotent)."""
     record = cs.record
     if record is None:
-        visit = cs.visit_date or cs.campaign.visit_end
-        record = InspectionRecord(campaign_subject=cs, due_on=add_working_days(visit, RESULT_WORKING_DAYS))
+        record = InspectionRecord(campaign_subject=cs)
+        record.reschedule()
         db.session.add(record)
     present = {department_result.department_id for department_result in record.department_results}
     for department_id in cs.visiting():
@@ -76,6 +74,21 @@ class ResultEntry:
     inspected_on: date | None = None
     signed: bool | None = None
     refusal_note: str = ""
+    found_address: str | None = None  # None: not the lead department's entry, leave the record's as it is
+    found_contact: str = ""
+    found_phone: str = ""
+
+
+def past_date_error(label: str, day: date | None, after: date | None = None, after_label: str = "") -> str | None:
+    """A date of something done (a visit, a re-inspection, a closing) is never in the future, nor before
+    `after` (e.g. the visit); None when `day` is fine or not given."""
+    if day is None:
+        return None
+    if day > today():
+        return f"{label}{day:%Y-%m-%d}晚于今天，不能填写将来的日期"
+    if after is not None and day < after:
+        return f"{label}{day:%Y-%m-%d}早于{after_label}{after:%Y-%m-%d}"
+    return None
 
 
 def _item_errors(name: str, item) -> list[str]:
@@ -118,12 +131,14 @@ def save_department_result(record: InspectionRecord, department_id: int, entry: 
                            submit: bool) -> DepartmentResult:
     """Save (and with `submit`, hand in) a department's result; entering the same result twice updates it."""
     if not record.open:
-        raise ResultError(f"记录当前为“{record.state}”，不能修改")
+        raise ResultError(f"记录当前为“{record.status.label}”，不能修改")
     department_result = record.department_result(department_id)
     if department_result is None:
         raise ResultError("本部门不参加对该单位的检查")
     if department_result.submitted_at is not None:
         raise ResultError("本部门的结果已提交，等待牵头部门审核")
+    if error := past_date_error("检查日期", entry.inspected_on):
+        raise ResultError(error)
     if submit and (errors := _check(department_result, entry)):
         raise ResultError("；".join(errors))
     existing = {i.campaign_item_id: i for i in department_result.items}
@@ -138,49 +153,51 @@ def save_department_result(record: InspectionRecord, department_id: int, entry: 
     department_result.questions_answered, department_result.note = entry.questions_answered, entry.note.strip()
     department_result.rectify_by = entry.rectify_by if "责令改正" in entry.follow_ups else None
     department_result.entered_by_id = user.id
-    if entry.inspected_on is not None:
-        record.inspected_on = entry.inspected_on
-    if entry.signed is not None:
-        record.signed, record.refusal_note = entry.signed, entry.refusal_note.strip()
+    _record_facts(record, entry)
     if submit:
         department_result.submitted_at = now()
         if all(p.submitted_at for p in record.department_results):
-            record.state, record.return_reason = "待审核", ""
+            record.status, record.return_reason = RecordStatus.REVIEWING, ""
     return department_result
 
 
-def leads(record: InspectionRecord, user: User) -> bool:
-    """The user belongs to the department leading the record's campaign (its people read every part)."""
-    return user.department_id is not None and user.department_id == record.campaign_subject.campaign.lead_department_id
-
-
-def can_review(record: InspectionRecord, user: User) -> bool:
-    """Review (publish or send back) is the lead department's administrator's act (the office may too)."""
-    return user.is_office or (user.role == "admin" and leads(record, user))
+def _record_facts(record: InspectionRecord, entry: ResultEntry) -> None:
+    """What the lead department enters for the whole record: the visit, the signature, what it found on site."""
+    if entry.inspected_on is not None:
+        record.inspected_on = entry.inspected_on
+        record.reschedule()
+    if entry.signed is not None:
+        record.signed, record.refusal_note = entry.signed, entry.refusal_note.strip()
+    if entry.found_address is not None:
+        record.found_address = entry.found_address.strip()[:300]
+        record.found_contact, record.found_phone = entry.found_contact.strip()[:64], entry.found_phone.strip()[:32]
 
 
 def _claim_review(record: InspectionRecord, message: str) -> None:
     """Lock the record while it still awaits review, so the second of two reviews at once finds it reviewed."""
     table = InspectionRecord.__table__
-    claimed = db.session.execute(table.update().where(table.c.id == record.id, table.c.state == "待审核")
-                                 .values(state=table.c.state)).rowcount
+    claimed = db.session.execute(table.update().where(table.c.id == record.id, table.c.status == RecordStatus.REVIEWING)
+                                 .values(status=table.c.status)).rowcount
     db.session.refresh(record)
-    if not claimed or record.state != "待审核":
+    if not claimed or record.status != RecordStatus.REVIEWING:
         raise ResultError(message)
 
 
 def publish(record: InspectionRecord, user: User) -> None:
     """Confirm and publish; results that say the enterprise is gone move it out of the drawing pool."""
+    if record.visit_day > today():
+        raise ResultError(f"检查日期{record.visit_day:%Y-%m-%d}还没到，检查之前不能公示")
     _claim_review(record, "只有待审核的记录可以审核公示（该记录可能刚刚已由他人审核）")
-    record.state, record.published_at, record.reviewed_by_id = "已公示", now(), user.id
+    record.status, record.published_at, record.reviewed_by_id = RecordStatus.PUBLISHED, now(), user.id
     apply_status(record, user)
+    apply_found_address(record)
     campaign = record.campaign_subject.campaign
     db.session.flush()
     pending = db.session.scalar(
         sa.select(sa.func.count()).select_from(InspectionRecord).join(CampaignSubject)
-        .where(CampaignSubject.campaign_id == campaign.id, InspectionRecord.state != "已公示"))
+        .where(CampaignSubject.campaign_id == campaign.id, InspectionRecord.status != RecordStatus.PUBLISHED))
     if not pending:
-        campaign.status = "finished"
+        campaign.status = CampaignStatus.FINISHED
 
 
 def apply_status(record: InspectionRecord, user: User | None) -> None:
@@ -191,11 +208,50 @@ def apply_status(record: InspectionRecord, user: User | None) -> None:
     for department_result in record.department_results:
         for item in department_result.items:
             status = STATUS_FROM_RESULT.get(item.result)
-            if status and cs.subject.status == ACTIVE_STATUS:
+            if status and cs.subject.status == SubjectStatus.ACTIVE:
                 change_status(cs.subject, status,
                               f"{cs.campaign.name}{INSPECTION_REASON}（{department_result.department.name}）：{item.result}",
                               user.id if user else None)
     record.status_applied = True
+
+
+def apply_found_address(record: InspectionRecord) -> None:
+    """The address and contact found on site correct the directory once the record is published, the record
+    named as their source; what the record left blank keeps the directory's value."""
+    if not (record.found_address or record.found_contact or record.found_phone):
+        return
+    cs = record.campaign_subject
+    subject = cs.subject
+    subject.operating_address = record.found_address or subject.operating_address
+    subject.operating_contact = record.found_contact or subject.operating_contact
+    subject.operating_phone = record.found_phone or subject.operating_phone
+    subject.operating_source = f"{cs.campaign.name}检查记录（第{record.id}号，{record.visit_day:%Y-%m-%d}现场核实）"[:300]
+    subject.operating_on = record.visit_day
+
+
+def write_report(record: InspectionRecord, evaluation: str, handling: str, user: User) -> None:
+    """The inspection report (检查报告): the results are its findings; the lead department adds its evaluation
+    and the proposed handling. Made today; the result notice is due from it."""
+    if not record.may_report:
+        raise ResultError("各部门结果提交后才能形成检查报告")
+    if not evaluation.strip() or not handling.strip():
+        raise ResultError("请填写对企业的评价和处理建议")
+    if record.visit_day > today():
+        raise ResultError("检查之前不能形成检查报告")
+    record.report_evaluation, record.report_handling = evaluation.strip()[:1000], handling.strip()[:1000]
+    record.reported_on, record.reported_by_id = record.reported_on or today(), user.id
+    record.reschedule()
+
+
+def record_notice(record: InspectionRecord, notified_on: date | None) -> None:
+    """The printed result notice (检查结果告知书) was given to the enterprise on `notified_on`."""
+    if record.reported_on is None:
+        raise ResultError("请先形成检查报告，再送达检查结果告知书")
+    if notified_on is None:
+        raise ResultError("请填写送达日期")
+    if error := past_date_error("送达日期", notified_on, record.reported_on, "检查报告日期"):
+        raise ResultError(error)
+    record.notified_on = notified_on
 
 
 def send_back(record: InspectionRecord, department_ids: list[int], reason: str, user: User) -> None:
@@ -205,7 +261,7 @@ def send_back(record: InspectionRecord, department_ids: list[int], reason: str, 
     targets = [p for p in record.department_results if not department_ids or p.department_id in department_ids]
     for department_result in targets:
         department_result.submitted_at = None
-    record.state, record.return_reason, record.reviewed_by_id = "退回", reason.strip()[:500], user.id
+    record.status, record.return_reason, record.reviewed_by_id = RecordStatus.RETURNED, reason.strip()[:500], user.id
 
 
 def follow_up(department_result: DepartmentResult, *, rechecked_on: date | None, closed_on: date | None) -> None:
@@ -214,6 +270,10 @@ def follow_up(department_result: DepartmentResult, *, rechecked_on: date | None,
         raise ResultError("该部门没有需要整改复查的事项")
     if closed_on and not (rechecked_on or department_result.rechecked_on):
         raise ResultError("销号前请先填写复查日期")
+    visit = department_result.record.visit_day
+    for label, day in (("复查日期", rechecked_on), ("销号日期", closed_on)):
+        if error := past_date_error(label, day, visit, "检查日期"):
+            raise ResultError(error)
     if rechecked_on:
         department_result.rechecked_on = rechecked_on
     if closed_on:
@@ -222,13 +282,16 @@ def follow_up(department_result: DepartmentResult, *, rechecked_on: date | None,
 
 # ---- what is due, by department (the office's dashboard) ---------------------------------------------
 
-TODO_LABELS = {"enter": "待录入检查结果", "review": "待审核公示", "follow_up": "整改待复查销号"}
+TODO_LABELS = {"enter": "待录入检查结果", "review": "待审核公示", "follow_up": "整改待复查销号", **deadlines.TODOS}
+DEADLINE_COUNTS = ("report", "report_overdue", "feedback", "feedback_overdue", "publication_overdue")
 
 
 def todo_clause(todo: str, department_id: int | None):
     """The records behind one count of due_summary, for the list it links to (every department's for None)."""
+    if todo in deadlines.TODOS:
+        return sa.and_(deadlines.owed_clause(todo, today()), deadlines.led_by(department_id))
     if todo == "review":
-        waiting = InspectionRecord.state == "待审核"
+        waiting = InspectionRecord.status == RecordStatus.REVIEWING
         return waiting if department_id is None else sa.and_(
             waiting, InspectionRecord.campaign_subject.has(CampaignSubject.campaign.has(
                 Campaign.lead_department_id == department_id)))
@@ -237,7 +300,7 @@ def todo_clause(todo: str, department_id: int | None):
         parts = parts.where(DepartmentResult.department_id == department_id)
     if todo == "enter":
         parts = parts.where(DepartmentResult.submitted_at.is_(None))
-        return sa.and_(InspectionRecord.state.in_(OPEN_STATES), InspectionRecord.id.in_(parts))
+        return sa.and_(InspectionRecord.status.in_(OPEN_RECORD_STATUSES), InspectionRecord.id.in_(parts))
     return InspectionRecord.id.in_(parts.where(DepartmentResult.follow_up_open_clause()))
 
 
@@ -250,32 +313,35 @@ def due_summary(on: date | None = None, department_id: int | None = None) -> lis
     def row(department: int) -> dict:
         return summary.setdefault(department, {"department": names[department], "department_id": department,
                                                "to_enter": 0, "overdue": 0,
-                                               "to_review": 0, "follow_ups_open": 0, "follow_ups_overdue": 0})
+                                               "to_review": 0, "follow_ups_open": 0, "follow_ups_overdue": 0,
+                                               **dict.fromkeys(DEADLINE_COUNTS, 0)})
 
     # Columns, not objects: this runs on every workbench visit and reads every open department result in the county.
     department_results = db.session.execute(
         sa.select(DepartmentResult.department_id, DepartmentResult.submitted_at, DepartmentResult.follow_ups,
-                  DepartmentResult.closed_on, DepartmentResult.rectify_by, InspectionRecord.state,
+                  DepartmentResult.closed_on, DepartmentResult.rectify_by, InspectionRecord.status,
                   InspectionRecord.due_on)
         .join(InspectionRecord, DepartmentResult.record_id == InspectionRecord.id)
-        .where(sa.or_(InspectionRecord.state != "已公示", DepartmentResult.closed_on.is_(None)),
+        .where(sa.or_(InspectionRecord.status != RecordStatus.PUBLISHED, DepartmentResult.closed_on.is_(None)),
                sa.true() if department_id is None else DepartmentResult.department_id == department_id)
     ).all()
-    for department, submitted_at, follow_ups, closed_on, rectify_by, state, due_on in department_results:
-        if state in OPEN_STATES and submitted_at is None:
+    for department, submitted_at, follow_ups, closed_on, rectify_by, status, due_on in department_results:
+        if status in OPEN_RECORD_STATUSES and submitted_at is None:
             row(department)["to_enter"] += 1
             row(department)["overdue"] += due_on < on
         if follow_up_open(follow_ups, closed_on):
             row(department)["follow_ups_open"] += 1
-            row(department)["follow_ups_overdue"] += bool(rectify_by and rectify_by < on)
+            row(department)["follow_ups_overdue"] += rectification_overdue(follow_ups, closed_on, rectify_by, on)
     reviews = db.session.execute(
         sa.select(Campaign.lead_department_id, sa.func.count())
         .select_from(InspectionRecord)
         .join(CampaignSubject, InspectionRecord.campaign_subject_id == CampaignSubject.id)
         .join(Campaign, CampaignSubject.campaign_id == Campaign.id)
-        .where(InspectionRecord.state == "待审核").group_by(Campaign.lead_department_id)
+        .where(InspectionRecord.status == RecordStatus.REVIEWING).group_by(Campaign.lead_department_id)
     ).all()
     for lead, count in reviews:
         if department_id is None or lead == department_id:
             row(lead)["to_review"] += count
+    for lead, owed in deadlines.counts(on, department_id).items():
+        row(lead).update(owed)
     return sorted(summary.values(), key=lambda r: r["department"])

@@ -7,11 +7,10 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, login
 
 from coordinator.auth.models import User
 from coordinator.campaigns import services
-from coordinator.campaigns.models import TeamMember
+from coordinator.campaigns.models import CampaignSubject, TeamMember
 from coordinator.directories.creditcode import check_character
 from coordinator.directories.models import Conflict, Inspector, Subject
 from coordinator.exchange.services import issue_client
@@ -19,13 +18,17 @@ from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.plans import services as plans
 from coordinator.results.models import DepartmentResult, InspectionRecord
+from coordinator.states import RecordStatus
 from tests.app.county import campaign_values, dispatched_campaign
+from tests.conftest import PASSWORD, login
 
-ANONYMOUS, OFFICE, ADMIN, OFFICER = "anonymous", "office", "admin", "officer"
-ROLES = (ANONYMOUS, OFFICE, ADMIN, OFFICER)
-SIGNED_IN = {OFFICE, ADMIN, OFFICER}
+ANONYMOUS, OFFICE, ADMIN, OFFICER, INSPECTOR = "anonymous", "office", "admin", "officer", "inspector"
+ROLES = (ANONYMOUS, OFFICE, ADMIN, OFFICER, INSPECTOR)
+SIGNED_IN = {OFFICE, ADMIN, OFFICER}  # the department and office accounts
+# An inspector's own account (yjj's, the 组长 of {record}'s team): only what names it.
+ACCOUNTS = {*SIGNED_IN, INSPECTOR}
 EDITORS = {OFFICE, ADMIN}
-EVERYONE = {ANONYMOUS, *SIGNED_IN}
+EVERYONE = {ANONYMOUS, *ACCOUNTS}
 REDIRECT = "redirect"  # 302 or 303: Flask's default changes between versions
 LOGIN = "redirect to /login"
 TOKEN = {"token": "0" * 32}  # well-formed upload token of no stored file
@@ -34,12 +37,16 @@ TOKEN = {"token": "0" * 32}  # well-formed upload token of no stored file
 # "what an allowed role gets" is a status, REDIRECT, or a dict role → status (missing roles: the "*" entry).
 # URLs are filled with the ids of the `matrix_world` fixture; a row may carry a query string.
 MATRIX = [
-    ("GET", "/", SIGNED_IN, 200, None),
+    ("GET", "/", ACCOUNTS, {INSPECTOR: REDIRECT, "*": 200}, None),  # an inspector lands on its task list
     ("GET", "/login", EVERYONE, {ANONYMOUS: 200, "*": REDIRECT}, None),
     ("POST", "/login", EVERYONE, {ANONYMOUS: 200, "*": REDIRECT}, {}),
-    ("POST", "/logout", SIGNED_IN, LOGIN, {}),
-    ("GET", "/account/password", SIGNED_IN, 200, None),
-    ("POST", "/account/password", SIGNED_IN, 200, {}),
+    ("POST", "/logout", ACCOUNTS, LOGIN, {}),
+    ("GET", "/account/password", ACCOUNTS, 200, None),
+    ("POST", "/account/password", ACCOUNTS, 200, {}),
+    ("GET", "/tasks/", {INSPECTOR}, 200, None),
+    ("GET", "/admin/inspector-accounts", {ADMIN}, 200, None),
+    ("POST", "/admin/inspector-accounts", {ADMIN}, 200, {}),  # nobody chosen: the page says so
+    ("POST", "/admin/inspector-accounts/{inspector_user}/reset", {ADMIN}, 200, {}),
     ("GET", "/admin/departments", {OFFICE}, 200, None),
     ("GET", "/admin/departments/new", {OFFICE}, 200, None),
     ("POST", "/admin/departments/new", {OFFICE}, 200, {}),
@@ -127,7 +134,11 @@ MATRIX = [
     ("GET", "/campaigns/{campaign}/members/{member}/recuse", EDITORS, 200, None),
     ("POST", "/campaigns/{campaign}/members/{member}/recuse", EDITORS, REDIRECT, {}),
     ("POST", "/campaigns/{campaign}/dispatch", {OFFICE}, REDIRECT, {}),
-    ("GET", "/campaigns/{campaign}/dispatch.xlsx", SIGNED_IN, 200, None),  # yjj leads: its people get the list
+    ("GET", "/campaigns/{campaign}/dispatch.xlsx", SIGNED_IN, 200, None),
+    # Visit dates: the lead department's administrator (yjj leads {campaign}) and the office.
+    ("GET", "/campaigns/{campaign}/visits", EDITORS, 200, None),
+    ("POST", "/campaigns/{campaign}/visits/{cs}", EDITORS, REDIRECT, {}),
+    ("POST", "/campaigns/{campaign}/visits/agree-all", EDITORS, REDIRECT, {}),  # yjj leads: its people get the list
     ("GET", "/campaigns/{campaign}/records/{cs}", SIGNED_IN, 200, None),
     ("GET", "/campaigns/{campaign}/records/{cs}.xlsx", SIGNED_IN, 200, None),
     ("GET", "/campaigns/{campaign}/records.xlsx", SIGNED_IN, 200, None),
@@ -142,21 +153,29 @@ MATRIX = [
     ("POST", "/campaigns/{campaign}/rounds/{round}/commit", EDITORS, REDIRECT, {}),
     ("POST", "/campaigns/{campaign}/rounds/{round}/reveal", EDITORS, REDIRECT, {}),
     ("POST", "/campaigns/{campaign}/rounds/{round}/close", {OFFICE}, REDIRECT, {}),
+    ("POST", "/campaigns/{campaign}/rounds/{round}/fallback", {OFFICE}, REDIRECT, {}),
     ("POST", "/campaigns/{campaign}/rounds/{round}/run", {OFFICE}, REDIRECT, {}),
     ("GET", "/plans/", SIGNED_IN, 200, None),
     ("POST", "/plans/new", {OFFICE}, REDIRECT, {}),
     ("GET", "/plans/{plan}", SIGNED_IN, 200, None),
     ("POST", "/plans/{plan}", {OFFICE}, 200, {}),
+    ("GET", "/plans/{plan}/tasks/{task}/edit", {OFFICE}, 200, None),
+    ("POST", "/plans/{plan}/tasks/{task}/edit", {OFFICE}, 200, {}),
+    ("POST", "/plans/{plan}/tasks/{task}/delete", {OFFICE}, REDIRECT, {}),
     ("GET", "/plans/export", SIGNED_IN, 200, None),
     # {record}: the joint record of {cs}, which yjj and scj visit; {department_result}: yjj's result on it.
     ("GET", "/results/", SIGNED_IN, 200, None),
-    ("GET", "/results/{record}", SIGNED_IN, 200, None),
-    ("GET", "/results/{record}/entry?department={yjj}", SIGNED_IN, 200, None),
-    ("POST", "/results/{record}/entry?department={yjj}", SIGNED_IN, REDIRECT, {}),
+    ("GET", "/results/{record}", ACCOUNTS, 200, None),
+    ("GET", "/results/{record}/entry?department={yjj}", ACCOUNTS, 200, None),
+    ("POST", "/results/{record}/entry?department={yjj}", ACCOUNTS, REDIRECT, {}),
+    # The report and the result notice: the lead department's people and the team's 组长 (yjj leads {record}).
+    ("POST", "/results/{record}/report", ACCOUNTS, REDIRECT, {}),
+    ("GET", "/results/{record}/notice", ACCOUNTS, 200, None),
+    ("POST", "/results/{record}/notice", ACCOUNTS, REDIRECT, {}),
     ("POST", "/results/{record}/review", EDITORS, REDIRECT, {}),  # office, and yjj's admin as the lead department
     ("POST", "/results/{record}/follow-up/{department_result}", SIGNED_IN, REDIRECT, {}),
-    ("POST", "/results/{record}/photos", {ADMIN, OFFICER}, REDIRECT, {}),  # the visiting departments' people
-    ("GET", "/results/photos/{attachment}", SIGNED_IN, 200, None),
+    ("POST", "/results/{record}/photos", {ADMIN, OFFICER, INSPECTOR}, REDIRECT, {}),  # the visiting departments' people
+    ("GET", "/results/photos/{attachment}", ACCOUNTS, 200, None),
     ("GET", "/stats/", SIGNED_IN, 200, None),
     ("GET", "/stats/form.xlsx", SIGNED_IN, 200, None),
     ("GET", "/stats/dashboard", {OFFICE}, 200, None),
@@ -173,7 +192,8 @@ MATRIX = [
     ("GET", "/healthz", EVERYONE, 503, None),
 ]
 PLACEHOLDERS = ("subject", "inspector", "item", "conflict", "department", "user", "yjj", "campaign", "collecting",
-                "cs", "member", "draw", "round", "plan", "record", "department_result", "attachment", "client")
+                "cs", "member", "draw", "round", "plan", "task", "record", "department_result", "attachment", "client",
+                "inspector_user")
 NEEDS_CAMPAIGN = ("{campaign}", "{record}", "{attachment}")
 DUMMY_IDS = dict.fromkeys(PLACEHOLDERS, 999)
 
@@ -189,14 +209,18 @@ def _param(request, name: str) -> str:
 
 
 def make_world(departments, *, rows: bool = True) -> dict:
-    """The users the tests sign in as (yjj's admin and officer, the office) and a user to edit, in one commit;
-    with `rows`, one row of everything the URLs name: yjj's inspector, item and conflict, a subject, a plan,
-    and a campaign still collecting items."""
+    """The users the tests sign in as (yjj's admin and officer, the office, an inspector's own account of yjj)
+    and a user to edit, in one commit; with `rows`, one row of everything the URLs name: yjj's inspector, item
+    and conflict, a subject, a plan, and a campaign still collecting items."""
     yjj, scj = departments["yjj"], departments["scj"]
     users = [User(username=username, display_name=f"{role}用户", role=role,
                   department_id=department.id if department else None)
              for username, role, department in (("office_office", OFFICE, None), ("admin_yjj", ADMIN, yjj),
                                                 ("officer_yjj", OFFICER, yjj), ("someone_else", OFFICER, scj))]
+    inspector = Inspector(department_id=yjj.id, name="张三", cert_no="YJ001",
+                          cert_expiry=date.today() + timedelta(days=365))
+    users.append(User(username="inspector_yjj", display_name="张三", role=INSPECTOR, department_id=yjj.id,
+                      inspector=inspector))
     for user in users:
         user.set_password(PASSWORD)
     db.session.add_all(users)
@@ -205,27 +229,32 @@ def make_world(departments, *, rows: bool = True) -> dict:
         return DUMMY_IDS
     office, other = users[0], users[3]
     subject = Subject(credit_code=credit_code(1), name="河清加油站", category="一般单位")
-    inspector = Inspector(department_id=yjj.id, name="张三", cert_no="YJ001",
-                          cert_expiry=date.today() + timedelta(days=365))
     item = Item(department_id=yjj.id, code="YJJ-001", name="危险化学品经营许可检查")
-    db.session.add_all([subject, inspector, item])
+    db.session.add_all([subject, item])
     db.session.flush()
     conflict = Conflict(inspector_id=inspector.id, subject_id=subject.id, reason="配偶任该单位出纳")
     plan = plans.create_plan(2024, yjj, "河清县")
+    task = plans.add_task(plan, {"name": "危化品专项", "task_type": "定向", "ratio": "20%", "scope": "危化品企业",
+                                 "start_month": "2024-05", "end_month": "2024-07"}, [], [item.id])
     collecting = services.create_campaign(campaign_values(name="征集中的联合抽查"), yjj, [scj], office)
     client, _token = issue_client("县数据共享平台", office)
     db.session.add(conflict)
     db.session.commit()
     return {"subject": subject.id, "inspector": inspector.id, "item": item.id, "conflict": conflict.id,
             "department": departments["xfj"].id, "user": other.id, "yjj": yjj.id, "plan": plan.id,
-            "collecting": collecting.id, "client": client.id,
+            "task": task.id, "collecting": collecting.id, "client": client.id, "inspector_user": users[4].id,
             **dict.fromkeys(("campaign", "cs", "member", "draw", "round", "record", "department_result", "attachment"),
                             0),
             "_office": office, "_item": item}
 
 
 def with_campaign(departments, ids: dict) -> dict:
-    return {**ids, **dispatched_campaign(departments, ids["_office"], ids["_item"])}
+    """The dispatched campaign; the inspector's own account becomes that of the 组长 of {record}'s team."""
+    campaign = dispatched_campaign(departments, ids["_office"], ids["_item"])
+    account = db.session.scalar(sa.select(User).where(User.username == "inspector_yjj"))
+    account.inspector_id = db.session.get(CampaignSubject, campaign["cs"]).leader.inspector_id
+    db.session.commit()
+    return {**ids, **campaign}
 
 
 def _refused_before_any_lookup(app, role: str, method: str, url: str) -> bool:
@@ -292,7 +321,7 @@ def _request(client, method, url, data):
     return response
 
 
-USERNAMES = {OFFICE: "office_office", ADMIN: "admin_yjj", OFFICER: "officer_yjj"}
+USERNAMES = {OFFICE: "office_office", ADMIN: "admin_yjj", OFFICER: "officer_yjj", INSPECTOR: "inspector_yjj"}
 
 
 def _outcome(response):
@@ -376,6 +405,9 @@ SCOPED = [
     # scj visits the enterprise too, but reviews are the lead department's and yjj's result is yjj's.
     ("POST", "/results/{record}/review", {"action": "publish"}),
     ("POST", "/results/{record}/follow-up/{department_result}", {"closed_on": "2024-07-01"}),
+    # scj takes part, but the visit dates are the lead department's to agree.
+    ("GET", "/campaigns/{campaign}/visits", None),
+    ("POST", "/campaigns/{campaign}/visits/{cs}", {"visit_date": "2024-06-20"}),
 ]
 
 
@@ -399,7 +431,7 @@ def test_another_departments_rows_are_refused(client, full_world, as_role, role)
     assert db.session.get(Conflict, full_world["conflict"]) is not None
     assert db.session.get(TeamMember, full_world["member"]).recused_at is None
     assert db.session.get(DepartmentResult, full_world["department_result"]).closed_on is None
-    assert db.session.get(InspectionRecord, full_world["record"]).state == "待录入"
+    assert db.session.get(InspectionRecord, full_world["record"]).status == RecordStatus.ENTERING
 
 
 @pytest.mark.parametrize(("method", "url", "data"), SCOPED, ids=[f"{m} {u}" for m, u, _ in SCOPED])
@@ -430,6 +462,7 @@ NOT_TAKING_PART = [
     ("POST", "/results/{record}/entry", {"action": "submit"}),
     ("POST", "/results/{record}/photos", {}),
     ("GET", "/results/photos/{attachment}", None),
+    ("GET", "/campaigns/{campaign}/visits", None),
 ]
 
 

@@ -1,16 +1,17 @@
 """What an attacker got through (issue 11), one regression test per finding: each fails on the code it fixed."""
 from __future__ import annotations
 
+import io
 import json
 import statistics
 import time
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, login
 
 from coordinator.audit import seal
 from coordinator.audit import services as audit
@@ -27,8 +28,10 @@ from coordinator.excel.writer import write_list
 from coordinator.extensions import db
 from coordinator.results import services as results
 from coordinator.results.models import InspectionRecord
+from coordinator.states import DrawKind, RecordStatus
 from tests.app.county import build_county, confirm_all, drawn_campaign
 from tests.app.together import together
+from tests.conftest import PASSWORD, login
 
 INSPECTOR_HEADER = ["姓名", "性别", "所属部门", "执法证件号", "有效期至", "手机"]
 
@@ -180,9 +183,9 @@ def teamed(county):
 def test_the_teams_draw_is_the_offices_to_download(client, county, teamed):
     campaign, draw, member = teamed
     subjects_draw = db.session.scalar(sa.select(Draw).where(Draw.campaign_id == campaign.id,
-                                                                  Draw.kind == "subjects"))
+                                                                  Draw.kind == DrawKind.SUBJECTS))
     reseat = db.session.scalar(sa.select(Draw).where(Draw.campaign_id == campaign.id,
-                                                           Draw.kind == "reseat"))
+                                                           Draw.kind == DrawKind.RESEAT))
     login(client, "scj_officer")
     for record in (draw, reseat):
         assert client.get(f"/campaigns/{campaign.id}/draws/{record.id}.json").status_code == 403
@@ -271,7 +274,7 @@ def awaiting_review(county):
             signed=True if part.department_id == county["yjj"].id else None, refusal_note="")
         results.save_department_result(record, part.department_id, entry, office, submit=True)
     db.session.commit()
-    assert record.state == "待审核"
+    assert record.status == RecordStatus.REVIEWING
     return record
 
 
@@ -281,12 +284,12 @@ def test_an_officer_of_the_lead_department_cannot_review(client, awaiting_review
     assert client.get(f"/results/{awaiting_review.id}").status_code == 200  # reads it, as before
     assert client.post(f"/results/{awaiting_review.id}/review", data=action).status_code == 403
     db.session.expire_all()
-    assert db.session.get(InspectionRecord, awaiting_review.id).state == "待审核"
+    assert db.session.get(InspectionRecord, awaiting_review.id).status == RecordStatus.REVIEWING
     client.post("/logout")
     login(client, "yjj_admin")
     client.post(f"/results/{awaiting_review.id}/review", data=action)
     db.session.expire_all()
-    assert db.session.get(InspectionRecord, awaiting_review.id).state != "待审核"
+    assert db.session.get(InspectionRecord, awaiting_review.id).status != RecordStatus.REVIEWING
 
 
 def test_two_reviews_at_once_publish_once(app, county, awaiting_review):
@@ -510,3 +513,169 @@ def test_upgrading_seals_an_existing_chain_under_the_key_and_refuses_a_broken_on
                 assert audit.verify().broken is None and audit.verify().count == 5
             db.session.remove()
             db.engine.dispose()
+
+
+# ---- 8. uploads refused before parsing ------------------------------------------------------------------------
+
+
+def _bomb(path: Path, unpacked_mb: int) -> Path:
+    """A workbook of a few kilobytes whose one sheet unpacks to `unpacked_mb` MB of blank cells."""
+    row = b'<row r="1"><c r="A1" t="inlineStr"><is><t>' + b" " * 1000 + b"</t></is></c></row>"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(b'<?xml version="1.0"?><worksheet><sheetData>')
+            for _ in range(unpacked_mb * 1024):
+                sheet.write(row[:1024])
+            sheet.write(b"</sheetData></worksheet>")
+    return path
+
+
+@pytest.fixture
+def small_limits(app):
+    app.config.update(MAX_UNPACKED_MB=2, MAX_IMPORT_ROWS=1000)
+    yield
+    app.config.update(MAX_UNPACKED_MB=200, MAX_IMPORT_ROWS=300_000)
+
+
+def _never_parsed(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the file reached the parser")
+
+    monkeypatch.setattr(pd, "read_excel", refuse)
+    monkeypatch.setattr("coordinator.excel.delimited.read_rows", refuse)
+
+
+def test_a_zip_bomb_is_refused_before_it_is_parsed(client, county, tmp_path, small_limits, monkeypatch):
+    path = _bomb(tmp_path / "bomb.xlsx", unpacked_mb=20)
+    assert path.stat().st_size < 200_000
+    _never_parsed(monkeypatch)
+    login(client, "office")
+    page, token = _upload(client, "subjects", path)
+    assert "文件解压后约" in page and "超过导入上限2 MB" in page and not token
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_a_sheet_beyond_the_row_limit_is_refused_before_it_is_parsed(client, county, tmp_path, small_limits,
+                                                                     monkeypatch, suffix):
+    path = tmp_path / f"many{suffix}"
+    rows = [[f"姓名{n}", "男", "应急管理局", "", "", ""] for n in range(1500)]
+    if suffix == ".csv":
+        path.write_text("\n".join(",".join(r) for r in [INSPECTOR_HEADER, *rows]), encoding="utf-8")
+    else:
+        _people_file(path, rows)
+    _never_parsed(monkeypatch)
+    login(client, "yjj_admin")
+    page, token = _upload(client, "inspectors", path)
+    assert "超过导入上限1,000行" in page and not token
+
+
+def test_the_default_limits_fit_a_county(app):
+    assert (app.config["MAX_UNPACKED_MB"], app.config["MAX_IMPORT_ROWS"]) == (200, 300_000)
+
+
+# ---- 5 (continued). every form that creates something is saved once ------------------------------------------
+
+
+def _page_token(page: str) -> str:
+    return page.split('name="once" value="')[1].split('"')[0]
+
+
+def test_a_double_click_on_a_new_inspector_saves_one(app, county):
+    """Two submits of one form at once (no certificate number, so nothing else would tell them apart)."""
+    client = app.test_client()
+    login(client, "yjj_admin")
+    token = _page_token(client.get("/inspectors/new").get_data(as_text=True))
+    data = {"name": "双击人员", "gender": "男", "can_lead": "否", "once": token}
+    cookie = client.get_cookie("session").value
+
+    def submit(index: int, barrier):
+        browser = app.test_client()
+        browser.set_cookie("session", cookie)
+        barrier.wait()
+        return browser.post("/inspectors/new", data=data).status_code
+
+    outcomes = together(app, submit)
+    assert all(code in (302, 303) for code in outcomes), outcomes
+    assert db.session.scalar(sa.select(sa.func.count()).where(Inspector.name == "双击人员")) == 1
+
+
+@pytest.mark.parametrize(("url", "data", "model", "where"), [
+    ("/campaigns/new", None, "Campaign", None),
+    ("/plans/", {"year": "2025"}, "Plan", None),
+    ("/items/new", {"name": "重复提交的事项"}, "Item", "name"),
+    ("/subjects/new", None, "Subject", None),
+])
+def test_submitting_a_create_form_again_saves_nothing_more(client, county, url, data, model, where):
+    from coordinator.campaigns.models import Campaign
+    from coordinator.directories.models import Subject
+    from coordinator.items.models import Item
+    from coordinator.plans.models import Plan
+    from tests.app.test_campaigns import CAMPAIGN_FORM
+    from tests.app.test_pages import subject_form
+
+    models = {"Campaign": Campaign, "Plan": Plan, "Item": Item, "Subject": Subject}
+    login(client, "office")
+    token = _page_token(client.get(url).get_data(as_text=True))
+    if url == "/campaigns/new":
+        data = {**CAMPAIGN_FORM, "lead_department_id": county["yjj"].id, "partner_ids": [county["scj"].id]}
+        target = url
+    elif url == "/plans/":
+        data, target = {**data, "department_id": county["yjj"].id}, "/plans/new"
+    elif url == "/subjects/new":
+        data, target = subject_form(), url
+    else:
+        data, target = {**data, "department_id": county["yjj"].id}, url
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(models[model]))
+    first = client.post(target, data={**data, "once": token})
+    assert first.status_code in (302, 303), first.get_data(as_text=True)[-1500:]
+    again = client.post(target, data={**data, "once": token}, follow_redirects=True).get_data(as_text=True)
+    assert "已经提交过" in again or (model == "Subject" and "统一社会信用代码已属于" in again)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(models[model])) == count + 1
+
+
+def test_a_photo_sent_twice_is_stored_once(client, county, awaiting_review):
+    login(client, "yjj_officer")
+    page = client.get(f"/results/{awaiting_review.id}").get_data(as_text=True)
+    token = _page_token(page)
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    for _ in range(2):
+        client.post(f"/results/{awaiting_review.id}/photos",
+                    data={"photo": (io.BytesIO(png), "现场.png"), "once": token}, content_type="multipart/form-data")
+    from coordinator.results.models import Attachment
+
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attachment)) == 1
+
+
+def _lie_about_sizes(data: bytes, size: int) -> bytes:
+    """Rewrite every size a ZIP declares (local headers and central directory) as `size` bytes unpacked."""
+    data = bytearray(data)
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        start = 0
+        while (start := data.find(signature, start)) != -1:
+            data[start + offset:start + offset + 4] = size.to_bytes(4, "little")
+            start += 4
+    return bytes(data)
+
+
+def test_a_zip_that_lies_about_its_unpacked_size_is_inflated_and_refused(tmp_path):
+    from coordinator.excel import limits
+
+    honest = tmp_path / "honest.xlsx"
+    with zipfile.ZipFile(honest, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b" " * (5 * 1024 * 1024))
+    liar = tmp_path / "liar.xlsx"
+    liar.write_bytes(_lie_about_sizes(honest.read_bytes(), 1000))
+    assert sum(m.file_size for m in zipfile.ZipFile(liar).infolist()) == 1000  # what it claims
+    with pytest.raises(limits.TooLarge, match="超过导入上限2 MB"):
+        limits.check_workbook(liar, limits.Limits(2 * 1024 * 1024, 1000))
+    limits.check_workbook(honest, limits.Limits(6 * 1024 * 1024, 1000))  # within the limit: passes
+
+
+def test_an_export_from_the_command_line_is_logged(runner, county, tmp_path):
+    target = tmp_path / "名录.xlsx"
+    result = runner.invoke(args=["export-inspectors", str(target)])
+    assert result.exit_code == 0, result.output
+    exported = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "export"))
+    assert exported.user_name == "命令行"
+    assert json.loads(exported.changes)["after"] == {"command": "export-inspectors", "file": str(target)}

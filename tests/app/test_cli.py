@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD
 
 from coordinator import clikit, create_app
 from coordinator.auth.models import User
 from coordinator.cli import commands
+from coordinator.exchange.models import ApiClient
 from coordinator.extensions import db
+from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 ENGLISH = ("Error:", "Usage:", "Invalid value", "Missing argument", "Missing option", "Missing parameter",
@@ -98,6 +99,8 @@ COMMANDS = {
     "export-publicity": Usage(["--year", "2024", OUT], ["--year", "2024"],
                               (["--year", "abc", OUT], "--year：年度应为四位数字"),
                               ([OUT, "--campaign"], "选项 --campaign 后面缺少取值")),
+    "issue-api-token": Usage(["县数据共享平台"], []),
+    "revoke-api-token": Usage(["1"], [], (["abc"], "参数 CLIENT_ID：“abc”不是有效的整数")),
 }
 CHECKS_OPTIONS_ITSELF = ("stats-form", "export-publicity")
 
@@ -183,6 +186,8 @@ SLOTS = [
     ("export-publicity", ["--campaign", "{}", OUT], ()),
     ("export-publicity", ["--year", "{}", OUT], ()),
     ("export-publicity", ["--year", "2024", "{}"], ()),
+    ("issue-api-token", ["{}"], ("script", "traversal", "missing-dir")),  # a name may read so
+    ("revoke-api-token", ["{}"], ()),
 ]
 
 
@@ -199,7 +204,10 @@ def test_hostile_values_are_refused_in_chinese_or_taken_as_they_are(runner, depa
     result = runner.invoke(args=[name, *(value if a == "{}" else a for a in args)])
     if kind in accepted:
         check(result, 0)
-        assert db.session.scalar(sa.select(User).where(User.username == "wangwu")) is not None
+        if name == "issue-api-token":
+            assert db.session.scalar(sa.select(ApiClient.name)) == value
+        else:
+            assert db.session.scalar(sa.select(User).where(User.username == "wangwu")) is not None
         return
     lines = result.stderr.splitlines()
     check(result, 2, usage=name if len(lines) == 2 else None)
@@ -342,6 +350,18 @@ def test_a_database_without_tables_says_so(tmp_path):
     with empty.app_context():
         db.engine.dispose()
     check(result, 2, "数据库操作失败", "init-db")
+
+
+def test_api_tokens_are_issued_and_revoked_from_the_command_line(runner, ctx, client):
+    issued = runner.invoke(args=["issue-api-token", "省级数据共享平台"])
+    assert issued.exit_code == 0 and "只显示这一次" in issued.output
+    token = issued.output.splitlines()[-1]
+    assert client.get("/api/v1/items", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    client_id = db.session.scalar(sa.select(ApiClient.id))
+    assert runner.invoke(args=["revoke-api-token", str(client_id)]).exit_code == 0
+    assert client.get("/api/v1/items", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    check(runner.invoke(args=["revoke-api-token", str(client_id)]), 2, "已于")
+    check(runner.invoke(args=["revoke-api-token", "99"]), 2, "调用单位 99 不存在")
 
 
 def test_help_is_still_there(runner, ctx):

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import login
 
 from coordinator.audit.models import AuditEntry
 from coordinator.campaigns import services as campaigns
@@ -32,8 +31,10 @@ from coordinator.exchange.models import (
 from coordinator.extensions import db
 from coordinator.results import services as results
 from coordinator.results.models import InspectionRecord
+from coordinator.states import SubjectStatus
 from coordinator.timeutil import now, today
 from tests.app.county import build_county, credit_code, dispatched_county_campaign, drawn_campaign
+from tests.conftest import login
 from tests.xlsx import write_xlsx
 
 
@@ -140,6 +141,16 @@ def test_a_second_export_lists_only_what_is_new(dispatched, county, tmp_path):
     assert (last.export.new_rows, last.rows) == (0, [])
 
 
+def test_a_covert_campaign_is_exported_only_once_its_period_has_ended(dispatched, county):
+    hand_in(records()[0], county["users"])
+    dispatched.covert, dispatched.period_end = True, today() + timedelta(days=30)
+    db.session.commit()
+    scope = services.parse_scope(None, dispatched.id)
+    assert services.export_publicity(scope, "csv").rows == []
+    dispatched.period_end = today() - timedelta(days=1)
+    assert len(services.export_publicity(scope, "csv").rows) == len(records()[0].department_results)
+
+
 def test_the_export_page_downloads_and_records(client, dispatched, county):
     hand_in(records()[0], county["users"])
     login(client, "office")
@@ -217,6 +228,7 @@ def test_risk_classes_bad_rows_unknown_codes_history_and_idempotence(county, tmp
     history = db.session.scalars(sa.select(RiskRating.new_class).where(RiskRating.subject_id == first.id)
                                  .order_by(RiskRating.id)).all()
     assert history == ["D", "B"]
+    assert [r.new_class for r in first.risk_ratings] == ["B", "D"]  # the enterprise's page lists newest first
 
 
 def test_an_unusable_list_is_refused_whole_in_one_line(county, tmp_path):
@@ -245,7 +257,7 @@ def test_the_dashboard_says_how_current_the_classes_are(client, county, tmp_path
 REGISTRATION_HEADER = ["统一社会信用代码", "企业名称", "变更事项", "变更日期", "变更后内容", "登记机关"]
 
 
-def test_registration_changes_bad_rows_history_and_idempotence(county, tmp_path):
+def test_registration_changes_bad_rows_history_and_idempotence(client, county, tmp_path):
     path = write_xlsx(tmp_path / "reg.xlsx", [
         REGISTRATION_HEADER,
         [credit_code(1), "", "注销", "2024-05-06", "", "河清县市场监管局"],
@@ -265,15 +277,20 @@ def test_registration_changes_bad_rows_history_and_idempotence(county, tmp_path)
     assert "与第2行重复" in reasons[9] and "登记状态" in reasons[9]
     assert (report.updated, report.unchanged) == (4, 1)
     subjects = {s.credit_code: s for s in db.session.scalars(sa.select(Subject))}
-    assert subjects[credit_code(1)].status == "注销" and subjects[credit_code(2)].status == "注销"
+    assert subjects[credit_code(1)].status == subjects[credit_code(2)].status == SubjectStatus.DEREGISTERED
     assert subjects[credit_code(3)].name == "河清县新名字有限公司"
     assert subjects[credit_code(4)].address == "城关镇新街8号"
     history = db.session.scalar(sa.select(SubjectStatusChange).where(
         SubjectStatusChange.subject_id == subjects[credit_code(2)].id))
-    assert (history.old_status, history.new_status, history.changed_on) == ("存续", "注销", date(2024, 5, 7))
+    assert (history.old_status, history.new_status, history.changed_on) == (
+        SubjectStatus.ACTIVE, SubjectStatus.DEREGISTERED, date(2024, 5, 7))
     assert "吊销" in history.reason
     kinds = db.session.scalars(sa.select(RegistrationChange.kind).order_by(RegistrationChange.id)).all()
     assert kinds == ["注销", "吊销", "名称变更", "住所变更"]
+
+    login(client, "yjj_officer")  # the enterprise's page shows where its state came from
+    page = client.get(f"/subjects/{subjects[credit_code(3)].id}").get_data(as_text=True)
+    assert "登记变更记录" in page and "名称变更" in page and "河清县测试03有限公司" in page
 
     again = run_import(RegistrationImporter(), path, dry_run=False)
     assert (again.updated, again.unchanged) == (0, 5)
@@ -283,7 +300,7 @@ def test_registration_changes_bad_rows_history_and_idempotence(county, tmp_path)
     back = write_xlsx(tmp_path / "back.xlsx", [REGISTRATION_HEADER, [credit_code(1), "", "恢复营业", "2024-06-01", "", ""]])
     assert run_import(RegistrationImporter(), back, dry_run=False).updated == 1
     db.session.refresh(subjects[credit_code(1)])
-    assert subjects[credit_code(1)].status == "存续"
+    assert subjects[credit_code(1)].status == SubjectStatus.ACTIVE
 
 
 def test_a_status_change_flags_a_drawn_enterprise_for_replacement(client, county, tmp_path):
@@ -319,7 +336,7 @@ def test_a_status_change_flags_a_drawn_enterprise_for_replacement(client, county
 PERSONNEL_HEADER = ["执法证号", "姓名", "执法单位", "证件类型", "发证日期", "有效期至", "执法区域", "执法类别"]
 
 
-def test_personnel_match_by_certificate_inside_the_department_never_across(county, tmp_path):
+def test_personnel_match_by_certificate_inside_the_department_never_across(client, county, tmp_path):
     yjj, scj = county["yjj"], county["scj"]
     db.session.add(Inspector(department=scj, name="王五"))  # typed by hand, no certificate yet
     db.session.commit()
@@ -353,6 +370,9 @@ def test_personnel_match_by_certificate_inside_the_department_never_across(count
     again = run_import(PersonnelImporter(), path, dry_run=False)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
     assert count(Inspector) == 16 and count(InspectorCertificate) == 3
+    login(client, "scj_officer")
+    page = client.get(f"/inspectors/{by_cert['SC0005'].id}").get_data(as_text=True)
+    assert "行政执法证" in page and "市场监管" in page
 
 
 def test_a_department_admin_imports_only_its_own_people(county, tmp_path):
@@ -369,6 +389,7 @@ def test_each_source_keeps_its_freshness_and_the_workbench_reminds(client, count
     login(client, "office")
     workbench = client.get("/").get_data(as_text=True)
     assert "检查对象名录库尚未导入过" in workbench and "登记状态尚未导入过" in workbench
+    assert 'href="/exchange/"' in workbench  # the office finds the page without knowing its address
     path = write_xlsx(tmp_path / "reg.xlsx", [REGISTRATION_HEADER, [credit_code(1), "", "停业", "2024-05-06", "", ""]])
     client.get("/import/registration")
     run_import(RegistrationImporter(), path, dry_run=False)
@@ -382,6 +403,19 @@ def test_each_source_keeps_its_freshness_and_the_workbench_reminds(client, count
     assert "登记状态已 31 天未更新" in client.get("/").get_data(as_text=True)
     page = client.get("/exchange/").get_data(as_text=True)
     assert "31 天未更新" in page and "reg.xlsx" in page
+    app.config["EXCHANGE_MAX_AGE_DAYS"] = {"registration": 60}  # EXCHANGE_MAX_AGE_DAYS=registration=60
+    try:
+        assert "登记状态已" not in client.get("/").get_data(as_text=True)
+    finally:
+        app.config["EXCHANGE_MAX_AGE_DAYS"] = {}
+
+
+def test_the_ages_come_from_the_environment():
+    from coordinator.config import parse_max_ages
+
+    assert parse_max_ages(" directory=400, registration=7 ") == {"directory": 400, "registration": 7}
+    with pytest.raises(ValueError, match="“risk=soon”无效"):
+        parse_max_ages("risk=soon")
 
 
 def test_the_directory_import_renews_its_source(county, tmp_path):

@@ -13,7 +13,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, login
 from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner
 
@@ -31,7 +30,9 @@ from coordinator.items.models import Item
 from coordinator.plans import services as plans
 from coordinator.results import services as results
 from coordinator.results.models import Attachment, InspectionRecord
+from coordinator.states import Decision
 from tests.app.county import build_county, campaign_values, credit_code, drawn_campaign
+from tests.conftest import PASSWORD, login
 
 XSS = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -70,7 +71,7 @@ def build_world(text: str = XSS) -> dict:
     campaign = drawn_campaign(county, name=text)
     for cd in campaign.departments:
         pending = campaigns.pending_confirmations(campaign, cd.department_id)
-        campaigns.confirm(campaign, cd.department_id, {cs.id: ("确认", "") for cs in pending}, office)
+        campaigns.confirm(campaign, cd.department_id, {cs.id: (Decision.CONFIRMED, "") for cs in pending}, office)
     rounds.run_round(rounds.open_fallback(campaign, "teams", office, fallback_reason=text, witness=text), office, text)
     db.session.commit()
     staffed = [cs for cs in campaign.subjects if cs.active_members]
@@ -101,8 +102,8 @@ def build_world(text: str = XSS) -> dict:
     plan = plans.create_plan(2024, yjj, "河清县")
     db.session.add(conflict)
     db.session.flush()
-    plans.add_task(plan, {"name": text, "task_type": "定向", "ratio": text, "items": text, "scope": text,
-                              "start_month": "2024-05", "end_month": "2024-07"}, [scj.id])
+    task = plans.add_task(plan, {"name": text, "task_type": "定向", "ratio": text, "items": text, "scope": text,
+                                 "start_month": "2024-05", "end_month": "2024-07"}, [scj.id])
     client, _token = issue_client(text, users["office"])
     db.session.commit()
     return {
@@ -116,7 +117,7 @@ def build_world(text: str = XSS) -> dict:
                                              .limit(1)),
         "yjj_id": yjj.id, "hbj_id": county["hbj"].id, "scj_officer_id": users["scj_officer"].id,
         "client_id": client.id,
-        "round_id": reseat.id,
+        "round_id": reseat.id, "task_id": task.id,
     }
 
 

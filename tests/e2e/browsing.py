@@ -57,8 +57,8 @@ def serve_demo(app, tmp: Path, prepare: str = ""):
 class Person:
     """One user in their own browser context, logged in."""
 
-    def __init__(self, browser, base: str, username: str, phone: bool = False):
-        viewport = {"width": 390, "height": 844} if phone else {"width": 1366, "height": 900}
+    def __init__(self, browser, base: str, username: str, phone: bool = False, width: int = 1366):
+        viewport = {"width": 390, "height": 844} if phone else {"width": width, "height": 900}
         self.context = browser.new_context(viewport=viewport, locale="zh-CN", accept_downloads=True,
                                            is_mobile=phone, has_touch=phone)
         self.page = self.context.new_page()
@@ -68,7 +68,7 @@ class Person:
         self.page.fill("#username", username)
         self.page.fill("#password", PASSWORD)
         self.page.click("button[type=submit]")
-        self.page.wait_for_url(f"{base}/")
+        self.page.wait_for_url(lambda url: url.startswith(base) and "/login" not in url)  # the role's first page
 
     def go(self, path: str):
         response = self.page.goto(self.base + path)

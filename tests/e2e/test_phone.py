@@ -7,17 +7,27 @@ Screenshots go to test-artifacts/e2e/phone-*.png and desktop-*.png.
 from __future__ import annotations
 
 import re
+import struct
+import zlib
 from datetime import datetime
 
 import pytest
 
-from tests.e2e.browsing import Person, serve_demo
+from coordinator.states import RecordStatus
+from tests.e2e.browsing import ARTIFACTS, PASSWORD, Person, serve_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PHONE = {"width": 390, "height": 844}
 THUMB = 44  # px: the smallest control a thumb hits reliably
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                    "1f15c4890000000d49444154789c6360f8cf000000030101009d3b8e620000000049454e44ae426082")
+
+
+def png(rgb: tuple[int, int, int], size: int = 48) -> bytes:
+    """A small square photo of one colour (enough to see its thumbnail in the screenshots)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\0" + bytes(rgb) * size for _ in range(size))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
 def reopen_records():
@@ -25,23 +35,41 @@ def reopen_records():
     the finished one are opened again: two wait for every department's part, one for the lead's review."""
     import sqlalchemy as sa
 
+    from coordinator.auth.models import User
     from coordinator.extensions import db
     from coordinator.results.models import InspectionRecord
 
     records = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id).limit(3)).all()
     for record in records:
-        record.state, record.published_at = "待录入", None
+        record.status, record.published_at = RecordStatus.ENTERING, None
         for department_result in record.department_results:
             department_result.submitted_at = None
-    records[2].state = "待审核"
+    records[2].status = RecordStatus.REVIEWING
     for department_result in records[2].department_results:
         department_result.submitted_at = datetime(2024, 6, 20, 16, 30)
+    # An inspector of 市场监督管理局 on the second record's team gets its own account (as its admin would give it).
+    member = next(m for m in records[1].campaign_subject.active_members if m.department.code == "scj")
+    inspector = User(username="scj_inspector", display_name=member.inspector.name, role="inspector",
+                     department_id=member.department_id, inspector_id=member.inspector_id)
+    inspector.set_password(PASSWORD)
+    db.session.add(inspector)
     db.session.commit()
+
+
+def prepare_field_work():
+    """The reopened records, and the own accounts of two inspectors on the first one's team: its 组长
+    (yjj_leader) and a member of another department (field_member)."""
+    from coordinator.extensions import db
+    from coordinator.results.models import InspectionRecord
+    from tests.e2e.test_field import open_accounts
+
+    reopen_records()
+    open_accounts(db.session.get(InspectionRecord, 1))
 
 
 @pytest.fixture(scope="module")
 def server(app, tmp_path_factory):
-    yield from serve_demo(app, tmp_path_factory.mktemp("phone"), prepare="tests.e2e.test_phone:reopen_records")
+    yield from serve_demo(app, tmp_path_factory.mktemp("phone"), prepare="tests.e2e.test_phone:prepare_field_work")
 
 
 def on_phone(browser, server, username) -> Person:
@@ -95,6 +123,12 @@ def test_an_inspectors_pages_fit_a_phone(server, browser):
         check_phone_page(officer, path, "officer")
 
 
+def test_an_inspectors_own_account_fits_a_phone(server, browser):
+    inspector = on_phone(browser, server, "scj_inspector")
+    for path in ("/", "/tasks/", "/results/2", "/results/2/entry", "/public/"):
+        check_phone_page(inspector, path, "inspector")
+
+
 def test_a_department_admins_pages_fit_a_phone(server, browser):
     admin = on_phone(browser, server, "scj_admin")
     pages = COMMON + ["/conflicts", "/campaigns/2", "/campaigns/2/confirm", "/import/inspectors",
@@ -113,6 +147,35 @@ def test_the_lead_departments_pages_fit_a_phone(server, browser):
         check_phone_page(lead, path, "lead")
     lead.go("/results/3")
     assert lead.page.locator("button:has-text('审核通过并公示')").is_visible()
+
+
+def test_the_inspectors_own_pages_fit_a_phone(server, browser):
+    """An inspector's own account (issue 14): its task list and the records of its team, as 组长 and as member;
+    the lead department's visit dates; a department admin making its inspectors' accounts."""
+    leader = on_phone(browser, server, "yjj_leader")
+    assert leader.page.url.endswith("/tasks/")
+    for path in ("/tasks/", "/results/1", "/results/1/entry", "/results/1/notice"):
+        check_phone_page(leader, path, "leader")
+    member = on_phone(browser, server, "field_member")
+    for path in ("/tasks/", "/results/1", "/results/1/entry"):
+        check_phone_page(member, path, "member")
+    assert member.page.goto(server + "/results/2").status == 403  # not its team
+    check_phone_page(on_phone(browser, server, "yjj_admin"), "/campaigns/1/visits", "lead")
+    check_phone_page(on_phone(browser, server, "scj_admin"), "/admin/inspector-accounts", "admin")
+
+
+def test_the_public_pages_fit_a_phone(server, browser):
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for path in ("/login", "/public/", "/public/items", "/public/campaigns", "/public/results"):
+        page.goto(server + path)
+        wide, small = page.evaluate(MEASURE, THUMB)
+        page.screenshot(path=str(ARTIFACTS / f"phone-public-{path.strip('/').replace('/', '_') or 'index'}.png"),
+                        full_page=True)
+        assert page.evaluate("window.innerWidth") == PHONE["width"] and not wide, path
+        assert not small, (path, small)
+    context.close()
 
 
 def test_the_menu_folds_on_a_phone_and_keeps_one_row_on_a_desktop(server, browser):
@@ -147,7 +210,9 @@ def test_results_are_entered_on_a_phone_with_photos_and_a_draft(server, browser)
     camera = page.locator("input[type=file][capture=environment]")
     assert camera.get_attribute("accept") == "image/*" and camera.get_attribute("multiple") is not None
     album = page.locator("input[type=file][multiple]:not([capture])")
-    album.set_input_files([{"name": f"现场{n}.png", "mimeType": "image/png", "buffer": PNG} for n in (1, 2, 3)])
+    colours = ((23, 105, 170), (197, 48, 48), (27, 127, 59))
+    album.set_input_files([{"name": f"现场{n}.png", "mimeType": "image/png", "buffer": png(rgb)}
+                           for n, rgb in enumerate(colours, 1)])
     assert page.locator("#photo-thumbs img").count() == 3  # seen before they are sent
     officer.shot("phone-entry-photos-chosen")
     page.click("button:has-text('上传照片')")
@@ -166,6 +231,18 @@ def test_results_are_entered_on_a_phone_with_photos_and_a_draft(server, browser)
     assert re.search(r"/results/2/entry", page.url)
     officer.shot("phone-entry-offline")
     officer.context.set_offline(False)
+
+    # The session ran out meanwhile: sending is refused, and after logging in again the text is still there.
+    officer.context.clear_cookies()
+    page.click("button[value=submit]")
+    page.wait_for_load_state()
+    officer.go("/login")
+    page.fill("#username", "scj_officer")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/")
+    officer.go("/results/2/entry")
+    assert description.input_value() == "灭火器压力不足，已当场告知"
 
     # Back online: handed in, and the draft is forgotten.
     for select in page.locator("select[name^=result-]").all():

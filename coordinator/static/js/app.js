@@ -27,6 +27,12 @@
   document.addEventListener("change", function (event) {
     var field = event.target;
     if (field.form && field.hasAttribute && field.hasAttribute("data-autosubmit")) { field.form.submit(); }
+    // "全选": ticks every check box of the form named by data-check-all.
+    var name = field.getAttribute && field.getAttribute("data-check-all");
+    if (name && field.form) {
+      Array.prototype.forEach.call(field.form.querySelectorAll("input[type=checkbox][name='" + name + "']"),
+        function (box) { box.checked = field.checked; });
+    }
   });
 })();
 
@@ -61,10 +67,13 @@
   try { store = window.localStorage; store.getItem(PREFIX); } catch (e) { return; }
   var form = document.querySelector("form[data-draft]");
   var key = form ? PREFIX + form.getAttribute("data-draft") : null;
-  // The form was sent last time: if the server answered with another page (not an error page), it saved it.
+  // The form was sent last time: the server saved it only if it answered with the page the form names in
+  // data-draft-saved (a log-in page after an expired session, an error or the form again keep the draft).
   try {
-    var pending = window.sessionStorage.getItem(PENDING);
-    if (pending && pending !== key && !document.querySelector(".error-page")) { store.removeItem(pending); }
+    var pending = JSON.parse(window.sessionStorage.getItem(PENDING) || "null");
+    if (pending && pending.saved === window.location.pathname && !document.querySelector(".error-page")) {
+      store.removeItem(pending.key);
+    }
     window.sessionStorage.removeItem(PENDING);
   } catch (e) { /* no session storage: the draft stays until the form is sent again */ }
   if (!form) { return; }
@@ -140,6 +149,64 @@
       connection();
       return;
     }
-    try { window.sessionStorage.setItem(PENDING, key); } catch (e) { /* see above */ }
+    try {
+      window.sessionStorage.setItem(PENDING, JSON.stringify({ key: key, saved: form.getAttribute("data-draft-saved") }));
+    } catch (e) { /* see above */ }
   }, true);
+})();
+
+// On a phone a list's search form shows its first field; the other conditions fold behind one button (open when
+// one of them is in use), so the list starts on the first screen.
+(function () {
+  "use strict";
+  if (!window.matchMedia || !window.matchMedia("(max-width: 767.98px)").matches) { return; }
+  Array.prototype.forEach.call(document.querySelectorAll("form.filters"), function (form) {
+    if ((form.getAttribute("method") || "get").toLowerCase() !== "get") { return; }
+    var fields = Array.prototype.filter.call(form.children, function (el) { return el.tagName === "LABEL"; });
+    if (fields.length < 3) { return; }
+    var more = fields.slice(1);
+    var inUse = more.some(function (label) {
+      var control = label.querySelector("input, select");
+      return control && (control.type === "checkbox" ? control.checked : control.value !== "");
+    });
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-outline-secondary filters-toggle";
+    button.setAttribute("aria-expanded", String(inUse));
+    button.textContent = "更多查询条件（" + more.length + "）";
+    fields[0].after(button);
+    form.classList.add("filters-folded");
+    form.classList.toggle("filters-open", inUse);
+    button.addEventListener("click", function () {
+      var open = form.classList.toggle("filters-open");
+      button.setAttribute("aria-expanded", String(open));
+    });
+  });
+})();
+
+// File fields read the same in every browser: a button "选择文件" and the chosen names in Chinese, whatever the
+// browser's own language (the native field stays underneath, for the keyboard and when scripts do not run).
+(function () {
+  "use strict";
+  Array.prototype.forEach.call(document.querySelectorAll("input[type=file].form-control"), function (input, n) {
+    if (!input.id) { input.id = "file-field-" + n; }
+    var pick = document.createElement("div");
+    pick.className = "file-pick";
+    var button = document.createElement("label");
+    button.className = "btn btn-outline-primary";
+    button.htmlFor = input.id;
+    button.textContent = input.multiple ? "选择文件（可多个）" : "选择文件";
+    var chosen = document.createElement("span");
+    chosen.className = "file-chosen";
+    chosen.textContent = "未选择文件";
+    pick.appendChild(button);
+    pick.appendChild(chosen);
+    input.classList.remove("form-control");
+    input.classList.add("visually-hidden");
+    input.after(pick);
+    input.addEventListener("change", function () {
+      var names = Array.prototype.map.call(input.files || [], function (file) { return file.name; });
+      chosen.textContent = names.length ? names.join("、") : "未选择文件";
+    });
+  });
 })();
