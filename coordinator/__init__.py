@@ -67,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     from .audit.routes import bp as audit_bp
     from .auth.routes import bp as auth_bp
     from .campaigns.routes import bp as campaigns_bp
+    from .coverage.routes import bp as coverage_bp
     from .directories.routes import bp as directories_bp
     from .draws.routes import bp as draws_bp
     from .exchange.api import bp as api_bp
@@ -83,7 +84,8 @@ def register_blueprints(app: Flask) -> None:
     from .visits.routes import bp as visits_bp
 
     for bp in (home_bp, auth_bp, directories_bp, items_bp, imports_bp, campaigns_bp, draws_bp, plans_bp, results_bp,
-               audit_bp, stats_bp, public_bp, health_bp, exchange_bp, api_bp, tasks_bp, visits_bp):
+               audit_bp, stats_bp, public_bp, health_bp, exchange_bp, api_bp, tasks_bp, visits_bp,
+               coverage_bp):
         app.register_blueprint(bp)
 
 
