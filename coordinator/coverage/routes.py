@@ -18,7 +18,7 @@ from .models import CoverageRule
 
 bp = Blueprint("coverage", __name__, url_prefix="/coverage")
 PERIODS = {"": "全年", "h1": "上半年", "h2": "下半年"}
-DUE_SHOWN = 100
+DUE_SHOWN = 200
 
 
 def _filters() -> tuple[int, int | None, str]:
@@ -44,7 +44,8 @@ def _departments():
 def index():
     year, department_id, period = _filters()
     rows = services.report(year, department_id, period=period)
-    due = services.due_lists(rows, DUE_SHOWN)
+    shown = request.args.get("show", "")
+    due = services.due_lists([row for row in rows if row.key == shown], DUE_SHOWN)
     return render_template("coverage/index.html", rows=rows, due=due, year=year, department_id=department_id,
                            period=period, periods=PERIODS, departments=_departments(), due_shown=DUE_SHOWN)
 

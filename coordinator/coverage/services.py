@@ -36,6 +36,11 @@ class Row:
     on: date
 
     @property
+    def key(self) -> str:
+        """Names this rule in this period in a link: "<rule id>-<first day>"."""
+        return f"{self.rule.id}-{self.start.isoformat()}"
+
+    @property
     def required(self) -> int:
         return self.rule.required(self.population)
 

@@ -129,7 +129,10 @@ def test_the_coverage_page_and_its_workbook(client, year, make_user, tmp_path, r
     make_user("office", None)
     login(client, "office_office")
     page = client.get("/coverage/?year=2025").get_data(as_text=True)
-    assert "人员密集场所的消防安全重点单位每年至少抽查一次" in page and "人员密集2" in page
+    assert "人员密集场所的消防安全重点单位每年至少抽查一次" in page and "人员密集2" not in page
+    rule = db.session.scalar(sa.select(CoverageRule).where(CoverageRule.name.startswith("人员密集")))
+    page = client.get(f"/coverage/?year=2025&show={rule.id}-2025-01-01").get_data(as_text=True)
+    assert "人员密集1" in page and "人员密集2" in page and "人员密集0" not in page
     response = client.get(f"/coverage/export?year=2025&department={year['yjj'].id}")
     assert response.status_code == 200
     path = tmp_path / "coverage.xlsx"
