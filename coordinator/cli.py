@@ -322,7 +322,7 @@ def export_publicity(year, campaign_id, new_only, path) -> None:
         fail(str(error))
     with writing(path):
         write_publicity(path, result)
-    db.session.commit()
+        db.session.commit()  # the export is recorded once its file is written (and before writing logs it)
     click.echo(f"{result.summary()}，已导出到 {path}")
 
 
