@@ -160,7 +160,8 @@ def write_plan(path: str) -> None:
     from coordinator.directories.models import Inspector, Subject
     from coordinator.extensions import db
     from coordinator.items.models import Item
-    from coordinator.results.models import RECORD_STATES, InspectionRecord
+    from coordinator.results.models import InspectionRecord
+    from coordinator.states import CampaignStatus, DrawnStatus, RecordStatus
 
     rng = random.Random(20261122)
     app = create_app()
@@ -194,11 +195,11 @@ def write_plan(path: str) -> None:
         for c in campaigns:
             total = s.scalar(sa.select(sa.func.count()).where(CampaignSubject.campaign_id == c.id)) or 0
             active = s.scalar(sa.select(sa.func.count()).where(CampaignSubject.campaign_id == c.id,
-                                                               CampaignSubject.state == "active")) or 0
-            teamed = c.reached("teamed")
+                                                               CampaignSubject.status == DrawnStatus.ACTIVE)) or 0
+            teamed = c.reached(CampaignStatus.TEAMED)
             info[c.id] = {"id": c.id, "status": c.status, "subject_pages": math.ceil(total / 100),
                           "team_pages": math.ceil(active / 50) if teamed else 0}
-        css = s.scalars(sa.select(CampaignSubject).where(CampaignSubject.state == "active")).all()
+        css = s.scalars(sa.select(CampaignSubject).where(CampaignSubject.status == DrawnStatus.ACTIVE)).all()
         records = s.scalars(sa.select(InspectionRecord)).all()
 
         def view(department_id):
@@ -231,7 +232,7 @@ def write_plan(path: str) -> None:
             for c in campaigns:
                 if public.is_visible(c):
                     drawn = 0
-                    if c.reached("drawn"):
+                    if c.reached(CampaignStatus.DRAWN):
                         drawn = s.scalar(sa.select(sa.func.count()).select_from(public.drawn(c).subquery()))
                     public_campaigns.append({"id": c.id, "pages": math.ceil(drawn / 20)})
         except ImportError:
@@ -249,7 +250,7 @@ def write_plan(path: str) -> None:
             "filters": {"region": distinct(Subject.region), "industry": distinct(Subject.industry),
                         "category": distinct(Subject.category), "risk_class": ["A", "B", "C", "D", "未分类"],
                         "status": distinct(Subject.status)},
-            "record_states": list(RECORD_STATES),
+            "record_statuses": [s.value for s in RecordStatus],
             "department_ids": sorted({u.department_id for u in others}),
             "public_campaigns": public_campaigns,
             "staff_weight": 9, "public_weight": 1,
@@ -262,6 +263,7 @@ import json, statistics, sys, time
 import sqlalchemy as sa
 from coordinator import create_app
 from coordinator.extensions import db
+from coordinator.states import CampaignStatus, DrawnStatus
 plan = json.load(open(sys.argv[1], encoding="utf-8"))
 app = create_app({"WTF_CSRF_ENABLED": False})
 counter = {"n": 0, "ms": 0.0}

@@ -49,6 +49,7 @@ def generate(engine, records: int) -> dict[str, int]:
         CampaignDepartment,
         CampaignItem,
         CampaignSubject,
+        CampaignSubjectDepartment,
         Draw,
         TeamMember,
     )
@@ -101,7 +102,7 @@ def generate(engine, records: int) -> dict[str, int]:
                 campaign_departments.append({"id": pid, "campaign_id": k + 1, "department_id": d,
                                        "is_lead": d == departments[0], "materials": ""})
                 for j in range(2):
-                    items.append({"id": len(items) + 1, "participation_id": pid, "item_id": (d - 1) * 2 + j + 1,
+                    items.append({"id": len(items) + 1, "campaign_department_id": pid, "item_id": (d - 1) * 2 + j + 1,
                                   "version": 1, "data": {"name": f"{DEPARTMENTS[d - 1]}事项{j}"}})
         counts["campaign"] = _insert(c, Campaign.__table__, campaigns)
         _insert(c, Draw.__table__, draws)
@@ -109,17 +110,18 @@ def generate(engine, records: int) -> dict[str, int]:
         counts["campaign_item"] = _insert(c, CampaignItem.__table__, items)
         item_of = {}  # (campaign, department) → its two campaign items
         for p in campaign_departments:
-            item_of[(p["campaign_id"], p["department_id"])] = [i["id"] for i in items if i["participation_id"] == p["id"]]
+            item_of[(p["campaign_id"], p["department_id"])] = [i["id"] for i in items if i["campaign_department_id"] == p["id"]]
 
-        subjects, records_, parts, results, members = [], [], [], [], []
+        subjects, reached, records_, parts, results, members = [], [], [], [], [], []
         for i in range(total):
             campaign = campaigns[i // per_campaign if i < other else earlier + (i - other) // per_campaign]
             visit = date(campaign["period_start"].year, campaign["period_start"].month, 1 + i % 28)
             subjects.append({"id": i + 1, "campaign_id": campaign["id"], "subject_id": i % n_subjects + 1,
                              "draw_id": campaign["id"], "stratum": "全部", "probability": 0.2, "must": False,
-                             "department_ids": visiting[campaign["id"]], "state": "active", "visit_date": visit,
+                             "status": "active", "visit_date": visit,
                              "unstaffed_reason": ""})
-            records_.append({"id": i + 1, "campaign_subject_id": i + 1, "state": "已公示",
+            reached.extend({"campaign_subject_id": i + 1, "department_id": d} for d in visiting[campaign["id"]])
+            records_.append({"id": i + 1, "campaign_subject_id": i + 1, "status": "published",
                              "inspected_on": visit if rng.random() < 0.9 else None, "due_on": visit,
                              "signed": True, "refusal_note": "", "return_reason": "", "status_applied": True})
             for d in visiting[campaign["id"]]:
@@ -132,7 +134,7 @@ def generate(engine, records: int) -> dict[str, int]:
                               "submitted_at": moment if rng.random() < 0.95 else None})
                 for n, campaign_item in enumerate(item_of[(campaign["id"], d)][:rng.randint(1, 2)]):
                     found = problem and n == 0
-                    results.append({"part_id": part_id, "campaign_item_id": campaign_item,
+                    results.append({"department_result_id": part_id, "campaign_item_id": campaign_item,
                                     "result": "发现问题已责令改正" if found else "未发现问题",
                                     "problems": 1 if found else 0, "description": ""})
                 for seat in range(2):
@@ -143,6 +145,7 @@ def generate(engine, records: int) -> dict[str, int]:
                                     "draw_id": campaign["id"], "recusal_reason": "",
                                     "recused_at": moment if rng.random() < 0.02 else None})
         counts["campaign_subject"] = _insert(c, CampaignSubject.__table__, subjects)
+        _insert(c, CampaignSubjectDepartment.__table__, reached)
         counts["inspection_record"] = _insert(c, InspectionRecord.__table__, records_)
         counts["department_result"] = _insert(c, DepartmentResult.__table__, parts)
         counts["item_result"] = _insert(c, ItemResult.__table__, results)

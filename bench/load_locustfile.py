@@ -212,7 +212,7 @@ class Staff(_Pages, FastHttpUser):
     @task(4)
     def results(self):
         r = random.random()
-        query = "" if r < 0.6 else ("?state=" + quote(_choice(PLAN["record_states"])) if r < 0.85 else "?overdue=1")
+        query = "" if r < 0.6 else ("?status=" + quote(_choice(PLAN["record_statuses"])) if r < 0.85 else "?overdue=1")
         self.get(f"/results/{query}", "检查结果列表")
 
     @task(5)

@@ -14,6 +14,7 @@ from .clikit import Choice, ExistingFile, FileName, Id, Text, Year, ask_password
 from .excel.importing import Importer, run_import
 from .excel.reader import FileRefused
 from .extensions import db
+from .states import CampaignStatus
 from .stats.services import EARLIEST_YEAR, LATEST_YEAR
 from .vocab import ROLES
 
@@ -235,7 +236,7 @@ def export_dispatch(campaign_id: int, path: str) -> None:
     from .campaigns.sheets import write_dispatch
 
     campaign = _campaign_or_fail(campaign_id)
-    if not campaign.reached("teamed"):
+    if not campaign.reached(CampaignStatus.TEAMED):
         fail("该联合抽查尚未组队，没有派发清单")
     with writing(path):
         write_dispatch(path, campaign)
@@ -323,7 +324,7 @@ def export_publicity(year, campaign_id, new_only, path) -> None:
         fail(str(error))
     with writing(path):
         write_publicity(path, result)
-    db.session.commit()
+        db.session.commit()  # the export is recorded once its file is written (and before writing logs it)
     click.echo(f"{result.summary()}，已导出到 {path}")
 
 

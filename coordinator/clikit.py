@@ -87,6 +87,15 @@ def writing(path: str) -> Iterator[None]:
     except (OSError, XlsxFileError) as error:
         cause = error.args[0] if isinstance(error, XlsxFileError) and error.args else error
         fail(f"无法写入文件：{shown(path)}（{os_reason(cause)}）")
+    _log_export(path)
+
+
+def _log_export(path: str) -> None:
+    """An export from the command line is a download too: the audit log says which, and into which file."""
+    from .audit.services import log_event
+
+    context = click.get_current_context(silent=True)
+    log_event("export", "file", None, {"command": context.info_name if context else "", "file": str(path)[:300]})
 
 
 def _parameter(param: click.Parameter | None) -> str:

@@ -10,8 +10,6 @@ ROLES = {
 CATEGORIES = ("消防安全重点单位", "一般单位", "九小场所")
 RISK_CLASSES = ("A", "B", "C", "D")
 RISK_LABELS = {"A": "A类（低风险）", "B": "B类（一般风险）", "C": "C类（较高风险）", "D": "D类（高风险）"}
-ACTIVE_STATUS = "存续"
-STATUSES = ("存续", "停业", "注销", "迁出", "查无此户")
 HISTORY_FLAGS = {  # attribute → column header
     "has_complaint": "投诉举报",
     "has_accident": "发生事故",

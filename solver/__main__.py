@@ -12,7 +12,7 @@ from .check import check_teams
 from .common import SolverInputError, dumps, one_line, os_reason
 from .draw import draw_subjects
 from .seed import verify_download
-from .teams import solve_teams
+from .teams import solve_teams_outcome
 
 
 def _load(path: str) -> object:
@@ -94,8 +94,15 @@ def main(argv: list[str] | None = None) -> int:
             if not violations:
                 print("OK：所有硬性规则均满足")
             return 1 if violations else 0
-        solve = draw_subjects if args.command == "draw" else solve_teams
-        _write(dumps(solve(problem)), args.output)
+        if args.command == "draw":
+            _write(dumps(draw_subjects(problem)), args.output)
+        else:
+            outcome = solve_teams_outcome(problem)
+            _write(dumps(outcome.result), args.output)
+            staffed = len(outcome.result["teams"])
+            print(f"配齐 {staffed} 户，共 {staffed + len({u['subject'] for u in outcome.result['unstaffed']})} 户"
+                  + (f"；任何安排至多配齐 {outcome.upper_bound} 户" if outcome.upper_bound is not None else ""),
+                  file=sys.stderr)
     except SolverInputError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2

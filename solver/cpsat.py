@@ -151,3 +151,4 @@ def solve_exact(inst: TeamsInstance, subjects: list[int], *, weights: dict[int, 
             if solver.boolean_value(lv):
                 result.leader[s] = i
     return result
+

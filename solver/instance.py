@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
+
+import numpy as np
 
 from .common import (
     SolverInputError,
@@ -61,6 +64,16 @@ class TeamsInstance:
     daily_capacity: int
     max_pair_probability: float | None
     report_pair_probabilities: bool  # the result lists every pair's planned probability
+
+    @cached_property
+    def conflict_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """The recusals as two aligned arrays: inspector numbers and subject numbers."""
+        pairs = np.array(sorted(self.conflicts), dtype=np.int64).reshape(-1, 2)
+        return pairs[:, 0].copy(), pairs[:, 1].copy()
+
+    @cached_property
+    def inspector_departments(self) -> np.ndarray:
+        return np.array([insp.department for insp in self.inspectors], dtype=np.int64)
 
     def members(self, department: int) -> list[int]:
         return [i for i, insp in enumerate(self.inspectors) if insp.department == department]

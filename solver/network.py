@@ -115,8 +115,9 @@ class Department:
         """The recusals of this department's inspectors, as sorted keys subject × (N + 1) + inspector."""
         if self._conflict_keys is None:
             stride = len(self.inst.inspectors) + 1
-            self._conflict_keys = np.array(sorted(s * stride + i for i, s in self.inst.conflicts if i in self.local),
-                                           dtype=np.int64)
+            inspector, subject = self.inst.conflict_arrays
+            mine = self.inst.inspector_departments[inspector] == self.dept
+            self._conflict_keys = np.sort(subject[mine] * stride + inspector[mine])
         return self._conflict_keys
 
     def holder_count(self, req: str, day: int) -> int:

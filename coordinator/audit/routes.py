@@ -5,8 +5,6 @@ from datetime import date
 
 from flask import Blueprint, current_app, render_template, request
 
-from solver import canonical_json
-
 from ..access import roles_required
 from ..pagination import paginate, search_arg
 from ..timeutil import today
@@ -17,15 +15,17 @@ from .wording import Wording
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 ACTION_LABELS = {"insert": "新增", "update": "修改", "delete": "删除", "import": "导入", "draw": "抽取",
-                 "login": "登录", "logout": "退出登录", "unlock": "解除登录限制", "download": "下载", "denied": "拒绝访问"}
+                 "login": "登录", "logout": "退出登录", "unlock": "解除登录限制", "download": "下载", "denied": "拒绝访问",
+                 "export": "导出"}
 ENTITY_LABELS = {
     "department": "部门", "user_account": "账号", "subject": "检查对象", "subject_status_change": "经营状态变更",
     "inspector": "执法检查人员", "conflict": "回避关系", "zone": "片区", "item": "抽查事项",
     "item_version": "抽查事项历史版本", "plan": "年度抽查计划", "plan_task": "年度计划任务", "campaign": "联合抽查",
     "campaign_department": "参加部门", "campaign_item": "联合抽查事项", "draw_record": "抽取记录",
-    "campaign_subject": "抽取的检查对象", "confirmation": "部门确认", "team_member": "检查组成员",
+    "campaign_subject": "抽取的检查对象", "campaign_subject_department": "检查该对象的部门", "confirmation": "部门确认",
+    "team_member": "检查组成员",
     "inspection_record": "一企一表检查记录", "department_result": "部门检查结果", "item_result": "事项检查结果",
-    "attachment": "现场照片", "import": "Excel导入", "request": "请求",
+    "attachment": "现场照片", "import": "Excel导入", "request": "请求", "file": "文件",
 }
 FIELD_LABELS = {
     "id": "编号", "code": "代码", "name": "名称", "active": "启用", "username": "用户名", "display_name": "姓名",
@@ -71,8 +71,10 @@ FIELD_LABELS = {
     # the summary of an import
     "rows": "导入内容", "file": "文件", "total": "数据行", "created": "新增", "updated": "更新", "unchanged": "无变化",
     "refused": "拒绝",
+    # columns renamed in migration 4f9eb974ad31; the log keeps the names it recorded then
+    "campaign_department_id": "参加部门",
     # downloads and refused requests
-    "path": "访问地址", "endpoint": "页面",
+    "path": "访问地址", "endpoint": "页面", "command": "命令",
 }
 
 # The same column name meaning different things in different tables.
@@ -96,19 +98,6 @@ def _date(name: str, problems: list[str]) -> date | None:
         return None
 
 
-def _shown(value) -> str:
-    """A logged value as the office reads it."""
-    if value is None or value == "":
-        return "（空）"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, dict) and set(value) == {"length", "sha256"}:
-        return f"（长内容，{value['length']:,}字符，SHA-256 {value['sha256'][:16]}…）"
-    if isinstance(value, (dict, list)):
-        return canonical_json(value)
-    return str(value)
-
-
 @bp.get("/")
 @roles_required("office")
 def index():
@@ -121,7 +110,7 @@ def index():
     return render_template(
         "audit/index.html", page=page, filters=filters, problems=problems, options=services.filter_options(),
         actions=ACTION_LABELS, entities=ENTITY_LABELS, field_label=_field_label, changed_fields=services.changed_fields,
-        shown=_shown, said=Wording(page.items, ENTITY_LABELS, _field_label).say)
+        said=Wording(page.items, ENTITY_LABELS, _field_label).say)
 
 
 @bp.get("/digest")

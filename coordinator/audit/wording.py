@@ -10,25 +10,24 @@ from urllib.parse import unquote
 import sqlalchemy as sa
 
 from ..auth.models import Department, User
-from ..campaigns.models import STATUS_LABELS, CampaignItem, CampaignSubject, Confirmation, Draw, TeamMember
+from ..campaigns.models import CampaignItem, CampaignSubject, Confirmation, Draw, TeamMember
 from ..directories.models import Inspector, Subject, Zone
 from ..extensions import db
 from ..items.models import Item
 from ..plans.models import Plan, PlanTask
 from ..results.models import DepartmentResult, InspectionRecord
+from ..states import DrawKind, DrawnStatus
 from ..vocab import ROLES
 from .models import AuditEntry
 
 VERBS = {"insert": "新增了", "update": "修改了", "delete": "删除了", "import": "导入了", "draw": "完成了",
          "login": "登录了系统", "logout": "退出了登录", "unlock": "解除了登录限制：", "download": "下载了",
          "denied": "被拒绝访问", "seed": "算出了随机种子："}
-DRAW_KINDS = {"subjects": "抽取检查对象", "replacement": "替换抽取", "teams": "随机组队", "reseat": "回避补位",
-              "restaff": "补充组队"}
-# Stored English words, per field, as the office says them.
+# Stored English words, per field, as the office says them. A status column (states.py) says its own label; these
+# are the words of other fields, and of what columns renamed since logged (campaign_subject.state).
 VALUE_WORDS = {
-    "kind": DRAW_KINDS,
-    "status": STATUS_LABELS,
-    "state": {"active": "有效", "replaced": "已替换", "dropped": "已核减"},
+    "kind": DrawKind.labels(),
+    "state": DrawnStatus.labels(),
     "role": ROLES,
     "mode": {"ratio": "按比例", "count": "按数量", "all": "全部抽取"},
     "rule": {"commit_reveal": "各方共同产生", "witness": "见证人报出"},
@@ -66,7 +65,7 @@ def _drawn(ids):
 
 def _draws(ids):
     rows = db.session.execute(sa.select(Draw.id, Draw.kind, Draw.note).where(Draw.id.in_(ids))).all()
-    return {i: DRAW_KINDS.get(kind, kind) + "记录" + (f"（{note}）" if note else "") for i, kind, note in rows}
+    return {i: DrawKind(kind).label + "记录" + (f"（{note}）" if note else "") for i, kind, note in rows}
 
 
 def _campaign_items(ids):
@@ -133,6 +132,15 @@ class Said:
     details: list[str] = field(default_factory=list)
 
 
+def _status_label(entity: str, key: str, value: str) -> str | None:
+    """The Chinese label of a stored status, when the column holds one (states.py) and the value is one of it."""
+    table = db.metadata.tables.get(entity)
+    column = table.columns.get(key) if table is not None else None
+    kind = getattr(column, "type", None)
+    enum = getattr(kind, "enum_class", None) if isinstance(kind, sa.Enum) else None
+    return enum.labels().get(value) if enum is not None and hasattr(enum, "labels") else None
+
+
 class Wording:
     """Sentences for a page of entries; the names they need are looked up once per table."""
 
@@ -179,7 +187,9 @@ class Wording:
         if isinstance(value, dict):
             return "；".join(f"{self.field_label(entity, k) if k else '未分类'}：{self.value(entity, k, v)}"
                             for k, v in value.items())
-        return VALUE_WORDS.get(key, {}).get(value, str(value)) if isinstance(value, str) else str(value)
+        if not isinstance(value, str):
+            return str(value)
+        return VALUE_WORDS.get(key, {}).get(value) or _status_label(entity, key, value) or value
 
     def say(self, entry: AuditEntry) -> Said:
         changes = self.changes[entry.seq]

@@ -12,6 +12,7 @@ from ..draws.models import SeedContribution, SeedRound
 from ..extensions import db
 from ..items.models import Item
 from ..results.demo import enter_demo_results
+from ..states import Decision, DrawnStatus
 from . import rules, services
 from .models import Campaign, CampaignDepartment, Confirmation, Draw
 
@@ -95,16 +96,17 @@ def build_demo_campaigns() -> list[str]:
     _submit_matching_items(finished, admins)
     swj = next(cd.department.code for cd in finished.departments if cd.department.code == "swj")
     _seed_round(finished, "subjects", office, admins, witness="县纪委监委派驻纪检组 王明", silent={f"dept:{swj}"})
-    drawn = [cs for cs in finished.subjects if cs.state == "active"]
+    drawn = [cs for cs in finished.subjects if cs.status == DrawnStatus.ACTIVE]
     closed = drawn[0]
     flagger = admins[finished.lead_department_id]
-    services.confirm(finished, finished.lead_department_id, {closed.id: ("已关闭停业", "实地核实已停业三个月")}, flagger)
+    services.confirm(finished, finished.lead_department_id, {closed.id: (Decision.CLOSED, "实地核实已停业三个月")}, flagger)
     _seed_round(finished, "replacement", office, admins, target_id=closed.id, reason="已关闭停业：实地核实已停业三个月")
     for cd in finished.departments:
         pending = services.pending_confirmations(finished, cd.department_id)
-        services.confirm(finished, cd.department_id, {cs.id: ("确认", "") for cs in pending}, admins[cd.department_id])
+        confirmed = {cs.id: (Decision.CONFIRMED, "") for cs in pending}
+        services.confirm(finished, cd.department_id, confirmed, admins[cd.department_id])
     _seed_round(finished, "teams", office, admins, witness="县纪委监委派驻纪检组 王明")
-    staffed = next(cs for cs in finished.subjects if cs.state == "active" and len(cs.active_members) > 2)
+    staffed = next(cs for cs in finished.subjects if cs.status == DrawnStatus.ACTIVE and len(cs.active_members) > 2)
     member = next(m for m in staffed.active_members if not m.is_leader)
     services.withdraw(finished, member, "其配偶在该单位任职", office)
     _seed_round(finished, "reseat", office, admins, target_id=member.id,
@@ -123,6 +125,6 @@ def build_demo_campaigns() -> list[str]:
     _submit_matching_items(waiting, admins)
     rounds.open_round(waiting, "subjects", office)  # the parties commit from their own screens
     db.session.commit()
-    active = sum(1 for cs in finished.subjects if cs.state == "active")
+    active = sum(1 for cs in finished.subjects if cs.status == DrawnStatus.ACTIVE)
     return [f"联合抽查：{finished.name}（已抽取{active}户，已组队、派发，结果已录入公示）",
             f"联合抽查：{waiting.name}（正在征集抽取检查对象的随机数承诺）"]

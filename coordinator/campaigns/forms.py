@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..forms import BaseForm, CheckboxList, choices
+from ..textutil import split_list
 from ..vocab import CATEGORIES, RISK_CLASSES
 from ..workdays import DayMode
 from .rules import MUST_FLAG_LABELS
@@ -111,6 +112,46 @@ class CampaignForm(BaseForm):
         labels = [entry.form.name.data for entry in field.entries if entry.form.name.data]
         if len(set(labels)) != len(labels):
             raise ValidationError("分层名称不能重复")
+
+    def load_strata(self, strata: list[dict]) -> None:
+        """Fill the six stratum rows from a preset (empty rows after it)."""
+        for entry, stratum in zip(self.strata.entries, [*strata, *([None] * 6)]):
+            entry.form.name.data = stratum["id"] if stratum else ""
+            entry.category.data = stratum["category"] if stratum else "*"
+            crowded = stratum.get("crowded") if stratum else None
+            entry.crowded.data = "" if crowded is None else ("yes" if crowded else "no")
+            entry.mode.data = stratum["mode"] if stratum else "ratio"
+            entry.value.data = stratum["value"] if stratum else None
+
+    def values(self) -> dict:
+        """The campaign's columns, as services.create_campaign takes them."""
+        strata = [
+            {"id": e.form.name.data.strip(), "category": e.category.data,
+             "crowded": {"yes": True, "no": False}.get(e.crowded.data), "mode": e.mode.data,
+             "value": None if e.mode.data == "all" else (int(e.value.data) if e.mode.data == "count" else e.value.data)}
+            for e in self.strata.entries if e.form.name.data and e.form.name.data.strip()
+        ]
+        return {
+            "name": self.name.data.strip(), "field": self.field.data.strip(),
+            "plan_task_id": self.plan_task_id.data or None,
+            "period_start": self.period_start.data, "period_end": self.period_end.data,
+            "visit_start": self.visit_start.data, "visit_end": self.visit_end.data,
+            "items_deadline": self.items_deadline.data,
+            "scope": {"regions": self.regions.data, "industries": self.industries.data,
+                      "categories": self.categories.data, "risk_classes": self.risk_classes.data},
+            "strata": strata,
+            "risk_weights": {"A": self.weight_a.data, "B": self.weight_b.data, "C": self.weight_c.data,
+                             "D": self.weight_d.data, "": self.weight_none.data},
+            "must_flags": self.must_flags.data,
+            "expertise_industries": split_list(self.expertise_industries.data),
+            "burden_months": self.burden_months.data, "covert": self.covert.data, "team_size": self.team_size.data,
+            "inspector_capacity": self.inspector_capacity.data, "daily_capacity": self.daily_capacity.data,
+            "max_pair_probability": self.max_pair_probability.data,
+            "report_working_days": self.report_working_days.data or 1,
+            "feedback_working_days": self.feedback_working_days.data or 1,
+            "publication_days": self.publication_days.data or 20,
+            "publication_day_mode": DayMode(self.publication_day_mode.data),
+        }
 
 
 class ItemsForm(BaseForm):

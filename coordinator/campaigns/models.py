@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.orm import Mapped, column_property, defaultload, lazyload, mapped_column, relationship
 
 from ..auth.models import Department, User
@@ -11,26 +12,11 @@ from ..directories.models import Inspector, Subject
 from ..extensions import db
 from ..items.models import Item
 from ..plans.models import PlanTask
+from ..states import CampaignStatus, Decision, DrawKind, DrawnStatus, db_enum
 from ..timeutil import now
 from ..workdays import DayMode, add_working_days
 
 # ---- joint campaign (部门联合抽查, seed 004) ---------------------------------------------------------
-
-STATUS_LABELS = {
-    "collecting": "征集事项",
-    "locked": "名录已锁定，待抽取",
-    "drawn": "已抽取，待确认",
-    "teamed": "已组队",
-    "dispatched": "已派发，检查中",
-    "finished": "已完成",
-}
-STATUSES = tuple(STATUS_LABELS)  # in the order a campaign goes through them
-
-
-def statuses_from(status: str) -> tuple[str, ...]:
-    """`status` and every later one: the campaigns that have reached `status`."""
-    return STATUSES[STATUSES.index(status):]
-
 
 class Campaign(db.Model):
     __tablename__ = "campaign"
@@ -65,7 +51,8 @@ class Campaign(db.Model):
         sa.Enum(DayMode, name="ck_campaign_publication_day_mode", native_enum=False, create_constraint=True,
                 length=8, values_callable=lambda members: [m.value for m in members], validate_strings=True),
         default=DayMode.WORKING)
-    status: Mapped[str] = mapped_column(sa.String(16), default="collecting", index=True)
+    status: Mapped[CampaignStatus] = mapped_column(db_enum(CampaignStatus, "ck_campaign_status"),
+                                                   default=CampaignStatus.COLLECTING, index=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=now)
     dispatched_at: Mapped[datetime | None]
@@ -80,10 +67,10 @@ class Campaign(db.Model):
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
+        return self.status.label
 
     def reached(self, status: str) -> bool:
-        return self.status in statuses_from(status)
+        return self.status in CampaignStatus(status).and_later()
 
     def campaign_department(self, department_id: int | None) -> CampaignDepartment | None:
         return next((cd for cd in self.departments if cd.department_id == department_id), None)
@@ -133,14 +120,22 @@ class CampaignDepartment(db.Model):
     items: Mapped[list[CampaignItem]] = relationship(
         back_populates="campaign_department", order_by="CampaignItem.id", cascade="all, delete-orphan")
 
+    def items_overdue(self, on: date) -> bool:
+        """Its items and materials list is not in, and the campaign's deadline for them has passed (逾期未提交)."""
+        return self.submitted_at is None and on > self.campaign.items_deadline
+
+    def confirmation_overdue(self, at: datetime | None = None) -> bool:
+        """It has not confirmed its drawn enterprises within the one working day it had (逾期未确认)."""
+        return (self.confirmed_at is None and self.confirm_deadline is not None
+                and self.confirm_deadline < (at or now()))
+
 
 class CampaignItem(db.Model):
     """An item a department chose for the campaign, frozen at the version it had then."""
 
     __tablename__ = "campaign_item"
     id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_department_id: Mapped[int] = mapped_column("participation_id", sa.ForeignKey("campaign_department.id"),
-                                                        index=True)
+    campaign_department_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign_department.id"), index=True)
     item_id: Mapped[int] = mapped_column(sa.ForeignKey("item.id"))
     version: Mapped[int]
     data: Mapped[dict] = mapped_column(sa.JSON)  # Item.snapshot() at selection
@@ -152,15 +147,14 @@ class CampaignItem(db.Model):
 class Draw(db.Model):
     """One draw, stored whole so anyone can replay it: input (locked and hashed first), seed, result, people.
 
-    kind: "subjects" (stage 1), "replacement" (stage 1 for one closed enterprise), "teams" (stage 2),
-    "reseat" (stage 2 for one recused seat), "restaff" (stage 2 again for the enterprises the team draw left
-    unstaffed, after the office acted). Never updated once `result` is set.
+    kind: see states.DrawKind (stage 1 whole or for one closed enterprise; stage 2 whole, for one recused seat, or
+    again for the enterprises the team draw left unstaffed). Never updated once `result` is set.
     """
 
     __tablename__ = "draw_record"
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id"), index=True)
-    kind: Mapped[str] = mapped_column(sa.String(16))
+    kind: Mapped[DrawKind] = mapped_column(db_enum(DrawKind, "ck_draw_kind"))
     problem: Mapped[str] = mapped_column(sa.Text)  # canonical JSON of the input without its seed
     locked_sha256: Mapped[str] = mapped_column(sa.String(64))  # hash of `problem`, published before the seed
     seed: Mapped[str | None] = mapped_column(sa.String(200))
@@ -176,7 +170,7 @@ class Draw(db.Model):
 
     operator: Mapped[User | None] = relationship()
 
-    TEAM_KINDS = ("teams", "reseat", "restaff")
+    TEAM_KINDS = (DrawKind.TEAMS, DrawKind.RESEAT, DrawKind.RESTAFF)
 
     def may_download(self, user) -> bool:
         """A draw of enterprises is there for any department taking part to replay; a draw of teams names
@@ -186,7 +180,7 @@ class Draw(db.Model):
     @property
     def reports_pair_probabilities(self) -> bool:
         """A team draw whose result lists every pair's planned probability (draws since the solver offers it)."""
-        return self.kind == "teams" and self.result is not None and '"pair_probabilities":' in self.result
+        return self.kind == DrawKind.TEAMS and self.result is not None and '"pair_probabilities":' in self.result
 
 
 class CampaignSubject(db.Model):
@@ -201,10 +195,8 @@ class CampaignSubject(db.Model):
     stratum: Mapped[str] = mapped_column(sa.String(64))
     probability: Mapped[float]
     must: Mapped[bool] = mapped_column(default=False)
-    department_ids: Mapped[list] = mapped_column(sa.JSON)  # who visits: their campaign items reach it
-    # active; replaced (by a recorded replacement draw); dropped (closed or not found, nothing left to draw in
-    # its stratum: the office accepted the shortfall with a reason)
-    state: Mapped[str] = mapped_column(sa.String(16), default="active")
+    status: Mapped[DrawnStatus] = mapped_column(db_enum(DrawnStatus, "ck_campaign_subject_status"),
+                                                default=DrawnStatus.ACTIVE)
     replaced_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign_subject.id"))
     dropped_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     visit_date: Mapped[date | None]
@@ -221,6 +213,11 @@ class CampaignSubject(db.Model):
                                                              cascade="all, delete-orphan", lazy="selectin")
     members: Mapped[list[TeamMember]] = relationship(
         back_populates="campaign_subject", order_by="TeamMember.id", cascade="all, delete-orphan", lazy="selectin")
+    reached_by: Mapped[list[CampaignSubjectDepartment]] = relationship(
+        order_by="CampaignSubjectDepartment.department_id", cascade="all, delete-orphan", lazy="selectin")
+    # Who visits: the departments whose campaign items reach the enterprise (ids, read and assigned as a list).
+    department_ids: AssociationProxy[list[int]] = association_proxy(
+        "reached_by", "department_id", creator=lambda department_id: CampaignSubjectDepartment(department_id=department_id))
 
     @property
     def active_members(self) -> list[TeamMember]:
@@ -232,11 +229,16 @@ class CampaignSubject(db.Model):
 
     def visiting(self) -> list[int]:
         """The departments that visit: those the items reach, less any that said "not ours"."""
-        declined = {c.department_id for c in self.confirmations if c.decision == "非本部门监管"}
+        declined = {c.department_id for c in self.confirmations if c.decision == Decision.NOT_OURS}
         return [d for d in self.department_ids if d not in declined]
 
 
-CONFIRM_DECISIONS = ("确认", "非本部门监管", "已关闭停业", "查无此户")
+class CampaignSubjectDepartment(db.Model):
+    """A department whose campaign items reach a drawn enterprise: it visits, unless it answers "not ours"."""
+
+    __tablename__ = "campaign_subject_department"
+    campaign_subject_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign_subject.id"), primary_key=True)
+    department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"), primary_key=True, index=True)
 
 
 class Confirmation(db.Model):
@@ -245,7 +247,7 @@ class Confirmation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_subject_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign_subject.id"), index=True)
     department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"))
-    decision: Mapped[str] = mapped_column(sa.String(16))
+    decision: Mapped[Decision] = mapped_column(db_enum(Decision, "ck_confirmation_decision"))
     reason: Mapped[str] = mapped_column(sa.String(500), default="")
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     at: Mapped[datetime] = mapped_column(default=now)
@@ -270,20 +272,30 @@ class TeamMember(db.Model):
     inspector: Mapped[Inspector] = relationship(lazy="joined")
     department: Mapped[Department] = relationship(lazy="joined")
 
+    def may_be_recused_by(self, user: User) -> bool:
+        """Who may recuse an inspector: the office, or the administrator of the inspector's own department."""
+        return user.is_office or (user.role == "admin" and user.department_id == self.department_id)
+
+    @property
+    def recusable(self) -> bool:
+        """When: still seated, and the campaign's teams are formed and not yet finished."""
+        return self.recused_at is None and self.campaign_subject.campaign.status in RECUSAL_STATUSES
+
     def can_be_recused_by(self, user: User) -> bool:
-        """The office, or the member's own department's administrator, while the teams stand (teamed or
-        dispatched) and the member has not withdrawn yet."""
-        return (self.recused_at is None and self.campaign_subject.campaign.status in ("teamed", "dispatched")
-                and (user.is_office or (user.role == "admin" and user.department_id == self.department_id)))
+        return self.recusable and self.may_be_recused_by(user)
 
     def reason_shown_to(self, user) -> bool:
         """A recusal's reason is personal: the office and the inspector's own department read it, others do not."""
         return user.is_office or user.department_id == self.department_id
 
 
+RECUSAL_STATUSES = (CampaignStatus.TEAMED, CampaignStatus.DISPATCHED)  # a seat can be redrawn
+
+
 # How many enterprises a campaign has drawn (replacements counted once): one correlated count, no rows loaded.
 Campaign.active_count = column_property(
-    sa.select(sa.func.count()).where(CampaignSubject.campaign_id == Campaign.id, CampaignSubject.state == "active")
+    sa.select(sa.func.count()).where(CampaignSubject.campaign_id == Campaign.id,
+                                        CampaignSubject.status == DrawnStatus.ACTIVE)
     .correlate_except(CampaignSubject).scalar_subquery(),
     deferred=True)
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm import lazyload, undefer
 
 from .. import once
-from ..access import ensure_department, login_required, own_department_id, roles_required
+from ..access import login_required, own_department_id, roles_required
 from ..auth.models import Department
 from ..directories.models import Subject
 from ..directories.services import filter_options
@@ -21,12 +21,12 @@ from ..forms import choices
 from ..items.models import Item
 from ..pagination import paginate
 from ..plans.models import Plan, PlanTask
-from ..textutil import join_list, split_list
-from ..timeutil import now
-from ..workdays import DayMode
+from ..states import CampaignStatus, Decision, DrawnStatus
+from ..textutil import join_list
+from ..timeutil import today
 from . import rules, services, sheets, staffing
 from .forms import CampaignForm, ItemsForm, ReasonForm, StaffingForm
-from .models import CONFIRM_DECISIONS, Campaign, CampaignSubject, Draw, TeamMember
+from .models import Campaign, CampaignSubject, Draw, TeamMember
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
@@ -85,46 +85,6 @@ def _fill_choices(form: CampaignForm) -> None:
                                                           for t in tasks)])
 
 
-def _load_strata(form: CampaignForm, strata: list[dict]) -> None:
-    for entry, stratum in zip(form.strata.entries, [*strata, *([None] * 6)]):
-        entry.form.name.data = stratum["id"] if stratum else ""
-        entry.category.data = stratum["category"] if stratum else "*"
-        crowded = stratum.get("crowded") if stratum else None
-        entry.crowded.data = "" if crowded is None else ("yes" if crowded else "no")
-        entry.mode.data = stratum["mode"] if stratum else "ratio"
-        entry.value.data = stratum["value"] if stratum else None
-
-
-def _values(form: CampaignForm) -> dict:
-    strata = [
-        {"id": e.form.name.data.strip(), "category": e.category.data,
-         "crowded": {"yes": True, "no": False}.get(e.crowded.data), "mode": e.mode.data,
-         "value": None if e.mode.data == "all" else (int(e.value.data) if e.mode.data == "count" else e.value.data)}
-        for e in form.strata.entries if e.form.name.data and e.form.name.data.strip()
-    ]
-    return {
-        "name": form.name.data.strip(), "field": form.field.data.strip(),
-        "plan_task_id": form.plan_task_id.data or None,
-        "period_start": form.period_start.data, "period_end": form.period_end.data,
-        "visit_start": form.visit_start.data, "visit_end": form.visit_end.data,
-        "items_deadline": form.items_deadline.data,
-        "scope": {"regions": form.regions.data, "industries": form.industries.data,
-                  "categories": form.categories.data, "risk_classes": form.risk_classes.data},
-        "strata": strata,
-        "risk_weights": {"A": form.weight_a.data, "B": form.weight_b.data, "C": form.weight_c.data,
-                         "D": form.weight_d.data, "": form.weight_none.data},
-        "must_flags": form.must_flags.data,
-        "expertise_industries": split_list(form.expertise_industries.data),
-        "burden_months": form.burden_months.data, "covert": form.covert.data, "team_size": form.team_size.data,
-        "inspector_capacity": form.inspector_capacity.data, "daily_capacity": form.daily_capacity.data,
-        "max_pair_probability": form.max_pair_probability.data,
-        "report_working_days": form.report_working_days.data or 1,
-        "feedback_working_days": form.feedback_working_days.data or 1,
-        "publication_days": form.publication_days.data or 20,
-        "publication_day_mode": DayMode(form.publication_day_mode.data),
-    }
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required("office")
 def create():
@@ -132,7 +92,7 @@ def create():
     _fill_choices(form)
     if request.method == "GET":
         preset = rules.STRATA_PRESETS.get(request.args.get("preset", "joint20"), rules.STRATA_PRESETS["joint20"])
-        _load_strata(form, preset["strata"])
+        form.load_strata(preset["strata"])
         form.must_flags.data = list(rules.DEFAULT_MUST_FLAGS)
     if form.validate_on_submit():
         lead = db.session.get(Department, form.lead_department_id.data)
@@ -142,7 +102,7 @@ def create():
         elif not once.spend_form("campaign"):
             return once.repeated(url_for("campaigns.index"))
         else:
-            campaign = services.create_campaign(_values(form), lead, partners, current_user)
+            campaign = services.create_campaign(form.values(), lead, partners, current_user)
             db.session.commit()
             return _done(f"联合抽查“{campaign.name}”已创建，请通知各部门在{campaign.items_deadline}前提交抽查事项",
                          campaign)
@@ -156,19 +116,19 @@ def detail(campaign_id):
     draws = db.session.scalars(sa.select(Draw).where(Draw.campaign_id == campaign.id)
                                .order_by(Draw.id)).all()
     context = {"campaign": campaign, "draws": draws, "reason_form": ReasonForm(), "seeding": campaign_seeding(campaign),
-               "now": now(), "overdue": services.overdue, "mine": campaign.campaign_department(current_user.department_id)}
-    if campaign.status == "collecting" and current_user.is_office:
+               "today": today(), "mine": campaign.campaign_department(current_user.department_id)}
+    if campaign.status == CampaignStatus.COLLECTING and current_user.is_office:
         context["coverage"] = services.coverage(campaign) if any(cd.items for cd in campaign.departments) else []
-    if campaign.status != "collecting":
+    if campaign.status != CampaignStatus.COLLECTING:
         flagged = services.flagged(campaign)
-        if campaign.reached("teamed"):
+        if campaign.reached(CampaignStatus.TEAMED):
             context["staffing"] = staffing.staffing(campaign)
             context["staffing_form"] = StaffingForm(
                 visit_end=campaign.visit_end, inspector_capacity=campaign.inspector_capacity,
                 daily_capacity=campaign.daily_capacity, expertise_industries=join_list(campaign.expertise_industries))
         context.update(flagged=flagged, pending=services.pending_counts(campaign),
                        unstaffed=services.unstaffed(campaign), dropped=services.dropped(campaign),
-                       replaceable=services.replaceable(campaign, flagged) if campaign.status == "drawn" else {})
+                       replaceable=services.replaceable(campaign, flagged) if campaign.status == CampaignStatus.DRAWN else {})
     return render_template("campaigns/detail.html", **context)
 
 
@@ -183,7 +143,7 @@ def items(campaign_id):
     campaign_department = campaign.campaign_department(department_id)
     if campaign_department is None:
         return render_template("campaigns/items_overview.html", campaign=campaign)
-    editable = current_user.role != "officer" and campaign.status == "collecting"
+    editable = current_user.role != "officer" and campaign.status == CampaignStatus.COLLECTING
     form = ItemsForm()
     available = db.session.scalars(sa.select(Item).where(Item.department_id == department_id, Item.active)
                                    .order_by(Item.code)).all()
@@ -215,7 +175,7 @@ def items(campaign_id):
 def subjects(campaign_id):
     campaign = _campaign(campaign_id)
     query = (sa.select(CampaignSubject).join(Subject).where(CampaignSubject.campaign_id == campaign.id)
-             .order_by(CampaignSubject.state, CampaignSubject.stratum, Subject.credit_code)
+             .order_by(CampaignSubject.status, CampaignSubject.stratum, Subject.credit_code)
              .options(lazyload(CampaignSubject.members)))
     page = paginate(query, request.args.get("page", 1, type=int), per_page=100)
     departments = {cd.department_id: cd.department for cd in campaign.departments}
@@ -228,14 +188,14 @@ def confirm(campaign_id):
     campaign = _campaign(campaign_id)
     department_id = current_user.department_id
     campaign_department = campaign.campaign_department(department_id)
-    rows = [cs for cs in campaign.subjects if cs.state == "active" and department_id in cs.department_ids]
+    rows = [cs for cs in campaign.subjects if cs.status == DrawnStatus.ACTIVE and department_id in cs.department_ids]
     # What the admin chose on this page: kept when the save is refused, so no mark has to be made twice.
     chosen = {cs.id: (request.form.get(f"decision-{cs.id}", ""), request.form.get(f"reason-{cs.id}", ""))
               for cs in rows if request.form.get(f"decision-{cs.id}")}
     if request.method == "POST":
         decisions = dict(chosen)
         if request.form.get("all") == "1":  # the rows marked here as marked, every other waiting one confirmed
-            decisions = {cs.id: ("确认", "") for cs in services.pending_confirmations(campaign, department_id)
+            decisions = {cs.id: (Decision.CONFIRMED, "") for cs in services.pending_confirmations(campaign, department_id)
                          if cs.id not in chosen} | chosen
         try:
             recorded = services.confirm(campaign, department_id, decisions, current_user)
@@ -244,14 +204,13 @@ def confirm(campaign_id):
             flash(f"{error}。本页的选择已保留，补充后再保存。", "error")
         else:
             db.session.commit()
-            marked = sum(1 for decision, _ in decisions.values() if decision != "确认")
+            marked = sum(1 for decision, _ in decisions.values() if decision != Decision.CONFIRMED)
             flash(f"已记录{recorded}户的确认结果" + (f"，其中{marked}户标记为不检查或需替换" if marked else ""),
                   "success")
             return redirect(url_for("campaigns.confirm", campaign_id=campaign.id))
     mine = {cs.id: next((c for c in cs.confirmations if c.department_id == department_id), None) for cs in rows}
     return render_template("campaigns/confirm.html", campaign=campaign, campaign_department=campaign_department,
-                           rows=rows, mine=mine, chosen=chosen, decisions=CONFIRM_DECISIONS,
-                           overdue=services.overdue(campaign_department))
+                           rows=rows, mine=mine, chosen=chosen, decisions=Decision)
 
 
 def _drawn_subject(campaign: Campaign, cs_id: int) -> CampaignSubject:
@@ -308,7 +267,7 @@ def teams(campaign_id):
     campaign = _campaign(campaign_id)
     filters = _team_filters()
     query = (sa.select(CampaignSubject).join(Subject)
-             .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.state == "active")
+             .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.status == DrawnStatus.ACTIVE)
              .order_by(CampaignSubject.visit_date.nulls_last(), Subject.credit_code)
              .options(lazyload(CampaignSubject.confirmations)))
     query = services.filter_teams(query, filters)
@@ -332,7 +291,8 @@ def recuse(campaign_id, member_id):
     member = db.get_or_404(TeamMember, member_id)
     if member.campaign_subject.campaign_id != campaign.id:
         abort(404)
-    ensure_department(member.department_id)
+    if not member.may_be_recused_by(current_user):
+        abort(403)
     form = ReasonForm()
     if request.method == "GET":
         if not member.can_be_recused_by(current_user):
@@ -345,9 +305,7 @@ def recuse(campaign_id, member_id):
         return redirect(url_for("campaigns.recuse", campaign_id=campaign.id, member_id=member.id,
                                 back=_back_to_teams(campaign)))
     try:
-        services.withdraw(campaign, member, form.reason.data, current_user)
-        seed_rounds.open_round(campaign, "reseat", current_user, target_id=member.id,
-                               reason=f"{member.inspector.name}回避")  # its reason stays with its department
+        seed_rounds.recuse(campaign, member, form.reason.data, current_user)
         db.session.commit()
     except services.CampaignError as error:
         db.session.rollback()
@@ -379,7 +337,7 @@ def _lead_or_office(campaign: Campaign) -> None:
 def dispatch_list(campaign_id):
     campaign = _campaign(campaign_id)
     _lead_or_office(campaign)
-    if not campaign.reached("teamed"):
+    if not campaign.reached(CampaignStatus.TEAMED):
         abort(404)
     return send_workbook(lambda target: sheets.write_dispatch(target, campaign), f"{campaign.name}_派发清单")
 

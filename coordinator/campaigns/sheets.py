@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from ..excel.writer import SheetWriter, open_workbook, write_list
 from ..extensions import db
 from ..items.models import Item
+from ..states import DrawnStatus
 from ..textutil import split_list
 from . import rules
 from .models import Campaign, CampaignDepartment, CampaignSubject
@@ -141,7 +142,7 @@ def write_sheets(target, subjects: list[CampaignSubject]) -> None:
 
 
 def staffed_subjects(campaign: Campaign) -> list[CampaignSubject]:
-    return [cs for cs in campaign.subjects if cs.state == "active" and cs.active_members]
+    return [cs for cs in campaign.subjects if cs.status == DrawnStatus.ACTIVE and cs.active_members]
 
 
 DISPATCH_HEADERS = ["序号", "检查日期", "被检查单位", "统一社会信用代码", "地址", "单位联系人及电话", "检查组长",

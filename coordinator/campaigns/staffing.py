@@ -15,6 +15,7 @@ from solver import canonical_json, sha256_hex
 from ..auth.models import User
 from ..directories.models import Inspector
 from ..extensions import db
+from ..states import CampaignStatus, DrawKind, DrawnStatus
 from ..textutil import split_list
 from . import services
 from .models import Campaign, CampaignSubject, Draw, TeamMember
@@ -69,7 +70,7 @@ def group_of(reason: str) -> tuple[str, str]:
 def staffing(campaign: Campaign) -> Staffing:
     """Staffed and unstaffed enterprises of a teamed campaign, the unstaffed grouped by the kind of reason."""
     total = db.session.scalar(sa.select(sa.func.count()).where(
-        CampaignSubject.campaign_id == campaign.id, CampaignSubject.state == "active")) or 0
+        CampaignSubject.campaign_id == campaign.id, CampaignSubject.status == DrawnStatus.ACTIVE)) or 0
     groups: dict[str, ReasonGroup] = {}
     unstaffed = services.unstaffed(campaign)
     for cs in unstaffed:
@@ -113,7 +114,7 @@ def _restaff_problem(campaign: Campaign, subjects: list[CampaignSubject]) -> dic
 
 
 def check_restaff(campaign: Campaign) -> None:
-    require_status(campaign, "teamed")
+    require_status(campaign, CampaignStatus.TEAMED)
     if not services.unstaffed(campaign):
         raise CampaignError("所有检查对象都已配齐检查组，无需补充组队")
 
@@ -137,7 +138,7 @@ def lock_restaff(campaign: Campaign, user: User) -> Draw:
     check_restaff(campaign)
     subjects = services.unstaffed(campaign)
     text = canonical_json(_restaff_problem(campaign, subjects))
-    draw = Draw(campaign_id=campaign.id, kind="restaff", problem=text, locked_sha256=sha256_hex(text),
+    draw = Draw(campaign_id=campaign.id, kind=DrawKind.RESTAFF, problem=text, locked_sha256=sha256_hex(text),
                 note=f"为{len(subjects)}户未配齐的检查对象补充组队", operator_id=user.id)
     db.session.add(draw)
     db.session.flush()
@@ -146,7 +147,7 @@ def lock_restaff(campaign: Campaign, user: User) -> Draw:
 
 def run_restaff(campaign: Campaign, draw: Draw, seed: str, witness: str, user: User | None) -> Draw:
     """Run a locked supplementary draw: the enterprises it staffs get their teams, the others keep a reason."""
-    require_status(campaign, "teamed")
+    require_status(campaign, CampaignStatus.TEAMED)
     problem_codes = {s["id"] for s in json.loads(draw.problem)["subjects"]}
     subjects = [cs for cs in services.unstaffed(campaign) if cs.subject.credit_code in problem_codes]
     result = run_locked(draw, seed, witness, user, solver.solve_teams)

@@ -11,8 +11,9 @@ from ..excel.importing import Importer, RowInvalid, insert_many
 from ..excel.reader import Column, limit, parse_bool, parse_date, parse_number, parse_phone
 from ..excel.writer import write_list
 from ..extensions import db
+from ..states import SubjectStatus
 from ..textutil import join_list, split_list
-from ..vocab import ACTIVE_STATUS, CATEGORIES, HISTORY_FLAGS, RISK_CLASSES, STATUSES
+from ..vocab import CATEGORIES, HISTORY_FLAGS, RISK_CLASSES
 from . import creditcode
 from .models import Conflict, Inspector, Subject, SubjectStatusChange
 from .services import forget_directory_cache
@@ -96,10 +97,10 @@ def subject_values(raw: dict[str, str]) -> dict[str, Any]:
     if risk and risk not in RISK_CLASSES:
         errors.append(f"信用风险分类“{raw['risk_class']}”无效，应为 A、B、C、D 之一（可留空表示未分类）")
     values["risk_class"] = risk
-    status = raw.get("status", "") or ACTIVE_STATUS
-    status = STATUS_ALIASES.get(status, status)
-    if status not in STATUSES:
-        errors.append(f"经营状态“{raw['status']}”无效，应为：{'、'.join(STATUSES)}")
+    text = raw.get("status", "")
+    status = SubjectStatus.from_label(STATUS_ALIASES.get(text, text)) if text else SubjectStatus.ACTIVE
+    if status is None:
+        errors.append(f"经营状态“{raw['status']}”无效，应为：{'、'.join(SubjectStatus.labels().values())}")
     values["status"] = status
     for key, parse in SUBJECT_PARSERS.items():
         try:
@@ -166,12 +167,17 @@ class SubjectImporter(Importer):
 
 def export_subjects(target, query=None) -> None:
     query = query if query is not None else sa.select(Subject).order_by(Subject.id)
-    rows = (
-        [getattr(s, c.key) if c.key != "building_area" or s.building_area is None else _number(s.building_area)
-         for c in SUBJECT_COLUMNS]
-        for s in db.session.scalars(query.execution_options(yield_per=2000))
-    )
+    rows = ([_export_value(s, c.key) for c in SUBJECT_COLUMNS]
+            for s in db.session.scalars(query.execution_options(yield_per=2000)))
     write_list(target, "检查对象名录库", None, [c.header for c in SUBJECT_COLUMNS], rows)
+
+
+def _export_value(subject: Subject, key: str):
+    if key == "status":
+        return subject.status.label
+    if key == "building_area" and subject.building_area is not None:
+        return _number(subject.building_area)
+    return getattr(subject, key)
 
 
 def _number(value: float):

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Department, User
 from ..extensions import db
+from ..states import SubjectStatus, db_enum
 from ..timeutil import now, today
-from ..vocab import ACTIVE_STATUS
 from . import creditcode
 
 
@@ -40,7 +40,8 @@ class Subject(db.Model):
     has_penalty: Mapped[bool] = mapped_column(default=False)
     blacklisted: Mapped[bool] = mapped_column(default=False)
     major_hazard: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(sa.String(16), default=ACTIVE_STATUS, index=True)
+    status: Mapped[SubjectStatus] = mapped_column(db_enum(SubjectStatus, "ck_subject_status"),
+                                                  default=SubjectStatus.ACTIVE, index=True)
     note: Mapped[str] = mapped_column(sa.String(500), default="")
     # Where the enterprise really operates and whom to ask for, as a published inspection record found it on
     # site (seed 001: wrong registered addresses waste inspectors' time); `operating_source` names that record.
@@ -58,7 +59,7 @@ class Subject(db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status == ACTIVE_STATUS
+        return self.status == SubjectStatus.ACTIVE
 
     @property
     def best_address(self) -> str:
@@ -86,8 +87,8 @@ class SubjectStatusChange(db.Model):
     __tablename__ = "subject_status_change"
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_id: Mapped[int] = mapped_column(sa.ForeignKey("subject.id"), index=True)
-    old_status: Mapped[str] = mapped_column(sa.String(16))
-    new_status: Mapped[str] = mapped_column(sa.String(16))
+    old_status: Mapped[SubjectStatus] = mapped_column(db_enum(SubjectStatus, "ck_subject_status_change_old"))
+    new_status: Mapped[SubjectStatus] = mapped_column(db_enum(SubjectStatus, "ck_subject_status_change_new"))
     changed_on: Mapped[date] = mapped_column(default=today)
     reason: Mapped[str] = mapped_column(sa.String(500))
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))

@@ -15,18 +15,17 @@ from ..excel.importing import RowInvalid
 from ..excel.writer import send_workbook
 from ..extensions import db
 from ..pagination import paginate, search_arg
-from ..textutil import clean, join_list
+from ..states import SubjectStatus
+from ..textutil import join_list
 from ..timeutil import now
-from ..vocab import CATEGORIES, RISK_CLASSES, STATUSES
+from ..vocab import CATEGORIES, RISK_CLASSES
 from . import services
 from .forms import ConflictForm, InspectorForm, StatusForm, SubjectForm
 from .importers import (
     INSPECTOR_COLUMNS,
     SUBJECT_COLUMNS,
-    InspectorImporter,
     export_inspectors,
     export_subjects,
-    subject_values,
 )
 from .models import Conflict, Inspector, Subject
 
@@ -52,7 +51,7 @@ def subjects():
     page = paginate(services.subject_query(q, **filters), request.args.get("page", 1, type=int))
     return render_template(
         "directories/subjects.html", page=page, q=q, filters=filters, options=services.filter_options(),
-        categories=CATEGORIES, risk_classes=[*RISK_CLASSES, "未分类"], statuses=STATUSES,
+        categories=CATEGORIES, risk_classes=[*RISK_CLASSES, "未分类"], statuses=SubjectStatus.labels(),
     )
 
 
@@ -88,28 +87,18 @@ def subject_edit(subject_id):
     form = SubjectForm(data=_form_data(subject, SUBJECT_COLUMNS) if subject and request.method == "GET" else None)
     errors: list[str] = []
     if form.validate_on_submit():
-        raw = {name: clean(field.data) for name, field in form._fields.items() if name != "csrf_token"}
-        raw["status"] = subject.status if subject else "存续"
+        created = subject is None
         try:
-            values = subject_values(raw)
+            subject = services.save_subject(subject, form.row())
         except RowInvalid as invalid:
+            db.session.rollback()
             errors = invalid.reasons
         else:
-            clash = db.session.scalar(sa.select(Subject).where(Subject.credit_code == values["credit_code"],
-                                                               Subject.id != (subject_id or -1)))
-            if clash:
-                errors = [f"统一社会信用代码已属于“{clash.name}”"]
-            elif subject is None and not once.spend_form("subject"):
+            if created and not once.spend_form("subject"):
                 return once.repeated(url_for("directories.subjects"))
-            else:
-                subject = subject or Subject()
-                for key, value in values.items():
-                    setattr(subject, key, value)
-                db.session.add(subject)
-                db.session.commit()
-                services.forget_directory_cache()
-                flash(f"“{subject.name}”已保存", "success")
-                return redirect(url_for("directories.subject_detail", subject_id=subject.id))
+            db.session.commit()
+            flash(f"“{subject.name}”已保存", "success")
+            return redirect(url_for("directories.subject_detail", subject_id=subject.id))
     return render_template("directories/subject_form.html", form=form, subject=subject, errors=errors)
 
 
@@ -138,11 +127,11 @@ def subject_status(subject_id):
     if not form.validate_on_submit():
         flash("；".join(e for errors in form.errors.values() for e in errors), "error")
     elif form.status.data == subject.status:
-        flash(f"经营状态已经是“{subject.status}”，未作变更", "warning")
+        flash(f"经营状态已经是“{subject.status.label}”，未作变更", "warning")
     else:
         services.change_status(subject, form.status.data, form.reason.data, current_user.id)
         db.session.commit()
-        flash(f"经营状态已改为“{subject.status}”", "success")
+        flash(f"经营状态已改为“{subject.status.label}”", "success")
     return redirect(url_for("directories.subject_detail", subject_id=subject_id))
 
 
@@ -195,30 +184,18 @@ def inspector_edit(inspector_id):
         if department is None:
             errors = ["请选择所属单位"]
         else:
-            raw = {name: clean(field.data) for name, field in form._fields.items() if name != "csrf_token"}
-            raw["department"] = department.code
-            importer = InspectorImporter()
-            importer.prepare()
+            created = inspector is None
             try:
-                _, values = importer.parse_row(raw)
+                inspector = services.save_inspector(inspector, form.row(), department)
             except RowInvalid as invalid:
+                db.session.rollback()
                 errors = invalid.reasons
             else:
-                clash = values["cert_no"] and db.session.scalar(
-                    sa.select(Inspector).where(Inspector.cert_no == values["cert_no"],
-                                               Inspector.id != (inspector_id or -1)))
-                if clash:
-                    errors = [f"执法证号{values['cert_no']}已登记给{clash.name}（{clash.department.name}）"]
-                elif inspector is None and not once.spend_form("inspector"):
+                if created and not once.spend_form("inspector"):
                     return once.repeated(url_for("directories.inspectors"))
-                else:
-                    inspector = inspector or Inspector()
-                    for key, value in values.items():
-                        setattr(inspector, key, value)
-                    db.session.add(inspector)
-                    db.session.commit()
-                    flash(f"执法人员{inspector.name}已保存", "success")
-                    return redirect(url_for("directories.inspector_detail", inspector_id=inspector.id))
+                db.session.commit()
+                flash(f"执法人员{inspector.name}已保存", "success")
+                return redirect(url_for("directories.inspector_detail", inspector_id=inspector.id))
     return render_template("directories/inspector_form.html", form=form, inspector=inspector, errors=errors,
                            departments=departments, department_id=department_id)
 

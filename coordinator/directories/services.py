@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from ..excel.importing import RowInvalid
 from ..extensions import db
 from ..items.models import Item
+from ..states import SubjectStatus
 from ..timeutil import today
-from ..vocab import ACTIVE_STATUS, STATUSES
 from . import creditcode
 from .models import Conflict, Inspector, Subject, SubjectStatusChange, drawable_clause
 
@@ -54,7 +55,10 @@ def subject_query(q: str = "", **filters: str):
                                        Subject.address.contains(q, autoescape=True)))
     for name in SUBJECT_FILTERS:
         value = filters.get(name)
-        if value:
+        if name == "status" and value:
+            status = SubjectStatus.from_label(value)  # a value, or a label from an older link
+            query = query.where(Subject.status == status if status else sa.false())
+        elif value:
             query = query.where(getattr(Subject, name) == ("" if value == "未分类" else value))
     return query.order_by(Subject.id.desc())
 
@@ -84,7 +88,7 @@ def forget_directory_cache() -> None:
 
 def _subject_counts() -> dict[str, int]:
     total, active = db.session.execute(
-        sa.select(sa.func.count(), sa.func.count().filter(Subject.status == ACTIVE_STATUS)).select_from(Subject)).one()
+        sa.select(sa.func.count(), sa.func.count().filter(Subject.status == SubjectStatus.ACTIVE)).select_from(Subject)).one()
     return {"subjects": total, "subjects_active": active}
 
 
@@ -101,10 +105,54 @@ def filter_options() -> dict[str, list[str]]:
     return _cached("filter_options", OPTIONS_SECONDS, _filter_options)
 
 
-def change_status(subject: Subject, new_status: str, reason: str, user_id: int | None) -> SubjectStatusChange:
+# ---- saving one enterprise or inspector from its form ---------------------------------------------------------
+# The form is a row of the import (directories.forms), checked by the importer's row rules, then for a clash.
+
+
+def save_subject(subject: Subject | None, row: dict[str, str]) -> Subject:
+    """Create or update an enterprise from a form row; RowInvalid (Chinese reasons) when the row is wrong or its
+    credit code belongs to another enterprise. The status is not the form's: it changes through change_status."""
+    from .importers import subject_values  # the importers use this module's cache, so not at import time
+
+    values = subject_values({**row, "status": subject.status if subject else SubjectStatus.ACTIVE})
+    clash = db.session.scalar(sa.select(Subject).where(Subject.credit_code == values["credit_code"],
+                                                       Subject.id != (subject.id if subject else -1)))
+    if clash:
+        raise RowInvalid([f"统一社会信用代码已属于“{clash.name}”"])
+    subject = subject or Subject()
+    for key, value in values.items():
+        setattr(subject, key, value)
+    db.session.add(subject)
+    forget_directory_cache()
+    return subject
+
+
+def save_inspector(inspector: Inspector | None, row: dict[str, str], department) -> Inspector:
+    """Create or update an inspector of `department` from a form row; RowInvalid when the row is wrong or the
+    certificate number is another inspector's."""
+    from .importers import InspectorImporter
+
+    importer = InspectorImporter()
+    importer.prepare()
+    _, values = importer.parse_row({**row, "department": department.code})
+    clash = values["cert_no"] and db.session.scalar(
+        sa.select(Inspector).where(Inspector.cert_no == values["cert_no"],
+                                   Inspector.id != (inspector.id if inspector else -1)))
+    if clash:
+        raise RowInvalid([f"执法证号{values['cert_no']}已登记给{clash.name}（{clash.department.name}）"])
+    inspector = inspector or Inspector()
+    for key, value in values.items():
+        setattr(inspector, key, value)
+    db.session.add(inspector)
+    return inspector
+
+
+def change_status(subject: Subject, new_status: SubjectStatus | str, reason: str,
+                  user_id: int | None) -> SubjectStatusChange:
     """Move an enterprise to `new_status`, keeping the change with its reason (the caller commits)."""
-    if new_status not in STATUSES:
+    if new_status not in SubjectStatus.labels():
         raise ValueError(f"经营状态“{new_status}”无效")
+    new_status = SubjectStatus(new_status)
     if not reason.strip():
         raise ValueError("请填写状态变更的原因")
     change = SubjectStatusChange(
@@ -174,7 +222,7 @@ def stale_query(from_inspections: bool = False):
     Seed 001: stale entries are the directory's main practical pain; this is the list to clean it with.
     """
     query = (sa.select(SubjectStatusChange).join(SubjectStatusChange.subject)
-             .where(SubjectStatusChange.new_status != ACTIVE_STATUS, Subject.status != ACTIVE_STATUS)
+             .where(SubjectStatusChange.new_status != SubjectStatus.ACTIVE, Subject.status != SubjectStatus.ACTIVE)
              .order_by(SubjectStatusChange.id.desc()))
     if from_inspections:
         query = query.where(SubjectStatusChange.reason.contains(INSPECTION_REASON))

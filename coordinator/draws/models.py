@@ -2,37 +2,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Department, User
 from ..extensions import db
+from ..states import DrawKind, Phase, SeedRule, db_enum
 from ..timeutil import now
 
-
-class SeedRule(StrEnum):
-    COMMIT_REVEAL = "commit_reveal"  # several parties commit, then reveal (the normal way)
-    WITNESS = "witness"  # one witness announces the seed: a recorded fallback, with its reason
-
-    @property
-    def label(self) -> str:
-        return {"commit_reveal": "多方承诺—揭示", "witness": "见证人报出种子（备用方式）"}[self.value]
-
-
-class Phase(StrEnum):
-    COMMITTING = "committing"
-    REVEALING = "revealing"
-    DRAWN = "drawn"
-
-    @property
-    def label(self) -> str:
-        return {"committing": "征集承诺", "revealing": "输入已锁定，征集揭示", "drawn": "已抽取"}[self.value]
-
-
-KIND_LABELS = {"subjects": "抽取检查对象", "replacement": "替换抽取", "teams": "随机组队", "reseat": "回避补位",
-               "restaff": "补充组队"}
 OFFICE_SLOT, WITNESS_SLOT = "office", "witness"
 
 
@@ -43,14 +21,12 @@ class SeedRound(db.Model):
     __tablename__ = "seed_round"
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id"), index=True)
-    kind: Mapped[str] = mapped_column(sa.String(16))  # as Draw.kind
+    kind: Mapped[DrawKind] = mapped_column(db_enum(DrawKind, "ck_seed_round_kind"))  # the kind of draw it seeds
     # What a replacement replaces (a CampaignSubject) or a reseat fills (the recused TeamMember).
     target_id: Mapped[int | None]
     reason: Mapped[str] = mapped_column(sa.String(500), default="")
     allow_overdue: Mapped[bool] = mapped_column(default=False)  # teams: late confirmations count as given
-    rule: Mapped[SeedRule] = mapped_column(
-        sa.Enum(SeedRule, native_enum=False, create_constraint=True, length=16,
-                values_callable=lambda e: [m.value for m in e], name="seed_rule"))
+    rule: Mapped[SeedRule] = mapped_column(db_enum(SeedRule, "seed_rule"))
     fallback_reason: Mapped[str] = mapped_column(sa.String(500), default="")
     witness: Mapped[str] = mapped_column(sa.String(200), default="")
     opened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
@@ -68,7 +44,7 @@ class SeedRound(db.Model):
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
+        return DrawKind(self.kind).label
 
     @property
     def phase(self) -> Phase:

@@ -27,6 +27,7 @@ from ..campaigns import staffing
 from ..campaigns.models import Campaign, CampaignSubject, Draw, TeamMember
 from ..campaigns.services.common import CampaignError, require_status
 from ..extensions import db
+from ..states import CampaignStatus, DrawKind, DrawnStatus
 from ..timeutil import now
 from ..workdays import deadline_after
 from .models import OFFICE_SLOT, WITNESS_SLOT, Phase, SeedContribution, SeedRound, SeedRule
@@ -53,7 +54,7 @@ def _target(model, round_: SeedRound, campaign: Campaign):
 
 
 def _check_subjects(campaign: Campaign, round_: SeedRound) -> None:
-    require_status(campaign, "collecting")
+    require_status(campaign, CampaignStatus.COLLECTING)
     missing = [cd.department.name for cd in campaign.departments if not cd.submitted_at]
     if missing:
         raise CampaignError(f"以下部门尚未提交抽查事项：{'、'.join(missing)}")
@@ -64,16 +65,16 @@ def _check_teams(campaign: Campaign, round_: SeedRound) -> None:
 
 
 def _check_replacement(campaign: Campaign, round_: SeedRound) -> None:
-    require_status(campaign, "drawn")
+    require_status(campaign, CampaignStatus.DRAWN)
     cs = _target(CampaignSubject, round_, campaign)
-    if cs.state != "active":
+    if cs.status != DrawnStatus.ACTIVE:
         raise CampaignError("该检查对象已被替换")
     if not round_.reason.strip():
         raise CampaignError("请填写替换原因")
 
 
 def _check_reseat(campaign: Campaign, round_: SeedRound) -> None:
-    require_status(campaign, "teamed", "dispatched")
+    require_status(campaign, CampaignStatus.TEAMED, CampaignStatus.DISPATCHED)
     if _target(TeamMember, round_, campaign).recused_at is None:
         raise CampaignError("该执法人员没有回避，席位不需要补抽")
 
@@ -105,6 +106,13 @@ KINDS = {
 def rounds_of(campaign_id: int) -> list[SeedRound]:
     return db.session.scalars(sa.select(SeedRound).where(SeedRound.campaign_id == campaign_id)
                               .order_by(SeedRound.id)).all()
+
+
+def recuse(campaign: Campaign, member: TeamMember, reason: str, user: User) -> SeedRound:
+    """Recuse one seated inspector and open the seed round of the one-seat draw that fills the seat."""
+    campaigns.withdraw(campaign, member, reason, user)
+    # The round names only who leaves: the reason is personal and stays with the inspector's department.
+    return open_round(campaign, DrawKind.RESEAT, user, target_id=member.id, reason=f"{member.inspector.name}回避")
 
 
 def open_rounds(campaign_id: int | None = None) -> list[SeedRound]:

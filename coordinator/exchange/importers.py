@@ -22,8 +22,9 @@ from ..directories.services import change_status, forget_directory_cache
 from ..excel.importing import Importer, RowInvalid, insert_many
 from ..excel.reader import Column, limit, parse_date
 from ..extensions import db
+from ..states import CampaignStatus, DrawnStatus, SubjectStatus
 from ..timeutil import now, today
-from ..vocab import ACTIVE_STATUS, RISK_CLASSES, STATUSES
+from ..vocab import RISK_CLASSES
 from .models import InspectorCertificate, MissingSubject, RegistrationChange, ReplacementFlag, RiskRating
 from .services import actor
 
@@ -190,15 +191,15 @@ class RiskClassImporter(_ListImporter):
 # ---- registration status (登记状态: the registration system's changes) --------------------------------------
 
 # What the registration system says → which field of the enterprise it changes and, for a status, to what.
-# The directory has no separate "revoked" state: 吊销 takes the enterprise out of the pool like 注销, and the
+# The directory has no separate "revoked" status: 吊销 takes the enterprise out of the pool like 注销, and the
 # change's history keeps the word the registration system used.
 REGISTRATION_KINDS = {
-    "注销": ("status", "注销"), "注销登记": ("status", "注销"),
-    "吊销": ("status", "吊销" if "吊销" in STATUSES else "注销"),
-    "吊销营业执照": ("status", "吊销" if "吊销" in STATUSES else "注销"),
-    "迁出": ("status", "迁出"), "迁移": ("status", "迁出"),
-    "停业": ("status", "停业"), "歇业": ("status", "停业"),
-    "恢复营业": ("status", ACTIVE_STATUS), "复业": ("status", ACTIVE_STATUS), "存续": ("status", ACTIVE_STATUS),
+    "注销": ("status", SubjectStatus.DEREGISTERED), "注销登记": ("status", SubjectStatus.DEREGISTERED),
+    "吊销": ("status", SubjectStatus.DEREGISTERED), "吊销营业执照": ("status", SubjectStatus.DEREGISTERED),
+    "迁出": ("status", SubjectStatus.MOVED_OUT), "迁移": ("status", SubjectStatus.MOVED_OUT),
+    "停业": ("status", SubjectStatus.SUSPENDED), "歇业": ("status", SubjectStatus.SUSPENDED),
+    "恢复营业": ("status", SubjectStatus.ACTIVE), "复业": ("status", SubjectStatus.ACTIVE),
+    "存续": ("status", SubjectStatus.ACTIVE),
     "名称变更": ("name", None), "变更名称": ("name", None),
     "住所变更": ("address", None), "地址变更": ("address", None), "经营场所变更": ("address", None),
     "住所（经营场所）变更": ("address", None),
@@ -276,7 +277,7 @@ class RegistrationImporter(_ListImporter):
     def _leaving(changed) -> list[int]:
         """Enterprises the rows take out of the active directory."""
         return [old["id"] for old, values in changed
-                if values["field"] == "status" and values["value"] != ACTIVE_STATUS]
+                if values["field"] == "status" and values["value"] != SubjectStatus.ACTIVE]
 
     def notes(self, new, changed):
         lines = super().notes(new, changed)
@@ -296,15 +297,15 @@ class RegistrationImporter(_ListImporter):
         for old, values in changed:
             meta, field = self.meta[(values["code"], values["field"])], values["field"]
             subject = subjects[old["id"]]
-            change = RegistrationChange(subject=subject, kind=meta["kind"], old_value=str(old["value"])[:300],
-                                        new_value=str(values["value"])[:300], changed_on=meta["changed_on"],
+            change = RegistrationChange(subject=subject, kind=meta["kind"], old_value=_shown(field, old["value"]),
+                                        new_value=_shown(field, values["value"]), changed_on=meta["changed_on"],
                                         source=meta["source"], user_id=user_id)
             db.session.add(change)
             if field == "status":
                 history = change_status(subject, values["value"],
                                         f"登记状态导入：{meta['kind']}（{meta['changed_on']}，{meta['source']}）", user_id)
                 history.changed_on = meta["changed_on"]
-                if values["value"] != ACTIVE_STATUS:
+                if values["value"] != SubjectStatus.ACTIVE:
                     leaving[subject.id] = change
             else:
                 setattr(subject, field, values["value"])
@@ -317,14 +318,19 @@ class RegistrationImporter(_ListImporter):
 FIELD_NAMES = {"status": "登记状态", "name": "名称", "address": "住所"}
 
 
+def _shown(field: str, value) -> str:
+    """A changed value as the history shows it: a status by its Chinese label."""
+    return (SubjectStatus(value).label if field == "status" else str(value))[:300]
+
+
 def drawn_in_open_campaigns(subject_ids) -> list[CampaignSubject]:
     """Where these enterprises are drawn and still to be inspected: campaigns not finished, not yet replaced."""
     found = []
     for chunk in _chunks(sorted(set(subject_ids))):
         found += db.session.scalars(
             sa.select(CampaignSubject).join(Campaign, CampaignSubject.campaign_id == Campaign.id)
-            .where(CampaignSubject.subject_id.in_(chunk), CampaignSubject.state == "active",
-                   Campaign.status != "finished")).all()
+            .where(CampaignSubject.subject_id.in_(chunk), CampaignSubject.status == DrawnStatus.ACTIVE,
+                   Campaign.status != CampaignStatus.FINISHED)).all()
     return found
 
 

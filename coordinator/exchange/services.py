@@ -24,8 +24,8 @@ from ..excel.writer import SheetWriter, open_workbook, safe_text
 from ..extensions import db
 from ..public.services import visible
 from ..results.models import RESULTS, DepartmentResult, InspectionRecord, ItemResult
+from ..states import CampaignStatus, DrawnStatus, RecordStatus, SubjectStatus
 from ..timeutil import now, today
-from ..vocab import ACTIVE_STATUS
 from .models import (
     SOURCES,
     ApiClient,
@@ -119,7 +119,7 @@ def risk_currency() -> dict:
         sa.select(sa.func.count(Subject.id), sa.func.count(latest.c.rated_on),
                   sa.func.count(latest.c.rated_on).filter(latest.c.rated_on >= today() - timedelta(days=365)))
         .select_from(Subject).outerjoin(latest, latest.c.subject_id == Subject.id)
-        .where(Subject.status == ACTIVE_STATUS)).one()
+        .where(Subject.status == SubjectStatus.ACTIVE)).one()
     return {"last": last.last, "age": last.age, "stale": last.stale, "max_age": last.max_age, "active": active,
             "rated": rated, "recent": recent, "recent_rate": recent * 100 / active if active else None}
 
@@ -136,7 +136,7 @@ def open_flags() -> list[ReplacementFlag]:
     return db.session.scalars(
         sa.select(ReplacementFlag).join(CampaignSubject, ReplacementFlag.campaign_subject_id == CampaignSubject.id)
         .join(Campaign, CampaignSubject.campaign_id == Campaign.id)
-        .where(CampaignSubject.state == "active", Campaign.status != "finished")
+        .where(CampaignSubject.status == DrawnStatus.ACTIVE, Campaign.status != CampaignStatus.FINISHED)
         .options(selectinload(ReplacementFlag.change),
                  selectinload(ReplacementFlag.campaign_subject).selectinload(CampaignSubject.campaign),
                  *without_team(ReplacementFlag.campaign_subject))
@@ -195,7 +195,7 @@ def _published_department_results(scope: Scope):
              .join(CampaignSubject, InspectionRecord.campaign_subject_id == CampaignSubject.id)
              .join(Campaign, CampaignSubject.campaign_id == Campaign.id)
              .join(Subject, CampaignSubject.subject_id == Subject.id)
-             .where(InspectionRecord.state == "已公示", DepartmentResult.submitted_at.is_not(None), visible())
+             .where(InspectionRecord.status == RecordStatus.PUBLISHED, DepartmentResult.submitted_at.is_not(None), visible())
              .options(selectinload(DepartmentResult.record).selectinload(InspectionRecord.department_results),
                       selectinload(DepartmentResult.record).selectinload(InspectionRecord.campaign_subject)
                       .selectinload(CampaignSubject.campaign),

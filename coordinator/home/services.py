@@ -13,6 +13,7 @@ from ..draws import services as rounds
 from ..draws.models import Phase, SeedRule
 from ..exchange import services as exchange
 from ..extensions import db
+from ..states import CampaignStatus
 from ..timeutil import now, today
 from ..visits import services as visits
 
@@ -25,7 +26,7 @@ class Task:
 
 
 def open_campaigns() -> list[Campaign]:
-    return db.session.scalars(sa.select(Campaign).where(Campaign.status != "finished")
+    return db.session.scalars(sa.select(Campaign).where(Campaign.status != CampaignStatus.FINISHED)
                               .order_by(Campaign.visit_start)).all()
 
 
@@ -72,27 +73,27 @@ def tasks_for(user: User, due: list[dict] | None = None) -> list[Task]:
     tasks: list[Task] = [] if user.is_office else result_tasks(due or [])
     for campaign in open_campaigns():
         detail = url_for("campaigns.detail", campaign_id=campaign.id)
-        pending = campaigns.pending_counts(campaign) if campaign.status == "drawn" else {}
+        pending = campaigns.pending_counts(campaign) if campaign.status == CampaignStatus.DRAWN else {}
         for cd in campaign.departments:
             mine = cd.department_id == user.department_id
             if not (mine or user.is_office):
                 continue
             who = "" if mine else f"{cd.department.name}："
-            if campaign.status == "collecting" and not cd.submitted_at:
-                late = today() > campaign.items_deadline
+            if campaign.status == CampaignStatus.COLLECTING and not cd.submitted_at:
+                late = cd.items_overdue(today())
                 tasks.append(Task(f"{who}提交“{campaign.name}”的抽查事项（截止 {campaign.items_deadline}）",
                                   url_for("campaigns.items", campaign_id=campaign.id) if mine else detail, late))
-            if campaign.status == "drawn" and cd.confirmed_at is None:
+            if campaign.status == CampaignStatus.DRAWN and cd.confirmed_at is None:
                 target = url_for("campaigns.confirm", campaign_id=campaign.id) if mine and user.role == "admin" \
                     else detail
                 tasks.append(Task(f"{who}确认“{campaign.name}”抽中的{pending[cd.department_id]}户检查对象（时限 "
-                                  f"{cd.confirm_deadline:%Y-%m-%d %H:%M}）", target, campaigns.overdue(cd)))
+                                  f"{cd.confirm_deadline:%Y-%m-%d %H:%M}）", target, cd.confirmation_overdue()))
         if campaign.may_schedule(user) and campaign.status in visits.SCHEDULING_STATUSES \
                 and (waiting := visits.waiting_count(campaign)):
             who = "" if campaign.lead_department_id == user.department_id else f"{campaign.lead_department.name}："
             tasks.append(Task(f"{who}确认“{campaign.name}”{waiting}户的检查日期（牵头部门商定，可在检查时段内改期）",
                               url_for("visits.index", campaign_id=campaign.id, todo="agree")))
-        if user.is_office and campaign.status == "drawn" and campaigns.flagged(campaign):
+        if user.is_office and campaign.status == CampaignStatus.DRAWN and campaigns.flagged(campaign):
             tasks.append(Task(f"“{campaign.name}”有被标记为关闭或查无此户的检查对象，待替换抽取或核减", detail))
     tasks.extend(seed_tasks(user))
     if user.is_office:

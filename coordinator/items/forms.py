@@ -5,13 +5,17 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..forms import BaseForm
+from ..textutil import clean
 from .models import ITEM_FIELDS
 
 LONG = {"basis", "content", "materials", "note"}
 
 
 class ItemForm(BaseForm):
-    pass
+    def row(self) -> dict[str, str]:
+        """The item as an import row: cells cleaned, but the legal basis and content keep their line breaks."""
+        return {key: clean(field.data) if key not in ("basis", "content") else (field.data or "").strip()
+                for key, field in self._fields.items() if key != "csrf_token"}
 
 
 for _key, _label in ITEM_FIELDS.items():

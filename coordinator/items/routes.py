@@ -12,11 +12,10 @@ from ..excel.importing import RowInvalid
 from ..excel.writer import send_workbook
 from ..extensions import db
 from ..pagination import paginate, search_arg
-from ..textutil import clean
 from ..timeutil import now
 from .forms import ItemForm
 from .models import ITEM_FIELDS, Item
-from .services import export_items, item_values, next_code, save_item
+from .services import export_items, save_item_form
 
 bp = Blueprint("items", __name__, url_prefix="/items")
 
@@ -70,27 +69,19 @@ def edit(item_id):
     errors: list[str] = []
     if form.validate_on_submit():
         department = db.session.get(Department, department_id) if department_id else None
+        created = item is None
         try:
             if department is None:
                 raise RowInvalid(["请选择部门"])
-            values = item_values({k: clean(f.data) if k not in ("basis", "content") else (f.data or "").strip()
-                                  for k, f in form._fields.items() if k != "csrf_token"})
+            item, changed = save_item_form(item, department, form.row(), current_user.id)
         except RowInvalid as invalid:
             errors = invalid.reasons
         else:
-            values["code"] = values["code"] or (item.code if item else next_code(department))
-            clash = db.session.scalar(sa.select(Item).where(Item.department_id == department.id,
-                                                            Item.code == values["code"], Item.id != (item_id or -1)))
-            if clash:
-                errors = [f"事项编号{values['code']}已被“{clash.name}”使用"]
-            elif item is None and not once.spend_form("item"):
+            if created and not once.spend_form("item"):
                 return once.repeated(url_for("items.index"))
-            else:
-                item = item or Item(department_id=department.id)
-                changed = save_item(item, values, current_user.id)
-                db.session.commit()
-                flash(f"抽查事项已保存（第{item.version}版）" if changed else "内容没有变化，未产生新版本", "success")
-                return redirect(url_for("items.detail", item_id=item.id))
+            db.session.commit()
+            flash(f"抽查事项已保存（第{item.version}版）" if changed else "内容没有变化，未产生新版本", "success")
+            return redirect(url_for("items.detail", item_id=item.id))
     return render_template("items/form.html", form=form, item=item, errors=errors, departments=departments,
                            department_id=department_id)
 

@@ -61,6 +61,20 @@ def save_item(item: Item, values: dict, user_id: int | None) -> bool:
     return changed
 
 
+def save_item_form(item: Item | None, department: Department, row: dict[str, str], user_id: int) -> tuple[Item, bool]:
+    """Create or update one item of `department` from its form row; whether it changed. RowInvalid (Chinese
+    reasons) when the row is wrong or its code is another item's of the department. A new item without a code
+    gets the department's next one."""
+    values = item_values(row)
+    values["code"] = values["code"] or (item.code if item else next_code(department))
+    clash = db.session.scalar(sa.select(Item).where(Item.department_id == department.id, Item.code == values["code"],
+                                                    Item.id != (item.id if item else -1)))
+    if clash:
+        raise RowInvalid([f"事项编号{values['code']}已被“{clash.name}”使用"])
+    item = item or Item(department_id=department.id)
+    return item, save_item(item, values, user_id)
+
+
 def next_code(department: Department) -> str:
     count = db.session.scalar(sa.select(sa.func.count()).where(Item.department_id == department.id)) or 0
     while True:

@@ -7,6 +7,7 @@ from ..access import public
 from ..campaigns.models import Campaign
 from ..extensions import db
 from ..pagination import paginate, search_arg
+from ..states import CampaignStatus
 from . import services
 
 bp = Blueprint("public", __name__, url_prefix="/public")
@@ -43,7 +44,7 @@ def campaign(campaign_id):
     found = db.session.get(Campaign, campaign_id)
     if found is None or not services.is_visible(found):
         abort(404)  # a covert campaign does not exist for the public until it ends
-    drawn = _page(services.drawn(found)) if found.reached("drawn") else None
+    drawn = _page(services.drawn(found)) if found.reached(CampaignStatus.DRAWN) else None
     department_names = {cd.department_id: cd.department.name for cd in found.departments}
     return render_template("public/campaign.html", campaign=found, drawn=drawn, department_names=department_names,
                            seed_rounds=services.seed_rounds(found))

@@ -20,6 +20,7 @@ from ..draws.services import rounds_of
 from ..extensions import db
 from ..items.models import Item
 from ..results.models import DepartmentResult, InspectionRecord, ItemResult
+from ..states import DrawnStatus, RecordStatus
 from ..timeutil import today
 
 
@@ -54,7 +55,7 @@ def campaigns():
 def drawn(campaign: Campaign):
     """The enterprises drawn for a campaign (those still in it), once the draw has been made."""
     return (sa.select(CampaignSubject).join(Subject, CampaignSubject.subject_id == Subject.id)
-            .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.state == "active")
+            .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.status == DrawnStatus.ACTIVE)
             .options(selectinload(CampaignSubject.subject), lazyload(CampaignSubject.members))
             .order_by(Subject.name, Subject.id))
 
@@ -65,7 +66,7 @@ def published(q: str = ""):
              .join(CampaignSubject, InspectionRecord.campaign_subject_id == CampaignSubject.id)
              .join(Subject, CampaignSubject.subject_id == Subject.id)
              .join(Campaign, CampaignSubject.campaign_id == Campaign.id)
-             .where(InspectionRecord.state == "已公示", visible())
+             .where(InspectionRecord.status == RecordStatus.PUBLISHED, visible())
              .options(selectinload(InspectionRecord.campaign_subject).selectinload(CampaignSubject.subject),
                       selectinload(InspectionRecord.campaign_subject).selectinload(CampaignSubject.campaign),
                       selectinload(InspectionRecord.department_results).selectinload(DepartmentResult.department),

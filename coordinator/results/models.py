@@ -1,4 +1,4 @@
-"""Inspection results on the joint record: per item, per department's follow-up, and the record's review state."""
+"""Inspection results on the joint record: per item, per department's follow-up, and the record's review status."""
 from __future__ import annotations
 
 import json
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..auth.models import Department, User
 from ..campaigns.models import CampaignItem, CampaignSubject
 from ..extensions import db
+from ..states import OPEN_RECORD_STATUSES, RecordStatus, SubjectStatus, db_enum
 from ..timeutil import now
 
 # The standard result vocabulary of the public credit system (公示抽查结果).
@@ -27,16 +28,12 @@ RESULTS = (
 PROBLEM_RESULTS = ("发现问题已责令改正", "发现问题待后续处理")
 # Results that tell the directory the enterprise is no longer where the register says (seed 001).
 STATUS_FROM_RESULT = {
-    "通过登记的住所（经营场所）无法联系": "查无此户",
-    "已关闭停业或正在组织清算": "停业",
-    "迁移、注销等其他情况": "注销",
+    "通过登记的住所（经营场所）无法联系": SubjectStatus.NOT_FOUND,
+    "已关闭停业或正在组织清算": SubjectStatus.SUSPENDED,
+    "迁移、注销等其他情况": SubjectStatus.DEREGISTERED,
 }
 FOLLOW_UPS = ("无需后续处置", "行政指导", "责令改正", "列入经营异常名录", "立案调查", "移送其他部门", "移送司法机关")
 RECTIFYING = ("责令改正",)  # follow-ups that run until re-inspection and closing (整改复查、销号)
-
-RECORD_STATES = ("待录入", "待审核", "退回", "已公示")
-OPEN_STATES = ("待录入", "退回")  # departments may still enter results, and the deadline runs
-
 
 class InspectionRecord(db.Model):
     """The joint record of one enterprise in one campaign (一企一表) once results come in."""
@@ -44,7 +41,8 @@ class InspectionRecord(db.Model):
     __tablename__ = "inspection_record"
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_subject_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign_subject.id"), unique=True)
-    state: Mapped[str] = mapped_column(sa.String(8), default="待录入", index=True)
+    status: Mapped[RecordStatus] = mapped_column(db_enum(RecordStatus, "ck_inspection_record_status"),
+                                                 default=RecordStatus.ENTERING, index=True)
     inspected_on: Mapped[date | None]
     due_on: Mapped[date]  # published by: the campaign's publication limit after the visit (Campaign.publication_due)
     report_due_on: Mapped[date | None]  # the inspection report by (Campaign.report_due)
@@ -77,7 +75,16 @@ class InspectionRecord(db.Model):
 
     @property
     def open(self) -> bool:
-        return self.state in OPEN_STATES
+        return self.status.open
+
+    @property
+    def in_review(self) -> bool:
+        """Every department's result is in; the lead department reviews."""
+        return self.status == RecordStatus.REVIEWING
+
+    @property
+    def published(self) -> bool:
+        return self.status == RecordStatus.PUBLISHED
 
     def overdue(self, on: date) -> bool:
         """Results still to come in after their deadline."""
@@ -86,7 +93,38 @@ class InspectionRecord(db.Model):
     @classmethod
     def overdue_clause(cls, on: date):
         """overdue() as SQL, for lists and counts."""
-        return sa.and_(cls.state.in_(OPEN_STATES), cls.due_on < on)
+        return sa.and_(cls.status.in_(OPEN_RECORD_STATUSES), cls.due_on < on)
+
+    def led_by(self, user) -> bool:
+        """The user belongs to the department leading the record's campaign (its people read every result)."""
+        return user.department_id is not None and user.department_id == self.campaign_subject.campaign.lead_department_id
+
+    def can_be_read_by(self, user) -> bool:
+        """The office reads every record; a department's people those it visits or leads; an inspector's own
+        account only those of the teams it sits on."""
+        if user.is_office:
+            return True
+        if user.is_inspector:
+            return any(m.inspector_id == user.inspector_id for m in self.campaign_subject.active_members)
+        return self.department_result(user.department_id) is not None or self.led_by(user)
+
+    def can_be_reported_by(self, user) -> bool:
+        """The report and the result notice are the lead department's: the office, its admins and clerks, or the
+        team's 组长 with an inspector's own account."""
+        if user.is_office:
+            return True
+        if user.is_inspector:
+            leader = self.campaign_subject.leader
+            return leader is not None and leader.inspector_id == user.inspector_id
+        return self.led_by(user)
+
+    def can_be_reviewed_by(self, user) -> bool:
+        """Review (publish or send back) is the lead department's administrator's act (the office may too)."""
+        return user.is_office or (user.role == "admin" and self.led_by(user))
+
+    def can_take_photos_from(self, user) -> bool:
+        """A visiting department's people add site photos to their result until the record is published."""
+        return not self.published and self.department_result(user.department_id) is not None
 
     @property
     def visit_day(self) -> date:
@@ -196,6 +234,18 @@ class DepartmentResult(db.Model):
     def follow_up_open(self) -> bool:
         return follow_up_open(self.follow_ups, self.closed_on)
 
+    def may_follow_up(self, user) -> bool:
+        """Who records re-inspection and closing: the office, or the department that ordered the rectification."""
+        return user.is_office or user.department_id == self.department_id
+
+    def can_be_followed_up_by(self, user) -> bool:
+        """When: an open rectification of a published record."""
+        return self.follow_up_open and self.record.published and self.may_follow_up(user)
+
+    def rectification_overdue(self, on: date) -> bool:
+        """整改超期未销号: the rectification deadline has passed and the matter is not closed."""
+        return rectification_overdue(self.follow_ups, self.closed_on, self.rectify_by, on)
+
     @classmethod
     def follow_up_open_clause(cls):
         """follow_up_open as SQL, for lists and counts."""
@@ -226,11 +276,17 @@ def follow_up_open(follow_ups: list | None, closed_on: date | None) -> bool:
     return rectifying(follow_ups) and closed_on is None
 
 
+def rectification_overdue(follow_ups: list | None, closed_on: date | None, rectify_by: date | None, on: date) -> bool:
+    """An open rectification whose deadline is before `on` (the rule of DepartmentResult.rectification_overdue,
+    on column values for counts that load no objects)."""
+    return follow_up_open(follow_ups, closed_on) and rectify_by is not None and rectify_by < on
+
+
 class ItemResult(db.Model):
     __tablename__ = "item_result"
-    __table_args__ = (sa.UniqueConstraint("part_id", "campaign_item_id"),)
+    __table_args__ = (sa.UniqueConstraint("department_result_id", "campaign_item_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    department_result_id: Mapped[int] = mapped_column("part_id", sa.ForeignKey("department_result.id"), index=True)
+    department_result_id: Mapped[int] = mapped_column(sa.ForeignKey("department_result.id"), index=True)
     campaign_item_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign_item.id"))
     result: Mapped[str] = mapped_column(sa.String(40))
     problems: Mapped[int] = mapped_column(default=0)
@@ -243,7 +299,7 @@ class ItemResult(db.Model):
 class Attachment(db.Model):
     __tablename__ = "attachment"
     id: Mapped[int] = mapped_column(primary_key=True)
-    department_result_id: Mapped[int] = mapped_column("part_id", sa.ForeignKey("department_result.id"), index=True)
+    department_result_id: Mapped[int] = mapped_column(sa.ForeignKey("department_result.id"), index=True)
     filename: Mapped[str] = mapped_column(sa.String(200))
     stored_as: Mapped[str] = mapped_column(sa.String(100), unique=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))

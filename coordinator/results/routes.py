@@ -12,13 +12,14 @@ from flask_login import current_user
 from .. import once
 from ..access import account_required, login_required, own_department_id
 from ..auth.models import Department
-from ..campaigns.models import Campaign, CampaignSubject, statuses_from, without_team
+from ..campaigns.models import Campaign, CampaignSubject, without_team
 from ..directories.models import Subject
 from ..extensions import db
 from ..pagination import paginate, search_arg
+from ..states import CampaignStatus, RecordStatus
 from ..timeutil import today
 from . import deadlines, services
-from .models import FOLLOW_UPS, RECORD_STATES, RESULTS, Attachment, DepartmentResult, InspectionRecord
+from .models import FOLLOW_UPS, RESULTS, Attachment, DepartmentResult, InspectionRecord
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
@@ -29,7 +30,7 @@ def _record(record_id: int) -> InspectionRecord:
     """The record, if the user's department visits the enterprise or leads the campaign (the office sees all);
     an inspector's own account, only if it sits on the enterprise's team."""
     record = db.get_or_404(InspectionRecord, record_id)
-    if not services.may_read(record, current_user):
+    if not record.can_be_read_by(current_user):
         abort(403)
     return record
 
@@ -44,7 +45,7 @@ def _back(record: InspectionRecord, message: str, category: str = "success", to_
 @bp.get("/")
 @login_required
 def index():
-    state = request.args.get("state", "")
+    status = RecordStatus.from_label(request.args.get("status", ""))  # a value; a label is read too
     overdue = request.args.get("overdue") == "1"
     q = search_arg()
     query = (sa.select(InspectionRecord).join(CampaignSubject).join(Subject).join(Campaign)
@@ -62,17 +63,17 @@ def index():
     campaign_id = request.args.get("campaign", type=int)
     if campaign_id:
         query = query.where(Campaign.id == campaign_id)
-    if state in RECORD_STATES:
-        query = query.where(InspectionRecord.state == state)
+    if status:
+        query = query.where(InspectionRecord.status == status)
     if overdue:  # each deadline's own: the report's, the notice's, publication's, else the results'
         late = deadlines.overdue_clause(todo, today()) if todo in deadlines.TODOS else None
         query = query.where(late if late is not None else InspectionRecord.overdue_clause(today()))
     if q:
         query = query.where(sa.or_(Subject.name.contains(q, autoescape=True), Subject.credit_code == q.upper()))
     page = paginate(query, request.args.get("page", 1, type=int))
-    campaigns = db.session.scalars(sa.select(Campaign).where(Campaign.status.in_(statuses_from("dispatched")))
+    campaigns = db.session.scalars(sa.select(Campaign).where(Campaign.status.in_(CampaignStatus.DISPATCHED.and_later()))
                                    .order_by(Campaign.id.desc())).all()
-    return render_template("results/index.html", page=page, state=state, states=RECORD_STATES, overdue=overdue,
+    return render_template("results/index.html", page=page, status=status, statuses=RecordStatus, overdue=overdue,
                            q=q, today=today(), due=services.due_summary(department_id=department_id),
                            campaigns=campaigns, campaign_id=campaign_id, todo=todo,
                            todo_label=services.TODO_LABELS.get(todo, ""),
@@ -84,8 +85,7 @@ def index():
 def detail(record_id):
     record = _record(record_id)
     return render_template("results/detail.html", record=record,
-                           can_review=services.can_review(record, current_user), items_for=services.items_for,
-                           can_report=services.can_report(record, current_user), today=today())
+                           items_for=services.items_for, today=today())
 
 
 @bp.post("/<int:record_id>/report")
@@ -93,7 +93,7 @@ def detail(record_id):
 def report(record_id):
     """The lead department (or the team's 组长) makes the inspection report."""
     record = _record(record_id)
-    if not services.can_report(record, current_user):
+    if not record.can_be_reported_by(current_user):
         abort(403)
     try:
         services.write_report(record, request.form.get("evaluation", ""), request.form.get("handling", ""),
@@ -111,7 +111,7 @@ def notice(record_id):
     """The printable result notice (检查结果告知书) and the date it reached the enterprise."""
     record = _record(record_id)
     if request.method == "POST":
-        if not services.can_report(record, current_user):
+        if not record.can_be_reported_by(current_user):
             abort(403)
         try:
             services.record_notice(record, _date("notified_on"))
@@ -121,8 +121,7 @@ def notice(record_id):
             return redirect(url_for("results.notice", record_id=record.id))
         db.session.commit()
         return _back(record, "已记录检查结果告知书送达日期")
-    return render_template("results/notice.html", record=record, today=today(),
-                           can_report=services.can_report(record, current_user))
+    return render_template("results/notice.html", record=record, today=today())
 
 
 def _date(name: str) -> date | None:
@@ -189,7 +188,7 @@ def entry(record_id):
 @login_required
 def review(record_id):
     record = _record(record_id)
-    if not services.can_review(record, current_user):
+    if not record.can_be_reviewed_by(current_user):
         abort(403)
     try:
         if request.form.get("action") == "publish":
@@ -239,6 +238,8 @@ def upload_photo(record_id):
     if department_result is None:
         abort(403)
     to_entry = request.form.get("back") == "entry"
+    if not record.can_take_photos_from(current_user):
+        return _back(record, "记录已公示，不能再上传照片", "error", to_entry)
     uploads = [u for u in request.files.getlist("photo") if u and u.filename]
     if not uploads:
         return _back(record, "请选择照片文件", "error", to_entry)

@@ -11,13 +11,12 @@ from ..campaigns import rules
 from ..campaigns.models import Campaign, CampaignSubject
 from ..directories.services import INSPECTION_REASON, change_status
 from ..extensions import db
+from ..states import OPEN_RECORD_STATUSES, CampaignStatus, RecordStatus, SubjectStatus
 from ..textutil import split_list
 from ..timeutil import now, today
-from ..vocab import ACTIVE_STATUS
 from . import deadlines
 from .models import (
     FOLLOW_UPS,
-    OPEN_STATES,
     PROBLEM_RESULTS,
     RESULTS,
     STATUS_FROM_RESULT,
@@ -25,6 +24,7 @@ from .models import (
     InspectionRecord,
     ItemResult,
     follow_up_open,
+    rectification_overdue,
 )
 
 
@@ -131,7 +131,7 @@ def save_department_result(record: InspectionRecord, department_id: int, entry: 
                            submit: bool) -> DepartmentResult:
     """Save (and with `submit`, hand in) a department's result; entering the same result twice updates it."""
     if not record.open:
-        raise ResultError(f"记录当前为“{record.state}”，不能修改")
+        raise ResultError(f"记录当前为“{record.status.label}”，不能修改")
     department_result = record.department_result(department_id)
     if department_result is None:
         raise ResultError("本部门不参加对该单位的检查")
@@ -157,7 +157,7 @@ def save_department_result(record: InspectionRecord, department_id: int, entry: 
     if submit:
         department_result.submitted_at = now()
         if all(p.submitted_at for p in record.department_results):
-            record.state, record.return_reason = "待审核", ""
+            record.status, record.return_reason = RecordStatus.REVIEWING, ""
     return department_result
 
 
@@ -173,44 +173,13 @@ def _record_facts(record: InspectionRecord, entry: ResultEntry) -> None:
         record.found_contact, record.found_phone = entry.found_contact.strip()[:64], entry.found_phone.strip()[:32]
 
 
-def leads(record: InspectionRecord, user: User) -> bool:
-    """The user belongs to the department leading the record's campaign (its people read every part)."""
-    return user.department_id is not None and user.department_id == record.campaign_subject.campaign.lead_department_id
-
-
-def may_read(record: InspectionRecord, user: User) -> bool:
-    """The office reads every record; a department's people those it visits or leads; an inspector's own account
-    only those of the teams it sits on."""
-    if user.is_office:
-        return True
-    if user.is_inspector:
-        return any(m.inspector_id == user.inspector_id for m in record.campaign_subject.active_members)
-    return user.department_id in {p.department_id for p in record.department_results} or leads(record, user)
-
-
-def can_report(record: InspectionRecord, user: User) -> bool:
-    """The report and the result notice are the lead department's: the office, its admins and clerks, or the
-    team's 组长 with an inspector's own account."""
-    if user.is_office:
-        return True
-    if user.is_inspector:
-        leader = record.campaign_subject.leader
-        return leader is not None and leader.inspector_id == user.inspector_id
-    return leads(record, user)
-
-
-def can_review(record: InspectionRecord, user: User) -> bool:
-    """Review (publish or send back) is the lead department's administrator's act (the office may too)."""
-    return user.is_office or (user.role == "admin" and leads(record, user))
-
-
 def _claim_review(record: InspectionRecord, message: str) -> None:
     """Lock the record while it still awaits review, so the second of two reviews at once finds it reviewed."""
     table = InspectionRecord.__table__
-    claimed = db.session.execute(table.update().where(table.c.id == record.id, table.c.state == "待审核")
-                                 .values(state=table.c.state)).rowcount
+    claimed = db.session.execute(table.update().where(table.c.id == record.id, table.c.status == RecordStatus.REVIEWING)
+                                 .values(status=table.c.status)).rowcount
     db.session.refresh(record)
-    if not claimed or record.state != "待审核":
+    if not claimed or record.status != RecordStatus.REVIEWING:
         raise ResultError(message)
 
 
@@ -219,16 +188,16 @@ def publish(record: InspectionRecord, user: User) -> None:
     if record.visit_day > today():
         raise ResultError(f"检查日期{record.visit_day:%Y-%m-%d}还没到，检查之前不能公示")
     _claim_review(record, "只有待审核的记录可以审核公示（该记录可能刚刚已由他人审核）")
-    record.state, record.published_at, record.reviewed_by_id = "已公示", now(), user.id
+    record.status, record.published_at, record.reviewed_by_id = RecordStatus.PUBLISHED, now(), user.id
     apply_status(record, user)
     apply_found_address(record)
     campaign = record.campaign_subject.campaign
     db.session.flush()
     pending = db.session.scalar(
         sa.select(sa.func.count()).select_from(InspectionRecord).join(CampaignSubject)
-        .where(CampaignSubject.campaign_id == campaign.id, InspectionRecord.state != "已公示"))
+        .where(CampaignSubject.campaign_id == campaign.id, InspectionRecord.status != RecordStatus.PUBLISHED))
     if not pending:
-        campaign.status = "finished"
+        campaign.status = CampaignStatus.FINISHED
 
 
 def apply_status(record: InspectionRecord, user: User | None) -> None:
@@ -239,7 +208,7 @@ def apply_status(record: InspectionRecord, user: User | None) -> None:
     for department_result in record.department_results:
         for item in department_result.items:
             status = STATUS_FROM_RESULT.get(item.result)
-            if status and cs.subject.status == ACTIVE_STATUS:
+            if status and cs.subject.status == SubjectStatus.ACTIVE:
                 change_status(cs.subject, status,
                               f"{cs.campaign.name}{INSPECTION_REASON}（{department_result.department.name}）：{item.result}",
                               user.id if user else None)
@@ -292,7 +261,7 @@ def send_back(record: InspectionRecord, department_ids: list[int], reason: str, 
     targets = [p for p in record.department_results if not department_ids or p.department_id in department_ids]
     for department_result in targets:
         department_result.submitted_at = None
-    record.state, record.return_reason, record.reviewed_by_id = "退回", reason.strip()[:500], user.id
+    record.status, record.return_reason, record.reviewed_by_id = RecordStatus.RETURNED, reason.strip()[:500], user.id
 
 
 def follow_up(department_result: DepartmentResult, *, rechecked_on: date | None, closed_on: date | None) -> None:
@@ -322,7 +291,7 @@ def todo_clause(todo: str, department_id: int | None):
     if todo in deadlines.TODOS:
         return sa.and_(deadlines.owed_clause(todo, today()), deadlines.led_by(department_id))
     if todo == "review":
-        waiting = InspectionRecord.state == "待审核"
+        waiting = InspectionRecord.status == RecordStatus.REVIEWING
         return waiting if department_id is None else sa.and_(
             waiting, InspectionRecord.campaign_subject.has(CampaignSubject.campaign.has(
                 Campaign.lead_department_id == department_id)))
@@ -331,7 +300,7 @@ def todo_clause(todo: str, department_id: int | None):
         parts = parts.where(DepartmentResult.department_id == department_id)
     if todo == "enter":
         parts = parts.where(DepartmentResult.submitted_at.is_(None))
-        return sa.and_(InspectionRecord.state.in_(OPEN_STATES), InspectionRecord.id.in_(parts))
+        return sa.and_(InspectionRecord.status.in_(OPEN_RECORD_STATUSES), InspectionRecord.id.in_(parts))
     return InspectionRecord.id.in_(parts.where(DepartmentResult.follow_up_open_clause()))
 
 
@@ -350,25 +319,25 @@ def due_summary(on: date | None = None, department_id: int | None = None) -> lis
     # Columns, not objects: this runs on every workbench visit and reads every open department result in the county.
     department_results = db.session.execute(
         sa.select(DepartmentResult.department_id, DepartmentResult.submitted_at, DepartmentResult.follow_ups,
-                  DepartmentResult.closed_on, DepartmentResult.rectify_by, InspectionRecord.state,
+                  DepartmentResult.closed_on, DepartmentResult.rectify_by, InspectionRecord.status,
                   InspectionRecord.due_on)
         .join(InspectionRecord, DepartmentResult.record_id == InspectionRecord.id)
-        .where(sa.or_(InspectionRecord.state != "已公示", DepartmentResult.closed_on.is_(None)),
+        .where(sa.or_(InspectionRecord.status != RecordStatus.PUBLISHED, DepartmentResult.closed_on.is_(None)),
                sa.true() if department_id is None else DepartmentResult.department_id == department_id)
     ).all()
-    for department, submitted_at, follow_ups, closed_on, rectify_by, state, due_on in department_results:
-        if state in OPEN_STATES and submitted_at is None:
+    for department, submitted_at, follow_ups, closed_on, rectify_by, status, due_on in department_results:
+        if status in OPEN_RECORD_STATUSES and submitted_at is None:
             row(department)["to_enter"] += 1
             row(department)["overdue"] += due_on < on
         if follow_up_open(follow_ups, closed_on):
             row(department)["follow_ups_open"] += 1
-            row(department)["follow_ups_overdue"] += bool(rectify_by and rectify_by < on)
+            row(department)["follow_ups_overdue"] += rectification_overdue(follow_ups, closed_on, rectify_by, on)
     reviews = db.session.execute(
         sa.select(Campaign.lead_department_id, sa.func.count())
         .select_from(InspectionRecord)
         .join(CampaignSubject, InspectionRecord.campaign_subject_id == CampaignSubject.id)
         .join(Campaign, CampaignSubject.campaign_id == Campaign.id)
-        .where(InspectionRecord.state == "待审核").group_by(Campaign.lead_department_id)
+        .where(InspectionRecord.status == RecordStatus.REVIEWING).group_by(Campaign.lead_department_id)
     ).all()
     for lead, count in reviews:
         if department_id is None or lead == department_id:

@@ -6,10 +6,11 @@ from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
 
 from ..access import login_required, roles_required
-from ..campaigns.models import Campaign, statuses_from
+from ..campaigns.models import Campaign
 from ..excel.writer import send_workbook
 from ..exchange.services import risk_currency
 from ..extensions import db
+from ..states import CampaignStatus
 from ..timeutil import today
 from . import services
 from .xlsx import write_form
@@ -19,7 +20,7 @@ bp = Blueprint("stats", __name__, url_prefix="/stats")
 
 def _visible_campaigns():
     """Campaigns the user may count: all for the office, its own department's for everyone else."""
-    query = (sa.select(Campaign).where(Campaign.status.in_(statuses_from("dispatched")))
+    query = (sa.select(Campaign).where(Campaign.status.in_(CampaignStatus.DISPATCHED.and_later()))
              .order_by(Campaign.period_start.desc(), Campaign.id.desc()))
     if not current_user.is_office:
         query = query.where(Campaign.departments.any(department_id=current_user.department_id))

@@ -65,7 +65,7 @@ import sqlalchemy as sa
 
 from ..auth.models import Department
 from ..campaigns import rules
-from ..campaigns.models import Campaign, CampaignDepartment, CampaignSubject, TeamMember, statuses_from
+from ..campaigns.models import Campaign, CampaignDepartment, CampaignSubject, TeamMember
 from ..directories.models import Inspector
 from ..extensions import db
 from ..plans.models import Plan, PlanTask
@@ -78,6 +78,7 @@ from ..results.models import (
     json_spellings,
     lists_follow_up,
 )
+from ..states import CampaignStatus, RecordStatus
 
 FORM_TITLE = "全县“双随机、一公开”部门联合抽查统计表"
 DEPARTMENT_HEADER = "报表单位"
@@ -396,24 +397,24 @@ def follow_up_counts(scope: Scope) -> dict[str, int]:
 
 def _record_figures(scope: Scope) -> dict[str, int]:
     per_record = (
-        sa.select(InspectionRecord.id, InspectionRecord.state,
+        sa.select(InspectionRecord.id, InspectionRecord.status,
                   sa.func.count(DepartmentResult.id).label("department_count"),
                   sa.func.count(DepartmentResult.submitted_at).label("submitted"))
         .select_from(InspectionRecord)
         .join(CampaignSubject, InspectionRecord.campaign_subject_id == CampaignSubject.id)
         .outerjoin(DepartmentResult, DepartmentResult.record_id == InspectionRecord.id)
         .where(*scope.where())
-        .group_by(InspectionRecord.id, InspectionRecord.state)
+        .group_by(InspectionRecord.id, InspectionRecord.status)
         .subquery()
     )
     inspected = per_record.c.submitted > 0
-    complete = per_record.c.state.in_(("待审核", "已公示"))
+    complete = per_record.c.status.in_((RecordStatus.REVIEWING, RecordStatus.PUBLISHED))
     row = db.session.execute(sa.select(
         sa.func.count(),
         sa.func.sum(_flag(inspected)),
         sa.func.sum(_flag(sa.and_(inspected, per_record.c.department_count >= 2))),
         sa.func.sum(_flag(complete)),
-        sa.func.sum(_flag(per_record.c.state == "已公示")),
+        sa.func.sum(_flag(per_record.c.status == RecordStatus.PUBLISHED)),
         sa.func.sum(per_record.c.submitted),
     )).one()
     keys = ("opened", "visits", "joint_visits", "completed", "published", "department_visits")
@@ -448,12 +449,12 @@ def _campaign_figures(year: int) -> dict[str, int]:
     idle_tasks = db.session.scalar(
         sa.select(sa.func.count()).select_from(PlanTask).join(Plan, PlanTask.plan_id == Plan.id)
         .where(Plan.year == year, PlanTask.id.not_in(carried))) or 0
-    dispatched = [c for c in campaigns if c.status in statuses_from("dispatched")]
+    dispatched = [c for c in campaigns if c.status in CampaignStatus.DISPATCHED.and_later()]
     # uses_credit_risk reads the JSON weights: a handful of campaigns a year, so Python is the clear way
     return {
         "campaigns": len(campaigns),
         "tasks": len(campaigns) + idle_tasks,
-        "finished": sum(c.status == "finished" for c in campaigns),
+        "finished": sum(c.status == CampaignStatus.FINISHED for c in campaigns),
         "dispatched": len(dispatched),
         "joint_campaigns": sum(c[2] >= 2 for c in dispatched),
         "drawn": sum(c[3] for c in campaigns),

@@ -11,9 +11,10 @@ from ..auth.models import User
 from ..campaigns.models import Campaign, CampaignSubject, TeamMember
 from ..extensions import db
 from ..results.models import InspectionRecord
+from ..states import CampaignStatus, DrawnStatus
 
 # Teams exist from the team draw on; before that an inspector has nothing to see.
-VISIBLE_STATUSES = ("teamed", "dispatched", "finished")
+VISIBLE_STATUSES = CampaignStatus.TEAMED.and_later()
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def assignments(user: User, on: date, url_for, *, finished: bool = False) -> lis
         .join(Campaign, CampaignSubject.campaign_id == Campaign.id)
         .outerjoin(InspectionRecord, InspectionRecord.campaign_subject_id == CampaignSubject.id)
         .where(TeamMember.inspector_id == user.inspector_id, TeamMember.recused_at.is_(None),
-               CampaignSubject.state == "active", Campaign.status.in_(VISIBLE_STATUSES),
+               CampaignSubject.status == DrawnStatus.ACTIVE, Campaign.status.in_(VISIBLE_STATUSES),
                (InspectionRecord.published_at.is_not(None) if finished
                 else InspectionRecord.published_at.is_(None)))
         .options(joinedload(TeamMember.campaign_subject).joinedload(CampaignSubject.campaign))

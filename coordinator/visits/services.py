@@ -13,10 +13,11 @@ from ..audit import services as audit
 from ..auth.models import User
 from ..campaigns.models import Campaign, CampaignSubject, TeamMember
 from ..extensions import db
-from ..results.models import OPEN_STATES, InspectionRecord
+from ..results.models import InspectionRecord
+from ..states import OPEN_RECORD_STATUSES, CampaignStatus, DrawnStatus
 from ..timeutil import now, today
 
-SCHEDULING_STATUSES = ("teamed", "dispatched")
+SCHEDULING_STATUSES = (CampaignStatus.TEAMED, CampaignStatus.DISPATCHED)
 
 
 class VisitError(ValueError):
@@ -40,16 +41,16 @@ def waiting_count(campaign: Campaign) -> int:
     staffed_ = sa.exists().where(TeamMember.campaign_subject_id == CampaignSubject.id, TeamMember.recused_at.is_(None))
     visited = sa.exists().where(InspectionRecord.campaign_subject_id == CampaignSubject.id,
                                 sa.or_(InspectionRecord.inspected_on.is_not(None),
-                                       InspectionRecord.state.not_in(OPEN_STATES)))
+                                       InspectionRecord.status.not_in(OPEN_RECORD_STATUSES)))
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(CampaignSubject)
-        .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.state == "active",
+        .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.status == DrawnStatus.ACTIVE,
                CampaignSubject.visit_agreed_at.is_(None), staffed_, ~visited))
 
 
 def staffed(campaign: Campaign) -> list[CampaignSubject]:
     rows = db.session.scalars(sa.select(CampaignSubject).where(CampaignSubject.campaign_id == campaign.id,
-                                                               CampaignSubject.state == "active")).all()
+                                                               CampaignSubject.status == DrawnStatus.ACTIVE)).all()
     return sorted((cs for cs in rows if cs.active_members),
                   key=lambda cs: (cs.visit_date or date.max, cs.subject.name))
 
@@ -70,7 +71,7 @@ def clashes(cs: CampaignSubject, day: date) -> list[str]:
             sa.select(sa.func.count()).select_from(TeamMember)
             .join(CampaignSubject, TeamMember.campaign_subject_id == CampaignSubject.id)
             .where(TeamMember.inspector_id == inspector.id, TeamMember.recused_at.is_(None),
-                   CampaignSubject.state == "active", CampaignSubject.visit_date == day,
+                   CampaignSubject.status == DrawnStatus.ACTIVE, CampaignSubject.visit_date == day,
                    CampaignSubject.id != cs.id))
         if load >= campaign.daily_capacity:
             problems.append(f"{who}{day:%Y-%m-%d}已安排{load}户检查，达到每人每天最多{campaign.daily_capacity}户")

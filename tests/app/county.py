@@ -16,6 +16,7 @@ from coordinator.draws import services as rounds
 from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.results.models import Attachment
+from coordinator.states import Decision
 
 PASSWORD = "Passw0rd1"
 
@@ -86,7 +87,7 @@ def confirm_all(campaign, user) -> None:
     """Every department confirms every enterprise still waiting for it."""
     for campaign_department in campaign.departments:
         pending = services.pending_confirmations(campaign, campaign_department.department_id)
-        services.confirm(campaign, campaign_department.department_id, {cs.id: ("确认", "") for cs in pending}, user)
+        services.confirm(campaign, campaign_department.department_id, {cs.id: (Decision.CONFIRMED, "") for cs in pending}, user)
 
 
 def drawn_campaign(county: dict, seed: str = "42", **changes):

@@ -10,6 +10,7 @@ from coordinator.campaigns.models import CampaignSubject
 from coordinator.extensions import db
 from coordinator.results import services as results
 from coordinator.results.models import InspectionRecord
+from coordinator.states import Decision
 
 
 def dispatch(campaign, county, decline: int | None = None):
@@ -17,9 +18,9 @@ def dispatch(campaign, county, decline: int | None = None):
     office = county["users"]["office"]
     for cd in campaign.departments:
         pending = campaigns.pending_confirmations(campaign, cd.department_id)
-        decisions = {cs.id: ("确认", "") for cs in pending}
+        decisions = {cs.id: (Decision.CONFIRMED, "") for cs in pending}
         if decline is not None and cd.department_id == county["scj"].id:
-            decisions[pending[decline].id] = ("非本部门监管", "该单位不在本部门监管范围")
+            decisions[pending[decline].id] = (Decision.NOT_OURS, "该单位不在本部门监管范围")
         campaigns.confirm(campaign, cd.department_id, decisions, office)
     campaigns.lock_and_run_team_draw(campaign, "7", "", office)
     db.session.flush()

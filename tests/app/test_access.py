@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, login
 
 from coordinator.auth.models import User
 from coordinator.campaigns import services
@@ -19,7 +18,9 @@ from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.plans import services as plans
 from coordinator.results.models import DepartmentResult, InspectionRecord
+from coordinator.states import RecordStatus
 from tests.app.county import campaign_values, dispatched_campaign
+from tests.conftest import PASSWORD, login
 
 ANONYMOUS, OFFICE, ADMIN, OFFICER, INSPECTOR = "anonymous", "office", "admin", "officer", "inspector"
 ROLES = (ANONYMOUS, OFFICE, ADMIN, OFFICER, INSPECTOR)
@@ -430,7 +431,7 @@ def test_another_departments_rows_are_refused(client, full_world, as_role, role)
     assert db.session.get(Conflict, full_world["conflict"]) is not None
     assert db.session.get(TeamMember, full_world["member"]).recused_at is None
     assert db.session.get(DepartmentResult, full_world["department_result"]).closed_on is None
-    assert db.session.get(InspectionRecord, full_world["record"]).state == "待录入"
+    assert db.session.get(InspectionRecord, full_world["record"]).status == RecordStatus.ENTERING
 
 
 @pytest.mark.parametrize(("method", "url", "data"), SCOPED, ids=[f"{m} {u}" for m, u, _ in SCOPED])

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import login
 
 from coordinator.audit import services as audit
 from coordinator.audit.models import AuditEntry, AuditHead
@@ -20,8 +19,10 @@ from coordinator.excel.importing import run_import
 from coordinator.excel.writer import write_list
 from coordinator.extensions import db
 from coordinator.items.models import Item
+from coordinator.states import Decision
 from coordinator.timeutil import now
 from tests.app.county import build_county, campaign_values, credit_code, drawn_campaign
+from tests.conftest import login
 
 
 @pytest.fixture
@@ -223,7 +224,7 @@ def test_the_chain_holds_through_the_workflow_and_names_tampering(client, county
     campaign = drawn_campaign(county)
     for cd in campaign.departments:
         pending = campaigns.pending_confirmations(campaign, cd.department_id)
-        campaigns.confirm(campaign, cd.department_id, {cs.id: ("确认", "") for cs in pending}, office)
+        campaigns.confirm(campaign, cd.department_id, {cs.id: (Decision.CONFIRMED, "") for cs in pending}, office)
     campaigns.lock_and_run_team_draw(campaign, "7", "见证人", office)
     db.session.commit()
     member = next(cs for cs in campaign.subjects if cs.active_members).active_members[0]
@@ -232,7 +233,7 @@ def test_the_chain_holds_through_the_workflow_and_names_tampering(client, county
     login(client, "office")
     assert client.post(f"/campaigns/{campaign.id}/dispatch").status_code in (302, 303)
     subject = db.session.scalar(sa.select(Subject).where(Subject.credit_code == credit_code(40)))
-    client.post(f"/subjects/{subject.id}/status", data={"status": "停业", "reason": "现场核实已停业"})
+    client.post(f"/subjects/{subject.id}/status", data={"status": "suspended", "reason": "现场核实已停业"})
     path = tmp_path / "名录.xlsx"
     _subjects_file(path, {n: f"补充企业{n}" for n in range(200, 210)})
     run_import(SubjectImporter(office.id), path, dry_run=False)
@@ -366,7 +367,7 @@ def test_the_office_browses_and_filters_the_log(client, county):
     db.session.add(Zone(name="审计测试片区", regions=["测试镇"]))
     db.session.commit()
     subject = db.session.scalar(sa.select(Subject).where(Subject.credit_code == credit_code(7)))
-    client.post(f"/subjects/{subject.id}/status", data={"status": "注销", "reason": "已办理注销登记"})
+    client.post(f"/subjects/{subject.id}/status", data={"status": "deregistered", "reason": "已办理注销登记"})
     total = last_seq()
 
     page = client.get("/audit/").get_data(as_text=True)

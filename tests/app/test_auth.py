@@ -6,13 +6,13 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, login
 from flask_login import current_user, login_user
 
 from coordinator.auth import throttle
 from coordinator.auth.models import LoginThrottle, User
 from coordinator.extensions import db
 from coordinator.timeutil import now
+from tests.conftest import PASSWORD, login
 
 NEW_PASSWORD = "Neues2024pw"
 

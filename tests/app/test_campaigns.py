@@ -13,6 +13,7 @@ from coordinator.campaigns.services import draws
 from coordinator.directories.models import Conflict, Subject
 from coordinator.extensions import db
 from coordinator.items.models import Item
+from coordinator.states import CampaignStatus, Decision, DrawKind, DrawnStatus, SubjectStatus
 from coordinator.workdays import deadline_after
 from solver import canonical_json
 from tests.app.county import (
@@ -75,7 +76,7 @@ def test_the_whole_workflow_by_the_roles_that_do_it(app, county):
     parties = {"office": office, "dept:yjj": yjj, "dept:scj": scj}
     assert yjj.post(f"/campaigns/{cid}/rounds", data={"kind": "subjects"}).status_code == 403
     round_ = web_round(office, parties, cid, "subjects")
-    locked = db.session.scalar(sa.select(Draw).where(Draw.kind == "subjects"))
+    locked = db.session.scalar(sa.select(Draw).where(Draw.kind == DrawKind.SUBJECTS))
     assert locked.seed is None and locked.locked_sha256 in office.get(f"/campaigns/{cid}").data.decode()
     assert yjj.post(f"/campaigns/{cid}/rounds/{round_.id}/run").status_code == 403
     office.post(f"/campaigns/{cid}/rounds/{round_.id}/run")
@@ -99,7 +100,7 @@ def test_the_whole_workflow_by_the_roles_that_do_it(app, county):
     office.post(f"/campaigns/{cid}/rounds/{round_.id}/run")
     db.session.expire_all()
     campaign = db.session.get(Campaign, cid)
-    assert campaign.status == "teamed"
+    assert campaign.status == CampaignStatus.TEAMED
     staffed = [cs for cs in campaign.subjects if cs.active_members]
     assert len(staffed) == 20
     for cs in staffed:
@@ -134,7 +135,7 @@ def test_stored_draws_replay_and_tampering_is_caught(app, county, runner):
     assert result.exit_code == 0, result.output
     assert "共 2 条抽取记录，0 条不一致" in result.output
 
-    record = db.session.scalar(sa.select(Draw).where(Draw.kind == "subjects"))
+    record = db.session.scalar(sa.select(Draw).where(Draw.kind == DrawKind.SUBJECTS))
     tampered = json.loads(record.result)
     tampered["drawn"][0]["id"] = "91139901MA00000000"
     record.result = canonical_json(tampered)
@@ -150,14 +151,14 @@ def test_stored_draws_replay_and_tampering_is_caught(app, county, runner):
 
 def test_same_seed_same_draw_and_the_seed_matters(app, county):
     campaign = drawn_campaign(county, seed="abc")
-    record = db.session.scalar(sa.select(Draw).where(Draw.kind == "subjects"))
+    record = db.session.scalar(sa.select(Draw).where(Draw.kind == DrawKind.SUBJECTS))
     problem = {**json.loads(record.problem), "seed": "abc"}
     from solver import draw_subjects
 
     assert canonical_json(draw_subjects(problem)) == record.result
     other = draw_subjects({**problem, "seed": "abd"})
     assert {d["id"] for d in other["drawn"]} != {d["id"] for d in json.loads(record.result)["drawn"]}
-    assert campaign.status == "drawn"
+    assert campaign.status == CampaignStatus.DRAWN
 
 
 def test_confirmation_deadline_is_one_working_day_across_a_holiday(county, monkeypatch):
@@ -166,8 +167,8 @@ def test_confirmation_deadline_is_one_working_day_across_a_holiday(county, monke
     assert all(cd.confirm_deadline == datetime(2024, 10, 8, 23, 59, 59) for cd in campaign.departments)
     assert deadline_after(datetime(2024, 9, 13, 16, 0), 1) == datetime(2024, 9, 14, 23, 59, 59)  # make-up Saturday
     campaign_department = campaign.departments[1]
-    assert not services.overdue(campaign_department, datetime(2024, 10, 8, 23, 0))
-    assert services.overdue(campaign_department, datetime(2024, 10, 9, 8, 0))
+    assert not campaign_department.confirmation_overdue(datetime(2024, 10, 8, 23, 0))
+    assert campaign_department.confirmation_overdue(datetime(2024, 10, 9, 8, 0))
 
 
 def test_a_replacement_draw_replaces_one_and_leaves_the_rest(county):
@@ -176,16 +177,16 @@ def test_a_replacement_draw_replaces_one_and_leaves_the_rest(county):
     before = {cs.id: cs.subject_id for cs in campaign.subjects}
     closed = campaign.subjects[3]
     with pytest.raises(services.CampaignError, match="必须填写原因"):
-        services.confirm(campaign, county["yjj"].id, {closed.id: ("已关闭停业", "")}, yjj_admin)
-    services.confirm(campaign, county["yjj"].id, {closed.id: ("已关闭停业", "现场已停业")}, yjj_admin)
+        services.confirm(campaign, county["yjj"].id, {closed.id: (Decision.CLOSED, "")}, yjj_admin)
+    services.confirm(campaign, county["yjj"].id, {closed.id: (Decision.CLOSED, "现场已停业")}, yjj_admin)
     new = services.replacement_draw(campaign, closed, "现场已停业", office)
     db.session.commit()
-    assert closed.state == "replaced" and closed.replaced_by_id == new.id
-    assert closed.subject.status == "停业" and closed.subject.status_changes[0].reason.endswith("现场已停业")
+    assert closed.status == DrawnStatus.REPLACED and closed.replaced_by_id == new.id
+    assert closed.subject.status == SubjectStatus.SUSPENDED and closed.subject.status_changes[0].reason.endswith("现场已停业")
     assert new.subject_id not in before.values() and new.stratum == closed.stratum
     after = {cs.id: cs.subject_id for cs in campaign.subjects if cs.id in before}
     assert after == before  # nobody else moved
-    record = db.session.scalar(sa.select(Draw).where(Draw.kind == "replacement"))
+    record = db.session.scalar(sa.select(Draw).where(Draw.kind == DrawKind.REPLACEMENT))
     assert record.seed == "42-替换-1" and services.replay(record) is None
     assert campaign.campaign_department(county["yjj"].id).confirmed_at is None  # the newcomer awaits confirmation
     with pytest.raises(services.CampaignError, match="已被替换"):
@@ -205,13 +206,13 @@ def test_the_overview_figures_match_the_enterprises_they_count(county):
     assert services.pending_counts(campaign) == walked() and walked()[yjj] > 2
     mine = services.pending_confirmations(campaign, yjj)
     closed, missing = mine[0], mine[1]
-    services.confirm(campaign, yjj, {closed.id: ("已关闭停业", "停业"), missing.id: ("查无此户", "无此门牌"),
-                                     mine[2].id: ("确认", "")}, yjj_admin)
+    services.confirm(campaign, yjj, {closed.id: (Decision.CLOSED, "停业"), missing.id: (Decision.NOT_FOUND, "无此门牌"),
+                                     mine[2].id: (Decision.CONFIRMED, "")}, yjj_admin)
     db.session.commit()
     counts = services.pending_counts(campaign)
     assert counts == walked() and counts[yjj] == len(mine) - 3 and counts[scj] == walked()[scj]
     assert [(cs.id, c.decision) for cs, c in services.flagged(campaign)] == [
-        (cs.id, decision) for cs, decision in sorted([(closed, "已关闭停业"), (missing, "查无此户")],
+        (cs.id, decision) for cs, decision in sorted([(closed, Decision.CLOSED), (missing, Decision.NOT_FOUND)],
                                                      key=lambda pair: pair[0].id)]
     assert services.unstaffed(campaign) == []
 
@@ -221,7 +222,7 @@ def test_the_overview_of_a_teamed_campaign_counts_the_staffed_and_lists_the_unst
     office = county["users"]["office"]
     confirm_all(campaign, office)
     services.lock_and_run_team_draw(campaign, "7", "", office)
-    active = [cs for cs in campaign.subjects if cs.state == "active"]
+    active = [cs for cs in campaign.subjects if cs.status == DrawnStatus.ACTIVE]
     short = active[1]
     short.unstaffed_reason = "测试：无可用人员"
     db.session.commit()
@@ -239,7 +240,7 @@ def test_a_team_draw_offers_every_pairs_planned_probability_for_download(app, co
     confirm_all(campaign, office)
     record = services.lock_and_run_team_draw(campaign, "7", "", office)
     db.session.commit()
-    subject_draw = db.session.scalar(sa.select(Draw).where(Draw.kind == "subjects"))
+    subject_draw = db.session.scalar(sa.select(Draw).where(Draw.kind == DrawKind.SUBJECTS))
     client = client_for(app, "office")
     html = client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
     assert f"/campaigns/{campaign.id}/draws/{record.id}/pairs.csv" in html and "下载配对概率" in html
@@ -276,15 +277,42 @@ def test_recusal_redraws_one_seat_and_leaves_the_rest(county):
     others = {m.id: (m.campaign_subject_id, m.inspector_id) for m in db.session.scalars(sa.select(TeamMember))
               if m.id in seats}
     assert others == seats  # every other seat stays as it was
-    reseat = db.session.scalar(sa.select(Draw).where(Draw.kind == "reseat"))
+    reseat = db.session.scalar(sa.select(Draw).where(Draw.kind == DrawKind.RESEAT))
     assert services.replay(reseat) is None
+
+
+def test_who_may_recuse_whom_and_when_is_the_members_rule(county):
+    campaign = drawn_campaign(county)
+    office, yjj_admin, scj_admin = (county["users"][name] for name in ("office", "yjj_admin", "scj_admin"))
+    yjj_officer = county["users"]["yjj_officer"]
+    confirm_all(campaign, office)
+    services.lock_and_run_team_draw(campaign, "7", "", office)
+    db.session.commit()
+    member = next(m for cs in campaign.subjects for m in cs.active_members if m.department_id == county["yjj"].id)
+    assert member.can_be_recused_by(office) and member.can_be_recused_by(yjj_admin)
+    assert not member.can_be_recused_by(scj_admin) and not member.can_be_recused_by(yjj_officer)
+    services.recuse(campaign, member, "近亲属在该单位任职", office)
+    assert not member.can_be_recused_by(office)  # recused once is enough
+    other = next(m for cs in campaign.subjects for m in cs.active_members)
+    campaign.status = CampaignStatus.FINISHED
+    assert not other.can_be_recused_by(office) and other.may_be_recused_by(office)
+
+
+def test_items_are_overdue_after_their_deadline_until_submitted(county):
+    campaign = services.create_campaign(campaign_values(), county["yjj"], [county["scj"]], county["users"]["office"])
+    db.session.flush()
+    lead = campaign.campaign_department(county["yjj"].id)
+    assert not lead.items_overdue(campaign.items_deadline)
+    assert lead.items_overdue(date.fromordinal(campaign.items_deadline.toordinal() + 1))
+    submit_all_items(campaign, county, county["users"]["office"])
+    assert not lead.items_overdue(date(2099, 1, 1))
 
 
 def test_closed_and_recently_inspected_enterprises_are_left_out_of_the_next_draw(county):
     first = drawn_campaign(county)
     inspected = {cs.subject.credit_code for cs in first.subjects}
     closed = db.session.scalar(sa.select(Subject).where(Subject.credit_code.not_in(inspected)).limit(1))
-    closed.status = "注销"
+    closed.status = SubjectStatus.DEREGISTERED
     db.session.commit()
 
     def next_campaign(burden_months):

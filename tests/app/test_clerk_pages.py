@@ -16,6 +16,7 @@ from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.plans import services as plans
 from coordinator.plans.models import PlanTask
+from coordinator.states import Decision, DrawnStatus, SubjectStatus
 from coordinator.textutil import split_list
 from tests.app.county import PASSWORD, build_county, campaign_values, confirm_all, submit_all_items
 from tests.app.stats_kit import enter
@@ -117,13 +118,13 @@ def test_confirming_the_rest_keeps_the_mark_just_made(app, county):
     closed = rows[0]
     scj = client_for(app, "scj_admin")
     response = scj.post(f"/campaigns/{campaign.id}/confirm", data={
-        f"decision-{closed.id}": "已关闭停业", f"reason-{closed.id}": "现场已拆除", "all": "1"}, follow_redirects=True)
+        f"decision-{closed.id}": "closed", f"reason-{closed.id}": "现场已拆除", "all": "1"}, follow_redirects=True)
     assert f"已记录{len(rows)}户的确认结果，其中1户标记为不检查或需替换" in response.get_data(as_text=True)
     db.session.expire_all()
     decisions = {cs.id: next(c.decision for c in cs.confirmations if c.department_id == county["scj"].id)
                  for cs in _scj_rows(campaign, county)}
-    assert decisions.pop(closed.id) == "已关闭停业"
-    assert set(decisions.values()) == {"确认"}
+    assert decisions.pop(closed.id) == Decision.CLOSED
+    assert set(decisions.values()) == {Decision.CONFIRMED}
 
 
 def test_a_refused_save_keeps_every_choice_on_the_page(app, county):
@@ -131,12 +132,12 @@ def test_a_refused_save_keeps_every_choice_on_the_page(app, county):
     first, second = _scj_rows(campaign, county)[:2]
     scj = client_for(app, "scj_admin")
     response = scj.post(f"/campaigns/{campaign.id}/confirm", data={
-        f"decision-{first.id}": "非本部门监管", f"reason-{first.id}": "属县商务局监管",
-        f"decision-{second.id}": "查无此户", f"reason-{second.id}": "", "all": "1"})
+        f"decision-{first.id}": "not_ours", f"reason-{first.id}": "属县商务局监管",
+        f"decision-{second.id}": "not_found", f"reason-{second.id}": "", "all": "1"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "标记为“查无此户”时必须填写原因" in html
-    assert '<option value="非本部门监管" selected>' in html and 'value="属县商务局监管"' in html
-    assert '<option value="查无此户" selected>' in html
+    assert '<option value="not_ours" selected>非本部门监管' in html and 'value="属县商务局监管"' in html
+    assert '<option value="not_found" selected>查无此户' in html
     db.session.expire_all()
     assert not any(cs.confirmations for cs in _scj_rows(campaign, county))  # nothing half-saved
 
@@ -148,7 +149,7 @@ def test_a_closed_enterprise_in_a_stratum_that_drew_everyone_is_accepted_short_a
     campaign = drawn(county, strata=[{"id": "全部", "category": "*", "crowded": None, "mode": "all", "value": None}])
     closed = _scj_rows(campaign, county)[0]
     office = county["users"]["office"]
-    services.confirm(campaign, county["scj"].id, {closed.id: ("已关闭停业", "门店已拆除")}, county["users"]["scj_admin"])
+    services.confirm(campaign, county["scj"].id, {closed.id: (Decision.CLOSED, "门店已拆除")}, county["users"]["scj_admin"])
     db.session.commit()
     with pytest.raises(services.CampaignError, match="没有可替换的存续检查对象：可以写明原因后“核减，不再替换”"):
         services.replacement_draw(campaign, closed, "已关闭", office)
@@ -163,15 +164,15 @@ def test_a_closed_enterprise_in_a_stratum_that_drew_everyone_is_accepted_short_a
                                   data={"reason": "该层已全部抽取，无可替换对象"}, follow_redirects=True)
     assert "已核减，不再替换" in response.get_data(as_text=True)
     db.session.expire_all()
-    assert (closed.state, closed.dropped_reason) == ("dropped", "该层已全部抽取，无可替换对象")
-    assert db.session.get(Subject, closed.subject_id).status == "停业"  # the directory learnt it
+    assert (closed.status, closed.dropped_reason) == (DrawnStatus.DROPPED, "该层已全部抽取，无可替换对象")
+    assert db.session.get(Subject, closed.subject_id).status == SubjectStatus.SUSPENDED  # the directory learnt it
     assert "已核减的检查对象（1）" in office_client.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
 
     # The way on is open: everyone confirms the rest and the teams are drawn without the closed enterprise.
     confirm_all(campaign, office)
     services.lock_and_run_team_draw(campaign, "7", "", office)
     db.session.commit()
-    assert closed.id not in {cs.id for cs in campaign.subjects if cs.state == "active"}
+    assert closed.id not in {cs.id for cs in campaign.subjects if cs.status == DrawnStatus.ACTIVE}
     assert closed.subject.credit_code not in {s["id"] for s in services.subject_problem(campaign)["subjects"]}
 
 
@@ -255,7 +256,7 @@ def test_every_irreversible_step_asks_first(app, county):
     services.lock_subject_draw(campaign, county["users"]["office"])
     services.run_subject_draw(campaign, "42", "见证人", county["users"]["office"])
     closed = _scj_rows(campaign, county)[0]
-    services.confirm(campaign, county["scj"].id, {closed.id: ("查无此户", "地址无此单位")}, county["users"]["scj_admin"])
+    services.confirm(campaign, county["scj"].id, {closed.id: (Decision.NOT_FOUND, "地址无此单位")}, county["users"]["scj_admin"])
     db.session.commit()
     page = office.get(base).get_data(as_text=True)
     assert re.search(r'<form[^>]*action="' + re.escape(f"{base}/rounds") + r'"[^>]*data-confirm="[^"]*替换[^"]*不能撤销',
@@ -336,7 +337,7 @@ def test_the_campaign_page_keeps_verification_material_in_a_folded_part(app, cou
 def test_the_audit_log_reads_as_sentences_with_names(app, county):
     campaign = drawn(county)
     closed = _scj_rows(campaign, county)[0]
-    services.confirm(campaign, county["scj"].id, {closed.id: ("已关闭停业", "门店已拆除")}, county["users"]["scj_admin"])
+    services.confirm(campaign, county["scj"].id, {closed.id: (Decision.CLOSED, "门店已拆除")}, county["users"]["scj_admin"])
     confirm_all(campaign, county["users"]["office"])
     services.accept_shortfall(campaign, closed, "该层无可替换对象", county["users"]["office"])
     db.session.commit()
@@ -347,7 +348,9 @@ def test_the_audit_log_reads_as_sentences_with_names(app, county):
     assert f"修改了抽取的检查对象“{closed.subject.name}”" in html
     assert "状态：由 有效 改为 已核减" in html and "核减原因" in html
     assert '"active"' not in html and "dropped" not in html and '["' not in html
-    assert "检查部门：应急管理局、市场监督管理局" in html  # ids as names
+    # The departments that visit are rows of their own (campaign_subject_department), each logged by its name.
+    html = client_for(app, "office").get("/audit/?entity=campaign_subject_department").get_data(as_text=True)
+    assert "部门：应急管理局" in html and "部门：市场监督管理局" in html  # ids as names
 
 
 # ---- 12. annual plans: a question before a numbered plan; tasks edited, removed, their items picked --------------

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD
 
 from coordinator import clikit, create_app
 from coordinator.auth.models import User
 from coordinator.cli import commands
 from coordinator.exchange.models import ApiClient
 from coordinator.extensions import db
+from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 ENGLISH = ("Error:", "Usage:", "Invalid value", "Missing argument", "Missing option", "Missing parameter",

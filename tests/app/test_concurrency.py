@@ -9,6 +9,7 @@ from coordinator.campaigns.models import Campaign, CampaignSubject, Draw
 from coordinator.extensions import db
 from coordinator.results import services as results
 from coordinator.results.models import DepartmentResult, InspectionRecord, ItemResult
+from coordinator.states import DrawKind, DrawnStatus
 from tests.app.county import build_county, campaign_values, confirm_all, submit_all_items
 from tests.app.together import together
 
@@ -55,7 +56,7 @@ def test_two_coordinators_pressing_draw_at_once_make_exactly_one_draw(app, ctx):
     outcomes = at_once(app, draw)
     assert sorted(o == "ok" for o in outcomes) == [False, True], outcomes
     db.session.expire_all()
-    record = db.session.scalar(sa.select(Draw).where(Draw.kind == "subjects"))
+    record = db.session.scalar(sa.select(Draw).where(Draw.kind == DrawKind.SUBJECTS))
     winner = outcomes.index("ok")
     assert record.seed == f"seed-{winner}"
     drawn = db.session.scalars(sa.select(CampaignSubject).where(CampaignSubject.campaign_id == campaign_id)).all()
@@ -125,7 +126,7 @@ def test_closing_a_seed_round_twice_at_once_locks_one_input(app, ctx):
     submit_all_items(campaign, county, office)
     campaigns.lock_subject_draw(campaign, office)
     campaigns.run_subject_draw(campaign, "1", "", office)
-    cs = next(cs for cs in campaign.subjects if cs.state == "active")
+    cs = next(cs for cs in campaign.subjects if cs.status == DrawnStatus.ACTIVE)
     round_ = rounds.open_round(campaign, "replacement", office, target_id=cs.id, reason="查无此户")
     rounds.commit(round_, "office", commitment("a" * 64), office)
     rounds.commit(round_, "dept:yjj", commitment("b" * 64), county["users"]["yjj_admin"])
@@ -142,6 +143,6 @@ def test_closing_a_seed_round_twice_at_once_locks_one_input(app, ctx):
 
     outcomes = at_once(app, close)
     db.session.expire_all()
-    draws = db.session.scalars(sa.select(Draw).where(Draw.kind == "replacement")).all()
+    draws = db.session.scalars(sa.select(Draw).where(Draw.kind == DrawKind.REPLACEMENT)).all()
     assert len(draws) == 1, outcomes
     assert db.session.get(SeedRound, round_id).draw_id == draws[0].id

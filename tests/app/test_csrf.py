@@ -6,7 +6,6 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, csrf_token_from, login
 
 from coordinator.campaigns.models import Campaign, TeamMember
 from coordinator.directories.creditcode import check_character
@@ -17,7 +16,9 @@ from coordinator.extensions import db
 from coordinator.imports.routes import KINDS
 from coordinator.items.models import Item
 from coordinator.plans import services as plans
+from coordinator.states import SubjectStatus
 from tests.app.county import dispatched_campaign  # the campaign the authorisation matrix uses
+from tests.conftest import PASSWORD, csrf_token_from, login
 
 CSRF_MESSAGE = "安全校验失败"
 
@@ -96,7 +97,7 @@ def test_every_post_route_refuses_a_form_without_token(app, client, rows, make_u
     login(client, make_user("office", None).username)
     app.config["WTF_CSRF_ENABLED"] = True
     for url in post_urls(app, rows):
-        response = client.post(url, data={"name": "改名", "status": "注销", "reason": "测试"})
+        response = client.post(url, data={"name": "改名", "status": "deregistered", "reason": "测试"})
         assert response.status_code == 400, url
         assert CSRF_MESSAGE in response.get_data(as_text=True), url
         # A token that does not belong to this session is no better.
@@ -106,7 +107,7 @@ def test_every_post_route_refuses_a_form_without_token(app, client, rows, make_u
     # Nothing happened: still signed in (log-out refused), rows untouched.
     assert client.get("/").status_code == 200
     db.session.expire_all()
-    assert db.session.get(Subject, rows["subject_id"]).status == "存续"
+    assert db.session.get(Subject, rows["subject_id"]).status == SubjectStatus.ACTIVE
     assert db.session.get(Inspector, rows["inspector_id"]).active
     assert db.session.get(Item, rows["item_id"]).active
     assert db.session.get(Conflict, rows["conflict_id"]) is not None
@@ -150,13 +151,13 @@ def test_password_change_with_the_token(client, csrf_on, signed_in_office):
 
 def test_subject_status_change_with_the_token(client, rows, csrf_on, signed_in_office):
     url = f"/subjects/{rows['subject_id']}"
-    change = {"status": "停业", "reason": "实地核查已停业"}
+    change = {"status": "suspended", "reason": "实地核查已停业"}
     assert client.post(f"{url}/status", data=change).status_code == 400
     token = csrf_token_from(client.get(url).get_data(as_text=True))
     response = client.post(f"{url}/status", data={**change, "csrf_token": token})
     assert response.status_code in (302, 303)
     db.session.expire_all()
-    assert db.session.get(Subject, rows["subject_id"]).status == "停业"
+    assert db.session.get(Subject, rows["subject_id"]).status == SubjectStatus.SUSPENDED
     assert db.session.scalar(sa.select(SubjectStatusChange.reason)) == "实地核查已停业"
 
 

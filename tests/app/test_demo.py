@@ -6,6 +6,7 @@ from coordinator.auth.models import Department, User
 from coordinator.directories.models import Conflict, Inspector, Subject
 from coordinator.extensions import db
 from coordinator.items.models import Item
+from coordinator.states import SubjectStatus
 
 pytestmark = pytest.mark.slow  # loads the whole demo county
 
@@ -22,7 +23,7 @@ def test_seed_demo_loads_the_county_once(runner, ctx):
     assert count(Department) == 5
     assert {u.role for u in db.session.scalars(sa.select(User))} == {"office", "admin", "officer"}
     assert 2500 <= count(Subject) <= 3500
-    assert count(Subject, Subject.status != "存续") > 0
+    assert count(Subject, Subject.status != SubjectStatus.ACTIVE) > 0
     inspectors = db.session.scalars(sa.select(Inspector)).all()
     assert 60 <= len(inspectors) <= 100
     assert any(i.certificate_state() == "已过期" for i in inspectors)

@@ -17,6 +17,7 @@ from coordinator.campaigns.services import CampaignError
 from coordinator.draws import services as rounds
 from coordinator.draws.models import SeedRound
 from coordinator.extensions import db
+from coordinator.states import CampaignStatus, Decision, DrawKind, DrawnStatus
 from coordinator.timeutil import now
 from solver.__main__ import main as solver_main
 from tests.app.county import PASSWORD, build_county, campaign_values, confirm_all, drawn_campaign, submit_all_items
@@ -60,7 +61,7 @@ def test_the_seed_is_the_documented_function_of_the_input_hash_and_the_reveals(c
     for slot, user in users_of(county, *values).items():
         assert round_.draw is None  # the input is locked only when the commitments close
         rounds.commit(round_, slot, commitment(values[slot]), user)
-    assert round_.commit_closed_at is not None and campaign.status == "locked"  # the last commitment closed it
+    assert round_.commit_closed_at is not None and campaign.status == CampaignStatus.LOCKED  # the last commitment closed it
     for slot, user in users_of(county, *values).items():
         rounds.reveal(round_, slot, values[slot], user)
     rounds.run_round(round_, office)
@@ -68,7 +69,7 @@ def test_the_seed_is_the_documented_function_of_the_input_hash_and_the_reveals(c
     assert record.seed == expected_seed(record.locked_sha256, values)
     problem = {**json.loads(record.problem), "seed": record.seed}
     assert solver.draw_subjects(problem)["drawn"] == json.loads(record.result)["drawn"]
-    assert campaign.status == "drawn" and campaign.active_count > 0
+    assert campaign.status == CampaignStatus.DRAWN and campaign.active_count > 0
 
 
 def test_a_reveal_that_does_not_match_its_commitment_is_refused(app, county):
@@ -122,7 +123,7 @@ def test_a_missing_reveal_is_recorded_and_the_draw_proceeds(county):
     assert scj.left_out == "未在时限内揭示" and scj.commitment == commitment(values["dept:scj"]) and scj.value is None
     reveals = {"office": values["office"], "dept:yjj": values["dept:yjj"]}
     assert round_.draw.seed == expected_seed(round_.draw.locked_sha256, reveals)
-    assert campaign.status == "drawn"
+    assert campaign.status == CampaignStatus.DRAWN
 
 
 def test_the_office_value_and_one_more_are_required(county):
@@ -199,7 +200,7 @@ def test_a_replayed_draw_is_byte_identical_and_every_commitment_is_checked(app, 
     round_ = web_round(office, {"office": office, "dept:yjj": yjj, "dept:scj": scj}, campaign.id, "subjects")
     office.post(f"/campaigns/{campaign.id}/rounds/{round_.id}/run")
     db.session.expire_all()
-    record = db.session.scalar(sa.select(Draw).where(Draw.kind == "subjects"))
+    record = db.session.scalar(sa.select(Draw).where(Draw.kind == DrawKind.SUBJECTS))
     download = json.loads(yjj.get(f"/campaigns/{campaign.id}/draws/{record.id}.json").data)
     assert {c["slot"]: c["value"] for c in download["seed_round"]["contributions"]} == round_.values
     replayed = solver.draw_subjects(download["input"])
@@ -227,7 +228,7 @@ def test_the_single_witness_draw_is_only_a_recorded_fallback(app, county, runner
         rounds.open_fallback(campaign, "subjects", office, fallback_reason=" ", witness="王明")
     round_ = rounds.open_fallback(campaign, "subjects", office, fallback_reason="网络中断，各部门无法登录",
                                   witness="县纪委监委 王明")
-    assert campaign.status == "locked" and round_.draw.seed is None
+    assert campaign.status == CampaignStatus.LOCKED and round_.draw.seed is None
     with pytest.raises(CampaignError, match="见证人报出种子，没有承诺"):
         rounds.commit(round_, "office", commitment("x"), office)
     rounds.run_round(round_, office, "20240603")
@@ -247,7 +248,7 @@ def test_a_round_nobody_answers_falls_back_to_a_witness_with_its_reason(app, cou
     with pytest.raises(CampaignError, match="必须写明原因"):
         rounds.fall_back(round_, office, fallback_reason="", witness="王明")
     rounds.fall_back(round_, office, fallback_reason="各部门系统故障，无法登录", witness="县纪委监委 王明")
-    assert round_.rule.value == "witness" and round_.draw is not None and campaign.status == "locked"
+    assert round_.rule.value == "witness" and round_.draw is not None and campaign.status == CampaignStatus.LOCKED
     assert round_.slot("office").commitment and round_.slot("office").left_out == "改用备用方式，未计入种子"
     with pytest.raises(CampaignError, match="只有尚在征集承诺"):
         rounds.fall_back(round_, office, fallback_reason="again", witness="王明")
@@ -262,18 +263,18 @@ def test_replacements_teams_and_one_seat_redraws_take_their_seeds_from_rounds(ap
     office = county["users"]["office"]
     everyone = users_of(county, "office", "dept:yjj", "dept:scj")
     campaign = drawn_campaign(county)
-    closed = next(cs for cs in campaign.subjects if cs.state == "active")
-    campaigns.confirm(campaign, county["yjj"].id, {closed.id: ("已关闭停业", "现场已停业")}, county["users"]["yjj_admin"])
+    closed = next(cs for cs in campaign.subjects if cs.status == DrawnStatus.ACTIVE)
+    campaigns.confirm(campaign, county["yjj"].id, {closed.id: (Decision.CLOSED, "现场已停业")}, county["users"]["yjj_admin"])
     new, round_ = service_round(campaign, "replacement", everyone, office, target_id=closed.id, reason="已关闭停业")
-    assert closed.state == "replaced" and new.draw is round_.draw and round_.draw.kind == "replacement"
+    assert closed.status == DrawnStatus.REPLACED and new.draw is round_.draw and round_.draw.kind == "replacement"
     assert round_.draw.seed == expected_seed(round_.draw.locked_sha256, {c.slot: c.value for c in round_.contributions})
     confirm_all(campaign, office)
     record, round_ = service_round(campaign, "teams", everyone, office)
-    assert campaign.status == "teamed" and record.kind == "teams" and round_.draw is record
+    assert campaign.status == CampaignStatus.TEAMED and record.kind == "teams" and round_.draw is record
     db.session.commit()
 
     # A recusal empties the seat and opens its one-seat draw's round; the seat is filled when it runs.
-    cs = next(cs for cs in campaign.subjects if cs.state == "active" and cs.active_members)
+    cs = next(cs for cs in campaign.subjects if cs.status == DrawnStatus.ACTIVE and cs.active_members)
     member = next(m for m in cs.active_members if m.department_id == county["scj"].id)
     scj = client_for(app, "scj_admin")
     response = scj.post(f"/campaigns/{campaign.id}/members/{member.id}/recuse", data={"reason": "近亲属在该单位任职"})
@@ -298,9 +299,9 @@ def test_one_draw_is_locked_at_a_time(county):
     office = county["users"]["office"]
     everyone = users_of(county, "office", "dept:yjj", "dept:scj")
     campaign = drawn_campaign(county)
-    first, second = [cs for cs in campaign.subjects if cs.state == "active"][:2]
+    first, second = [cs for cs in campaign.subjects if cs.status == DrawnStatus.ACTIVE][:2]
     for cs in (first, second):
-        campaigns.confirm(campaign, county["yjj"].id, {cs.id: ("查无此户", "地址无此单位")}, county["users"]["yjj_admin"])
+        campaigns.confirm(campaign, county["yjj"].id, {cs.id: (Decision.NOT_FOUND, "地址无此单位")}, county["users"]["yjj_admin"])
     a = rounds.open_round(campaign, "replacement", office, target_id=first.id, reason="查无此户")
     b = rounds.open_round(campaign, "replacement", office, target_id=second.id, reason="查无此户")
     for round_ in (a, b):

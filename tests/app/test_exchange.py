@@ -10,7 +10,6 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import login
 
 from coordinator.audit.models import AuditEntry
 from coordinator.campaigns import services as campaigns
@@ -32,8 +31,10 @@ from coordinator.exchange.models import (
 from coordinator.extensions import db
 from coordinator.results import services as results
 from coordinator.results.models import InspectionRecord
+from coordinator.states import SubjectStatus
 from coordinator.timeutil import now, today
 from tests.app.county import build_county, credit_code, dispatched_county_campaign, drawn_campaign
+from tests.conftest import login
 from tests.xlsx import write_xlsx
 
 
@@ -276,12 +277,13 @@ def test_registration_changes_bad_rows_history_and_idempotence(client, county, t
     assert "与第2行重复" in reasons[9] and "登记状态" in reasons[9]
     assert (report.updated, report.unchanged) == (4, 1)
     subjects = {s.credit_code: s for s in db.session.scalars(sa.select(Subject))}
-    assert subjects[credit_code(1)].status == "注销" and subjects[credit_code(2)].status == "注销"
+    assert subjects[credit_code(1)].status == subjects[credit_code(2)].status == SubjectStatus.DEREGISTERED
     assert subjects[credit_code(3)].name == "河清县新名字有限公司"
     assert subjects[credit_code(4)].address == "城关镇新街8号"
     history = db.session.scalar(sa.select(SubjectStatusChange).where(
         SubjectStatusChange.subject_id == subjects[credit_code(2)].id))
-    assert (history.old_status, history.new_status, history.changed_on) == ("存续", "注销", date(2024, 5, 7))
+    assert (history.old_status, history.new_status, history.changed_on) == (
+        SubjectStatus.ACTIVE, SubjectStatus.DEREGISTERED, date(2024, 5, 7))
     assert "吊销" in history.reason
     kinds = db.session.scalars(sa.select(RegistrationChange.kind).order_by(RegistrationChange.id)).all()
     assert kinds == ["注销", "吊销", "名称变更", "住所变更"]
@@ -298,7 +300,7 @@ def test_registration_changes_bad_rows_history_and_idempotence(client, county, t
     back = write_xlsx(tmp_path / "back.xlsx", [REGISTRATION_HEADER, [credit_code(1), "", "恢复营业", "2024-06-01", "", ""]])
     assert run_import(RegistrationImporter(), back, dry_run=False).updated == 1
     db.session.refresh(subjects[credit_code(1)])
-    assert subjects[credit_code(1)].status == "存续"
+    assert subjects[credit_code(1)].status == SubjectStatus.ACTIVE
 
 
 def test_a_status_change_flags_a_drawn_enterprise_for_replacement(client, county, tmp_path):

@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD
 from flask_wtf import FlaskForm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,6 +18,7 @@ from wtforms.fields.core import UnboundField
 from coordinator.extensions import db
 from coordinator.imports.routes import KINDS
 from coordinator.items.models import Item
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.slow  # fuzz (hypothesis) over every form and route
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
-from conftest import PASSWORD, empty_database_like, login
 
 from coordinator import create_app
 from coordinator.auth.models import User
 from coordinator.extensions import db
+from tests.conftest import PASSWORD, empty_database_like, login
 
 UNAVAILABLE = "数据库暂时无法连接，请稍后重试"
 

@@ -18,6 +18,7 @@ from coordinator.excel.reader import FileRefused
 from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.items.services import ItemImporter, export_items
+from coordinator.states import SubjectStatus
 from tests.xlsx import write_xlsx
 
 
@@ -95,7 +96,8 @@ def test_reimport_updates_and_never_duplicates(ctx, tmp_path):
     assert (changed.created, changed.updated, changed.unchanged) == (0, 1, 4)
     assert count(Subject) == 5
     moved = db.session.scalar(sa.select(SubjectStatusChange))
-    assert (moved.old_status, moved.new_status, moved.reason) == ("存续", "停业", "导入名录文件更新")
+    assert (moved.old_status, moved.new_status, moved.reason) == (SubjectStatus.ACTIVE, SubjectStatus.SUSPENDED,
+                                                                  "导入名录文件更新")
 
 
 def test_a_file_that_cannot_be_used_changes_nothing(ctx, tmp_path):
@@ -122,7 +124,7 @@ def test_a_failure_half_way_through_writing_leaves_nothing(ctx, tmp_path, monkey
     with pytest.raises(RuntimeError):
         run_import(SubjectImporter(), path, dry_run=False)
     assert count(Subject) == 1
-    assert db.session.scalar(sa.select(Subject.status)) == "存续"
+    assert db.session.scalar(sa.select(Subject.status)) == SubjectStatus.ACTIVE
     assert count(SubjectStatusChange) == 0
 
 

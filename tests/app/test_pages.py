@@ -14,6 +14,7 @@ from coordinator.directories.models import Inspector, Subject, SubjectStatusChan
 from coordinator.directories.services import forget_directory_cache
 from coordinator.extensions import db
 from coordinator.items.models import Item, ItemVersion
+from coordinator.states import SubjectStatus
 from coordinator.vocab import CATEGORIES, HISTORY_FLAGS
 
 REGIONS = ("城关镇", "东关镇", "西河乡")
@@ -28,7 +29,7 @@ def credit_code(n: int) -> str:
 def subject_row(n: int) -> dict:
     return {"credit_code": credit_code(n), "name": f"河清县测试{n}号商店", "address": f"人民路{n}号",
             "region": REGIONS[n % 3], "category": CATEGORIES[n % 4 % 3], "risk_class": RISKS[n % 5],
-            "status": "停业" if n % 10 == 0 else "存续"}
+            "status": SubjectStatus.SUSPENDED if n % 10 == 0 else SubjectStatus.ACTIVE}
 
 
 @pytest.fixture
@@ -94,8 +95,8 @@ def test_subject_search_by_name_and_code(client, as_role, many_subjects):
     {"category": "九小场所"},
     {"risk_class": "未分类"},
     {"risk_class": "D"},
-    {"status": "停业"},
-    {"region": "东关镇", "risk_class": "未分类", "status": "存续"},
+    {"status": "suspended"},
+    {"region": "东关镇", "risk_class": "未分类", "status": "active"},
 ])
 def test_subject_filters_narrow_the_list(client, as_role, many_subjects, filters):
     as_role("office")
@@ -137,7 +138,8 @@ def test_workbench_counts_follow_every_change_of_the_directory(client, as_role, 
     assert counts() == (108, 120)
     from coordinator.directories.services import change_status
 
-    change_status(db.session.scalar(sa.select(Subject).where(Subject.status == "存续")), "注销", "测试", user.id)
+    active = db.session.scalar(sa.select(Subject).where(Subject.status == SubjectStatus.ACTIVE))
+    change_status(active, SubjectStatus.DEREGISTERED, "测试", user.id)
     db.session.commit()
     assert counts() == (107, 120)
     assert client.post("/subjects/new", data=subject_form()).status_code in (302, 303)
@@ -210,7 +212,7 @@ def test_a_bad_credit_code_rerenders_the_form_with_what_was_typed(client, as_rol
     response = client.post("/subjects/new", data=subject_form())
     assert response.status_code in (302, 303)
     saved = db.session.scalar(sa.select(Subject))
-    assert (saved.name, saved.credit_code, saved.status) == ("河清县好运来超市", good, "存续")
+    assert (saved.name, saved.credit_code, saved.status) == ("河清县好运来超市", good, SubjectStatus.ACTIVE)
 
 
 def test_a_duplicate_credit_code_is_refused_by_name(client, as_role, many_subjects):
@@ -225,20 +227,20 @@ def test_status_change_is_recorded_with_its_reason(client, as_role, many_subject
     url = f"/subjects/{subject.id}"
     assert "没有变更记录。" in body(client.get(url))
 
-    response = client.post(f"{url}/status", data={"status": "停业", "reason": ""})
+    response = client.post(f"{url}/status", data={"status": "suspended", "reason": ""})
     assert response.status_code in (302, 303)
     assert "请填写变更原因" in body(client.get(url))
     assert db.session.scalar(sa.select(sa.func.count(SubjectStatusChange.id))) == 0
 
-    response = client.post(f"{url}/status", data={"status": "停业", "reason": "实地核查：门店已关闭三个月"})
+    response = client.post(f"{url}/status", data={"status": "suspended", "reason": "实地核查：门店已关闭三个月"})
     assert response.status_code in (302, 303)
     html = body(client.get(url))
     assert "经营状态已改为“停业”" in html
     assert "存续 → 停业" in html and "实地核查：门店已关闭三个月" in html and office.display_name in html
     change = db.session.scalar(sa.select(SubjectStatusChange))
-    assert (change.old_status, change.new_status, change.user_id) == ("存续", "停业", office.id)
+    assert (change.old_status, change.new_status, change.user_id) == (SubjectStatus.ACTIVE, SubjectStatus.SUSPENDED, office.id)
     # The list filter sees the new status.
-    assert credit_code(1) in body(client.get("/subjects?status=停业"))
+    assert credit_code(1) in body(client.get("/subjects?status=suspended"))
 
 
 def test_an_enterprise_name_with_markup_is_shown_as_text(client, as_role):

@@ -13,6 +13,7 @@ from coordinator.items.models import Item
 from coordinator.public import routes as public_routes
 from coordinator.public import services as public
 from coordinator.results import services as results
+from coordinator.states import DrawnStatus
 from coordinator.timeutil import today
 from tests.app.county import build_county, campaign_values, drawn_campaign
 from tests.app.stats_kit import dispatch, enter, records
@@ -70,7 +71,7 @@ def test_a_dispatched_plan_shows_its_enterprises_but_no_person(anonymous, county
 
     page = text(anonymous.get(f"/public/campaigns/{campaign.id}"))
     assert campaign.name in page and "应急管理局" in page and "登记事项检查" in page
-    drawn = [cs.subject for cs in campaign.subjects if cs.state == "active"]
+    drawn = [cs.subject for cs in campaign.subjects if cs.status == DrawnStatus.ACTIVE]
     assert all(s.name in page and s.credit_code in page for s in drawn)
     everything = every_public_page(anonymous, [campaign.id])
     leaked = [value for value in secrets_in_the_database() if value in everything]

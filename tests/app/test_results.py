@@ -10,6 +10,7 @@ from coordinator.campaigns import services as campaigns
 from coordinator.extensions import db
 from coordinator.results import services
 from coordinator.results.models import InspectionRecord, ItemResult
+from coordinator.states import RecordStatus, SubjectStatus
 from tests.app.county import PASSWORD, build_county, campaign_values, dispatched_county_campaign, submit_all_items
 
 
@@ -42,7 +43,7 @@ def test_dispatch_opens_one_record_per_staffed_enterprise_due_in_20_working_days
     records = db.session.scalars(sa.select(InspectionRecord)).all()
     assert len(records) == len([cs for cs in campaign.subjects if cs.active_members]) == 20
     for record in records:
-        assert record.state == "待录入"
+        assert record.status == RecordStatus.ENTERING
         assert {p.department_id for p in record.department_results} == set(record.campaign_subject.department_ids)
     cs = records[0].campaign_subject
     db.session.delete(records[0])
@@ -118,19 +119,19 @@ def test_review_return_and_publication_through_the_web(app, dispatched):
     assert clients["scj_officer"].post(f"/results/{record.id}/entry", data=form(scj_part)).status_code in (302, 303)
     assert clients["yjj_admin"].post(f"/results/{record.id}/entry", data=form(yjj_part)).status_code in (302, 303)
     db.session.expire_all()
-    assert record.state == "待审核" and record.inspected_on == date(2024, 6, 12)
+    assert record.status == RecordStatus.REVIEWING and record.inspected_on == date(2024, 6, 12)
 
     assert clients["scj_admin"].post(f"/results/{record.id}/review", data={"action": "publish"}).status_code == 403
     clients["yjj_admin"].post(f"/results/{record.id}/review",
                               data={"action": "return", "reason": "问题描述不清", "departments": [scj_part.department_id]})
     db.session.expire_all()
-    assert record.state == "退回" and scj_part.submitted_at is None and yjj_part.submitted_at is not None
+    assert record.status == RecordStatus.RETURNED and scj_part.submitted_at is None and yjj_part.submitted_at is not None
     page = clients["scj_officer"].get(f"/results/{record.id}/entry").data.decode()
     assert "问题描述不清" in page
     clients["scj_officer"].post(f"/results/{record.id}/entry", data=form(scj_part))
     clients["yjj_admin"].post(f"/results/{record.id}/review", data={"action": "publish"})
     db.session.expire_all()
-    assert record.state == "已公示" and record.published_at is not None
+    assert record.status == RecordStatus.PUBLISHED and record.published_at is not None
 
 
 def test_a_closed_enterprise_leaves_the_drawing_pool(app, dispatched):
@@ -138,10 +139,10 @@ def test_a_closed_enterprise_leaves_the_drawing_pool(app, dispatched):
     record = db.session.scalars(sa.select(InspectionRecord)).first()
     subject = record.campaign_subject.subject
     submit_all(record, county["users"], result="已关闭停业或正在组织清算")
-    assert subject.status == "存续"  # not until the lead department confirms the record
+    assert subject.status == SubjectStatus.ACTIVE  # not until the lead department confirms the record
     services.publish(record, county["users"]["yjj_admin"])
     db.session.commit()
-    assert subject.status == "停业"
+    assert subject.status == SubjectStatus.SUSPENDED
     change = subject.status_changes[0]
     assert campaign.name in change.reason and "已关闭停业" in change.reason
     client = app.test_client()
@@ -206,6 +207,47 @@ def test_photos_must_be_real_images(app, dispatched):
     outsider = app.test_client()
     outsider.post("/login", data={"username": "hbj_admin", "password": PASSWORD})
     assert outsider.get(f"/results/photos/{department_result.attachments[0].id}").status_code == 403
+
+
+def test_the_rectification_deadline_rule_is_the_records_and_the_pages(app, dispatched):
+    county, campaign = dispatched
+    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    submit_all(record, county["users"], result="发现问题已责令改正")
+    services.publish(record, county["users"]["office"])
+    db.session.commit()
+    department_result = record.department_results[0]
+    deadline = department_result.rectify_by
+    assert not department_result.rectification_overdue(deadline)
+    assert department_result.rectification_overdue(date.fromordinal(deadline.toordinal() + 1))
+    office, outsider = county["users"]["office"], county["users"]["hbj_admin"]
+    assert department_result.can_be_followed_up_by(office) and not department_result.can_be_followed_up_by(outsider)
+    client = app.test_client()
+    client.post("/login", data={"username": "office", "password": PASSWORD})
+    assert "整改超期未销号" in client.get(f"/results/{record.id}").data.decode()  # the deadline is in 2024
+    services.follow_up(department_result, rechecked_on=deadline, closed_on=deadline)
+    assert not department_result.rectification_overdue(date(2099, 1, 1))
+    assert not department_result.can_be_followed_up_by(office)
+
+
+def test_photos_stop_when_the_record_is_published(app, dispatched):
+    county, campaign = dispatched
+    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    yjj_admin = county["users"]["yjj_admin"]
+    assert record.can_take_photos_from(yjj_admin) and not record.can_take_photos_from(county["users"]["hbj_admin"])
+    submit_all(record, county["users"])
+    services.publish(record, county["users"]["office"])
+    db.session.commit()
+    assert not record.can_take_photos_from(yjj_admin)
+    client = app.test_client()
+    client.post("/login", data={"username": "yjj_admin", "password": PASSWORD})
+    import io
+
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+    page = client.post(f"/results/{record.id}/photos", data={"photo": (io.BytesIO(png), "晚了.png")},
+                       content_type="multipart/form-data", follow_redirects=True).data.decode()
+    assert "记录已公示，不能再上传照片" in page and 'name="photo"' not in page
+    db.session.expire_all()
+    assert all(not p.attachments for p in record.department_results)
 
 
 def test_several_photos_go_up_at_once_or_none_does(app, dispatched):

@@ -13,7 +13,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from conftest import PASSWORD, login
 from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner
 
@@ -31,7 +30,9 @@ from coordinator.items.models import Item
 from coordinator.plans import services as plans
 from coordinator.results import services as results
 from coordinator.results.models import Attachment, InspectionRecord
+from coordinator.states import Decision
 from tests.app.county import build_county, campaign_values, credit_code, drawn_campaign
+from tests.conftest import PASSWORD, login
 
 XSS = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -70,7 +71,7 @@ def build_world(text: str = XSS) -> dict:
     campaign = drawn_campaign(county, name=text)
     for cd in campaign.departments:
         pending = campaigns.pending_confirmations(campaign, cd.department_id)
-        campaigns.confirm(campaign, cd.department_id, {cs.id: ("确认", "") for cs in pending}, office)
+        campaigns.confirm(campaign, cd.department_id, {cs.id: (Decision.CONFIRMED, "") for cs in pending}, office)
     rounds.run_round(rounds.open_fallback(campaign, "teams", office, fallback_reason=text, witness=text), office, text)
     db.session.commit()
     staffed = [cs for cs in campaign.subjects if cs.active_members]

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from coordinator.extensions import db
+from coordinator.states import RecordStatus
 from tests.app.county import PASSWORD, build_county, drawn_campaign
 from tests.app.stats_kit import dispatch, enter, records
 
@@ -54,7 +55,7 @@ def test_the_lead_department_is_asked_to_review_what_waits_for_it(app, county, d
     enter(record, county, "yjj")
     enter(record, county, "scj")
     db.session.commit()
-    assert record.state == "待审核"
+    assert record.status == RecordStatus.REVIEWING
     lead = client_for(app, "yjj_admin")
     html = lead.get("/").get_data(as_text=True)
     url = link_to(html, "审核并公示1条")

@@ -114,7 +114,7 @@ def test_a_campaign_walked_through_by_its_people(live_server, browser):
     yjj.go(f"/campaigns/{campaign}/confirm")
     first = yjj.page.locator("select[name^=decision-]").first
     closed_name = yjj.page.locator("table.list tbody tr").first.locator("td").first.inner_text().split("\n")[0]
-    first.select_option("已关闭停业")
+    first.select_option(label="已关闭停业")
     yjj.page.locator("input[name^=reason-]").first.fill("现场已停业，加油机已拆除")
     yjj.shot("05-confirm-yjj_admin-marked")
     yjj.page.click("button:has-text('其余全部确认')")

@@ -13,6 +13,7 @@ from datetime import datetime
 
 import pytest
 
+from coordinator.states import RecordStatus
 from tests.e2e.browsing import ARTIFACTS, PASSWORD, Person, serve_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -40,10 +41,10 @@ def reopen_records():
 
     records = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id).limit(3)).all()
     for record in records:
-        record.state, record.published_at = "待录入", None
+        record.status, record.published_at = RecordStatus.ENTERING, None
         for department_result in record.department_results:
             department_result.submitted_at = None
-    records[2].state = "待审核"
+    records[2].status = RecordStatus.REVIEWING
     for department_result in records[2].department_results:
         department_result.submitted_at = datetime(2024, 6, 20, 16, 30)
     # An inspector of 市场监督管理局 on the second record's team gets its own account (as its admin would give it).

@@ -16,10 +16,11 @@ from hypothesis import strategies as st
 from solver_kit import tiny_problems
 
 from solver import common
+from solver.context import SolveContext
 from solver.draw import _first_largest, capped_probabilities, integer_probabilities
 from solver.instance import _plain_subject, _subject, parse_teams
 from solver.rounding import cycle_min
-from solver.teams import _Solve
+from solver.screening import _Screener
 
 SETTINGS = settings(max_examples=200, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -135,12 +136,12 @@ def test_cycle_min_matches_a_plain_walk():
 @settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(tiny_problems(max_subjects=4))
 def test_bulk_screening_equals_the_need_by_need_check(problem):
-    solve = _Solve(parse_teams(problem))
-    candidates, feasible_days, reasons = solve.screen()
-    plain = [solve.screen_subject(s) for s in range(len(solve.inst.subjects))]
-    assert candidates == [s for s, (ok, _) in enumerate(plain) if ok]
-    assert feasible_days == {s: ok for s, (ok, _) in enumerate(plain) if ok}
-    assert reasons == {s: why for s, (ok, why) in enumerate(plain) if not ok}
+    screener = _Screener(SolveContext.build(parse_teams(problem)))
+    screening = screener.screen()
+    plain = [screener.screen_subject(s) for s in range(len(problem["subjects"]))]
+    assert screening.candidates == tuple(s for s, (ok, _) in enumerate(plain) if ok)
+    assert screening.feasible_days == {s: tuple(ok) for s, (ok, _) in enumerate(plain) if ok}
+    assert screening.reasons == {s: tuple(why) for s, (ok, why) in enumerate(plain) if not ok}
 
 
 def test_quick_subject_parse_agrees_with_the_validating_one():

@@ -4,7 +4,7 @@ items (create, collect items, scope and coverage) → draws (lock, draw, replace
 department within one working day) → teams (the team draw, recusal) → dispatch.
 """
 from .common import CampaignError
-from .confirmation import confirm, flagged, overdue, pending_confirmations, pending_counts
+from .confirmation import confirm, flagged, pending_confirmations, pending_counts
 from .dispatch import dispatch
 from .draws import (
     SOLVE,
@@ -56,7 +56,6 @@ __all__ = [
     "lock_reseat",
     "lock_subject_draw",
     "lock_team_draw",
-    "overdue",
     "pair_probabilities",
     "pair_probabilities_csv",
     "pending_confirmations",

@@ -13,8 +13,8 @@ from ...auth.models import User
 from ...directories.models import Subject
 from ...directories.services import change_status
 from ...extensions import db
+from ...states import CampaignStatus, Decision, DrawKind, DrawnStatus, SubjectStatus
 from ...timeutil import now
-from ...vocab import ACTIVE_STATUS
 from ...workdays import deadline_after
 from .. import rules
 from ..models import Campaign, CampaignSubject, Draw, without_team
@@ -42,7 +42,7 @@ def subject_problem(campaign: Campaign) -> dict:
 
 def lock_subject_draw(campaign: Campaign, user: User) -> Draw:
     """Freeze the stage-1 input and publish its hash; the seed is chosen only after this."""
-    require_status(campaign, "collecting")
+    require_status(campaign, CampaignStatus.COLLECTING)
     missing = [cd.department.name for cd in campaign.departments if not cd.submitted_at]
     if missing:
         raise CampaignError(f"以下部门尚未提交抽查事项：{'、'.join(missing)}")
@@ -50,10 +50,10 @@ def lock_subject_draw(campaign: Campaign, user: User) -> Draw:
     if not problem["subjects"]:
         raise CampaignError("抽查范围内没有符合条件的存续检查对象，请调整抽查范围或分层规则")
     text = canonical_json(problem)
-    draw = Draw(campaign_id=campaign.id, kind="subjects", problem=text, locked_sha256=sha256_hex(text),
+    draw = Draw(campaign_id=campaign.id, kind=DrawKind.SUBJECTS, problem=text, locked_sha256=sha256_hex(text),
                         operator_id=user.id, singleton=f"{campaign.id}:subjects")
     db.session.add(draw)
-    campaign.status = "locked"
+    campaign.status = CampaignStatus.LOCKED
     return draw
 
 
@@ -84,11 +84,11 @@ def run_locked(draw: Draw, seed: str, witness: str, user: User | None, solve) ->
 
 
 def run_subject_draw(campaign: Campaign, seed: str, witness: str, user: User) -> Draw:
-    require_status(campaign, "locked")
+    require_status(campaign, CampaignStatus.LOCKED)
     draw = db.session.scalar(sa.select(Draw).where(Draw.singleton == f"{campaign.id}:subjects"))
     result = run_locked(draw, seed, witness, user, solver.draw_subjects)
     _add_drawn(campaign, draw, result["drawn"])
-    campaign.status = "drawn"
+    campaign.status = CampaignStatus.DRAWN
     deadline = deadline_after(now(), 1)
     for campaign_department in campaign.departments:
         campaign_department.confirm_deadline = deadline
@@ -112,23 +112,20 @@ def _add_drawn(campaign: Campaign, draw: Draw, drawn: list[dict]) -> list[Campai
 
 
 
-def main_draw(campaign: Campaign, kind: str) -> Draw | None:
-    """The campaign's one draw of a kind ("subjects" or "teams"), once its input is locked."""
+def main_draw(campaign: Campaign, kind: DrawKind) -> Draw | None:
+    """The campaign's one draw of a kind (DrawKind.SUBJECTS or TEAMS), once its input is locked."""
     return db.session.scalar(sa.select(Draw).where(Draw.singleton == f"{campaign.id}:{kind}"))
 
 
-def draw_count(campaign: Campaign, kind: str) -> int:
+def draw_count(campaign: Campaign, kind: DrawKind) -> int:
     return db.session.scalar(sa.select(sa.func.count()).where(Draw.campaign_id == campaign.id,
                                                               Draw.kind == kind)) or 0
 
 
 def require_teams_not_locked(campaign: Campaign) -> None:
     """Once the team draw's input is locked, the drawn enterprises and their departments stay as locked."""
-    if main_draw(campaign, "teams") is not None:
+    if main_draw(campaign, DrawKind.TEAMS) is not None:
         raise CampaignError("随机组队的输入已经锁定，检查对象和确认结果不能再改变")
-
-
-CLOSED_DECISIONS = {"已关闭停业": "停业", "查无此户": "查无此户"}  # a department's flag → the directory's status
 
 
 def replacement_population(campaign: Campaign, cs: CampaignSubject) -> list[dict]:
@@ -138,7 +135,7 @@ def replacement_population(campaign: Campaign, cs: CampaignSubject) -> list[dict
                                    .where(CampaignSubject.campaign_id == campaign.id)))
     candidates = [s for s in locked["subjects"] if s["stratum"] == cs.stratum and s["id"] not in taken]
     active = set(db.session.scalars(sa.select(Subject.credit_code).where(
-        Subject.credit_code.in_([s["id"] for s in candidates] or ["-"]), Subject.status == ACTIVE_STATUS)))
+        Subject.credit_code.in_([s["id"] for s in candidates] or ["-"]), Subject.status == SubjectStatus.ACTIVE)))
     return [{**s, "must": False} for s in candidates if s["id"] in active]
 
 
@@ -153,43 +150,45 @@ def replaceable(campaign: Campaign, flagged_rows) -> dict[int, bool]:
     return answer
 
 
-def _flagged_decision(cs: CampaignSubject) -> str | None:
-    return next((c.decision for c in cs.confirmations if c.decision in CLOSED_DECISIONS), None)
+def _flagged_decision(cs: CampaignSubject) -> Decision | None:
+    return next((c.decision for c in cs.confirmations if c.decision.needs_replacement), None)
 
 
 def _directory_learns(campaign: Campaign, cs: CampaignSubject, reason: str, user: User) -> None:
     """A closed or missing enterprise leaves the drawing pool: the directory takes the department's finding."""
-    status = CLOSED_DECISIONS.get(_flagged_decision(cs) or "")
-    if status and cs.subject.status == ACTIVE_STATUS:
+    decision = _flagged_decision(cs)
+    status = decision.subject_status if decision else None
+    if status and cs.subject.status == SubjectStatus.ACTIVE:
         change_status(cs.subject, status, f"{campaign.name}：{reason.strip()}", user.id)
 
 
 def accept_shortfall(campaign: Campaign, cs: CampaignSubject, reason: str, user: User) -> None:
     """A closed or missing enterprise that is not replaced (its stratum drew everyone, or the office decides
     so): it leaves the campaign and the drawing pool, with the office's reason; the campaign goes on short."""
-    require_status(campaign, "drawn")
+    require_status(campaign, CampaignStatus.DRAWN)
     require_teams_not_locked(campaign)
-    if cs.state != "active":
+    if cs.status != DrawnStatus.ACTIVE:
         raise CampaignError("该检查对象已被替换或核减")
     if _flagged_decision(cs) is None:
         raise CampaignError("只有被部门标记为已关闭停业或查无此户的检查对象可以核减")
     if not reason.strip():
         raise CampaignError("请填写核减原因（如：该层已全部抽取，无可替换对象）")
-    cs.state, cs.dropped_reason = "dropped", reason.strip()[:500]
+    cs.status, cs.dropped_reason = DrawnStatus.DROPPED, reason.strip()[:500]
     _directory_learns(campaign, cs, reason, user)
 
 
 def dropped(campaign: Campaign) -> list[CampaignSubject]:
     return db.session.scalars(
-        sa.select(CampaignSubject).where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.state == "dropped")
+        sa.select(CampaignSubject).where(CampaignSubject.campaign_id == campaign.id,
+                                         CampaignSubject.status == DrawnStatus.DROPPED)
         .order_by(CampaignSubject.id).options(*without_team())).all()
 
 
 def lock_replacement(campaign: Campaign, cs: CampaignSubject, reason: str, user: User) -> Draw:
     """Freeze the input of the draw that replaces a closed or missing enterprise: the rest of its stratum."""
-    require_status(campaign, "drawn")
+    require_status(campaign, CampaignStatus.DRAWN)
     require_teams_not_locked(campaign)
-    if cs.campaign_id != campaign.id or cs.state != "active":
+    if cs.campaign_id != campaign.id or cs.status != DrawnStatus.ACTIVE:
         raise CampaignError("该检查对象已被替换或核减")
     if not reason.strip():
         raise CampaignError("请填写替换原因")
@@ -197,7 +196,7 @@ def lock_replacement(campaign: Campaign, cs: CampaignSubject, reason: str, user:
     if not population:
         raise CampaignError(f"“{cs.stratum}”层已没有可替换的存续检查对象：可以写明原因后“核减，不再替换”")
     text = canonical_json({"strata": [{"id": cs.stratum, "count": 1}], "subjects": population})
-    draw = Draw(campaign_id=campaign.id, kind="replacement", problem=text, locked_sha256=sha256_hex(text),
+    draw = Draw(campaign_id=campaign.id, kind=DrawKind.REPLACEMENT, problem=text, locked_sha256=sha256_hex(text),
                 note=f"替换“{cs.subject.name}”：{reason.strip()}"[:500], operator_id=user.id)
     db.session.add(draw)
     db.session.flush()
@@ -207,8 +206,8 @@ def lock_replacement(campaign: Campaign, cs: CampaignSubject, reason: str, user:
 def run_replacement(campaign: Campaign, draw: Draw, cs: CampaignSubject, reason: str, seed: str,
                     witness: str, user: User) -> CampaignSubject:
     """Run a locked replacement draw and put the enterprise it draws in the place of `cs`."""
-    require_status(campaign, "drawn")
-    if cs.state != "active":
+    require_status(campaign, CampaignStatus.DRAWN)
+    if cs.status != DrawnStatus.ACTIVE:
         raise CampaignError("该检查对象已被替换")
     result = run_locked(draw, seed, witness, user, solver.draw_subjects)
     new = _add_drawn(campaign, draw, result["drawn"])[0]
@@ -217,7 +216,7 @@ def run_replacement(campaign: Campaign, draw: Draw, cs: CampaignSubject, reason:
     for campaign_department in campaign.departments:
         if campaign_department.department_id in new.department_ids:  # the newcomer needs their confirmation too
             campaign_department.confirmed_at, campaign_department.confirm_deadline = None, deadline
-    cs.state, cs.replaced_by_id = "replaced", new.id
+    cs.status, cs.replaced_by_id = DrawnStatus.REPLACED, new.id
     _directory_learns(campaign, cs, reason, user)
     return new
 
@@ -233,8 +232,8 @@ def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user:
 
 # ---- replay: every stored draw run again must give the stored result, byte for byte ----------------------
 
-SOLVE = {"subjects": solver.draw_subjects, "replacement": solver.draw_subjects,
-         "teams": solver.solve_teams, "reseat": solver.solve_teams, "restaff": solver.solve_teams}
+SOLVE = {DrawKind.SUBJECTS: solver.draw_subjects, DrawKind.REPLACEMENT: solver.draw_subjects,
+         DrawKind.TEAMS: solver.solve_teams, DrawKind.RESEAT: solver.solve_teams, DrawKind.RESTAFF: solver.solve_teams}
 
 
 def replay(draw: Draw) -> str | None:
@@ -250,7 +249,7 @@ def replay(draw: Draw) -> str | None:
         stored = json.loads(draw.result).get("versions", {})
         hint = "" if stored == result.get("versions") else f"（求解器版本不同：记录 {stored}，当前 {result.get('versions')}）"
         return "重放结果与保存的结果不一致" + hint
-    if draw.kind in ("teams", "reseat", "restaff"):
+    if draw.kind in Draw.TEAM_KINDS:
         violations = solver.check_teams(problem, result)
         if violations:
             return "结果未通过规则校验：" + "；".join(violations[:3])

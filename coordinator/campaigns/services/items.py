@@ -10,9 +10,9 @@ from ...auth.models import Department, User
 from ...directories.models import Subject
 from ...extensions import db
 from ...items.models import Item
+from ...states import CampaignStatus, DrawnStatus, SubjectStatus
 from ...textutil import split_list
 from ...timeutil import now
-from ...vocab import ACTIVE_STATUS
 from .. import rules
 from ..models import Campaign, CampaignDepartment, CampaignItem, CampaignSubject
 from .common import CampaignError, require_status
@@ -30,7 +30,7 @@ def create_campaign(values: dict, lead: Department, partners: list[Department], 
 
 def submit_items(campaign: Campaign, department_id: int, item_ids: list[int], materials: str, user: User) -> None:
     """A department's items and materials list for this campaign, frozen at their current versions."""
-    require_status(campaign, "collecting")
+    require_status(campaign, CampaignStatus.COLLECTING)
     campaign_department = campaign.campaign_department(department_id)
     if campaign_department is None:
         raise CampaignError("本部门没有参加这次联合抽查")
@@ -69,7 +69,7 @@ def _months_before(day: date, months: int) -> date:
 
 def in_scope_query(campaign: Campaign):
     """Active enterprises within the campaign's scope, minus those jointly inspected in the last N months."""
-    query = sa.select(Subject).where(Subject.status == ACTIVE_STATUS)
+    query = sa.select(Subject).where(Subject.status == SubjectStatus.ACTIVE)
     scope = campaign.scope or {}
     for key, column in (("regions", Subject.region), ("industries", Subject.industry),
                         ("categories", Subject.category), ("risk_classes", Subject.risk_class)):
@@ -80,7 +80,7 @@ def in_scope_query(campaign: Campaign):
         recent = (
             sa.select(CampaignSubject.subject_id)
             .join(Campaign, Campaign.id == CampaignSubject.campaign_id)
-            .where(CampaignSubject.state == "active", Campaign.id != campaign.id,
+            .where(CampaignSubject.status == DrawnStatus.ACTIVE, Campaign.id != campaign.id,
                    sa.func.coalesce(CampaignSubject.visit_date, Campaign.visit_start) >= since,
                    sa.func.coalesce(CampaignSubject.visit_date, Campaign.visit_start) <= campaign.visit_start)
         )

@@ -15,12 +15,13 @@ from solver import canonical_json, sha256_hex
 from ...auth.models import User
 from ...directories.models import Conflict, Inspector, Subject, Zone, drawable_clause
 from ...extensions import db
+from ...states import CampaignStatus, DrawKind, DrawnStatus
 from ...textutil import split_list
 from ...timeutil import now
 from ...workdays import working_days_between
 from ..models import Campaign, CampaignSubject, Draw, TeamMember, without_team
 from .common import CampaignError, require_status
-from .confirmation import flagged, overdue
+from .confirmation import flagged
 from .draws import draw_count, main_draw, run_locked
 
 
@@ -152,9 +153,9 @@ def _store_teams(campaign: Campaign, draw: Draw, result: dict, subjects: list[Ca
 def check_team_draw_ready(campaign: Campaign, allow_overdue: bool = False) -> None:
     """Teams are drawn once every department has confirmed (or, if allowed, let its deadline pass) and every
     enterprise flagged as closed or missing has been replaced."""
-    require_status(campaign, "drawn")
+    require_status(campaign, CampaignStatus.DRAWN)
     waiting = [cd for cd in campaign.departments if cd.confirmed_at is None]
-    blocking = [cd.department.name for cd in waiting if not (allow_overdue and overdue(cd))]
+    blocking = [cd.department.name for cd in waiting if not (allow_overdue and cd.confirmation_overdue())]
     if blocking:
         raise CampaignError(f"以下部门尚未完成检查对象确认：{'、'.join(blocking)}")
     if any(cs for cs, _ in flagged(campaign)):
@@ -165,9 +166,9 @@ def lock_team_draw(campaign: Campaign, user: User, allow_overdue: bool = False) 
     """Freeze the stage-2 input (every drawn enterprise with the departments that visit it, every drawable
     inspector) and publish its hash; the seed is made only after this."""
     check_team_draw_ready(campaign, allow_overdue)
-    subjects = [cs for cs in campaign.subjects if cs.state == "active"]
+    subjects = [cs for cs in campaign.subjects if cs.status == DrawnStatus.ACTIVE]
     text = canonical_json(team_problem(campaign, subjects))
-    draw = Draw(campaign_id=campaign.id, kind="teams", problem=text, locked_sha256=sha256_hex(text),
+    draw = Draw(campaign_id=campaign.id, kind=DrawKind.TEAMS, problem=text, locked_sha256=sha256_hex(text),
                 operator_id=user.id, singleton=f"{campaign.id}:teams")
     db.session.add(draw)
     db.session.flush()
@@ -176,11 +177,11 @@ def lock_team_draw(campaign: Campaign, user: User, allow_overdue: bool = False) 
 
 def run_team_draw(campaign: Campaign, seed: str, witness: str, user: User) -> Draw:
     """Form every joint team from the locked input."""
-    require_status(campaign, "drawn")
-    draw = main_draw(campaign, "teams")
+    require_status(campaign, CampaignStatus.DRAWN)
+    draw = main_draw(campaign, DrawKind.TEAMS)
     result = run_locked(draw, seed, witness, user, solver.solve_teams)
-    _store_teams(campaign, draw, result, [cs for cs in campaign.subjects if cs.state == "active"])
-    campaign.status = "teamed"
+    _store_teams(campaign, draw, result, [cs for cs in campaign.subjects if cs.status == DrawnStatus.ACTIVE])
+    campaign.status = CampaignStatus.TEAMED
     return draw
 
 
@@ -222,7 +223,7 @@ def filter_teams(query, filters: dict[str, str]):
 
 def withdraw(campaign: Campaign, member: TeamMember, reason: str, user: User) -> None:
     """Recuse one assigned inspector: the seat stays empty until its one-seat draw runs."""
-    require_status(campaign, "teamed", "dispatched")
+    require_status(campaign, CampaignStatus.TEAMED, CampaignStatus.DISPATCHED)
     if member.recused_at is not None:
         raise CampaignError("该执法人员已经回避")
     if not reason.strip():
@@ -238,12 +239,12 @@ def withdraw(campaign: Campaign, member: TeamMember, reason: str, user: User) ->
 
 def lock_reseat(campaign: Campaign, member: TeamMember, user: User) -> Draw:
     """Freeze the input of the one-seat draw for a recused member's seat, as the campaign stands now."""
-    require_status(campaign, "teamed", "dispatched")
+    require_status(campaign, CampaignStatus.TEAMED, CampaignStatus.DISPATCHED)
     if member.recused_at is None:
         raise CampaignError("该执法人员没有回避，席位不需要补抽")
     cs = member.campaign_subject
     text = canonical_json(_reseat_problem(campaign, cs, member))
-    draw = Draw(campaign_id=campaign.id, kind="reseat", problem=text, locked_sha256=sha256_hex(text),
+    draw = Draw(campaign_id=campaign.id, kind=DrawKind.RESEAT, problem=text, locked_sha256=sha256_hex(text),
                 note=f"{cs.subject.name}：{member.inspector.name}回避"[:500],  # the reason stays with its department
                 operator_id=user.id)
     db.session.add(draw)
@@ -254,7 +255,7 @@ def lock_reseat(campaign: Campaign, member: TeamMember, user: User) -> Draw:
 def run_reseat(campaign: Campaign, draw: Draw, member: TeamMember, seed: str, witness: str,
                user: User | None) -> TeamMember | None:
     """Run a locked one-seat draw; None (the enterprise listed as unstaffed, with the reason) when nobody fits."""
-    require_status(campaign, "teamed", "dispatched")
+    require_status(campaign, CampaignStatus.TEAMED, CampaignStatus.DISPATCHED)
     cs = member.campaign_subject
     result = run_locked(draw, seed, witness, user, solver.solve_teams)
     if not result["teams"]:
@@ -324,7 +325,7 @@ def unstaffed(campaign: Campaign) -> list[CampaignSubject]:
     """Drawn enterprises the team draw could not staff, with its reason."""
     return db.session.scalars(
         sa.select(CampaignSubject).where(CampaignSubject.campaign_id == campaign.id,
-                                         CampaignSubject.state == "active", CampaignSubject.unstaffed_reason != "")
+                                         CampaignSubject.status == DrawnStatus.ACTIVE, CampaignSubject.unstaffed_reason != "")
         .order_by(CampaignSubject.id).options(*without_team())).all()
 
 

@@ -1,0 +1,96 @@
+"""The city instance of issue 15 against its own I/O floor, measured in the same run.
+
+Run: `.venv/bin/python bench/bench_city.py [--runs N]`. Writes the instance to a temporary folder, then per
+run, each in a fresh process: the solver's command line (`python -m solver teams city.json -o out.json`)
+and the I/O floor (the same interpreter reading the input, hashing it as the contract says and writing
+that result). Times are wall-clock of the whole process; the ratio solver / floor is what to compare,
+since the machine is shared. Peak RSS is the (new) solver process's own `ru_maxrss`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_solver import city_instance  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+FLOOR = """
+import json, sys
+from solver.common import dumps, input_sha256
+with open(sys.argv[1], encoding="utf-8") as f:
+    problem = json.load(f)
+input_sha256(problem)
+import time
+started = time.perf_counter()
+with open(sys.argv[2], encoding="utf-8") as f:
+    result = json.load(f)  # the solver's result, read back: not part of the floor, its time is subtracted
+print(time.perf_counter() - started)
+with open(sys.argv[3], "w", encoding="utf-8") as f:
+    f.write(dumps(result))
+"""
+
+
+SOLVE = """
+import resource, runpy, sys
+sys.argv = ["solver", "teams", sys.argv[1], "-o", sys.argv[2]]
+try:
+    runpy.run_module("solver", run_name="__main__")
+except SystemExit as exit:
+    assert not exit.code
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # the solver's own peak, in MB
+"""
+
+
+def _timed(args: list[str], cwd: Path = ROOT) -> tuple[float, str]:
+    started = time.perf_counter()
+    run = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=True)
+    return time.perf_counter() - started, run.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--before", type=Path, help="a folder holding an older `solver/` to time in the same run")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        problem_path, result_path, copy_path = (os.path.join(folder, name) for name in ("city.json", "out.json", "copy.json"))
+        problem = city_instance()
+        with open(problem_path, "w", encoding="utf-8") as f:
+            json.dump(problem, f, ensure_ascii=False)
+        print(f"city: {len(problem['subjects'])} subjects, {len(problem['inspectors'])} inspectors, "
+              f"{len(problem['conflicts'])} recusals, input {os.path.getsize(problem_path) / 1e6:.1f} MB")
+        print("| run | before (s) | after (s) | I/O floor (s) | before / floor | after / floor | "
+              "peak RSS after (MB) | load |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        outputs = set()
+        for k in range(args.runs):
+            before = None
+            if args.before:
+                before, _ = _timed([sys.executable, "-m", "solver", "teams", problem_path, "-o", copy_path],
+                                   cwd=args.before)
+            after, rss = _timed([sys.executable, "-c", SOLVE, problem_path, result_path])
+            rss = float(rss)
+            floor, read_back = _timed([sys.executable, "-c", FLOOR, problem_path, result_path, copy_path])
+            floor -= float(read_back)
+            with open(result_path, "rb") as f:
+                outputs.add(f.read())
+            shown = f"{before:.2f} | " if before is not None else "- | "
+            ratio = f"{before / floor:.2f} | " if before is not None else "- | "
+            print(f"| {k + 1} | {shown}{after:.2f} | {floor:.2f} | {ratio}{after / floor:.2f} | {rss:.0f} | "
+                  f"{os.getloadavg()[0]:.1f} |", flush=True)
+        result = json.loads(outputs.pop())
+        print(f"byte-identical across runs: {not outputs}; staffed {len(result['teams'])}/{len(problem['subjects'])}, "
+              f"uncapped pairs {len(result['randomness']['uncapped_pairs'])}, "
+              f"largest pair probability {result['randomness']['largest_pair_probability']}")
+
+
+if __name__ == "__main__":
+    main()

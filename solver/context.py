@@ -1,0 +1,131 @@
+"""What every phase of one stage-2 solve shares: the instance, its seeded orders, and each department's
+flow problem for a set of subjects (built once per set, reused by the phases that ask for it again)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import network as nw
+from .common import generator
+from .instance import Need, TeamsInstance
+
+
+@dataclass(frozen=True)
+class DepartmentProblem:
+    """One department's needs among a set of subjects (in network order) and their candidate pairs."""
+    key: bytes  # all the problem depends on: the subjects, their dates, which needs see every candidate
+    needs: nw.DeptNeeds
+    pairs: nw.Pairs
+
+
+@dataclass(frozen=True)
+class SolveContext:
+    """Fixed before anything is decided; every random order here comes from the seed alone."""
+    inst: TeamsInstance
+    subject_rank: np.ndarray  # per subject, its place in the seeded order (larger: earlier)
+    departments: tuple[nw.Department, ...]  # each with its inspectors in a seeded order
+    window_starts: tuple[np.ndarray, ...]  # per department, per subject: where its candidate window starts
+    recused: dict[int, frozenset[int]]  # subject → the inspectors recused from it
+    day_options: tuple[int, ...]  # day indices; (-1,) without dates
+    needs_department: np.ndarray  # [department, subject]: the subject needs the department
+    need_count: np.ndarray  # per subject, how many departments it needs
+    # Per department, its last problem: the phases ask for the same subject set several times.
+    _problems: dict[int, DepartmentProblem] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def build(cls, inst: TeamsInstance) -> SolveContext:
+        n = len(inst.subjects)
+        order = generator(inst.seed, "subjects").permutation(n)
+        rank = np.empty(n, dtype=np.int64)
+        rank[order] = np.arange(n, 0, -1)
+        needs: list[dict[int, Need]] = [{} for _ in inst.departments]
+        for s, subject in enumerate(inst.subjects):
+            for need in subject.needs:
+                needs[need.department][s] = need
+        departments = tuple(nw.Department(inst, d, generator(inst.seed, "inspectors", dep.id), needs[d])
+                            for d, dep in enumerate(inst.departments))
+        # Fixed window starts per subject, so a need's candidates stay the same from one round to the next.
+        starts = tuple(generator(inst.seed, "windows", dep.id).integers(0, 1 << 40, size=n)
+                       for dep in inst.departments)
+        recused: dict[int, set[int]] = {}
+        for i, s in inst.conflicts:
+            recused.setdefault(s, set()).add(i)
+        needs_department = np.zeros((len(departments), n), dtype=bool)
+        for d, dept in enumerate(departments):
+            needs_department[d, list(dept.need)] = True
+        return cls(inst=inst, subject_rank=rank, departments=departments, window_starts=starts,
+                   recused={s: frozenset(insps) for s, insps in recused.items()},
+                   day_options=tuple(range(len(inst.days))) or (-1,),
+                   needs_department=needs_department, need_count=needs_department.sum(axis=0))
+
+    def in_seeded_order(self, subjects) -> list[int]:
+        return sorted(subjects, key=lambda s: -self.subject_rank[s])
+
+    def day_array(self, dates: dict[int, int]) -> np.ndarray:
+        """The dates as an array over subjects, -1 where a subject has none."""
+        out = np.full(len(self.inst.subjects), -1, dtype=np.int64)
+        out[list(dates)] = list(dates.values())
+        return out
+
+    def all_dense(self) -> np.ndarray:
+        """Every need sees all its candidates (no windows)."""
+        return np.ones((len(self.departments), len(self.inst.subjects)), dtype=bool)
+
+    def problem_key(self, d: int, subjects: np.ndarray, day_of: np.ndarray,
+                    dense: np.ndarray) -> tuple[np.ndarray, bytes]:
+        """The department's subjects among `subjects` (sorted) and the key of its problem."""
+        mine = subjects[self.needs_department[d, subjects]]
+        return mine, mine.tobytes() + day_of[mine].tobytes() + dense[d, mine].tobytes()
+
+    def department_problem(self, d: int, subjects: np.ndarray, day_of: np.ndarray,
+                           dense: np.ndarray) -> DepartmentProblem:
+        """Department d's needs among these subjects (sorted numbers) on their dates, with candidates."""
+        mine, key = self.problem_key(d, subjects, day_of, dense)
+        cached = self._problems.get(d)
+        if cached and cached.key == key:
+            return cached
+        mine = mine[np.argsort(-self.subject_rank[mine])]  # network order: the seeded rank (distinct)
+        dept = self.departments[d]
+        needs = nw.dept_needs(self.inst, dept, mine, day_of[mine])
+        pairs = nw.candidate_pairs(self.inst, dept, needs, self.window_starts[d][needs.subjects], dense[d, mine])
+        self._problems[d] = DepartmentProblem(key, needs, pairs)
+        return self._problems[d]
+
+    def integral_flow(self, d: int, problem: DepartmentProblem) -> tuple[nw.Network, np.ndarray]:
+        """An integral max flow of the department's problem (every pair at most once)."""
+        net = nw.build_network(self.inst, self.departments[d], problem.needs, problem.pairs,
+                               np.ones(problem.pairs.need.size, dtype=np.int64), 1)
+        return net, nw.max_flow_values(net)
+
+    def unstaffed_by_flow(self, subjects, dates: dict[int, int]) -> set[int]:
+        """The subjects among these that some department's integral flow cannot staff with the others."""
+        array = np.array(sorted(subjects), dtype=np.int64)
+        day_of, dense = self.day_array(dates), self.all_dense()
+        failed: set[int] = set()
+        for d in range(len(self.departments)):
+            problem = self.department_problem(d, array, day_of, dense)
+            if problem.needs.subjects.size:
+                net, flow = self.integral_flow(d, problem)
+                ok = nw.staffed_needs(net, flow, problem.needs.subjects.size, 1)
+                failed.update(problem.needs.subjects[~ok].tolist())
+        return failed
+
+    def some_members(self, subjects, dates: dict[int, int]) -> dict[tuple[int, int], list[int]]:
+        """One integral assignment of these subjects on these dates, by the flows: (subject, department)
+        → inspectors (where a flow staffs the need only partly, the part)."""
+        array = np.array(sorted(subjects), dtype=np.int64)
+        day_of, dense = self.day_array(dates), self.all_dense()
+        members: dict[tuple[int, int], list[int]] = {}
+        for d in range(len(self.departments)):
+            problem = self.department_problem(d, array, day_of, dense)
+            if problem.needs.subjects.size == 0:
+                continue
+            net, flow = self.integral_flow(d, problem)
+            chosen = flow[net.pair_arc] == 1
+            glob = self.departments[d].global_ids
+            for s, i in zip(problem.needs.subjects[problem.pairs.need[chosen]].tolist(),
+                            glob[problem.pairs.insp[chosen]].tolist()):
+                members.setdefault((s, d), []).append(i)
+        return members

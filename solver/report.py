@@ -1,0 +1,189 @@
+"""The result document: teams with their leaders, unstaffed subjects with reasons, the randomness report.
+
+Inspectors and subjects are numbered in id order, so sorting numbers sorts ids. Leaders not fixed by
+a may-lead seat are drawn here, in the seeded subject order, among the members who may lead.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import ortools
+
+from . import network as nw
+from .common import SOLVER_VERSION, generator, probability
+from .context import SolveContext
+from .drawing import Draw
+from .screening import Screening, holder_phrase
+from .staffing import Staffing
+
+
+def result_document(ctx: SolveContext, screening: Screening, staffing: Staffing, draw: Draw) -> dict:
+    inst = ctx.inst
+    unstaffed = _Reasons(ctx, screening, staffing, draw).unstaffed()
+    return {
+        "seed": inst.seed,
+        "input_sha256": inst.input_sha256,
+        "status": "complete" if not unstaffed else "partial",
+        "teams": _teams(ctx, staffing, draw),
+        "unstaffed": unstaffed,
+        "randomness": _randomness(ctx, draw),
+        "versions": {"solver": SOLVER_VERSION, "ortools": ortools.__version__, "numpy": np.__version__},
+    }
+
+
+def _teams(ctx: SolveContext, staffing: Staffing, draw: Draw) -> list[dict]:
+    inst = ctx.inst
+    rng = generator(inst.seed, "leader")
+    listed_first = ([inst.lead] if inst.lead is not None else []) + [d for d in range(len(inst.departments))
+                                                                      if d != inst.lead]
+    department_position = {d: k for k, d in enumerate(listed_first)}
+    inspector_ids = [insp.id for insp in inst.inspectors]
+    inspector_departments = [inst.departments[insp.department].id for insp in inst.inspectors]
+    teams = []
+    for s in ctx.in_seeded_order(draw.staffed):  # the seeded order, for the leader draws
+        subject = inst.subjects[s]
+        members = []
+        for need in sorted(subject.needs, key=lambda n: department_position[n.department]):
+            members.extend(sorted(draw.members[s, need.department]))
+        leader = None
+        if inst.lead is not None and any(n.department == inst.lead for n in subject.needs):
+            leader = draw.leader.get(s)
+            if leader is None:
+                able = [i for i in draw.members[s, inst.lead] if inst.inspectors[i].can_lead]
+                able.sort(key=lambda i: ctx.departments[inst.lead].local[i])
+                leader = able[int(rng.integers(0, len(able)))]
+        teams.append({
+            "subject": subject.id,
+            "date": inst.days[staffing.dates[s]] if inst.days else None,
+            "leader": inspector_ids[leader] if leader is not None else None,
+            "members": [{"inspector": inspector_ids[i], "department": inspector_departments[i]} for i in members],
+        })
+    teams.sort(key=lambda t: t["subject"])
+    return teams
+
+
+def _randomness(ctx: SolveContext, draw: Draw) -> dict:
+    inst = ctx.inst
+    q = inst.max_pair_probability
+    pairs = draw.pairs
+    # A subject dropped after some department drew it has no planned pairs.
+    of_staffed = np.isin(pairs.subject, np.array(sorted(draw.staffed), dtype=np.int64))
+    inspector, subject, prob = pairs.inspector[of_staffed], pairs.subject[of_staffed], pairs.probability[of_staffed]
+    largest = float(prob.max()) if prob.size else 0.0
+    above = np.flatnonzero(prob > q + 1e-12) if q is not None else np.zeros(0, dtype=np.int64)
+    above = above[np.lexsort((inspector[above], subject[above]))]
+    randomness = {
+        "max_pair_probability": q,
+        "largest_pair_probability": probability(largest),
+        "least_feasible_cap": probability(largest) if prob.size else None,
+        "mean_candidates_per_seat": round(draw.candidates_per_seat_total / draw.seats, 2) if draw.seats else None,
+        "uncapped_pairs": [{"inspector": inst.inspectors[i].id, "subject": inst.subjects[s].id,
+                            "probability": probability(p)}
+                           for i, s, p in zip(inspector[above].tolist(), subject[above].tolist(),
+                                              prob[above].tolist())],
+    }
+    if inst.report_pair_probabilities:
+        listed = np.lexsort((inspector, subject))  # ids sort as their numbers do
+        randomness["pair_probabilities"] = [
+            {"inspector": inst.inspectors[i].id, "subject": inst.subjects[s].id, "probability": float(p)}
+            for i, s, p in zip(inspector[listed].tolist(), subject[listed].tolist(), prob[listed].tolist())]
+    return randomness
+
+
+class _Reasons:
+    """One entry per blocking department for every subject not staffed, with a reason to act on."""
+
+    def __init__(self, ctx: SolveContext, screening: Screening, staffing: Staffing, draw: Draw):
+        self.ctx, self.screening, self.staffing, self.draw = ctx, screening, staffing, draw
+        inst = ctx.inst
+        visits = np.array([(staffing.dates.get(s, 0) if inst.days else 0, i)
+                           for (s, _), insps in draw.members.items() for i in insps], dtype=np.int64).reshape(-1, 2)
+        self.load = np.bincount(visits[:, 1], minlength=len(inst.inspectors))  # visits per inspector
+        self.day_load = np.zeros((max(1, len(inst.days)), len(inst.inspectors)), dtype=np.int64)
+        np.add.at(self.day_load, (visits[:, 0], visits[:, 1]), 1)
+        self.capacity = np.array([ins.capacity if ins.capacity is not None else 1 << 40 for ins in inst.inspectors])
+
+    def unstaffed(self) -> list[dict]:
+        inst = self.ctx.inst
+        out: list[tuple[int, int, str]] = []
+        for s, items in self.screening.reasons.items():
+            out.extend((s, d, r) for d, r in items)
+        n_staffed = len(self.draw.staffed)
+        for s in self.screening.candidates:
+            if s in self.draw.staffed:
+                continue
+            if inst.days:
+                d, reason = self.date_conflict(s)
+                out.append((s, d, reason + self.bound_note(n_staffed)))
+            else:
+                out.extend((s, d, reason + self.bound_note(n_staffed)) for d, reason in self.full_workload(s).items())
+        out.sort(key=lambda item: (inst.subjects[item[0]].id, item[1]))
+        return [{"subject": inst.subjects[s].id, "department": inst.departments[d].id, "reason": r}
+                for s, d, r in out]
+
+    def spare(self, s: int, d: int, day: int) -> tuple[list[int], list[int]]:
+        """The department's inspectors allowed on this subject that day, and those of them with room left."""
+        dept = self.ctx.departments[d]
+        recused = self.ctx.recused.get(s, ())
+        allowed = [i for i in dept.global_ids[dept.pool(day)].tolist() if i not in recused]
+        room = [i for i in allowed if self.load[i] < self.capacity[i]
+                and (day < 0 or self.day_load[day, i] < self.ctx.inst.daily_capacity)]
+        return allowed, room
+
+    def full_workload(self, s: int) -> dict[int, str]:
+        """Without dates: which departments' workload is full for this subject, or that it lost the contest."""
+        inst = self.ctx.inst
+        blocked: dict[int, str] = {}
+        for need in inst.subjects[s].needs:
+            d = need.department
+            allowed, room = self.spare(s, d, -1)
+            name = inst.departments[d].name
+            if len(room) < need.size:
+                after = "回避后" if self.ctx.recused.get(s) else ""
+                blocked.setdefault(d, f"{name}执法人员工作量已满（容量用尽）：{after}可派{len(allowed)}名，"
+                                      f"仅{len(room)}名尚有余量，需要{need.size}名")
+                continue
+            for req in need.tags + ((nw.LEAD,) if inst.lead == d else ()):
+                if not any(req == nw.LEAD and inst.inspectors[i].can_lead or req in inst.inspectors[i].tags
+                           for i in room):
+                    blocked.setdefault(d, f"{holder_phrase(req)}的{name}执法人员工作量已满（容量用尽），需要至少1名")
+        if not blocked:
+            d = inst.subjects[s].needs[0].department
+            blocked[d] = (f"与其他检查对象争用同一批{inst.departments[d].name}等部门执法人员，"
+                          f"为使配齐的检查对象最多而未安排；增加人员或提高容量可解决")
+        return blocked
+
+    def date_conflict(self, s: int) -> tuple[int, str]:
+        """With dates, for a subject some date suits alone: on each such date, which department's
+        inspectors the other subjects took."""
+        inst = self.ctx.inst
+        days = self.screening.feasible_days[s]
+        short: Counter = Counter()
+        for day in days:
+            for need in inst.subjects[s].needs:
+                _, room = self.spare(s, need.department, day)
+                reqs = need.tags + ((nw.LEAD,) if inst.lead == need.department else ())
+                if len(room) < need.size or not all(
+                        any(req == nw.LEAD and inst.inspectors[i].can_lead or req in inst.inspectors[i].tags
+                            for i in room) for req in reqs):
+                    short[need.department] += 1
+                    break
+        dates = "、".join(inst.days[t] for t in days)
+        if not short:
+            d = inst.subjects[s].needs[0].department
+            return d, (f"日期冲突：{dates}各部门单独都能派齐，但与同日其他检查对象争用同一批执法人员，"
+                       f"为使配齐的检查对象最多而未安排")
+        d = max(short, key=lambda k: (short[k], -k))
+        return d, (f"日期冲突：{dates}各部门单独都能派齐，但这些日期{inst.departments[d].name}"
+                   f"可派的执法人员已排给其他检查对象或容量已满")
+
+    def bound_note(self, n_staffed: int) -> str:
+        """How far the staffing is from the best possible, when a model has bounded it."""
+        bound = self.staffing.upper_bound
+        if bound is None:
+            return ""
+        if bound <= n_staffed:
+            return f"（任何安排至多配齐{n_staffed}户，本次已配齐{n_staffed}户：只有增加人员或提高容量才能配齐更多）"
+        return f"（任何安排至多配齐{bound}户，本次配齐{n_staffed}户）"
