@@ -7,7 +7,6 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import csrf_token_from
 
 from coordinator.auth import inspectors as accounts
 from coordinator.auth.models import User
@@ -16,9 +15,10 @@ from coordinator.directories.models import Inspector
 from coordinator.extensions import db
 from coordinator.results import services
 from coordinator.results.models import InspectionRecord
+from coordinator.states import DayMode
 from coordinator.timeutil import today
-from coordinator.workdays import DayMode
 from tests.app.county import PASSWORD, build_county, dispatched_county_campaign
+from tests.conftest import csrf_token_from
 
 
 @pytest.fixture
