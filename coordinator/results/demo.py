@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from ..auth.models import User
 from ..campaigns.models import Campaign, CampaignSubject
 from ..extensions import db
+from ..followups import services as followups
+from ..states import FollowUpKind
 from . import services
 from .models import DepartmentResult, InspectionRecord
 
@@ -66,8 +68,30 @@ def enter_demo_results(campaign: Campaign) -> int:
             department_result.submitted_at = datetime.combine(visit + timedelta(days=rng.randint(1, 6)), time(16, 30))
         services.publish(record, lead)
         record.published_at = datetime.combine(visit + timedelta(days=rng.randint(7, 18)), time(10, 0))
-        for department_result in record.department_results:
-            if department_result.rectifying and rng.random() < 0.85:
-                department_result.rechecked_on = department_result.rectify_by + timedelta(days=rng.randint(0, 5))
-                department_result.closed_on = department_result.rechecked_on
+        for department_result in record.department_results:  # opened again from the back-dated publication
+            department_result.follow_up_rows.clear()
+        db.session.flush()
+        for follow_up in followups.open_for(record):
+            if rng.random() < 0.85:
+                _close_demo_follow_up(follow_up, rng)
     return len(records)
+
+
+# Each kind's steps to closure in the demo, with the days after the previous step.
+DEMO_STEPS = {
+    FollowUpKind.RECTIFICATION: (("report", {}), ("recheck", {"passed": True, "note": "整改到位"})),
+    FollowUpKind.CASE: (("file", {"case_number": "立〔2024〕{n}号"}),
+                        ("decide", {"outcome": "penalty", "penalty": "{amount}", "note": "警告并处罚款"})),
+    FollowUpKind.TRANSFER: (("answer", {"accept": True}), ("conclude", {"note": "已依职责处理并反馈"})),
+    FollowUpKind.ABNORMAL_LIST: (("list", {}),),
+    FollowUpKind.JUDICIAL: (("transfer", {}), ("receipt", {"note": "公安机关已签收"})),
+}
+
+
+def _close_demo_follow_up(follow_up, rng: random.Random) -> None:
+    day = follow_up.started_on
+    for step, values in DEMO_STEPS[follow_up.kind]:
+        day += timedelta(days=rng.randint(1, 6))
+        given = {k: v.format(n=follow_up.id or rng.randint(1, 99), amount=rng.choice((2000, 5000, 10000)))
+                 if isinstance(v, str) else v for k, v in values.items()}
+        followups.advance(follow_up, step, followups.StepInput(on=day, **given))
