@@ -20,6 +20,11 @@ PROBLEMS = [
 ]
 
 
+def _transfer_to(department_result: DepartmentResult) -> str:
+    """A county department other than the one transferring: the transfer reaches its queue."""
+    return "市场监督管理局" if department_result.department.name == "生态环境分局" else "生态环境分局"
+
+
 def _part_entry(department_result: DepartmentResult, rng: random.Random, visit) -> services.ResultEntry:
     items, follow_ups, roll = [], [], rng.random()
     for ci in services.items_for(department_result):
@@ -42,7 +47,7 @@ def _part_entry(department_result: DepartmentResult, rng: random.Random, visit) 
     else:
         follow_ups = ["无需后续处置"]
     return services.ResultEntry(
-        items=items, follow_ups=follow_ups, transfer_to="县住房和城乡建设局" if "移送其他部门" in follow_ups else "",
+        items=items, follow_ups=follow_ups, transfer_to=_transfer_to(department_result) if "移送其他部门" in follow_ups else "",
         questions_answered=rng.random() < 0.3, rectify_by=visit + timedelta(days=15) if "责令改正" in follow_ups else None,
         inspected_on=visit, signed=rng.random() > 0.03, refusal_note="负责人不在现场，工作人员拒绝签字",
     )
@@ -71,8 +76,8 @@ def enter_demo_results(campaign: Campaign) -> int:
         for department_result in record.department_results:  # opened again from the back-dated publication
             department_result.follow_up_rows.clear()
         db.session.flush()
-        for follow_up in followups.open_for(record):
-            if rng.random() < 0.85:
+        for follow_up in followups.open_for(record):  # most closed; half the transfers still in the queue
+            if rng.random() < (0.5 if follow_up.kind is FollowUpKind.TRANSFER else 0.85):
                 _close_demo_follow_up(follow_up, rng)
     return len(records)
 
