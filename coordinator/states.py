@@ -8,9 +8,12 @@ values, the same on SQLite and PostgreSQL. Excel keeps speaking Chinese: imports
 """
 from __future__ import annotations
 
+from datetime import date, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
+
+from .workdays import add_working_days
 
 
 class Labelled(StrEnum):
@@ -136,6 +139,18 @@ class RecordStatus(Labelled):
 
 
 OPEN_RECORD_STATUSES = (RecordStatus.ENTERING, RecordStatus.RETURNED)
+
+
+class DayMode(Labelled):
+    """How a campaign counts a deadline's days: every calendar day (seed 003: 10 days) or working days only
+    (seed 004: 20 working days, the national holidays and make-up days as chinese-calendar knows them)."""
+
+    NATURAL = "natural", "自然日"
+    WORKING = "working", "工作日"
+
+    def after(self, start: date, count: int) -> date:
+        """The `count`-th day of this kind after `start` (start itself not counted)."""
+        return start + timedelta(days=count) if self is DayMode.NATURAL else add_working_days(start, count)
 
 
 class FollowUpKind(Labelled):

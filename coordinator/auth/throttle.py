@@ -45,20 +45,13 @@ def claim(username: str, address: str) -> Claim:
     """
     key = _key(username, address)
     where = sa.and_(TABLE.c.username == key["username"], TABLE.c.address == key["address"])
-    connection = db.session.connection()
-    insert = UPSERTS.get(connection.dialect.name)
-    values = {**key, "failures": 0, "next_at": EPOCH, "last_at": EPOCH}
-    if insert is not None:
-        connection.execute(insert(TABLE).values(**values).on_conflict_do_nothing())
-    elif connection.execute(sa.select(TABLE.c.failures).where(where)).first() is None:
-        connection.execute(TABLE.insert().values(**values))
-    db.session.commit()
     wait_until = None
     for _ in range(CLAIM_TRIES):
         row = db.session.execute(sa.select(TABLE.c.failures, TABLE.c.next_at).where(where)).first()
+        if row is None:  # the first attempt of this name from this address, or the office lifted its limit
+            _ensure_row(key, where)
+            continue
         moment = now()
-        if row is None:  # the office lifted the limit meanwhile
-            return claim(username, address)
         if row.next_at > moment:
             db.session.rollback()
             return Claim(False, row.next_at)
@@ -71,6 +64,18 @@ def claim(username: str, address: str) -> Claim:
         if done.rowcount == 1:
             return Claim(True)
     return Claim(False, wait_until)
+
+
+def _ensure_row(key: dict, where) -> None:
+    """The name and address's row with nothing counted yet; two first attempts at once make one row."""
+    connection = db.session.connection()
+    insert = UPSERTS.get(connection.dialect.name)
+    values = {**key, "failures": 0, "next_at": EPOCH, "last_at": EPOCH}
+    if insert is not None:
+        connection.execute(insert(TABLE).values(**values).on_conflict_do_nothing())
+    elif connection.execute(sa.select(TABLE.c.failures).where(where)).first() is None:
+        connection.execute(TABLE.insert().values(**values))
+    db.session.commit()
 
 
 def forget(username: str, address: str) -> None:

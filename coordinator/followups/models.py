@@ -18,8 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..auth.models import Department
 from ..extensions import db
 from ..results.models import DepartmentResult
-from ..states import CaseOutcome, FollowUpKind, FollowUpStatus, db_enum
-from ..workdays import DayMode
+from ..states import CaseOutcome, DayMode, FollowUpKind, FollowUpStatus, db_enum
 
 S = FollowUpStatus
 
