@@ -114,6 +114,7 @@ class _Schedule:
                 self.members_of.setdefault(insp.department, []).append(i)
         self.left = [insp.capacity if insp.capacity is not None else 1 << 40 for insp in inst.inspectors]
         self.day_load: dict[tuple[int, int], int] = {}
+        self.present: dict[tuple[int, int], list[int]] = {}  # (department, day) → members available that day
         self.dates: dict[int, int] = {}
         self.teams: dict[int, dict[int, list[int]]] = {}
         for s in start.staffed:
@@ -125,9 +126,12 @@ class _Schedule:
         inst = self.inst
         teams = {}
         for need in inst.subjects[s].needs:
-            free = [i for i in self.members_of.get(need.department, ())
-                    if self.left[i] > 0 and self.day_load.get((i, t), 0) < inst.daily_capacity
-                    and inst.days[t] not in inst.inspectors[i].unavailable and (i, s) not in inst.conflicts]
+            present = self.present.get((need.department, t))
+            if present is None:
+                present = self.present[need.department, t] = [
+                    i for i in self.members_of.get(need.department, ()) if inst.days[t] not in inst.inspectors[i].unavailable]
+            free = [i for i in present if self.left[i] > 0 and self.day_load.get((i, t), 0) < inst.daily_capacity
+                    and (i, s) not in inst.conflicts]
             team = _first_fit(inst, free, need.size, need.tags + ((LEAD,) if need.department == inst.lead else ()))
             if team is None:
                 return None

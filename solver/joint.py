@@ -37,6 +37,7 @@ from .network import LEAD
 
 PATTERN_LIMIT = 20_000  # more patterns than this over all forms: the model is not built
 DATES_DETERMINISTIC_TIME = 2.0
+DATES_TERM_LIMIT = 300_000  # a counting model with more terms than this is not built (its solve is too slow)
 DETERMINISTIC_TIME = 5.0  # CP-SAT's deterministic time budget (seconds of its own clock, not the host's)
 
 
@@ -207,6 +208,19 @@ def _staff_form(model: cp_model.CpModel, data: ModelData, n_form: int, form: Nee
     return usage
 
 
+def dated_model_terms(inst: TeamsInstance, feasible_days: dict[int, list[int]]) -> int:
+    """How many terms `choose_dates` would write: each (subject, day) once per seat count it enters
+    (every seat, and each requirement) and per run of days holding the day."""
+    n_days = len(inst.days)
+    runs_through = [(t + 1) * (n_days - t) for t in range(n_days)]
+    lead = 1 if inst.lead is not None else 0
+    terms = 0
+    for s, days in feasible_days.items():
+        counts = sum(1 + len(n.tags) + (lead if n.department == inst.lead else 0) for n in inst.subjects[s].needs)
+        terms += counts * sum(runs_through[t] for t in days)
+    return terms
+
+
 def choose_dates(inst: TeamsInstance, feasible_days: dict[int, list[int]], hint: dict[int, int],
                  random_seed: int) -> dict[int, int] | None:
     """Dates for as many subjects as a counting model allows: per department and per run of days, the
@@ -215,6 +229,8 @@ def choose_dates(inst: TeamsInstance, feasible_days: dict[int, list[int]], hint:
     the model only sees counts, so it proposes, the flows decide. None if CP-SAT finds nothing."""
     n_days = len(inst.days)
     lead = (LEAD,) if inst.lead is not None else ()
+    if dated_model_terms(inst, feasible_days) > DATES_TERM_LIMIT:
+        return None
     model = cp_model.CpModel()
     on_day = {(s, t): model.new_bool_var(f"z{s}_{t}") for s, days in feasible_days.items() for t in days}
     for s, days in feasible_days.items():
