@@ -305,20 +305,6 @@ def test_no_publication_before_the_visit(dispatched):
     assert record.published_at is None
 
 
-def test_no_recheck_or_closing_in_the_future_or_before_the_visit(dispatched):
-    county, _campaign = dispatched
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
-    part = record.department_result(county["yjj"].id)
-    part.follow_ups, part.rectify_by = ["责令改正"], date(2024, 7, 1)
-    record.inspected_on = date(2024, 6, 12)
-    with pytest.raises(services.ResultError, match="晚于今天"):
-        services.follow_up(part, rechecked_on=today() + timedelta(days=1), closed_on=None)
-    with pytest.raises(services.ResultError, match="早于检查日期"):
-        services.follow_up(part, rechecked_on=date(2024, 6, 1), closed_on=None)
-    services.follow_up(part, rechecked_on=date(2024, 7, 2), closed_on=date(2024, 7, 2))
-    assert part.closed_on == date(2024, 7, 2)
-
-
 # ---- 3. the deadlines on the workbench of whoever owes them ---------------------------------------------------
 
 
