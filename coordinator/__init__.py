@@ -24,6 +24,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(config.from_environment(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    # The pool settings follow the database actually used: a test app on SQLite while DATABASE_URL names
+    # PostgreSQL must not get PostgreSQL's connect arguments.
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
