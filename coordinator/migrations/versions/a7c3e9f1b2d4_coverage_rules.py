@@ -1,7 +1,7 @@
 """coverage rules (抽查覆盖规则) per department; an index on the inspection date they count by
 
 Revision ID: a7c3e9f1b2d4
-Revises: 4f9eb974ad31
+Revises: a7f3c2d81e40
 Create Date: 2026-11-29 21:20:00
 
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'a7c3e9f1b2d4'
-down_revision = '4f9eb974ad31'
+down_revision = 'a7f3c2d81e40'
 branch_labels = None
 depends_on = None
 
