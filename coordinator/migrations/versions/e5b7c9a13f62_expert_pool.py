@@ -2,7 +2,7 @@
 and the draw kind "experts" (seed rounds and draw records)
 
 Revision ID: e5b7c9a13f62
-Revises: a7f3c2d81e40
+Revises: a7c3e9f1b2d4
 Create Date: 2026-11-29 21:20:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 'e5b7c9a13f62'
-down_revision = 'a7f3c2d81e40'
+down_revision = 'a7c3e9f1b2d4'
 branch_labels = None
 depends_on = None
 
