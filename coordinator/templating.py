@@ -13,6 +13,7 @@ from .vocab import HISTORY_FLAGS, RISK_LABELS
 # prefix that marks it active); a group is (label, links) and opens as a drop-down; a group of one is a link.
 HOME = ("home.index", "工作台", "home.")
 PLANS = ("plans.index", "年度计划", "plans.")
+COVERAGE = ("coverage.index", "抽查覆盖", "coverage.")
 CAMPAIGNS = ("campaigns.index", "联合抽查", "campaigns.")
 RESULTS = ("results.index", "检查结果", "results.")
 FOLLOW_UPS = ("followups.index", "后续处置", "followups.")
@@ -27,7 +28,7 @@ INSPECTOR_ACCOUNTS = ("auth.inspector_accounts", "检查人员个人账号", "au
 MENUS = {
     "office": (
         HOME,
-        ("年度工作", (PLANS,)),
+        ("年度工作", (PLANS, COVERAGE)),
         ("名录库", (SUBJECTS, INSPECTORS, CONFLICTS, ITEMS)),
         ("抽查", (CAMPAIGNS,)),
         ("结果与统计", (RESULTS, FOLLOW_UPS, STATS_FORM, ("stats.dashboard", "统计分析", "stats.dashboard"), PUBLIC)),
@@ -39,12 +40,12 @@ MENUS = {
         ("本部门", (ITEMS, INSPECTORS, INSPECTOR_ACCOUNTS, CONFLICTS)),
         CAMPAIGNS,
         ("结果与统计", (RESULTS, FOLLOW_UPS, STATS_FORM)),
-        ("查询", (SUBJECTS, PLANS, PUBLIC)),
+        ("查询", (SUBJECTS, PLANS, COVERAGE, PUBLIC)),
     ),
     "officer": (
         HOME,
         ("检查任务", (RESULTS, FOLLOW_UPS, CAMPAIGNS)),
-        ("查询", (SUBJECTS, INSPECTORS, ITEMS, PLANS, STATS_FORM, PUBLIC)),
+        ("查询", (SUBJECTS, INSPECTORS, ITEMS, PLANS, COVERAGE, STATS_FORM, PUBLIC)),
     ),
     # An inspector's own account: its work, and the public pages anyone reads.
     "inspector": (MY_TASKS, PUBLIC),
