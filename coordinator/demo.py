@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from .auth.models import Department, User
-from .campaigns.models import Campaign, CampaignSubject, TeamMember
 from .campaigns.demo import build_demo_campaigns
+from .campaigns.models import Campaign, CampaignSubject, TeamMember
 from .directories.importers import ConflictImporter, InspectorImporter, SubjectImporter
 from .directories.models import Inspector, Zone
 from .excel.importing import run_import

@@ -30,7 +30,7 @@ ENTITY_LABELS = {
     "seed_round": "随机种子", "seed_contribution": "随机种子的参与方", "api_client": "数据接口调用单位",
     "inspector_certificate": "执法证", "missing_subject": "名录缺少的企业", "publicity_export": "公示结果导出",
     "publicity_export_row": "公示结果导出行", "registration_change": "登记状态变更", "replacement_flag": "需替换的检查对象",
-    "risk_rating": "信用风险分类", "source_refresh": "数据来源更新",
+    "risk_rating": "信用风险分类", "source_refresh": "数据来源更新", "coverage_rule": "抽查覆盖规则",
 }
 FIELD_LABELS = {
     "id": "编号", "code": "代码", "name": "名称", "active": "启用", "username": "用户名", "display_name": "姓名",
@@ -113,6 +113,8 @@ FIELD_LABELS = {
     "rated_on": "分类日期", "changed": "变更行数",
     # hand-made entries: accounts made, visits agreed, API calls
     "accounts": "账号", "by": "操作人", "query": "查询条件", "client": "调用单位",
+    # coverage rules
+    "flags": "适用情形", "period": "覆盖周期",
 }
 
 # The same column name meaning different things in different tables.

@@ -35,6 +35,7 @@ VALUE_WORDS = {
     "mode": {"ratio": "按比例", "count": "按数量", "all": "全部抽取"},
     "rule": {"commit_reveal": "各方共同产生", "witness": "见证人报出"},
     "must_flags": MUST_FLAG_LABELS,
+    "flags": MUST_FLAG_LABELS,
 }
 # Columns holding the id of a row of another table, and that table.
 REFERENCES = {
