@@ -26,7 +26,8 @@ ENTITY_LABELS = {
     "campaign_subject": "抽取的检查对象", "campaign_subject_department": "检查该对象的部门", "confirmation": "部门确认",
     "team_member": "检查组成员",
     "inspection_record": "一企一表检查记录", "department_result": "部门检查结果", "item_result": "事项检查结果",
-    "attachment": "现场照片", "follow_up": "后续处置", "import": "Excel导入", "request": "请求", "file": "文件",
+    "attachment": "现场照片", "follow_up": "后续处置", "expert": "专家",
+    "expert_assignment": "随同检查专家", "import": "Excel导入", "request": "请求", "file": "文件",
     "seed_round": "随机种子", "seed_contribution": "随机种子的参与方", "api_client": "数据接口调用单位",
     "inspector_certificate": "执法证", "missing_subject": "名录缺少的企业", "publicity_export": "公示结果导出",
     "publicity_export_row": "公示结果导出行", "registration_change": "登记状态变更", "replacement_flag": "需替换的检查对象",
@@ -71,6 +72,9 @@ FIELD_LABELS = {
     "follow_ups": "后续处置", "transfer_to": "移送至", "questions_answered": "现场解答疑难问题",
     "entered_by_id": "录入人", "rectify_by": "整改期限", "rechecked_on": "复查日期", "closed_on": "销号日期",
     "campaign_item_id": "联合抽查事项", "department_result_id": "部门检查结果",
+    # the expert pool (experts.Expert) and the experts drawn
+    "employer": "工作单位", "specialties": "专业领域", "conflicts": "利害关系单位", "expert_id": "专家",
+    "expert_industries": "需专家随同检查的行业",
     # follow-ups to closure (followups.FollowUp)
     "started_on": "起始日期", "report_received_on": "收到整改报告日期", "reorders": "再次责令改正次数",
     "case_number": "立案号", "filed_on": "立案日期", "outcome": "处理结果", "penalty_yuan": "罚款金额（元）",

@@ -35,6 +35,8 @@ class Campaign(db.Model):
     risk_weights: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # class → weight, "" = 未分类
     must_flags: Mapped[list] = mapped_column(sa.JSON, default=list)  # Subject attributes that force a draw
     expertise_industries: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # Industries whose enterprises an expert from the pool visits too, drawn at random (seed 003; coordinator.experts)
+    expert_industries: Mapped[list] = mapped_column(sa.JSON, default=list)
     burden_months: Mapped[int] = mapped_column(default=12)
     covert: Mapped[bool] = mapped_column(default=False)
     team_size: Mapped[int] = mapped_column(default=2)
