@@ -118,7 +118,7 @@ FIELD_LABELS = {
     # hand-made entries: accounts made, visits agreed, API calls
     "accounts": "账号", "by": "操作人", "query": "查询条件", "client": "调用单位",
     # coverage rules
-    "flags": "适用情形", "period": "覆盖周期",
+    "flags": "适用情形", "period": "覆盖周期", "phone": "联系电话",
 }
 
 # The same column name meaning different things in different tables.
