@@ -227,6 +227,10 @@ class CampaignSubject(db.Model):
     def leader(self) -> TeamMember | None:
         return next((m for m in self.active_members if m.is_leader), None)
 
+    def sheet_may_be_read_by(self, user: User) -> bool:
+        """Its 一企一表 and 告知书: the office, the lead department, and the departments whose items reach it."""
+        return user.is_office or user.department_id in (self.campaign.lead_department_id, *self.department_ids)
+
     def visiting(self) -> list[int]:
         """The departments that visit: those the items reach, less any that said "not ours"."""
         declined = {c.department_id for c in self.confirmations if c.decision == Decision.NOT_OURS}
