@@ -268,7 +268,8 @@ def make_world(departments, *, rows: bool = True) -> dict:
     rule = CoverageRule(department_id=yjj.id, name="重大隐患单位每年覆盖", flags=["major_hazard"])
     db.session.add_all([conflict, rule])
     db.session.commit()
-    return {"coverage_rule": rule.id, "subject_code": subject.credit_code, "subject": subject.id, "inspector": inspector.id, "item": item.id,
+    return {"coverage_rule": rule.id, "subject_code": subject.credit_code, "subject": subject.id,
+            "inspector": inspector.id, "item": item.id,
             "conflict": conflict.id,
             "department": departments["xfj"].id, "user": other.id, "yjj": yjj.id, "plan": plan.id,
             "task": task.id, "collecting": collecting.id, "client": client.id, "inspector_user": users[4].id,
