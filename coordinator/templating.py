@@ -6,14 +6,14 @@ from datetime import date, datetime
 from flask import request, url_for
 from flask_login import current_user
 
-from .states import CampaignStatus, Decision, RecordStatus, SubjectStatus
+from .states import CampaignKind, CampaignStatus, Decision, RecordStatus, SubjectStatus
 from .vocab import HISTORY_FLAGS, RISK_LABELS
 
 # The menu of each role, grouped by task so that each sees a short row: a link is (endpoint, label, endpoint
 # prefix that marks it active); a group is (label, links) and opens as a drop-down; a group of one is a link.
 HOME = ("home.index", "工作台", "home.")
 PLANS = ("plans.index", "年度计划", "plans.")
-CAMPAIGNS = ("campaigns.index", "联合抽查", "campaigns.")
+CAMPAIGNS = ("campaigns.index", "随机抽查", "campaigns.")
 RESULTS = ("results.index", "检查结果", "results.")
 STATS_FORM = ("stats.index", "统计报表", "stats.index")
 SUBJECTS = ("directories.subjects", "检查对象名录库", "directories.subject")
@@ -98,5 +98,6 @@ def register(app) -> None:
     app.jinja_env.globals.update(nav_items=nav_items, RISK_LABELS=RISK_LABELS, HISTORY_FLAGS=HISTORY_FLAGS,
                                  once_token=new_token)
     # Templates name a status by its member (CampaignStatus.DRAWN), never by its text, so a typo fails loudly.
-    app.jinja_env.globals.update({cls.__name__: cls for cls in (CampaignStatus, Decision, RecordStatus, SubjectStatus)})
+    app.jinja_env.globals.update({cls.__name__: cls for cls in (CampaignKind, CampaignStatus, Decision, RecordStatus,
+                                                                     SubjectStatus)})
     app.jinja_env.filters.update(localdate=format_date, number=format_number, yesno=yes_no)

@@ -120,8 +120,10 @@ MATRIX = [
     ("GET", "/api/v1/campaigns", EVERYONE, 401, None),
     # {campaign}: yjj leads, scj joins, drawn, teamed and dispatched; {collecting}: still collecting items.
     ("GET", "/campaigns/", SIGNED_IN, 200, None),
-    ("GET", "/campaigns/new", {OFFICE}, 200, None),
-    ("POST", "/campaigns/new", {OFFICE}, 200, {}),
+    # the office creates every kind; a department's admin its own internal and special inspections
+    ("GET", "/campaigns/new", EDITORS, 200, None),
+    ("POST", "/campaigns/new", EDITORS, 200, {}),
+    ("GET", "/campaigns/{campaign}/scheme", SIGNED_IN, 404, None),  # a joint campaign files no special plan
     ("GET", "/campaigns/{campaign}", SIGNED_IN, 200, None),
     ("GET", "/campaigns/{collecting}/items", SIGNED_IN, 200, None),
     ("POST", "/campaigns/{collecting}/items", EDITORS, 200, {}),

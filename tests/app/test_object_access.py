@@ -50,6 +50,7 @@ ACCESS = {
     ("GET", "/campaigns/<int:campaign_id>/records/<int:cs_id>"): PARTICIPANTS,
     ("GET", "/campaigns/<int:campaign_id>/records/<int:cs_id>.xlsx"): PARTICIPANTS,
     ("POST", "/campaigns/<int:campaign_id>/rounds"): NOBODY,
+    ("GET", "/campaigns/<int:campaign_id>/scheme"): PARTICIPANTS,  # a special inspection's filed plan
     ("GET", "/campaigns/<int:campaign_id>/rounds/<int:round_id>"): PARTICIPANTS,
     ("POST", "/campaigns/<int:campaign_id>/rounds/<int:round_id>/close"): NOBODY,
     ("POST", "/campaigns/<int:campaign_id>/rounds/<int:round_id>/commit"): PARTICIPANT_ADMIN,

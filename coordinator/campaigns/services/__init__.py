@@ -19,7 +19,7 @@ from .draws import (
     run_subject_draw,
     subject_problem,
 )
-from .items import coverage, create_campaign, in_scope_query, reach, submit_items, visiting_departments
+from .items import attach_scheme, coverage, create_campaign, scheme_problem, in_scope_query, reach, submit_items, visiting_departments
 from .teams import (
     check_team_draw_ready,
     filter_teams,
@@ -42,6 +42,7 @@ __all__ = [
     "CampaignError",
     "SOLVE",
     "accept_shortfall",
+    "attach_scheme",
     "check_team_draw_ready",
     "confirm",
     "coverage",
@@ -69,6 +70,7 @@ __all__ = [
     "run_reseat",
     "run_subject_draw",
     "run_team_draw",
+    "scheme_problem",
     "subject_problem",
     "submit_items",
     "team_problem",
