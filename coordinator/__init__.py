@@ -71,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from .draws.routes import bp as draws_bp
     from .exchange.api import bp as api_bp
     from .exchange.routes import bp as exchange_bp
+    from .followups.routes import bp as followups_bp
     from .health.routes import bp as health_bp
     from .home.routes import bp as home_bp
     from .imports.routes import bp as imports_bp
@@ -83,7 +84,8 @@ def register_blueprints(app: Flask) -> None:
     from .visits.routes import bp as visits_bp
 
     for bp in (home_bp, auth_bp, directories_bp, items_bp, imports_bp, campaigns_bp, draws_bp, plans_bp, results_bp,
-               audit_bp, stats_bp, public_bp, health_bp, exchange_bp, api_bp, tasks_bp, visits_bp):
+               audit_bp, stats_bp, public_bp, health_bp, exchange_bp, api_bp, tasks_bp, visits_bp,
+               followups_bp):
         app.register_blueprint(bp)
 
 

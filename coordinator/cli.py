@@ -150,7 +150,9 @@ def seed_demo(if_empty: bool) -> None:
 @command("create-user")
 @click.argument("username", type=Text(64, r"[A-Za-z0-9_.-]+", "用户名只能用字母、数字、下划线、点和短横线"))  # as UserForm
 @click.option("--name", "display_name", required=True, type=Text(64), metavar="姓名", help="姓名")
-@click.option("--role", type=Choice(ROLES), default="office", help="角色")
+# Inspectors' own accounts are made from the inspector directory (检查人员个人账号), each linked to its inspector.
+@click.option("--role", type=Choice({k: v for k, v in ROLES.items() if k != "inspector"}), default="office",
+              help="角色")
 @click.option("--department", default=None, type=DEPARTMENT_CODE, metavar="CODE", help="部门代码（办公室账号不需要）")
 @click.option("--password", default=None, help="密码（不给时提示输入两次，输入不回显）")
 @with_appcontext

@@ -8,9 +8,12 @@ values, the same on SQLite and PostgreSQL. Excel keeps speaking Chinese: imports
 """
 from __future__ import annotations
 
+from datetime import date, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
+
+from .workdays import add_working_days
 
 
 class Labelled(StrEnum):
@@ -147,3 +150,54 @@ class RecordStatus(Labelled):
 
 
 OPEN_RECORD_STATUSES = (RecordStatus.ENTERING, RecordStatus.RETURNED)
+
+
+class DayMode(Labelled):
+    """How a campaign counts a deadline's days: every calendar day (seed 003: 10 days) or working days only
+    (seed 004: 20 working days, the national holidays and make-up days as chinese-calendar knows them)."""
+
+    NATURAL = "natural", "自然日"
+    WORKING = "working", "工作日"
+
+    def after(self, start: date, count: int) -> date:
+        """The `count`-th day of this kind after `start` (start itself not counted)."""
+        return start + timedelta(days=count) if self is DayMode.NATURAL else add_working_days(start, count)
+
+
+class FollowUpKind(Labelled):
+    """A follow-up that runs until it is closed (seed 002: 后续处置无例外); the label is the result form's word."""
+
+    RECTIFICATION = "rectification", "责令改正"
+    CASE = "case", "立案调查"
+    TRANSFER = "transfer", "移送其他部门"
+    ABNORMAL_LIST = "abnormal_list", "列入经营异常名录"
+    JUDICIAL = "judicial", "移送司法机关"
+
+
+class FollowUpStatus(Labelled):
+    """Where a follow-up stands; each kind goes through its own steps (followups.models.STEPS) to its end."""
+
+    ORDERED = "ordered", "整改中，待整改报告", "warn"
+    REPORTED = "reported", "已收到整改报告，待现场复查", "warn"
+    TO_FILE = "to_file", "待立案", "warn"
+    INVESTIGATING = "investigating", "已立案，调查中", "warn"
+    SENT = "sent", "已移送，待接收", "warn"
+    ACCEPTED = "accepted", "已接收，办理中", "warn"
+    TO_LIST = "to_list", "待列入", "warn"
+    LISTED = "listed", "已列入，待移出"
+    TO_TRANSFER = "to_transfer", "待移送", "warn"
+    TRANSFERRED = "transferred", "已移送，待回执", "warn"
+    RETURNED = "returned", "被退回，待移送部门处理", "bad"  # the receiving department sent it back with a reason
+    CLOSED = "closed", "已办结", "ok"
+
+    @property
+    def open(self) -> bool:
+        return self is not FollowUpStatus.CLOSED
+
+
+class CaseOutcome(Labelled):
+    """How an investigation (立案调查) ends."""
+
+    PENALTY = "penalty", "行政处罚", "bad"
+    NO_PENALTY = "no_penalty", "不予处罚"
+    WITHDRAWN = "withdrawn", "撤销案件"

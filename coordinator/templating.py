@@ -15,6 +15,7 @@ HOME = ("home.index", "工作台", "home.")
 PLANS = ("plans.index", "年度计划", "plans.")
 CAMPAIGNS = ("campaigns.index", "随机抽查", "campaigns.")
 RESULTS = ("results.index", "检查结果", "results.")
+FOLLOW_UPS = ("followups.index", "后续处置", "followups.")
 STATS_FORM = ("stats.index", "统计报表", "stats.index")
 SUBJECTS = ("directories.subjects", "检查对象名录库", "directories.subject")
 INSPECTORS = ("directories.inspectors", "执法检查人员", "directories.inspector")
@@ -29,7 +30,7 @@ MENUS = {
         ("年度工作", (PLANS,)),
         ("名录库", (SUBJECTS, INSPECTORS, CONFLICTS, ITEMS)),
         ("抽查", (CAMPAIGNS,)),
-        ("结果与统计", (RESULTS, STATS_FORM, ("stats.dashboard", "统计分析", "stats.dashboard"), PUBLIC)),
+        ("结果与统计", (RESULTS, FOLLOW_UPS, STATS_FORM, ("stats.dashboard", "统计分析", "stats.dashboard"), PUBLIC)),
         ("系统", (("auth.departments", "部门管理", "auth.department"), ("auth.users", "账号管理", "auth.user"),
                 ("exchange.index", "数据交换", "exchange."), ("audit.index", "审计日志", "audit."))),
     ),
@@ -37,12 +38,12 @@ MENUS = {
         HOME,
         ("本部门", (ITEMS, INSPECTORS, INSPECTOR_ACCOUNTS, CONFLICTS)),
         CAMPAIGNS,
-        ("结果与统计", (RESULTS, STATS_FORM)),
+        ("结果与统计", (RESULTS, FOLLOW_UPS, STATS_FORM)),
         ("查询", (SUBJECTS, PLANS, PUBLIC)),
     ),
     "officer": (
         HOME,
-        ("检查任务", (RESULTS, CAMPAIGNS)),
+        ("检查任务", (RESULTS, FOLLOW_UPS, CAMPAIGNS)),
         ("查询", (SUBJECTS, INSPECTORS, ITEMS, PLANS, STATS_FORM, PUBLIC)),
     ),
     # An inspector's own account: its work, and the public pages anyone reads.

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 
 import chinese_calendar
 
@@ -44,18 +43,3 @@ def working_days_between(first: date, last: date) -> list[date]:
         day += timedelta(days=1)
     return days
 
-
-class DayMode(StrEnum):
-    """How a campaign counts a deadline's days: every calendar day (seed 003: 10 days) or working days only
-    (seed 004: 20 working days)."""
-
-    NATURAL = "natural"
-    WORKING = "working"
-
-    @property
-    def label(self) -> str:
-        return {"natural": "自然日", "working": "工作日"}[self.value]
-
-    def after(self, start: date, count: int) -> date:
-        """The `count`-th day of this kind after `start` (start itself not counted)."""
-        return start + timedelta(days=count) if self is DayMode.NATURAL else add_working_days(start, count)

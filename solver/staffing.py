@@ -9,7 +9,8 @@ through the subjects; with `days` also through the date (a team visits on one da
    Subjects that fail anywhere get another date, windowed candidates are widened, and the round
    repeats while the staffed count grows. This settles the common case where everyone is staffed.
 2. **Without dates, the joint model** (`joint.py`) decides the staffed counts for all departments at
-   once where the rounds fall short, and bounds what any assignment can staff.
+   once where the first round falls short, and bounds what any assignment can staff (the further
+   rounds run only where the model is too large to build).
 3. **With dates**, the best of the rounds and a naive date-first schedule is repaired (`dates.py`),
    and a counting model proposes dates the flows then check.
 4. On tiny instances a CP-SAT model of the whole problem confirms or improves the count.
@@ -56,13 +57,19 @@ class FlowRounds:
 def choose_staffed(ctx: SolveContext, screening: Screening) -> Staffing:
     inst = ctx.inst
     candidates = list(screening.candidates)
-    rounds = flow_rounds(ctx, screening)
-    staffed, dates, fixed, bound = set(rounds.staffed), rounds.dates, None, None
+    # Without dates one round settles the common case (everyone staffed); the joint model does the rest.
+    rounds = flow_rounds(ctx, screening, max_rounds=ROUNDS if inst.days else 1)
+    staffed, dates, dense, fixed, bound = set(rounds.staffed), rounds.dates, rounds.dense, None, None
     if len(staffed) < len(candidates):
         if inst.days:
             staffed, dates, fixed = dated_staffing(ctx, screening, rounds)
         else:
             staffed, bound = joint_staffing(ctx, candidates, staffed)
+            if bound is None:  # the model was too large to build: all the flow rounds, as before it
+                rounds = flow_rounds(ctx, screening)
+                staffed, dense = set(rounds.staffed), rounds.dense
+            else:
+                dense = ctx.all_dense()  # the set was checked with every candidate: draw with every candidate
     total_pairs = sum(ctx.departments[n.department].global_ids.size
                       for s in candidates for n in inst.subjects[s].needs) * max(1, len(inst.days))
     proven = bound is not None and len(staffed) >= bound
@@ -71,12 +78,12 @@ def choose_staffed(ctx: SolveContext, screening: Screening) -> Staffing:
                            random_seed=int(generator(inst.seed, "exact").integers(0, 1 << 30)))
         if full.feasible and len(full.staffed) > len(staffed):
             staffed, dates, fixed = set(full.staffed), dict(full.dates), full
-    return Staffing(frozenset(staffed), dates, rounds.dense, rounds.capped_flows, fixed, bound)
+    return Staffing(frozenset(staffed), dates, dense, rounds.capped_flows, fixed, bound)
 
 
 # --- 1. flow rounds ---------------------------------------------------------------------------
 
-def flow_rounds(ctx: SolveContext, screening: Screening) -> FlowRounds:
+def flow_rounds(ctx: SolveContext, screening: Screening, max_rounds: int = ROUNDS) -> FlowRounds:
     inst = ctx.inst
     candidates = list(screening.candidates)
     n = len(inst.subjects)
@@ -89,7 +96,7 @@ def flow_rounds(ctx: SolveContext, screening: Screening) -> FlowRounds:
     settled: dict[int, bytes] = {}  # department → the problem key it staffed entirely
     capped_flows: dict[int, CappedFlow] = {}
     cand = np.array(sorted(candidates), dtype=np.int64)
-    for _ in range(ROUNDS):
+    for _ in range(max_rounds):
         ok_in, failed = _one_round(ctx, cand, dates, dense, settled, capped_flows,
                                    None if staffed_in is None else (best, staffed_in))
         full = set(cand[ok_in[cand] == ctx.need_count[cand]].tolist())

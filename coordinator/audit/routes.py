@@ -25,7 +25,7 @@ ENTITY_LABELS = {
     "campaign_subject": "抽取的检查对象", "campaign_subject_department": "检查该对象的部门", "confirmation": "部门确认",
     "team_member": "检查组成员",
     "inspection_record": "一企一表检查记录", "department_result": "部门检查结果", "item_result": "事项检查结果",
-    "attachment": "现场照片", "import": "Excel导入", "request": "请求", "file": "文件",
+    "attachment": "现场照片", "follow_up": "后续处置", "import": "Excel导入", "request": "请求", "file": "文件",
 }
 FIELD_LABELS = {
     "id": "编号", "code": "代码", "name": "名称", "active": "启用", "username": "用户名", "display_name": "姓名",
@@ -66,6 +66,11 @@ FIELD_LABELS = {
     "follow_ups": "后续处置", "transfer_to": "移送至", "questions_answered": "现场解答疑难问题",
     "entered_by_id": "录入人", "rectify_by": "整改期限", "rechecked_on": "复查日期", "closed_on": "销号日期",
     "campaign_item_id": "联合抽查事项", "department_result_id": "部门检查结果",
+    # follow-ups to closure (followups.FollowUp)
+    "started_on": "起始日期", "report_received_on": "收到整改报告日期", "reorders": "再次责令改正次数",
+    "case_number": "立案号", "filed_on": "立案日期", "outcome": "处理结果", "penalty_yuan": "罚款金额（元）",
+    "to_department_id": "移送至部门", "to_name": "移送至", "answered_on": "接收或退回日期", "listed_on": "列入日期",
+    "removed_on": "移出日期", "transferred_on": "移送日期", "receipt_on": "回执日期", "result_note": "处理情况",
     "problems": "问题数", "description": "问题描述", "part_id": "部门检查结果",
     "filename": "文件名", "stored_as": "存储名", "uploaded_by_id": "上传人", "uploaded_at": "上传时间",
     # the summary of an import
@@ -80,7 +85,8 @@ FIELD_LABELS = {
 # The same column name meaning different things in different tables.
 ENTITY_FIELD_LABELS = {("item_version", "replaced_by_id"): "替换人", ("item_version", "version"): "被替换的版本",
                        ("request", "address"): "来源地址", ("user_account", "address"): "来源地址",
-                       ("request", "method"): "请求方式"}
+                       ("request", "method"): "请求方式", ("follow_up", "closed_on"): "办结日期",
+                       ("follow_up", "due_on"): "下一步期限", ("follow_up", "department_id"): "决定部门"}
 
 
 def _field_label(entity: str, key: str) -> str:

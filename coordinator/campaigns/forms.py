@@ -17,10 +17,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..forms import BaseForm, CheckboxList, choices
+from ..states import DayMode
 from ..textutil import split_list
 from ..states import CampaignKind
 from ..vocab import CATEGORIES, RISK_CLASSES
-from ..workdays import DayMode
 from .rules import MUST_FLAG_LABELS
 
 MODES = choices([("ratio", "按比例"), ("count", "按数量"), ("all", "全部抽取")])

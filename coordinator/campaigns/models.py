@@ -12,9 +12,9 @@ from ..directories.models import Inspector, Subject
 from ..extensions import db
 from ..items.models import Item
 from ..plans.models import PlanTask
-from ..states import CampaignKind, CampaignStatus, Decision, DrawKind, DrawnStatus, db_enum
+from ..states import CampaignKind, CampaignStatus, DayMode, Decision, DrawKind, DrawnStatus, db_enum
 from ..timeutil import now
-from ..workdays import DayMode, add_working_days
+from ..workdays import add_working_days
 
 # ---- joint campaign (部门联合抽查, seed 004) ---------------------------------------------------------
 
@@ -50,9 +50,7 @@ class Campaign(db.Model):
     feedback_working_days: Mapped[int] = mapped_column(default=1)
     publication_days: Mapped[int] = mapped_column(default=20)
     publication_day_mode: Mapped[DayMode] = mapped_column(
-        sa.Enum(DayMode, name="ck_campaign_publication_day_mode", native_enum=False, create_constraint=True,
-                length=8, values_callable=lambda members: [m.value for m in members], validate_strings=True),
-        default=DayMode.WORKING)
+        db_enum(DayMode, "ck_campaign_publication_day_mode", length=8), default=DayMode.WORKING)
     status: Mapped[CampaignStatus] = mapped_column(db_enum(CampaignStatus, "ck_campaign_status"),
                                                    default=CampaignStatus.COLLECTING, index=True)
     # A special inspection's plan (专项检查方案, seed 000: drawn up before it and filed with the superior):
@@ -112,11 +110,11 @@ class Campaign(db.Model):
 
     def publication_due(self, visit: date) -> date:
         """The results of a visit on `visit` are published by this day."""
-        return DayMode(self.publication_day_mode).after(visit, self.publication_days)
+        return self.publication_day_mode.after(visit, self.publication_days)
 
     @property
     def publication_rule(self) -> str:
-        return f"检查后{self.publication_days}个{DayMode(self.publication_day_mode).label}"
+        return f"检查后{self.publication_days}个{self.publication_day_mode.label}"
 
     def may_schedule(self, user) -> bool:
         """Agreeing or moving visit dates is the lead department's (its administrator's), or the office's."""

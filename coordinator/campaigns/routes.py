@@ -2,25 +2,21 @@
 from __future__ import annotations
 
 import json
-
-import sqlalchemy as sa
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy.orm import lazyload, undefer
 
 from .. import once
 from ..access import login_required, own_department_id, roles_required
 from ..auth.models import Department
-from ..directories.models import Subject
 from ..directories.services import filter_options
 from ..draws import services as seed_rounds
 from ..draws.forms import campaign_seeding
 from ..excel.writer import send_workbook
 from ..extensions import db
 from ..forms import choices
-from ..items.models import Item
 from ..pagination import paginate
 from ..plans.models import Plan, PlanTask
 from ..states import CampaignKind, CampaignStatus, Decision, DrawnStatus
@@ -75,11 +71,7 @@ def _attempt(campaign: Campaign, action, success):
 @bp.get("/")
 @login_required
 def index():
-    query = (sa.select(Campaign).options(undefer(Campaign.active_count))
-             .order_by(Campaign.period_start.desc(), Campaign.id.desc()))
-    if not current_user.is_office:
-        query = query.where(Campaign.departments.any(department_id=current_user.department_id))
-    page = paginate(query, request.args.get("page", 1, type=int))
+    page = paginate(services.campaigns_query(current_user), request.args.get("page", 1, type=int))
     return render_template("campaigns/index.html", page=page)
 
 
@@ -169,10 +161,9 @@ def scheme(campaign_id):
 @login_required
 def detail(campaign_id):
     campaign = _campaign(campaign_id)
-    draws = db.session.scalars(sa.select(Draw).where(Draw.campaign_id == campaign.id)
-                               .order_by(Draw.id)).all()
-    context = {"campaign": campaign, "draws": draws, "reason_form": ReasonForm(), "seeding": campaign_seeding(campaign),
-               "today": today(), "mine": campaign.campaign_department(current_user.department_id)}
+    context = {"campaign": campaign, "draws": services.draws_of(campaign), "reason_form": ReasonForm(),
+               "seeding": campaign_seeding(campaign), "today": today(),
+               "mine": campaign.campaign_department(current_user.department_id)}
     if campaign.status == CampaignStatus.COLLECTING and campaign.may_run(current_user):
         context["coverage"] = services.coverage(campaign) if any(cd.items for cd in campaign.departments) else []
     if campaign.status != CampaignStatus.COLLECTING:
@@ -201,8 +192,7 @@ def items(campaign_id):
         return render_template("campaigns/items_overview.html", campaign=campaign)
     editable = current_user.role != "officer" and campaign.status == CampaignStatus.COLLECTING
     form = ItemsForm()
-    available = db.session.scalars(sa.select(Item).where(Item.department_id == department_id, Item.active)
-                                   .order_by(Item.code)).all()
+    available = services.selectable_items(department_id)
     form.item_ids.choices = choices((i.id, f"{i.code} {i.name}（适用：{i.industries}）") for i in available)
     if request.method == "GET":
         form.item_ids.data = [ci.item_id for ci in campaign_department.items]
@@ -230,10 +220,7 @@ def items(campaign_id):
 @login_required
 def subjects(campaign_id):
     campaign = _campaign(campaign_id)
-    query = (sa.select(CampaignSubject).join(Subject).where(CampaignSubject.campaign_id == campaign.id)
-             .order_by(CampaignSubject.status, CampaignSubject.stratum, Subject.credit_code)
-             .options(lazyload(CampaignSubject.members)))
-    page = paginate(query, request.args.get("page", 1, type=int), per_page=100)
+    page = paginate(services.drawn_query(campaign), request.args.get("page", 1, type=int), per_page=100)
     departments = {cd.department_id: cd.department for cd in campaign.departments}
     return render_template("campaigns/subjects.html", campaign=campaign, page=page, departments=departments)
 
@@ -322,12 +309,7 @@ def _team_filters() -> dict[str, str]:
 def teams(campaign_id):
     campaign = _campaign(campaign_id)
     filters = _team_filters()
-    query = (sa.select(CampaignSubject).join(Subject)
-             .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.status == DrawnStatus.ACTIVE)
-             .order_by(CampaignSubject.visit_date.nulls_last(), Subject.credit_code)
-             .options(lazyload(CampaignSubject.confirmations)))
-    query = services.filter_teams(query, filters)
-    page = paginate(query, request.args.get("page", 1, type=int), per_page=50)
+    page = paginate(services.teams_query(campaign, filters), request.args.get("page", 1, type=int), per_page=50)
     return render_template("campaigns/teams.html", campaign=campaign, page=page, filters=filters,
                            dates=services.visit_dates(campaign), back=request.full_path)
 

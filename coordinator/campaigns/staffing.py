@@ -3,6 +3,7 @@ can do about each), and the recorded supplementary draw (补充组队) that staf
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,7 +32,7 @@ REASON_GROUPS = (
      "为该部门增加具备该专长（或属于该片区、可任组长）的执法人员，或在下方不再要求该行业的专长，然后补充组队。"),
     ("每部门人数不够同时满足几项要求", ("分别",),
      "不再要求其中一项专长，然后补充组队。"),
-    ("执法人员的检查户数已用满", ("工作量已满", "争用"),
+    ("执法人员的检查户数或检查日期已排满", ("工作量已满", "争用", "容量已满", "已排给其他检查对象", "日期冲突"),
      "提高每名执法人员最多检查的户数或每天户数，或延长实地检查时间，或增加执法人员，然后补充组队。"),
 )
 OTHER_GROUP = ("其他原因", "按原因调整名录库或下方设置后补充组队。")
@@ -60,6 +61,14 @@ class Staffing:
         return self.unstaffed == 0
 
 
+_DATE_RUN = re.compile(r"(\d{4}-\d{2}-\d{2})(?:、\d{4}-\d{2}-\d{2}){1,}、(\d{4}-\d{2}-\d{2})")
+
+
+def brief(reason: str) -> str:
+    """A reason as one reads it: a run of listed dates as "from … to …, n visit days"."""
+    return _DATE_RUN.sub(lambda m: f"{m.group(1)}至{m.group(2)}的{m.group(0).count('、') + 1}个检查日", reason)
+
+
 def group_of(reason: str) -> tuple[str, str]:
     for label, words, advice in REASON_GROUPS:
         if any(word in reason for word in words):
@@ -77,7 +86,7 @@ def staffing(campaign: Campaign) -> Staffing:
         label, advice = group_of(cs.unstaffed_reason)
         group = groups.setdefault(label, ReasonGroup(label, advice))
         group.subjects.append(cs)
-        for reason in cs.unstaffed_reason.split("；"):
+        for reason in brief(cs.unstaffed_reason).split("；"):
             if reason and reason not in group.examples and len(group.examples) < 3:
                 group.examples.append(reason)
     order = [label for label, _, _ in REASON_GROUPS] + [OTHER_GROUP[0]]

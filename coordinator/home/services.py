@@ -45,10 +45,21 @@ def result_tasks(due: list[dict]) -> list[Task]:
             tasks.append(Task(f"审核并公示{row['to_review']}条各部门已提交的联合检查记录（本部门牵头）",
                               link("review")))
         tasks.extend(deadline_tasks(row, link))
-        if row["follow_ups_open"]:
-            late = f"，其中{row['follow_ups_overdue']}项已超期" if row["follow_ups_overdue"] else ""
-            tasks.append(Task(f"复查并销号{row['follow_ups_open']}项责令整改{late}", link("follow_up"),
-                              bool(row["follow_ups_overdue"])))
+        tasks.extend(follow_up_tasks(row))
+    return tasks
+
+
+def follow_up_tasks(row: dict) -> list[Task]:
+    """Follow-ups the department owes (seed 002: to closure, never late): overdue ones first, transfers received."""
+    tasks = []
+    if row.get("follow_ups_overdue"):
+        tasks.append(Task(f"{row['follow_ups_overdue']}项后续处置已逾期（整改复查、立案、移送等）",
+                          url_for("followups.index", view="overdue"), True))
+    if row.get("transfers_in"):
+        tasks.append(Task(f"接收或退回{row['transfers_in']}项其他部门移送的案件",
+                          url_for("followups.index", view="incoming", status="sent")))
+    if row.get("follow_ups_open"):
+        tasks.append(Task(f"办理{row['follow_ups_open']}项后续处置直至办结", url_for("followups.index", view="owed")))
     return tasks
 
 

@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from ..auth.models import User
 from ..campaigns.models import Campaign, CampaignSubject
 from ..extensions import db
+from ..followups import services as followups
+from ..states import FollowUpKind
 from . import services
 from .models import DepartmentResult, InspectionRecord
 
@@ -16,6 +18,11 @@ PROBLEMS = [
     "安全管理制度未及时修订", "应急预案未按规定备案", "消防通道堆放杂物", "灭火器压力不足", "特种作业人员证件过期",
     "危险化学品出入库台账不全", "计量器具未按期检定", "营业执照公示信息与实际不符", "隐患排查记录不完整",
 ]
+
+
+def _transfer_to(department_result: DepartmentResult) -> str:
+    """A county department other than the one transferring: the transfer reaches its queue."""
+    return "市场监督管理局" if department_result.department.name == "生态环境分局" else "生态环境分局"
 
 
 def _part_entry(department_result: DepartmentResult, rng: random.Random, visit) -> services.ResultEntry:
@@ -40,7 +47,7 @@ def _part_entry(department_result: DepartmentResult, rng: random.Random, visit) 
     else:
         follow_ups = ["无需后续处置"]
     return services.ResultEntry(
-        items=items, follow_ups=follow_ups, transfer_to="县住房和城乡建设局" if "移送其他部门" in follow_ups else "",
+        items=items, follow_ups=follow_ups, transfer_to=_transfer_to(department_result) if "移送其他部门" in follow_ups else "",
         questions_answered=rng.random() < 0.3, rectify_by=visit + timedelta(days=15) if "责令改正" in follow_ups else None,
         inspected_on=visit, signed=rng.random() > 0.03, refusal_note="负责人不在现场，工作人员拒绝签字",
     )
@@ -66,8 +73,30 @@ def enter_demo_results(campaign: Campaign) -> int:
             department_result.submitted_at = datetime.combine(visit + timedelta(days=rng.randint(1, 6)), time(16, 30))
         services.publish(record, lead)
         record.published_at = datetime.combine(visit + timedelta(days=rng.randint(7, 18)), time(10, 0))
-        for department_result in record.department_results:
-            if department_result.rectifying and rng.random() < 0.85:
-                department_result.rechecked_on = department_result.rectify_by + timedelta(days=rng.randint(0, 5))
-                department_result.closed_on = department_result.rechecked_on
+        for department_result in record.department_results:  # opened again from the back-dated publication
+            department_result.follow_up_rows.clear()
+        db.session.flush()
+        for follow_up in followups.open_for(record):  # most closed; half the transfers still in the queue
+            if rng.random() < (0.5 if follow_up.kind is FollowUpKind.TRANSFER else 0.85):
+                _close_demo_follow_up(follow_up, rng)
     return len(records)
+
+
+# Each kind's steps to closure in the demo, with the days after the previous step.
+DEMO_STEPS = {
+    FollowUpKind.RECTIFICATION: (("report", {}), ("recheck", {"passed": True, "note": "整改到位"})),
+    FollowUpKind.CASE: (("file", {"case_number": "立〔2024〕{n}号"}),
+                        ("decide", {"outcome": "penalty", "penalty": "{amount}", "note": "警告并处罚款"})),
+    FollowUpKind.TRANSFER: (("answer", {"accept": True}), ("conclude", {"note": "已依职责处理并反馈"})),
+    FollowUpKind.ABNORMAL_LIST: (("list", {}),),
+    FollowUpKind.JUDICIAL: (("transfer", {}), ("receipt", {"note": "公安机关已签收"})),
+}
+
+
+def _close_demo_follow_up(follow_up, rng: random.Random) -> None:
+    day = follow_up.started_on
+    for step, values in DEMO_STEPS[follow_up.kind]:
+        day += timedelta(days=rng.randint(1, 6))
+        given = {k: v.format(n=follow_up.id or rng.randint(1, 99), amount=rng.choice((2000, 5000, 10000)))
+                 if isinstance(v, str) else v for k, v in values.items()}
+        followups.advance(follow_up, step, followups.StepInput(on=day, **given))

@@ -32,8 +32,8 @@ STATUS_FROM_RESULT = {
     "已关闭停业或正在组织清算": SubjectStatus.SUSPENDED,
     "迁移、注销等其他情况": SubjectStatus.DEREGISTERED,
 }
+# The last five run until closed, each a followups.FollowUp (states.FollowUpKind's labels).
 FOLLOW_UPS = ("无需后续处置", "行政指导", "责令改正", "列入经营异常名录", "立案调查", "移送其他部门", "移送司法机关")
-RECTIFYING = ("责令改正",)  # follow-ups that run until re-inspection and closing (整改复查、销号)
 
 class InspectionRecord(db.Model):
     """The joint record of one enterprise in one campaign (一企一表) once results come in."""
@@ -214,9 +214,7 @@ class DepartmentResult(db.Model):
     note: Mapped[str] = mapped_column(sa.String(1000), default="")
     submitted_at: Mapped[datetime | None]
     entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
-    rectify_by: Mapped[date | None]  # deadline set in the rectification notice
-    rechecked_on: Mapped[date | None]
-    closed_on: Mapped[date | None]  # 销号
+    rectify_by: Mapped[date | None]  # deadline set in the rectification notice (its follow-up runs on: followups)
 
     record: Mapped[InspectionRecord] = relationship(back_populates="department_results")
     department: Mapped[Department] = relationship(lazy="joined")
@@ -228,28 +226,7 @@ class DepartmentResult(db.Model):
 
     @property
     def rectifying(self) -> bool:
-        return rectifying(self.follow_ups)
-
-    @property
-    def follow_up_open(self) -> bool:
-        return follow_up_open(self.follow_ups, self.closed_on)
-
-    def may_follow_up(self, user) -> bool:
-        """Who records re-inspection and closing: the office, or the department that ordered the rectification."""
-        return user.is_office or user.department_id == self.department_id
-
-    def can_be_followed_up_by(self, user) -> bool:
-        """When: an open rectification of a published record."""
-        return self.follow_up_open and self.record.published and self.may_follow_up(user)
-
-    def rectification_overdue(self, on: date) -> bool:
-        """整改超期未销号: the rectification deadline has passed and the matter is not closed."""
-        return rectification_overdue(self.follow_ups, self.closed_on, self.rectify_by, on)
-
-    @classmethod
-    def follow_up_open_clause(cls):
-        """follow_up_open as SQL, for lists and counts."""
-        return sa.and_(cls.closed_on.is_(None), sa.or_(*(lists_follow_up(value) for value in RECTIFYING)))
+        return "责令改正" in (self.follow_ups or [])
 
 
 def json_spellings(value) -> list[str]:
@@ -265,21 +242,6 @@ def lists_follow_up(value: str):
     """
     text = sa.cast(DepartmentResult.follow_ups, sa.Text)
     return sa.or_(*(text.contains(spelling, autoescape=True) for spelling in json_spellings(value)))
-
-
-def rectifying(follow_ups: list | None) -> bool:
-    return any(f in RECTIFYING for f in follow_ups or [])
-
-
-def follow_up_open(follow_ups: list | None, closed_on: date | None) -> bool:
-    """A department result whose follow-up asks for rectification and is not closed (销号) yet."""
-    return rectifying(follow_ups) and closed_on is None
-
-
-def rectification_overdue(follow_ups: list | None, closed_on: date | None, rectify_by: date | None, on: date) -> bool:
-    """An open rectification whose deadline is before `on` (the rule of DepartmentResult.rectification_overdue,
-    on column values for counts that load no objects)."""
-    return follow_up_open(follow_ups, closed_on) and rectify_by is not None and rectify_by < on
 
 
 class ItemResult(db.Model):

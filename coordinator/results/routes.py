@@ -15,6 +15,7 @@ from ..auth.models import Department
 from ..campaigns.models import Campaign, CampaignSubject, without_team
 from ..directories.models import Subject
 from ..extensions import db
+from ..forms import posted_date
 from ..pagination import paginate, search_arg
 from ..states import CampaignStatus, RecordStatus
 from ..timeutil import today
@@ -125,13 +126,7 @@ def notice(record_id):
 
 
 def _date(name: str) -> date | None:
-    text = request.form.get(name, "").strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise services.ResultError(f"日期“{text}”格式不正确，应为 2024-06-30") from None
+    return posted_date(name, services.ResultError)
 
 
 def _entry(department_result: DepartmentResult, lead: bool) -> services.ResultEntry:
@@ -203,24 +198,6 @@ def review(record_id):
         return _back(record, str(problem), "error")
     db.session.commit()
     return _back(record, message)
-
-
-@bp.post("/<int:record_id>/follow-up/<int:department_result_id>")
-@login_required
-def follow_up(record_id, department_result_id):
-    record = _record(record_id)
-    department_result = db.get_or_404(DepartmentResult, department_result_id)
-    if department_result.record_id != record.id:
-        abort(404)
-    if not current_user.is_office and current_user.department_id != department_result.department_id:
-        abort(403)
-    try:
-        services.follow_up(department_result, rechecked_on=_date("rechecked_on"), closed_on=_date("closed_on"))
-    except services.ResultError as problem:
-        db.session.rollback()
-        return _back(record, str(problem), "error")
-    db.session.commit()
-    return _back(record, "已销号" if department_result.closed_on else "复查情况已记录")
 
 
 def _attachment_folder() -> Path:

@@ -11,6 +11,7 @@ from ..campaigns import rules
 from ..campaigns.models import Campaign, CampaignSubject
 from ..directories.services import INSPECTION_REASON, change_status
 from ..extensions import db
+from ..followups import services as followups
 from ..states import OPEN_RECORD_STATUSES, CampaignStatus, RecordStatus, SubjectStatus
 from ..textutil import split_list
 from ..timeutil import now, today
@@ -23,8 +24,6 @@ from .models import (
     DepartmentResult,
     InspectionRecord,
     ItemResult,
-    follow_up_open,
-    rectification_overdue,
 )
 
 
@@ -191,6 +190,7 @@ def publish(record: InspectionRecord, user: User) -> None:
     record.status, record.published_at, record.reviewed_by_id = RecordStatus.PUBLISHED, now(), user.id
     apply_status(record, user)
     apply_found_address(record)
+    followups.open_for(record)
     campaign = record.campaign_subject.campaign
     db.session.flush()
     pending = db.session.scalar(
@@ -264,25 +264,9 @@ def send_back(record: InspectionRecord, department_ids: list[int], reason: str, 
     record.status, record.return_reason, record.reviewed_by_id = RecordStatus.RETURNED, reason.strip()[:500], user.id
 
 
-def follow_up(department_result: DepartmentResult, *, rechecked_on: date | None, closed_on: date | None) -> None:
-    """Re-inspection and closing (整改复查、销号) of a rectification."""
-    if not department_result.rectifying:
-        raise ResultError("该部门没有需要整改复查的事项")
-    if closed_on and not (rechecked_on or department_result.rechecked_on):
-        raise ResultError("销号前请先填写复查日期")
-    visit = department_result.record.visit_day
-    for label, day in (("复查日期", rechecked_on), ("销号日期", closed_on)):
-        if error := past_date_error(label, day, visit, "检查日期"):
-            raise ResultError(error)
-    if rechecked_on:
-        department_result.rechecked_on = rechecked_on
-    if closed_on:
-        department_result.closed_on = closed_on
-
-
 # ---- what is due, by department (the office's dashboard) ---------------------------------------------
 
-TODO_LABELS = {"enter": "待录入检查结果", "review": "待审核公示", "follow_up": "整改待复查销号", **deadlines.TODOS}
+TODO_LABELS = {"enter": "待录入检查结果", "review": "待审核公示", **deadlines.TODOS}
 DEADLINE_COUNTS = ("report", "report_overdue", "feedback", "feedback_overdue", "publication_overdue")
 
 
@@ -295,17 +279,15 @@ def todo_clause(todo: str, department_id: int | None):
         return waiting if department_id is None else sa.and_(
             waiting, InspectionRecord.campaign_subject.has(CampaignSubject.campaign.has(
                 Campaign.lead_department_id == department_id)))
-    parts = sa.select(DepartmentResult.record_id)
+    parts = sa.select(DepartmentResult.record_id).where(DepartmentResult.submitted_at.is_(None))
     if department_id is not None:
         parts = parts.where(DepartmentResult.department_id == department_id)
-    if todo == "enter":
-        parts = parts.where(DepartmentResult.submitted_at.is_(None))
-        return sa.and_(InspectionRecord.status.in_(OPEN_RECORD_STATUSES), InspectionRecord.id.in_(parts))
-    return InspectionRecord.id.in_(parts.where(DepartmentResult.follow_up_open_clause()))
+    return sa.and_(InspectionRecord.status.in_(OPEN_RECORD_STATUSES), InspectionRecord.id.in_(parts))
 
 
 def due_summary(on: date | None = None, department_id: int | None = None) -> list[dict]:
-    """Per department: results still to enter (and overdue), records awaiting its review, open follow-ups."""
+    """Per department: results still to enter (and overdue), records awaiting its review, follow-ups it owes
+    (and overdue, and transfers waiting in its queue), seed 003's deadlines as lead department."""
     on = on or today()
     names = dict(db.session.execute(sa.select(Department.id, Department.name)).all())
     summary: dict[int, dict] = {}
@@ -314,24 +296,21 @@ def due_summary(on: date | None = None, department_id: int | None = None) -> lis
         return summary.setdefault(department, {"department": names[department], "department_id": department,
                                                "to_enter": 0, "overdue": 0,
                                                "to_review": 0, "follow_ups_open": 0, "follow_ups_overdue": 0,
+                                               "transfers_in": 0,
                                                **dict.fromkeys(DEADLINE_COUNTS, 0)})
 
     # Columns, not objects: this runs on every workbench visit and reads every open department result in the county.
     department_results = db.session.execute(
-        sa.select(DepartmentResult.department_id, DepartmentResult.submitted_at, DepartmentResult.follow_ups,
-                  DepartmentResult.closed_on, DepartmentResult.rectify_by, InspectionRecord.status,
-                  InspectionRecord.due_on)
+        sa.select(DepartmentResult.department_id, InspectionRecord.due_on)
         .join(InspectionRecord, DepartmentResult.record_id == InspectionRecord.id)
-        .where(sa.or_(InspectionRecord.status != RecordStatus.PUBLISHED, DepartmentResult.closed_on.is_(None)),
+        .where(InspectionRecord.status.in_(OPEN_RECORD_STATUSES), DepartmentResult.submitted_at.is_(None),
                sa.true() if department_id is None else DepartmentResult.department_id == department_id)
     ).all()
-    for department, submitted_at, follow_ups, closed_on, rectify_by, status, due_on in department_results:
-        if status in OPEN_RECORD_STATUSES and submitted_at is None:
-            row(department)["to_enter"] += 1
-            row(department)["overdue"] += due_on < on
-        if follow_up_open(follow_ups, closed_on):
-            row(department)["follow_ups_open"] += 1
-            row(department)["follow_ups_overdue"] += rectification_overdue(follow_ups, closed_on, rectify_by, on)
+    for department, due_on in department_results:
+        row(department)["to_enter"] += 1
+        row(department)["overdue"] += due_on < on
+    for owner, owed in followups.counts(on, department_id).items():
+        row(owner).update(owed)
     reviews = db.session.execute(
         sa.select(Campaign.lead_department_id, sa.func.count())
         .select_from(InspectionRecord)

@@ -72,6 +72,7 @@ from ..campaigns import rules
 from ..campaigns.models import Campaign, CampaignDepartment, CampaignSubject, TeamMember
 from ..directories.models import Inspector
 from ..extensions import db
+from ..followups import services as followups
 from ..plans.models import Plan, PlanTask
 from ..results.models import (
     FOLLOW_UPS,
@@ -509,6 +510,7 @@ def dashboard(year: int) -> dict:
                             if total["enterprises"] else None),
         "department_visits": records["department_visits"],
         "follow_ups": follow_ups,
+        **followups.penalties(scope.where()),  # seed 001 reports 行政处罚: decided on the same records
         "monthly_visits": _monthly_visits(scope),
     }
 

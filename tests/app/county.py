@@ -14,9 +14,10 @@ from coordinator.directories import creditcode
 from coordinator.directories.models import Inspector, Subject, Zone
 from coordinator.draws import services as rounds
 from coordinator.extensions import db
+from coordinator.followups.models import FollowUp
 from coordinator.items.models import Item
 from coordinator.results.models import Attachment
-from coordinator.states import Decision
+from coordinator.states import Decision, FollowUpKind, FollowUpStatus
 
 PASSWORD = "Passw0rd1"
 
@@ -147,6 +148,10 @@ def dispatched_campaign(departments, office, yjj_item) -> dict:
     (folder / stored).write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
     attachment = Attachment(department_result=department_result, filename="现场.png", stored_as=stored, uploaded_by_id=office.id)
     db.session.add(attachment)
+    follow_up = FollowUp(kind=FollowUpKind.RECTIFICATION, department_id=yjj.id, started_on=date(2024, 7, 1),
+                         rectify_by=date(2024, 7, 15), status=FollowUpStatus.ORDERED, due_on=date(2024, 7, 15))
+    department_result.follow_up_rows.append(follow_up)  # yjj ordered it: yjj's to follow up
     db.session.commit()
     return {"campaign": campaign.id, "cs": cs.id, "member": member.id, "draw": draw.id, "round": seeding.id,
-            "record": cs.record.id, "department_result": department_result.id, "attachment": attachment.id}
+            "record": cs.record.id, "department_result": department_result.id, "attachment": attachment.id,
+            "follow_up": follow_up.id}

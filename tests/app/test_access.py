@@ -15,9 +15,10 @@ from coordinator.directories.creditcode import check_character
 from coordinator.directories.models import Conflict, Inspector, Subject
 from coordinator.exchange.services import issue_client
 from coordinator.extensions import db
+from coordinator.followups.models import FollowUp
 from coordinator.items.models import Item
 from coordinator.plans import services as plans
-from coordinator.results.models import DepartmentResult, InspectionRecord
+from coordinator.results.models import InspectionRecord
 from coordinator.states import RecordStatus
 from tests.app.county import campaign_values, dispatched_campaign
 from tests.conftest import PASSWORD, login
@@ -175,7 +176,11 @@ MATRIX = [
     ("GET", "/results/{record}/notice", ACCOUNTS, 200, None),
     ("POST", "/results/{record}/notice", ACCOUNTS, REDIRECT, {}),
     ("POST", "/results/{record}/review", EDITORS, REDIRECT, {}),  # office, and yjj's admin as the lead department
-    ("POST", "/results/{record}/follow-up/{department_result}", SIGNED_IN, REDIRECT, {}),
+    # Follow-ups: department and office accounts; {follow_up} is yjj's rectification (admin/officer are yjj's).
+    ("GET", "/follow-ups/", SIGNED_IN, 200, None),
+    ("GET", "/follow-ups/?view=overdue", SIGNED_IN, 200, None),
+    ("GET", "/follow-ups/{follow_up}", SIGNED_IN, 200, None),
+    ("POST", "/follow-ups/{follow_up}", SIGNED_IN, REDIRECT, {"step": "report"}),
     ("POST", "/results/{record}/photos", {ADMIN, OFFICER, INSPECTOR}, REDIRECT, {}),  # the visiting departments' people
     ("GET", "/results/photos/{attachment}", ACCOUNTS, 200, None),
     ("GET", "/stats/", SIGNED_IN, 200, None),
@@ -195,8 +200,8 @@ MATRIX = [
 ]
 PLACEHOLDERS = ("subject", "inspector", "item", "conflict", "department", "user", "yjj", "campaign", "collecting",
                 "cs", "member", "draw", "round", "plan", "task", "record", "department_result", "attachment", "client",
-                "inspector_user")
-NEEDS_CAMPAIGN = ("{campaign}", "{record}", "{attachment}")
+                "inspector_user", "follow_up")
+NEEDS_CAMPAIGN = ("{campaign}", "{record}", "{attachment}", "{follow_up}")
 DUMMY_IDS = dict.fromkeys(PLACEHOLDERS, 999)
 
 
@@ -245,7 +250,8 @@ def make_world(departments, *, rows: bool = True) -> dict:
     return {"subject": subject.id, "inspector": inspector.id, "item": item.id, "conflict": conflict.id,
             "department": departments["xfj"].id, "user": other.id, "yjj": yjj.id, "plan": plan.id,
             "task": task.id, "collecting": collecting.id, "client": client.id, "inspector_user": users[4].id,
-            **dict.fromkeys(("campaign", "cs", "member", "draw", "round", "record", "department_result", "attachment"),
+            **dict.fromkeys(("campaign", "cs", "member", "draw", "round", "record", "department_result", "attachment",
+                             "follow_up"),
                             0),
             "_office": office, "_item": item}
 
@@ -406,7 +412,8 @@ SCOPED = [
     ("POST", "/campaigns/{campaign}/members/{member}/recuse", {"reason": "与该单位负责人系亲属"}),
     # scj visits the enterprise too, but reviews are the lead department's and yjj's result is yjj's.
     ("POST", "/results/{record}/review", {"action": "publish"}),
-    ("POST", "/results/{record}/follow-up/{department_result}", {"closed_on": "2024-07-01"}),
+    ("GET", "/follow-ups/{follow_up}", None),
+    ("POST", "/follow-ups/{follow_up}", {"step": "report", "on": "2024-07-02"}),
     # scj takes part, but the visit dates are the lead department's to agree.
     ("GET", "/campaigns/{campaign}/visits", None),
     ("POST", "/campaigns/{campaign}/visits/{cs}", {"visit_date": "2024-06-20"}),
@@ -432,7 +439,7 @@ def test_another_departments_rows_are_refused(client, full_world, as_role, role)
     assert (item.name, item.active, item.version) == ("危险化学品经营许可检查", True, 1)
     assert db.session.get(Conflict, full_world["conflict"]) is not None
     assert db.session.get(TeamMember, full_world["member"]).recused_at is None
-    assert db.session.get(DepartmentResult, full_world["department_result"]).closed_on is None
+    assert db.session.get(FollowUp, full_world["follow_up"]).report_received_on is None
     assert db.session.get(InspectionRecord, full_world["record"]).status == RecordStatus.ENTERING
 
 

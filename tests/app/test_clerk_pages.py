@@ -201,7 +201,7 @@ def test_a_partly_staffed_campaign_is_told_plainly_and_can_be_staffed_later(app,
     assert f"已为{summary.staffed}户组成联合检查组，另有{summary.unstaffed}户未能配齐" in page
     page = office.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
     assert f"{summary.total}户中已配齐检查组{summary.staffed}户，{summary.unstaffed}户未配齐" in page
-    assert "执法人员的检查户数已用满" in page and "提高每名执法人员最多检查的户数" in page
+    assert "执法人员的检查户数或检查日期已排满" in page and "提高每名执法人员最多检查的户数" in page
     assert f"只派发已配齐的{summary.staffed}户" in page and f"还有{summary.unstaffed}户未配齐检查组" in page
     assert ">派发</button>" not in page
 
@@ -393,3 +393,10 @@ def test_plan_tasks_are_picked_edited_and_removed(app, county):
     db.session.commit()
     office.post(f"/plans/{plan.id}/tasks/{task.id}/delete")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PlanTask)) == 0
+
+
+def test_a_reason_listing_every_visit_day_is_said_briefly():
+    reason = ("日期冲突：2024-06-11、2024-06-12、2024-06-13各部门单独都能派齐，"
+              "但这些日期市场监督管理局可派的执法人员已排给其他检查对象")
+    assert staffing.brief(reason).startswith("日期冲突：2024-06-11至2024-06-13的3个检查日各部门单独都能派齐")
+    assert staffing.group_of(reason)[0] == "执法人员的检查户数或检查日期已排满"

@@ -61,7 +61,7 @@ def rows(departments, make_user):
             "other_subject": other_subject.id, "plan_id": plan.id, "task_id": task.id, "campaign_id": campaign["campaign"],
             "cs_id": campaign["cs"], "member_id": campaign["member"], "record_id": campaign["record"],
             "department_result_id": campaign["department_result"], "client_id": client.id,
-            "round_id": campaign["round"]}
+            "round_id": campaign["round"], "follow_up_id": campaign["follow_up"]}
 
 
 PARAMETER = re.compile(r"<(?:[^:<>]+:)?(\w+)>")
@@ -86,10 +86,11 @@ def test_the_route_list_is_complete(app):
     """Guards the test below against enumerating nothing."""
     urls = post_urls(app, dict.fromkeys(("subject_id", "inspector_id", "item_id", "conflict_id", "department_id",
                                          "user_id", "plan_id", "campaign_id", "cs_id", "member_id", "record_id",
-                                         "department_result_id", "client_id", "task_id", "round_id"), 7))
+                                         "department_result_id", "client_id", "task_id", "round_id",
+                                         "follow_up_id"), 7))
     assert {"/login", "/logout", "/account/password", "/subjects/7/status", "/conflicts", "/conflicts/7/delete",
             "/admin/users/7", "/admin/departments/new", "/import/items/confirm", "/campaigns/7/dispatch",
-            "/campaigns/7/members/7/recuse", "/plans/7", "/results/7/review", "/results/7/follow-up/7"} <= set(urls)
+            "/campaigns/7/members/7/recuse", "/plans/7", "/results/7/review", "/follow-ups/7"} <= set(urls)
 
 
 def test_every_post_route_refuses_a_form_without_token(app, client, rows, make_user, csrf_on):

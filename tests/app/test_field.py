@@ -7,7 +7,6 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import csrf_token_from
 
 from coordinator.auth import inspectors as accounts
 from coordinator.auth.models import User
@@ -16,9 +15,10 @@ from coordinator.directories.models import Inspector
 from coordinator.extensions import db
 from coordinator.results import services
 from coordinator.results.models import InspectionRecord
+from coordinator.states import DayMode
 from coordinator.timeutil import today
-from coordinator.workdays import DayMode
 from tests.app.county import PASSWORD, build_county, dispatched_county_campaign
+from tests.conftest import csrf_token_from
 
 
 @pytest.fixture
@@ -305,20 +305,6 @@ def test_no_publication_before_the_visit(dispatched):
     assert record.published_at is None
 
 
-def test_no_recheck_or_closing_in_the_future_or_before_the_visit(dispatched):
-    county, _campaign = dispatched
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
-    part = record.department_result(county["yjj"].id)
-    part.follow_ups, part.rectify_by = ["责令改正"], date(2024, 7, 1)
-    record.inspected_on = date(2024, 6, 12)
-    with pytest.raises(services.ResultError, match="晚于今天"):
-        services.follow_up(part, rechecked_on=today() + timedelta(days=1), closed_on=None)
-    with pytest.raises(services.ResultError, match="早于检查日期"):
-        services.follow_up(part, rechecked_on=date(2024, 6, 1), closed_on=None)
-    services.follow_up(part, rechecked_on=date(2024, 7, 2), closed_on=date(2024, 7, 2))
-    assert part.closed_on == date(2024, 7, 2)
-
-
 # ---- 3. the deadlines on the workbench of whoever owes them ---------------------------------------------------
 
 
@@ -475,3 +461,15 @@ def test_every_link_on_an_inspectors_pages_opens(client, dispatched):
         seen |= {href for href in re.findall(r'<a[^>]+href="(/[^"#]*)"', html) if not href.startswith("/static/")}
     refused = {href for href in seen if client.get(href.replace("&amp;", "&")).status_code == 403}
     assert not refused and len(seen) > 5
+
+
+def test_an_inspectors_account_is_made_only_from_the_directory(runner, client, dispatched):
+    """Neither the command line nor the office's account form makes an inspector's account without its inspector."""
+    result = runner.invoke(args=["create-user", "loose", "--name", "某人", "--role", "inspector",
+                                 "--department", "yjj", "--password", "Passw0rd1"])
+    assert result.exit_code == 2 and "无效" in result.output
+    sign_in(client, "office")
+    client.post("/admin/users/new", data={"username": "loose", "display_name": "某人", "role": "inspector",
+                                          "department_id": dispatched[0]["yjj"].id, "password": "Passw0rd1x",
+                                          "active": "y"})
+    assert db.session.scalar(sa.select(User).where(User.username == "loose")) is None

@@ -67,6 +67,8 @@ ACCESS = {
     ("POST", "/campaigns/<int:campaign_id>/visits/agree-all"): NOBODY,
     ("POST", "/conflicts/<int:conflict_id>/delete"): NOBODY,
     ("POST", "/exchange/api-clients/<int:client_id>/revoke"): NOBODY,
+    ("GET", "/follow-ups/<int:follow_up_id>"): NOBODY,  # yjj's rectification: a transfer's receiver reads its own
+    ("POST", "/follow-ups/<int:follow_up_id>"): NOBODY,
     ("GET", "/inspectors/<int:inspector_id>"): NOBODY,
     ("POST", "/inspectors/<int:inspector_id>/active"): NOBODY,
     ("GET", "/inspectors/<int:inspector_id>/edit"): NOBODY,
@@ -85,7 +87,6 @@ ACCESS = {
     ("GET", "/results/<int:record_id>"): PARTICIPANTS,  # scj visits the enterprise too
     ("GET", "/results/<int:record_id>/entry"): PARTICIPANTS,  # its own part of the record
     ("POST", "/results/<int:record_id>/entry"): PARTICIPANTS,
-    ("POST", "/results/<int:record_id>/follow-up/<int:department_result_id>"): NOBODY,  # yjj's part
     ("POST", "/results/<int:record_id>/photos"): PARTICIPANTS,  # to its own part
     ("POST", "/results/<int:record_id>/review"): NOBODY,  # the lead department's admin's act
     ("POST", "/results/<int:record_id>/report"): NOBODY,  # the lead department's (or the team leader's)
@@ -112,7 +113,8 @@ PARAMETERS = {"department_id": "department", "user_id": "user", "campaign_id": "
               "member_id": "member", "cs_id": "cs", "round_id": "round", "conflict_id": "conflict",
               "client_id": "client", "inspector_id": "inspector", "item_id": "item", "plan_id": "plan",
               "record_id": "record", "department_result_id": "department_result", "attachment_id": "attachment",
-              "subject_id": "subject", "task_id": "task"}
+              "subject_id": "subject", "task_id": "task",
+              "follow_up_id": "follow_up"}
 COLLECTING = {"/campaigns/<int:campaign_id>/items"}
 PARAMETER = re.compile(r"<int:(\w+)>")
 

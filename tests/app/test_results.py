@@ -157,22 +157,6 @@ def test_a_closed_enterprise_leaves_the_drawing_pool(app, dispatched):
     assert subject.credit_code not in {s["id"] for s in campaigns.subject_problem(later)["subjects"]}
 
 
-def test_rectification_runs_to_recheck_and_closing_and_shows_when_overdue(dispatched):
-    county, campaign = dispatched
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
-    submit_all(record, county["users"], result="发现问题已责令改正")
-    services.publish(record, county["users"]["office"])
-    department_result = record.department_results[0]
-    summary = {r["department"]: r for r in services.due_summary(on=date(2024, 7, 2))}
-    assert summary[department_result.department.name]["follow_ups_overdue"] == 1
-    with pytest.raises(services.ResultError, match="先填写复查日期"):
-        services.follow_up(department_result, rechecked_on=None, closed_on=date(2024, 7, 3))
-    services.follow_up(department_result, rechecked_on=date(2024, 7, 2), closed_on=date(2024, 7, 3))
-    assert not department_result.follow_up_open
-    summary = {r["department"]: r for r in services.due_summary(on=date(2024, 7, 10))}
-    assert summary[department_result.department.name]["follow_ups_open"] == 0
-
-
 def test_due_summary_counts_what_is_late_by_department(dispatched):
     county, campaign = dispatched
     records = db.session.scalars(sa.select(InspectionRecord)).all()
@@ -207,26 +191,6 @@ def test_photos_must_be_real_images(app, dispatched):
     outsider = app.test_client()
     outsider.post("/login", data={"username": "hbj_admin", "password": PASSWORD})
     assert outsider.get(f"/results/photos/{department_result.attachments[0].id}").status_code == 403
-
-
-def test_the_rectification_deadline_rule_is_the_records_and_the_pages(app, dispatched):
-    county, campaign = dispatched
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
-    submit_all(record, county["users"], result="发现问题已责令改正")
-    services.publish(record, county["users"]["office"])
-    db.session.commit()
-    department_result = record.department_results[0]
-    deadline = department_result.rectify_by
-    assert not department_result.rectification_overdue(deadline)
-    assert department_result.rectification_overdue(date.fromordinal(deadline.toordinal() + 1))
-    office, outsider = county["users"]["office"], county["users"]["hbj_admin"]
-    assert department_result.can_be_followed_up_by(office) and not department_result.can_be_followed_up_by(outsider)
-    client = app.test_client()
-    client.post("/login", data={"username": "office", "password": PASSWORD})
-    assert "整改超期未销号" in client.get(f"/results/{record.id}").data.decode()  # the deadline is in 2024
-    services.follow_up(department_result, rechecked_on=deadline, closed_on=deadline)
-    assert not department_result.rectification_overdue(date(2099, 1, 1))
-    assert not department_result.can_be_followed_up_by(office)
 
 
 def test_photos_stop_when_the_record_is_published(app, dispatched):

@@ -140,7 +140,7 @@ def test_a_campaign_walked_through_by_its_people(live_server, browser):
     assert "未能配齐" in office.flash() and "联合检查组已随机组成" not in office.flash()
     office.go(f"/campaigns/{campaign}")
     body = office.page.inner_text("body")
-    assert f"{drawn}户中已配齐检查组" in body and "执法人员的检查户数已用满" in body and "只派发已配齐的" in body
+    assert f"{drawn}户中已配齐检查组" in body and "执法人员的检查户数或检查日期已排满" in body and "只派发已配齐的" in body
     office.shot("06-partly-staffed")
     office.page.fill("#inspector_capacity", "10")
     office.page.click("button:has-text('保存设置')")

@@ -61,7 +61,7 @@ def prepare_field_work():
     (yjj_leader) and a member of another department (field_member)."""
     from coordinator.extensions import db
     from coordinator.results.models import InspectionRecord
-    from tests.e2e.test_field import open_accounts
+    from tests.e2e.test_field_browser import open_accounts
 
     reopen_records()
     open_accounts(db.session.get(InspectionRecord, 1))

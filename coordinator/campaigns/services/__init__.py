@@ -9,6 +9,8 @@ from .dispatch import dispatch
 from .draws import (
     SOLVE,
     accept_shortfall,
+    drawn_query,
+    draws_of,
     dropped,
     lock_replacement,
     lock_subject_draw,
@@ -19,7 +21,18 @@ from .draws import (
     run_subject_draw,
     subject_problem,
 )
-from .items import attach_scheme, coverage, create_campaign, scheme_problem, in_scope_query, reach, submit_items, visiting_departments
+from .items import (
+    attach_scheme,
+    campaigns_query,
+    coverage,
+    create_campaign,
+    in_scope_query,
+    reach,
+    scheme_problem,
+    selectable_items,
+    submit_items,
+    visiting_departments,
+)
 from .teams import (
     check_team_draw_ready,
     filter_teams,
@@ -32,6 +45,7 @@ from .teams import (
     run_reseat,
     run_team_draw,
     team_problem,
+    teams_query,
     unstaffed,
     visit_dates,
     visit_days,
@@ -39,6 +53,11 @@ from .teams import (
 )
 
 __all__ = [
+    "campaigns_query",
+    "draws_of",
+    "drawn_query",
+    "selectable_items",
+    "teams_query",
     "CampaignError",
     "SOLVE",
     "accept_shortfall",

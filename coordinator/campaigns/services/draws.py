@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 
 import solver
 from solver import canonical_json, sha256_hex
@@ -20,6 +21,18 @@ from .. import rules
 from ..models import Campaign, CampaignSubject, Draw, without_team
 from .common import CampaignError, require_status
 from .items import in_scope_query, reach, visiting_departments
+
+
+def draws_of(campaign: Campaign) -> list[Draw]:
+    """Every recorded draw of the campaign, in the order made."""
+    return db.session.scalars(sa.select(Draw).where(Draw.campaign_id == campaign.id).order_by(Draw.id)).all()
+
+
+def drawn_query(campaign: Campaign):
+    """The campaign's drawn enterprises for its list: active first, by stratum and code; teams not loaded."""
+    return (sa.select(CampaignSubject).join(Subject).where(CampaignSubject.campaign_id == campaign.id)
+            .order_by(CampaignSubject.status, CampaignSubject.stratum, Subject.credit_code)
+            .options(lazyload(CampaignSubject.members)))
 
 
 def subject_problem(campaign: Campaign) -> dict:

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.orm import undefer
 
 from ...auth.models import Department, User
 from ...directories.models import Subject
@@ -18,6 +19,22 @@ from ...timeutil import now
 from .. import rules
 from ..models import Campaign, CampaignDepartment, CampaignItem, CampaignSubject
 from .common import CampaignError, require_status
+
+
+def campaigns_query(user: User):
+    """Campaigns newest first, with their drawn count: every one for the office, else those the user's
+    department takes part in."""
+    query = (sa.select(Campaign).options(undefer(Campaign.active_count))
+             .order_by(Campaign.period_start.desc(), Campaign.id.desc()))
+    if not user.is_office:
+        query = query.where(Campaign.departments.any(department_id=user.department_id))
+    return query
+
+
+def selectable_items(department_id: int) -> list[Item]:
+    """The department's active items, which it may choose for a campaign."""
+    return db.session.scalars(sa.select(Item).where(Item.department_id == department_id, Item.active)
+                              .order_by(Item.code)).all()
 
 
 def create_campaign(values: dict, lead: Department, partners: list[Department], user: User | None) -> Campaign:

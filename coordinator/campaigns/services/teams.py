@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 
 import solver
 from solver import canonical_json, sha256_hex
@@ -198,6 +199,15 @@ def visit_dates(campaign: Campaign) -> list[date]:
         sa.select(CampaignSubject.visit_date).distinct()
         .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.visit_date.is_not(None))
         .order_by(CampaignSubject.visit_date)))
+
+
+def teams_query(campaign: Campaign, filters: dict[str, str]):
+    """The campaign's staffed or unstaffed enterprises with their teams, by visit date, narrowed by `filters`."""
+    query = (sa.select(CampaignSubject).join(Subject)
+             .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.status == DrawnStatus.ACTIVE)
+             .order_by(CampaignSubject.visit_date.nulls_last(), Subject.credit_code)
+             .options(lazyload(CampaignSubject.confirmations)))
+    return filter_teams(query, filters)
 
 
 def filter_teams(query, filters: dict[str, str]):

@@ -54,7 +54,7 @@ def prepare() -> None:
 
 @pytest.fixture(scope="module")
 def server(app, tmp_path_factory):
-    yield from serve_demo(app, tmp_path_factory.mktemp("field"), prepare="tests.e2e.test_field:prepare")
+    yield from serve_demo(app, tmp_path_factory.mktemp("field"), prepare="tests.e2e.test_field_browser:prepare")
 
 
 def test_the_field_pages_at_1440(server, browser):
