@@ -4,8 +4,8 @@ from __future__ import annotations
 from wtforms import (
     BooleanField,
     DateField,
-    FileField,
     FieldList,
+    FileField,
     FloatField,
     Form,
     FormField,
@@ -17,9 +17,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..forms import BaseForm, CheckboxList, choices
-from ..states import DayMode
+from ..states import CampaignKind, DayMode
 from ..textutil import split_list
-from ..states import CampaignKind
 from ..vocab import CATEGORIES, RISK_CLASSES
 from .rules import MUST_FLAG_LABELS
 

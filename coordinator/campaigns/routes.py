@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -22,6 +21,7 @@ from ..plans.models import Plan, PlanTask
 from ..states import CampaignKind, CampaignStatus, Decision, DrawnStatus
 from ..textutil import join_list
 from ..timeutil import today
+from ..uploads import attachment_folder
 from . import rules, services, sheets, staffing
 from .forms import CampaignForm, ItemsForm, ReasonForm, StaffingForm
 from .models import Campaign, CampaignSubject, Draw, TeamMember
@@ -131,17 +131,11 @@ def create():
         else:
             campaign = services.create_campaign(form.values(), lead, partners, current_user)
             if kind is CampaignKind.SPECIAL and scheme and scheme.filename:
-                services.attach_scheme(campaign, scheme.filename, scheme.read(), _attachment_folder())
+                services.attach_scheme(campaign, scheme.filename, scheme.read(), attachment_folder())
             db.session.commit()
             return _done(f"{campaign.kind_label}“{campaign.name}”已创建，请在{campaign.items_deadline}前提交"
                          f"{'各部门的' if campaign.is_joint else '本部门的'}抽查事项", campaign)
     return render_template("campaigns/form.html", form=form, presets=rules.STRATA_PRESETS)
-
-
-def _attachment_folder() -> Path:
-    folder = Path(current_app.config["ATTACHMENT_FOLDER"])
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @bp.get("/<int:campaign_id>/scheme")
@@ -151,7 +145,7 @@ def scheme(campaign_id):
     campaign = _campaign(campaign_id)
     if not campaign.scheme_stored_as:
         abort(404)
-    path = _attachment_folder() / campaign.scheme_stored_as
+    path = attachment_folder() / campaign.scheme_stored_as
     if not path.exists():
         abort(404)
     return send_file(path, download_name=campaign.scheme_filename, as_attachment=True)
