@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import network as nw
+from . import network
 from .common import generator
 from .instance import Need, TeamsInstance
 
@@ -16,8 +16,8 @@ from .instance import Need, TeamsInstance
 class DepartmentProblem:
     """One department's needs among a set of subjects (in network order) and their candidate pairs."""
     key: bytes  # all the problem depends on: the subjects, their dates, which needs see every candidate
-    needs: nw.DeptNeeds
-    pairs: nw.Pairs
+    needs: network.DeptNeeds
+    pairs: network.Pairs
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class SolveContext:
     """Fixed before anything is decided; every random order here comes from the seed alone."""
     inst: TeamsInstance
     subject_rank: np.ndarray  # per subject, its place in the seeded order (larger: earlier)
-    departments: tuple[nw.Department, ...]  # each with its inspectors in a seeded order
+    departments: tuple[network.Department, ...]  # each with its inspectors in a seeded order
     window_starts: tuple[np.ndarray, ...]  # per department, per subject: where its candidate window starts
     recused: dict[int, frozenset[int]]  # subject → the inspectors recused from it
     day_options: tuple[int, ...]  # day indices; (-1,) without dates
@@ -41,27 +41,28 @@ class SolveContext:
         rank = np.empty(n, dtype=np.int64)
         rank[order] = np.arange(n, 0, -1)
         needs: list[dict[int, Need]] = [{} for _ in inst.departments]
-        for s, subject in enumerate(inst.subjects):
+        for subject_index, subject in enumerate(inst.subjects):
             for need in subject.needs:
-                needs[need.department][s] = need
-        departments = tuple(nw.Department(inst, d, generator(inst.seed, "inspectors", dep.id), needs[d])
-                            for d, dep in enumerate(inst.departments))
+                needs[need.department][subject_index] = need
+        departments = tuple(network.Department(inst, department_index, generator(inst.seed, "inspectors", dep.id),
+                                               needs[department_index])
+                            for department_index, dep in enumerate(inst.departments))
         # Fixed window starts per subject, so a need's candidates stay the same from one round to the next.
         starts = tuple(generator(inst.seed, "windows", dep.id).integers(0, 1 << 40, size=n)
                        for dep in inst.departments)
         recused: dict[int, set[int]] = {}
-        for i, s in inst.conflicts:
-            recused.setdefault(s, set()).add(i)
+        for inspector_index, subject_index in inst.conflicts:
+            recused.setdefault(subject_index, set()).add(inspector_index)
         needs_department = np.zeros((len(departments), n), dtype=bool)
-        for d, dept in enumerate(departments):
-            needs_department[d, list(dept.need)] = True
+        for department_index, dept in enumerate(departments):
+            needs_department[department_index, list(dept.need)] = True
         return cls(inst=inst, subject_rank=rank, departments=departments, window_starts=starts,
-                   recused={s: frozenset(insps) for s, insps in recused.items()},
+                   recused={subject_index: frozenset(insps) for subject_index, insps in recused.items()},
                    day_options=tuple(range(len(inst.days))) or (-1,),
                    needs_department=needs_department, need_count=needs_department.sum(axis=0))
 
     def in_seeded_order(self, subjects) -> list[int]:
-        return sorted(subjects, key=lambda s: -self.subject_rank[s])
+        return sorted(subjects, key=lambda subject_index: -self.subject_rank[subject_index])
 
     def day_array(self, dates: dict[int, int]) -> np.ndarray:
         """The dates as an array over subjects, -1 where a subject has none."""
@@ -73,42 +74,43 @@ class SolveContext:
         """Every need sees all its candidates (no windows)."""
         return np.ones((len(self.departments), len(self.inst.subjects)), dtype=bool)
 
-    def problem_key(self, d: int, subjects: np.ndarray, day_of: np.ndarray,
+    def problem_key(self, department_index: int, subjects: np.ndarray, day_of: np.ndarray,
                     dense: np.ndarray) -> tuple[np.ndarray, bytes]:
         """The department's subjects among `subjects` (sorted) and the key of its problem."""
-        mine = subjects[self.needs_department[d, subjects]]
-        return mine, mine.tobytes() + day_of[mine].tobytes() + dense[d, mine].tobytes()
+        mine = subjects[self.needs_department[department_index, subjects]]
+        return mine, mine.tobytes() + day_of[mine].tobytes() + dense[department_index, mine].tobytes()
 
-    def department_problem(self, d: int, subjects: np.ndarray, day_of: np.ndarray,
+    def department_problem(self, department_index: int, subjects: np.ndarray, day_of: np.ndarray,
                            dense: np.ndarray) -> DepartmentProblem:
         """Department d's needs among these subjects (sorted numbers) on their dates, with candidates."""
-        mine, key = self.problem_key(d, subjects, day_of, dense)
-        cached = self._problems.get(d)
+        mine, key = self.problem_key(department_index, subjects, day_of, dense)
+        cached = self._problems.get(department_index)
         if cached and cached.key == key:
             return cached
         mine = mine[np.argsort(-self.subject_rank[mine])]  # network order: the seeded rank (distinct)
-        dept = self.departments[d]
-        needs = nw.dept_needs(self.inst, dept, mine, day_of[mine])
-        pairs = nw.candidate_pairs(self.inst, dept, needs, self.window_starts[d][needs.subjects], dense[d, mine])
-        self._problems[d] = DepartmentProblem(key, needs, pairs)
-        return self._problems[d]
+        dept = self.departments[department_index]
+        needs = network.dept_needs(self.inst, dept, mine, day_of[mine])
+        pairs = network.candidate_pairs(self.inst, dept, needs, self.window_starts[department_index][needs.subjects],
+                                        dense[department_index, mine])
+        self._problems[department_index] = DepartmentProblem(key, needs, pairs)
+        return self._problems[department_index]
 
-    def integral_flow(self, d: int, problem: DepartmentProblem) -> tuple[nw.Network, np.ndarray]:
+    def integral_flow(self, department_index: int, problem: DepartmentProblem) -> tuple[network.Network, np.ndarray]:
         """An integral max flow of the department's problem (every pair at most once)."""
-        net = nw.build_network(self.inst, self.departments[d], problem.needs, problem.pairs,
+        net = network.build_network(self.inst, self.departments[department_index], problem.needs, problem.pairs,
                                np.ones(problem.pairs.need.size, dtype=np.int64), 1)
-        return net, nw.max_flow_values(net)
+        return net, network.max_flow_values(net)
 
     def unstaffed_by_flow(self, subjects, dates: dict[int, int]) -> set[int]:
         """The subjects among these that some department's integral flow cannot staff with the others."""
         array = np.array(sorted(subjects), dtype=np.int64)
         day_of, dense = self.day_array(dates), self.all_dense()
         failed: set[int] = set()
-        for d in range(len(self.departments)):
-            problem = self.department_problem(d, array, day_of, dense)
+        for department_index in range(len(self.departments)):
+            problem = self.department_problem(department_index, array, day_of, dense)
             if problem.needs.subjects.size:
-                net, flow = self.integral_flow(d, problem)
-                ok = nw.staffed_needs(net, flow, problem.needs.subjects.size, 1)
+                net, flow = self.integral_flow(department_index, problem)
+                ok = network.staffed_needs(net, flow, problem.needs.subjects.size, 1)
                 failed.update(problem.needs.subjects[~ok].tolist())
         return failed
 
@@ -118,14 +120,14 @@ class SolveContext:
         array = np.array(sorted(subjects), dtype=np.int64)
         day_of, dense = self.day_array(dates), self.all_dense()
         members: dict[tuple[int, int], list[int]] = {}
-        for d in range(len(self.departments)):
-            problem = self.department_problem(d, array, day_of, dense)
+        for department_index in range(len(self.departments)):
+            problem = self.department_problem(department_index, array, day_of, dense)
             if problem.needs.subjects.size == 0:
                 continue
-            net, flow = self.integral_flow(d, problem)
+            net, flow = self.integral_flow(department_index, problem)
             chosen = flow[net.pair_arc] == 1
-            glob = self.departments[d].global_ids
-            for s, i in zip(problem.needs.subjects[problem.pairs.need[chosen]].tolist(),
+            glob = self.departments[department_index].global_ids
+            for subject_index, inspector_index in zip(problem.needs.subjects[problem.pairs.need[chosen]].tolist(),
                             glob[problem.pairs.insp[chosen]].tolist()):
-                members.setdefault((s, d), []).append(i)
+                members.setdefault((subject_index, department_index), []).append(inspector_index)
         return members

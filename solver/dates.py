@@ -24,9 +24,9 @@ def supply(ctx: SolveContext) -> np.ndarray:
     """Visits each department can make per day: available inspectors × daily capacity (capped)."""
     inst = ctx.inst
     out = np.zeros((len(ctx.departments), len(inst.days)))
-    for d, dept in enumerate(ctx.departments):
+    for department_index, dept in enumerate(ctx.departments):
         cap = np.where(dept.capacity < 0, inst.daily_capacity, np.minimum(dept.capacity, inst.daily_capacity))
-        out[d] = (dept.available * cap).sum(axis=1)
+        out[department_index] = (dept.available * cap).sum(axis=1)
     return out
 
 
@@ -38,17 +38,20 @@ def assign_dates(ctx: SolveContext, subjects: list[int], feasible_days: dict[int
     day_supply = np.maximum(supply(ctx), 1e-9)
     load = np.zeros_like(day_supply)
     dates = dict(keep or {})
-    for s, t in dates.items():
-        for n in inst.subjects[s].needs:
-            load[n.department, t] += n.size
-    for s in ctx.in_seeded_order(subjects):
-        if s in dates:
+    for subject_index, day_index in dates.items():
+        for n in inst.subjects[subject_index].needs:
+            load[n.department, day_index] += n.size
+    for subject_index in ctx.in_seeded_order(subjects):
+        if subject_index in dates:
             continue
-        options = [t for t in feasible_days[s] if t not in (avoid or {}).get(s, ())] or feasible_days[s]
-        best = min(options, key=lambda t: (max((load[n.department, t] + n.size) / day_supply[n.department, t]
-                                               for n in inst.subjects[s].needs), t))
-        dates[s] = best
-        for n in inst.subjects[s].needs:
+        avoided = (avoid or {}).get(subject_index, ())
+        options = ([day_index for day_index in feasible_days[subject_index] if day_index not in avoided]
+                   or feasible_days[subject_index])
+        needs = inst.subjects[subject_index].needs
+        best = min(options, key=lambda day_index: (
+            max((load[n.department, day_index] + n.size) / day_supply[n.department, day_index] for n in needs), day_index))
+        dates[subject_index] = best
+        for n in inst.subjects[subject_index].needs:
             load[n.department, best] += n.size
     return dates
 
@@ -60,32 +63,34 @@ def _holds(inspector, requirement: str) -> bool:
 def date_first(inst: TeamsInstance, order: list[int], feasible_days: dict[int, list[int]]) -> ExactResult:
     """Dates and teams for as many of `order`'s subjects as the greedy pass fits, in that order."""
     members_of: dict[int, list[int]] = {}
-    for i, insp in enumerate(inst.inspectors):
+    for inspector_index, insp in enumerate(inst.inspectors):
         if insp.capacity != 0:
-            members_of.setdefault(insp.department, []).append(i)
+            members_of.setdefault(insp.department, []).append(inspector_index)
     left = np.array([insp.capacity if insp.capacity is not None else 1 << 40 for insp in inst.inspectors])
     day_load: dict[tuple[int, int], int] = {}
     result = ExactResult(feasible=True)
-    for s in order:
-        for t in feasible_days.get(s, ()):
+    for subject_index in order:
+        for day_index in feasible_days.get(subject_index, ()):
             teams = {}
-            for need in inst.subjects[s].needs:
-                free = [i for i in members_of.get(need.department, ())
-                        if left[i] > 0 and day_load.get((i, t), 0) < inst.daily_capacity
-                        and inst.days[t] not in inst.inspectors[i].unavailable and (i, s) not in inst.conflicts]
+            for need in inst.subjects[subject_index].needs:
+                free = [inspector_index for inspector_index in members_of.get(need.department, ())
+                        if left[inspector_index] > 0
+                        and day_load.get((inspector_index, day_index), 0) < inst.daily_capacity
+                        and inst.days[day_index] not in inst.inspectors[inspector_index].unavailable
+                        and (inspector_index, subject_index) not in inst.conflicts]
                 team = _first_fit(inst, free, need.size,
                                   need.tags + ((LEAD,) if need.department == inst.lead else ()))
                 if team is None:
                     break
                 teams[need.department] = team
             else:
-                for d, team in teams.items():
-                    result.members[s, d] = team
-                    for i in team:
-                        left[i] -= 1
-                        day_load[i, t] = day_load.get((i, t), 0) + 1
-                result.staffed.add(s)
-                result.dates[s] = t
+                for department_index, team in teams.items():
+                    result.members[subject_index, department_index] = team
+                    for inspector_index in team:
+                        left[inspector_index] -= 1
+                        day_load[inspector_index, day_index] = day_load.get((inspector_index, day_index), 0) + 1
+                result.staffed.add(subject_index)
+                result.dates[subject_index] = day_index
                 break
     return result
 
@@ -93,13 +98,14 @@ def date_first(inst: TeamsInstance, order: list[int], feasible_days: dict[int, l
 def _first_fit(inst: TeamsInstance, free: list[int], size: int, requirements: tuple[str, ...]) -> list[int] | None:
     team: list[int] = []
     for req in requirements:
-        if any(_holds(inst.inspectors[i], req) for i in team):
+        if any(_holds(inst.inspectors[inspector_index], req) for inspector_index in team):
             continue
-        holder = next((i for i in free if i not in team and _holds(inst.inspectors[i], req)), None)
+        holder = next((inspector_index for inspector_index in free
+                       if inspector_index not in team and _holds(inst.inspectors[inspector_index], req)), None)
         if holder is None:
             return None
         team.append(holder)
-    team += [i for i in free if i not in team][:size - len(team)]
+    team += [inspector_index for inspector_index in free if inspector_index not in team][:size - len(team)]
     return team if len(team) == size else None
 
 
@@ -109,52 +115,59 @@ class _Schedule:
     def __init__(self, inst: TeamsInstance, start: ExactResult):
         self.inst = inst
         self.members_of: dict[int, list[int]] = {}
-        for i, insp in enumerate(inst.inspectors):
+        for inspector_index, insp in enumerate(inst.inspectors):
             if insp.capacity != 0:
-                self.members_of.setdefault(insp.department, []).append(i)
+                self.members_of.setdefault(insp.department, []).append(inspector_index)
         self.left = [insp.capacity if insp.capacity is not None else 1 << 40 for insp in inst.inspectors]
         self.day_load: dict[tuple[int, int], int] = {}
+        self.present: dict[tuple[int, int], list[int]] = {}  # (department, day) → members available that day
         self.dates: dict[int, int] = {}
         self.teams: dict[int, dict[int, list[int]]] = {}
-        for s in start.staffed:
-            self.place(s, start.dates[s], {n.department: start.members[s, n.department]
-                                           for n in inst.subjects[s].needs})
+        for subject_index in start.staffed:
+            self.place(subject_index, start.dates[subject_index], {n.department: start.members[subject_index, n.department]
+                                           for n in inst.subjects[subject_index].needs})
 
-    def fit(self, s: int, t: int) -> dict[int, list[int]] | None:
+    def fit(self, subject_index: int, day_index: int) -> dict[int, list[int]] | None:
         """Teams for subject s on day t from the inspectors still free, or None."""
         inst = self.inst
         teams = {}
-        for need in inst.subjects[s].needs:
-            free = [i for i in self.members_of.get(need.department, ())
-                    if self.left[i] > 0 and self.day_load.get((i, t), 0) < inst.daily_capacity
-                    and inst.days[t] not in inst.inspectors[i].unavailable and (i, s) not in inst.conflicts]
+        for need in inst.subjects[subject_index].needs:
+            present = self.present.get((need.department, day_index))
+            if present is None:
+                present = self.present[need.department, day_index] = [
+                    inspector_index for inspector_index in self.members_of.get(need.department, ())
+                    if inst.days[day_index] not in inst.inspectors[inspector_index].unavailable]
+            free = [inspector_index for inspector_index in present
+                    if self.left[inspector_index] > 0
+                    and self.day_load.get((inspector_index, day_index), 0) < inst.daily_capacity
+                    and (inspector_index, subject_index) not in inst.conflicts]
             team = _first_fit(inst, free, need.size, need.tags + ((LEAD,) if need.department == inst.lead else ()))
             if team is None:
                 return None
             teams[need.department] = team
         return teams
 
-    def place(self, s: int, t: int, teams: dict[int, list[int]]) -> None:
-        self.dates[s] = t
-        self.teams[s] = teams
+    def place(self, subject_index: int, day_index: int, teams: dict[int, list[int]]) -> None:
+        self.dates[subject_index] = day_index
+        self.teams[subject_index] = teams
         for team in teams.values():
-            for i in team:
-                self.left[i] -= 1
-                self.day_load[i, t] = self.day_load.get((i, t), 0) + 1
+            for inspector_index in team:
+                self.left[inspector_index] -= 1
+                self.day_load[inspector_index, day_index] = self.day_load.get((inspector_index, day_index), 0) + 1
 
-    def remove(self, s: int) -> tuple[int, dict[int, list[int]]]:
-        t, teams = self.dates.pop(s), self.teams.pop(s)
+    def remove(self, subject_index: int) -> tuple[int, dict[int, list[int]]]:
+        day_index, teams = self.dates.pop(subject_index), self.teams.pop(subject_index)
         for team in teams.values():
-            for i in team:
-                self.left[i] += 1
-                self.day_load[i, t] -= 1
-        return t, teams
+            for inspector_index in team:
+                self.left[inspector_index] += 1
+                self.day_load[inspector_index, day_index] -= 1
+        return day_index, teams
 
     def result(self) -> ExactResult:
         out = ExactResult(feasible=True, staffed=set(self.dates), dates=dict(self.dates))
-        for s, teams in self.teams.items():
-            for d, team in teams.items():
-                out.members[s, d] = list(team)
+        for subject_index, teams in self.teams.items():
+            for department_index, team in teams.items():
+                out.members[subject_index, department_index] = list(team)
         return out
 
 
@@ -167,8 +180,8 @@ def repair(inst: TeamsInstance, start: ExactResult, order: list[int], feasible_d
     order of every choice (the seeded subject order), so the result depends on the seed alone.
     """
     schedule = _Schedule(inst, start)
-    position = {s: k for k, s in enumerate(order)}
-    departments_of = {s: {n.department for n in inst.subjects[s].needs} for s in order}
+    position = {subject_index: k for k, subject_index in enumerate(order)}
+    departments_of = {subject_index: {n.department for n in inst.subjects[subject_index].needs} for subject_index in order}
     moves = 0
     improved = True
     while improved and moves < move_limit:
@@ -189,7 +202,8 @@ def repair(inst: TeamsInstance, start: ExactResult, order: list[int], feasible_d
                     break
                 old_day, old_teams = schedule.remove(v)
                 if _insert(schedule, u, feasible_days):
-                    if _insert(schedule, v, {v: [t for t in feasible_days[v] if t != old_day] + [old_day]}):
+                    other_days = [day_index for day_index in feasible_days[v] if day_index != old_day]
+                    if _insert(schedule, v, {v: other_days + [old_day]}):
                         improved = True
                         break
                     schedule.remove(u)
@@ -197,11 +211,11 @@ def repair(inst: TeamsInstance, start: ExactResult, order: list[int], feasible_d
     return schedule.result()
 
 
-def _insert(schedule: _Schedule, s: int, feasible_days: dict[int, list[int]]) -> bool:
-    for t in feasible_days[s]:
-        teams = schedule.fit(s, t)
+def _insert(schedule: _Schedule, subject_index: int, feasible_days: dict[int, list[int]]) -> bool:
+    for day_index in feasible_days[subject_index]:
+        teams = schedule.fit(subject_index, day_index)
         if teams is not None:
-            schedule.place(s, t, teams)
+            schedule.place(subject_index, day_index, teams)
             return True
     return False
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import network as nw
+from . import network
 from .common import generator
 from .context import DepartmentProblem, SolveContext
 from .cpsat import ExactResult, solve_exact
@@ -31,7 +31,7 @@ LADDER = (1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 8.0, None)  # None: any pair may reach 
 class CappedFlow:
     """A department's fractional assignment, in units of 1/UNIT, for the problem with this key."""
     key: bytes
-    net: nw.Network
+    net: network.Network
     flow: np.ndarray
 
 
@@ -53,7 +53,7 @@ class Draw:
     candidates_per_seat_total: int  # sum over those seats of their need's number of candidates
 
 
-def capped_fraction(ctx: SolveContext, d: int, problem: DepartmentProblem,
+def capped_fraction(ctx: SolveContext, department_index: int, problem: DepartmentProblem,
                     ladder=LADDER) -> CappedFlow | None:
     """The fractional assignment: pair caps at q where possible, raised only as far as needed."""
     needs, pairs = problem.needs, problem.pairs
@@ -79,9 +79,9 @@ def capped_fraction(ctx: SolveContext, d: int, problem: DepartmentProblem,
         base = np.where(share <= q + 1e-12, np.floor(q * UNIT + 1e-9), base)
     for factor in ladder:
         cap = np.full(base.size, UNIT) if factor is None else np.minimum(UNIT, np.ceil(base * factor - 1e-9))
-        net = nw.build_network(ctx.inst, ctx.departments[d], needs, pairs, cap.astype(np.int64), UNIT)
-        flow = nw.max_flow_values(net)
-        if nw.staffed_needs(net, flow, n_needs, UNIT).all():
+        net = network.build_network(ctx.inst, ctx.departments[department_index], needs, pairs, cap.astype(np.int64), UNIT)
+        flow = network.max_flow_values(net)
+        if network.staffed_needs(net, flow, n_needs, UNIT).all():
             return CappedFlow(problem.key, net, flow)
     return None
 
@@ -97,36 +97,36 @@ def draw_teams(ctx: SolveContext, staffed: frozenset[int], dates: dict[int, int]
     dropped: set[int] = set()
     staffed_array = np.array(sorted(staffed), dtype=np.int64)
     day_of = ctx.day_array(dates)
-    for d in range(len(ctx.departments)):
-        problem = ctx.department_problem(d, staffed_array, day_of, dense)
+    for department_index in range(len(ctx.departments)):
+        problem = ctx.department_problem(department_index, staffed_array, day_of, dense)
         needs, pairs = problem.needs, problem.pairs
         if needs.subjects.size == 0:
             continue
-        cached = capped_flows.get(d)
-        capped = cached if cached is not None and cached.key == problem.key else capped_fraction(ctx, d, problem)
+        cached = capped_flows.get(department_index)
+        capped = cached if cached is not None and cached.key == problem.key else capped_fraction(ctx, department_index, problem)
         if capped is None:
             # Overlapping requirements the network cannot represent: phase A's teams, or CP-SAT, staff it.
             fixed = fixed_teams or solve_exact(inst, sorted(staffed), fixed_dates=dates if inst.days else None,
-                                               departments={d}, hint=set(staffed))
-            for s in needs.subjects.tolist():
-                got = fixed.members.get((s, d))
+                                               departments={department_index}, hint=set(staffed))
+            for subject_index in needs.subjects.tolist():
+                got = fixed.members.get((subject_index, department_index))
                 if not got:
-                    dropped.add(s)
+                    dropped.add(subject_index)
                     continue
-                members[s, d] = got
-                parts.append((np.array(got, dtype=np.int64), np.full(len(got), s), np.ones(len(got))))
-                if d == inst.lead and s in fixed.leader:
-                    leader[s] = fixed.leader[s]
+                members[subject_index, department_index] = got
+                parts.append((np.array(got, dtype=np.int64), np.full(len(got), subject_index), np.ones(len(got))))
+                if department_index == inst.lead and subject_index in fixed.leader:
+                    leader[subject_index] = fixed.leader[subject_index]
                 seats += len(got)
                 candidates_total += len(got)
             continue
-        final = _round(ctx, d, capped)
+        final = _round(ctx, department_index, capped)
         chosen = final[capped.net.pair_arc] == 1
-        glob = ctx.departments[d].global_ids
-        for s, i in zip(needs.subjects[pairs.need[chosen]].tolist(), glob[pairs.insp[chosen]].tolist()):
-            members.setdefault((s, d), []).append(i)
-        for j, i in _lead_seat_holders(problem, capped.net, final).items():
-            leader[int(needs.subjects[j])] = int(glob[i])
+        glob = ctx.departments[department_index].global_ids
+        for subject_index, inspector_index in zip(needs.subjects[pairs.need[chosen]].tolist(), glob[pairs.insp[chosen]].tolist()):
+            members.setdefault((subject_index, department_index), []).append(inspector_index)
+        for j, inspector_index in _lead_seat_holders(problem, capped.net, final).items():
+            leader[int(needs.subjects[j])] = int(glob[inspector_index])
         probability = capped.flow[capped.net.pair_arc] / UNIT
         positive = probability > 0
         parts.append((glob[pairs.insp[positive]], needs.subjects[pairs.need[positive]], probability[positive]))
@@ -138,19 +138,19 @@ def draw_teams(ctx: SolveContext, staffed: frozenset[int], dates: dict[int, int]
                 seats, candidates_total)
 
 
-def _round(ctx: SolveContext, d: int, capped: CappedFlow) -> np.ndarray:
+def _round(ctx: SolveContext, department_index: int, capped: CappedFlow) -> np.ndarray:
     """An integral flow whose every arc equals the capped flow's value in expectation (dependent rounding)."""
     net, flow = capped.net, capped.flow
     fractional = np.flatnonzero(flow % UNIT)
     final = flow // UNIT
-    rng = generator(ctx.inst.seed, "teams", ctx.inst.departments[d].id)
+    rng = generator(ctx.inst.seed, "teams", ctx.inst.departments[department_index].id)
     final[fractional] = round_flow(net.tails[fractional], net.heads[fractional], flow[fractional], BITS, rng)
     return final
 
 
-def _lead_seat_holders(problem: DepartmentProblem, net: nw.Network, final: np.ndarray) -> dict[int, int]:
+def _lead_seat_holders(problem: DepartmentProblem, net: network.Network, final: np.ndarray) -> dict[int, int]:
     """need → the inspector filling its may-lead seat (only where may-lead is a seat of its own)."""
-    lead_position = problem.needs.position(nw.LEAD)
+    lead_position = problem.needs.position(network.LEAD)
     if (lead_position < 0).all():
         return {}
     pairs = problem.pairs

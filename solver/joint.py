@@ -37,6 +37,7 @@ from .network import LEAD
 
 PATTERN_LIMIT = 20_000  # more patterns than this over all forms: the model is not built
 DATES_DETERMINISTIC_TIME = 2.0
+DATES_TERM_LIMIT = 300_000  # a counting model with more terms than this is not built (its solve is too slow)
 DETERMINISTIC_TIME = 5.0  # CP-SAT's deterministic time budget (seconds of its own clock, not the host's)
 
 
@@ -86,8 +87,8 @@ def need_forms(inst: TeamsInstance, subject: int) -> tuple[NeedForm, ...]:
 
 def subject_groups(inst: TeamsInstance, subjects: list[int]) -> list[SubjectGroup]:
     by_forms: dict[tuple[NeedForm, ...], list[int]] = {}
-    for s in subjects:
-        by_forms.setdefault(need_forms(inst, s), []).append(s)
+    for subject_index in subjects:
+        by_forms.setdefault(need_forms(inst, subject_index), []).append(subject_index)
     return [SubjectGroup(forms, tuple(members)) for forms, members in by_forms.items()]
 
 
@@ -132,10 +133,10 @@ def model_data(inst: TeamsInstance, groups: list[SubjectGroup]) -> ModelData | N
     forms = sorted({f for g in groups for f in g.forms}, key=lambda f: (f.department, f.size, sorted(f.requirements)))
     needs_of_form = Counter(f for g in groups for f in g.forms for _ in g.subjects)
     types = {}
-    for d in sorted({f.department for f in forms}):
-        requirements = frozenset().union(*(f.requirements for f in forms if f.department == d))
-        unlimited = sum(n for f, n in needs_of_form.items() if f.department == d)
-        types[d] = inspector_types(inst, d, requirements, unlimited)
+    for department_index in sorted({f.department for f in forms}):
+        requirements = frozenset().union(*(f.requirements for f in forms if f.department == department_index))
+        unlimited = sum(n for f, n in needs_of_form.items() if f.department == department_index)
+        types[department_index] = inspector_types(inst, department_index, requirements, unlimited)
     pattern_sets = {}
     for form in forms:
         class_sizes: Counter = Counter()
@@ -207,6 +208,19 @@ def _staff_form(model: cp_model.CpModel, data: ModelData, n_form: int, form: Nee
     return usage
 
 
+def dated_model_terms(inst: TeamsInstance, feasible_days: dict[int, list[int]]) -> int:
+    """How many terms `choose_dates` would write: each (subject, day) once per seat count it enters
+    (every seat, and each requirement) and per run of days holding the day."""
+    n_days = len(inst.days)
+    runs_through = [(t + 1) * (n_days - t) for t in range(n_days)]
+    lead = 1 if inst.lead is not None else 0
+    terms = 0
+    for subject_index, days in feasible_days.items():
+        counts = sum(1 + len(n.tags) + (lead if n.department == inst.lead else 0) for n in inst.subjects[subject_index].needs)
+        terms += counts * sum(runs_through[t] for t in days)
+    return terms
+
+
 def choose_dates(inst: TeamsInstance, feasible_days: dict[int, list[int]], hint: dict[int, int],
                  random_seed: int) -> dict[int, int] | None:
     """Dates for as many subjects as a counting model allows: per department and per run of days, the
@@ -216,20 +230,21 @@ def choose_dates(inst: TeamsInstance, feasible_days: dict[int, list[int]], hint:
     n_days = len(inst.days)
     lead = (LEAD,) if inst.lead is not None else ()
     model = cp_model.CpModel()
-    on_day = {(s, t): model.new_bool_var(f"z{s}_{t}") for s, days in feasible_days.items() for t in days}
-    for s, days in feasible_days.items():
-        model.add_at_most_one(on_day[s, t] for t in days)
+    on_day = {(subject_index, t): model.new_bool_var(f"z{subject_index}_{t}")
+              for subject_index, days in feasible_days.items() for t in days}
+    for subject_index, days in feasible_days.items():
+        model.add_at_most_one(on_day[subject_index, t] for t in days)
     runs = [range(a, b) for a in range(n_days) for b in range(a + 1, n_days + 1)]
-    departments = sorted({n.department for s in feasible_days for n in inst.subjects[s].needs})
-    for d in departments:
-        members = [insp for insp in inst.inspectors if insp.department == d and insp.capacity != 0]
+    departments = sorted({n.department for subject_index in feasible_days for n in inst.subjects[subject_index].needs})
+    for department_index in departments:
+        members = [insp for insp in inst.inspectors if insp.department == department_index and insp.capacity != 0]
         asks: dict[str | None, list[tuple[int, int, int]]] = {}  # requirement (None: any seat) → (s, size)
-        for s in feasible_days:
-            for n in inst.subjects[s].needs:
-                if n.department == d:
-                    asks.setdefault(None, []).append((s, n.size))
-                    for r in n.tags + (lead if d == inst.lead else ()):
-                        asks.setdefault(r, []).append((s, 1))
+        for subject_index in feasible_days:
+            for n in inst.subjects[subject_index].needs:
+                if n.department == department_index:
+                    asks.setdefault(None, []).append((subject_index, n.size))
+                    for r in n.tags + (lead if department_index == inst.lead else ()):
+                        asks.setdefault(r, []).append((subject_index, 1))
         for requirement, wanted in asks.items():
             holders = [insp for insp in members if requirement is None or holds_requirement(insp, requirement)]
             for run in runs:
@@ -237,12 +252,13 @@ def choose_dates(inst: TeamsInstance, feasible_days: dict[int, list[int]], hint:
                 supply = sum(min(insp.capacity if insp.capacity is not None else 1 << 30,
                                  inst.daily_capacity * sum(day not in insp.unavailable for day in days))
                              for insp in holders)
-                terms = [size * on_day[s, t] for s, size in wanted for t in run if (s, t) in on_day]
+                terms = [size * on_day[subject_index, t]
+                         for subject_index, size in wanted for t in run if (subject_index, t) in on_day]
                 if terms:
                     model.add(sum(terms) <= supply)
     model.maximize(sum(on_day.values()))
-    for (s, t), var in on_day.items():
-        model.add_hint(var, hint.get(s) == t)
+    for (subject_index, t), var in on_day.items():
+        model.add_hint(var, hint.get(subject_index) == t)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = random_seed
@@ -250,4 +266,4 @@ def choose_dates(inst: TeamsInstance, feasible_days: dict[int, list[int]], hint:
     solver.parameters.cp_model_probing_level = 0  # probing costs more than it saves on this model
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    return {s: t for (s, t), var in on_day.items() if solver.boolean_value(var)}
+    return {subject_index: t for (subject_index, t), var in on_day.items() if solver.boolean_value(var)}

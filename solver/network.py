@@ -91,9 +91,9 @@ class Department:
         forms: dict[tuple[int, tuple[str, ...]], int] = {}
         self.need_form = np.full(len(inst.subjects), -1, dtype=np.int64)
         self.need_size = np.zeros(len(inst.subjects), dtype=np.int64)
-        for s, need in self.need.items():
-            self.need_form[s] = forms.setdefault((need.size, need.tags), len(forms))
-            self.need_size[s] = need.size
+        for subject_index, need in self.need.items():
+            self.need_form[subject_index] = forms.setdefault((need.size, need.tags), len(forms))
+            self.need_size[subject_index] = need.size
         self.forms = list(forms)
         self._conflict_keys: np.ndarray | None = None
         self._holders: dict[str, np.ndarray] = {}
@@ -216,7 +216,7 @@ def _windows(pool: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tuple
     return row, pool[(starts[row] + offset) % pool.size]
 
 
-def candidate_pairs(inst: TeamsInstance, dept: Department, dn: DeptNeeds, starts: np.ndarray,
+def candidate_pairs(inst: TeamsInstance, dept: Department, department_needs: DeptNeeds, starts: np.ndarray,
                     dense: np.ndarray | None = None) -> Pairs:
     """Every (need, inspector) pair allowed by department, day, capacity and recusal.
 
@@ -227,8 +227,8 @@ def candidate_pairs(inst: TeamsInstance, dept: Department, dn: DeptNeeds, starts
     left them unstaffable). `starts` are seeded random numbers per need, fixed per subject, so a
     need keeps its window from one round to the next.
     """
-    q = inst.max_pair_probability
-    days, day_pos = np.unique(dn.dates, return_inverse=True)
+    max_pair_probability = inst.max_pair_probability
+    days, day_pos = np.unique(department_needs.dates, return_inverse=True)
     pool_size = np.array([dept.pool(day).size for day in days.tolist()], dtype=np.int64)
     sparse = int(pool_size[day_pos.reshape(-1)].sum()) > DENSE_PAIR_LIMIT
     rows, insps = [], []
@@ -236,27 +236,29 @@ def candidate_pairs(inst: TeamsInstance, dept: Department, dn: DeptNeeds, starts
         pool = dept.pool(day)
         if pool.size == 0:
             continue
-        group = np.flatnonzero(dn.dates == day)
+        group = np.flatnonzero(department_needs.dates == day)
         if sparse:
-            want = np.maximum(MIN_WINDOW, np.ceil(2 * dn.sizes[group] / (q or 0.5)).astype(np.int64))
+            want = np.maximum(MIN_WINDOW,
+                              np.ceil(2 * department_needs.sizes[group] / (max_pair_probability or 0.5)).astype(np.int64))
             if dense is not None:
                 want[dense[group]] = pool.size
             lengths = np.minimum(pool.size, want)
         else:
             lengths = np.full(group.size, pool.size, dtype=np.int64)
-        r, m = _windows(pool, starts[group] % pool.size, lengths)
-        rows.append(group[r])
-        insps.append(m)
+        window_row, window_member = _windows(pool, starts[group] % pool.size, lengths)
+        rows.append(group[window_row])
+        insps.append(window_member)
         if sparse:
-            for req in dn.requirements(group):
+            for req in department_needs.requirements(group):
                 holders = pool[dept.holds(req)[pool]]
                 if holders.size == 0:
                     continue
-                sub = group[dn.position(req)[group] >= 0]
-                lengths = np.full(sub.size, min(holders.size, max(MIN_HOLDER_WINDOW, int(np.ceil(2 / (q or 0.5))))))
-                r, m = _windows(holders, (starts[sub] >> 20) % holders.size, lengths)
-                rows.append(sub[r])
-                insps.append(m)
+                sub = group[department_needs.position(req)[group] >= 0]
+                window = max(MIN_HOLDER_WINDOW, int(np.ceil(2 / (max_pair_probability or 0.5))))
+                lengths = np.full(sub.size, min(holders.size, window))
+                window_row, window_member = _windows(holders, (starts[sub] >> 20) % holders.size, lengths)
+                rows.append(sub[window_row])
+                insps.append(window_member)
     if not rows:
         return Pairs(*(np.zeros(0, dtype=np.int64) for _ in range(3)))
     need = np.concatenate(rows)
@@ -270,18 +272,18 @@ def candidate_pairs(inst: TeamsInstance, dept: Department, dn: DeptNeeds, starts
     if conflict_keys.size:
         # Recusal: drop the pairs named in conflicts (looking only at needs of subjects with one).
         stride = len(inst.inspectors) + 1
-        named = np.flatnonzero(np.isin(dn.subjects, conflict_keys // stride)[need])
-        pair_keys = dn.subjects[need[named]] * stride + dept.global_ids[insp[named]]
+        named = np.flatnonzero(np.isin(department_needs.subjects, conflict_keys // stride)[need])
+        pair_keys = department_needs.subjects[need[named]] * stride + dept.global_ids[insp[named]]
         at = np.minimum(np.searchsorted(conflict_keys, pair_keys), conflict_keys.size - 1)
         keep = np.ones(need.size, dtype=bool)
         keep[named[conflict_keys[at] == pair_keys]] = False
         need, insp = need[keep], insp[keep]
     # Bit r of a pair: the inspector holds the need's r-th requirement; per requirement list and inspector.
-    table = np.zeros((len(dn.kinds), dept.global_ids.size), dtype=np.int64)
-    for k, reqs in enumerate(dn.kinds):
+    table = np.zeros((len(department_needs.kinds), dept.global_ids.size), dtype=np.int64)
+    for k, reqs in enumerate(department_needs.kinds):
         for r, req in enumerate(reqs):
             table[k] |= dept.holds(req).astype(np.int64) << r
-    return Pairs(need, insp, table[dn.kind[need], insp])
+    return Pairs(need, insp, table[department_needs.kind[need], insp])
 
 
 # --- the network ---------------------------------------------------------------------------------
@@ -302,13 +304,13 @@ class Network:
     representable: np.ndarray  # per need: no more requirement seats than members (else never "staffed")
 
 
-def build_network(inst: TeamsInstance, dept: Department, dn: DeptNeeds, pairs: Pairs,
+def build_network(inst: TeamsInstance, dept: Department, department_needs: DeptNeeds, pairs: Pairs,
                   pair_cap: np.ndarray, unit: int) -> Network:
     """The department's flow network with capacities in units of 1/unit (see the module docstring)."""
     n_insp = dept.global_ids.size
-    n_needs = dn.subjects.size
-    n_reqs = dn.n_reqs()
-    general = dn.sizes - n_reqs
+    n_needs = department_needs.subjects.size
+    n_reqs = department_needs.n_reqs()
+    general = department_needs.sizes - n_reqs
     representable = general >= 0
     # More requirements than members needs one member to cover two: beyond the network, give it no seats.
     n_reqs = np.where(representable, n_reqs, 0)
@@ -336,24 +338,24 @@ def build_network(inst: TeamsInstance, dept: Department, dn: DeptNeeds, pairs: P
     cap = np.where(dept.capacity < 0, n_needs, np.minimum(dept.capacity, n_needs))
     inspector_arc = arcs(np.full(n_insp, source), insp_node, cap * unit)
     if days:
-        used = np.unique(pairs.insp * days + dn.dates[pairs.need])
+        used = np.unique(pairs.insp * days + department_needs.dates[pairs.need])
         daily = np.minimum(inst.daily_capacity, cap[used // days])
         arcs(insp_node[used // days], day_base + used, daily * unit)
-        origin = day_base + pairs.insp * days + dn.dates[pairs.need]
+        origin = day_base + pairs.insp * days + department_needs.dates[pairs.need]
     else:
         origin = insp_node[pairs.insp]
     # inspector (or inspector-day) → general seat directly, or → pair node for requirement holders.
     holder = (pairs.mask != 0) & representable[pairs.need]
     pair_node = pair_base + np.arange(pairs.need.size)
     pair_arc = arcs(origin, np.where(holder, pair_node, seat_base + pairs.need), pair_cap)
-    hp = np.flatnonzero(holder)
-    to_general = hp[general[pairs.need[hp]] > 0]
+    holder_pairs = np.flatnonzero(holder)
+    to_general = holder_pairs[general[pairs.need[holder_pairs]] > 0]
     arcs(pair_node[to_general], seat_base + pairs.need[to_general], unit)
     route_pair, route_req = [], []
-    for r in range(int(n_reqs.max()) if n_needs else 0):
-        sel = hp[(pairs.mask[hp] >> r) & 1 == 1]
-        route_pair.append(sel)
-        route_req.append(np.full(sel.size, r))
+    for position in range(int(n_reqs.max()) if n_needs else 0):
+        routed = holder_pairs[(pairs.mask[holder_pairs] >> position) & 1 == 1]
+        route_pair.append(routed)
+        route_req.append(np.full(routed.size, position))
     route_pair = np.concatenate(route_pair) if route_pair else np.zeros(0, dtype=np.int64)
     route_req = np.concatenate(route_req) if route_req else np.zeros(0, dtype=np.int64)
     route_arc = arcs(pair_node[route_pair], req_seat_base + req_base[pairs.need[route_pair]] + route_req, unit)

@@ -11,7 +11,7 @@ from collections import Counter
 import numpy as np
 import ortools
 
-from . import network as nw
+from . import network
 from .common import SOLVER_VERSION, generator, probability
 from .context import SolveContext
 from .drawing import Draw
@@ -36,29 +36,31 @@ def result_document(ctx: SolveContext, screening: Screening, staffing: Staffing,
 def _teams(ctx: SolveContext, staffing: Staffing, draw: Draw) -> list[dict]:
     inst = ctx.inst
     rng = generator(inst.seed, "leader")
-    listed_first = ([inst.lead] if inst.lead is not None else []) + [d for d in range(len(inst.departments))
-                                                                      if d != inst.lead]
-    department_position = {d: k for k, d in enumerate(listed_first)}
+    others = [department_index for department_index in range(len(inst.departments)) if department_index != inst.lead]
+    listed_first = ([inst.lead] if inst.lead is not None else []) + others
+    department_position = {department_index: k for k, department_index in enumerate(listed_first)}
     inspector_ids = [insp.id for insp in inst.inspectors]
     inspector_departments = [inst.departments[insp.department].id for insp in inst.inspectors]
     teams = []
-    for s in ctx.in_seeded_order(draw.staffed):  # the seeded order, for the leader draws
-        subject = inst.subjects[s]
+    for subject_index in ctx.in_seeded_order(draw.staffed):  # the seeded order, for the leader draws
+        subject = inst.subjects[subject_index]
         members = []
         for need in sorted(subject.needs, key=lambda n: department_position[n.department]):
-            members.extend(sorted(draw.members[s, need.department]))
+            members.extend(sorted(draw.members[subject_index, need.department]))
         leader = None
         if inst.lead is not None and any(n.department == inst.lead for n in subject.needs):
-            leader = draw.leader.get(s)
+            leader = draw.leader.get(subject_index)
             if leader is None:
-                able = [i for i in draw.members[s, inst.lead] if inst.inspectors[i].can_lead]
-                able.sort(key=lambda i: ctx.departments[inst.lead].local[i])
+                able = [inspector_index for inspector_index in draw.members[subject_index, inst.lead]
+                        if inst.inspectors[inspector_index].can_lead]
+                able.sort(key=lambda inspector_index: ctx.departments[inst.lead].local[inspector_index])
                 leader = able[int(rng.integers(0, len(able)))]
         teams.append({
             "subject": subject.id,
-            "date": inst.days[staffing.dates[s]] if inst.days else None,
+            "date": inst.days[staffing.dates[subject_index]] if inst.days else None,
             "leader": inspector_ids[leader] if leader is not None else None,
-            "members": [{"inspector": inspector_ids[i], "department": inspector_departments[i]} for i in members],
+            "members": [{"inspector": inspector_ids[inspector_index], "department": inspector_departments[inspector_index]}
+                        for inspector_index in members],
         })
     teams.sort(key=lambda t: t["subject"])
     return teams
@@ -79,16 +81,18 @@ def _randomness(ctx: SolveContext, draw: Draw) -> dict:
         "largest_pair_probability": probability(largest),
         "least_feasible_cap": probability(largest) if prob.size else None,
         "mean_candidates_per_seat": round(draw.candidates_per_seat_total / draw.seats, 2) if draw.seats else None,
-        "uncapped_pairs": [{"inspector": inst.inspectors[i].id, "subject": inst.subjects[s].id,
+        "uncapped_pairs": [{"inspector": inst.inspectors[inspector_index].id, "subject": inst.subjects[subject_index].id,
                             "probability": probability(p)}
-                           for i, s, p in zip(inspector[above].tolist(), subject[above].tolist(),
+                           for inspector_index, subject_index, p in zip(inspector[above].tolist(), subject[above].tolist(),
                                               prob[above].tolist())],
     }
     if inst.report_pair_probabilities:
         listed = np.lexsort((inspector, subject))  # ids sort as their numbers do
         randomness["pair_probabilities"] = [
-            {"inspector": inst.inspectors[i].id, "subject": inst.subjects[s].id, "probability": float(p)}
-            for i, s, p in zip(inspector[listed].tolist(), subject[listed].tolist(), prob[listed].tolist())]
+            {"inspector": inst.inspectors[inspector_index].id, "subject": inst.subjects[subject_index].id,
+             "probability": float(p)}
+            for inspector_index, subject_index, p in zip(inspector[listed].tolist(), subject[listed].tolist(),
+                                                         prob[listed].tolist())]
     return randomness
 
 
@@ -98,8 +102,9 @@ class _Reasons:
     def __init__(self, ctx: SolveContext, screening: Screening, staffing: Staffing, draw: Draw):
         self.ctx, self.screening, self.staffing, self.draw = ctx, screening, staffing, draw
         inst = ctx.inst
-        visits = np.array([(staffing.dates.get(s, 0) if inst.days else 0, i)
-                           for (s, _), insps in draw.members.items() for i in insps], dtype=np.int64).reshape(-1, 2)
+        visits = np.array([(staffing.dates.get(subject_index, 0) if inst.days else 0, inspector_index)
+                           for (subject_index, _), insps in draw.members.items() for inspector_index in insps],
+                          dtype=np.int64).reshape(-1, 2)
         self.load = np.bincount(visits[:, 1], minlength=len(inst.inspectors))  # visits per inspector
         self.day_load = np.zeros((max(1, len(inst.days)), len(inst.inspectors)), dtype=np.int64)
         np.add.at(self.day_load, (visits[:, 0], visits[:, 1]), 1)
@@ -108,75 +113,79 @@ class _Reasons:
     def unstaffed(self) -> list[dict]:
         inst = self.ctx.inst
         out: list[tuple[int, int, str]] = []
-        for s, items in self.screening.reasons.items():
-            out.extend((s, d, r) for d, r in items)
+        for subject_index, items in self.screening.reasons.items():
+            out.extend((subject_index, department_index, r) for department_index, r in items)
         n_staffed = len(self.draw.staffed)
-        for s in self.screening.candidates:
-            if s in self.draw.staffed:
+        for subject_index in self.screening.candidates:
+            if subject_index in self.draw.staffed:
                 continue
             if inst.days:
-                d, reason = self.date_conflict(s)
-                out.append((s, d, reason + self.bound_note(n_staffed)))
+                department_index, reason = self.date_conflict(subject_index)
+                out.append((subject_index, department_index, reason + self.bound_note(n_staffed)))
             else:
-                out.extend((s, d, reason + self.bound_note(n_staffed)) for d, reason in self.full_workload(s).items())
+                out.extend((subject_index, department_index, reason + self.bound_note(n_staffed))
+                           for department_index, reason in self.full_workload(subject_index).items())
         out.sort(key=lambda item: (inst.subjects[item[0]].id, item[1]))
-        return [{"subject": inst.subjects[s].id, "department": inst.departments[d].id, "reason": r}
-                for s, d, r in out]
+        return [{"subject": inst.subjects[subject_index].id, "department": inst.departments[department_index].id, "reason": r}
+                for subject_index, department_index, r in out]
 
-    def spare(self, s: int, d: int, day: int) -> tuple[list[int], list[int]]:
+    def spare(self, subject_index: int, department_index: int, day: int) -> tuple[list[int], list[int]]:
         """The department's inspectors allowed on this subject that day, and those of them with room left."""
-        dept = self.ctx.departments[d]
-        recused = self.ctx.recused.get(s, ())
-        allowed = [i for i in dept.global_ids[dept.pool(day)].tolist() if i not in recused]
-        room = [i for i in allowed if self.load[i] < self.capacity[i]
-                and (day < 0 or self.day_load[day, i] < self.ctx.inst.daily_capacity)]
+        dept = self.ctx.departments[department_index]
+        recused = self.ctx.recused.get(subject_index, ())
+        allowed = [inspector_index for inspector_index in dept.global_ids[dept.pool(day)].tolist()
+                   if inspector_index not in recused]
+        room = [inspector_index for inspector_index in allowed if self.load[inspector_index] < self.capacity[inspector_index]
+                and (day < 0 or self.day_load[day, inspector_index] < self.ctx.inst.daily_capacity)]
         return allowed, room
 
-    def full_workload(self, s: int) -> dict[int, str]:
+    def full_workload(self, subject_index: int) -> dict[int, str]:
         """Without dates: which departments' workload is full for this subject, or that it lost the contest."""
         inst = self.ctx.inst
         blocked: dict[int, str] = {}
-        for need in inst.subjects[s].needs:
-            d = need.department
-            allowed, room = self.spare(s, d, -1)
-            name = inst.departments[d].name
+        for need in inst.subjects[subject_index].needs:
+            department_index = need.department
+            allowed, room = self.spare(subject_index, department_index, -1)
+            name = inst.departments[department_index].name
             if len(room) < need.size:
-                after = "回避后" if self.ctx.recused.get(s) else ""
-                blocked.setdefault(d, f"{name}执法人员工作量已满（容量用尽）：{after}可派{len(allowed)}名，"
+                after = "回避后" if self.ctx.recused.get(subject_index) else ""
+                blocked.setdefault(department_index, f"{name}执法人员工作量已满（容量用尽）：{after}可派{len(allowed)}名，"
                                       f"仅{len(room)}名尚有余量，需要{need.size}名")
                 continue
-            for req in need.tags + ((nw.LEAD,) if inst.lead == d else ()):
-                if not any(req == nw.LEAD and inst.inspectors[i].can_lead or req in inst.inspectors[i].tags
-                           for i in room):
-                    blocked.setdefault(d, f"{holder_phrase(req)}的{name}执法人员工作量已满（容量用尽），需要至少1名")
+            for req in need.tags + ((network.LEAD,) if inst.lead == department_index else ()):
+                if not any(req == network.LEAD and inst.inspectors[inspector_index].can_lead
+                           or req in inst.inspectors[inspector_index].tags for inspector_index in room):
+                    blocked.setdefault(department_index,
+                                       f"{holder_phrase(req)}的{name}执法人员工作量已满（容量用尽），需要至少1名")
         if not blocked:
-            d = inst.subjects[s].needs[0].department
-            blocked[d] = (f"与其他检查对象争用同一批{inst.departments[d].name}等部门执法人员，"
+            department_index = inst.subjects[subject_index].needs[0].department
+            blocked[department_index] = (f"与其他检查对象争用同一批{inst.departments[department_index].name}等部门执法人员，"
                           f"为使配齐的检查对象最多而未安排；增加人员或提高容量可解决")
         return blocked
 
-    def date_conflict(self, s: int) -> tuple[int, str]:
+    def date_conflict(self, subject_index: int) -> tuple[int, str]:
         """With dates, for a subject some date suits alone: on each such date, which department's
         inspectors the other subjects took."""
         inst = self.ctx.inst
-        days = self.screening.feasible_days[s]
+        days = self.screening.feasible_days[subject_index]
         short: Counter = Counter()
         for day in days:
-            for need in inst.subjects[s].needs:
-                _, room = self.spare(s, need.department, day)
-                reqs = need.tags + ((nw.LEAD,) if inst.lead == need.department else ())
+            for need in inst.subjects[subject_index].needs:
+                _, room = self.spare(subject_index, need.department, day)
+                reqs = need.tags + ((network.LEAD,) if inst.lead == need.department else ())
                 if len(room) < need.size or not all(
-                        any(req == nw.LEAD and inst.inspectors[i].can_lead or req in inst.inspectors[i].tags
-                            for i in room) for req in reqs):
+                        any(req == network.LEAD and inst.inspectors[inspector_index].can_lead
+                            or req in inst.inspectors[inspector_index].tags for inspector_index in room)
+                        for req in reqs):
                     short[need.department] += 1
                     break
         dates = "、".join(inst.days[t] for t in days)
         if not short:
-            d = inst.subjects[s].needs[0].department
-            return d, (f"日期冲突：{dates}各部门单独都能派齐，但与同日其他检查对象争用同一批执法人员，"
+            department_index = inst.subjects[subject_index].needs[0].department
+            return department_index, (f"日期冲突：{dates}各部门单独都能派齐，但与同日其他检查对象争用同一批执法人员，"
                        f"为使配齐的检查对象最多而未安排")
-        d = max(short, key=lambda k: (short[k], -k))
-        return d, (f"日期冲突：{dates}各部门单独都能派齐，但这些日期{inst.departments[d].name}"
+        department_index = max(short, key=lambda k: (short[k], -k))
+        return department_index, (f"日期冲突：{dates}各部门单独都能派齐，但这些日期{inst.departments[department_index].name}"
                    f"可派的执法人员已排给其他检查对象或容量已满")
 
     def bound_note(self, n_staffed: int) -> str:

@@ -22,8 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import joint
-from . import network as nw
+from . import joint, network
 from .common import generator
 from .context import DepartmentProblem, SolveContext
 from .cpsat import ExactResult, solve_exact
@@ -71,7 +70,7 @@ def choose_staffed(ctx: SolveContext, screening: Screening) -> Staffing:
             else:
                 dense = ctx.all_dense()  # the set was checked with every candidate: draw with every candidate
     total_pairs = sum(ctx.departments[n.department].global_ids.size
-                      for s in candidates for n in inst.subjects[s].needs) * max(1, len(inst.days))
+                      for subject_index in candidates for n in inst.subjects[subject_index].needs) * max(1, len(inst.days))
     proven = bound is not None and len(staffed) >= bound
     if len(staffed) < len(candidates) and total_pairs <= EXACT_PAIR_LIMIT and not proven:
         full = solve_exact(inst, candidates, hint=staffed,
@@ -106,21 +105,23 @@ def flow_rounds(ctx: SolveContext, screening: Screening, max_rounds: int = ROUND
         if len(best) == len(candidates):
             break
         staffed_in = ok_in
-        widened = [(s, d) for s, d in failed if not dense[d, s]]
-        for s, d in widened:
-            dense[d, s] = True
+        widened = [(subject_index, department_index) for subject_index, department_index in failed
+                   if not dense[department_index, subject_index]]
+        for subject_index, department_index in widened:
+            dense[department_index, subject_index] = True
         moved = False
         if inst.days:
-            for s in candidates:
-                if s not in best:
-                    tried.setdefault(s, set()).add(dates[s])
-            keep = {s: best_dates[s] for s in best}
+            for subject_index in candidates:
+                if subject_index not in best:
+                    tried.setdefault(subject_index, set()).add(dates[subject_index])
+            keep = {subject_index: best_dates[subject_index] for subject_index in best}
             new_dates = assign_dates(ctx, candidates, screening.feasible_days, avoid=tried, keep=keep)
             moved = new_dates != dates
             dates = new_dates
         if not (improved or widened or moved):
             break
-    return FlowRounds(frozenset(best), {s: best_dates[s] for s in best} if inst.days else {}, dense, capped_flows)
+    staffed_dates = {subject_index: best_dates[subject_index] for subject_index in best} if inst.days else {}
+    return FlowRounds(frozenset(best), staffed_dates, dense, capped_flows)
 
 
 def _one_round(ctx: SolveContext, cand: np.ndarray, dates: dict[int, int], dense: np.ndarray,
@@ -133,31 +134,31 @@ def _one_round(ctx: SolveContext, cand: np.ndarray, dates: dict[int, int], dense
     ok_in = np.zeros(len(ctx.inst.subjects), dtype=np.int64)
     failed: list[tuple[int, int]] = []
     day_of = ctx.day_array(dates)
-    for d in range(len(ctx.departments)):
-        mine, key = ctx.problem_key(d, cand, day_of, dense)
-        if settled.get(d) == key:
+    for department_index in range(len(ctx.departments)):
+        mine, key = ctx.problem_key(department_index, cand, day_of, dense)
+        if settled.get(department_index) == key:
             # This department staffed all these needs last round; the same problem needs no re-solve.
             ok_in[mine] += 1
             continue
-        problem = ctx.department_problem(d, cand, day_of, dense)
+        problem = ctx.department_problem(department_index, cand, day_of, dense)
         if problem.needs.subjects.size == 0:
             continue
         if priorities is None:
-            capped = capped_fraction(ctx, d, problem, LADDER[:1])
+            capped = capped_fraction(ctx, department_index, problem, LADDER[:1])
             if capped is not None:
-                capped_flows[d] = capped
-                settled[d] = key
+                capped_flows[department_index] = capped
+                settled[department_index] = key
                 ok_in[problem.needs.subjects] += 1
                 continue
-        ok = _staffed_in_department(ctx, d, problem, priorities)
+        ok = _staffed_in_department(ctx, department_index, problem, priorities)
         if ok.all():
-            settled[d] = key
+            settled[department_index] = key
         ok_in[problem.needs.subjects[ok]] += 1
-        failed.extend((int(s), d) for s in problem.needs.subjects[~ok])
+        failed.extend((int(subject_index), department_index) for subject_index in problem.needs.subjects[~ok])
     return ok_in, failed
 
 
-def _staffed_in_department(ctx: SolveContext, d: int, problem: DepartmentProblem,
+def _staffed_in_department(ctx: SolveContext, department_index: int, problem: DepartmentProblem,
                            priorities: tuple[set[int], np.ndarray] | None) -> np.ndarray:
     """Per need, whether the department's integral flow staffs it; with priorities (the best staffed
     set so far, and in how many departments each subject was staffed last round), a min-cost flow
@@ -165,14 +166,14 @@ def _staffed_in_department(ctx: SolveContext, d: int, problem: DepartmentProblem
     seeded-random, so ties need no random costs (small costs solve fast)."""
     needs = problem.needs
     if priorities is None:
-        net, flow = ctx.integral_flow(d, problem)
+        net, flow = ctx.integral_flow(department_index, problem)
     else:
         best, staffed_in = priorities
-        net = nw.build_network(ctx.inst, ctx.departments[d], needs, problem.pairs,
+        net = network.build_network(ctx.inst, ctx.departments[department_index], needs, problem.pairs,
                                np.ones(problem.pairs.need.size, dtype=np.int64), 1)
-        in_best = np.array([s in best for s in needs.subjects.tolist()], dtype=bool)
-        flow = nw.priority_flow_values(net, np.where(in_best, len(ctx.departments) + 2, staffed_in[needs.subjects]))
-    return nw.staffed_needs(net, flow, needs.subjects.size, 1)
+        in_best = np.array([subject_index in best for subject_index in needs.subjects.tolist()], dtype=bool)
+        flow = network.priority_flow_values(net, np.where(in_best, len(ctx.departments) + 2, staffed_in[needs.subjects]))
+    return network.staffed_needs(net, flow, needs.subjects.size, 1)
 
 
 # --- 2. without dates: the joint model ----------------------------------------------------------
@@ -181,7 +182,7 @@ def joint_staffing(ctx: SolveContext, candidates: list[int], staffed: set[int]) 
     """The joint model's staffed set if it staffs more than `staffed`, and its upper bound."""
     inst = ctx.inst
     groups = joint.subject_groups(inst, candidates)
-    hint = [sum(s in staffed for s in g.subjects) for g in groups]
+    hint = [sum(subject_index in staffed for subject_index in g.subjects) for g in groups]
     choice = joint.choose_staffed_counts(inst, groups, hint,
                                          random_seed=int(generator(inst.seed, "joint").integers(0, 1 << 30)))
     if choice is None:
@@ -193,7 +194,8 @@ def joint_staffing(ctx: SolveContext, candidates: list[int], staffed: set[int]) 
 def realize(ctx: SolveContext, groups: list[joint.SubjectGroup], choice: joint.JointChoice) -> set[int]:
     """Concrete subjects for the model's counts: each group's in seeded order, fewest recusals first;
     those the exact per-department check cannot staff are replaced by the group's next."""
-    waiting = [sorted(group.subjects, key=lambda s: (len(ctx.recused.get(s, ())), -ctx.subject_rank[s]))
+    waiting = [sorted(group.subjects,
+                      key=lambda subject_index: (len(ctx.recused.get(subject_index, ())), -ctx.subject_rank[subject_index]))
                for group in groups]
     chosen: set[int] = set()
     wanted = list(choice.staffed_per_group)
@@ -217,16 +219,16 @@ def unstaffable(ctx: SolveContext, subjects: set[int]) -> set[int]:
     array = np.array(sorted(subjects), dtype=np.int64)
     day_of, dense = ctx.day_array({}), ctx.all_dense()
     failed: set[int] = set()
-    for d in range(len(ctx.departments)):
-        problem = ctx.department_problem(d, array, day_of, dense)
+    for department_index in range(len(ctx.departments)):
+        problem = ctx.department_problem(department_index, array, day_of, dense)
         needs = problem.needs
         if needs.subjects.size == 0:
             continue
-        net, flow = ctx.integral_flow(d, problem)
-        ok = nw.staffed_needs(net, flow, needs.subjects.size, 1)
+        net, flow = ctx.integral_flow(department_index, problem)
+        ok = network.staffed_needs(net, flow, needs.subjects.size, 1)
         if not ok.all() and not needs.exact.all() and problem.pairs.need.size <= EXACT_DEPARTMENT_PAIRS:
             # The network sees only some teams of overlapping requirements: ask the exact model.
-            exact = solve_exact(inst, sorted(needs.subjects.tolist()), departments={d},
+            exact = solve_exact(inst, sorted(needs.subjects.tolist()), departments={department_index},
                                 hint=set(needs.subjects.tolist()))
             ok = np.isin(needs.subjects, sorted(exact.staffed))
         failed.update(needs.subjects[~ok].tolist())
@@ -243,17 +245,19 @@ def dated_staffing(ctx: SolveContext, screening: Screening,
     where they are fixed, or None to keep the rounds' choice)."""
     inst = ctx.inst
     order = ctx.in_seeded_order(screening.candidates)
-    feasible = {s: screening.feasible_days[s] for s in screening.candidates}
+    feasible = {subject_index: screening.feasible_days[subject_index] for subject_index in screening.candidates}
     by_rounds = ExactResult(staffed=set(rounds.staffed), dates=dict(rounds.dates), feasible=True,
                             members=ctx.some_members(rounds.staffed, rounds.dates))
     naive = date_first(inst, order, feasible)
     start = max((by_rounds, naive), key=lambda option: len(option.staffed))  # the first of equals: the rounds
     best = repair(inst, start, order, feasible)
-    proposed = joint.choose_dates(inst, feasible, best.dates,
-                                  random_seed=int(generator(inst.seed, "dates").integers(0, 1 << 30)))
+    proposed = None
+    if joint.dated_model_terms(inst, feasible) <= joint.DATES_TERM_LIMIT:  # larger ones take too long to solve
+        proposed = joint.choose_dates(inst, feasible, best.dates,
+                                      random_seed=int(generator(inst.seed, "dates").integers(0, 1 << 30)))
     if proposed is not None:
         kept = set(proposed) - ctx.unstaffed_by_flow(proposed, proposed)
-        kept_dates = {s: proposed[s] for s in kept}
+        kept_dates = {subject_index: proposed[subject_index] for subject_index in kept}
         second = repair(inst, ExactResult(staffed=kept, dates=kept_dates, feasible=True,
                                           members=ctx.some_members(kept, kept_dates)), order, feasible)
         if len(second.staffed) > len(best.staffed):
