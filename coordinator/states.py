@@ -82,6 +82,13 @@ class CampaignKind(Labelled):
     SPECIAL = "special", "专项检查", "warn"
 
 
+class MonthlyPlanStatus(Labelled):
+    """A department's plan for next month (月抽查计划, seed 000): proposed by the system, then confirmed by it."""
+
+    PROPOSED = "proposed", "待确认", "warn"
+    CONFIRMED = "confirmed", "已确认", "ok"
+
+
 class DrawKind(Labelled):
     """What a recorded draw chose: stage 1 (enterprises) or stage 2 (teams), whole or for one replacement."""
 

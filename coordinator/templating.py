@@ -13,6 +13,7 @@ from .vocab import HISTORY_FLAGS, RISK_LABELS
 # prefix that marks it active); a group is (label, links) and opens as a drop-down; a group of one is a link.
 HOME = ("home.index", "工作台", "home.")
 PLANS = ("plans.index", "年度计划", "plans.")
+MONTHLY = ("plans.monthly_index", "月抽查计划", "plans.monthly")
 CAMPAIGNS = ("campaigns.index", "随机抽查", "campaigns.")
 RESULTS = ("results.index", "检查结果", "results.")
 FOLLOW_UPS = ("followups.index", "后续处置", "followups.")
@@ -27,7 +28,7 @@ INSPECTOR_ACCOUNTS = ("auth.inspector_accounts", "检查人员个人账号", "au
 MENUS = {
     "office": (
         HOME,
-        ("年度工作", (PLANS,)),
+        ("年度工作", (PLANS, MONTHLY)),
         ("名录库", (SUBJECTS, INSPECTORS, CONFLICTS, ITEMS)),
         ("抽查", (CAMPAIGNS,)),
         ("结果与统计", (RESULTS, FOLLOW_UPS, STATS_FORM, ("stats.dashboard", "统计分析", "stats.dashboard"), PUBLIC)),
@@ -36,7 +37,7 @@ MENUS = {
     ),
     "admin": (
         HOME,
-        ("本部门", (ITEMS, INSPECTORS, INSPECTOR_ACCOUNTS, CONFLICTS)),
+        ("本部门", (ITEMS, INSPECTORS, INSPECTOR_ACCOUNTS, CONFLICTS, MONTHLY)),
         CAMPAIGNS,
         ("结果与统计", (RESULTS, FOLLOW_UPS, STATS_FORM)),
         ("查询", (SUBJECTS, PLANS, PUBLIC)),

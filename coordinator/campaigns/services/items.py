@@ -117,6 +117,8 @@ def in_scope_query(campaign: Campaign):
     """Active enterprises within the campaign's scope, minus those jointly inspected in the last N months."""
     query = sa.select(Subject).where(Subject.status == SubjectStatus.ACTIVE)
     scope = campaign.scope or {}
+    if scope.get("subjects"):  # a campaign made from a monthly plan: its listed enterprises
+        query = query.where(Subject.id.in_(scope["subjects"]))
     for key, column in (("regions", Subject.region), ("industries", Subject.industry),
                         ("categories", Subject.category), ("risk_classes", Subject.risk_class)):
         if scope.get(key):
