@@ -24,6 +24,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(config.from_environment(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    # The pool settings follow the database actually used: a test app on SQLite while DATABASE_URL names
+    # PostgreSQL must not get PostgreSQL's connect arguments.
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     os.makedirs(app.config["UPLOAD_FOLDER"], exist_ok=True)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -67,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from .audit.routes import bp as audit_bp
     from .auth.routes import bp as auth_bp
     from .campaigns.routes import bp as campaigns_bp
+    from .coverage.routes import bp as coverage_bp
     from .directories.routes import bp as directories_bp
     from .draws.routes import bp as draws_bp
     from .exchange.api import bp as api_bp
@@ -85,7 +89,7 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (home_bp, auth_bp, directories_bp, items_bp, imports_bp, campaigns_bp, draws_bp, plans_bp, results_bp,
                audit_bp, stats_bp, public_bp, health_bp, exchange_bp, api_bp, tasks_bp, visits_bp,
-               followups_bp):
+               followups_bp, coverage_bp):
         app.register_blueprint(bp)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import undefer
 from .audit.cli import audit_digest, audit_verify
 from .auth.services import department_by_code
 from .clikit import Choice, ExistingFile, FileName, Id, Text, Year, ask_password, command, fail, writing
+from .coverage.cli import coverage_command
 from .excel.importing import Importer, run_import
 from .excel.reader import FileRefused
 from .extensions import db
@@ -362,4 +363,4 @@ def revoke_api_token(client_id: int) -> None:
 
 commands = [init_db, seed_demo, create_user, *_importers(), *_exporters(), list_campaigns, export_plan,
             export_records, export_dispatch, replay_draw, audit_verify, audit_digest, stats_form, export_publicity,
-            issue_api_token, revoke_api_token]
+            issue_api_token, revoke_api_token, coverage_command]

@@ -26,7 +26,7 @@ def _database_url(instance_path: str) -> str:
     return url or "sqlite:///" + str(Path(instance_path) / "liancha.db")
 
 
-def _engine_options(url: str) -> dict:
+def engine_options(url: str) -> dict:
     """A PostgreSQL pool as large as the server's thread count, so requests never queue for a connection."""
     options = {"pool_pre_ping": True}
     if url.startswith("postgresql"):
@@ -57,7 +57,6 @@ def from_environment(instance_path: str) -> dict:
         "AUDIT_CHECKPOINT": os.environ.get("AUDIT_CHECKPOINT") or None,
         "AUDIT_CHECKPOINT_DIR": os.environ.get("AUDIT_CHECKPOINT_DIR") or None,
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(_database_url(instance_path)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "32")) * 1024 * 1024,
         # An import is refused before parsing beyond these: unpacked size of a workbook, rows of a sheet.
         "MAX_UNPACKED_MB": int(os.environ.get("MAX_UNPACKED_MB", "200")),

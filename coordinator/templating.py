@@ -14,6 +14,7 @@ from .vocab import HISTORY_FLAGS, RISK_LABELS
 HOME = ("home.index", "工作台", "home.")
 PLANS = ("plans.index", "年度计划", "plans.")
 MONTHLY = ("plans.monthly_index", "月抽查计划", "plans.monthly")
+COVERAGE = ("coverage.index", "抽查覆盖", "coverage.")
 CAMPAIGNS = ("campaigns.index", "随机抽查", "campaigns.")
 RESULTS = ("results.index", "检查结果", "results.")
 FOLLOW_UPS = ("followups.index", "后续处置", "followups.")
@@ -28,7 +29,7 @@ INSPECTOR_ACCOUNTS = ("auth.inspector_accounts", "检查人员个人账号", "au
 MENUS = {
     "office": (
         HOME,
-        ("年度工作", (PLANS, MONTHLY)),
+        ("年度工作", (PLANS, MONTHLY, COVERAGE)),
         ("名录库", (SUBJECTS, INSPECTORS, CONFLICTS, ITEMS)),
         ("抽查", (CAMPAIGNS,)),
         ("结果与统计", (RESULTS, FOLLOW_UPS, STATS_FORM, ("stats.dashboard", "统计分析", "stats.dashboard"), PUBLIC)),
@@ -40,12 +41,12 @@ MENUS = {
         ("本部门", (ITEMS, INSPECTORS, INSPECTOR_ACCOUNTS, CONFLICTS, MONTHLY)),
         CAMPAIGNS,
         ("结果与统计", (RESULTS, FOLLOW_UPS, STATS_FORM)),
-        ("查询", (SUBJECTS, PLANS, PUBLIC)),
+        ("查询", (SUBJECTS, PLANS, COVERAGE, PUBLIC)),
     ),
     "officer": (
         HOME,
         ("检查任务", (RESULTS, FOLLOW_UPS, CAMPAIGNS)),
-        ("查询", (SUBJECTS, INSPECTORS, ITEMS, PLANS, STATS_FORM, PUBLIC)),
+        ("查询", (SUBJECTS, INSPECTORS, ITEMS, PLANS, COVERAGE, STATS_FORM, PUBLIC)),
     ),
     # An inspector's own account: its work, and the public pages anyone reads.
     "inspector": (MY_TASKS, PUBLIC),

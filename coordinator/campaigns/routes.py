@@ -10,6 +10,7 @@ from flask_login import current_user
 from .. import once
 from ..access import login_required, own_department_id, roles_required
 from ..auth.models import Department
+from ..coverage import services as coverage_services
 from ..directories.services import filter_options
 from ..draws import services as seed_rounds
 from ..draws.forms import campaign_seeding
@@ -85,6 +86,10 @@ def _fill_choices(form: CampaignForm) -> None:
     tasks = db.session.scalars(sa.select(PlanTask).join(Plan).order_by(Plan.number, PlanTask.number)).all()
     form.plan_task_id.choices = choices([(0, "（不关联）"), *((t.id, f"{t.plan.number} {t.number} {t.name}")
                                                           for t in tasks)])
+    # Seed 000/003 duties: "still due under coverage rule X" as a must-inspect list.
+    form.must_flags.choices = choices([*rules.MUST_FLAG_LABELS.items(), *(
+        (f"{rules.COVERAGE_FLAG}{r.id}", f"覆盖规则尚未检查的：{r.department.name}·{r.name}")
+        for r in coverage_services.rules())])
 
 
 def _fill_kind(form: CampaignForm) -> None:

@@ -26,6 +26,17 @@ DEFAULT_RISK_WEIGHTS = {"A": 0.5, "B": 1.0, "C": 1.5, "D": 2.0, "": 1.0}
 MUST_FLAG_LABELS = dict(HISTORY_FLAGS)
 DEFAULT_MUST_FLAGS = ["blacklisted", "major_hazard"]
 DEFAULT_EXPERTISE_INDUSTRIES = ["危险化学品", "烟花爆竹"]
+# A must-inspect entry "coverage:<rule id>": the enterprises still due under that coverage rule are drawn.
+COVERAGE_FLAG = "coverage:"
+
+
+def coverage_rule_ids(must_flags: list[str] | None) -> list[int]:
+    return [int(f[len(COVERAGE_FLAG):]) for f in must_flags or [] if f.startswith(COVERAGE_FLAG)]
+
+
+def subject_flags(must_flags: list[str] | None) -> list[str]:
+    """The must-inspect entries that are enterprise attributes (blacklisted, major_hazard, ...)."""
+    return [f for f in must_flags or [] if f in MUST_FLAG_LABELS]
 
 
 def stratum_of(strata: list[dict], category: str, crowded: bool) -> str | None:

@@ -109,20 +109,29 @@ def filter_options() -> dict[str, list[str]]:
 # The form is a row of the import (directories.forms), checked by the importer's row rules, then for a clash.
 
 
+def _holder(model, column, value, row_id: int | None):
+    """Another row than `row_id` already holding `value` in its unique `column`."""
+    return db.session.scalar(sa.select(model).where(column == value, model.id != (row_id or -1)))
+
+
+def _saved(row, model, values: dict):
+    """`row` (a new `model` when None) with `values` set, added to the session."""
+    row = row or model()
+    for key, value in values.items():
+        setattr(row, key, value)
+    db.session.add(row)
+    return row
+
+
 def save_subject(subject: Subject | None, row: dict[str, str]) -> Subject:
     """Create or update an enterprise from a form row; RowInvalid (Chinese reasons) when the row is wrong or its
     credit code belongs to another enterprise. The status is not the form's: it changes through change_status."""
     from .importers import subject_values  # the importers use this module's cache, so not at import time
 
     values = subject_values({**row, "status": subject.status if subject else SubjectStatus.ACTIVE})
-    clash = db.session.scalar(sa.select(Subject).where(Subject.credit_code == values["credit_code"],
-                                                       Subject.id != (subject.id if subject else -1)))
-    if clash:
+    if clash := _holder(Subject, Subject.credit_code, values["credit_code"], subject and subject.id):
         raise RowInvalid([f"统一社会信用代码已属于“{clash.name}”"])
-    subject = subject or Subject()
-    for key, value in values.items():
-        setattr(subject, key, value)
-    db.session.add(subject)
+    subject = _saved(subject, Subject, values)
     forget_directory_cache()
     return subject
 
@@ -135,16 +144,10 @@ def save_inspector(inspector: Inspector | None, row: dict[str, str], department)
     importer = InspectorImporter()
     importer.prepare()
     _, values = importer.parse_row({**row, "department": department.code})
-    clash = values["cert_no"] and db.session.scalar(
-        sa.select(Inspector).where(Inspector.cert_no == values["cert_no"],
-                                   Inspector.id != (inspector.id if inspector else -1)))
+    clash = values["cert_no"] and _holder(Inspector, Inspector.cert_no, values["cert_no"], inspector and inspector.id)
     if clash:
         raise RowInvalid([f"执法证号{values['cert_no']}已登记给{clash.name}（{clash.department.name}）"])
-    inspector = inspector or Inspector()
-    for key, value in values.items():
-        setattr(inspector, key, value)
-    db.session.add(inspector)
-    return inspector
+    return _saved(inspector, Inspector, values)
 
 
 def change_status(subject: Subject, new_status: SubjectStatus | str, reason: str,

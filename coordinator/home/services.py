@@ -9,6 +9,7 @@ from flask import url_for
 from ..auth.models import User
 from ..campaigns import services as campaigns
 from ..campaigns.models import Campaign
+from ..coverage import services as coverage
 from ..draws import services as rounds
 from ..draws.models import Phase, SeedRule
 from ..exchange import services as exchange
@@ -24,6 +25,14 @@ class Task:
     text: str
     url: str
     late: bool = False
+
+
+def coverage_tasks(user: User) -> list[Task]:
+    """A period ending within 30 days with coverage duties still open (seeds 000/003)."""
+    return [Task(f"{row.rule.department.name}“{row.rule.name}”{row.label}还差 {row.remaining} 户未检查，"
+                 f"距期末仅剩 {row.days_left} 天",
+                 url_for("coverage.index", year=row.start.year, department=row.rule.department_id), True)
+            for row in coverage.ending_warnings(None if user.is_office else user.department_id)]
 
 
 def open_campaigns() -> list[Campaign]:
@@ -109,6 +118,7 @@ def tasks_for(user: User, due: list[dict] | None = None) -> list[Task]:
             tasks.append(Task(f"“{campaign.name}”有被标记为关闭或查无此户的检查对象，待替换抽取或核减", detail))
     tasks.extend(seed_tasks(user))
     tasks.extend(monthly_plan_tasks(user, today()))
+    tasks.extend(coverage_tasks(user))
     if user.is_office:
         # Stale sources (the directory at least yearly, seed 003) and drawn enterprises the registry closed.
         tasks += [Task(line, url_for("exchange.index"), True) for line in exchange.reminders()]

@@ -43,7 +43,7 @@ class InspectionRecord(db.Model):
     campaign_subject_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign_subject.id"), unique=True)
     status: Mapped[RecordStatus] = mapped_column(db_enum(RecordStatus, "ck_inspection_record_status"),
                                                  default=RecordStatus.ENTERING, index=True)
-    inspected_on: Mapped[date | None]
+    inspected_on: Mapped[date | None] = mapped_column(index=True)
     due_on: Mapped[date]  # published by: the campaign's publication limit after the visit (Campaign.publication_due)
     report_due_on: Mapped[date | None]  # the inspection report by (Campaign.report_due)
     feedback_due_on: Mapped[date | None]  # the result notice by, once the report is made (Campaign.feedback_due)

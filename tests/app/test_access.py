@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from coordinator.auth.models import User
 from coordinator.campaigns import services
 from coordinator.campaigns.models import CampaignSubject, TeamMember
+from coordinator.coverage.models import CoverageRule
 from coordinator.directories.creditcode import check_character
 from coordinator.directories.models import Conflict, Inspector, Subject
 from coordinator.exchange.services import issue_client
@@ -193,6 +194,18 @@ MATRIX = [
     ("POST", "/follow-ups/{follow_up}", SIGNED_IN, REDIRECT, {"step": "report"}),
     ("POST", "/results/{record}/photos", {ADMIN, OFFICER, INSPECTOR}, REDIRECT, {}),  # the visiting departments' people
     ("GET", "/results/photos/{attachment}", ACCOUNTS, 200, None),
+    # Coverage duties: every signed-in account reads its own department's; only the office reads another's and
+    # sets the rules ({department} is xfj, which no signed-in test account belongs to).
+    ("GET", "/coverage/", SIGNED_IN, 200, None),
+    ("GET", "/coverage/?department={yjj}&year=2025&period=h2", SIGNED_IN, 200, None),
+    ("GET", "/coverage/?department={department}", {OFFICE}, 200, None),
+    ("GET", "/coverage/export?department={yjj}", SIGNED_IN, 200, None),
+    ("GET", "/coverage/export?department={department}", {OFFICE}, 200, None),
+    ("GET", "/coverage/rules", SIGNED_IN, 200, None),
+    ("POST", "/coverage/rules", {OFFICE}, 200, {}),
+    ("GET", "/coverage/rules/{coverage_rule}", {OFFICE}, 200, None),
+    ("POST", "/coverage/rules/{coverage_rule}", {OFFICE}, 200, {}),
+    ("POST", "/coverage/rules/defaults", {OFFICE}, REDIRECT, {}),
     ("GET", "/stats/", SIGNED_IN, 200, None),
     ("GET", "/stats/form.xlsx", SIGNED_IN, 200, None),
     ("GET", "/stats/dashboard", {OFFICE}, 200, None),
@@ -210,7 +223,7 @@ MATRIX = [
 ]
 PLACEHOLDERS = ("subject", "inspector", "item", "conflict", "department", "user", "yjj", "campaign", "collecting",
                 "cs", "member", "draw", "round", "plan", "task", "record", "department_result", "attachment", "client",
-                "inspector_user", "follow_up", "monthly", "monthly_entry")
+                "inspector_user", "follow_up", "coverage_rule", "monthly", "monthly_entry")
 NEEDS_CAMPAIGN = ("{campaign}", "{record}", "{attachment}", "{follow_up}")
 DUMMY_IDS = dict.fromkeys(PLACEHOLDERS, 999)
 
@@ -258,9 +271,11 @@ def make_world(departments, *, rows: bool = True) -> dict:
         MonthlyPlanEntry(subject=subject, reason="年度计划任务", due_on=date(2024, 6, 28))])
     db.session.add(month_plan)
     client, _token = issue_client("县数据共享平台", office)
-    db.session.add(conflict)
+    rule = CoverageRule(department_id=yjj.id, name="重大隐患单位每年覆盖", flags=["major_hazard"])
+    db.session.add_all([conflict, rule])
     db.session.commit()
-    return {"subject": subject.id, "inspector": inspector.id, "item": item.id, "conflict": conflict.id,
+    return {"coverage_rule": rule.id, "subject": subject.id, "inspector": inspector.id, "item": item.id,
+            "conflict": conflict.id,
             "department": departments["xfj"].id, "user": other.id, "yjj": yjj.id, "plan": plan.id,
             "task": task.id, "collecting": collecting.id, "client": client.id, "inspector_user": users[4].id,
             "monthly": month_plan.id, "monthly_entry": month_plan.entries[0].id,

@@ -101,6 +101,8 @@ COMMANDS = {
                               ([OUT, "--campaign"], "选项 --campaign 后面缺少取值")),
     "issue-api-token": Usage(["县数据共享平台"], []),
     "revoke-api-token": Usage(["1"], [], (["abc"], "参数 CLIENT_ID：“abc”不是有效的整数")),
+    "coverage": Usage(["--year", "2025", OUT], ["--year", "2025"], (["--year", "abc", OUT], "--year：年度应为四位数字"),
+                      ([OUT, "--year", "2025", "--department"], "选项 --department 后面缺少取值")),
 }
 CHECKS_OPTIONS_ITSELF = ("stats-form", "export-publicity")
 
@@ -188,6 +190,9 @@ SLOTS = [
     ("export-publicity", ["--year", "2024", "{}"], ()),
     ("issue-api-token", ["{}"], ("script", "traversal", "missing-dir")),  # a name may read so
     ("revoke-api-token", ["{}"], ()),
+    ("coverage", ["--year", "{}", OUT], ()),
+    ("coverage", ["--year", "2025", "--department", "{}", OUT], ()),
+    ("coverage", ["--year", "2025", "{}"], ()),
 ]
 
 
@@ -247,7 +252,7 @@ def test_stats_form_checks_the_campaign_number_in_one_line(runner, ctx, cwd, cam
 
 
 EXPORTS = [["export-subjects"], ["export-inspectors"], ["export-items"], ["export-plan", "2024"],
-           ["stats-form", "--year", "2024"], ["export-publicity", "--year", "2024"]]
+           ["stats-form", "--year", "2024"], ["export-publicity", "--year", "2024"], ["coverage", "--year", "2024"]]
 
 
 @pytest.mark.parametrize("export", EXPORTS, ids=lambda e: e[0])

@@ -11,6 +11,7 @@ from solver import canonical_json, sha256_hex
 
 from ...audit import services as audit
 from ...auth.models import User
+from ...coverage.services import due_subject_ids
 from ...directories.models import Subject
 from ...directories.services import change_status
 from ...extensions import db
@@ -39,6 +40,8 @@ def subject_problem(campaign: Campaign) -> dict:
     """The stage-1 input without its seed: every in-scope enterprise some department's items reach."""
     reached = reach(campaign)
     weights = {k: float(v) for k, v in (campaign.risk_weights or rules.DEFAULT_RISK_WEIGHTS).items()}
+    must_rules = rules.coverage_rule_ids(campaign.must_flags)
+    due = set(db.session.scalars(due_subject_ids(None, campaign.visit_start, must_rules))) if must_rules else set()
     subjects = []
     for subject in db.session.scalars(in_scope_query(campaign).order_by(Subject.credit_code)):
         stratum = rules.stratum_of(campaign.strata, subject.category, subject.crowded)
@@ -48,7 +51,7 @@ def subject_problem(campaign: Campaign) -> dict:
             "id": subject.credit_code,
             "stratum": stratum,
             "weight": weights.get(subject.risk_class, 1.0),
-            "must": any(getattr(subject, flag) for flag in campaign.must_flags or []),
+            "must": subject.id in due or any(getattr(subject, flag) for flag in rules.subject_flags(campaign.must_flags)),
         })
     return {"strata": rules.solver_strata(campaign.strata), "subjects": subjects}
 

@@ -114,7 +114,8 @@ def _months_before(day: date, months: int) -> date:
 
 
 def in_scope_query(campaign: Campaign):
-    """Active enterprises within the campaign's scope, minus those jointly inspected in the last N months."""
+    """Active enterprises within the campaign's scope, minus those inspected in the last N months unless a coverage
+    rule of one of its departments makes them due."""
     query = sa.select(Subject).where(Subject.status == SubjectStatus.ACTIVE)
     scope = campaign.scope or {}
     if scope.get("subjects"):  # a campaign made from a monthly plan: its listed enterprises
@@ -132,7 +133,11 @@ def in_scope_query(campaign: Campaign):
                    sa.func.coalesce(CampaignSubject.visit_date, Campaign.visit_start) >= since,
                    sa.func.coalesce(CampaignSubject.visit_date, Campaign.visit_start) <= campaign.visit_start)
         )
-        query = query.where(Subject.id.not_in(recent))
+        # The cap spares enterprises, never a duty: one a coverage rule still makes due stays drawable.
+        from ...coverage.services import due_subject_ids
+
+        due = due_subject_ids([cd.department_id for cd in campaign.departments], campaign.visit_start)
+        query = query.where(sa.or_(Subject.id.not_in(recent), Subject.id.in_(due)))
     return query
 
 
