@@ -1,7 +1,7 @@
 """monthly plans (月抽查计划): a department's plan for a month and its enterprises
 
 Revision ID: 8b2e6f4a1c37
-Revises: a7c3e9f1b2d4
+Revises: 7a1d5c3e9b20
 Create Date: 2026-11-29 21:30:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '8b2e6f4a1c37'
-down_revision = 'a7c3e9f1b2d4'
+down_revision = '7a1d5c3e9b20'
 branch_labels = None
 depends_on = None
 
