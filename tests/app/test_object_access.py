@@ -78,6 +78,8 @@ ACCESS = {
     ("GET", "/items/<int:item_id>/edit"): NOBODY,
     ("POST", "/items/<int:item_id>/edit"): NOBODY,
     ("GET", "/plans/<int:plan_id>"): EVERYONE,  # the annual plan is public (seed 000)
+    ("GET", "/coverage/rules/<int:rule_id>"): NOBODY,  # the office configures coverage rules
+    ("POST", "/coverage/rules/<int:rule_id>"): NOBODY,
     ("GET", "/plans/monthly/<int:monthly_id>"): NOBODY,  # a department's monthly plan: its own and the office's
     ("GET", "/plans/monthly/<int:monthly_id>.xlsx"): NOBODY,
     ("POST", "/plans/monthly/<int:monthly_id>/entries"): NOBODY,
@@ -120,7 +122,8 @@ PARAMETERS = {"department_id": "department", "user_id": "user", "campaign_id": "
               "client_id": "client", "inspector_id": "inspector", "item_id": "item", "plan_id": "plan",
               "record_id": "record", "department_result_id": "department_result", "attachment_id": "attachment",
               "subject_id": "subject", "task_id": "task",
-              "follow_up_id": "follow_up", "monthly_id": "monthly", "entry_id": "monthly_entry"}
+              "follow_up_id": "follow_up", "monthly_id": "monthly", "entry_id": "monthly_entry",
+              "rule_id": "coverage_rule"}
 COLLECTING = {"/campaigns/<int:campaign_id>/items"}
 PARAMETER = re.compile(r"<int:(\w+)>")
 
