@@ -75,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     from .draws.routes import bp as draws_bp
     from .exchange.api import bp as api_bp
     from .exchange.routes import bp as exchange_bp
+    from .experts.routes import bp as experts_bp
     from .followups.routes import bp as followups_bp
     from .health.routes import bp as health_bp
     from .home.routes import bp as home_bp
@@ -89,7 +90,7 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (home_bp, auth_bp, directories_bp, items_bp, imports_bp, campaigns_bp, draws_bp, plans_bp, results_bp,
                audit_bp, stats_bp, public_bp, health_bp, exchange_bp, api_bp, tasks_bp, visits_bp,
-               followups_bp, coverage_bp):
+               followups_bp, coverage_bp, experts_bp):
         app.register_blueprint(bp)
 
 

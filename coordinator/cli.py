@@ -145,6 +145,8 @@ def seed_demo(if_empty: bool) -> None:
     click.echo(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
     for user in db.session.scalars(sa.select(User).order_by(User.id)):
         department = user.department.name if user.department else "领导小组办公室"
+        if user.is_inspector:  # a person, not a department's account: say who
+            department = f"{department} {user.display_name}"
         click.echo(f"  {user.username:<14} {user.role_label}（{department}）")
 
 

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
 from .auth.models import Department, User
 from .campaigns.demo import build_demo_campaigns
+from .campaigns.models import Campaign, CampaignSubject, TeamMember
 from .directories.importers import ConflictImporter, InspectorImporter, SubjectImporter
-from .directories.models import Zone
+from .directories.models import Inspector, Zone
 from .excel.importing import run_import
 from .excel.reader import Column, read_table
 from .extensions import db
@@ -58,4 +62,33 @@ def load_demo(seeds: Path = SEEDS) -> list[str]:
             lines.append(report.summary())
             lines.extend(f"  第{r.row}行：{r.reason}" for r in report.refused)
     lines.extend(build_demo_campaigns())
+    lines.append(_inspector_accounts())
     return lines
+
+
+def _inspector_accounts() -> str:
+    """Two inspectors' own accounts, so the demo shows 我的检查任务: the lead department's inspector who led most
+    teams of the first campaign, and the partner's inspector who sat on most of those teams with them. The
+    demo password stays (no change asked at the first log-in), like every demo account."""
+    campaign = db.session.scalars(sa.select(Campaign).order_by(Campaign.id)).first()
+    partner = aliased(TeamMember)
+    seats = (sa.select(TeamMember.inspector_id, partner.inspector_id)
+             .join(partner, partner.campaign_subject_id == TeamMember.campaign_subject_id)
+             .join(TeamMember.campaign_subject)
+             .where(CampaignSubject.campaign_id == campaign.id, TeamMember.is_leader,
+                    TeamMember.recused_at.is_(None), partner.recused_at.is_(None),
+                    TeamMember.department_id == campaign.lead_department_id,
+                    partner.department_id != campaign.lead_department_id)
+             .group_by(TeamMember.inspector_id, partner.inspector_id)
+             .order_by(sa.func.count().desc(), TeamMember.inspector_id, partner.inspector_id).limit(1))
+    leader_id, member_id = db.session.execute(seats).one()
+    made = []
+    for inspector_id in (leader_id, member_id):
+        inspector = db.session.get(Inspector, inspector_id)
+        user = User(username=f"{inspector.department.code}_inspector", display_name=inspector.name,
+                    role="inspector", department_id=inspector.department_id, inspector_id=inspector.id)
+        user.set_password(DEMO_PASSWORD)
+        db.session.add(user)
+        made.append(user.username)
+    db.session.commit()
+    return f"检查人员个人账号 {len(made)} 个：{'、'.join(made)}"

@@ -97,6 +97,7 @@ class DrawKind(Labelled):
     TEAMS = "teams", "随机组队"
     RESEAT = "reseat", "回避补位"
     RESTAFF = "restaff", "补充组队"  # stage 2 again for the enterprises the team draw left unstaffed
+    EXPERTS = "experts", "抽取专家"  # experts to go along where the campaign requires one (seed 003)
 
 
 class SeedRule(Labelled):

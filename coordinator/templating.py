@@ -18,6 +18,7 @@ COVERAGE = ("coverage.index", "抽查覆盖", "coverage.")
 CAMPAIGNS = ("campaigns.index", "随机抽查", "campaigns.")
 RESULTS = ("results.index", "检查结果", "results.")
 FOLLOW_UPS = ("followups.index", "后续处置", "followups.")
+EXPERTS = ("experts.index", "专家库", "experts.index")
 STATS_FORM = ("stats.index", "统计报表", "stats.index")
 SUBJECTS = ("directories.subjects", "检查对象名录库", "directories.subject")
 INSPECTORS = ("directories.inspectors", "执法检查人员", "directories.inspector")
@@ -30,7 +31,7 @@ MENUS = {
     "office": (
         HOME,
         ("年度工作", (PLANS, MONTHLY, COVERAGE)),
-        ("名录库", (SUBJECTS, INSPECTORS, CONFLICTS, ITEMS)),
+        ("名录库", (SUBJECTS, INSPECTORS, EXPERTS, CONFLICTS, ITEMS)),
         ("抽查", (CAMPAIGNS,)),
         ("结果与统计", (RESULTS, FOLLOW_UPS, STATS_FORM, ("stats.dashboard", "统计分析", "stats.dashboard"), PUBLIC)),
         ("系统", (("auth.departments", "部门管理", "auth.department"), ("auth.users", "账号管理", "auth.user"),
@@ -38,7 +39,7 @@ MENUS = {
     ),
     "admin": (
         HOME,
-        ("本部门", (ITEMS, INSPECTORS, INSPECTOR_ACCOUNTS, CONFLICTS, MONTHLY)),
+        ("本部门", (ITEMS, INSPECTORS, INSPECTOR_ACCOUNTS, EXPERTS, CONFLICTS, MONTHLY)),
         CAMPAIGNS,
         ("结果与统计", (RESULTS, FOLLOW_UPS, STATS_FORM)),
         ("查询", (SUBJECTS, PLANS, COVERAGE, PUBLIC)),
@@ -46,7 +47,7 @@ MENUS = {
     "officer": (
         HOME,
         ("检查任务", (RESULTS, FOLLOW_UPS, CAMPAIGNS)),
-        ("查询", (SUBJECTS, INSPECTORS, ITEMS, PLANS, COVERAGE, STATS_FORM, PUBLIC)),
+        ("查询", (SUBJECTS, INSPECTORS, EXPERTS, ITEMS, PLANS, COVERAGE, STATS_FORM, PUBLIC)),
     ),
     # An inspector's own account: its work, and the public pages anyone reads.
     "inspector": (MY_TASKS, PUBLIC),

@@ -16,7 +16,8 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 ACTION_LABELS = {"insert": "新增", "update": "修改", "delete": "删除", "import": "导入", "draw": "抽取",
                  "login": "登录", "logout": "退出登录", "unlock": "解除登录限制", "download": "下载", "denied": "拒绝访问",
-                 "export": "导出"}
+                 "export": "导出", "seed": "产生种子", "make_accounts": "建立账号", "reset_password": "重置密码",
+                 "api": "接口调用", "move_visit": "调整检查日期", "agree_visit": "确认检查日期"}
 ENTITY_LABELS = {
     "department": "部门", "user_account": "账号", "subject": "检查对象", "subject_status_change": "经营状态变更",
     "inspector": "执法检查人员", "conflict": "回避关系", "zone": "片区", "item": "抽查事项",
@@ -25,7 +26,12 @@ ENTITY_LABELS = {
     "campaign_subject": "抽取的检查对象", "campaign_subject_department": "检查该对象的部门", "confirmation": "部门确认",
     "team_member": "检查组成员",
     "inspection_record": "一企一表检查记录", "department_result": "部门检查结果", "item_result": "事项检查结果",
-    "attachment": "现场照片", "follow_up": "后续处置", "import": "Excel导入", "request": "请求", "file": "文件",
+    "attachment": "现场照片", "follow_up": "后续处置", "expert": "专家",
+    "expert_assignment": "随同检查专家", "import": "Excel导入", "request": "请求", "file": "文件",
+    "seed_round": "随机种子", "seed_contribution": "随机种子的参与方", "api_client": "数据接口调用单位",
+    "inspector_certificate": "执法证", "missing_subject": "名录缺少的企业", "publicity_export": "公示结果导出",
+    "publicity_export_row": "公示结果导出行", "registration_change": "登记状态变更", "replacement_flag": "需替换的检查对象",
+    "risk_rating": "信用风险分类", "source_refresh": "数据来源更新", "coverage_rule": "抽查覆盖规则",
 }
 FIELD_LABELS = {
     "id": "编号", "code": "代码", "name": "名称", "active": "启用", "username": "用户名", "display_name": "姓名",
@@ -66,6 +72,9 @@ FIELD_LABELS = {
     "follow_ups": "后续处置", "transfer_to": "移送至", "questions_answered": "现场解答疑难问题",
     "entered_by_id": "录入人", "rectify_by": "整改期限", "rechecked_on": "复查日期", "closed_on": "销号日期",
     "campaign_item_id": "联合抽查事项", "department_result_id": "部门检查结果",
+    # the expert pool (experts.Expert) and the experts drawn
+    "employer": "工作单位", "specialties": "专业领域", "conflicts": "利害关系单位", "expert_id": "专家",
+    "expert_industries": "需专家随同检查的行业",
     # follow-ups to closure (followups.FollowUp)
     "started_on": "起始日期", "report_received_on": "收到整改报告日期", "reorders": "再次责令改正次数",
     "case_number": "立案号", "filed_on": "立案日期", "outcome": "处理结果", "penalty_yuan": "罚款金额（元）",
@@ -80,13 +89,45 @@ FIELD_LABELS = {
     "campaign_department_id": "参加部门",
     # downloads and refused requests
     "path": "访问地址", "endpoint": "页面", "command": "命令",
+    # strata of a campaign (a list of these in its "strata")
+    "mode": "抽取方式", "value": "比例或户数",
+    # deadlines (seed 003), the visit found on site, the report and the notice
+    "report_working_days": "检查报告期限（工作日）", "feedback_working_days": "告知书期限（工作日）",
+    "publication_days": "公示期限（天）", "publication_day_mode": "公示期限计日方式", "report_due_on": "检查报告期限",
+    "feedback_due_on": "告知书期限", "found_address": "实地核实的地址", "found_contact": "实地核实的联系人",
+    "found_phone": "实地核实的联系电话", "reported_on": "检查报告日期", "report_evaluation": "对企业的评价",
+    "report_handling": "处理建议", "reported_by_id": "报告人", "notified_on": "告知书送达日期",
+    "visit_agreed_at": "检查日期确认时间", "visit_moved_from": "调整前的检查日期",
+    "operating_address": "实际经营地址", "operating_contact": "实际联系人", "operating_phone": "实际联系电话",
+    "operating_source": "实际经营信息来源", "operating_on": "实际经营信息日期",
+    "must_change_password": "首次登录须改密码",
+    # seed rounds (commit, then reveal)
+    "round_id": "随机种子", "slot": "参与方", "label": "参与方", "commitment": "承诺值", "committed_by_id": "承诺人",
+    "committed_at": "承诺时间", "revealed_by_id": "揭示人", "revealed_at": "揭示时间", "left_out": "未计入种子",
+    "target_id": "针对的对象", "allow_overdue": "逾期未确认视为确认", "rule": "种子产生方式",
+    "fallback_reason": "改用备用方式的原因", "opened_by_id": "发起人", "opened_at": "发起时间",
+    "commit_deadline": "承诺截止时间", "reveal_hours": "揭示时限（小时）", "commit_closed_at": "承诺截止于",
+    "reveal_deadline": "揭示截止时间", "draw": "抽取记录",
+    # data exchange
+    "token_sha256": "令牌指纹", "token_hint": "令牌提示", "revoked_at": "停用时间", "cert_type": "证件类型",
+    "valid_from": "有效期起", "valid_until": "有效期至", "area": "执法区域", "source": "来源", "first_seen": "首次出现",
+    "last_seen": "最近出现", "file_format": "文件格式", "user_name": "操作人", "new_rows": "新增行数",
+    "new_only": "只含新增", "export_id": "导出记录", "fingerprint": "内容指纹", "old_value": "原值",
+    "new_value": "新值", "change_id": "登记状态变更", "old_class": "原分类", "new_class": "新分类",
+    "rated_on": "分类日期", "changed": "变更行数",
+    # hand-made entries: accounts made, visits agreed, API calls
+    "accounts": "账号", "by": "操作人", "query": "查询条件", "client": "调用单位",
+    # coverage rules
+    "flags": "适用情形", "period": "覆盖周期", "phone": "联系电话",
 }
 
 # The same column name meaning different things in different tables.
 ENTITY_FIELD_LABELS = {("item_version", "replaced_by_id"): "替换人", ("item_version", "version"): "被替换的版本",
                        ("request", "address"): "来源地址", ("user_account", "address"): "来源地址",
                        ("request", "method"): "请求方式", ("follow_up", "closed_on"): "办结日期",
-                       ("follow_up", "due_on"): "下一步期限", ("follow_up", "department_id"): "决定部门"}
+                       ("follow_up", "due_on"): "下一步期限", ("follow_up", "department_id"): "决定部门",
+                       ("seed_contribution", "value"): "揭示的随机值", ("publicity_export", "label"): "导出范围",
+                       ("seed_contribution", "left_out"): "未计入种子的原因"}
 
 
 def _field_label(entity: str, key: str) -> str:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from ..auth.models import Department, User
 from ..campaigns.models import CampaignItem, CampaignSubject, Confirmation, Draw, TeamMember
+from ..campaigns.rules import MUST_FLAG_LABELS
 from ..directories.models import Inspector, Subject, Zone
 from ..extensions import db
 from ..items.models import Item
@@ -22,7 +23,9 @@ from .models import AuditEntry
 
 VERBS = {"insert": "新增了", "update": "修改了", "delete": "删除了", "import": "导入了", "draw": "完成了",
          "login": "登录了系统", "logout": "退出了登录", "unlock": "解除了登录限制：", "download": "下载了",
-         "denied": "被拒绝访问", "seed": "算出了随机种子："}
+         "denied": "被拒绝访问", "seed": "算出了", "make_accounts": "建立了检查人员个人账号：",
+         "reset_password": "重置了初始密码：", "api": "经数据接口读取了", "move_visit": "调整了检查日期：",
+         "agree_visit": "确认了检查日期：", "export": "导出了"}
 # Stored English words, per field, as the office says them. A status column (states.py) says its own label; these
 # are the words of other fields, and of what columns renamed since logged (campaign_subject.state).
 VALUE_WORDS = {
@@ -31,6 +34,8 @@ VALUE_WORDS = {
     "role": ROLES,
     "mode": {"ratio": "按比例", "count": "按数量", "all": "全部抽取"},
     "rule": {"commit_reveal": "各方共同产生", "witness": "见证人报出"},
+    "must_flags": MUST_FLAG_LABELS,
+    "flags": MUST_FLAG_LABELS,
 }
 # Columns holding the id of a row of another table, and that table.
 REFERENCES = {
@@ -43,10 +48,15 @@ REFERENCES = {
     "plan_task_id": "plan_task", "campaign_id": "campaign", "campaign_subject_id": "campaign_subject",
     "replaced_by_id": "campaign_subject", "draw_id": "draw_record", "record_id": "inspection_record",
     "part_id": "department_result", "department_result_id": "department_result", "campaign_item_id": "campaign_item",
+    "draw": "draw_record", "committed_by_id": "user_account", "revealed_by_id": "user_account",
+    "reported_by_id": "user_account",
 }
 REFERENCE_OVERRIDES = {("item_version", "replaced_by_id"): "user_account"}
-FINGERPRINTS = {"locked_sha256", "input_sha256", "hash", "prev_hash", "sha256"}
-HIDDEN_FIELDS = {"id", "created_at", "updated_at", "singleton", "problem", "result", "stored_as", "endpoint"}
+FINGERPRINTS = {"locked_sha256", "input_sha256", "hash", "prev_hash", "sha256", "commitment", "token_sha256"}
+# "slot" is a seed party's place in the seed's order; the entry names the party by its "label".
+HIDDEN_FIELDS = {"id", "created_at", "updated_at", "singleton", "problem", "result", "stored_as", "endpoint", "slot"}
+# Fields holding seed parties by slot ("office", "dept:<code>", "witness"), said by the party's name.
+SLOT_FIELDS = {("seed_round", "left_out")}
 WITHOUT_OBJECT = {"login", "logout"}  # "张三登录了系统": the account is the person
 
 
@@ -176,6 +186,8 @@ class Wording:
         if table:
             values = value if isinstance(value, list) else [value]
             return "、".join(self.name(table, v) or f"编号{v}" for v in values)
+        if (entity, key) in SLOT_FIELDS:
+            return "、".join(map(self._party, value if isinstance(value, list) else [value]))
         if isinstance(value, bool):
             return "是" if value else "否"
         if key in FINGERPRINTS and isinstance(value, str):
@@ -190,6 +202,17 @@ class Wording:
         if not isinstance(value, str):
             return str(value)
         return VALUE_WORDS.get(key, {}).get(value) or _status_label(entity, key, value) or value
+
+    def _party(self, slot) -> str:
+        """A seed round's party by its slot: the office, the witness, or a department by its code."""
+        if slot == "office":
+            return "领导小组办公室"
+        if slot == "witness":
+            return "见证人"
+        code = str(slot).removeprefix("dept:")
+        if not hasattr(self, "_departments"):
+            self._departments = dict(db.session.execute(sa.select(Department.code, Department.name)).all())
+        return self._departments.get(code, str(slot))
 
     def say(self, entry: AuditEntry) -> Said:
         changes = self.changes[entry.seq]

@@ -37,6 +37,8 @@ class Campaign(db.Model):
     risk_weights: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # class → weight, "" = 未分类
     must_flags: Mapped[list] = mapped_column(sa.JSON, default=list)  # Subject attributes that force a draw
     expertise_industries: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # Industries whose enterprises an expert from the pool visits too, drawn at random (seed 003; coordinator.experts)
+    expert_industries: Mapped[list] = mapped_column(sa.JSON, default=list)
     burden_months: Mapped[int] = mapped_column(default=12)
     covert: Mapped[bool] = mapped_column(default=False)
     team_size: Mapped[int] = mapped_column(default=2)
@@ -251,6 +253,10 @@ class CampaignSubject(db.Model):
     @property
     def leader(self) -> TeamMember | None:
         return next((m for m in self.active_members if m.is_leader), None)
+
+    def sheet_may_be_read_by(self, user: User) -> bool:
+        """Its 一企一表 and 告知书: the office, the lead department, and the departments whose items reach it."""
+        return user.is_office or user.department_id in (self.campaign.lead_department_id, *self.department_ids)
 
     def visiting(self) -> list[int]:
         """The departments that visit: those the items reach, less any that said "not ours"."""

@@ -386,8 +386,7 @@ def _record_subject(campaign: Campaign, cs_id: int) -> CampaignSubject:
     cs = db.get_or_404(CampaignSubject, cs_id)
     if cs.campaign_id != campaign.id:
         abort(404)
-    if not current_user.is_office and current_user.department_id not in cs.department_ids \
-            and current_user.department_id != campaign.lead_department_id:
+    if not cs.sheet_may_be_read_by(current_user):
         abort(403)
     return cs
 

@@ -26,6 +26,7 @@ from ..campaigns import services as campaigns
 from ..campaigns import staffing
 from ..campaigns.models import Campaign, CampaignSubject, Draw, TeamMember
 from ..campaigns.services.common import CampaignError, require_status
+from ..experts import services as experts
 from ..extensions import db
 from ..states import CampaignStatus, DrawKind, DrawnStatus
 from ..timeutil import now
@@ -93,6 +94,9 @@ KINDS = {
     "restaff": Kind(lambda c, r: staffing.check_restaff(c),
                     lambda c, r, u: staffing.lock_restaff(c, u),
                     lambda c, r, seed, u: staffing.run_restaff(c, r.draw, seed, r.witness, u)),
+    "experts": Kind(lambda c, r: experts.check(c),
+                    lambda c, r, u: experts.lock(c, u),
+                    lambda c, r, seed, u: experts.run(c, r.draw, seed, r.witness, u)),
     "reseat": Kind(_check_reseat,
                    lambda c, r, u: campaigns.lock_reseat(c, _target(TeamMember, r, c), u),
                    lambda c, r, seed, u: campaigns.run_reseat(c, r.draw, _target(TeamMember, r, c), seed,

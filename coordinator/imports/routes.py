@@ -18,6 +18,7 @@ from ..directories.importers import ConflictImporter, InspectorImporter, Subject
 from ..excel.importing import Importer, run_import
 from ..excel.reader import SUFFIXES, FileRefused
 from ..exchange.importers import PersonnelImporter, RegistrationImporter, RiskClassImporter
+from ..experts.services import ExpertImporter
 from ..extensions import db
 from ..items.services import ItemImporter
 
@@ -53,6 +54,8 @@ KINDS = {
     "personnel": ImportKind("执法人员执法证（司法局）", ("office", "admin"), PersonnelImporter,
                             lambda _d: PersonnelImporter(own_department_id(), current_user.id),
                             "directories.inspectors"),
+    "experts": ImportKind("专家库", ("office", "admin"), ExpertImporter, lambda _d: ExpertImporter(own_department_id()),
+                          "experts.index"),
 }
 
 

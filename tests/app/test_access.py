@@ -98,6 +98,12 @@ MATRIX = [
     ("GET", "/import/conflicts", EDITORS, 200, None),
     ("POST", "/import/conflicts", EDITORS, 200, {}),
     ("POST", "/import/conflicts/confirm", EDITORS, 200, TOKEN),
+    ("GET", "/import/experts", EDITORS, 200, None),
+    ("POST", "/import/experts", EDITORS, 200, {}),
+    ("POST", "/import/experts/confirm", EDITORS, 200, TOKEN),
+    ("GET", "/experts", SIGNED_IN, 200, None),
+    ("GET", "/campaigns/{campaign}/experts", SIGNED_IN, 200, None),  # yjj leads it: its people take part
+    ("POST", "/campaigns/{campaign}/experts", {OFFICE}, REDIRECT, {"industries": "危险化学品"}),
     ("GET", "/import/items", EDITORS, 200, None),
     ("POST", "/import/items", EDITORS, 200, {}),
     ("POST", "/import/items/confirm", EDITORS, 200, TOKEN),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from datetime import timedelta
 
@@ -392,3 +393,61 @@ def test_the_office_browses_and_filters_the_log(client, county):
     bad = client.get("/audit/?start=2024-13-45&entity=zone")
     assert bad.status_code == 200 and "格式不正确" in bad.get_data(as_text=True)
     assert rows(start="2024-13-45", entity="zone") == 3  # the bad date is ignored, the rest applies
+
+
+# Written by Core statements only (never through the ORM, so never in the log).
+CORE_ONLY = {"login_throttle", "named_lock", "spent_token"}
+
+
+def test_every_logged_table_column_and_action_reads_in_chinese(app):
+    """A table, column or action added without its label shows the office an English word (seed_round,
+    commit_deadline, feedback_working_days … did)."""
+    import ast
+    import pathlib
+
+    from coordinator.audit.routes import ACTION_LABELS, ENTITY_LABELS, _field_label
+    from coordinator.audit.wording import VERBS
+
+    logged = [t for t in db.metadata.tables.values() if t.name not in audit.NOT_AUDITED | CORE_ONLY]
+    assert not [t.name for t in logged if t.name not in ENTITY_LABELS]
+    unlabelled = [f"{t.name}.{c.name}" for t in logged for c in t.columns if _field_label(t.name, c.name) == c.name]
+    assert not unlabelled
+    # every action a hand-made entry is written with: audit.log("…") / log_event("…")
+    actions = set()
+    for path in pathlib.Path(audit.__file__).parents[1].rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in (
+                    "log", "log_event") and node.args and isinstance(node.args[0], ast.Constant):
+                actions.add(node.args[0].value)
+            if isinstance(node, ast.IfExp) and isinstance(node.body, ast.Constant) and str(node.body.value).endswith(
+                    "_visit"):
+                actions.update({node.body.value, node.orelse.value})
+    assert {"seed", "make_accounts", "agree_visit", "api"} <= actions
+    assert not [a for a in actions if a not in ACTION_LABELS or a not in VERBS]
+
+
+def test_a_seed_round_reads_as_sentences(client, county):
+    """The seed's entry names the parties by name, and no field shows its code name."""
+    from coordinator.audit.routes import ENTITY_LABELS, _field_label
+    from coordinator.audit.wording import Wording
+    from tests.app.county import submit_all_items
+    from tests.app.seeding import service_round
+
+    users = county["users"]
+    campaign = campaigns.create_campaign(campaign_values(), county["yjj"], [county["scj"]], users["office"])
+    db.session.flush()
+    submit_all_items(campaign, county)
+    service_round(campaign, "subjects", {"office": users["office"], "dept:yjj": users["yjj_admin"],
+                                         "dept:scj": users["scj_admin"]}, users["office"])
+    db.session.commit()
+    login(client, "office")
+    page = client.get("/audit/?entity=seed_round").get_data(as_text=True)
+    assert "算出了随机种子" in page and "种子产生方式：各方共同产生" in page
+    contributions = client.get("/audit/?entity=seed_contribution").get_data(as_text=True)
+    assert "承诺值：由 （空） 改为 指纹" in contributions and "揭示人：由 （空） 改为 scj_admin" in contributions
+    shown = re.sub(r"<[^>]+>", " ", page + contributions)  # what a clerk reads, not the form's values
+    for word in ("seed_round", "commit_deadline", "opened_by_id", "dept:", " seed ", "commitment", "committed_by_id",
+                 "revealed_at", "round_id", "slot"):
+        assert word not in shown, word
+    said = Wording([], ENTITY_LABELS, _field_label)
+    assert said.value("seed_round", "left_out", ["dept:scj", "witness"]) == "市场监督管理局、见证人"

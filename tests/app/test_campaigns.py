@@ -331,3 +331,24 @@ def test_closed_and_recently_inspected_enterprises_are_left_out_of_the_next_draw
     everyone = set(db.session.scalars(sa.select(Subject.credit_code)))
     assert next_campaign(12) == everyone - inspected - {closed.credit_code}
     assert next_campaign(0) == everyone - {closed.credit_code}
+
+
+def test_the_teams_page_links_only_the_sheets_a_department_may_open(app, county):
+    """A partner department sees every team, but opens the 一企一表 and 告知书 only of enterprises its items reach
+    (the demo's 商务局 was shown links that answered 403)."""
+    from tests.app.county import dispatched_county_campaign
+
+    campaign = dispatched_county_campaign(county)
+    staffed = [cs for cs in campaign.subjects if cs.active_members]
+    elsewhere, reached = staffed[0], staffed[1]
+    elsewhere.department_ids = [county["yjj"].id]  # scj's items do not reach this one
+    db.session.commit()
+    scj = client_for(app, "scj_admin")
+    page = scj.get(f"/campaigns/{campaign.id}/teams").get_data(as_text=True)
+    assert elsewhere.subject.name in page  # the team is listed
+    for cs, shown in ((elsewhere, False), (reached, True)):
+        for url in (f"/campaigns/{campaign.id}/records/{cs.id}", f"/campaigns/{campaign.id}/notices/{cs.id}"):
+            assert (f'href="{url}"' in page) is shown, url
+            assert scj.get(url).status_code == (200 if shown else 403), url
+    office = client_for(app, "office").get(f"/campaigns/{campaign.id}/teams").get_data(as_text=True)
+    assert f'href="/campaigns/{campaign.id}/records/{elsewhere.id}"' in office

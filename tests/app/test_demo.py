@@ -3,6 +3,7 @@ import pytest
 import sqlalchemy as sa
 
 from coordinator.auth.models import Department, User
+from coordinator.campaigns.models import Campaign, TeamMember
 from coordinator.directories.models import Conflict, Inspector, Subject
 from coordinator.extensions import db
 from coordinator.items.models import Item
@@ -21,7 +22,7 @@ def test_seed_demo_loads_the_county_once(runner, ctx):
         return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
     assert count(Department) == 5
-    assert {u.role for u in db.session.scalars(sa.select(User))} == {"office", "admin", "officer"}
+    assert {u.role for u in db.session.scalars(sa.select(User))} == {"office", "admin", "officer", "inspector"}
     assert 2500 <= count(Subject) <= 3500
     assert count(Subject, Subject.status != SubjectStatus.ACTIVE) > 0
     inspectors = db.session.scalars(sa.select(Inspector)).all()
@@ -34,3 +35,29 @@ def test_seed_demo_loads_the_county_once(runner, ctx):
     assert again.exit_code == 2 and "已有数据" in again.output
     assert runner.invoke(args=["seed-demo", "--if-empty"]).exit_code == 0
     assert count(Subject) <= 3500
+
+
+def test_the_demo_has_two_inspectors_own_accounts(runner, ctx, client):
+    """One of the lead department, leading teams, and one of a partner department on the same teams: printed with
+    the other log-ins, the demo password, no forced change, and their teams on 我的检查任务."""
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    inspectors = db.session.scalars(sa.select(User).where(User.role == "inspector").order_by(User.id)).all()
+    assert [u.username for u in inspectors] == ["yjj_inspector", "xfj_inspector"]
+    campaign = db.session.scalars(sa.select(Campaign).order_by(Campaign.id)).first()
+    lead, partner = inspectors
+    assert lead.inspector.department_id == campaign.lead_department_id != partner.inspector.department_id
+    seats = {u.username: db.session.scalars(sa.select(TeamMember).where(TeamMember.inspector_id == u.inspector_id,
+                                                                        TeamMember.recused_at.is_(None))).all()
+             for u in inspectors}
+    assert any(m.is_leader for m in seats["yjj_inspector"])
+    assert ({m.campaign_subject_id for m in seats["yjj_inspector"]}
+            & {m.campaign_subject_id for m in seats["xfj_inspector"]})
+    for user in inspectors:
+        assert f"{user.username:<14} 检查人员个人账号（" in result.output and user.display_name in result.output
+        assert not user.must_change_password
+        client.post("/login", data={"username": user.username, "password": "Demo2024"})
+        first = client.get("/", follow_redirects=True)  # straight to the work, no password change asked
+        assert first.request.path == "/tasks/", first.request.path
+        assert seats[user.username][0].campaign_subject.subject.name in first.get_data(as_text=True)
+        client.post("/logout")

@@ -41,6 +41,8 @@ ACCESS = {
     ("GET", "/campaigns/<int:campaign_id>/dispatch.xlsx"): NOBODY,  # the lead department's list
     ("GET", "/campaigns/<int:campaign_id>/draws/<int:draw_id>.json"): NOBODY,  # a teams draw: the office audits it
     ("GET", "/campaigns/<int:campaign_id>/draws/<int:draw_id>/pairs.csv"): NOBODY,
+    ("GET", "/campaigns/<int:campaign_id>/experts"): PARTICIPANTS,
+    ("POST", "/campaigns/<int:campaign_id>/experts"): NOBODY,  # the office sets the industries
     ("GET", "/campaigns/<int:campaign_id>/items"): PARTICIPANTS,
     ("POST", "/campaigns/<int:campaign_id>/items"): PARTICIPANT_ADMIN,
     ("GET", "/campaigns/<int:campaign_id>/members/<int:member_id>/recuse"): NOBODY,  # a yjj inspector's seat

@@ -249,7 +249,8 @@ def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user:
 # ---- replay: every stored draw run again must give the stored result, byte for byte ----------------------
 
 SOLVE = {DrawKind.SUBJECTS: solver.draw_subjects, DrawKind.REPLACEMENT: solver.draw_subjects,
-         DrawKind.TEAMS: solver.solve_teams, DrawKind.RESEAT: solver.solve_teams, DrawKind.RESTAFF: solver.solve_teams}
+         DrawKind.TEAMS: solver.solve_teams, DrawKind.RESEAT: solver.solve_teams, DrawKind.RESTAFF: solver.solve_teams,
+         DrawKind.EXPERTS: solver.draw_subjects}  # experts: one stratum of count 1 per enterprise
 
 
 def replay(draw: Draw) -> str | None:

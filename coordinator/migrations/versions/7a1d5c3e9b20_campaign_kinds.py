@@ -1,7 +1,7 @@
 """campaign kinds: joint, a department's internal random inspection, special inspection with its filed plan
 
 Revision ID: 7a1d5c3e9b20
-Revises: a7c3e9f1b2d4
+Revises: e5b7c9a13f62
 Create Date: 2026-11-29 21:15:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '7a1d5c3e9b20'
-down_revision = 'a7c3e9f1b2d4'
+down_revision = 'e5b7c9a13f62'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,135 @@
+"""The expert pool (seed 003: 专家随同检查，随机选择，利害关系回避; seed 004: 专业人员协助指导): imported through the one
+pipeline, drawn by a seed round like inspectors, replayed byte for byte with recusal respected, on the 一企一表."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+import solver
+from coordinator.campaigns.models import Draw
+from coordinator.campaigns.services import replay
+from coordinator.draws import services as rounds
+from coordinator.excel.importing import run_import
+from coordinator.experts import services as experts
+from coordinator.experts.models import Expert, ExpertAssignment
+from coordinator.extensions import db
+from coordinator.states import DrawKind, DrawnStatus
+from tests.app.county import PASSWORD, build_county, dispatched_county_campaign
+from tests.xlsx import write_xlsx
+
+HEADER = ["专家编号", "姓名", "工作单位", "所属部门", "专业领域", "联系电话", "利害关系单位"]
+
+
+@pytest.fixture
+def county_campaign(ctx):
+    county = build_county()
+    return county, dispatched_county_campaign(county)
+
+
+def chemical(campaign):
+    return sorted((cs for cs in campaign.subjects if cs.status == DrawnStatus.ACTIVE
+                   and cs.subject.industry == "危险化学品"), key=lambda cs: cs.subject.credit_code)
+
+
+def pool_file(tmp_path, campaign, name="experts.xlsx", extra=()):
+    first, second = chemical(campaign)[:2]
+    rows = [HEADER,
+            ["ZJ001", "王工", "省化工研究院", "", "危险化学品、工贸", "13900000001", first.subject.credit_code],
+            ["ZJ002", "李工", second.subject.name, "", "危险化学品", "", ""],  # works there: must avoid it
+            ["ZJ003", "赵工", "县应急管理局", "应急管理局", "危险化学品", "", ""],
+            ["ZJ004", "钱工", "市安全协会", "", "危险化学品", "", ""],
+            ["ZJ005", "孙工", "市安全协会", "", "工贸", "", ""], *extra]
+    return write_xlsx(tmp_path / name, rows)
+
+
+def test_experts_come_in_through_the_import_pipeline_row_by_row(county_campaign, tmp_path):
+    county, campaign = county_campaign
+    refused = pool_file(tmp_path, campaign, "bad.xlsx", [["ZJ006", "周工", "", "县交通局", "危险化学品", "", ""],
+                                                         ["ZJ007", "", "", "", "", "", ""]])
+    report = run_import(experts.ExpertImporter(), refused, dry_run=True)  # the preview
+    assert not report.applied and db.session.scalar(sa.select(sa.func.count()).select_from(Expert)) == 0
+    assert [(r.row, r.reasons) for r in report.refused] == [
+        (7, ["所属部门“县交通局”不是本县的部门（部门外专家请留空）"]),
+        (8, ["姓名为空", "专业领域为空（填写行业，多个用“、”分隔）"])]
+    report = run_import(experts.ExpertImporter(), pool_file(tmp_path, campaign), dry_run=False)
+    assert report.applied and report.created == 5
+    again = run_import(experts.ExpertImporter(), pool_file(tmp_path, campaign), dry_run=False)
+    assert again.unchanged == 5 and again.created == 0  # idempotent
+    inside = db.session.scalar(sa.select(Expert).where(Expert.code == "ZJ003"))
+    assert inside.department_id == county["yjj"].id and inside.where == "应急管理局"
+    # a department's admin imports only its own specialists
+    report = run_import(experts.ExpertImporter(county["scj"].id), pool_file(tmp_path, campaign), dry_run=True)
+    assert any("只能导入本部门的专家" in r for row in report.refused for r in row.reasons)
+
+
+def draw_experts(campaign, office, seed="专家-20240610"):
+    round_ = rounds.open_fallback(campaign, DrawKind.EXPERTS, office, fallback_reason="测试：见证人报出种子",
+                                  witness="见证人")
+    rounds.run_round(round_, office, seed)
+    db.session.commit()
+    return round_.draw
+
+
+def test_an_expert_draw_is_replayed_byte_for_byte_and_respects_recusal(county_campaign, tmp_path):
+    county, campaign = county_campaign
+    office = county["users"]["office"]
+    run_import(experts.ExpertImporter(), pool_file(tmp_path, campaign), dry_run=False)
+    with pytest.raises(experts.CampaignError, match="没有设定"):
+        rounds.open_fallback(campaign, DrawKind.EXPERTS, office, fallback_reason="x", witness="y")
+    experts.set_industries(campaign, ["危险化学品"])
+    targets = chemical(campaign)
+    draw = draw_experts(campaign, office)
+    assert draw.kind == DrawKind.EXPERTS and draw.seed == "专家-20240610"
+    problem = json.loads(draw.problem)
+    assert [s["id"] for s in problem["strata"]] == [cs.subject.credit_code for cs in targets]
+    first, second = targets[0].subject.credit_code, targets[1].subject.credit_code
+    units = {u["id"] for u in problem["subjects"]}
+    assert f"{first}/ZJ001" not in units and f"{second}/ZJ002" not in units  # recused before the draw
+    assert f"{second}/ZJ001" in units and f"{first}/ZJ002" in units
+    assert not any(u.endswith("/ZJ005") for u in units)  # does not know the industry
+    # replay: the stored input and seed give the stored result, byte for byte
+    assert replay(draw) is None
+    assert solver.canonical_json(solver.draw_subjects({**problem, "seed": draw.seed})) == draw.result
+    seated = db.session.scalars(sa.select(ExpertAssignment).order_by(ExpertAssignment.id)).all()
+    assert [a.campaign_subject.subject.credit_code for a in seated] == [cs.subject.credit_code for cs in targets]
+    assert not any(a.expert.must_avoid(a.campaign_subject.subject) for a in seated)
+    assert all(a.draw_id == draw.id for a in seated)
+    # a tampered record no longer replays
+    db.session.execute(sa.update(Draw).where(Draw.id == draw.id).values(seed="别的种子"))
+    db.session.expire_all()
+    assert replay(db.session.get(Draw, draw.id)) == "重放结果与保存的结果不一致"
+    # and once every enterprise has its expert there is nothing left to draw
+    with pytest.raises(experts.CampaignError, match="没有需要抽取专家"):
+        rounds.open_fallback(campaign, DrawKind.EXPERTS, office, fallback_reason="x", witness="y")
+
+
+def test_recusal_leaves_an_enterprise_without_expert_rather_than_send_one_who_must_avoid(county_campaign, tmp_path):
+    county, campaign = county_campaign
+    target = chemical(campaign)[0]
+    rows = [HEADER, ["ZJ001", "王工", "", "", "危险化学品", "", target.subject.credit_code]]
+    run_import(experts.ExpertImporter(), write_xlsx(tmp_path / "one.xlsx", rows), dry_run=False)
+    experts.set_industries(campaign, ["危险化学品"])
+    draw = draw_experts(campaign, county["users"]["office"])
+    assert target.subject.credit_code in experts.short(draw)
+    assert not target.expert_assignments and replay(draw) is None
+
+
+def test_the_drawn_expert_is_on_the_joint_record_and_the_pages_are_scoped(app, county_campaign, tmp_path):
+    county, campaign = county_campaign
+    run_import(experts.ExpertImporter(), pool_file(tmp_path, campaign), dry_run=False)
+    experts.set_industries(campaign, ["危险化学品"])
+    draw_experts(campaign, county["users"]["office"])
+    cs = chemical(campaign)[0]
+    expert = cs.expert_assignments[0].expert
+    scj = app.test_client()
+    scj.post("/login", data={"username": "scj_officer", "password": PASSWORD})
+    sheet = scj.get(f"/campaigns/{campaign.id}/records/{cs.id}").data.decode()
+    assert expert.name in sheet and "随同检查专家" in sheet
+    assert expert.name in scj.get(f"/campaigns/{campaign.id}/experts").data.decode()
+    assert scj.post(f"/campaigns/{campaign.id}/experts", data={"industries": "工贸"}).status_code == 403
+    outsider = app.test_client()
+    outsider.post("/login", data={"username": "hbj_admin", "password": PASSWORD})
+    assert outsider.get(f"/campaigns/{campaign.id}/experts").status_code == 403
+    assert "王工" in outsider.get("/experts").data.decode()
