@@ -12,7 +12,6 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from conftest import login
 
 from coordinator.audit.models import AuditEntry
 from coordinator.auth.models import User
@@ -21,6 +20,7 @@ from coordinator.extensions import db
 from coordinator.plans.models import Plan
 from coordinator.plans.services import add_task
 from tests.app.test_access import make_world, with_campaign
+from tests.conftest import login
 
 EVERYONE = "every department"  # a county-wide object: any signed-in user of any department
 PARTICIPANTS = "departments taking part"  # scj's admin and officer (the campaign's partner), not xfj's
