@@ -8,7 +8,6 @@ department on the wrong subjects, the solver staffs what the bound allows.
 import random
 
 from hypothesis import HealthCheck, given, settings
-from solver_kit import brute_force_max, teams_problem, tiny_problems
 
 from solver import check_teams, joint, solve_teams
 from solver.context import SolveContext
@@ -18,6 +17,7 @@ from solver.joint import choose_staffed_counts, subject_groups
 from solver.screening import screen
 from solver.staffing import flow_rounds
 from solver.teams import solve_teams_outcome
+from tests.solver.solver_kit import brute_force_max, teams_problem, tiny_problems
 
 SETTINGS = settings(max_examples=120, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
