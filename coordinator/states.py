@@ -71,6 +71,24 @@ class CampaignStatus(Labelled):
         return tuple(members[members.index(self):])
 
 
+class CampaignKind(Labelled):
+    """What a campaign is (seed 000's annex and seed 004): a joint one the office organises with partner
+    departments, a department's own random inspection (内部随机抽查), or a special inspection (专项检查) for a
+    fire season, festival or major event, filed with its plan (专项检查方案). Coverage and the statistics count
+    every kind by inspection date; joint work is what has two or more departments (Campaign.is_joint)."""
+
+    JOINT = "joint", "部门联合抽查"
+    INTERNAL = "internal", "内部随机抽查"
+    SPECIAL = "special", "专项检查", "warn"
+
+
+class MonthlyPlanStatus(Labelled):
+    """A department's plan for next month (月抽查计划, seed 000): proposed by the system, then confirmed by it."""
+
+    PROPOSED = "proposed", "待确认", "warn"
+    CONFIRMED = "confirmed", "已确认", "ok"
+
+
 class DrawKind(Labelled):
     """What a recorded draw chose: stage 1 (enterprises) or stage 2 (teams), whole or for one replacement."""
 

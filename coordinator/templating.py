@@ -6,15 +6,16 @@ from datetime import date, datetime
 from flask import request, url_for
 from flask_login import current_user
 
-from .states import CampaignStatus, Decision, RecordStatus, SubjectStatus
+from .states import CampaignKind, CampaignStatus, Decision, RecordStatus, SubjectStatus
 from .vocab import HISTORY_FLAGS, RISK_LABELS
 
 # The menu of each role, grouped by task so that each sees a short row: a link is (endpoint, label, endpoint
 # prefix that marks it active); a group is (label, links) and opens as a drop-down; a group of one is a link.
 HOME = ("home.index", "工作台", "home.")
 PLANS = ("plans.index", "年度计划", "plans.")
+MONTHLY = ("plans.monthly_index", "月抽查计划", "plans.monthly")
 COVERAGE = ("coverage.index", "抽查覆盖", "coverage.")
-CAMPAIGNS = ("campaigns.index", "联合抽查", "campaigns.")
+CAMPAIGNS = ("campaigns.index", "随机抽查", "campaigns.")
 RESULTS = ("results.index", "检查结果", "results.")
 FOLLOW_UPS = ("followups.index", "后续处置", "followups.")
 EXPERTS = ("experts.index", "专家库", "experts.index")
@@ -29,7 +30,7 @@ INSPECTOR_ACCOUNTS = ("auth.inspector_accounts", "检查人员个人账号", "au
 MENUS = {
     "office": (
         HOME,
-        ("年度工作", (PLANS, COVERAGE)),
+        ("年度工作", (PLANS, MONTHLY, COVERAGE)),
         ("名录库", (SUBJECTS, INSPECTORS, EXPERTS, CONFLICTS, ITEMS)),
         ("抽查", (CAMPAIGNS,)),
         ("结果与统计", (RESULTS, FOLLOW_UPS, STATS_FORM, ("stats.dashboard", "统计分析", "stats.dashboard"), PUBLIC)),
@@ -38,7 +39,7 @@ MENUS = {
     ),
     "admin": (
         HOME,
-        ("本部门", (ITEMS, INSPECTORS, INSPECTOR_ACCOUNTS, EXPERTS, CONFLICTS)),
+        ("本部门", (ITEMS, INSPECTORS, INSPECTOR_ACCOUNTS, EXPERTS, CONFLICTS, MONTHLY)),
         CAMPAIGNS,
         ("结果与统计", (RESULTS, FOLLOW_UPS, STATS_FORM)),
         ("查询", (SUBJECTS, PLANS, COVERAGE, PUBLIC)),
@@ -101,5 +102,6 @@ def register(app) -> None:
     app.jinja_env.globals.update(nav_items=nav_items, RISK_LABELS=RISK_LABELS, HISTORY_FLAGS=HISTORY_FLAGS,
                                  once_token=new_token)
     # Templates name a status by its member (CampaignStatus.DRAWN), never by its text, so a typo fails loudly.
-    app.jinja_env.globals.update({cls.__name__: cls for cls in (CampaignStatus, Decision, RecordStatus, SubjectStatus)})
+    app.jinja_env.globals.update({cls.__name__: cls for cls in (CampaignKind, CampaignStatus, Decision, RecordStatus,
+                                                                     SubjectStatus)})
     app.jinja_env.filters.update(localdate=format_date, number=format_number, yesno=yes_no)

@@ -5,6 +5,7 @@ from wtforms import (
     BooleanField,
     DateField,
     FieldList,
+    FileField,
     FloatField,
     Form,
     FormField,
@@ -16,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..forms import BaseForm, CheckboxList, choices
-from ..states import DayMode
+from ..states import CampaignKind, DayMode
 from ..textutil import split_list
 from ..vocab import CATEGORIES, RISK_CLASSES
 from .rules import MUST_FLAG_LABELS
@@ -51,11 +52,13 @@ def _date_order(first: str, second: str, message: str):
 
 
 class CampaignForm(BaseForm):
-    name = StringField("联合抽查名称", validators=[DataRequired("请填写名称"), Length(max=200)])
+    kind = SelectField("抽查类型", default=CampaignKind.JOINT.value,
+                       choices=choices((k.value, k.label) for k in CampaignKind))
+    name = StringField("抽查名称", validators=[DataRequired("请填写名称"), Length(max=200)])
     field = StringField("领域", validators=[Length(max=64)], default="应急管理领域")
     plan_task_id = SelectField("对应年度计划任务", coerce=int, validators=[Optional()])
     lead_department_id = SelectField("牵头部门", coerce=int)
-    partner_ids = CheckboxList("协同部门", coerce=int)
+    partner_ids = CheckboxList("协同部门（部门联合抽查必选；内部随机抽查不选）", coerce=int)
     period_start = DateField("抽查开始日期", validators=[InputRequired("请填写开始日期")])
     period_end = DateField("抽查结束日期", validators=[
         InputRequired("请填写结束日期"), _date_order("period_start", "period_end", "结束日期不能早于开始日期")])
@@ -99,6 +102,16 @@ class CampaignForm(BaseForm):
     publication_day_mode = SelectField("公示期限按", default=DayMode.WORKING.value,
                                        choices=choices((m.value, m.label) for m in DayMode))
 
+    # A special inspection's plan (专项检查方案), as seed 000 asks: drawn up before it and filed with the superior.
+    scheme_text = TextAreaField("专项检查方案（检查对象、抽查比例、检查内容）", validators=[Length(max=20000)])
+    scheme_file = FileField("专项检查方案附件（PDF、Word 或图片，不超过 8 MB）")
+    scheme_filed_with = StringField("报备案单位", validators=[Length(max=100)])
+    scheme_filed_on = DateField("备案日期", validators=[Optional()])
+
+    def validate_scheme_text(self, field):
+        if self.kind.data == CampaignKind.SPECIAL and not (field.data or "").strip():
+            raise ValidationError("专项检查须先制定专项检查方案：请填写方案内容")
+
     def validate_strata(self, field):
         if not any(entry.form.name.data for entry in field.entries):
             raise ValidationError("至少需要一个分层（填写分层名称）")
@@ -131,7 +144,12 @@ class CampaignForm(BaseForm):
              "value": None if e.mode.data == "all" else (int(e.value.data) if e.mode.data == "count" else e.value.data)}
             for e in self.strata.entries if e.form.name.data and e.form.name.data.strip()
         ]
+        special = self.kind.data == CampaignKind.SPECIAL
         return {
+            "kind": CampaignKind(self.kind.data),
+            "scheme_text": self.scheme_text.data.strip() if special else "",
+            "scheme_filed_with": (self.scheme_filed_with.data or "").strip() if special else "",
+            "scheme_filed_on": self.scheme_filed_on.data if special else None,
             "name": self.name.data.strip(), "field": self.field.data.strip(),
             "plan_task_id": self.plan_task_id.data or None,
             "period_start": self.period_start.data, "period_end": self.period_end.data,

@@ -12,7 +12,7 @@ from ..directories.models import Inspector, Subject
 from ..extensions import db
 from ..items.models import Item
 from ..plans.models import PlanTask
-from ..states import CampaignStatus, DayMode, Decision, DrawKind, DrawnStatus, db_enum
+from ..states import CampaignKind, CampaignStatus, DayMode, Decision, DrawKind, DrawnStatus, db_enum
 from ..timeutil import now
 from ..workdays import add_working_days
 
@@ -22,6 +22,8 @@ class Campaign(db.Model):
     __tablename__ = "campaign"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[CampaignKind] = mapped_column(db_enum(CampaignKind, "ck_campaign_kind"),
+                                               default=CampaignKind.JOINT, index=True)
     field: Mapped[str] = mapped_column(sa.String(64), default="")  # 应急管理领域
     plan_task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("plan_task.id"))
     lead_department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"))
@@ -53,6 +55,13 @@ class Campaign(db.Model):
         db_enum(DayMode, "ck_campaign_publication_day_mode", length=8), default=DayMode.WORKING)
     status: Mapped[CampaignStatus] = mapped_column(db_enum(CampaignStatus, "ck_campaign_status"),
                                                    default=CampaignStatus.COLLECTING, index=True)
+    # A special inspection's plan (专项检查方案, seed 000: drawn up before it and filed with the superior):
+    # its text, the file as uploaded (kept under ATTACHMENT_FOLDER) and where and when it was filed (报…备案).
+    scheme_text: Mapped[str] = mapped_column(sa.Text, default="")
+    scheme_filename: Mapped[str] = mapped_column(sa.String(200), default="")
+    scheme_stored_as: Mapped[str] = mapped_column(sa.String(100), default="")
+    scheme_filed_with: Mapped[str] = mapped_column(sa.String(100), default="")
+    scheme_filed_on: Mapped[date | None]
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=now)
     dispatched_at: Mapped[datetime | None]
@@ -68,6 +77,24 @@ class Campaign(db.Model):
     @property
     def status_label(self) -> str:
         return self.status.label
+
+    @property
+    def kind_label(self) -> str:
+        return CampaignKind(self.kind).label
+
+    @property
+    def is_joint(self) -> bool:
+        """Joint work (联合抽查): two or more departments take part, whatever the kind (a special inspection may
+        be joint). The statistics count joint work against all work with this."""
+        return len(self.departments) >= 2
+
+    def may_run(self, user) -> bool:
+        """Who runs the draws, replacements, staffing and dispatch: the office for every campaign; for a campaign
+        of one department alone (its internal or special inspection), also that department's administrator."""
+        if user.is_office:
+            return True
+        return (self.kind is not CampaignKind.JOINT and not self.is_joint and user.role == "admin"
+                and user.department_id == self.lead_department_id)
 
     def reached(self, status: str) -> bool:
         return self.status in CampaignStatus(status).and_later()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from .. import once
@@ -19,9 +19,10 @@ from ..extensions import db
 from ..forms import choices
 from ..pagination import paginate
 from ..plans.models import Plan, PlanTask
-from ..states import CampaignStatus, Decision, DrawnStatus
+from ..states import CampaignKind, CampaignStatus, Decision, DrawnStatus
 from ..textutil import join_list
 from ..timeutil import today
+from ..uploads import attachment_folder
 from . import rules, services, sheets, staffing
 from .forms import CampaignForm, ItemsForm, ReasonForm, StaffingForm
 from .models import Campaign, CampaignSubject, Draw, TeamMember
@@ -32,6 +33,14 @@ def _campaign(campaign_id: int) -> Campaign:
     """The campaign, if the user's department takes part in it (the office sees all)."""
     campaign = db.get_or_404(Campaign, campaign_id)
     if not current_user.is_office and campaign.campaign_department(current_user.department_id) is None:
+        abort(403)
+    return campaign
+
+
+def _runner(campaign_id: int) -> Campaign:
+    """The campaign, if the user runs its draws and dispatch (Campaign.may_run), else 403."""
+    campaign = _campaign(campaign_id)
+    if not campaign.may_run(current_user):
         abort(403)
     return campaign
 
@@ -83,28 +92,68 @@ def _fill_choices(form: CampaignForm) -> None:
         for r in coverage_services.rules())])
 
 
+def _fill_kind(form: CampaignForm) -> None:
+    """A department's administrator creates its own department's internal or special inspections only."""
+    if current_user.is_office:
+        return
+    own = db.session.get(Department, current_user.department_id)
+    form.kind.choices = choices((k.value, k.label) for k in CampaignKind if k is not CampaignKind.JOINT)
+    form.lead_department_id.choices = choices([(own.id, own.name)])
+    form.lead_department_id.data = own.id  # whatever was posted: its own department
+    form.partner_ids.choices, form.partner_ids.data = [], []
+    if form.kind.data == CampaignKind.JOINT:
+        form.kind.data = CampaignKind.INTERNAL.value if request.method == "GET" else form.kind.data
+
+
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required("office")
+@roles_required("office", "admin")
 def create():
     form = CampaignForm()
     _fill_choices(form)
+    _fill_kind(form)
     if request.method == "GET":
-        preset = rules.STRATA_PRESETS.get(request.args.get("preset", "joint20"), rules.STRATA_PRESETS["joint20"])
+        default = "fire" if not current_user.is_office else "joint20"
+        preset = rules.STRATA_PRESETS.get(request.args.get("preset", default), rules.STRATA_PRESETS[default])
         form.load_strata(preset["strata"])
         form.must_flags.data = list(rules.DEFAULT_MUST_FLAGS)
+        if request.args.get("kind") in CampaignKind.labels():
+            form.kind.data = request.args["kind"]
+            _fill_kind(form)
     if form.validate_on_submit():
+        kind = CampaignKind(form.kind.data)
         lead = db.session.get(Department, form.lead_department_id.data)
         partners = db.session.scalars(sa.select(Department).where(Department.id.in_(form.partner_ids.data))).all()
-        if not partners or all(p.id == lead.id for p in partners):
-            form.partner_ids.errors.append("联合抽查至少需要一个协同部门")
+        partners = [p for p in partners if p.id != lead.id]
+        scheme = request.files.get(form.scheme_file.name)
+        if kind is CampaignKind.JOINT and not partners:
+            form.partner_ids.errors.append("部门联合抽查至少需要一个协同部门；本部门自己的抽查请选“内部随机抽查”")
+        elif kind is CampaignKind.INTERNAL and partners:
+            form.partner_ids.errors.append("内部随机抽查只由本部门实施，不选协同部门；多部门一起请选“部门联合抽查”")
+        elif (problem := services.scheme_problem(scheme)) is not None:
+            form.scheme_file.errors.append(problem)
         elif not once.spend_form("campaign"):
             return once.repeated(url_for("campaigns.index"))
         else:
             campaign = services.create_campaign(form.values(), lead, partners, current_user)
+            if kind is CampaignKind.SPECIAL and scheme and scheme.filename:
+                services.attach_scheme(campaign, scheme.filename, scheme.read(), attachment_folder())
             db.session.commit()
-            return _done(f"联合抽查“{campaign.name}”已创建，请通知各部门在{campaign.items_deadline}前提交抽查事项",
-                         campaign)
+            return _done(f"{campaign.kind_label}“{campaign.name}”已创建，请在{campaign.items_deadline}前提交"
+                         f"{'各部门的' if campaign.is_joint else '本部门的'}抽查事项", campaign)
     return render_template("campaigns/form.html", form=form, presets=rules.STRATA_PRESETS)
+
+
+@bp.get("/<int:campaign_id>/scheme")
+@login_required
+def scheme(campaign_id):
+    """The special inspection's plan as filed (专项检查方案附件), for everyone taking part."""
+    campaign = _campaign(campaign_id)
+    if not campaign.scheme_stored_as:
+        abort(404)
+    path = attachment_folder() / campaign.scheme_stored_as
+    if not path.exists():
+        abort(404)
+    return send_file(path, download_name=campaign.scheme_filename, as_attachment=True)
 
 
 @bp.get("/<int:campaign_id>")
@@ -114,7 +163,7 @@ def detail(campaign_id):
     context = {"campaign": campaign, "draws": services.draws_of(campaign), "reason_form": ReasonForm(),
                "seeding": campaign_seeding(campaign), "today": today(),
                "mine": campaign.campaign_department(current_user.department_id)}
-    if campaign.status == CampaignStatus.COLLECTING and current_user.is_office:
+    if campaign.status == CampaignStatus.COLLECTING and campaign.may_run(current_user):
         context["coverage"] = services.coverage(campaign) if any(cd.items for cd in campaign.departments) else []
     if campaign.status != CampaignStatus.COLLECTING:
         flagged = services.flagged(campaign)
@@ -219,10 +268,10 @@ def _posted_reason() -> str:
 
 
 @bp.post("/<int:campaign_id>/subjects/<int:cs_id>/drop")
-@roles_required("office")
+@roles_required("office", "admin")
 def drop(campaign_id, cs_id):
     """Accept a closed enterprise's shortfall: it leaves the campaign and the pool, with the office's reason."""
-    campaign = _campaign(campaign_id)
+    campaign = _runner(campaign_id)
     cs = _drawn_subject(campaign, cs_id)
     reason = _posted_reason()
     return _attempt(campaign, lambda: services.accept_shortfall(campaign, cs, reason, current_user),
@@ -233,11 +282,11 @@ def drop(campaign_id, cs_id):
 
 
 @bp.post("/<int:campaign_id>/staffing")
-@roles_required("office")
+@roles_required("office", "admin")
 def staffing_settings(campaign_id):
     """What a supplementary team draw (补充组队) will use: a later end of the visits, higher capacities, fewer
     specialist industries. The draw itself is a seed round like every other."""
-    campaign = _campaign(campaign_id)
+    campaign = _runner(campaign_id)
     form = StaffingForm()
     if not form.validate_on_submit():
         return _done("；".join(e for errors in form.errors.values() for e in errors), campaign, "error")
@@ -308,9 +357,9 @@ def recuse(campaign_id, member_id):
 
 
 @bp.post("/<int:campaign_id>/dispatch")
-@roles_required("office")
+@roles_required("office", "admin")
 def dispatch(campaign_id):
-    campaign = _campaign(campaign_id)
+    campaign = _runner(campaign_id)
     return _attempt(campaign, lambda: services.dispatch(campaign),
                     "已派发：一企一表已发送给检查人员，分组名单已发送给牵头部门")
 

@@ -112,6 +112,9 @@ def _write_sheet(sheet: SheetWriter, record_sheet: RecordSheet) -> None:
         for member in section.members:
             sheet.write([section.name, member.inspector.name, member.inspector.cert_no,
                          "组长" if member.is_leader else "组员", "", "", "", ""])
+    for assignment in record_sheet.cs.expert_assignments:  # drawn from the expert pool (coordinator.experts)
+        expert = assignment.expert
+        sheet.write([expert.where, expert.name, f"专家 {expert.code}", "随同检查专家（随机抽取）", "", "", "", ""])
     sheet.row += 1
     sheet.cell(sheet.row, 0, "需提供的材料", fmt["header"])
     sheet.merge(1, width - 1, "、".join(record_sheet.materials), fmt["wrap"])
@@ -156,8 +159,10 @@ def write_dispatch(target, campaign: Campaign) -> None:
                                                                    cs.subject.credit_code))
     for index, cs in enumerate(subjects, start=1):
         leader = cs.leader
-        members = "\n".join(f"{m.inspector.name}（{m.department.name}，{m.inspector.cert_no}，{m.inspector.mobile}）"
-                            for m in cs.active_members)
+        members = "\n".join([*(f"{m.inspector.name}（{m.department.name}，{m.inspector.cert_no}，{m.inspector.mobile}）"
+                                for m in cs.active_members),
+                              *(f"{a.expert.name}（随同检查专家，{a.expert.where}，{a.expert.phone}）"
+                                for a in cs.expert_assignments)])
         contact = f"{cs.subject.safety_manager or cs.subject.legal_rep} " \
                   f"{cs.subject.safety_manager_phone or cs.subject.legal_rep_phone}"
         rows.append([index, cs.visit_date, cs.subject.name, cs.subject.credit_code, cs.subject.address,

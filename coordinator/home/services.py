@@ -14,7 +14,8 @@ from ..draws import services as rounds
 from ..draws.models import Phase, SeedRule
 from ..exchange import services as exchange
 from ..extensions import db
-from ..states import CampaignStatus
+from ..plans import monthly
+from ..states import CampaignStatus, MonthlyPlanStatus
 from ..timeutil import now, today
 from ..visits import services as visits
 
@@ -116,11 +117,32 @@ def tasks_for(user: User, due: list[dict] | None = None) -> list[Task]:
         if user.is_office and campaign.status == CampaignStatus.DRAWN and campaigns.flagged(campaign):
             tasks.append(Task(f"“{campaign.name}”有被标记为关闭或查无此户的检查对象，待替换抽取或核减", detail))
     tasks.extend(seed_tasks(user))
+    tasks.extend(monthly_plan_tasks(user, today()))
     tasks.extend(coverage_tasks(user))
     if user.is_office:
         # Stale sources (the directory at least yearly, seed 003) and drawn enterprises the registry closed.
         tasks += [Task(line, url_for("exchange.index"), True) for line in exchange.reminders()]
     return sorted(tasks, key=lambda t: not t.late)
+
+
+def monthly_plan_tasks(user: User, day) -> list[Task]:
+    """In a month's last two working days (and until it ends), next month's plan (seed 000): each department's
+    admin is asked to make and confirm its own; the office sees who has not confirmed yet."""
+    asked = monthly.departments_asked(day)
+    if not asked:
+        return []
+    month = monthly.month_label(monthly.asking_month(day))
+    late = day > monthly.last_working_days(day)[-1]
+    open_ = [(d, p) for d, p in asked if p is None or p.status != MonthlyPlanStatus.CONFIRMED]
+    if user.is_office:
+        names = "、".join(d.name for d, _ in open_)
+        return [Task(f"{month}的月抽查计划尚未确认：{names}", url_for("plans.monthly_index"), late)] if open_ else []
+    for department, plan in open_:
+        if user.role == "admin" and department.id == user.department_id:
+            what = "生成并确认" if plan is None else "核对并确认"
+            target = url_for("plans.monthly_detail", monthly_id=plan.id) if plan else url_for("plans.monthly_index")
+            return [Task(f"{what}{month}的月抽查计划（每月最后两个工作日内）", target, late)]
+    return []
 
 
 def seed_tasks(user: User) -> list[Task]:

@@ -36,3 +36,11 @@ class PlanTaskForm(BaseForm):
         """The task's own columns, as the service takes them (the items and joint departments come apart)."""
         return {key: self[key].data.strip() for key in ("name", "task_type", "ratio", "scope",
                                                         "start_month", "end_month")}
+
+
+class MonthlyAddForm(BaseForm):
+    credit_code = StringField("统一社会信用代码", validators=[DataRequired("请填写统一社会信用代码"), Length(max=18)])
+
+
+class MonthlyConfirmForm(BaseForm):
+    note = TextAreaField("说明（当前工作重点、调整原因等）", validators=[Length(max=2000)])

@@ -1,13 +1,15 @@
 """The annual plan (年度抽查计划, seed 000 annex) and its tasks, which campaigns carry out."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Department
+from ..directories.models import Subject
 from ..extensions import db
+from ..states import MonthlyPlanStatus, db_enum
 from ..timeutil import now
 
 
@@ -42,3 +44,55 @@ class PlanTask(db.Model):
 
     plan: Mapped[Plan] = relationship(back_populates="tasks")
     initiating_department: Mapped[Department] = relationship()
+
+
+class MonthlyPlan(db.Model):
+    """A department's inspection plan for one month (月抽查计划, seed 000): made from the annual plan's tasks active
+    that month in its last two working days before, sized to its inspectors, edited and confirmed by the
+    department; it lists each enterprise's name, address and time limit, and its campaign is created from it."""
+
+    __tablename__ = "monthly_plan"
+    __table_args__ = (sa.UniqueConstraint("department_id", "month"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"), index=True)
+    month: Mapped[str] = mapped_column(sa.String(7))  # YYYY-MM
+    status: Mapped[MonthlyPlanStatus] = mapped_column(db_enum(MonthlyPlanStatus, "ck_monthly_plan_status"),
+                                                      default=MonthlyPlanStatus.PROPOSED)
+    workload: Mapped[int] = mapped_column(default=0)  # enterprises its inspectors can take that month
+    basis: Mapped[str] = mapped_column(sa.String(500), default="")  # how the workload was sized, in Chinese
+    tasks: Mapped[list] = mapped_column(sa.JSON, default=list)  # ids of the annual plan's tasks active that month
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    confirmed_at: Mapped[datetime | None]
+    confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    campaign_id: Mapped[int | None]  # the campaign created from it (campaigns sit above plans: no model link)
+
+    department: Mapped[Department] = relationship()
+    entries: Mapped[list[MonthlyPlanEntry]] = relationship(
+        back_populates="monthly_plan", order_by="MonthlyPlanEntry.id", cascade="all, delete-orphan")
+
+    @property
+    def status_label(self) -> str:
+        return MonthlyPlanStatus(self.status).label
+
+    def may_edit(self, user) -> bool:
+        """The department's administrator edits and confirms its own plan until a campaign is made from it."""
+        return (user.role == "admin" and user.department_id == self.department_id and self.campaign_id is None)
+
+    def may_read(self, user) -> bool:
+        return user.is_office or user.department_id == self.department_id
+
+
+class MonthlyPlanEntry(db.Model):
+    """One enterprise of a monthly plan, with why it is there and by when it is to be inspected."""
+
+    __tablename__ = "monthly_plan_entry"
+    __table_args__ = (sa.UniqueConstraint("monthly_plan_id", "subject_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    monthly_plan_id: Mapped[int] = mapped_column(sa.ForeignKey("monthly_plan.id"), index=True)
+    subject_id: Mapped[int] = mapped_column(sa.ForeignKey("subject.id"))
+    reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    due_on: Mapped[date]
+
+    monthly_plan: Mapped[MonthlyPlan] = relationship(back_populates="entries")
+    subject: Mapped[Subject] = relationship()

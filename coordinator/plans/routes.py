@@ -8,13 +8,15 @@ from flask_login import current_user
 from .. import once
 from ..access import login_required, roles_required
 from ..auth.models import Department
+from ..directories.models import Subject
 from ..excel.writer import send_workbook
 from ..extensions import db
 from ..forms import choices
-from ..timeutil import now
-from . import services
-from .forms import PlanForm, PlanTaskForm
-from .models import Plan, PlanTask
+from ..states import CampaignKind, MonthlyPlanStatus
+from ..timeutil import now, today
+from . import monthly, services
+from .forms import MonthlyAddForm, MonthlyConfirmForm, PlanForm, PlanTaskForm
+from .models import MonthlyPlan, MonthlyPlanEntry, Plan, PlanTask
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
@@ -125,3 +127,129 @@ def export():
     year = request.args.get("year", type=int) or now().year
     return send_workbook(lambda target: services.write_plan(target, year, current_app.config["COUNTY_NAME"]),
                          f"{year}年度随机抽查工作计划")
+
+
+# ---- monthly plans (月抽查计划, seed 000) ----------------------------------------------------------------------
+
+
+def _monthly(monthly_id: int, *, editing: bool = False) -> MonthlyPlan:
+    plan = db.get_or_404(MonthlyPlan, monthly_id)
+    if not plan.may_read(current_user) or (editing and current_user.department_id != plan.department_id):
+        abort(403)
+    return plan
+
+
+def _monthly_step(plan: MonthlyPlan, action, message: str):
+    try:
+        action()
+        db.session.commit()
+    except monthly.MonthlyPlanError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        flash(message, "success")
+    return redirect(url_for("plans.monthly_detail", monthly_id=plan.id))
+
+
+@bp.get("/monthly")
+@login_required
+def monthly_index():
+    query = sa.select(MonthlyPlan).order_by(MonthlyPlan.month.desc(), MonthlyPlan.department_id)
+    if not current_user.is_office:
+        query = query.where(MonthlyPlan.department_id == current_user.department_id)
+    plans = db.session.scalars(query.limit(200)).all()
+    day = today()
+    month = monthly.asking_month(day) or monthly.next_month(day)
+    own = next((p for p in plans if p.month == month and p.department_id == current_user.department_id), None)
+    return render_template("plans/monthly_index.html", plans=plans, month=month, own=own,
+                           asking=monthly.asking_month(day), window=monthly.last_working_days(day),
+                           month_label=monthly.month_label)
+
+
+@bp.post("/monthly/new")
+@roles_required("admin")
+def monthly_create():
+    month = monthly.asking_month(today()) or monthly.next_month(today())
+    department = db.session.get(Department, current_user.department_id)
+    try:
+        plan = monthly.propose(department, month)
+        db.session.commit()
+    except monthly.MonthlyPlanError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("plans.monthly_index"))
+    flash(f"已生成{monthly.month_label(month)}的月抽查计划（{len(plan.entries)}户），请核对、调整后确认", "success")
+    return redirect(url_for("plans.monthly_detail", monthly_id=plan.id))
+
+
+@bp.get("/monthly/<int:monthly_id>")
+@login_required
+def monthly_detail(monthly_id):
+    plan = _monthly(monthly_id)
+    tasks = db.session.scalars(sa.select(PlanTask).where(PlanTask.id.in_(plan.tasks or [-1]))).all()
+    return render_template("plans/monthly_detail.html", plan=plan, tasks=tasks, add_form=MonthlyAddForm(),
+                           confirm_form=MonthlyConfirmForm(note=plan.note), month_label=monthly.month_label)
+
+
+@bp.post("/monthly/<int:monthly_id>/entries")
+@roles_required("admin")
+def monthly_add(monthly_id):
+    plan = _monthly(monthly_id, editing=True)
+    form = MonthlyAddForm()
+    subject = db.session.scalar(sa.select(Subject).where(Subject.credit_code == (form.credit_code.data or "").strip()
+                                                         .upper())) if form.validate_on_submit() else None
+    if subject is None:
+        flash("名录库中没有这个统一社会信用代码", "error")
+        return redirect(url_for("plans.monthly_detail", monthly_id=plan.id))
+    return _monthly_step(plan, lambda: monthly.add_subject(plan, subject, current_user), f"已加入“{subject.name}”")
+
+
+@bp.post("/monthly/<int:monthly_id>/entries/<int:entry_id>/delete")
+@roles_required("admin")
+def monthly_remove(monthly_id, entry_id):
+    plan = _monthly(monthly_id, editing=True)
+    entry = db.get_or_404(MonthlyPlanEntry, entry_id)
+    if entry.monthly_plan_id != plan.id:
+        abort(404)
+    name = entry.subject.name
+    return _monthly_step(plan, lambda: monthly.remove_entry(plan, entry, current_user), f"已移出“{name}”")
+
+
+@bp.post("/monthly/<int:monthly_id>/confirm")
+@roles_required("admin")
+def monthly_confirm(monthly_id):
+    plan = _monthly(monthly_id, editing=True)
+    form = MonthlyConfirmForm()
+    if not form.validate_on_submit():
+        flash("说明太长", "error")
+        return redirect(url_for("plans.monthly_detail", monthly_id=plan.id))
+    return _monthly_step(plan, lambda: monthly.confirm(plan, form.note.data or "", current_user),
+                         f"{monthly.month_label(plan.month)}的月抽查计划已确认（{len(plan.entries)}户）")
+
+
+@bp.get("/monthly/<int:monthly_id>.xlsx")
+@login_required
+def monthly_xlsx(monthly_id):
+    plan = _monthly(monthly_id)
+    county = current_app.config["COUNTY_NAME"]
+    return send_workbook(lambda target: monthly.write_monthly_plan(target, plan, county),
+                         f"{plan.department.name}{monthly.month_label(plan.month)}抽查计划")
+
+
+@bp.post("/monthly/<int:monthly_id>/campaign")
+@roles_required("admin")
+def monthly_campaign(monthly_id):
+    """The department's internal random inspection of the month, made from its confirmed plan."""
+    from ..campaigns import services as campaigns  # campaigns sit above plans
+    plan = _monthly(monthly_id, editing=True)
+    if plan.status != MonthlyPlanStatus.CONFIRMED or plan.campaign_id is not None:
+        flash("只有已确认、尚未创建抽查的月计划可以创建抽查", "error")
+        return redirect(url_for("plans.monthly_detail", monthly_id=plan.id))
+    values = monthly.campaign_values(plan, current_app.config["COUNTY_NAME"])
+    campaign = campaigns.create_campaign({**values, "kind": CampaignKind.INTERNAL}, plan.department, [], current_user)
+    db.session.flush()
+    plan.campaign_id = campaign.id
+    db.session.commit()
+    flash(f"已按月抽查计划创建内部随机抽查“{campaign.name}”：请提交本部门抽查事项，再抽取（计划中的{len(plan.entries)}户全部列入）",
+          "success")
+    return redirect(url_for("campaigns.detail", campaign_id=campaign.id))

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from .. import once
@@ -19,6 +19,7 @@ from ..forms import posted_date
 from ..pagination import paginate, search_arg
 from ..states import CampaignStatus, RecordStatus
 from ..timeutil import today
+from ..uploads import attachment_folder
 from . import deadlines, services
 from .models import FOLLOW_UPS, RESULTS, Attachment, DepartmentResult, InspectionRecord
 
@@ -200,12 +201,6 @@ def review(record_id):
     return _back(record, message)
 
 
-def _attachment_folder() -> Path:
-    folder = Path(current_app.config["ATTACHMENT_FOLDER"])
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 @bp.post("/<int:record_id>/photos")
 @account_required
 def upload_photo(record_id):
@@ -236,7 +231,7 @@ def upload_photo(record_id):
         return once.repeated(url_for("results.detail", record_id=record.id))
     for name, suffix, data in photos:
         stored = f"{uuid.uuid4().hex}{suffix}"
-        (_attachment_folder() / stored).write_bytes(data)
+        (attachment_folder() / stored).write_bytes(data)
         department_result.attachments.append(Attachment(filename=name[:200], stored_as=stored,
                                                        uploaded_by_id=current_user.id))
     db.session.commit()
@@ -248,7 +243,7 @@ def upload_photo(record_id):
 def photo(attachment_id):
     attachment = db.get_or_404(Attachment, attachment_id)
     _record(attachment.department_result.record_id)
-    path = _attachment_folder() / attachment.stored_as
+    path = attachment_folder() / attachment.stored_as
     if not path.exists():
         abort(404)
     return send_file(path, mimetype=PHOTO_TYPES[path.suffix], download_name=attachment.filename)

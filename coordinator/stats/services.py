@@ -37,7 +37,11 @@ The dashboard (seed 001 and 002 figures), for a year
     入企检查(次)                         records with at least one handed-in result (one joint visit = one).
     联合检查户数 / 户数占比              of those, records with parts of two or more departments (seed 002: 100 %).
     联合抽查次数 / 次数占比              campaigns of the year (period_start in the year) already dispatched
-                                         (dispatched or finished) that have two or more departments.
+                                         (dispatched or finished) that have two or more departments, against
+                                         all dispatched campaigns of the year, whatever their kind.
+    单部门抽查次数 / 户次                 the others: a department's own internal random inspections and its
+                                         special inspections (seed 001: 682 inspections, 15 of them joint);
+                                         专项检查 counts the special ones among all.
     抽查任务完成率                       finished campaigns of the year / (campaigns of the year + tasks of the
                                          year's plans for which no campaign was created).
     检查完成率                           records of the year with every result handed in (待审核 or 已公示) /
@@ -79,7 +83,7 @@ from ..results.models import (
     json_spellings,
     lists_follow_up,
 )
-from ..states import CampaignStatus, RecordStatus
+from ..states import CampaignKind, CampaignStatus, RecordStatus
 
 FORM_TITLE = "全县“双随机、一公开”部门联合抽查统计表"
 DEPARTMENT_HEADER = "报表单位"
@@ -444,7 +448,7 @@ def _campaign_figures(year: int) -> dict[str, int]:
     drawn = (sa.select(sa.func.count()).where(CampaignSubject.campaign_id == Campaign.id)
              .correlate(Campaign).scalar_subquery())
     campaigns = db.session.execute(
-        sa.select(Campaign.status, Campaign.risk_weights, departments, drawn).where(in_year)).all()
+        sa.select(Campaign.status, Campaign.risk_weights, departments, drawn, Campaign.kind).where(in_year)).all()
     # tasks of the year's plans that no campaign carries out yet count as tasks not done
     carried = sa.select(Campaign.plan_task_id).where(Campaign.plan_task_id.is_not(None))
     idle_tasks = db.session.scalar(
@@ -458,6 +462,8 @@ def _campaign_figures(year: int) -> dict[str, int]:
         "finished": sum(c.status == CampaignStatus.FINISHED for c in campaigns),
         "dispatched": len(dispatched),
         "joint_campaigns": sum(c[2] >= 2 for c in dispatched),
+        "single_campaigns": sum(c[2] < 2 for c in dispatched),
+        "special_campaigns": sum(c[4] == CampaignKind.SPECIAL for c in dispatched),
         "drawn": sum(c[3] for c in campaigns),
         "drawn_with_risk": sum(c[3] for c in campaigns if rules.uses_credit_risk(c.risk_weights or {})),
     }
@@ -485,6 +491,9 @@ def dashboard(year: int) -> dict:
         "dispatched_campaigns": campaigns["dispatched"],
         "joint_campaigns": campaigns["joint_campaigns"],
         "joint_campaign_rate": _rate(campaigns["joint_campaigns"], campaigns["dispatched"]),
+        "single_campaigns": campaigns["single_campaigns"],
+        "special_campaigns": campaigns["special_campaigns"],
+        "single_visits": records["visits"] - records["joint_visits"],
         "tasks": campaigns["tasks"],
         "finished_tasks": campaigns["finished"],
         "task_completion_rate": _rate(campaigns["finished"], campaigns["tasks"]),

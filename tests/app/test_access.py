@@ -19,6 +19,7 @@ from coordinator.extensions import db
 from coordinator.followups.models import FollowUp
 from coordinator.items.models import Item
 from coordinator.plans import services as plans
+from coordinator.plans.models import MonthlyPlan, MonthlyPlanEntry
 from coordinator.results.models import InspectionRecord
 from coordinator.states import RecordStatus
 from tests.app.county import campaign_values, dispatched_campaign
@@ -128,8 +129,10 @@ MATRIX = [
     ("GET", "/api/v1/campaigns", EVERYONE, 401, None),
     # {campaign}: yjj leads, scj joins, drawn, teamed and dispatched; {collecting}: still collecting items.
     ("GET", "/campaigns/", SIGNED_IN, 200, None),
-    ("GET", "/campaigns/new", {OFFICE}, 200, None),
-    ("POST", "/campaigns/new", {OFFICE}, 200, {}),
+    # the office creates every kind; a department's admin its own internal and special inspections
+    ("GET", "/campaigns/new", EDITORS, 200, None),
+    ("POST", "/campaigns/new", EDITORS, 200, {}),
+    ("GET", "/campaigns/{campaign}/scheme", SIGNED_IN, 404, None),  # a joint campaign files no special plan
     ("GET", "/campaigns/{campaign}", SIGNED_IN, 200, None),
     ("GET", "/campaigns/{collecting}/items", SIGNED_IN, 200, None),
     ("POST", "/campaigns/{collecting}/items", EDITORS, 200, {}),
@@ -171,6 +174,15 @@ MATRIX = [
     ("POST", "/plans/{plan}/tasks/{task}/edit", {OFFICE}, 200, {}),
     ("POST", "/plans/{plan}/tasks/{task}/delete", {OFFICE}, REDIRECT, {}),
     ("GET", "/plans/export", SIGNED_IN, 200, None),
+    # monthly plans: the department's admin makes, edits and confirms its own; the office and its people read
+    ("GET", "/plans/monthly", SIGNED_IN, 200, None),
+    ("POST", "/plans/monthly/new", {ADMIN}, REDIRECT, {}),
+    ("GET", "/plans/monthly/{monthly}", SIGNED_IN, 200, None),
+    ("GET", "/plans/monthly/{monthly}.xlsx", SIGNED_IN, 200, None),
+    ("POST", "/plans/monthly/{monthly}/entries", {ADMIN}, REDIRECT, {}),
+    ("POST", "/plans/monthly/{monthly}/entries/{monthly_entry}/delete", {ADMIN}, REDIRECT, {}),
+    ("POST", "/plans/monthly/{monthly}/confirm", {ADMIN}, REDIRECT, {}),
+    ("POST", "/plans/monthly/{monthly}/campaign", {ADMIN}, REDIRECT, {}),
     # {record}: the joint record of {cs}, which yjj and scj visit; {department_result}: yjj's result on it.
     ("GET", "/results/", SIGNED_IN, 200, None),
     ("GET", "/results/{record}", ACCOUNTS, 200, None),
@@ -217,7 +229,7 @@ MATRIX = [
 ]
 PLACEHOLDERS = ("subject", "inspector", "item", "conflict", "department", "user", "yjj", "campaign", "collecting",
                 "cs", "member", "draw", "round", "plan", "task", "record", "department_result", "attachment", "client",
-                "inspector_user", "follow_up", "coverage_rule")
+                "inspector_user", "follow_up", "coverage_rule", "monthly", "monthly_entry")
 NEEDS_CAMPAIGN = ("{campaign}", "{record}", "{attachment}", "{follow_up}")
 DUMMY_IDS = dict.fromkeys(PLACEHOLDERS, 999)
 
@@ -261,6 +273,9 @@ def make_world(departments, *, rows: bool = True) -> dict:
     task = plans.add_task(plan, {"name": "危化品专项", "task_type": "定向", "ratio": "20%", "scope": "危化品企业",
                                  "start_month": "2024-05", "end_month": "2024-07"}, [], [item.id])
     collecting = services.create_campaign(campaign_values(name="征集中的联合抽查"), yjj, [scj], office)
+    month_plan = MonthlyPlan(department_id=yjj.id, month="2024-06", entries=[
+        MonthlyPlanEntry(subject=subject, reason="年度计划任务", due_on=date(2024, 6, 28))])
+    db.session.add(month_plan)
     client, _token = issue_client("县数据共享平台", office)
     rule = CoverageRule(department_id=yjj.id, name="重大隐患单位每年覆盖", flags=["major_hazard"])
     db.session.add_all([conflict, rule])
@@ -269,6 +284,7 @@ def make_world(departments, *, rows: bool = True) -> dict:
             "conflict": conflict.id,
             "department": departments["xfj"].id, "user": other.id, "yjj": yjj.id, "plan": plan.id,
             "task": task.id, "collecting": collecting.id, "client": client.id, "inspector_user": users[4].id,
+            "monthly": month_plan.id, "monthly_entry": month_plan.entries[0].id,
             **dict.fromkeys(("campaign", "cs", "member", "draw", "round", "record", "department_result", "attachment",
                              "follow_up"),
                             0),

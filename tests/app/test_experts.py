@@ -116,6 +116,14 @@ def test_recusal_leaves_an_enterprise_without_expert_rather_than_send_one_who_mu
     assert not target.expert_assignments and replay(draw) is None
 
 
+def expert_in_workbook(data: bytes, name: str) -> bool:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        return any(name in book.read(part).decode() for part in book.namelist() if part.endswith(".xml"))
+
+
 def test_the_drawn_expert_is_on_the_joint_record_and_the_pages_are_scoped(app, county_campaign, tmp_path):
     county, campaign = county_campaign
     run_import(experts.ExpertImporter(), pool_file(tmp_path, campaign), dry_run=False)
@@ -128,8 +136,27 @@ def test_the_drawn_expert_is_on_the_joint_record_and_the_pages_are_scoped(app, c
     sheet = scj.get(f"/campaigns/{campaign.id}/records/{cs.id}").data.decode()
     assert expert.name in sheet and "随同检查专家" in sheet
     assert expert.name in scj.get(f"/campaigns/{campaign.id}/experts").data.decode()
+    workbook = scj.get(f"/campaigns/{campaign.id}/records/{cs.id}.xlsx")
+    assert workbook.status_code == 200 and expert_in_workbook(workbook.data, expert.name)
     assert scj.post(f"/campaigns/{campaign.id}/experts", data={"industries": "工贸"}).status_code == 403
     outsider = app.test_client()
     outsider.post("/login", data={"username": "hbj_admin", "password": PASSWORD})
     assert outsider.get(f"/campaigns/{campaign.id}/experts").status_code == 403
     assert "王工" in outsider.get("/experts").data.decode()
+
+
+def test_the_normal_way_is_a_commit_reveal_round_and_replay_draw_checks_it(app, county_campaign, tmp_path):
+    county, campaign = county_campaign
+    office = county["users"]["office"]
+    run_import(experts.ExpertImporter(), pool_file(tmp_path, campaign), dry_run=False)
+    experts.set_industries(campaign, ["危险化学品"])
+    db.session.commit()
+    round_ = rounds.open_round(campaign, DrawKind.EXPERTS, office)
+    assert [c.label for c in round_.contributions] == ["领导小组办公室", "应急管理局", "市场监督管理局"]
+    assert round_.draw_id is None  # nothing locked before the commitments close
+    with pytest.raises(experts.CampaignError, match="进行中"):
+        rounds.open_round(campaign, DrawKind.EXPERTS, office)
+    db.session.rollback()  # that round is dropped; the recorded fallback draws instead
+    draw = draw_experts(campaign, office, seed="20240610")
+    result = app.test_cli_runner().invoke(args=["replay-draw", str(campaign.id)])
+    assert f"抽取记录 {draw.id}（experts，种子 20240610" in result.output and "0 条不一致" in result.output

@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_security import PARAMETER, OwnContextClient, build_world, urls_for
 from wtforms.fields.core import UnboundField
 
 from coordinator.extensions import db
 from coordinator.imports.routes import KINDS
 from coordinator.items.models import Item
+from tests.app.test_security import PARAMETER, OwnContextClient, build_world, urls_for
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.slow  # fuzz (hypothesis) over every form and route

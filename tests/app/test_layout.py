@@ -18,7 +18,7 @@ def menu(html: str) -> tuple[list[str], list[str]]:
 
 @pytest.mark.parametrize("role, entries", [
     ("office", ["工作台", "年度工作", "名录库", "抽查", "结果与统计", "系统"]),
-    ("admin", ["工作台", "本部门", "联合抽查", "结果与统计", "查询"]),
+    ("admin", ["工作台", "本部门", "随机抽查", "结果与统计", "查询"]),
     ("officer", ["工作台", "检查任务", "查询"]),
 ])
 def test_each_role_sees_a_short_menu_grouped_by_task(client, as_role, role, entries):

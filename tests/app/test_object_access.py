@@ -12,7 +12,6 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from conftest import login
 
 from coordinator.audit.models import AuditEntry
 from coordinator.auth.models import User
@@ -21,6 +20,7 @@ from coordinator.extensions import db
 from coordinator.plans.models import Plan
 from coordinator.plans.services import add_task
 from tests.app.test_access import make_world, with_campaign
+from tests.conftest import login
 
 EVERYONE = "every department"  # a county-wide object: any signed-in user of any department
 PARTICIPANTS = "departments taking part"  # scj's admin and officer (the campaign's partner), not xfj's
@@ -52,6 +52,7 @@ ACCESS = {
     ("GET", "/campaigns/<int:campaign_id>/records/<int:cs_id>"): PARTICIPANTS,
     ("GET", "/campaigns/<int:campaign_id>/records/<int:cs_id>.xlsx"): PARTICIPANTS,
     ("POST", "/campaigns/<int:campaign_id>/rounds"): NOBODY,
+    ("GET", "/campaigns/<int:campaign_id>/scheme"): PARTICIPANTS,  # a special inspection's filed plan
     ("GET", "/campaigns/<int:campaign_id>/rounds/<int:round_id>"): PARTICIPANTS,
     ("POST", "/campaigns/<int:campaign_id>/rounds/<int:round_id>/close"): NOBODY,
     ("POST", "/campaigns/<int:campaign_id>/rounds/<int:round_id>/commit"): PARTICIPANT_ADMIN,
@@ -79,6 +80,14 @@ ACCESS = {
     ("GET", "/items/<int:item_id>/edit"): NOBODY,
     ("POST", "/items/<int:item_id>/edit"): NOBODY,
     ("GET", "/plans/<int:plan_id>"): EVERYONE,  # the annual plan is public (seed 000)
+    ("GET", "/coverage/rules/<int:rule_id>"): NOBODY,  # the office configures coverage rules
+    ("POST", "/coverage/rules/<int:rule_id>"): NOBODY,
+    ("GET", "/plans/monthly/<int:monthly_id>"): NOBODY,  # a department's monthly plan: its own and the office's
+    ("GET", "/plans/monthly/<int:monthly_id>.xlsx"): NOBODY,
+    ("POST", "/plans/monthly/<int:monthly_id>/entries"): NOBODY,
+    ("POST", "/plans/monthly/<int:monthly_id>/entries/<int:entry_id>/delete"): NOBODY,
+    ("POST", "/plans/monthly/<int:monthly_id>/confirm"): NOBODY,
+    ("POST", "/plans/monthly/<int:monthly_id>/campaign"): NOBODY,
     ("POST", "/plans/<int:plan_id>"): NOBODY,
     ("GET", "/plans/<int:plan_id>/tasks/<int:task_id>/edit"): NOBODY,
     ("POST", "/plans/<int:plan_id>/tasks/<int:task_id>/edit"): NOBODY,
@@ -115,7 +124,8 @@ PARAMETERS = {"department_id": "department", "user_id": "user", "campaign_id": "
               "client_id": "client", "inspector_id": "inspector", "item_id": "item", "plan_id": "plan",
               "record_id": "record", "department_result_id": "department_result", "attachment_id": "attachment",
               "subject_id": "subject", "task_id": "task",
-              "follow_up_id": "follow_up"}
+              "follow_up_id": "follow_up", "monthly_id": "monthly", "entry_id": "monthly_entry",
+              "rule_id": "coverage_rule"}
 COLLECTING = {"/campaigns/<int:campaign_id>/items"}
 PARAMETER = re.compile(r"<int:(\w+)>")
 

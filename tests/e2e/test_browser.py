@@ -83,7 +83,7 @@ def test_a_campaign_walked_through_by_its_people(live_server, browser):
     page.get_by_label("成品油", exact=True).check()
     page.fill("#inspector_capacity", "1")  # 商务局's 14 people make at most 7 teams: some enterprises go unstaffed
     office.shot("01-campaign-form")
-    page.click("button:has-text('创建联合抽查')")
+    page.click("button:has-text('创建抽查')")
     page.wait_for_url(re.compile(r"/campaigns/\d+$"))
     campaign = page.url.rsplit("/", 1)[1]
     assert "已创建" in office.flash()

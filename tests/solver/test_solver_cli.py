@@ -6,10 +6,10 @@ import subprocess
 import sys
 
 import pytest
-from solver_kit import teams_problem
 
 from solver import SolverInputError, solve_teams
 from solver.__main__ import main
+from tests.solver.solver_kit import teams_problem
 
 GOOD_TEAMS = teams_problem(
     [{"id": "a1", "department": "a", "tags": ["x"], "capacity": 2, "unavailable": ["2024-06-04"]},

@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from solver_kit import tiny_problems
 
 from solver import common
 from solver.context import SolveContext
@@ -21,6 +20,7 @@ from solver.draw import _first_largest, capped_probabilities, integer_probabilit
 from solver.instance import _plain_subject, _subject, parse_teams
 from solver.rounding import cycle_min
 from solver.screening import _Screener
+from tests.solver.solver_kit import tiny_problems
 
 SETTINGS = settings(max_examples=200, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

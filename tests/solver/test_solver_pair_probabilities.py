@@ -10,10 +10,10 @@ import math
 from collections import Counter, defaultdict
 
 import pytest
-from solver_kit import teams_problem
 
 from solver import check_teams, solve_teams
 from solver.common import dumps
+from tests.solver.solver_kit import teams_problem
 
 
 def _block(seed="s", q=0.5):

@@ -1,9 +1,9 @@
 """Property tests: on random tiny instances every result is valid and staffs the brute-force maximum."""
 import pytest
 from hypothesis import HealthCheck, given, settings
-from solver_kit import brute_force_max, tiny_problems
 
 from solver import check_teams, solve_teams
+from tests.solver.solver_kit import brute_force_max, tiny_problems
 
 pytestmark = pytest.mark.slow  # property-based (hypothesis)
 

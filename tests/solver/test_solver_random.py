@@ -12,11 +12,11 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from solver_kit import teams_problem
 
 from solver import draw_subjects, solve_teams
 from solver.common import dumps, generator
 from solver.rounding import round_flow
+from tests.solver.solver_kit import teams_problem
 
 pytestmark = pytest.mark.slow  # statistical: thousands of draws
 

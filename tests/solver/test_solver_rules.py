@@ -1,9 +1,9 @@
 """Each hard rule of stage 2, alone and combined, on tiny instances; infeasible cases come with reasons."""
 
 import pytest
-from solver_kit import teams_problem
 
 from solver import check_teams, solve_teams
+from tests.solver.solver_kit import teams_problem
 
 
 def insp(iid, dept="a", **kw):

@@ -1,8 +1,10 @@
 """Creating a campaign and collecting each department's items; who its items reach, and the scope they draw from."""
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from datetime import date
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import undefer
@@ -43,6 +45,33 @@ def create_campaign(values: dict, lead: Department, partners: list[Department], 
             campaign.departments.append(CampaignDepartment(department=department))
     db.session.add(campaign)
     return campaign
+
+
+SCHEME_TYPES = {".pdf", ".doc", ".docx", ".jpg", ".jpeg", ".png", ".xlsx", ".wps", ".ofd"}
+SCHEME_MAX_BYTES = 8 * 1024 * 1024
+
+
+def scheme_problem(upload) -> str | None:
+    """Why an uploaded special-inspection plan cannot be kept (in Chinese), or None (no file is no problem)."""
+    if upload is None or not upload.filename:
+        return None
+    name = Path(upload.filename).name
+    if Path(name).suffix.lower() not in SCHEME_TYPES:
+        return f"“{name}”不是可接受的方案文件（PDF、Word、WPS、OFD、Excel 或图片）"
+    upload.stream.seek(0, 2)
+    size = upload.stream.tell()
+    upload.stream.seek(0)
+    if size > SCHEME_MAX_BYTES:
+        return f"“{name}”超过 8 MB"
+    return None
+
+
+def attach_scheme(campaign: Campaign, filename: str, data: bytes, folder: Path) -> None:
+    """Keep the special inspection's plan file (专项检查方案) with the campaign, under a name of its own."""
+    name = Path(filename).name
+    stored = f"scheme-{uuid.uuid4().hex}{Path(name).suffix.lower()}"
+    (folder / stored).write_bytes(data)
+    campaign.scheme_filename, campaign.scheme_stored_as = name[:200], stored
 
 
 def submit_items(campaign: Campaign, department_id: int, item_ids: list[int], materials: str, user: User) -> None:
@@ -89,6 +118,8 @@ def in_scope_query(campaign: Campaign):
     rule of one of its departments makes them due."""
     query = sa.select(Subject).where(Subject.status == SubjectStatus.ACTIVE)
     scope = campaign.scope or {}
+    if scope.get("subjects"):  # a campaign made from a monthly plan: its listed enterprises
+        query = query.where(Subject.id.in_(scope["subjects"]))
     for key, column in (("regions", Subject.region), ("industries", Subject.industry),
                         ("categories", Subject.category), ("risk_classes", Subject.risk_class)):
         if scope.get(key):

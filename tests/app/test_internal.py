@@ -1,0 +1,155 @@
+"""A department's own random inspection (内部随机抽查, seed 000's annex) and the special inspection (专项检查):
+the same machinery as a joint campaign, run by the department's administrator, counted apart where the seeds do."""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from coordinator.campaigns.models import Campaign, CampaignSubject
+from coordinator.extensions import db
+from coordinator.items.models import Item
+from coordinator.results.models import InspectionRecord
+from coordinator.results.services import items_for
+from coordinator.states import CampaignKind, CampaignStatus, RecordStatus
+from coordinator.stats import services as stats
+from tests.app.county import PASSWORD, build_county
+from tests.app.seeding import web_round
+from tests.app.test_campaigns import CAMPAIGN_FORM
+
+
+@pytest.fixture
+def county(ctx):
+    return build_county()
+
+
+def client_for(app, username):
+    client = app.test_client()
+    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code in (302, 303)
+    return client
+
+
+def internal_form(county, **changes):
+    return {**CAMPAIGN_FORM, "kind": "internal", "name": "2024年应急管理局内部随机抽查001",
+            "lead_department_id": county["yjj"].id, **changes}
+
+
+def test_a_departments_own_random_inspection_end_to_end_by_the_roles_that_do_it(app, county):
+    office, yjj = client_for(app, "office"), client_for(app, "yjj_admin")
+    officer, scj = client_for(app, "yjj_officer"), client_for(app, "scj_admin")
+
+    # An officer cannot create one; an admin creates one for its own department only, without partners.
+    assert officer.post("/campaigns/new", data=internal_form(county)).status_code == 403
+    joint = yjj.post("/campaigns/new", data=internal_form(county, kind="joint", partner_ids=[county["scj"].id]))
+    assert joint.status_code == 200 and db.session.scalar(sa.select(sa.func.count(Campaign.id))) == 0
+    response = yjj.post("/campaigns/new", data=internal_form(county, lead_department_id=county["scj"].id))
+    assert response.status_code in (302, 303), response.data.decode()[-3000:]
+    campaign = db.session.scalar(sa.select(Campaign))
+    cid = campaign.id
+    assert campaign.kind == CampaignKind.INTERNAL and not campaign.is_joint
+    assert campaign.lead_department_id == county["yjj"].id  # its own department, whatever the form said
+    assert [cd.department_id for cd in campaign.departments] == [county["yjj"].id]
+    assert scj.get(f"/campaigns/{cid}").status_code == 403  # another department sees nothing of it
+    assert "内部随机抽查" in yjj.get("/campaigns/").data.decode()
+
+    ids = [str(i) for i in db.session.scalars(sa.select(Item.id).where(Item.department_id == county["yjj"].id))]
+    assert yjj.post(f"/campaigns/{cid}/items", data={"item_ids": ids, "materials": "营业执照"}).status_code == 302
+    assert "随机抽取检查对象" in yjj.get(f"/campaigns/{cid}").data.decode()
+
+    # The draw: opened, closed and run by the department; the office still adds its value to the seed.
+    parties = {"office": office, "dept:yjj": yjj}
+    assert officer.post(f"/campaigns/{cid}/rounds", data={"kind": "subjects"}).status_code == 403
+    assert scj.post(f"/campaigns/{cid}/rounds", data={"kind": "subjects"}).status_code == 403
+    round_ = web_round(yjj, parties, cid, "subjects")
+    assert officer.post(f"/campaigns/{cid}/rounds/{round_.id}/run").status_code == 403
+    yjj.post(f"/campaigns/{cid}/rounds/{round_.id}/run")
+    db.session.expire_all()
+    drawn = db.session.scalars(sa.select(CampaignSubject).where(CampaignSubject.campaign_id == cid)).all()
+    assert len(drawn) == 20 and all(cs.department_ids == [county["yjj"].id] for cs in drawn)
+
+    assert yjj.post(f"/campaigns/{cid}/confirm", data={"all": "1"}).status_code in (302, 303)
+    round_ = web_round(yjj, parties, cid, "teams")
+    yjj.post(f"/campaigns/{cid}/rounds/{round_.id}/run")
+    db.session.expire_all()
+    campaign = db.session.get(Campaign, cid)
+    assert campaign.status == CampaignStatus.TEAMED
+    for cs in campaign.subjects:
+        members = cs.active_members
+        assert len(members) == 2 and {m.department_id for m in members} == {county["yjj"].id}
+        assert cs.leader.inspector.can_lead
+        if cs.subject.industry == "危险化学品":  # expertise, as in a joint campaign
+            assert any("危险化学品" in m.inspector.tags for m in members)
+
+    # Recusal redraws the seat from the same department.
+    member = campaign.subjects[0].active_members[-1]
+    yjj.post(f"/campaigns/{cid}/members/{member.id}/recuse", data={"reason": "亲属在该单位任职"})
+    db.session.expire_all()
+    assert db.session.get(type(member), member.id).recused_at is not None
+
+    assert officer.post(f"/campaigns/{cid}/dispatch").status_code == 403
+    assert yjj.post(f"/campaigns/{cid}/dispatch").status_code in (302, 303)
+    db.session.expire_all()
+    assert db.session.get(Campaign, cid).status == CampaignStatus.DISPATCHED
+
+    # Records, review and publication, by the department alone.
+    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    part = record.department_results[0]
+    data = {"action": "submit", "follow_ups": ["无需后续处置"], "inspected_on": "2024-06-12", "signed": "1"}
+    for ci in items_for(part):
+        data[f"result-{ci.id}"], data[f"problems-{ci.id}"] = "未发现问题", "0"
+    assert yjj.post(f"/results/{record.id}/entry", data=data).status_code in (302, 303)
+    assert scj.post(f"/results/{record.id}/review", data={"action": "publish"}).status_code == 403
+    yjj.post(f"/results/{record.id}/review", data={"action": "publish"})
+    db.session.expire_all()
+    assert record.status == RecordStatus.PUBLISHED
+
+    # Statistics keep it apart: single-department work, not joint, counted in all work.
+    figures = stats.dashboard(2024)
+    assert figures["dispatched_campaigns"] == 1 and figures["joint_campaigns"] == 0
+    assert figures["single_campaigns"] == 1 and figures["joint_campaign_rate"] == 0
+    assert figures["visits"] == 1 and figures["joint_visits"] == 0 and figures["single_visits"] == 1
+    page = office.get("/stats/dashboard?year=2024").data.decode()
+    assert "单部门抽查" in page
+
+    # The draws replay from what was published.
+    assert yjj.get(f"/campaigns/{cid}").status_code == 200
+
+
+def test_a_special_inspection_files_its_plan_and_shows_it(app, county, tmp_path):
+    yjj, scj = client_for(app, "yjj_admin"), client_for(app, "scj_admin")
+    form = internal_form(county, kind="special", name="2024年春节前消防安全专项检查")
+    refused = yjj.post("/campaigns/new", data=form)
+    assert refused.status_code == 200 and "专项检查方案" in refused.data.decode()
+    form |= {"scheme_text": "检查对象：人员密集场所；抽查比例：30%；检查内容：疏散通道", "scheme_filed_with": "市消防救援支队",
+             "scheme_filed_on": "2024-01-20", "scheme_file": (io.BytesIO(b"%PDF-1.4 plan"), "专项检查方案.pdf")}
+    response = yjj.post("/campaigns/new", data=form, content_type="multipart/form-data")
+    assert response.status_code in (302, 303), response.data.decode()[-2000:]
+    campaign = db.session.scalar(sa.select(Campaign))
+    assert campaign.kind == CampaignKind.SPECIAL and campaign.scheme_filed_on == date(2024, 1, 20)
+    page = yjj.get(f"/campaigns/{campaign.id}").data.decode()
+    assert "已备案" in page and "疏散通道" in page and "市消防救援支队" in page
+    download = yjj.get(f"/campaigns/{campaign.id}/scheme")
+    assert download.status_code == 200 and download.data == b"%PDF-1.4 plan"
+    download.close()
+    assert scj.get(f"/campaigns/{campaign.id}/scheme").status_code == 403
+    bad = yjj.post("/campaigns/new", content_type="multipart/form-data",
+                   data=form | {"scheme_file": (io.BytesIO(b"MZ"), "plan.exe")})
+    assert bad.status_code == 200 and "不是可接受的方案文件" in bad.data.decode()
+
+
+def test_a_joint_campaign_still_needs_a_partner_and_the_office(app, county):
+    yjj, office = client_for(app, "yjj_admin"), client_for(app, "office")
+    form = {**CAMPAIGN_FORM, "kind": "joint", "lead_department_id": county["yjj"].id}
+    page = office.post("/campaigns/new", data=form).data.decode()
+    assert "至少需要一个协同部门" in page
+    assert office.post("/campaigns/new", data=form | {"partner_ids": [county["scj"].id]}).status_code == 302
+    campaign = db.session.scalar(sa.select(Campaign))
+    assert campaign.is_joint and not campaign.may_run(_user("yjj_admin"))
+    assert yjj.post(f"/campaigns/{campaign.id}/rounds", data={"kind": "subjects"}).status_code == 403
+
+
+def _user(name):
+    from coordinator.auth.models import User
+    return db.session.scalar(sa.select(User).where(User.username == name))
