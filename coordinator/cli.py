@@ -17,6 +17,7 @@ from .excel.reader import FileRefused
 from .extensions import db
 from .states import CampaignStatus
 from .stats.services import EARLIEST_YEAR, LATEST_YEAR
+from .subjectfile.cli import export_subject_file
 from .vocab import ROLES
 
 CAMPAIGN_ID = Id()
@@ -365,4 +366,4 @@ def revoke_api_token(client_id: int) -> None:
 
 commands = [init_db, seed_demo, create_user, *_importers(), *_exporters(), list_campaigns, export_plan,
             export_records, export_dispatch, replay_draw, audit_verify, audit_digest, stats_form, export_publicity,
-            issue_api_token, revoke_api_token, coverage_command]
+            issue_api_token, revoke_api_token, coverage_command, export_subject_file]

@@ -16,6 +16,7 @@ from ..excel.writer import send_workbook
 from ..extensions import db
 from ..pagination import paginate, search_arg
 from ..states import SubjectStatus
+from ..subjectfile import services as subjectfile
 from ..textutil import join_list
 from ..timeutil import now
 from ..vocab import CATEGORIES, RISK_CLASSES
@@ -76,7 +77,17 @@ def subject_detail(subject_id):
     subject = db.get_or_404(Subject, subject_id)
     conflicts = db.session.scalars(services.conflict_query(own_department_id()).where(Conflict.subject_id == subject_id))
     return render_template("directories/subject_detail.html", subject=subject, conflicts=conflicts.all(),
-                           status_form=StatusForm(status=subject.status))
+                           status_form=StatusForm(status=subject.status),
+                           history=subjectfile.history(subject, current_user))
+
+
+@bp.get("/subjects/<int:subject_id>/file.xlsx")
+@login_required
+def subject_file(subject_id):
+    """一企一档 as one workbook, as this user may read it."""
+    subject = db.get_or_404(Subject, subject_id)
+    return send_workbook(lambda target: subjectfile.write_file(target, subject, current_user),
+                         f"{subject.name}检查档案")
 
 
 @bp.route("/subjects/new", methods=["GET", "POST"], defaults={"subject_id": None})

@@ -67,3 +67,13 @@ def plan():
 def results():
     q = search_arg()
     return render_template("public/results.html", page=_page(services.published(q)), q=q)
+
+
+@bp.get("/subjects/<credit_code>")
+@public
+def subject(credit_code):
+    """The published part of an enterprise's file (一企一档): no inspectors, contacts or problem descriptions."""
+    found = services.subject_file(credit_code)
+    if found is None:
+        abort(404)
+    return render_template("public/subject.html", subject=found[0], history=found[1])

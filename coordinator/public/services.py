@@ -120,3 +120,11 @@ def seed_rounds(campaign: Campaign) -> list[PublicRound]:
                 status="已揭示" if c.value and drawn else ("已承诺" if c.commitment else c.status))
                 for c in round_.contributions]))
     return shown
+
+
+def subject_file(credit_code: str):
+    """(enterprise, its file as the public reads it) for a credit code, or None."""
+    from ..subjectfile.services import history
+
+    subject = db.session.scalar(sa.select(Subject).where(Subject.credit_code == credit_code[:18]))
+    return None if subject is None else (subject, history(subject, public=True))

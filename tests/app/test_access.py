@@ -67,6 +67,7 @@ MATRIX = [
     ("GET", "/subjects/{subject}", SIGNED_IN, 200, None),
     ("GET", "/subjects/new", {OFFICE}, 200, None),
     ("POST", "/subjects/new", {OFFICE}, 200, {}),
+    ("GET", "/subjects/{subject}/file.xlsx", SIGNED_IN, 200, None),
     ("GET", "/subjects/{subject}/edit", {OFFICE}, 200, None),
     ("POST", "/subjects/{subject}/edit", {OFFICE}, 200, {}),
     ("POST", "/subjects/{subject}/status", {OFFICE}, REDIRECT, {}),
@@ -224,13 +225,14 @@ MATRIX = [
     ("GET", "/public/campaigns", EVERYONE, 200, None),
     ("GET", "/public/campaigns/{campaign}", EVERYONE, 200, None),
     ("GET", "/public/results", EVERYONE, 200, None),
+    ("GET", "/public/subjects/{subject_code}", EVERYONE, 200, None),
     # Monitoring: anyone. 503 here because the test database is built by create_all, so no migration is
     # recorded (tests/app/test_health.py checks the 200 of a migrated database).
     ("GET", "/healthz", EVERYONE, 503, None),
 ]
 PLACEHOLDERS = ("subject", "inspector", "item", "conflict", "department", "user", "yjj", "campaign", "collecting",
                 "cs", "member", "draw", "round", "plan", "task", "record", "department_result", "attachment", "client",
-                "inspector_user", "follow_up", "coverage_rule", "monthly", "monthly_entry")
+                "inspector_user", "follow_up", "coverage_rule", "monthly", "monthly_entry", "subject_code")
 NEEDS_CAMPAIGN = ("{campaign}", "{record}", "{attachment}", "{follow_up}")
 DUMMY_IDS = dict.fromkeys(PLACEHOLDERS, 999)
 
@@ -281,7 +283,8 @@ def make_world(departments, *, rows: bool = True) -> dict:
     rule = CoverageRule(department_id=yjj.id, name="重大隐患单位每年覆盖", flags=["major_hazard"])
     db.session.add_all([conflict, rule])
     db.session.commit()
-    return {"coverage_rule": rule.id, "subject": subject.id, "inspector": inspector.id, "item": item.id,
+    return {"coverage_rule": rule.id, "subject_code": subject.credit_code, "subject": subject.id,
+            "inspector": inspector.id, "item": item.id,
             "conflict": conflict.id,
             "department": departments["xfj"].id, "user": other.id, "yjj": yjj.id, "plan": plan.id,
             "task": task.id, "collecting": collecting.id, "client": client.id, "inspector_user": users[4].id,

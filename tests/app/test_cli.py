@@ -101,6 +101,7 @@ COMMANDS = {
                               ([OUT, "--campaign"], "选项 --campaign 后面缺少取值")),
     "issue-api-token": Usage(["县数据共享平台"], []),
     "revoke-api-token": Usage(["1"], [], (["abc"], "参数 CLIENT_ID：“abc”不是有效的整数")),
+    "export-subject-file": Usage(["91139901MA0000001X", OUT], ["91139901MA0000001X"]),
     "coverage": Usage(["--year", "2025", OUT], ["--year", "2025"], (["--year", "abc", OUT], "--year：年度应为四位数字"),
                       ([OUT, "--year", "2025", "--department"], "选项 --department 后面缺少取值")),
 }
@@ -190,6 +191,8 @@ SLOTS = [
     ("export-publicity", ["--year", "2024", "{}"], ()),
     ("issue-api-token", ["{}"], ("script", "traversal", "missing-dir")),  # a name may read so
     ("revoke-api-token", ["{}"], ()),
+    ("export-subject-file", ["{}", OUT], ()),
+    ("export-subject-file", ["91139901MA0000001X", "{}"], ()),
     ("coverage", ["--year", "{}", OUT], ()),
     ("coverage", ["--year", "2025", "--department", "{}", OUT], ()),
     ("coverage", ["--year", "2025", "{}"], ()),
