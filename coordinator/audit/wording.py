@@ -49,7 +49,7 @@ REFERENCES = {
     "replaced_by_id": "campaign_subject", "draw_id": "draw_record", "record_id": "inspection_record",
     "part_id": "department_result", "department_result_id": "department_result", "campaign_item_id": "campaign_item",
     "draw": "draw_record", "committed_by_id": "user_account", "revealed_by_id": "user_account",
-    "reported_by_id": "user_account",
+    "reported_by_id": "user_account", "confirmed_by_id": "user_account", "tasks": "plan_task",
 }
 REFERENCE_OVERRIDES = {("item_version", "replaced_by_id"): "user_account"}
 FINGERPRINTS = {"locked_sha256", "input_sha256", "hash", "prev_hash", "sha256", "commitment", "token_sha256"}

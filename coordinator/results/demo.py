@@ -70,7 +70,9 @@ def enter_demo_results(campaign: Campaign) -> int:
             entry.signed = entry.signed if department_result.department_id == campaign.lead_department_id else None
             department_id = department_result.department_id
             services.save_department_result(record, department_id, entry, users[department_id], submit=True)
-            department_result.submitted_at = datetime.combine(visit + timedelta(days=rng.randint(1, 6)), time(16, 30))
+            # entered on the phone on site (issue 14), in time for the 组长's report the next working day
+            department_result.submitted_at = datetime.combine(visit, time(rng.randint(11, 17), 30))
+        _report_and_notify(record, lead, rng)
         services.publish(record, lead)
         record.published_at = datetime.combine(visit + timedelta(days=rng.randint(7, 18)), time(10, 0))
         for department_result in record.department_results:  # opened again from the back-dated publication
@@ -80,6 +82,19 @@ def enter_demo_results(campaign: Campaign) -> int:
             if rng.random() < (0.5 if follow_up.kind is FollowUpKind.TRANSFER else 0.85):
                 _close_demo_follow_up(follow_up, rng)
     return len(records)
+
+
+def _report_and_notify(record: InspectionRecord, lead: User, rng: random.Random) -> None:
+    """The 组长's inspection report and the result notice handed over within seed 003's working days (a published
+    record without them would show its report overdue)."""
+    found = [p for p in record.department_results if p.follow_ups and p.follow_ups != ["无需后续处置"]]
+    services.write_report(
+        record, "存在问题，已依法处理" if found else "未发现问题，安全生产主体责任基本落实",
+        "、".join(dict.fromkeys(k for p in found for k in p.follow_ups)) if found else "无需后续处置", lead)
+    campaign = record.campaign_subject.campaign
+    record.reported_on = campaign.report_due(record.visit_day) if rng.random() < 0.5 else record.visit_day
+    record.reschedule()
+    services.record_notice(record, record.feedback_due_on)
 
 
 # Each kind's steps to closure in the demo, with the days after the previous step.

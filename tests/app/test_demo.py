@@ -59,5 +59,22 @@ def test_the_demo_has_two_inspectors_own_accounts(runner, ctx, client):
         client.post("/login", data={"username": user.username, "password": "Demo2024"})
         first = client.get("/", follow_redirects=True)  # straight to the work, no password change asked
         assert first.request.path == "/tasks/", first.request.path
-        assert seats[user.username][0].campaign_subject.subject.name in first.get_data(as_text=True)
+        listed = [m for m in seats[user.username] if m.campaign_subject.subject.name in first.get_data(as_text=True)]
+        assert listed
+        record = listed[0].campaign_subject.record
+        page = client.get(f"/results/{record.id}").get_data(as_text=True)
+        assert "已逾期" not in page and "形成检查报告</button>" not in page, user.username
         client.post("/logout")
+
+
+def test_the_demo_records_have_their_report_and_notice_in_time(runner, ctx):
+    """Published 2024 records carry the 组长's report and the notice (seed 003), on time: none shows overdue."""
+    from coordinator.results.models import InspectionRecord
+
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    records = db.session.scalars(sa.select(InspectionRecord)).all()
+    assert records and all(r.published for r in records)
+    for record in records:
+        assert record.reported_on and record.reported_on <= record.report_due_on, record.id
+        assert record.notified_on and record.notified_on <= record.feedback_due_on, record.id
+        assert all(p.submitted_at.date() <= record.reported_on for p in record.department_results), record.id
