@@ -82,6 +82,14 @@ class CampaignKind(Labelled):
     SPECIAL = "special", "专项检查", "warn"
 
 
+class PlanChange(Labelled):
+    """What a version of an annual-plan task records (seed 002: 调整后的抽查计划及时向社会公开)."""
+
+    ADDED = "added", "新增任务", "ok"
+    EDITED = "edited", "调整任务", "warn"
+    DELETED = "deleted", "删除任务", "bad"
+
+
 class MonthlyPlanStatus(Labelled):
     """A department's plan for next month (月抽查计划, seed 000): proposed by the system, then confirmed by it."""
 

@@ -23,6 +23,7 @@ class PlanTaskForm(BaseForm):
         r"^\d{4}-(0[1-9]|1[0-2])$", message="月份应写成“年-月”的形式，如一月写 YYYY-01")])
     end_month = StringField("结束月份", validators=[DataRequired("请填写结束月份"), Regexp(
         r"^\d{4}-(0[1-9]|1[0-2])$", message="月份应写成“年-月”的形式，如十二月写 YYYY-12")])
+    reason = StringField("调整原因（修改已公开的任务时必填，与调整记录一并公开）", validators=[Length(max=500)])
 
     def validate_end_month(self, field):
         if self.start_month.data and field.data and field.data < self.start_month.data:

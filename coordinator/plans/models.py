@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..auth.models import Department
 from ..directories.models import Subject
 from ..extensions import db
-from ..states import MonthlyPlanStatus, db_enum
+from ..states import MonthlyPlanStatus, PlanChange, db_enum
 from ..timeutil import now
 
 
@@ -44,6 +44,26 @@ class PlanTask(db.Model):
 
     plan: Mapped[Plan] = relationship(back_populates="tasks")
     initiating_department: Mapped[Department] = relationship()
+
+
+class PlanTaskVersion(db.Model):
+    """Every version of an annual-plan task, kept: added, each adjustment with its reason, deleted. The public
+    site shows the current plan and this history (seed 000: 向社会公开年度监督抽查计划; seed 002: 调整后的抽查计划
+    及时向社会公开). `data` is the task as it then read, departments by name; a deleted task keeps its history."""
+
+    __tablename__ = "plan_task_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id"), index=True)
+    task_id: Mapped[int]  # no foreign key: the history outlives a deleted task
+    task_number: Mapped[str] = mapped_column(sa.String(8))
+    version: Mapped[int]
+    change: Mapped[PlanChange] = mapped_column(db_enum(PlanChange, "ck_plan_task_version_change"))
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    changed_at: Mapped[datetime] = mapped_column(default=now)
+
+    plan: Mapped[Plan] = relationship()
 
 
 class MonthlyPlan(db.Model):

@@ -75,7 +75,8 @@ def detail(plan_id):
         if form.validate_on_submit():
             if not once.spend_form("plan_task"):
                 return once.repeated(url_for("plans.detail", plan_id=plan.id))
-            services.add_task(plan, form.values(), form.joint_department_ids.data, form.item_ids.data)
+            services.add_task(plan, form.values(), form.joint_department_ids.data, form.item_ids.data,
+                              user=current_user, reason=form.reason.data or "")
             db.session.commit()
             flash("抽查任务已添加", "success")
             return redirect(url_for("plans.detail", plan_id=plan.id))
@@ -98,10 +99,16 @@ def edit_task(plan_id, task_id):
     plan, task = _task(plan_id, task_id)
     form = _task_form(plan, task)
     if form.validate_on_submit():
-        services.update_task(task, form.values(), form.joint_department_ids.data, form.item_ids.data)
-        db.session.commit()
-        flash(f"抽查任务{task.number}已修改", "success")
-        return redirect(url_for("plans.detail", plan_id=plan.id))
+        try:
+            services.update_task(task, form.values(), form.joint_department_ids.data, form.item_ids.data,
+                                 user=current_user, reason=form.reason.data or "")
+        except services.PlanError as error:
+            db.session.rollback()
+            form.reason.errors = [*form.reason.errors, str(error)]
+        else:
+            db.session.commit()
+            flash(f"抽查任务{task.number}已调整，调整原因和调整前的内容已记录并向社会公开", "success")
+            return redirect(url_for("plans.detail", plan_id=plan.id))
     return render_template("plans/task_form.html", plan=plan, task=task, form=form, example_year=plan.year)
 
 
@@ -111,7 +118,7 @@ def delete_task(plan_id, task_id):
     plan, task = _task(plan_id, task_id)
     number = task.number
     try:
-        services.delete_task(task)
+        services.delete_task(task, user=current_user, reason=request.form.get("reason", ""))
         db.session.commit()
     except services.PlanError as error:
         db.session.rollback()

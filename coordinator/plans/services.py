@@ -7,8 +7,9 @@ from ..auth.models import Department
 from ..excel.writer import SheetWriter, open_workbook
 from ..extensions import db
 from ..items.models import Item
+from ..states import PlanChange
 from ..textutil import split_list
-from .models import Plan, PlanTask
+from .models import Plan, PlanTask, PlanTaskVersion
 
 
 class PlanError(ValueError):
@@ -50,8 +51,44 @@ def chosen_items(task: PlanTask) -> list[int]:
             if f"{item.code} {item.name}" in named]
 
 
+def task_data(task: PlanTask) -> dict:
+    """The task as the public plan reads it: its columns, departments by name (never inspectors: it has none)."""
+    names = dict(db.session.execute(sa.select(Department.id, Department.name)).all())
+    return {"name": task.name, "task_type": task.task_type, "ratio": task.ratio, "items": task.items,
+            "scope": task.scope, "initiating_department": names.get(task.initiating_department_id, ""),
+            "joint_departments": [names.get(d, "") for d in task.joint_departments],
+            "start_month": task.start_month, "end_month": task.end_month}
+
+
+def _version(task: PlanTask, change: PlanChange, reason: str, user) -> PlanTaskVersion:
+    db.session.flush()
+    latest = db.session.scalar(sa.select(sa.func.max(PlanTaskVersion.version))
+                               .where(PlanTaskVersion.task_id == task.id)) or 0
+    version = PlanTaskVersion(plan_id=task.plan_id, task_id=task.id, task_number=task.number, version=latest + 1,
+                              change=change, reason=reason.strip()[:500], data=task_data(task),
+                              changed_by_id=getattr(user, "id", None))
+    db.session.add(version)
+    return version
+
+
+def plan_years() -> list[int]:
+    return sorted(set(db.session.scalars(sa.select(Plan.year))), reverse=True)
+
+
+def current_tasks(year: int) -> list[tuple[Plan, PlanTask, dict]]:
+    """The year's tasks as they now read, with their public text (task_data)."""
+    plans = db.session.scalars(sa.select(Plan).where(Plan.year == year).order_by(Plan.number)).all()
+    return [(plan, task, task_data(task)) for plan in plans for task in plan.tasks]
+
+
+def history(year: int) -> list[PlanTaskVersion]:
+    """Every version of the year's tasks, newest first."""
+    return db.session.scalars(sa.select(PlanTaskVersion).join(Plan).where(Plan.year == year)
+                              .order_by(PlanTaskVersion.changed_at.desc(), PlanTaskVersion.id.desc())).all()
+
+
 def add_task(plan: Plan, values: dict, joint_department_ids: list[int],
-             item_ids: list[int] | None = None) -> PlanTask:
+             item_ids: list[int] | None = None, user=None, reason: str = "") -> PlanTask:
     """A task numbered after the plan's last; its items picked from the lists (`item_ids`), or as `values` name
     them (scripts and imports)."""
     if item_ids is not None:
@@ -59,22 +96,31 @@ def add_task(plan: Plan, values: dict, joint_department_ids: list[int],
     task = PlanTask(plan=plan, number=f"{len(plan.tasks) + 1:03d}号", initiating_department_id=plan.department_id,
                     joint_departments=sorted(set(joint_department_ids) - {plan.department_id}), **values)
     db.session.add(task)
+    _version(task, PlanChange.ADDED, reason, user)
     return task
 
 
-def update_task(task: PlanTask, values: dict, joint_department_ids: list[int], item_ids: list[int]) -> None:
+def update_task(task: PlanTask, values: dict, joint_department_ids: list[int], item_ids: list[int],
+                user=None, reason: str = "") -> None:
+    """Adjust a task (调整): the reason is required and the version before stays on record."""
+    if not reason.strip():
+        raise PlanError("调整年度计划任务须写明调整原因（调整后的计划向社会公开）")
     for key, value in values.items():
         setattr(task, key, value)
     task.items = item_text(item_ids)
     task.joint_departments = sorted(set(joint_department_ids) - {task.plan.department_id})
+    _version(task, PlanChange.EDITED, reason, user)
 
 
-def delete_task(task: PlanTask) -> None:
+def delete_task(task: PlanTask, user=None, reason: str = "") -> None:
     """Remove a task no campaign was created for; the other tasks keep their numbers (the plan was published)."""
     campaign = db.metadata.tables["campaign"]  # campaigns sit above plans: their table, not their model
     used = db.session.scalar(sa.select(campaign.c.name).where(campaign.c.plan_task_id == task.id).limit(1))
     if used:
         raise PlanError(f"联合抽查“{used}”对应这项任务，不能删除；可以修改任务内容")
+    if not reason.strip():
+        raise PlanError("删除年度计划任务须写明原因（调整后的计划向社会公开）")
+    _version(task, PlanChange.DELETED, reason, user)
     db.session.delete(task)
 
 

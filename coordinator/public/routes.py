@@ -7,7 +7,9 @@ from ..access import public
 from ..campaigns.models import Campaign
 from ..extensions import db
 from ..pagination import paginate, search_arg
-from ..states import CampaignStatus
+from ..plans import services as plans
+from ..states import CampaignStatus, PlanChange
+from ..timeutil import today
 from . import services
 
 bp = Blueprint("public", __name__, url_prefix="/public")
@@ -48,6 +50,16 @@ def campaign(campaign_id):
     department_names = {cd.department_id: cd.department.name for cd in found.departments}
     return render_template("public/campaign.html", campaign=found, drawn=drawn, department_names=department_names,
                            seed_rounds=services.seed_rounds(found))
+
+
+@bp.get("/plan")
+@public
+def plan():
+    """The year's annual plan as it now stands, and every adjustment with its reason (seeds 000 and 002)."""
+    years = plans.plan_years()
+    year = request.args.get("year", type=int) or (years[0] if years else today().year)
+    return render_template("public/plan.html", year=year, years=years, tasks=plans.current_tasks(year),
+                           history=plans.history(year), month_label=plans.month_label, changes=PlanChange)
 
 
 @bp.get("/results")

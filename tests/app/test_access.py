@@ -176,6 +176,7 @@ MATRIX = [
     ("POST", "/plans/{plan}/tasks/{task}/delete", {OFFICE}, REDIRECT, {}),
     ("GET", "/plans/export", SIGNED_IN, 200, None),
     # monthly plans: the department's admin makes, edits and confirms its own; the office and its people read
+    ("GET", "/public/plan", EVERYONE, 200, None),  # the annual plan and its adjustments, for everyone
     ("GET", "/plans/monthly", SIGNED_IN, 200, None),
     ("POST", "/plans/monthly/new", {ADMIN}, REDIRECT, {}),
     ("GET", "/plans/monthly/{monthly}", SIGNED_IN, 200, None),

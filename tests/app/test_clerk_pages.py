@@ -378,7 +378,7 @@ def test_plan_tasks_are_picked_edited_and_removed(app, county):
     edit = office.get(f"/plans/{plan.id}/tasks/{task.id}/edit").get_data(as_text=True)
     assert re.search(rf'value="{chemicals.id}"[^>]*checked|checked[^>]*value="{chemicals.id}"', edit)
     office.post(f"/plans/{plan.id}/tasks/{task.id}/edit", data={**task_form, "name": "危化品专项（调整）",
-                                                             "item_ids": [chemicals.id]})
+                                                             "item_ids": [chemicals.id], "reason": "登记事项另行抽查"})
     db.session.expire_all()
     assert (task.name, task.items, task.number) == ("危化品专项（调整）", "YJJ-001 危险化学品企业安全检查", "001号")
 
@@ -391,7 +391,7 @@ def test_plan_tasks_are_picked_edited_and_removed(app, county):
     assert f"联合抽查“{campaign.name}”对应这项任务，不能删除" in response.get_data(as_text=True)
     campaign.plan_task_id = None
     db.session.commit()
-    office.post(f"/plans/{plan.id}/tasks/{task.id}/delete")
+    office.post(f"/plans/{plan.id}/tasks/{task.id}/delete", data={"reason": "任务取消"})
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PlanTask)) == 0
 
 

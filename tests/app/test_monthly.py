@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from coordinator.excel.reader import _load
 
 from coordinator.auth.models import User
 from coordinator.campaigns.models import Campaign
+from coordinator.excel.reader import _load
 from coordinator.extensions import db
 from coordinator.home import services as home
 from coordinator.plans import monthly

@@ -104,6 +104,7 @@ ACCESS = {
     ("POST", "/results/<int:record_id>/notice"): NOBODY,
     ("GET", "/results/photos/<int:attachment_id>"): PARTICIPANTS,
     ("GET", "/subjects/<int:subject_id>"): EVERYONE,  # the county's directory
+    ("GET", "/subjects/<int:subject_id>/file.xlsx"): EVERYONE,  # 一企一档, as each user may read it
     ("GET", "/subjects/<int:subject_id>/edit"): NOBODY,
     ("POST", "/subjects/<int:subject_id>/edit"): NOBODY,
     ("POST", "/subjects/<int:subject_id>/status"): NOBODY,
