@@ -9,6 +9,7 @@ from sqlalchemy.orm import aliased
 from .auth.models import Department, User
 from .campaigns.demo import build_demo_campaigns
 from .campaigns.models import Campaign, CampaignSubject, TeamMember
+from .coverage.services import load_defaults
 from .directories.importers import ConflictImporter, InspectorImporter, SubjectImporter
 from .directories.models import Inspector, Zone
 from .excel.importing import run_import
@@ -63,6 +64,9 @@ def load_demo(seeds: Path = SEEDS) -> list[str]:
             lines.extend(f"  第{r.row}行：{r.reason}" for r in report.refused)
     lines.extend(build_demo_campaigns())
     lines.append(_inspector_accounts())
+    # after the demo draws, which stay as they were: the seeds' coverage duties for the year's coverage page
+    lines.append(f"抽查覆盖规则 {len(load_defaults())} 条（种子文件默认）")
+    db.session.commit()
     return lines
 
 

@@ -32,7 +32,7 @@ ENTITY_LABELS = {
     "inspector_certificate": "执法证", "missing_subject": "名录缺少的企业", "publicity_export": "公示结果导出",
     "publicity_export_row": "公示结果导出行", "registration_change": "登记状态变更", "replacement_flag": "需替换的检查对象",
     "risk_rating": "信用风险分类", "source_refresh": "数据来源更新", "coverage_rule": "抽查覆盖规则",
-    "monthly_plan": "月抽查计划", "monthly_plan_entry": "月抽查计划的检查对象",
+    "monthly_plan": "月抽查计划", "monthly_plan_entry": "月抽查计划的检查对象", "plan_task_version": "年度计划任务的版本",
 }
 FIELD_LABELS = {
     "id": "编号", "code": "代码", "name": "名称", "active": "启用", "username": "用户名", "display_name": "姓名",
@@ -122,7 +122,8 @@ FIELD_LABELS = {
     "flags": "适用情形", "period": "覆盖周期", "phone": "联系电话",
     # monthly plans
     "month": "月份", "workload": "可承担户数", "tasks": "年度计划任务", "confirmed_by_id": "确认人",
-    "monthly_plan_id": "月抽查计划",
+    "monthly_plan_id": "月抽查计划", "task_id": "年度计划任务", "task_number": "任务编号", "change": "调整方式",
+    "changed_by_id": "调整人", "changed_at": "调整时间",
     # special inspections (专项检查方案)
     "scheme_text": "专项检查方案", "scheme_filename": "方案附件", "scheme_stored_as": "方案附件存储名",
     "scheme_filed_with": "方案报备机关", "scheme_filed_on": "方案报备日期",

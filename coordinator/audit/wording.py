@@ -50,6 +50,7 @@ REFERENCES = {
     "part_id": "department_result", "department_result_id": "department_result", "campaign_item_id": "campaign_item",
     "draw": "draw_record", "committed_by_id": "user_account", "revealed_by_id": "user_account",
     "reported_by_id": "user_account", "confirmed_by_id": "user_account", "tasks": "plan_task",
+    "changed_by_id": "user_account", "task_id": "plan_task",
 }
 REFERENCE_OVERRIDES = {("item_version", "replaced_by_id"): "user_account"}
 FINGERPRINTS = {"locked_sha256", "input_sha256", "hash", "prev_hash", "sha256", "commitment", "token_sha256"}

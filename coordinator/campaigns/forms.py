@@ -20,6 +20,7 @@ from ..forms import BaseForm, CheckboxList, choices
 from ..states import CampaignKind, DayMode
 from ..textutil import split_list
 from ..vocab import CATEGORIES, RISK_CLASSES
+from . import rules
 from .rules import MUST_FLAG_LABELS
 
 MODES = choices([("ratio", "按比例"), ("count", "按数量"), ("all", "全部抽取")])
@@ -32,6 +33,13 @@ class StratumForm(Form):
     crowded = SelectField("人员密集场所", choices=CROWDED)
     mode = SelectField("抽取方式", choices=MODES)
     value = FloatField("比例或数量", validators=[Optional(), NumberRange(min=0)])
+    # Seed 000/002: a credit-risk class may have a ratio of its own inside the stratum ("D:1, C:0.5").
+    risk_ratios = StringField("信用风险类别单独比例", validators=[Optional(), Length(max=60)])
+
+    def validate_risk_ratios(self, field):
+        if self.name.data and field.data and self.mode.data != "ratio":
+            raise ValidationError("只有按比例抽取的分层可以为信用风险类别单独设定比例")
+        rules.parse_risk_ratios(field.data or "")  # raises ValueError with the reason, which WTForms shows
 
     def validate_value(self, field):
         if not self.name.data:
@@ -135,13 +143,15 @@ class CampaignForm(BaseForm):
             entry.crowded.data = "" if crowded is None else ("yes" if crowded else "no")
             entry.mode.data = stratum["mode"] if stratum else "ratio"
             entry.value.data = stratum["value"] if stratum else None
+            entry.risk_ratios.data = rules.format_risk_ratios(stratum.get("risk_ratios") if stratum else None)
 
     def values(self) -> dict:
         """The campaign's columns, as services.create_campaign takes them."""
         strata = [
             {"id": e.form.name.data.strip(), "category": e.category.data,
              "crowded": {"yes": True, "no": False}.get(e.crowded.data), "mode": e.mode.data,
-             "value": None if e.mode.data == "all" else (int(e.value.data) if e.mode.data == "count" else e.value.data)}
+             "value": None if e.mode.data == "all" else (int(e.value.data) if e.mode.data == "count" else e.value.data),
+             **({"risk_ratios": ratios} if (ratios := rules.parse_risk_ratios(e.risk_ratios.data or "")) else {})}
             for e in self.strata.entries if e.form.name.data and e.form.name.data.strip()
         ]
         special = self.kind.data == CampaignKind.SPECIAL

@@ -1,7 +1,7 @@
 """The campaign's drawing rules: defaults from the seed notices, strata, weights, who visits whom."""
 from __future__ import annotations
 
-from ..vocab import HISTORY_FLAGS
+from ..vocab import HISTORY_FLAGS, RISK_CLASSES
 
 # Seed 000 (fire supervision): crowded-place key units every year, other key units >= 80 %, general >= 20 %,
 # 九小 >= 2 %. Seed 004 (the joint campaign): >= 20 % of the subjects in scope.
@@ -50,10 +50,49 @@ def stratum_of(strata: list[dict], category: str, crowded: bool) -> str | None:
     return None
 
 
+def parse_risk_ratios(text: str) -> dict[str, float]:
+    """"D:1, C:0.5" (or "D：100%") → {"D": 1.0, "C": 0.5}; ValueError with a Chinese reason otherwise."""
+    ratios = {}
+    for part in filter(None, (p.strip() for p in text.replace("，", ",").replace("；", ",").split(","))):
+        klass, _, value = part.replace("：", ":").partition(":")
+        klass = klass.strip().upper().removesuffix("类")
+        if klass not in RISK_CLASSES:
+            raise ValueError(f"“{part}”：信用风险类别应为 A、B、C、D 之一，写成“D:1, C:0.5”")
+        try:
+            ratio = float(value.strip().rstrip("%")) / (100 if value.strip().endswith("%") else 1)
+        except ValueError:
+            raise ValueError(f"“{part}”：比例应写成 0.5 或 50%") from None
+        if not 0 < ratio <= 1:
+            raise ValueError(f"“{part}”：比例应在0到1之间（不含0）")
+        ratios[klass] = ratio
+    return ratios
+
+
+def format_risk_ratios(ratios: dict | None) -> str:
+    return ", ".join(f"{k}:{v:g}" for k, v in (ratios or {}).items())
+
+
+def subject_stratum(strata: list[dict], category: str, crowded: bool, risk_class: str) -> str | None:
+    """The enterprise's stratum; inside a stratum whose credit-risk class has a ratio of its own, the class's part
+    ("一般单位·D类") is drawn as a stratum of its own at that ratio (seed 000: 上浮抽查比例)."""
+    found = stratum_of(strata, category, crowded)
+    stratum = next((s for s in strata if s["id"] == found), None)
+    if stratum is not None and risk_class in (stratum.get("risk_ratios") or {}):
+        return risk_part(found, risk_class)
+    return found
+
+
+def risk_part(stratum_id: str, risk_class: str) -> str:
+    return f"{stratum_id}·{risk_class}类"
+
+
 def solver_strata(strata: list[dict]) -> list[dict]:
-    """The campaign's strata in the solver's form: {"id", "all" | "ratio" | "count"}."""
+    """The campaign's strata in the solver's form: {"id", "all" | "ratio" | "count"}, each class with a ratio of its
+    own as a stratum of its own."""
     converted = []
     for stratum in strata:
+        for risk_class, ratio in (stratum.get("risk_ratios") or {}).items():
+            converted.append({"id": risk_part(stratum["id"], risk_class), "ratio": float(ratio)})
         if stratum["mode"] == "all":
             converted.append({"id": stratum["id"], "all": True})
         elif stratum["mode"] == "count":

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 import sqlalchemy as sa
 
-from coordinator.campaigns import services
+from coordinator.campaigns import rules, services
 from coordinator.campaigns.models import Campaign, CampaignSubject, Draw, TeamMember
 from coordinator.campaigns.services import draws
 from coordinator.directories.models import Conflict, Subject
@@ -352,3 +352,20 @@ def test_the_teams_page_links_only_the_sheets_a_department_may_open(app, county)
             assert scj.get(url).status_code == (200 if shown else 403), url
     office = client_for(app, "office").get(f"/campaigns/{campaign.id}/teams").get_data(as_text=True)
     assert f'href="/campaigns/{campaign.id}/records/{elsewhere.id}"' in office
+
+
+def test_a_risk_class_with_a_ratio_of_its_own_inside_a_stratum(ctx):
+    """Seed 000: 上浮抽查比例 — D-class enterprises drawn at 100 % inside a stratum drawn at 25 % otherwise."""
+    county = build_county(subjects=16)  # classes "ABCD"[n % 4]: four of each
+    campaign = drawn_campaign(county, strata=[{"id": "全部", "category": "*", "crowded": None, "mode": "ratio",
+                                               "value": 0.25, "risk_ratios": {"D": 1.0}}])
+    drawn = list(campaign.subjects)
+    assert sorted(cs.subject.credit_code for cs in drawn if cs.subject.risk_class == "D") == sorted(
+        db.session.scalars(sa.select(Subject.credit_code).where(Subject.risk_class == "D")))
+    assert {cs.stratum for cs in drawn if cs.subject.risk_class == "D"} == {"全部·D类"}
+    assert sum(cs.subject.risk_class != "D" for cs in drawn) == 3  # ceil(25 % of the other 12)
+    assert rules.parse_risk_ratios("D：100%，c:0.5") == {"D": 1.0, "C": 0.5}
+    with pytest.raises(ValueError, match="A、B、C、D"):
+        rules.parse_risk_ratios("E:0.5")
+    with pytest.raises(ValueError, match="0到1"):
+        rules.parse_risk_ratios("D:2")

@@ -19,15 +19,18 @@ from itsdangerous import TimestampSigner
 from coordinator import config
 from coordinator.auth.models import User
 from coordinator.campaigns import services as campaigns
+from coordinator.coverage.models import CoverageRule
 from coordinator.directories.importers import SubjectImporter
 from coordinator.directories.models import Conflict, Inspector, Subject
 from coordinator.draws import services as rounds
 from coordinator.excel.importing import run_import
 from coordinator.exchange.services import issue_client
 from coordinator.extensions import db
+from coordinator.followups.models import FollowUp
 from coordinator.imports.routes import KINDS
 from coordinator.items.models import Item
 from coordinator.plans import services as plans
+from coordinator.plans.models import MonthlyPlan, MonthlyPlanEntry
 from coordinator.results import services as results
 from coordinator.results.models import Attachment, InspectionRecord
 from coordinator.states import Decision
@@ -105,8 +108,15 @@ def build_world(text: str = XSS) -> dict:
     task = plans.add_task(plan, {"name": text, "task_type": "定向", "ratio": text, "items": text, "scope": text,
                                  "start_month": "2024-05", "end_month": "2024-07"}, [scj.id])
     client, _token = issue_client(text, users["office"])
+    rule = CoverageRule(department_id=yjj.id, name=text, category="一般单位", ratio=0.2)
+    month_plan = MonthlyPlan(department_id=yjj.id, month="2024-06", entries=[
+        MonthlyPlanEntry(subject=subjects[0], reason=text, due_on=date(2024, 6, 28))])
+    db.session.add_all([rule, month_plan])
     db.session.commit()
     return {
+        "rule_id": rule.id, "credit_code": subjects[0].credit_code,
+        "follow_up_id": db.session.scalar(sa.select(FollowUp.id).limit(1)),
+        "monthly_id": month_plan.id, "entry_id": month_plan.entries[0].id,
         "subject_id": subjects[0].id, "inspector_id": inspector.id, "item_id": item.id, "department_id": scj.id,
         "user_id": users["yjj_admin"].id, "campaign_id": campaign.id, "cs_id": staffed[0].id,
         "draw_id": campaign.subjects[0].draw_id, "plan_id": plan.id, "record_id": record.id,

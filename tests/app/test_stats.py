@@ -11,7 +11,7 @@ from python_calamine import CalamineWorkbook
 
 from coordinator.campaigns import rules
 from coordinator.campaigns import services as campaigns
-from coordinator.campaigns.models import TeamMember
+from coordinator.campaigns.models import Campaign, TeamMember
 from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.plans import services as plans
@@ -373,3 +373,18 @@ def test_the_form_and_the_dashboard_open_on_the_latest_year_with_results(app, co
     assert '<option value="2024" selected>' in form and "2024年度（按检查日期）" in form
     dashboard = office.get("/stats/dashboard").get_data(as_text=True)
     assert '<option value="2024" selected>' in dashboard
+
+
+def test_credit_risk_counts_only_draws_the_classes_shaped_and_enterprises_with_a_class(county):
+    """Seed 002's ≥ 90 %: default weights differ by class, but a campaign whose scope held class-B enterprises only
+    was not shaped by the classes; an enterprise without a class is not counted either."""
+    year_of = {"period_start": date(2024, 9, 1), "period_end": date(2024, 10, 31), "items_deadline": date(2024, 9, 5),
+               "visit_start": date(2024, 9, 10), "visit_end": date(2024, 10, 20), "burden_months": 0}
+    only_b = drawn_campaign(county, name="只含B类的抽查", scope={"risk_classes": ["B"]}, **year_of)
+    assert rules.uses_credit_risk(only_b.risk_weights) and len(only_b.subjects) == 2  # the old rule counted these
+    mixed = drawn_campaign(county, name="各类混合的抽查", **year_of)
+    unclassified = next(cs for cs in mixed.subjects if cs.subject.risk_class == "A")
+    unclassified.subject.risk_class = ""
+    db.session.commit()
+    in_year = Campaign.period_start.between(date(2024, 1, 1), date(2024, 12, 31))
+    assert services.drawn_with_risk(in_year) == len(mixed.subjects) - 1

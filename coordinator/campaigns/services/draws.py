@@ -44,7 +44,7 @@ def subject_problem(campaign: Campaign) -> dict:
     due = set(db.session.scalars(due_subject_ids(None, campaign.visit_start, must_rules))) if must_rules else set()
     subjects = []
     for subject in db.session.scalars(in_scope_query(campaign).order_by(Subject.credit_code)):
-        stratum = rules.stratum_of(campaign.strata, subject.category, subject.crowded)
+        stratum = rules.subject_stratum(campaign.strata, subject.category, subject.crowded, subject.risk_class)
         if stratum is None or not visiting_departments(reached, subject.industry):
             continue
         subjects.append({
