@@ -64,13 +64,13 @@ def _seed_round(campaign: Campaign, kind: str, office: User, admins: dict[int, U
     return rounds.run_round(round_, office)
 
 
-def _backdate(campaign: Campaign, moment: datetime) -> None:
+def _backdate(campaign: Campaign, moment: datetime, confirm_deadline: datetime = datetime(2024, 6, 4, 23, 59, 59)) -> None:
     """The 2024 campaign happened in 2024: its records carry 2024 times, not the day the demo was loaded."""
     db.session.execute(sa.update(Draw).where(Draw.campaign_id == campaign.id)
                        .values(locked_at=moment, drawn_at=moment))
     db.session.execute(sa.update(CampaignDepartment).where(CampaignDepartment.campaign_id == campaign.id)
                        .values(submitted_at=moment, confirmed_at=moment,
-                               confirm_deadline=datetime(2024, 6, 4, 23, 59, 59)))
+                               confirm_deadline=confirm_deadline))
     ids = [cs.id for cs in campaign.subjects]
     db.session.execute(sa.update(Confirmation).where(Confirmation.campaign_subject_id.in_(ids)).values(at=moment))
     round_ids = list(db.session.scalars(sa.select(SeedRound.id).where(SeedRound.campaign_id == campaign.id)))
@@ -83,6 +83,71 @@ def _backdate(campaign: Campaign, moment: datetime) -> None:
                                                          SeedContribution.value.is_not(None))
                        .values(revealed_at=moment + timedelta(minutes=30)))
     campaign.created_at = moment
+
+
+FIRE_YEAR = 2025
+FIRE_MONTHLY = 4  # enterprises a month in the demo (the real brigade: 682 a year, seed 001)
+SPECIAL_SCHEME = """一、检查对象：辖区人员密集场所的消防安全重点单位（商场、宾馆、养老机构、学校等）。
+二、抽查比例：不低于上述单位总数的30%，随机抽取，确保春节前全部检查完毕。
+三、检查内容：消防安全责任制落实、疏散通道和安全出口、消防设施器材、电气线路和燃气使用、员工消防安全培训。
+四、时间安排：2025年1月6日至1月24日。
+五、工作要求：发现重大火灾隐患的，依法责令改正并跟踪复查；拒不整改的，依法查处。"""
+
+
+def _fire_campaign(name: str, xfj: Department, office: User, admins: dict[int, User], first: date, last: date,
+                   strata: list[dict], **values) -> Campaign:
+    """One of the fire brigade's own inspections of the demo year, played through as the brigade would: items,
+    the seed rounds (the office adds its value), confirmation, teams of two, dispatch, results, publication."""
+    from ..workdays import working_days_between
+    days = working_days_between(first, last)
+    campaign = services.create_campaign({
+        "name": name, "field": "消防安全", "scope": {}, "strata": strata, "risk_weights": rules.DEFAULT_RISK_WEIGHTS,
+        "must_flags": [], "expertise_industries": [], "burden_months": 12, "team_size": 2,
+        "inspector_capacity": 40, "daily_capacity": 2, "max_pair_probability": None, "period_start": first,
+        "period_end": last, "items_deadline": days[0], "visit_start": days[1], "visit_end": days[-1], **values,
+    }, xfj, [], admins[xfj.id])
+    db.session.flush()
+    _submit_matching_items(campaign, admins)
+    _seed_round(campaign, "subjects", office, admins)
+    services.confirm(campaign, xfj.id, {cs.id: (Decision.CONFIRMED, "") for cs in
+                                        services.pending_confirmations(campaign, xfj.id)}, admins[xfj.id])
+    _seed_round(campaign, "teams", office, admins)
+    services.dispatch(campaign)
+    db.session.flush()
+    enter_demo_results(campaign)
+    moment = datetime.combine(days[0], datetime.min.time()) + timedelta(hours=9)
+    _backdate(campaign, moment, confirm_deadline=moment + timedelta(days=1))
+    return campaign
+
+
+def build_fire_brigade_year() -> list[str]:
+    """A year of the fire brigade's single-department random inspections (内部随机抽查, seed 000's annex; seed 001:
+    most of its work is its own) — one a month — and one special inspection before the Spring Festival."""
+    office, admins = _users()
+    xfj = db.session.scalar(sa.select(Department).where(Department.code == "xfj"))
+    if xfj is None or xfj.id not in admins:
+        return []
+    from ..states import CampaignKind
+    from ..workdays import working_days_between
+    special = _fire_campaign(
+        f"{FIRE_YEAR}年春节前消防安全专项检查", xfj, office, admins, date(FIRE_YEAR, 1, 2), date(FIRE_YEAR, 1, 24),
+        [{"id": "人员密集场所重点单位", "category": "消防安全重点单位", "crowded": True, "mode": "count", "value": 3}],
+        kind=CampaignKind.SPECIAL, scheme_text=SPECIAL_SCHEME, scheme_filed_with="市消防救援支队",
+        scheme_filed_on=date(FIRE_YEAR, 1, 3))
+    monthly = []
+    for month in range(1, 13):
+        first = date(FIRE_YEAR, month, 1)
+        last = (date(FIRE_YEAR + month // 12, month % 12 + 1, 1) - timedelta(days=1))
+        if len(working_days_between(first, last)) < 3:
+            continue
+        monthly.append(_fire_campaign(
+            f"{FIRE_YEAR}年{xfj.name}内部随机抽查{month:03d}", xfj, office, admins, first, last,
+            [{"id": "本月抽查", "category": "*", "crowded": None, "mode": "count", "value": FIRE_MONTHLY}],
+            kind=CampaignKind.INTERNAL))
+    db.session.commit()
+    inspected = sum(1 for c in monthly for cs in c.subjects if cs.status == DrawnStatus.ACTIVE)
+    return [f"内部随机抽查：{xfj.name}{FIRE_YEAR}年每月一次，共{len(monthly)}次、{inspected}户，结果已录入公示",
+            f"专项检查：{special.name}（专项检查方案已报{special.scheme_filed_with}备案）"]
 
 
 def build_demo_campaigns() -> list[str]:
@@ -127,4 +192,4 @@ def build_demo_campaigns() -> list[str]:
     db.session.commit()
     active = sum(1 for cs in finished.subjects if cs.status == DrawnStatus.ACTIVE)
     return [f"联合抽查：{finished.name}（已抽取{active}户，已组队、派发，结果已录入公示）",
-            f"联合抽查：{waiting.name}（正在征集抽取检查对象的随机数承诺）"]
+            f"联合抽查：{waiting.name}（正在征集抽取检查对象的随机数承诺）", *build_fire_brigade_year()]

@@ -7,7 +7,8 @@ from coordinator.campaigns.models import Campaign, TeamMember
 from coordinator.directories.models import Conflict, Inspector, Subject
 from coordinator.extensions import db
 from coordinator.items.models import Item
-from coordinator.states import SubjectStatus
+from coordinator.states import CampaignKind, CampaignStatus, SubjectStatus
+from coordinator.stats import services as stats
 
 pytestmark = pytest.mark.slow  # loads the whole demo county
 
@@ -30,6 +31,16 @@ def test_seed_demo_loads_the_county_once(runner, ctx):
     assert any(i.certificate_state() == "已过期" for i in inspectors)
     assert any(i.certificate_state() == "无执法证" for i in inspectors)
     assert count(Item) >= 10 and count(Conflict) >= 3
+    # a year of the fire brigade's own inspections (issue 13): one a month, and one special inspection filed
+    xfj = db.session.scalar(sa.select(Department).where(Department.code == "xfj"))
+    own = db.session.scalars(sa.select(Campaign).where(Campaign.lead_department_id == xfj.id,
+                                                       Campaign.kind != CampaignKind.JOINT)).all()
+    assert sum(c.kind == CampaignKind.INTERNAL for c in own) == 12
+    special = next(c for c in own if c.kind == CampaignKind.SPECIAL)
+    assert special.scheme_text and special.scheme_filed_on and not special.is_joint
+    assert all(c.status == CampaignStatus.FINISHED and len(c.departments) == 1 for c in own)
+    figures = stats.dashboard(2025)
+    assert figures["single_campaigns"] == 13 and figures["joint_campaigns"] == 0 and figures["visits"] >= 48
 
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 2 and "已有数据" in again.output

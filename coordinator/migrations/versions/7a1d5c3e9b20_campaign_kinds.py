@@ -37,6 +37,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('campaign', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_campaign_kind'))
+        batch_op.drop_constraint('ck_campaign_kind', type_='check')
         for column in ('scheme_filed_on', 'scheme_filed_with', 'scheme_stored_as', 'scheme_filename',
                        'scheme_text', 'kind'):
             batch_op.drop_column(column)
