@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from coordinator.campaigns.models import Campaign, TeamMember
+from coordinator.coverage.models import CoverageRule
 from coordinator.directories.creditcode import check_character
 from coordinator.directories.models import Conflict, Inspector, Subject, SubjectStatusChange
 from coordinator.exchange.models import ApiClient
@@ -16,6 +17,7 @@ from coordinator.extensions import db
 from coordinator.imports.routes import KINDS
 from coordinator.items.models import Item
 from coordinator.plans import services as plans
+from coordinator.plans.models import MonthlyPlan, MonthlyPlanEntry
 from coordinator.states import SubjectStatus
 from tests.app.county import dispatched_campaign  # the campaign the authorisation matrix uses
 from tests.conftest import PASSWORD, csrf_token_from, login
@@ -51,6 +53,10 @@ def rows(departments, make_user):
     plan = plans.create_plan(2024, departments["yjj"], "河清县")
     task = plans.add_task(plan, {"name": "危化品专项", "task_type": "定向", "ratio": "20%", "scope": "危化品企业",
                                  "start_month": "2024-05", "end_month": "2024-07"}, [], [item.id])
+    month_plan = MonthlyPlan(department_id=departments["yjj"].id, month="2024-06", entries=[
+        MonthlyPlanEntry(subject=subject, reason="年度计划任务", due_on=date(2024, 6, 28))])
+    rule = CoverageRule(department_id=departments["yjj"].id, name="一般单位", category="一般单位", ratio=0.2)
+    db.session.add_all([month_plan, rule])
     db.session.commit()
     user = make_user("officer", "scj")
     office = make_user("office", None, username="campaign_office")
@@ -61,7 +67,8 @@ def rows(departments, make_user):
             "other_subject": other_subject.id, "plan_id": plan.id, "task_id": task.id, "campaign_id": campaign["campaign"],
             "cs_id": campaign["cs"], "member_id": campaign["member"], "record_id": campaign["record"],
             "department_result_id": campaign["department_result"], "client_id": client.id,
-            "round_id": campaign["round"], "follow_up_id": campaign["follow_up"]}
+            "round_id": campaign["round"], "follow_up_id": campaign["follow_up"],
+            "monthly_id": month_plan.id, "entry_id": month_plan.entries[0].id, "rule_id": rule.id}
 
 
 PARAMETER = re.compile(r"<(?:[^:<>]+:)?(\w+)>")
@@ -87,7 +94,7 @@ def test_the_route_list_is_complete(app):
     urls = post_urls(app, dict.fromkeys(("subject_id", "inspector_id", "item_id", "conflict_id", "department_id",
                                          "user_id", "plan_id", "campaign_id", "cs_id", "member_id", "record_id",
                                          "department_result_id", "client_id", "task_id", "round_id",
-                                         "follow_up_id"), 7))
+                                         "follow_up_id", "monthly_id", "entry_id", "rule_id"), 7))
     assert {"/login", "/logout", "/account/password", "/subjects/7/status", "/conflicts", "/conflicts/7/delete",
             "/admin/users/7", "/admin/departments/new", "/import/items/confirm", "/campaigns/7/dispatch",
             "/campaigns/7/members/7/recuse", "/plans/7", "/results/7/review", "/follow-ups/7"} <= set(urls)
