@@ -16,6 +16,8 @@ DESKTOP = {"width": 1440, "height": 900}
 def open_accounts(record) -> None:
     """Own accounts (password Demo2024, already changed) for the 组长 of `record`'s team (yjj_leader) and a member
     of another department (field_member)."""
+    import sqlalchemy as sa
+
     from coordinator.auth.models import User
     from coordinator.extensions import db
 
@@ -23,8 +25,11 @@ def open_accounts(record) -> None:
     leader = cs.leader
     member = next(m for m in cs.active_members if m.department_id != leader.department_id)
     for username, seat in (("yjj_leader", leader), ("field_member", member)):
-        user = User(username=username, display_name=seat.inspector.name, role="inspector",
-                    department_id=seat.department_id, inspector_id=seat.inspector_id)
+        # the demo's own inspector accounts (yjj_inspector …) may already be this person's: renamed, not doubled
+        user = db.session.scalar(sa.select(User).where(User.inspector_id == seat.inspector_id)) or User(
+            display_name=seat.inspector.name, role="inspector", department_id=seat.department_id,
+            inspector_id=seat.inspector_id)
+        user.username = username
         user.set_password(PASSWORD)
         db.session.add(user)
     db.session.commit()
