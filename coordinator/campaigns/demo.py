@@ -120,6 +120,29 @@ def _fire_campaign(name: str, xfj: Department, office: User, admins: dict[int, U
     return campaign
 
 
+def _fire_plan(xfj: Department, office: User) -> str:
+    """The brigade's annual plan of the current year as seed 000's annex has it, adjusted once with its reason, so
+    the public plan, its history and next month's proposal have content."""
+    from flask import current_app
+
+    from ..plans import services as plans
+    from ..timeutil import today
+    year = today().year
+    items = db.session.scalars(sa.select(Item.id).where(Item.department_id == xfj.id, Item.active)).all()
+    plan = plans.create_plan(year, xfj, current_app.config.get("COUNTY_NAME", "河清县"))
+    db.session.flush()
+    ratio = ("对属于人员密集场所的消防安全重点单位，每年至少抽查一次，其他类型的消防安全重点单位抽查比例不应低于总数的80%，"
+             "一般单位抽查比例不低于总数的20%，九小单位抽查比例不低于总数的2%。")
+    task = plans.add_task(plan, {"name": f"{year}年{xfj.name}内部随机抽查", "task_type": "定向", "ratio": ratio,
+                                 "scope": "消防安全重点单位名单／一般单位名单／其他单位名单",
+                                 "start_month": f"{year}-01", "end_month": f"{year}-11"}, [], items, user=office,
+                          reason="年度计划公布")
+    values = {key: getattr(task, key) for key in ("name", "task_type", "ratio", "scope", "start_month")}
+    plans.update_task(task, {**values, "end_month": f"{year}-12"}, [], items, user=office,
+                      reason="岁末年初火灾多发，抽查延至12月")
+    return f"年度抽查计划：{plan.number} {plan.name}（1项任务，调整1次，已向社会公开）"
+
+
 def build_fire_brigade_year() -> list[str]:
     """A year of the fire brigade's single-department random inspections (内部随机抽查, seed 000's annex; seed 001:
     most of its work is its own) — one a month — and one special inspection before the Spring Festival."""
@@ -144,10 +167,11 @@ def build_fire_brigade_year() -> list[str]:
             f"{FIRE_YEAR}年{xfj.name}内部随机抽查{month:03d}", xfj, office, admins, first, last,
             [{"id": "本月抽查", "category": "*", "crowded": None, "mode": "count", "value": FIRE_MONTHLY}],
             kind=CampaignKind.INTERNAL))
+    plan_line = _fire_plan(xfj, office)
     db.session.commit()
     inspected = sum(1 for c in monthly for cs in c.subjects if cs.status == DrawnStatus.ACTIVE)
     return [f"内部随机抽查：{xfj.name}{FIRE_YEAR}年每月一次，共{len(monthly)}次、{inspected}户，结果已录入公示",
-            f"专项检查：{special.name}（专项检查方案已报{special.scheme_filed_with}备案）"]
+            f"专项检查：{special.name}（专项检查方案已报{special.scheme_filed_with}备案）", plan_line]
 
 
 def build_demo_campaigns() -> list[str]:

@@ -39,7 +39,10 @@ class StratumForm(Form):
     def validate_risk_ratios(self, field):
         if self.name.data and field.data and self.mode.data != "ratio":
             raise ValidationError("只有按比例抽取的分层可以为信用风险类别单独设定比例")
-        rules.parse_risk_ratios(field.data or "")  # raises ValueError with the reason, which WTForms shows
+        try:
+            rules.parse_risk_ratios(field.data or "")
+        except ValueError as error:  # WTForms shows only a ValidationError; a bare ValueError would be a 500
+            raise ValidationError(str(error)) from error
 
     def validate_value(self, field):
         if not self.name.data:

@@ -19,7 +19,7 @@ class RuleForm(BaseForm):
     flags = CheckboxList("具有以下任一情形", choices=choices(HISTORY_FLAGS.items()))
     risk_class = SelectField("信用风险分类", choices=choices([("", "不限"), *RISK_LABELS.items()]))
     percent = DecimalField("抽查比例（%）", places=2, validators=[
-        InputRequired("请填写抽查比例"), NumberRange(min=0.01, max=100, message="抽查比例须在0.01%到100%之间")])
+        InputRequired("请填写抽查比例"), NumberRange(min=0.01, max=100, message="抽查比例须在0.01%%到100%%之间")])
     period = SelectField("周期", choices=choices(CoveragePeriod.labels().items()))
     active = BooleanField("启用", default=True)
 

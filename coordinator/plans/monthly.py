@@ -7,9 +7,11 @@ What the system proposes:
     tasks     the annual plan's tasks the department initiates or joins whose months include next month;
     workload  what its inspectors can take: active inspectors with a valid certificate on the 1st × next month's
               working days × RANDOM_SHARE of their days × DAILY_VISITS visits a day ÷ TEAM_SIZE inspectors a visit;
-    list      the workload's number of active enterprises its items reach, not inspected by it within the last
-              12 months (6 for those with complaints, accidents, penalties, on the blacklist or with major hidden
-              danger: seed 003's half-year duty), in this order: those half-year ones, crowded-place key units
+    list      the workload's number of enterprises: first those its coverage rules still make due
+              (coordinator/coverage, still_due on the month's first day, the rule as the reason), then active ones
+              its items reach, not inspected by it within the last 12 months (6 for those with complaints,
+              accidents, penalties, on the blacklist or with major hidden danger: seed 003's half-year duty), in
+              this order: those half-year ones, crowded-place key units
               (seed 000: every year), other key units, general units, 九小场所; within each, by SHA-256 of
               month, department code and credit code — an order nobody picks, that anyone can recompute.
     limit     each enterprise's time limit (检查时限) is next month's last working day.
@@ -140,6 +142,14 @@ def _order_key(month: str, code: str):
     return key
 
 
+def coverage_due(department_id: int, on: date) -> dict[int, tuple[Subject, str]]:
+    """The enterprises the department's coverage rules (coordinator/coverage) still make due on `on`, with the
+    rule as the reason: they come first in the proposal."""
+    from ..coverage import services as coverage  # coverage sits above plans
+    return {subject.id: (subject, f"覆盖规则“{rule.name}”尚未完成")
+            for rule, subjects in coverage.still_due(department_id, on) for subject in subjects}
+
+
 def reason_of(subject: Subject) -> str:
     flags = [label for flag, label in (("has_complaint", "投诉举报"), ("has_accident", "发生事故"),
                                        ("has_penalty", "行政处罚"), ("blacklisted", "列入黑名单"),
@@ -172,8 +182,13 @@ def propose(department: Department, month: str) -> MonthlyPlan:
             flagged = any(getattr(subject, flag) for flag in HALF_YEAR_FLAGS)
             return latest is None or latest < (half_year_ago if flagged else year_ago)
 
-        candidates = sorted((s for s in db.session.scalars(query) if due_now(s)), key=_order_key(month, department.code))
-        plan.entries = [MonthlyPlanEntry(subject=s, reason=reason_of(s), due_on=due) for s in candidates[:amount]]
+        duties = coverage_due(department.id, first)
+        pool = {s.id: s for s in db.session.scalars(query) if due_now(s)}
+        pool.update({subject.id: subject for subject, _ in duties.values()})
+        order = _order_key(month, department.code)
+        candidates = sorted(pool.values(), key=lambda s: (s.id not in duties, order(s)))
+        plan.entries = [MonthlyPlanEntry(subject=s, reason=duties[s.id][1] if s.id in duties else reason_of(s),
+                                         due_on=due) for s in candidates[:amount]]
     db.session.add(plan)
     return plan
 

@@ -136,3 +136,17 @@ def test_the_department_edits_confirms_exports_and_makes_its_campaign(app, count
     assert {s.id for s in in_scope} == {e.subject_id for e in plan.entries}
     assert clients["yjj_admin"].post(f"/plans/monthly/{pid}/campaign").status_code in (302, 303)
     assert db.session.scalar(sa.select(sa.func.count(Campaign.id))) == 1  # made once
+
+
+def test_coverage_still_due_comes_first_with_its_rule(county):
+    from coordinator.coverage.models import CoverageRule
+    yjj = county["yjj"]
+    plan = plans.create_plan(2025, yjj, "河清县")
+    db.session.flush()
+    plans.add_task(plan, {"name": "全年抽查", "task_type": "定向", "ratio": "20%", "items": "", "scope": "全部",
+                          "start_month": "2025-01", "end_month": "2025-12"}, [])
+    db.session.add(CoverageRule(department_id=yjj.id, name="工贸企业每年全覆盖", category="一般单位", ratio=1.0))
+    db.session.commit()
+    proposal = monthly.propose(yjj, "2025-03")
+    reasons = [e.reason for e in proposal.entries]
+    assert reasons and all(r == "覆盖规则“工贸企业每年全覆盖”尚未完成" for r in reasons)

@@ -25,13 +25,13 @@ def open_accounts(record) -> None:
     leader = cs.leader
     member = next(m for m in cs.active_members if m.department_id != leader.department_id)
     for username, seat in (("yjj_leader", leader), ("field_member", member)):
-        # the demo's own inspector accounts (yjj_inspector …) may already be this person's: renamed, not doubled
-        user = db.session.scalar(sa.select(User).where(User.inspector_id == seat.inspector_id)) or User(
-            display_name=seat.inspector.name, role="inspector", department_id=seat.department_id,
-            inspector_id=seat.inspector_id)
-        user.username = username
+        # The demo may already have opened this inspector's account (one per inspector): take it over.
+        user = db.session.scalar(sa.select(User).where(User.inspector_id == seat.inspector_id))
+        if user is None:
+            user = User(role="inspector", department_id=seat.department_id, inspector_id=seat.inspector_id)
+            db.session.add(user)
+        user.username, user.display_name, user.must_change_password = username, seat.inspector.name, False
         user.set_password(PASSWORD)
-        db.session.add(user)
     db.session.commit()
 
 
