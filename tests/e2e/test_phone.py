@@ -42,6 +42,9 @@ def reopen_records():
     records = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id).limit(3)).all()
     for record in records:
         record.status, record.published_at = RecordStatus.ENTERING, None
+        record.reported_on, record.reported_by_id, record.notified_on = None, None, None  # no report yet either
+        record.report_evaluation = record.report_handling = ""
+        record.reschedule()
         for department_result in record.department_results:
             department_result.submitted_at = None
     records[2].status = RecordStatus.REVIEWING
