@@ -124,6 +124,7 @@ FIELD_LABELS = {
     "month": "月份", "workload": "可承担户数", "tasks": "年度计划任务", "confirmed_by_id": "确认人",
     "monthly_plan_id": "月抽查计划", "task_id": "年度计划任务", "task_number": "任务编号", "change": "调整方式",
     "changed_by_id": "调整人", "changed_at": "调整时间",
+    "initiating_department": "发起部门",
     # special inspections (专项检查方案)
     "scheme_text": "专项检查方案", "scheme_filename": "方案附件", "scheme_stored_as": "方案附件存储名",
     "scheme_filed_with": "方案报备机关", "scheme_filed_on": "方案报备日期",

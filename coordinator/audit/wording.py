@@ -186,7 +186,9 @@ class Wording:
             return "（空）"
         if table:
             values = value if isinstance(value, list) else [value]
-            return "、".join(self.name(table, v) or f"编号{v}" for v in values)
+            # a row kept by name (a plan task version's "data" names its departments) is said as it is
+            return "、".join(self.name(table, v) or (v if isinstance(v, str) and not v.isdigit() else f"编号{v}")
+                            for v in values)
         if (entity, key) in SLOT_FIELDS:
             return "、".join(map(self._party, value if isinstance(value, list) else [value]))
         if isinstance(value, bool):

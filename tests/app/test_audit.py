@@ -451,3 +451,6 @@ def test_a_seed_round_reads_as_sentences(client, county):
         assert word not in shown, word
     said = Wording([], ENTITY_LABELS, _field_label)
     assert said.value("seed_round", "left_out", ["dept:scj", "witness"]) == "市场监督管理局、见证人"
+    # a plan task version keeps its departments by name
+    assert said.value("plan_task_version", "data", {"initiating_department": "应急管理局", "joint_departments": [
+        "市场监督管理局"]}) == "发起部门：应急管理局；联合部门：市场监督管理局"
