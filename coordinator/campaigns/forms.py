@@ -186,7 +186,7 @@ class CampaignForm(BaseForm):
 
 
 class ItemsForm(BaseForm):
-    item_ids = CheckboxList("本次联合抽查的抽查事项", coerce=int)
+    item_ids = CheckboxList("本次抽查的抽查事项", coerce=int)
     materials = TextAreaField("需企业准备的材料（双清单之材料清单）", validators=[Length(max=4000)])
 
 

@@ -153,3 +153,22 @@ def test_a_joint_campaign_still_needs_a_partner_and_the_office(app, county):
 def _user(name):
     from coordinator.auth.models import User
     return db.session.scalar(sa.select(User).where(User.username == name))
+
+
+def test_a_departments_own_inspection_does_not_call_itself_joint(app, county):
+    """The items page and the seed page of an internal inspection named it 联合抽查 (本次联合抽查的事项和材料,
+    返回联合抽查): it reads as what it is."""
+    import re
+
+    yjj = client_for(app, "yjj_admin")
+    assert yjj.post("/campaigns/new", data=internal_form(county)).status_code in (302, 303)
+    cid = db.session.scalar(sa.select(Campaign.id))
+    items = yjj.get(f"/campaigns/{cid}/items").get_data(as_text=True)
+    main = re.sub(r"<[^>]+>", " ", items.split("<main", 1)[-1])
+    assert "联合" not in main and "本次抽查的事项和材料" in main and "返回内部随机抽查" in main
+    ids = [str(i) for i in db.session.scalars(sa.select(Item.id).where(Item.department_id == county["yjj"].id))]
+    yjj.post(f"/campaigns/{cid}/items", data={"item_ids": ids, "materials": "营业执照"})
+    round_ = web_round(yjj, {"office": client_for(app, "office"), "dept:yjj": yjj}, cid, "subjects")
+    seed_page = yjj.get(f"/campaigns/{cid}/rounds/{round_.id}").get_data(as_text=True)
+    main = re.sub(r"<[^>]+>", " ", seed_page.split("<main", 1)[-1])
+    assert "联合抽查" not in main and "内部随机抽查" in main
