@@ -143,6 +143,14 @@ def test_a_department_admins_pages_fit_a_phone(server, browser):
         check_phone_page(admin, path, "admin")
 
 
+def test_the_offices_annual_plan_fits_a_phone(server, browser):
+    """The plan's task table holds a visually-hidden label per row: it escaped the table's scroll box and the
+    phone laid the page out 1,560 px wide."""
+    office = on_phone(browser, server, "office")
+    for path in ("/plans/", first_link(office, "/plans/", r"/plans/\d+")):
+        check_phone_page(office, path, "office")
+
+
 def test_the_lead_departments_pages_fit_a_phone(server, browser):
     lead = on_phone(browser, server, "yjj_admin")
     pages = ["/", "/results/", "/results/3", "/results/1/entry", "/campaigns/1", "/campaigns/2", "/campaigns/1/teams"]
