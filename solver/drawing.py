@@ -54,14 +54,69 @@ class Draw:
 
 
 def capped_fraction(ctx: SolveContext, department_index: int, problem: DepartmentProblem,
-                    ladder=LADDER) -> CappedFlow | None:
-    """The fractional assignment: pair caps at q where possible, raised only as far as needed."""
+                    rungs: int = len(LADDER)) -> CappedFlow | None:
+    """The fractional assignment: pair caps at q where possible, raised along the first `rungs` rungs
+    of LADDER only as far as needed (None if even the last of them cannot staff every need).
+
+    A higher cap allows every flow a lower one does, so the rungs are feasible from some rung on: after
+    the next two (usually the answer) the rest are bisected, and rungs an earlier call found infeasible
+    for the same problem are not tried again. The flow returned is the one of the least feasible rung,
+    whichever order found it. The network is built once; only the pair caps change between rungs, and
+    rungs whose caps round to the same are solved once.
+    """
+    base = _base_caps(ctx, problem)
+    known_key, lowest = ctx.infeasible_rungs.get(department_index, (None, 0))
+    lowest = lowest if known_key == problem.key else 0
+    built: list[network.Network] = []
+    solved: dict[bytes, CappedFlow | None] = {}  # the caps tried, and what they gave
+
+    def attempt(rung: int) -> CappedFlow | None:
+        factor = LADDER[rung]
+        cap = np.full(base.size, UNIT) if factor is None else np.minimum(UNIT, np.ceil(base * factor - 1e-9))
+        cap = cap.astype(np.int64)
+        if cap.tobytes() not in solved:
+            if built:
+                net = network.with_pair_caps(built[0], cap)
+            else:
+                net = network.build_network(ctx.inst, ctx.departments[department_index], problem.needs,
+                                            problem.pairs, cap, UNIT)
+                built.append(net)
+            flow = network.max_flow_values(net)
+            staffed = network.staffed_needs(net, flow, problem.needs.subjects.size, UNIT).all()
+            solved[cap.tobytes()] = CappedFlow(problem.key, net, flow) if staffed else None
+        if solved[cap.tobytes()] is None:  # the search tries infeasible rungs in increasing order
+            ctx.infeasible_rungs[department_index] = (problem.key, rung + 1)
+        return solved[cap.tobytes()]
+
+    return first_feasible(lowest, rungs, attempt)
+
+
+def first_feasible(lowest: int, end: int, attempt):
+    """attempt(k) for the least k in [lowest, end) where it is not None (None if there is none), given that
+    it is None below some k and not None from there on: the next two in turn, then bisection."""
+    for rung in range(lowest, min(lowest + 2, end)):
+        found = attempt(rung)
+        if found is not None:
+            return found
+    low, high, found = lowest + 2, end, None  # below `low` all None; at `high` `found` (or the end)
+    while low < high:
+        middle = (low + high) // 2
+        result = attempt(middle)
+        if result is None:
+            low = middle + 1
+        else:
+            high, found = middle, result
+    return found
+
+
+def _base_caps(ctx: SolveContext, problem: DepartmentProblem) -> np.ndarray:
+    """Per pair, the starting cap in units of 1/UNIT: q if given, else the need's uniform share; never below
+    what the rules force — 1/h for the h holders of a requirement, and for everyone else whatever the
+    holders cannot cover."""
     needs, pairs = problem.needs, problem.pairs
     n_needs = needs.subjects.size
     q = ctx.inst.max_pair_probability
     count = np.bincount(pairs.need, minlength=n_needs)
-    # The starting cap: q if given, else the need's uniform share; never below what the rules force —
-    # 1/h for the h holders of a requirement, and for everyone else whatever the holders cannot cover.
     share = needs.sizes[pairs.need] / np.maximum(count[pairs.need], 1) if q is None else np.full(pairs.need.size, q)
     holder = np.zeros(pairs.need.size, dtype=bool)
     for r in range(max(map(len, needs.kinds), default=0)):
@@ -77,13 +132,7 @@ def capped_fraction(ctx: SolveContext, department_index: int, problem: Departmen
     if q is not None:
         # Round q down so the cap honoured is never above the one asked for.
         base = np.where(share <= q + 1e-12, np.floor(q * UNIT + 1e-9), base)
-    for factor in ladder:
-        cap = np.full(base.size, UNIT) if factor is None else np.minimum(UNIT, np.ceil(base * factor - 1e-9))
-        net = network.build_network(ctx.inst, ctx.departments[department_index], needs, pairs, cap.astype(np.int64), UNIT)
-        flow = network.max_flow_values(net)
-        if network.staffed_needs(net, flow, n_needs, UNIT).all():
-            return CappedFlow(problem.key, net, flow)
-    return None
+    return base
 
 
 def draw_teams(ctx: SolveContext, staffed: frozenset[int], dates: dict[int, int], dense: np.ndarray,
@@ -123,8 +172,7 @@ def draw_teams(ctx: SolveContext, staffed: frozenset[int], dates: dict[int, int]
         final = _round(ctx, department_index, capped)
         chosen = final[capped.net.pair_arc] == 1
         glob = ctx.departments[department_index].global_ids
-        for subject_index, inspector_index in zip(needs.subjects[pairs.need[chosen]].tolist(), glob[pairs.insp[chosen]].tolist()):
-            members.setdefault((subject_index, department_index), []).append(inspector_index)
+        members.update(_members(needs.subjects, department_index, pairs.need[chosen], glob[pairs.insp[chosen]]))
         for j, inspector_index in _lead_seat_holders(problem, capped.net, final).items():
             leader[int(needs.subjects[j])] = int(glob[inspector_index])
         probability = capped.flow[capped.net.pair_arc] / UNIT
@@ -136,6 +184,17 @@ def draw_teams(ctx: SolveContext, staffed: frozenset[int], dates: dict[int, int]
     inspector, subject, probability = (np.concatenate(column) for column in zip(*parts))
     return Draw(frozenset(staffed - dropped), members, leader, PairProbabilities(inspector, subject, probability),
                 seats, candidates_total)
+
+
+def _members(subjects: np.ndarray, department_index: int, need: np.ndarray,
+             inspector: np.ndarray) -> dict[tuple[int, int], list[int]]:
+    """(subject, department) → its drawn inspectors in number order, from the drawn pairs (need, inspector)."""
+    order = np.lexsort((inspector, need))
+    need, inspector = need[order], inspector[order]
+    starts = np.flatnonzero(np.concatenate(([True], need[1:] != need[:-1]))).tolist()
+    listed = inspector.tolist()
+    return {(subject_index, department_index): listed[start:end]
+            for subject_index, start, end in zip(subjects[need[starts]].tolist(), starts, starts[1:] + [len(listed)])}
 
 
 def _round(ctx: SolveContext, department_index: int, capped: CappedFlow) -> np.ndarray:

@@ -34,36 +34,55 @@ def result_document(ctx: SolveContext, screening: Screening, staffing: Staffing,
 
 
 def _teams(ctx: SolveContext, staffing: Staffing, draw: Draw) -> list[dict]:
+    """The staffed subjects' teams in subject order (= id order): members listed lead department first,
+    then in the departments' order, each department's by id."""
     inst = ctx.inst
-    rng = generator(inst.seed, "leader")
+    leaders = _leaders(ctx, draw)
     others = [department_index for department_index in range(len(inst.departments)) if department_index != inst.lead]
-    listed_first = ([inst.lead] if inst.lead is not None else []) + others
-    department_position = {department_index: k for k, department_index in enumerate(listed_first)}
+    department_position = {department_index: k for k, department_index
+                           in enumerate(([inst.lead] if inst.lead is not None else []) + others)}
+    listing_order: dict[tuple[int, ...], list[int]] = {}  # a subject's departments → in listing order
     inspector_ids = [insp.id for insp in inst.inspectors]
-    inspector_departments = [inst.departments[insp.department].id for insp in inst.inspectors]
+    department_ids = [inst.departments[insp.department].id for insp in inst.inspectors]
     teams = []
-    for subject_index in ctx.in_seeded_order(draw.staffed):  # the seeded order, for the leader draws
+    for subject_index in sorted(draw.staffed):
         subject = inst.subjects[subject_index]
+        departments = tuple(need.department for need in subject.needs)
+        if departments not in listing_order:
+            listing_order[departments] = sorted(departments, key=department_position.__getitem__)
         members = []
-        for need in sorted(subject.needs, key=lambda n: department_position[n.department]):
-            members.extend(sorted(draw.members[subject_index, need.department]))
-        leader = None
-        if inst.lead is not None and any(n.department == inst.lead for n in subject.needs):
-            leader = draw.leader.get(subject_index)
-            if leader is None:
-                able = [inspector_index for inspector_index in draw.members[subject_index, inst.lead]
-                        if inst.inspectors[inspector_index].can_lead]
-                able.sort(key=lambda inspector_index: ctx.departments[inst.lead].local[inspector_index])
-                leader = able[int(rng.integers(0, len(able)))]
+        for department_index in listing_order[departments]:
+            members += sorted(draw.members[subject_index, department_index])
+        leader = leaders.get(subject_index)
         teams.append({
             "subject": subject.id,
             "date": inst.days[staffing.dates[subject_index]] if inst.days else None,
             "leader": inspector_ids[leader] if leader is not None else None,
-            "members": [{"inspector": inspector_ids[inspector_index], "department": inspector_departments[inspector_index]}
+            "members": [{"inspector": inspector_ids[inspector_index], "department": department_ids[inspector_index]}
                         for inspector_index in members],
         })
-    teams.sort(key=lambda t: t["subject"])
     return teams
+
+
+def _leaders(ctx: SolveContext, draw: Draw) -> dict[int, int]:
+    """subject → its leader, for every staffed subject that needs the lead department: the member in its
+    may-lead seat, or else one drawn among its members who may lead (in the seeded subject order)."""
+    inst = ctx.inst
+    if inst.lead is None:
+        return {}
+    leaders = {}
+    rng = generator(inst.seed, "leader")
+    local = ctx.departments[inst.lead].local
+    for subject_index in ctx.in_seeded_order(subject_index for subject_index in draw.staffed
+                                             if (subject_index, inst.lead) in draw.members):
+        leader = draw.leader.get(subject_index)
+        if leader is None:
+            able = [inspector_index for inspector_index in draw.members[subject_index, inst.lead]
+                    if inst.inspectors[inspector_index].can_lead]
+            able.sort(key=local.__getitem__)
+            leader = able[int(rng.integers(0, len(able)))]
+        leaders[subject_index] = leader
+    return leaders
 
 
 def _randomness(ctx: SolveContext, draw: Draw) -> dict:
