@@ -373,7 +373,9 @@ def build_network(inst: TeamsInstance, dept: Department, department_needs: DeptN
     ])
     seat_need = np.concatenate([has_general, req_need])
     return Network(
-        tails=np.concatenate(tails), heads=np.concatenate(heads), caps=np.concatenate(caps),
+        # Node numbers as OR-Tools takes them (int32): no conversion on every solve, half the memory.
+        tails=np.concatenate(tails).astype(np.int32), heads=np.concatenate(heads).astype(np.int32),
+        caps=np.concatenate(caps),
         pair_arc=pair_arc, seat_arcs=seat_arcs, seat_need=seat_need,
         route_arc=route_arc, route_pair=route_pair, route_req=route_req,
         inspector_arc=inspector_arc, n_nodes=n_nodes, representable=representable,

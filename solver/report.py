@@ -7,6 +7,7 @@ a may-lead seat are drawn here, in the seeded subject order, among the members w
 from __future__ import annotations
 
 from collections import Counter
+from functools import cached_property
 
 import numpy as np
 import ortools
@@ -120,14 +121,26 @@ class _Reasons:
 
     def __init__(self, ctx: SolveContext, screening: Screening, staffing: Staffing, draw: Draw):
         self.ctx, self.screening, self.staffing, self.draw = ctx, screening, staffing, draw
-        inst = ctx.inst
-        visits = np.array([(staffing.dates.get(subject_index, 0) if inst.days else 0, inspector_index)
-                           for (subject_index, _), insps in draw.members.items() for inspector_index in insps],
+
+    @cached_property
+    def load(self) -> np.ndarray:
+        """Visits per inspector (only asked for when some subject some department could staff is left out)."""
+        return self.day_load.sum(axis=0)
+
+    @cached_property
+    def day_load(self) -> np.ndarray:
+        """Visits per day and inspector (one row without dates)."""
+        inst = self.ctx.inst
+        visits = np.array([(self.staffing.dates.get(subject_index, 0) if inst.days else 0, inspector_index)
+                           for (subject_index, _), insps in self.draw.members.items() for inspector_index in insps],
                           dtype=np.int64).reshape(-1, 2)
-        self.load = np.bincount(visits[:, 1], minlength=len(inst.inspectors))  # visits per inspector
-        self.day_load = np.zeros((max(1, len(inst.days)), len(inst.inspectors)), dtype=np.int64)
-        np.add.at(self.day_load, (visits[:, 0], visits[:, 1]), 1)
-        self.capacity = np.array([ins.capacity if ins.capacity is not None else 1 << 40 for ins in inst.inspectors])
+        day_load = np.zeros((max(1, len(inst.days)), len(inst.inspectors)), dtype=np.int64)
+        np.add.at(day_load, (visits[:, 0], visits[:, 1]), 1)
+        return day_load
+
+    @cached_property
+    def capacity(self) -> np.ndarray:
+        return np.array([ins.capacity if ins.capacity is not None else 1 << 40 for ins in self.ctx.inst.inspectors])
 
     def unstaffed(self) -> list[dict]:
         inst = self.ctx.inst
