@@ -44,9 +44,17 @@ class PairProbabilities:
 
 
 @dataclass(frozen=True)
+class Members:
+    """Every drawn member: aligned arrays, one entry per (subject, department, inspector), sorted so."""
+    subject: np.ndarray
+    department: np.ndarray
+    inspector: np.ndarray
+
+
+@dataclass(frozen=True)
 class Draw:
     staffed: frozenset[int]  # the staffed set, less any subject a fallback could not staff after all
-    members: dict[tuple[int, int], list[int]]  # (subject, department) → inspectors
+    members: Members  # (of a subject dropped that way, the departments that did draw it)
     leader: dict[int, int]  # subject → the inspector filling its may-lead seat, where it has one
     pairs: PairProbabilities
     seats: int  # seats drawn by flows, for the mean number of candidates per seat
@@ -139,7 +147,7 @@ def draw_teams(ctx: SolveContext, staffed: frozenset[int], dates: dict[int, int]
                capped_flows: dict[int, CappedFlow], fixed_teams: ExactResult | None) -> Draw:
     """Every staffed subject's members, department by department."""
     inst = ctx.inst
-    members: dict[tuple[int, int], list[int]] = {}
+    chosen_parts = [(np.zeros(0, dtype=np.int64),) * 3]  # (subject, department, inspector) per drawn member
     leader: dict[int, int] = {}
     parts = [(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))]
     seats = candidates_total = 0
@@ -162,7 +170,8 @@ def draw_teams(ctx: SolveContext, staffed: frozenset[int], dates: dict[int, int]
                 if not got:
                     dropped.add(subject_index)
                     continue
-                members[subject_index, department_index] = got
+                chosen_parts.append((np.full(len(got), subject_index), np.full(len(got), department_index),
+                                     np.array(got, dtype=np.int64)))
                 parts.append((np.array(got, dtype=np.int64), np.full(len(got), subject_index), np.ones(len(got))))
                 if department_index == inst.lead and subject_index in fixed.leader:
                     leader[subject_index] = fixed.leader[subject_index]
@@ -172,7 +181,8 @@ def draw_teams(ctx: SolveContext, staffed: frozenset[int], dates: dict[int, int]
         final = _round(ctx, department_index, capped)
         chosen = final[capped.net.pair_arc] == 1
         glob = ctx.departments[department_index].global_ids
-        members.update(_members(needs.subjects, department_index, pairs.need[chosen], glob[pairs.insp[chosen]]))
+        chosen_parts.append((needs.subjects[pairs.need[chosen]], np.full(int(chosen.sum()), department_index),
+                             glob[pairs.insp[chosen]]))
         for j, inspector_index in _lead_seat_holders(problem, capped.net, final).items():
             leader[int(needs.subjects[j])] = int(glob[inspector_index])
         probability = capped.flow[capped.net.pair_arc] / UNIT
@@ -182,19 +192,11 @@ def draw_teams(ctx: SolveContext, staffed: frozenset[int], dates: dict[int, int]
         seats += int(needs.sizes.sum())
         candidates_total += int((per_need * needs.sizes).sum())
     inspector, subject, probability = (np.concatenate(column) for column in zip(*parts))
+    member_subject, member_department, member_inspector = (np.concatenate(column) for column in zip(*chosen_parts))
+    order = np.lexsort((member_inspector, member_department, member_subject))
+    members = Members(member_subject[order], member_department[order], member_inspector[order])
     return Draw(frozenset(staffed - dropped), members, leader, PairProbabilities(inspector, subject, probability),
                 seats, candidates_total)
-
-
-def _members(subjects: np.ndarray, department_index: int, need: np.ndarray,
-             inspector: np.ndarray) -> dict[tuple[int, int], list[int]]:
-    """(subject, department) → its drawn inspectors in number order, from the drawn pairs (need, inspector)."""
-    order = np.lexsort((inspector, need))
-    need, inspector = need[order], inspector[order]
-    starts = np.flatnonzero(np.concatenate(([True], need[1:] != need[:-1]))).tolist()
-    listed = inspector.tolist()
-    return {(subject_index, department_index): listed[start:end]
-            for subject_index, start, end in zip(subjects[need[starts]].tolist(), starts, starts[1:] + [len(listed)])}
 
 
 def _round(ctx: SolveContext, department_index: int, capped: CappedFlow) -> np.ndarray:

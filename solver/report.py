@@ -36,31 +36,30 @@ def result_document(ctx: SolveContext, screening: Screening, staffing: Staffing,
 
 def _teams(ctx: SolveContext, staffing: Staffing, draw: Draw) -> list[dict]:
     """The staffed subjects' teams in subject order (= id order): members listed lead department first,
-    then in the departments' order, each department's by id."""
+    then in the departments' order, each department's by id (= number)."""
     inst = ctx.inst
     leaders = _leaders(ctx, draw)
     others = [department_index for department_index in range(len(inst.departments)) if department_index != inst.lead]
-    department_position = {department_index: k for k, department_index
-                           in enumerate(([inst.lead] if inst.lead is not None else []) + others)}
-    listing_order: dict[tuple[int, ...], list[int]] = {}  # a subject's departments → in listing order
+    position = np.empty(len(inst.departments), dtype=np.int64)
+    position[([inst.lead] if inst.lead is not None else []) + others] = np.arange(len(inst.departments))
+    members = draw.members
+    listed = np.flatnonzero(np.isin(members.subject, np.array(sorted(draw.staffed), dtype=np.int64)))
+    listed = listed[np.lexsort((members.inspector[listed], position[members.department[listed]],
+                                members.subject[listed]))]
+    subject, inspector = members.subject[listed], members.inspector[listed]
     inspector_ids = [insp.id for insp in inst.inspectors]
     department_ids = [inst.departments[insp.department].id for insp in inst.inspectors]
+    records = [{"inspector": inspector_ids[inspector_index], "department": department_ids[inspector_index]}
+               for inspector_index in inspector.tolist()]
+    days = inst.days
     teams = []
-    for subject_index in sorted(draw.staffed):
-        subject = inst.subjects[subject_index]
-        departments = tuple(need.department for need in subject.needs)
-        if departments not in listing_order:
-            listing_order[departments] = sorted(departments, key=department_position.__getitem__)
-        members = []
-        for department_index in listing_order[departments]:
-            members += sorted(draw.members[subject_index, department_index])
+    for subject_index, start, end in _runs(subject):
         leader = leaders.get(subject_index)
         teams.append({
-            "subject": subject.id,
-            "date": inst.days[staffing.dates[subject_index]] if inst.days else None,
+            "subject": inst.subjects[subject_index].id,
+            "date": days[staffing.dates[subject_index]] if days else None,
             "leader": inspector_ids[leader] if leader is not None else None,
-            "members": [{"inspector": inspector_ids[inspector_index], "department": department_ids[inspector_index]}
-                        for inspector_index in members],
+            "members": records[start:end],
         })
     return teams
 
@@ -71,19 +70,28 @@ def _leaders(ctx: SolveContext, draw: Draw) -> dict[int, int]:
     inst = ctx.inst
     if inst.lead is None:
         return {}
+    members = draw.members
+    lead_members = np.flatnonzero(members.department == inst.lead)
+    listed = members.inspector[lead_members].tolist()
+    in_lead = {subject_index: listed[start:end] for subject_index, start, end in _runs(members.subject[lead_members])}
     leaders = {}
     rng = generator(inst.seed, "leader")
     local = ctx.departments[inst.lead].local
-    for subject_index in ctx.in_seeded_order(subject_index for subject_index in draw.staffed
-                                             if (subject_index, inst.lead) in draw.members):
+    for subject_index in ctx.in_seeded_order(subject_index for subject_index in draw.staffed if subject_index in in_lead):
         leader = draw.leader.get(subject_index)
         if leader is None:
-            able = [inspector_index for inspector_index in draw.members[subject_index, inst.lead]
+            able = [inspector_index for inspector_index in in_lead[subject_index]
                     if inst.inspectors[inspector_index].can_lead]
             able.sort(key=local.__getitem__)
             leader = able[int(rng.integers(0, len(able)))]
         leaders[subject_index] = leader
     return leaders
+
+
+def _runs(keys: np.ndarray) -> zip:
+    """(key, start, end) of each run of equal values in `keys` (sorted)."""
+    starts = np.flatnonzero(np.diff(keys, prepend=-1)).tolist()
+    return zip(keys[starts].tolist(), starts, starts[1:] + [keys.size])
 
 
 def _randomness(ctx: SolveContext, draw: Draw) -> dict:
@@ -131,11 +139,10 @@ class _Reasons:
     def day_load(self) -> np.ndarray:
         """Visits per day and inspector (one row without dates)."""
         inst = self.ctx.inst
-        visits = np.array([(self.staffing.dates.get(subject_index, 0) if inst.days else 0, inspector_index)
-                           for (subject_index, _), insps in self.draw.members.items() for inspector_index in insps],
-                          dtype=np.int64).reshape(-1, 2)
+        members = self.draw.members
+        day = np.maximum(self.ctx.day_array(self.staffing.dates)[members.subject], 0)
         day_load = np.zeros((max(1, len(inst.days)), len(inst.inspectors)), dtype=np.int64)
-        np.add.at(day_load, (visits[:, 0], visits[:, 1]), 1)
+        np.add.at(day_load, (day, members.inspector), 1)
         return day_load
 
     @cached_property
