@@ -100,6 +100,6 @@ def set_visit(cs: CampaignSubject, day: date | None, user: User) -> bool:
     cs.visit_agreed_at = now()
     if cs.record is not None:
         cs.record.reschedule()
-    audit.log("move_visit" if moved else "agree_visit", "campaign_subject", cs.id, before,
-              {"visit_date": day, "by": user.username})
+    audit.log("move_visit" if moved else "agree_visit", "campaign_subject", cs.id, before, {"visit_date": day},
+              user=user)
     return moved

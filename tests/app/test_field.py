@@ -305,6 +305,41 @@ def test_no_publication_before_the_visit(dispatched):
     assert record.published_at is None
 
 
+def test_no_result_handed_in_before_the_visit(client, dispatched):
+    """A partner hands in its part only once the visit has happened; before it, it may only save a draft."""
+    county, _campaign = dispatched
+    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    record.campaign_subject.visit_date, record.inspected_on = today() + timedelta(days=1), None
+    db.session.commit()
+    scj = county["scj"].id
+    part = record.department_result(scj)
+    with pytest.raises(services.ResultError, match=r"检查日期\d{4}-\d{2}-\d{2}还没到，检查之后才能提交结果"):
+        services.save_department_result(record, scj, entry_for(part), county["users"]["scj_officer"], submit=True)
+    db.session.rollback()
+    services.save_department_result(record, scj, entry_for(part), county["users"]["scj_officer"], submit=False)
+    db.session.commit()
+    assert part.submitted_at is None
+    # The page does not offer 提交 before the visit, and a forged hand-in is refused in words.
+    sign_in(client, "scj_officer")
+    page = client.get(f"/results/{record.id}/entry").get_data(as_text=True)
+    assert 'value="submit"' not in page and "检查之后才能提交结果" in page and 'value="save"' in page
+    form = {"csrf_token": csrf_token_from(page), "action": "submit", "follow_ups": "无需后续处置",
+            **{f"result-{ci.id}": "未发现问题" for ci in services.items_for(part)}}
+    refused = client.post(f"/results/{record.id}/entry", data=form).get_data(as_text=True)
+    assert "检查之后才能提交结果" in refused
+    db.session.refresh(part)
+    assert part.submitted_at is None
+    # On the visit day it is offered and accepted.
+    record.campaign_subject.visit_date = today()
+    db.session.commit()
+    page = client.get(f"/results/{record.id}/entry").get_data(as_text=True)
+    assert 'value="submit"' in page
+    form["csrf_token"] = csrf_token_from(page)
+    client.post(f"/results/{record.id}/entry", data=form)
+    db.session.refresh(part)
+    assert part.submitted_at is not None
+
+
 # ---- 3. the deadlines on the workbench of whoever owes them ---------------------------------------------------
 
 
@@ -437,6 +472,32 @@ def test_a_moved_visit_is_recorded_and_the_team_sees_it(client, dispatched):
     sign_in(client, member.username)
     tasks = client.get("/tasks/").get_data(as_text=True)
     assert f"已改期，原定 {old:%Y-%m-%d}" in tasks
+
+
+def test_visit_dates_read_in_the_audit_log_as_sentences(client, dispatched):
+    """An agreed and a moved date each read as one sentence: who, which enterprise, the old and the new date."""
+    from coordinator.visits import services as visits
+
+    county, campaign = _future_campaign(dispatched)
+    staffed = [cs for cs in campaign.subjects if cs.active_members]
+    agreed, moved = staffed[0], next(cs for cs in staffed[1:] if not any(m.inspector.unavailable
+                                                                          for m in cs.active_members))
+    county["users"]["yjj_admin"].display_name = "应急局李管理员"
+    visits.set_visit(agreed, agreed.visit_date, county["users"]["yjj_admin"])
+    old = moved.visit_date
+    new = next(campaign.visit_start + timedelta(days=k) for k in range(30)
+               if campaign.visit_start + timedelta(days=k) != old
+               and not visits.clashes(moved, campaign.visit_start + timedelta(days=k)))
+    visits.set_visit(moved, new, county["users"]["yjj_admin"])
+    db.session.commit()
+    sign_in(client, "office")
+    page = client.get("/audit/?entity=campaign_subject").get_data(as_text=True)
+    shown = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert (f"应急局李管理员确认了抽取的检查对象“{agreed.subject.name}”的检查日期 {agreed.visit_date:%Y-%m-%d}"
+            in shown)
+    assert (f"应急局李管理员把抽取的检查对象“{moved.subject.name}”的检查日期由 {old:%Y-%m-%d} 调整为 {new:%Y-%m-%d}"
+            in shown)
+    assert "yjj_admin" not in shown
 
 
 def test_only_the_lead_departments_admin_agrees_dates(client, dispatched):
