@@ -500,6 +500,36 @@ def test_visit_dates_read_in_the_audit_log_as_sentences(client, dispatched):
     assert "yjj_admin" not in shown
 
 
+def test_the_visit_dates_page_is_paged_searched_and_keeps_its_place(app, client, dispatched):
+    county, campaign = _future_campaign(dispatched)
+    app.config["PAGE_SIZE"] = 3
+    staffed = sorted((cs for cs in campaign.subjects if cs.active_members), key=lambda cs: (cs.visit_date, cs.subject.name))
+    assert len(staffed) > 3
+    sign_in(client, "yjj_admin")
+    cards = r'<section class="card h-100" id="visit-(\d+)">'
+    first = client.get(f"/campaigns/{campaign.id}/visits?todo=all").get_data(as_text=True)
+    second = client.get(f"/campaigns/{campaign.id}/visits?todo=all&page=2").get_data(as_text=True)
+    assert [int(i) for i in re.findall(cards, first)] == [cs.id for cs in staffed[:3]]
+    assert [int(i) for i in re.findall(cards, second)] == [cs.id for cs in staffed[3:6]]
+    assert f"共 {len(staffed)} 条" in first and f'href="/campaigns/{campaign.id}/visits?todo=all&amp;page=2"' in first
+    # The search keeps the filter, and the pager keeps both.
+    wanted = staffed[4]
+    found = client.get(f"/campaigns/{campaign.id}/visits?todo=all&q={wanted.subject.name}").get_data(as_text=True)
+    assert [int(i) for i in re.findall(cards, found)] == [wanted.id]
+    by_code = client.get(f"/campaigns/{campaign.id}/visits?todo=all&q={wanted.subject.credit_code.lower()}")
+    assert [int(i) for i in re.findall(cards, by_code.get_data(as_text=True))] == [wanted.id]
+    assert 'name="todo" value="all"' in found
+    # Agreeing a date on page 2 comes back to page 2 of the same view.
+    action = re.search(rf'action="(/campaigns/{campaign.id}/visits/{staffed[3].id}[^"]*)"', second).group(1)
+    assert "page=2" in action and "todo=all" in action
+    back = client.post(action.replace("&amp;", "&"), data={"visit_date": staffed[3].visit_date.isoformat(),
+                                                          "csrf_token": csrf_token_from(second)})
+    assert back.location.endswith(f"/campaigns/{campaign.id}/visits?todo=all&page=2")
+    # What is left to agree is paged the same way, and an emptied last page falls back to the one before.
+    waiting = client.get(f"/campaigns/{campaign.id}/visits?todo=agree&page=99").get_data(as_text=True)
+    assert re.findall(cards, waiting) and f"待确认（{len(staffed) - 1}）" in waiting
+
+
 def test_only_the_lead_departments_admin_agrees_dates(client, dispatched):
     county, campaign = dispatched
     sign_in(client, "scj_admin")
