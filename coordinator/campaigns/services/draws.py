@@ -282,8 +282,12 @@ def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user:
 
 # ---- replay: every stored draw run again must give the stored result, byte for byte ----------------------
 
+def _solve_teams(problem: dict) -> dict:
+    return solver.solve_teams(problem)  # looked up when called: stage 2 (OR-Tools) loads only when a team is drawn
+
+
 SOLVE = {DrawKind.SUBJECTS: solver.draw_subjects, DrawKind.REPLACEMENT: solver.draw_subjects,
-         DrawKind.TEAMS: solver.solve_teams, DrawKind.RESEAT: solver.solve_teams, DrawKind.RESTAFF: solver.solve_teams,
+         DrawKind.TEAMS: _solve_teams, DrawKind.RESEAT: _solve_teams, DrawKind.RESTAFF: _solve_teams,
          DrawKind.EXPERTS: solver.draw_subjects}  # experts: one stratum of count 1 per enterprise
 
 
