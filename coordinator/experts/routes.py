@@ -17,6 +17,7 @@ from ..extensions import db
 from ..pagination import paginate, search_arg
 from ..states import DrawKind
 from ..textutil import join_list, split_list
+from ..toggle import switch_active
 from . import services
 from .forms import ExpertForm
 from .models import Expert
@@ -77,10 +78,8 @@ def edit(expert_id):
 @roles_required("office", "admin")
 def active(expert_id):
     expert = _editable(expert_id)
-    services.set_active(expert, not expert.active)
-    db.session.commit()
-    flash(f"专家{expert.name}已{'恢复在库' if expert.active else '停用（不再参与抽取）'}", "success")
-    return redirect(url_for("experts.index", q=request.args.get("q") or None, page=request.args.get("page") or None))
+    return switch_active(expert, f"专家{expert.name}", "恢复在库", "停用（不再参与抽取，已抽中的不受影响）",
+                         url_for("experts.index", q=request.args.get("q") or None, page=request.args.get("page") or None))
 
 
 @bp.get("/campaigns/<int:campaign_id>/experts")

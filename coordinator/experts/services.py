@@ -126,11 +126,6 @@ def save_expert(expert: Expert, row: dict[str, str], department_id: int | None, 
     return expert
 
 
-def set_active(expert: Expert, active: bool) -> None:
-    """Disable (no longer drawn; the experts already drawn stay on their visits) or enable an expert."""
-    expert.active = active
-
-
 class ExpertImporter(Importer):
     """Experts by 专家编号. The office imports every expert (所属部门 blank: outside the departments); a
     department's administrator only its own specialists."""
