@@ -5,7 +5,7 @@ run, each in a fresh process: the solver's command line (`python -m solver teams
 and the I/O floor (the same interpreter reading the input, hashing it as the contract says and writing
 that result). Times are wall-clock of the whole process; the ratio solver / floor is what to compare,
 since the machine is shared; the CPU time (user + system) of each process is printed beside it, which other
-work on the machine disturbs less. Peak RSS is the (new) solver process's own `ru_maxrss`.
+work on the machine disturbs less. Peak RSS is each solver process's own `ru_maxrss`.
 """
 
 from __future__ import annotations
@@ -67,21 +67,22 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="a folder holding an older `solver/` to time in the same run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        problem_path, result_path, copy_path = (os.path.join(folder, name) for name in ("city.json", "out.json", "copy.json"))
+        problem_path, result_path, copy_path, before_path = (
+            os.path.join(folder, name) for name in ("city.json", "out.json", "copy.json", "before.json"))
         problem = city_instance()
         with open(problem_path, "w", encoding="utf-8") as f:
             json.dump(problem, f, ensure_ascii=False)
         print(f"city: {len(problem['subjects'])} subjects, {len(problem['inspectors'])} inspectors, "
               f"{len(problem['conflicts'])} recusals, input {os.path.getsize(problem_path) / 1e6:.1f} MB")
         print("| run | before (s) | after (s) | I/O floor (s) | before / floor | after / floor | "
-              "CPU before / after / floor (s) | peak RSS after (MB) | load |")
+              "CPU before / after / floor (s) | peak RSS before / after (MB) | load |")
         print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        outputs = set()
+        outputs, before_outputs = set(), set()
         for k in range(args.runs):
-            before = cpu_before = None
-            if args.before:
-                before, _, cpu_before = _timed([sys.executable, "-m", "solver", "teams", problem_path, "-o", copy_path],
-                                               cwd=args.before)
+            before = cpu_before = rss_before = None
+            if args.before:  # `python -c` puts the working folder first on the path: the older solver is run
+                before, rss_before, cpu_before = _timed([sys.executable, "-c", SOLVE, problem_path, before_path],
+                                                        cwd=args.before)
             after, rss, cpu_after = _timed([sys.executable, "-c", SOLVE, problem_path, result_path])
             rss = float(rss)
             floor, read_back, cpu_floor = _timed([sys.executable, "-c", FLOOR, problem_path, result_path, copy_path])
@@ -89,11 +90,17 @@ def main() -> None:
             cpu_floor -= float(read_back)
             with open(result_path, "rb") as f:
                 outputs.add(f.read())
+            if args.before:
+                with open(before_path, "rb") as f:
+                    before_outputs.add(f.read())
             shown = f"{before:.2f} | " if before is not None else "- | "
             ratio = f"{before / floor:.2f} | " if before is not None else "- | "
             cpu = f"{cpu_before:.2f} / " if cpu_before is not None else "- / "
             print(f"| {k + 1} | {shown}{after:.2f} | {floor:.2f} | {ratio}{after / floor:.2f} | "
-                  f"{cpu}{cpu_after:.2f} / {cpu_floor:.2f} | {rss:.0f} | {os.getloadavg()[0]:.1f} |", flush=True)
+                  f"{cpu}{cpu_after:.2f} / {cpu_floor:.2f} | {float(rss_before or 'nan'):.0f} / {rss:.0f} | "
+                  f"{os.getloadavg()[0]:.1f} |", flush=True)
+        if args.before:
+            print(f"the same bytes as the older solver's: {before_outputs == outputs}")
         result = json.loads(outputs.pop())
         print(f"byte-identical across runs: {not outputs}; staffed {len(result['teams'])}/{len(problem['subjects'])}, "
               f"uncapped pairs {len(result['randomness']['uncapped_pairs'])}, "
