@@ -86,9 +86,9 @@ def test_a_considered_enterprise_shows_its_own_inclusion_probability(county_file
     draw = db.session.scalar(sa.select(Draw).where(Draw.campaign_id == campaign.id, Draw.kind == "subjects"))
     problem = json.loads(draw.problem)
     codes = [s["id"] for s in problem["subjects"]]
-    seen = {code: row for code, row in db.session.execute(
+    seen = dict(db.session.execute(
         sa.select(Subject.credit_code, DrawProbability).join(DrawProbability, DrawProbability.subject_id == Subject.id)
-        .where(DrawProbability.draw_id == draw.id)).all()}
+        .where(DrawProbability.draw_id == draw.id)).all())
     assert set(seen) == set(codes)  # every enterprise the locked input held, recorded when the draw ran
     recomputed = inclusion_probabilities(problem)
     assert all(seen[code].probability == recomputed[code] for code in codes)
