@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import joint, network
+from . import day_choice, joint, network
 from .common import generator
 from .context import DepartmentProblem, SolveContext
 from .cpsat import ExactResult, solve_exact
@@ -61,7 +61,7 @@ def choose_staffed(ctx: SolveContext, screening: Screening) -> Staffing:
     staffed, dates, dense, fixed, bound = set(rounds.staffed), rounds.dates, rounds.dense, None, None
     if len(staffed) < len(candidates):
         if inst.days:
-            staffed, dates, fixed = dated_staffing(ctx, screening, rounds)
+            staffed, dates, fixed, bound = dated_staffing(ctx, screening, rounds)
         else:
             staffed, bound = joint_staffing(ctx, candidates, staffed)
             if bound is None:  # the model was too large to build: all the flow rounds, as before it
@@ -238,11 +238,12 @@ def unstaffable(ctx: SolveContext, subjects: set[int]) -> set[int]:
 # --- 3. with dates --------------------------------------------------------------------------------
 
 def dated_staffing(ctx: SolveContext, screening: Screening,
-                   rounds: FlowRounds) -> tuple[set[int], dict[int, int], ExactResult | None]:
+                   rounds: FlowRounds) -> tuple[set[int], dict[int, int], ExactResult | None, int | None]:
     """The best of the flow rounds and a naive date-first schedule, repaired (left-out subjects put in
-    where one staffed subject can move to another of its dates), and the same from the dates a counting
-    model proposes. Never fewer than the rounds or the naive schedule. Returns (staffed, dates, teams
-    where they are fixed, or None to keep the rounds' choice)."""
+    where one staffed subject can move to another of its dates), then improved from the dates the
+    day-choice MIP proposes (and, failing that, the counting model). Never fewer than the rounds or the
+    naive schedule. Returns (staffed, dates, teams where they are fixed, or None to keep the rounds'
+    choice, and the relaxation's upper bound where the model was built)."""
     inst = ctx.inst
     order = ctx.in_seeded_order(screening.candidates)
     feasible = {subject_index: screening.feasible_days[subject_index] for subject_index in screening.candidates}
@@ -251,17 +252,74 @@ def dated_staffing(ctx: SolveContext, screening: Screening,
     naive = date_first(inst, order, feasible)
     start = max((by_rounds, naive), key=lambda option: len(option.staffed))  # the first of equals: the rounds
     best = repair(inst, start, order, feasible)
-    proposed = None
-    if joint.dated_model_terms(inst, feasible) <= joint.DATES_TERM_LIMIT:  # larger ones take too long to solve
+    options = [(subject_index, day_index) for subject_index in order for day_index in feasible[subject_index]]
+    bound = None
+    if len(best.staffed) < len(order) and day_choice.share_count(inst, options) <= day_choice.MODEL_TERM_LIMIT:
+        relaxation = day_choice.relax(inst, options)
+        if relaxation is not None:
+            bound = min(len(order), relaxation.upper_bound)
+            best = _improved_by_mip(ctx, best, relaxation, options, order, feasible)
+    if len(best.staffed) < (len(order) if bound is None else bound) \
+            and joint.dated_model_terms(inst, feasible) <= joint.DATES_TERM_LIMIT:  # larger ones take too long
         proposed = joint.choose_dates(inst, feasible, best.dates,
                                       random_seed=int(generator(inst.seed, "dates").integers(0, 1 << 30)))
-    if proposed is not None:
-        kept = set(proposed) - ctx.unstaffed_by_flow(proposed, proposed)
-        kept_dates = {subject_index: proposed[subject_index] for subject_index in kept}
-        second = repair(inst, ExactResult(staffed=kept, dates=kept_dates, feasible=True,
-                                          members=ctx.some_members(kept, kept_dates)), order, feasible)
-        if len(second.staffed) > len(best.staffed):
-            best = second
+        if proposed is not None:
+            best = max((best, _completed(ctx, proposed, order, feasible)), key=lambda option: len(option.staffed))
     if len(best.staffed) == len(rounds.staffed):
-        return set(rounds.staffed), rounds.dates, None
-    return set(best.staffed), dict(best.dates), best
+        return set(rounds.staffed), rounds.dates, None, bound
+    return set(best.staffed), dict(best.dates), best, bound
+
+
+def _improved_by_mip(ctx: SolveContext, best: ExactResult, relaxation: day_choice.Relaxation,
+                     options: list[tuple[int, int]], order: list[int],
+                     feasible: dict[int, tuple[int, ...]]) -> ExactResult:
+    """The day-choice MIP over the relaxation's support and the best schedule's days, completed; the
+    better of that and `best` (the first of equals: `best`)."""
+    if len(best.staffed) >= min(len(order), relaxation.upper_bound):
+        return best
+    wanted = relaxation.support | set(best.dates.items())
+    proposed = day_choice.choose_days(ctx.inst, [option for option in options if option in wanted],
+                                      random_seed=int(generator(ctx.inst.seed, "days").integers(0, 1 << 30)))
+    if proposed is None:
+        return best
+    return max((best, _completed(ctx, proposed, order, feasible)), key=lambda option: len(option.staffed))
+
+
+def _completed(ctx: SolveContext, proposed: dict[int, int], order: list[int],
+               feasible: dict[int, tuple[int, ...]]) -> ExactResult:
+    """The proposed dates less the subjects no department's teams can staff on them, repaired."""
+    return repair(ctx.inst, teams_on_dates(ctx, proposed), order, feasible)
+
+
+def teams_on_dates(ctx: SolveContext, proposed: dict[int, int]) -> ExactResult:
+    """The subjects every department can staff on the proposed dates, with teams: each department's
+    integral flow, and where its network cannot see every team (overlapping requirements) and falls
+    short, the exact model of that department on those dates."""
+    inst = ctx.inst
+    array = np.array(sorted(proposed), dtype=np.int64)
+    day_of, dense = ctx.day_array(proposed), ctx.all_dense()
+    members: dict[tuple[int, int], list[int]] = {}
+    failed: set[int] = set()
+    for department_index in range(len(ctx.departments)):
+        problem = ctx.department_problem(department_index, array, day_of, dense)
+        needs = problem.needs
+        if needs.subjects.size == 0:
+            continue
+        net, flow = ctx.integral_flow(department_index, problem)
+        ok = network.staffed_needs(net, flow, needs.subjects.size, 1)
+        if not ok.all() and not needs.exact.all() and problem.pairs.need.size <= EXACT_DEPARTMENT_PAIRS:
+            exact = solve_exact(inst, sorted(needs.subjects.tolist()), departments={department_index},
+                                fixed_dates=proposed, hint=set(needs.subjects.tolist()))
+            if len(exact.staffed) > int(ok.sum()):
+                failed.update(set(needs.subjects.tolist()) - exact.staffed)
+                members.update({key: team for key, team in exact.members.items() if key[0] in exact.staffed})
+                continue
+        failed.update(needs.subjects[~ok].tolist())
+        chosen = flow[net.pair_arc] == 1
+        glob = ctx.departments[department_index].global_ids
+        for subject_index, inspector_index in zip(needs.subjects[problem.pairs.need[chosen]].tolist(),
+                                                  glob[problem.pairs.insp[chosen]].tolist()):
+            members.setdefault((subject_index, department_index), []).append(inspector_index)
+    staffed = set(proposed) - failed
+    return ExactResult(staffed=staffed, dates={subject_index: proposed[subject_index] for subject_index in staffed},
+                       feasible=True, members={key: team for key, team in members.items() if key[0] in staffed})
