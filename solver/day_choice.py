@@ -5,8 +5,9 @@ Every inspector i allowed on a need of s on day t (its department, available tha
 capacity not 0) gets a continuous share `share[i, s, t]` ∈ [0, 1]:
 
 - per need: the shares sum to its size × on_day[s, t]; for each of its requirements (tags, and
-  "may lead" in the lead department) the holders' shares sum to at least on_day[s, t];
-  no share exceeds on_day[s, t];
+  "may lead" in the lead department) the holders' shares sum to at least on_day[s, t] (a share need
+  not stay below on_day[s, t]: that holds anyway once on_day is integral, and the rows would double
+  the LP for a bound that is no better on the instances measured);
 - per inspector and day: shares sum to at most `daily_capacity`; per inspector: at most `capacity`.
 
 Maximise the number of subjects given a day. With the days fixed each department is a flow problem,
@@ -86,8 +87,10 @@ def relax(inst: TeamsInstance, options: list[tuple[int, int]]) -> Relaxation | N
 def choose_days(inst: TeamsInstance, options: list[tuple[int, int]], random_seed: int) -> dict[int, int] | None:
     """Subject → day for as many subjects as the MIP over these options finds; None if it finds nothing."""
     model = _build(inst, options, "HIGHS")
+    # HiGHS options, one line, no trailing newline (OR-Tools reads an empty line's first character);
+    # its banner and log would go to standard output, where the result goes.
     model.solver.SetSolverSpecificParametersAsString(
-        f"threads=1\nrandom_seed={random_seed}\nmip_max_nodes={MIP_NODE_LIMIT}\n")
+        f"output_flag=false,log_to_console=false,threads=1,random_seed={random_seed},mip_max_nodes={MIP_NODE_LIMIT}")
     if model.solver.Solve() not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         return None
     return {subject_index: day_index for (subject_index, day_index), var in model.on_day.items()
@@ -137,7 +140,4 @@ def _staff_need(solver: pywraplp.Solver, inst: TeamsInstance, need, allowed: lis
         holders = [share for inspector_index, share in zip(allowed, shares)
                    if _holds(inst.inspectors[inspector_index], requirement)]
         solver.Add(solver.Sum(holders) >= on_day)
-    if need.size > 1:
-        for share in shares:
-            solver.Add(share <= on_day)
     return shares
