@@ -11,8 +11,10 @@ through the subjects; with `days` also through the date (a team visits on one da
 2. **Without dates, the joint model** (`joint.py`) decides the staffed counts for all departments at
    once where the first round falls short, and bounds what any assignment can staff (the further
    rounds run only where the model is too large to build).
-3. **With dates**, the best of the rounds and a naive date-first schedule is repaired (`dates.py`),
-   and a counting model proposes dates the flows then check.
+3. **With dates**, the best of the rounds and a naive date-first schedule is repaired (`dates.py`);
+   where subjects are still left out, the day-choice MIP (`day_choice.py`) proposes dates (its LP
+   relaxation also bounds what any schedule can staff), the flows check them and the repair
+   completes them; the counting model in `joint.py` is the fallback where the MIP is too large.
 4. On tiny instances a CP-SAT model of the whole problem confirms or improves the count.
 """
 
