@@ -217,9 +217,17 @@ def realize(ctx: SolveContext, groups: list[joint.SubjectGroup], choice: joint.J
 
 def unstaffable(ctx: SolveContext, subjects: set[int]) -> set[int]:
     """The subjects among these that some department cannot staff together with the others."""
+    return set(subjects) - staffable_teams(ctx, subjects, {}).staffed
+
+
+def staffable_teams(ctx: SolveContext, subjects, dates: dict[int, int]) -> ExactResult:
+    """The subjects among these that every department can staff together (on these dates, where the
+    problem has dates), with teams: each department's integral flow, and where its network cannot see
+    every team (overlapping requirements) and falls short, the exact model of that department."""
     inst = ctx.inst
     array = np.array(sorted(subjects), dtype=np.int64)
-    day_of, dense = ctx.day_array({}), ctx.all_dense()
+    day_of, dense = ctx.day_array(dates), ctx.all_dense()
+    members: dict[tuple[int, int], list[int]] = {}
     failed: set[int] = set()
     for department_index in range(len(ctx.departments)):
         problem = ctx.department_problem(department_index, array, day_of, dense)
@@ -231,10 +239,20 @@ def unstaffable(ctx: SolveContext, subjects: set[int]) -> set[int]:
         if not ok.all() and not needs.exact.all() and problem.pairs.need.size <= EXACT_DEPARTMENT_PAIRS:
             # The network sees only some teams of overlapping requirements: ask the exact model.
             exact = solve_exact(inst, sorted(needs.subjects.tolist()), departments={department_index},
-                                hint=set(needs.subjects.tolist()))
+                                fixed_dates=dates if inst.days else None, hint=set(needs.subjects.tolist()))
             ok = np.isin(needs.subjects, sorted(exact.staffed))
+            members.update(exact.members)
+        else:
+            chosen = flow[net.pair_arc] == 1
+            glob = ctx.departments[department_index].global_ids
+            for subject_index, inspector_index in zip(needs.subjects[problem.pairs.need[chosen]].tolist(),
+                                                      glob[problem.pairs.insp[chosen]].tolist()):
+                members.setdefault((subject_index, department_index), []).append(inspector_index)
         failed.update(needs.subjects[~ok].tolist())
-    return failed
+    staffed = set(subjects) - failed
+    staffed_dates = {subject_index: dates[subject_index] for subject_index in staffed} if dates else {}
+    staffed_members = {key: team for key, team in members.items() if key[0] in staffed}
+    return ExactResult(staffed=staffed, dates=staffed_dates, feasible=True, members=staffed_members)
 
 
 # --- 3. with dates --------------------------------------------------------------------------------
@@ -290,38 +308,4 @@ def _improved_by_mip(ctx: SolveContext, best: ExactResult, relaxation: day_choic
 def _completed(ctx: SolveContext, proposed: dict[int, int], order: list[int],
                feasible: dict[int, tuple[int, ...]]) -> ExactResult:
     """The proposed dates less the subjects no department's teams can staff on them, repaired."""
-    return repair(ctx.inst, teams_on_dates(ctx, proposed), order, feasible)
-
-
-def teams_on_dates(ctx: SolveContext, proposed: dict[int, int]) -> ExactResult:
-    """The subjects every department can staff on the proposed dates, with teams: each department's
-    integral flow, and where its network cannot see every team (overlapping requirements) and falls
-    short, the exact model of that department on those dates."""
-    inst = ctx.inst
-    array = np.array(sorted(proposed), dtype=np.int64)
-    day_of, dense = ctx.day_array(proposed), ctx.all_dense()
-    members: dict[tuple[int, int], list[int]] = {}
-    failed: set[int] = set()
-    for department_index in range(len(ctx.departments)):
-        problem = ctx.department_problem(department_index, array, day_of, dense)
-        needs = problem.needs
-        if needs.subjects.size == 0:
-            continue
-        net, flow = ctx.integral_flow(department_index, problem)
-        ok = network.staffed_needs(net, flow, needs.subjects.size, 1)
-        if not ok.all() and not needs.exact.all() and problem.pairs.need.size <= EXACT_DEPARTMENT_PAIRS:
-            exact = solve_exact(inst, sorted(needs.subjects.tolist()), departments={department_index},
-                                fixed_dates=proposed, hint=set(needs.subjects.tolist()))
-            if len(exact.staffed) > int(ok.sum()):
-                failed.update(set(needs.subjects.tolist()) - exact.staffed)
-                members.update({key: team for key, team in exact.members.items() if key[0] in exact.staffed})
-                continue
-        failed.update(needs.subjects[~ok].tolist())
-        chosen = flow[net.pair_arc] == 1
-        glob = ctx.departments[department_index].global_ids
-        for subject_index, inspector_index in zip(needs.subjects[problem.pairs.need[chosen]].tolist(),
-                                                  glob[problem.pairs.insp[chosen]].tolist()):
-            members.setdefault((subject_index, department_index), []).append(inspector_index)
-    staffed = set(proposed) - failed
-    return ExactResult(staffed=staffed, dates={subject_index: proposed[subject_index] for subject_index in staffed},
-                       feasible=True, members={key: team for key, team in members.items() if key[0] in staffed})
+    return repair(ctx.inst, staffable_teams(ctx, proposed, proposed), order, feasible)

@@ -1,14 +1,16 @@
 """Issue 15 item 2: with dates (one visit a day), planted instances where a full schedule exists are
 staffed in full, never below the naive date-first schedule, the same bytes every time, and the
-relaxation's bound is reported and valid."""
+relaxation's bound is reported and valid. The instances are the bench's (`bench/bench_solver.py`):
+every subject gets a day and a whole team free that day, capacities equal the planted loads, and
+inspectors are away on most of the days the plant leaves them free."""
 
 from __future__ import annotations
 
 import functools
-import random
 
 import pytest
 
+from bench.bench_solver import planted_dated_instance
 from solver import check_teams, day_choice, solve_teams
 from solver.common import dumps
 from solver.context import SolveContext
@@ -16,76 +18,13 @@ from solver.dates import date_first
 from solver.instance import parse_teams
 from solver.screening import screen
 from solver.teams import TeamsOutcome, solve_teams_outcome
-from tests.solver.solver_kit import teams_problem
 from tests.solver.test_solver_staffing import two_subjects_one_inspector
 
-TAGS = ["危险化学品", "烟花爆竹", "工贸", "成品油"]
 
-
-def planted(n_subjects: int, seed: int, per_dept: int, n_days: int = 10, away: float = 0.6) -> dict:
-    """The bench's planted dated instance (`bench/bench_solver.py`): every subject gets a day and a whole
-    team free that day, its tags held by that team; capacities equal the planted loads; each inspector
-    is away on a day the plant leaves them free with probability `away`. Subjects no day had room for
-    are left out, so a full schedule exists."""
-    rnd = random.Random(seed)
-    depts = ["yjj", "scj", "swj"]
-    days = [f"2024-06-{3 + k:02d}" for k in range(n_days)]
-    zones = [f"zone:片区{k}" for k in range(3)]
-    inspectors = {d: [{"id": f"{d}-{k:03d}", "department": d,
-                       "tags": [zones[k % 3]] + ([TAGS[k % len(TAGS)]] if rnd.random() < 0.4 else []),
-                       "can_lead": rnd.random() < 0.6} for k in range(per_dept)] for d in depts}
-    busy: set[tuple[str, int]] = set()
-    load: dict[str, int] = {}
-    subjects = []
-    for s in range(n_subjects):
-        plant = _plant_subject(rnd, inspectors, depts, busy, n_days)
-        if plant is None:
-            continue
-        day, teams = plant
-        needs = []
-        for d, team in teams.items():
-            held = sorted({t for i in team for t in i["tags"]})
-            needs.append({"department": d, "size": len(team),
-                          "tags": rnd.sample(held, min(len(held), rnd.choice((0, 1, 1, 2))))})
-            for i in team:
-                busy.add((i["id"], day))
-                load[i["id"]] = load.get(i["id"], 0) + 1
-        subjects.append({"id": f"9113{s:014d}", "needs": needs})
-    records = [{**i, "capacity": load.get(i["id"], 0),
-                "unavailable": [days[t] for t in range(n_days) if (i["id"], t) not in busy and rnd.random() < away]}
-               for d in depts for i in inspectors[d]]
-    return teams_problem(records, subjects, departments=depts, seed=f"planted-{seed}", lead_department=depts[0],
-                         days=days, daily_capacity=1, max_pair_probability=0.5)
-
-
-def _plant_subject(rnd: random.Random, inspectors: dict, depts: list[str], busy: set,
-                   n_days: int) -> tuple[int, dict] | None:
-    """A day and a team per needed department, all free that day (the lead department with a leader)."""
-    needed = [depts[0]] + rnd.sample(depts[1:], rnd.randint(1, len(depts) - 1))
-    for _attempt in range(50):
-        day = rnd.randrange(n_days)
-        teams = {}
-        for d in needed:
-            free = [i for i in inspectors[d] if (i["id"], day) not in busy]
-            size = rnd.choice((1, 2, 2))
-            if len(free) < size:
-                break
-            team = rnd.sample(free, size)
-            if d == depts[0] and not any(i["can_lead"] for i in team):
-                leaders = [i for i in free if i["can_lead"] and i not in team]
-                if not leaders:
-                    break
-                team[0] = rnd.choice(leaders)
-            teams[d] = team
-        else:
-            return day, teams
-    return None
-
-
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def planted_outcome(n_subjects: int, seed: int, per_dept: int) -> tuple[dict, TeamsOutcome]:
     """The planted problem and the solver's outcome on it, solved once for all the tests that read it."""
-    problem = planted(n_subjects, seed, per_dept=per_dept)
+    problem = planted_dated_instance(n_subjects, seed=seed, per_dept=per_dept)
     return problem, solve_teams_outcome(problem)
 
 
