@@ -10,11 +10,11 @@ of an enterprise with 50 inspections, server time through the test client.
 """
 from __future__ import annotations
 
-import argparse
 import io
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,17 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_stats import cpu_model  # noqa: E402
+from bench.common import arguments, bench_app, cpu_model, insert  # noqa: E402
 
 YEAR = 2025
-CHUNK = 20_000
 PER_CAMPAIGN = 1_000
 RICH_INSPECTIONS = 50  # the enterprise whose page is timed
-
-
-def _insert(connection, table, rows: list[dict]) -> None:
-    for start in range(0, len(rows), CHUNK):
-        connection.execute(table.insert(), rows[start:start + CHUNK])
 
 
 def generate(engine, n_subjects: int, n_inspections: int) -> int:
@@ -47,10 +41,10 @@ def generate(engine, n_subjects: int, n_inspections: int) -> int:
     rng = random.Random(20261129)
     categories = ["消防安全重点单位"] * 5 + ["一般单位"] * 45 + ["九小场所"] * 50
     with engine.begin() as c:
-        _insert(c, Department.__table__, [{"id": 1, "code": "xfj", "name": "消防救援大队", "active": True},
+        insert(c, Department.__table__, [{"id": 1, "code": "xfj", "name": "消防救援大队", "active": True},
                                           {"id": 2, "code": "yjj", "name": "应急管理局", "active": True},
                                           {"id": 3, "code": "scj", "name": "市场监督管理局", "active": True}])
-        _insert(c, Subject.__table__, [
+        insert(c, Subject.__table__, [
             {"id": s + 1, "credit_code": f"91139901MA{s:08d}", "name": f"基准{s:06d}号单位",
              "category": rng.choice(categories), "crowded": rng.random() < 0.3, "industry": "工贸",
              "major_hazard": rng.random() < 0.01, "has_complaint": rng.random() < 0.02,
@@ -65,8 +59,8 @@ def generate(engine, n_subjects: int, n_inspections: int) -> int:
                               "period_end": day, "visit_start": day, "visit_end": day, "items_deadline": day})
             draws.append({"id": k + 1, "campaign_id": k + 1, "kind": "subjects", "problem": "{}",
                           "locked_sha256": "0" * 64})
-        _insert(c, Campaign.__table__, campaigns)
-        _insert(c, Draw.__table__, draws)
+        insert(c, Campaign.__table__, campaigns)
+        insert(c, Draw.__table__, draws)
         rich = n_subjects  # the last enterprise
         cs_rows, records, results = [], [], []
         chosen: list[int] = []
@@ -86,9 +80,9 @@ def generate(engine, n_subjects: int, n_inspections: int) -> int:
             results.append({"record_id": i + 1, "department_id": lead})
             if rng.random() < 0.3:
                 results.append({"record_id": i + 1, "department_id": lead % 3 + 1})
-        _insert(c, CampaignSubject.__table__, cs_rows)
-        _insert(c, InspectionRecord.__table__, records)
-        _insert(c, DepartmentResult.__table__, results)
+        insert(c, CampaignSubject.__table__, cs_rows)
+        insert(c, InspectionRecord.__table__, records)
+        insert(c, DepartmentResult.__table__, results)
     return rich
 
 
@@ -99,27 +93,18 @@ def timed(call) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--subjects", type=int, default=100_000)
-    parser.add_argument("--inspections", type=int, default=200_000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--keep", metavar="FILE.db", help="SQLite file kept for the next run (made only if missing)")
-    args = parser.parse_args()
+    args = arguments({"subjects": 100_000, "inspections": 200_000})
 
-    from coordinator import create_app
     from coordinator.auth.models import User
     from coordinator.coverage import services
     from coordinator.extensions import db
 
     with tempfile.TemporaryDirectory() as tmp:
-        kept = Path(args.keep) if args.keep else None
-        database = (f"sqlite:///{kept.resolve()}" if kept else None) or os.environ.get("DATABASE_URL") \
-            or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        app = create_app({"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
-                          "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+        app, made_before = bench_app(args.keep, tmp, WTF_CSRF_ENABLED=False, PASSWORD_HASH_METHOD="pbkdf2:sha256:1000")
+        database = app.config["SQLALCHEMY_DATABASE_URI"]
         with app.app_context():
             start = time.perf_counter()
-            if kept and kept.exists():
+            if made_before:
                 rich = args.subjects
             else:
                 db.create_all()
@@ -141,6 +126,13 @@ def main() -> None:
         assert client.get(f"/coverage/?year={YEAR}").status_code == 200
         subject_page = [timed(lambda: client.get(f"/subjects/{rich}")) for _ in range(args.runs * 2)]
         assert client.get(f"/subjects/{rich}").status_code == 200
+        command = []
+        if database.startswith("sqlite:///"):  # the command as typed: a new process, its start-up included
+            out = Path(tmp) / "coverage.xlsx"
+            env = {**os.environ, "DATABASE_URL": database, "PYTHONPATH": str(ROOT)}
+            flask = [sys.executable, "-m", "flask", "--app", "coordinator", "coverage", "--year", str(YEAR), str(out)]
+            command = [timed(lambda: subprocess.run(flask, env=env, cwd=ROOT, check=True, capture_output=True))
+                       for _ in range(args.runs)]
 
     print(f"数据：{args.subjects:,} 户检查对象，{args.inspections:,} 次检查（{YEAR - 1}年7月至{YEAR}年12月），"
           f"6 条默认覆盖规则，{len(rows)} 行（规则×期间），未覆盖名单 {due:,} 户；生成 {made:.1f} s")
@@ -155,6 +147,8 @@ def main() -> None:
     line("覆盖统计（SQL 聚合）", report, "—")
     line("覆盖情况页（服务器时间）", page, "< 2 s")
     line("覆盖工作簿（= coverage 命令，含未覆盖名单）", book, "< 2 s")
+    if command:
+        line("flask coverage 命令（新进程，含 Python 启动与建应用）", command, "—")
     line(f"一企一档：{RICH_INSPECTIONS} 次检查的企业页（服务器时间）", subject_page, "< 100 ms", 1000, "{:.0f} ms")
     print()
     load = os.getloadavg()

@@ -7,10 +7,8 @@ enterprise's joint record (一企一表) with a result per visiting department, 
 """
 from __future__ import annotations
 
-import argparse
 import io
 import os
-import platform
 import random
 import resource
 import statistics
@@ -25,19 +23,14 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import arguments, bench_app, cpu_model, insert  # noqa: E402
+
 YEAR = 2025
 DEPARTMENTS = ["应急管理局", "市场监督管理局", "商务局", "消防救援大队", "生态环境分局", "住房和城乡建设局",
                "交通运输局", "农业农村局"]
 INSPECTORS_PER_DEPARTMENT = 150
 RECORDS_PER_CAMPAIGN = 2_500
 OTHER_YEAR_SHARE = 0.2  # records of the year before, which the year's form must leave out
-CHUNK = 20_000
-
-
-def _insert(connection, table, rows: list[dict]) -> int:
-    for start in range(0, len(rows), CHUNK):
-        connection.execute(table.insert(), rows[start:start + CHUNK])
-    return len(rows)
 
 
 def generate(engine, records: int) -> dict[str, int]:
@@ -64,16 +57,16 @@ def generate(engine, records: int) -> dict[str, int]:
     moment = datetime(YEAR, 1, 2, 9, 0)
     counts: dict[str, int] = {}
     with engine.begin() as c:
-        counts["department"] = _insert(c, Department.__table__, [
+        counts["department"] = insert(c, Department.__table__, [
             {"id": d + 1, "code": f"d{d + 1}", "name": name, "active": True} for d, name in enumerate(DEPARTMENTS)])
-        counts["inspector"] = _insert(c, Inspector.__table__, [
+        counts["inspector"] = insert(c, Inspector.__table__, [
             {"id": d * INSPECTORS_PER_DEPARTMENT + k + 1, "department_id": d + 1, "name": f"执法员{d}-{k}",
              "cert_no": f"Z{d:02d}{k:05d}", "cert_expiry": date(2030, 1, 1)}
             for d in range(len(DEPARTMENTS)) for k in range(INSPECTORS_PER_DEPARTMENT)])
-        counts["item"] = _insert(c, Item.__table__, [
+        counts["item"] = insert(c, Item.__table__, [
             {"id": d * 2 + k + 1, "department_id": d + 1, "code": f"D{d}-{k}", "name": f"{DEPARTMENTS[d]}事项{k}",
              "industries": "全部"} for d in range(len(DEPARTMENTS)) for k in range(2)])
-        counts["subject"] = _insert(c, Subject.__table__, [
+        counts["subject"] = insert(c, Subject.__table__, [
             {"id": s + 1, "credit_code": f"91139901MA{s:08d}", "name": f"基准{s:06d}号有限公司", "category": "一般单位",
              "industry": "工贸"} for s in range(n_subjects)])
 
@@ -104,10 +97,10 @@ def generate(engine, records: int) -> dict[str, int]:
                 for j in range(2):
                     items.append({"id": len(items) + 1, "campaign_department_id": pid, "item_id": (d - 1) * 2 + j + 1,
                                   "version": 1, "data": {"name": f"{DEPARTMENTS[d - 1]}事项{j}"}})
-        counts["campaign"] = _insert(c, Campaign.__table__, campaigns)
-        _insert(c, Draw.__table__, draws)
-        counts["campaign_department"] = _insert(c, CampaignDepartment.__table__, campaign_departments)
-        counts["campaign_item"] = _insert(c, CampaignItem.__table__, items)
+        counts["campaign"] = insert(c, Campaign.__table__, campaigns)
+        insert(c, Draw.__table__, draws)
+        counts["campaign_department"] = insert(c, CampaignDepartment.__table__, campaign_departments)
+        counts["campaign_item"] = insert(c, CampaignItem.__table__, items)
         item_of = {}  # (campaign, department) → its two campaign items
         for p in campaign_departments:
             item_of[(p["campaign_id"], p["department_id"])] = [i["id"] for i in items if i["campaign_department_id"] == p["id"]]
@@ -144,12 +137,12 @@ def generate(engine, records: int) -> dict[str, int]:
                                     "is_leader": seat == 0 and d == visiting[campaign["id"]][0],
                                     "draw_id": campaign["id"], "recusal_reason": "",
                                     "recused_at": moment if rng.random() < 0.02 else None})
-        counts["campaign_subject"] = _insert(c, CampaignSubject.__table__, subjects)
-        _insert(c, CampaignSubjectDepartment.__table__, reached)
-        counts["inspection_record"] = _insert(c, InspectionRecord.__table__, records_)
-        counts["department_result"] = _insert(c, DepartmentResult.__table__, parts)
-        counts["item_result"] = _insert(c, ItemResult.__table__, results)
-        counts["team_member"] = _insert(c, TeamMember.__table__, members)
+        counts["campaign_subject"] = insert(c, CampaignSubject.__table__, subjects)
+        insert(c, CampaignSubjectDepartment.__table__, reached)
+        counts["inspection_record"] = insert(c, InspectionRecord.__table__, records_)
+        counts["department_result"] = insert(c, DepartmentResult.__table__, parts)
+        counts["item_result"] = insert(c, ItemResult.__table__, results)
+        counts["team_member"] = insert(c, TeamMember.__table__, members)
     counts["records_in_year"] = records
     return counts
 
@@ -190,34 +183,16 @@ def time_dashboard(app, year: int) -> tuple[float, float]:
     return result
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--records", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--keep", metavar="FILE.db", help="SQLite file kept for the next run (made only if missing)")
-    args = parser.parse_args()
+    args = arguments({"records": 100_000})
 
-    from coordinator import create_app
     from coordinator.extensions import db
 
     with tempfile.TemporaryDirectory() as tmp:
-        kept = Path(args.keep) if args.keep else None
-        database = (f"sqlite:///{kept.resolve()}" if kept else None) or os.environ.get("DATABASE_URL") \
-            or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        app = create_app({"SQLALCHEMY_DATABASE_URI": database, "SECRET_KEY": "bench"})
+        app, made_before = bench_app(args.keep, tmp)
         with app.app_context():
             start = time.perf_counter()
-            if kept and kept.exists():
+            if made_before:
                 counts = {"records_in_year": args.records}  # made by an earlier run with the same --records
             else:
                 db.create_all()

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from flask import request, url_for
 from flask_login import current_user
 
-from .states import CampaignKind, CampaignStatus, Decision, RecordStatus, SubjectStatus
+from .states import Labelled
 from .vocab import HISTORY_FLAGS, RISK_LABELS
 
 # The menu of each role, grouped by task so that each sees a short row: a link is (endpoint, label, endpoint
@@ -102,6 +102,5 @@ def register(app) -> None:
     app.jinja_env.globals.update(nav_items=nav_items, RISK_LABELS=RISK_LABELS, HISTORY_FLAGS=HISTORY_FLAGS,
                                  once_token=new_token)
     # Templates name a status by its member (CampaignStatus.DRAWN), never by its text, so a typo fails loudly.
-    app.jinja_env.globals.update({cls.__name__: cls for cls in (CampaignKind, CampaignStatus, Decision, RecordStatus,
-                                                                     SubjectStatus)})
+    app.jinja_env.globals.update({cls.__name__: cls for cls in Labelled.__subclasses__()})
     app.jinja_env.filters.update(localdate=format_date, number=format_number, yesno=yes_no)

@@ -33,6 +33,8 @@ class SolveContext:
     need_count: np.ndarray  # per subject, how many departments it needs
     # Per department, its last problem: the phases ask for the same subject set several times.
     _problems: dict[int, DepartmentProblem] = field(default_factory=dict, compare=False, repr=False)
+    # Per department, (problem key, r): the capped flow's rungs below r cannot staff that problem (drawing.py).
+    infeasible_rungs: dict[int, tuple[bytes, int]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, inst: TeamsInstance) -> SolveContext:
@@ -76,9 +78,13 @@ class SolveContext:
 
     def problem_key(self, department_index: int, subjects: np.ndarray, day_of: np.ndarray,
                     dense: np.ndarray) -> tuple[np.ndarray, bytes]:
-        """The department's subjects among `subjects` (sorted) and the key of its problem."""
+        """The department's subjects among `subjects` (sorted) and the key of its problem (which needs see
+        every candidate matters only where the others see a window)."""
         mine = subjects[self.needs_department[department_index, subjects]]
-        return mine, mine.tobytes() + day_of[mine].tobytes() + dense[department_index, mine].tobytes()
+        key = mine.tobytes() + day_of[mine].tobytes()
+        if network.windowed(self.departments[department_index], day_of[mine]):
+            key += dense[department_index, mine].tobytes()
+        return mine, key
 
     def department_problem(self, department_index: int, subjects: np.ndarray, day_of: np.ndarray,
                            dense: np.ndarray) -> DepartmentProblem:

@@ -10,10 +10,12 @@ does not depend on the machine's speed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from ortools.sat.python import cp_model
+from typing import TYPE_CHECKING
 
 from .instance import TeamsInstance
+
+if TYPE_CHECKING:  # imported where a model is built: loading CP-SAT (and pandas with it) takes a quarter second
+    from ortools.sat.python import cp_model
 
 
 @dataclass
@@ -45,6 +47,8 @@ def solve_exact(inst: TeamsInstance, subjects: list[int], *, weights: dict[int, 
                 require_all: bool = False, hint: set[int] | None = None, random_seed: int = 0,
                 deterministic_time: float | None = 20.0, wall_time: float | None = None,
                 workers: int = 1) -> ExactResult:
+    from ortools.sat.python import cp_model
+
     # --- data ---
     by_dept: dict[int, list[int]] = {}
     for i, insp in enumerate(inst.inspectors):

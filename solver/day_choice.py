@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-from ortools.linear_solver import pywraplp
+from typing import TYPE_CHECKING
 
 from .instance import TeamsInstance
 from .network import LEAD
+
+if TYPE_CHECKING:  # imported where a model is built, like CP-SAT: most solves never build one
+    from ortools.linear_solver import pywraplp
 
 MODEL_TERM_LIMIT = 120_000  # more inspector shares than this: the model is not built (too slow to solve)
 MIP_NODE_LIMIT = 500  # HiGHS branch-and-bound nodes: a deterministic budget
@@ -76,6 +78,8 @@ def share_count(inst: TeamsInstance, options: list[tuple[int, int]]) -> int:
 
 def relax(inst: TeamsInstance, options: list[tuple[int, int]]) -> Relaxation | None:
     """The LP relaxation over these options; None if GLOP does not reach an optimum."""
+    from ortools.linear_solver import pywraplp
+
     model = _build(inst, options, "GLOP")
     if model.solver.Solve() != pywraplp.Solver.OPTIMAL:
         return None
@@ -86,6 +90,8 @@ def relax(inst: TeamsInstance, options: list[tuple[int, int]]) -> Relaxation | N
 
 def choose_days(inst: TeamsInstance, options: list[tuple[int, int]], random_seed: int) -> dict[int, int] | None:
     """Subject → day for as many subjects as the MIP over these options finds; None if it finds nothing."""
+    from ortools.linear_solver import pywraplp
+
     model = _build(inst, options, "HIGHS")
     # HiGHS options, one line, no trailing newline (OR-Tools reads an empty line's first character);
     # its banner and log would go to standard output, where the result goes.
@@ -99,6 +105,8 @@ def choose_days(inst: TeamsInstance, options: list[tuple[int, int]], random_seed
 
 def _build(inst: TeamsInstance, options: list[tuple[int, int]], backend: str) -> _Model:
     """The model over these (subject, day) options, in their order; continuous days for GLOP."""
+    from ortools.linear_solver import pywraplp
+
     solver = pywraplp.Solver.CreateSolver(backend)
     integral = backend != "GLOP"
     on_day = {option: solver.IntVar(0, 1, "") if integral else solver.NumVar(0, 1, "") for option in options}

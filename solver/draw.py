@@ -80,9 +80,9 @@ def _parse_stratum(record: object, k: int) -> Stratum:
     return Stratum(sid, kind, float(require_int(record, path, "count", minimum=0)))
 
 
-def parse_draw(problem: object) -> DrawInstance:
+def parse_draw(problem: object, *, need_seed: bool = True) -> DrawInstance:
     problem = require_mapping(problem, "输入")
-    seed = require_seed(problem)
+    seed = require_seed(problem) if need_seed or "seed" in problem else ""
     strata = tuple(_parse_stratum(r, k) for k, r in enumerate(require_list(problem.get("strata"), "strata")))
     index = {}
     for k, stratum in enumerate(strata):
@@ -245,24 +245,50 @@ def draw_subjects(problem: dict) -> dict:
         return _draw(parse_draw(problem))
 
 
+def inclusion_probabilities(problem: dict) -> dict[str, float]:
+    """Every subject's inclusion probability in the draw of `problem` (its "seed" may be left out: the
+    probabilities do not depend on it), by subject id, rounded as in a result's "drawn". The very numbers the
+    draw used: a drawn subject's equals its reported "probability"; a subject considered but not drawn gets its
+    own π (weight, credit-risk class and must-draw included); those of a stratum sum to its "drawn"; a subject
+    whose stratum no quota names has 0."""
+    with collection_paused():
+        inst = parse_draw(problem, need_seed=False)
+        prob = np.zeros(len(inst.ids))
+        for k, stratum in enumerate(inst.strata):
+            members, is_must, p, unit, _ = _stratum_units(inst, k, stratum)
+            prob[members[is_must]] = 1.0
+            if p is not None:
+                prob[members[~is_must]] = p / unit
+        ids = [inst.ids[i] for i in inst.order.tolist()]
+        return dict(zip(ids, np.round(prob, DECIMALS).tolist()))
+
+
+def _stratum_units(inst: DrawInstance, k: int, stratum: Stratum):
+    """A stratum's members (positions in id order), which must be drawn, and the rest's π in integer units of
+    1/unit (None when the must-draws fill the stratum): what both the draw and `inclusion_probabilities` use."""
+    members = np.flatnonzero(inst.stratum == k)
+    target = target_size(stratum, int(members.size))
+    is_must = inst.must[members]
+    must = int(is_must.sum())
+    if must >= target:
+        return members, is_must, None, 1, 0
+    need = target - must
+    unit = _unit_for(need)
+    return members, is_must, integer_probabilities(
+        capped_probabilities(inst.weight[members[~is_must]], need), need, unit), unit, need
+
+
 def _draw(inst: DrawInstance) -> dict:
     drawn_idx, drawn_prob = [np.zeros(0, dtype=np.int64)], [np.zeros(0)]  # per stratum, positions in id order
     strata_out = []
     for k, stratum in enumerate(inst.strata):
-        members = np.flatnonzero(inst.stratum == k)
+        members, is_must, p, unit, need = _stratum_units(inst, k, stratum)
         population = int(members.size)
-        target = target_size(stratum, population)
-        must = members[inst.must[members]]
-        rest = members[~inst.must[members]]
         prob = np.zeros(population)
         chosen = np.zeros(population, dtype=bool)
-        is_must = inst.must[members]
         chosen[is_must] = True
         prob[is_must] = 1.0
-        if must.size < target:
-            need = target - int(must.size)
-            unit = _unit_for(need)
-            p = integer_probabilities(capped_probabilities(inst.weight[rest], need), need, unit)
+        if p is not None:
             picked = systematic_sample(p, need, unit, generator(inst.seed, "draw", stratum.id))
             chosen[~is_must] = picked
             prob[~is_must] = p / unit

@@ -44,9 +44,17 @@ class PairProbabilities:
 
 
 @dataclass(frozen=True)
+class Members:
+    """Every drawn member: aligned arrays, one entry per (subject, department, inspector), sorted so."""
+    subject: np.ndarray
+    department: np.ndarray
+    inspector: np.ndarray
+
+
+@dataclass(frozen=True)
 class Draw:
     staffed: frozenset[int]  # the staffed set, less any subject a fallback could not staff after all
-    members: dict[tuple[int, int], list[int]]  # (subject, department) → inspectors
+    members: Members  # (of a subject dropped that way, the departments that did draw it)
     leader: dict[int, int]  # subject → the inspector filling its may-lead seat, where it has one
     pairs: PairProbabilities
     seats: int  # seats drawn by flows, for the mean number of candidates per seat
@@ -54,14 +62,69 @@ class Draw:
 
 
 def capped_fraction(ctx: SolveContext, department_index: int, problem: DepartmentProblem,
-                    ladder=LADDER) -> CappedFlow | None:
-    """The fractional assignment: pair caps at q where possible, raised only as far as needed."""
+                    rungs: int = len(LADDER)) -> CappedFlow | None:
+    """The fractional assignment: pair caps at q where possible, raised along the first `rungs` rungs
+    of LADDER only as far as needed (None if even the last of them cannot staff every need).
+
+    A higher cap allows every flow a lower one does, so the rungs are feasible from some rung on: after
+    the next two (usually the answer) the rest are bisected, and rungs an earlier call found infeasible
+    for the same problem are not tried again. The flow returned is the one of the least feasible rung,
+    whichever order found it. The network is built once; only the pair caps change between rungs, and
+    rungs whose caps round to the same are solved once.
+    """
+    base = _base_caps(ctx, problem)
+    known_key, lowest = ctx.infeasible_rungs.get(department_index, (None, 0))
+    lowest = lowest if known_key == problem.key else 0
+    built: list[network.Network] = []
+    solved: dict[bytes, CappedFlow | None] = {}  # the caps tried, and what they gave
+
+    def attempt(rung: int) -> CappedFlow | None:
+        factor = LADDER[rung]
+        cap = np.full(base.size, UNIT) if factor is None else np.minimum(UNIT, np.ceil(base * factor - 1e-9))
+        cap = cap.astype(np.int64)
+        if cap.tobytes() not in solved:
+            if built:
+                net = network.with_pair_caps(built[0], cap)
+            else:
+                net = network.build_network(ctx.inst, ctx.departments[department_index], problem.needs,
+                                            problem.pairs, cap, UNIT)
+                built.append(net)
+            flow = network.max_flow_values(net)
+            staffed = network.staffed_needs(net, flow, problem.needs.subjects.size, UNIT).all()
+            solved[cap.tobytes()] = CappedFlow(problem.key, net, flow) if staffed else None
+        if solved[cap.tobytes()] is None:  # the search tries infeasible rungs in increasing order
+            ctx.infeasible_rungs[department_index] = (problem.key, rung + 1)
+        return solved[cap.tobytes()]
+
+    return first_feasible(lowest, rungs, attempt)
+
+
+def first_feasible(lowest: int, end: int, attempt):
+    """attempt(k) for the least k in [lowest, end) where it is not None (None if there is none), given that
+    it is None below some k and not None from there on: the next two in turn, then bisection."""
+    for rung in range(lowest, min(lowest + 2, end)):
+        found = attempt(rung)
+        if found is not None:
+            return found
+    low, high, found = lowest + 2, end, None  # below `low` all None; at `high` `found` (or the end)
+    while low < high:
+        middle = (low + high) // 2
+        result = attempt(middle)
+        if result is None:
+            low = middle + 1
+        else:
+            high, found = middle, result
+    return found
+
+
+def _base_caps(ctx: SolveContext, problem: DepartmentProblem) -> np.ndarray:
+    """Per pair, the starting cap in units of 1/UNIT: q if given, else the need's uniform share; never below
+    what the rules force — 1/h for the h holders of a requirement, and for everyone else whatever the
+    holders cannot cover."""
     needs, pairs = problem.needs, problem.pairs
     n_needs = needs.subjects.size
     q = ctx.inst.max_pair_probability
     count = np.bincount(pairs.need, minlength=n_needs)
-    # The starting cap: q if given, else the need's uniform share; never below what the rules force —
-    # 1/h for the h holders of a requirement, and for everyone else whatever the holders cannot cover.
     share = needs.sizes[pairs.need] / np.maximum(count[pairs.need], 1) if q is None else np.full(pairs.need.size, q)
     holder = np.zeros(pairs.need.size, dtype=bool)
     for r in range(max(map(len, needs.kinds), default=0)):
@@ -77,20 +140,14 @@ def capped_fraction(ctx: SolveContext, department_index: int, problem: Departmen
     if q is not None:
         # Round q down so the cap honoured is never above the one asked for.
         base = np.where(share <= q + 1e-12, np.floor(q * UNIT + 1e-9), base)
-    for factor in ladder:
-        cap = np.full(base.size, UNIT) if factor is None else np.minimum(UNIT, np.ceil(base * factor - 1e-9))
-        net = network.build_network(ctx.inst, ctx.departments[department_index], needs, pairs, cap.astype(np.int64), UNIT)
-        flow = network.max_flow_values(net)
-        if network.staffed_needs(net, flow, n_needs, UNIT).all():
-            return CappedFlow(problem.key, net, flow)
-    return None
+    return base
 
 
 def draw_teams(ctx: SolveContext, staffed: frozenset[int], dates: dict[int, int], dense: np.ndarray,
                capped_flows: dict[int, CappedFlow], fixed_teams: ExactResult | None) -> Draw:
     """Every staffed subject's members, department by department."""
     inst = ctx.inst
-    members: dict[tuple[int, int], list[int]] = {}
+    chosen_parts = [(np.zeros(0, dtype=np.int64),) * 3]  # (subject, department, inspector) per drawn member
     leader: dict[int, int] = {}
     parts = [(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))]
     seats = candidates_total = 0
@@ -113,7 +170,8 @@ def draw_teams(ctx: SolveContext, staffed: frozenset[int], dates: dict[int, int]
                 if not got:
                     dropped.add(subject_index)
                     continue
-                members[subject_index, department_index] = got
+                chosen_parts.append((np.full(len(got), subject_index), np.full(len(got), department_index),
+                                     np.array(got, dtype=np.int64)))
                 parts.append((np.array(got, dtype=np.int64), np.full(len(got), subject_index), np.ones(len(got))))
                 if department_index == inst.lead and subject_index in fixed.leader:
                     leader[subject_index] = fixed.leader[subject_index]
@@ -123,8 +181,8 @@ def draw_teams(ctx: SolveContext, staffed: frozenset[int], dates: dict[int, int]
         final = _round(ctx, department_index, capped)
         chosen = final[capped.net.pair_arc] == 1
         glob = ctx.departments[department_index].global_ids
-        for subject_index, inspector_index in zip(needs.subjects[pairs.need[chosen]].tolist(), glob[pairs.insp[chosen]].tolist()):
-            members.setdefault((subject_index, department_index), []).append(inspector_index)
+        chosen_parts.append((needs.subjects[pairs.need[chosen]], np.full(int(chosen.sum()), department_index),
+                             glob[pairs.insp[chosen]]))
         for j, inspector_index in _lead_seat_holders(problem, capped.net, final).items():
             leader[int(needs.subjects[j])] = int(glob[inspector_index])
         probability = capped.flow[capped.net.pair_arc] / UNIT
@@ -134,6 +192,9 @@ def draw_teams(ctx: SolveContext, staffed: frozenset[int], dates: dict[int, int]
         seats += int(needs.sizes.sum())
         candidates_total += int((per_need * needs.sizes).sum())
     inspector, subject, probability = (np.concatenate(column) for column in zip(*parts))
+    member_subject, member_department, member_inspector = (np.concatenate(column) for column in zip(*chosen_parts))
+    order = np.lexsort((member_inspector, member_department, member_subject))
+    members = Members(member_subject[order], member_department[order], member_inspector[order])
     return Draw(frozenset(staffed - dropped), members, leader, PairProbabilities(inspector, subject, probability),
                 seats, candidates_total)
 

@@ -29,11 +29,13 @@ import itertools
 import math
 from collections import Counter
 from dataclasses import dataclass
-
-from ortools.sat.python import cp_model
+from typing import TYPE_CHECKING
 
 from .instance import TeamsInstance
 from .network import LEAD
+
+if TYPE_CHECKING:  # imported where a model is built: loading CP-SAT (and pandas with it) takes a quarter second
+    from ortools.sat.python import cp_model
 
 PATTERN_LIMIT = 20_000  # more patterns than this over all forms: the model is not built
 DATES_DETERMINISTIC_TIME = 2.0
@@ -154,6 +156,8 @@ def choose_staffed_counts(inst: TeamsInstance, groups: list[SubjectGroup], hint:
     data = model_data(inst, groups)
     if data is None:
         return None
+    from ortools.sat.python import cp_model
+
     model = cp_model.CpModel()
     staffed = [model.new_int_var(0, len(g.subjects), f"staffed{k}") for k, g in enumerate(groups)]
     staffed_of_form = {f: [] for f in data.forms}
@@ -229,6 +233,8 @@ def choose_dates(inst: TeamsInstance, feasible_days: dict[int, list[int]], hint:
     the model only sees counts, so it proposes, the flows decide. None if CP-SAT finds nothing."""
     n_days = len(inst.days)
     lead = (LEAD,) if inst.lead is not None else ()
+    from ortools.sat.python import cp_model
+
     model = cp_model.CpModel()
     on_day = {(subject_index, t): model.new_bool_var(f"z{subject_index}_{t}")
               for subject_index, days in feasible_days.items() for t in days}

@@ -16,7 +16,7 @@ everything it returns is valid, but a team whose one member covers two requireme
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
@@ -216,6 +216,12 @@ def _windows(pool: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tuple
     return row, pool[(starts[row] + offset) % pool.size]
 
 
+def windowed(dept: Department, dates: np.ndarray) -> bool:
+    """Whether needs on these dates (one per need) get windows of their candidates (`candidate_pairs`)."""
+    days, needs_on_day = np.unique(dates, return_counts=True)
+    return sum(dept.pool(day).size * count for day, count in zip(days.tolist(), needs_on_day.tolist())) > DENSE_PAIR_LIMIT
+
+
 def candidate_pairs(inst: TeamsInstance, dept: Department, department_needs: DeptNeeds, starts: np.ndarray,
                     dense: np.ndarray | None = None) -> Pairs:
     """Every (need, inspector) pair allowed by department, day, capacity and recusal.
@@ -228,9 +234,8 @@ def candidate_pairs(inst: TeamsInstance, dept: Department, department_needs: Dep
     need keeps its window from one round to the next.
     """
     max_pair_probability = inst.max_pair_probability
-    days, day_pos = np.unique(department_needs.dates, return_inverse=True)
-    pool_size = np.array([dept.pool(day).size for day in days.tolist()], dtype=np.int64)
-    sparse = int(pool_size[day_pos.reshape(-1)].sum()) > DENSE_PAIR_LIMIT
+    days = np.unique(department_needs.dates)
+    sparse = windowed(dept, department_needs.dates)
     rows, insps = [], []
     for day in days.tolist():
         pool = dept.pool(day)
@@ -368,11 +373,20 @@ def build_network(inst: TeamsInstance, dept: Department, department_needs: DeptN
     ])
     seat_need = np.concatenate([has_general, req_need])
     return Network(
-        tails=np.concatenate(tails), heads=np.concatenate(heads), caps=np.concatenate(caps),
+        # Node numbers as OR-Tools takes them (int32): no conversion on every solve, half the memory.
+        tails=np.concatenate(tails).astype(np.int32), heads=np.concatenate(heads).astype(np.int32),
+        caps=np.concatenate(caps),
         pair_arc=pair_arc, seat_arcs=seat_arcs, seat_need=seat_need,
         route_arc=route_arc, route_pair=route_pair, route_req=route_req,
         inspector_arc=inspector_arc, n_nodes=n_nodes, representable=representable,
     )
+
+
+def with_pair_caps(net: Network, pair_cap: np.ndarray) -> Network:
+    """The same network with other caps on the pair arcs."""
+    caps = net.caps.copy()
+    caps[net.pair_arc] = pair_cap
+    return replace(net, caps=caps)
 
 
 def staffed_needs(net: Network, flow: np.ndarray, n_needs: int, unit: int) -> np.ndarray:

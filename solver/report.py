@@ -7,6 +7,7 @@ a may-lead seat are drawn here, in the seeded subject order, among the members w
 from __future__ import annotations
 
 from collections import Counter
+from functools import cached_property
 
 import numpy as np
 import ortools
@@ -34,36 +35,63 @@ def result_document(ctx: SolveContext, screening: Screening, staffing: Staffing,
 
 
 def _teams(ctx: SolveContext, staffing: Staffing, draw: Draw) -> list[dict]:
+    """The staffed subjects' teams in subject order (= id order): members listed lead department first,
+    then in the departments' order, each department's by id (= number)."""
     inst = ctx.inst
-    rng = generator(inst.seed, "leader")
+    leaders = _leaders(ctx, draw)
     others = [department_index for department_index in range(len(inst.departments)) if department_index != inst.lead]
-    listed_first = ([inst.lead] if inst.lead is not None else []) + others
-    department_position = {department_index: k for k, department_index in enumerate(listed_first)}
+    position = np.empty(len(inst.departments), dtype=np.int64)
+    position[([inst.lead] if inst.lead is not None else []) + others] = np.arange(len(inst.departments))
+    members = draw.members
+    listed = np.flatnonzero(np.isin(members.subject, np.array(sorted(draw.staffed), dtype=np.int64)))
+    listed = listed[np.lexsort((members.inspector[listed], position[members.department[listed]],
+                                members.subject[listed]))]
+    subject, inspector = members.subject[listed], members.inspector[listed]
     inspector_ids = [insp.id for insp in inst.inspectors]
-    inspector_departments = [inst.departments[insp.department].id for insp in inst.inspectors]
+    department_ids = [inst.departments[insp.department].id for insp in inst.inspectors]
+    records = [{"inspector": inspector_ids[inspector_index], "department": department_ids[inspector_index]}
+               for inspector_index in inspector.tolist()]
+    days = inst.days
     teams = []
-    for subject_index in ctx.in_seeded_order(draw.staffed):  # the seeded order, for the leader draws
-        subject = inst.subjects[subject_index]
-        members = []
-        for need in sorted(subject.needs, key=lambda n: department_position[n.department]):
-            members.extend(sorted(draw.members[subject_index, need.department]))
-        leader = None
-        if inst.lead is not None and any(n.department == inst.lead for n in subject.needs):
-            leader = draw.leader.get(subject_index)
-            if leader is None:
-                able = [inspector_index for inspector_index in draw.members[subject_index, inst.lead]
-                        if inst.inspectors[inspector_index].can_lead]
-                able.sort(key=lambda inspector_index: ctx.departments[inst.lead].local[inspector_index])
-                leader = able[int(rng.integers(0, len(able)))]
+    for subject_index, start, end in _runs(subject):
+        leader = leaders.get(subject_index)
         teams.append({
-            "subject": subject.id,
-            "date": inst.days[staffing.dates[subject_index]] if inst.days else None,
+            "subject": inst.subjects[subject_index].id,
+            "date": days[staffing.dates[subject_index]] if days else None,
             "leader": inspector_ids[leader] if leader is not None else None,
-            "members": [{"inspector": inspector_ids[inspector_index], "department": inspector_departments[inspector_index]}
-                        for inspector_index in members],
+            "members": records[start:end],
         })
-    teams.sort(key=lambda t: t["subject"])
     return teams
+
+
+def _leaders(ctx: SolveContext, draw: Draw) -> dict[int, int]:
+    """subject → its leader, for every staffed subject that needs the lead department: the member in its
+    may-lead seat, or else one drawn among its members who may lead (in the seeded subject order)."""
+    inst = ctx.inst
+    if inst.lead is None:
+        return {}
+    members = draw.members
+    lead_members = np.flatnonzero(members.department == inst.lead)
+    listed = members.inspector[lead_members].tolist()
+    in_lead = {subject_index: listed[start:end] for subject_index, start, end in _runs(members.subject[lead_members])}
+    leaders = {}
+    rng = generator(inst.seed, "leader")
+    local = ctx.departments[inst.lead].local
+    for subject_index in ctx.in_seeded_order(subject_index for subject_index in draw.staffed if subject_index in in_lead):
+        leader = draw.leader.get(subject_index)
+        if leader is None:
+            able = [inspector_index for inspector_index in in_lead[subject_index]
+                    if inst.inspectors[inspector_index].can_lead]
+            able.sort(key=local.__getitem__)
+            leader = able[int(rng.integers(0, len(able)))]
+        leaders[subject_index] = leader
+    return leaders
+
+
+def _runs(keys: np.ndarray) -> zip:
+    """(key, start, end) of each run of equal values in `keys` (sorted)."""
+    starts = np.flatnonzero(np.diff(keys, prepend=-1)).tolist()
+    return zip(keys[starts].tolist(), starts, starts[1:] + [keys.size])
 
 
 def _randomness(ctx: SolveContext, draw: Draw) -> dict:
@@ -101,14 +129,25 @@ class _Reasons:
 
     def __init__(self, ctx: SolveContext, screening: Screening, staffing: Staffing, draw: Draw):
         self.ctx, self.screening, self.staffing, self.draw = ctx, screening, staffing, draw
-        inst = ctx.inst
-        visits = np.array([(staffing.dates.get(subject_index, 0) if inst.days else 0, inspector_index)
-                           for (subject_index, _), insps in draw.members.items() for inspector_index in insps],
-                          dtype=np.int64).reshape(-1, 2)
-        self.load = np.bincount(visits[:, 1], minlength=len(inst.inspectors))  # visits per inspector
-        self.day_load = np.zeros((max(1, len(inst.days)), len(inst.inspectors)), dtype=np.int64)
-        np.add.at(self.day_load, (visits[:, 0], visits[:, 1]), 1)
-        self.capacity = np.array([ins.capacity if ins.capacity is not None else 1 << 40 for ins in inst.inspectors])
+
+    @cached_property
+    def load(self) -> np.ndarray:
+        """Visits per inspector (only asked for when some subject some department could staff is left out)."""
+        return self.day_load.sum(axis=0)
+
+    @cached_property
+    def day_load(self) -> np.ndarray:
+        """Visits per day and inspector (one row without dates)."""
+        inst = self.ctx.inst
+        members = self.draw.members
+        day = np.maximum(self.ctx.day_array(self.staffing.dates)[members.subject], 0)
+        day_load = np.zeros((max(1, len(inst.days)), len(inst.inspectors)), dtype=np.int64)
+        np.add.at(day_load, (day, members.inspector), 1)
+        return day_load
+
+    @cached_property
+    def capacity(self) -> np.ndarray:
+        return np.array([ins.capacity if ins.capacity is not None else 1 << 40 for ins in self.ctx.inst.inspectors])
 
     def unstaffed(self) -> list[dict]:
         inst = self.ctx.inst

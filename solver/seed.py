@@ -37,8 +37,10 @@ def verify(material: Mapping) -> list[str]:
     """What is wrong with a published commit-reveal record (empty: the seed is right and every reveal matches).
 
     `material` is the "seed_round" part of a downloaded draw with the draw's "locked_sha256" and "seed":
-    {"rule", "locked_sha256", "seed", "contributions": [{"slot", "commitment", "value"}]}, a value null where
-    it was not revealed.
+    {"rule", "locked_sha256", "seed", "required", "contributions": [{"slot", "commitment", "value"}]}, a value
+    null where it was not revealed. "required" lists the slots whose values the seed needs (a department's own
+    draw: that department's; a joint one: the office's); material without it (published before it existed) needs
+    the office's. Two values at least, always.
     """
     problems = []
     if material.get("rule") != RULE:
@@ -53,8 +55,12 @@ def verify(material: Mapping) -> list[str]:
         elif commitment(value) != promised:
             problems.append(f"{slot}：揭示值与承诺不符")
         reveals[slot] = value
-    if len(reveals) < 2 or "office" not in reveals:
-        problems.append("揭示值不足：须有办公室的值和至少一个其他参与方的值")
+    required = material.get("required")
+    required = ["office"] if required is None else list(required)
+    missing = [slot for slot in required if slot not in reveals]
+    if len(reveals) < 2 or missing:
+        needed = "、".join(required) or "任意一方"
+        problems.append(f"揭示值不足：须有 {needed} 的值和至少一个其他参与方的值")
     expected = combine(material.get("locked_sha256", ""), reveals)
     if material.get("seed") != expected:
         problems.append(f"种子与按规则重新计算的结果不一致（应为 {expected}）")

@@ -29,7 +29,7 @@ from .common import generator
 from .context import DepartmentProblem, SolveContext
 from .cpsat import ExactResult, solve_exact
 from .dates import assign_dates, date_first, repair
-from .drawing import LADDER, CappedFlow, capped_fraction
+from .drawing import CappedFlow, capped_fraction
 from .screening import Screening
 
 ROUNDS = 6
@@ -146,7 +146,7 @@ def _one_round(ctx: SolveContext, cand: np.ndarray, dates: dict[int, int], dense
         if problem.needs.subjects.size == 0:
             continue
         if priorities is None:
-            capped = capped_fraction(ctx, department_index, problem, LADDER[:1])
+            capped = capped_fraction(ctx, department_index, problem, rungs=1)
             if capped is not None:
                 capped_flows[department_index] = capped
                 settled[department_index] = key

@@ -22,6 +22,7 @@ ENTITY_LABELS = {
     "department": "部门", "user_account": "账号", "subject": "检查对象", "subject_status_change": "经营状态变更",
     "inspector": "执法检查人员", "conflict": "回避关系", "zone": "片区", "item": "抽查事项",
     "item_version": "抽查事项历史版本", "plan": "年度抽查计划", "plan_task": "年度计划任务", "campaign": "联合抽查",
+    "plan_task_department": "年度计划任务的联合部门",
     "campaign_department": "参加部门", "campaign_item": "联合抽查事项", "draw_record": "抽取记录",
     "campaign_subject": "抽取的检查对象", "campaign_subject_department": "检查该对象的部门", "confirmation": "部门确认",
     "team_member": "检查组成员",

@@ -58,6 +58,9 @@ FINGERPRINTS = {"locked_sha256", "input_sha256", "hash", "prev_hash", "sha256", 
 HIDDEN_FIELDS = {"id", "created_at", "updated_at", "singleton", "problem", "result", "stored_as", "endpoint", "slot"}
 # Fields holding seed parties by slot ("office", "dept:<code>", "witness"), said by the party's name.
 SLOT_FIELDS = {("seed_round", "left_out")}
+# Visit dates read as one sentence with the old and the new date (older entries also kept the operator's user name
+# in "by": the entry's author says who).
+VISIT_ACTIONS = {"move_visit", "agree_visit"}
 WITHOUT_OBJECT = {"login", "logout"}  # "张三登录了系统": the account is the person
 
 
@@ -220,6 +223,8 @@ class Wording:
     def say(self, entry: AuditEntry) -> Said:
         changes = self.changes[entry.seq]
         before, after = changes.get("before") or {}, changes.get("after") or {}
+        if entry.action in VISIT_ACTIONS:
+            return Said(self._visit(entry, before, after))
         verb = VERBS.get(entry.action, entry.action)
         sentence = f"{entry.user_name or '系统'}{verb}"
         if entry.action == "download":
@@ -239,6 +244,15 @@ class Wording:
             else:
                 details.append(f"{label}：{self.value(entry.entity, key, after.get(key))}")
         return Said(sentence, details)
+
+    def _visit(self, entry: AuditEntry, before: dict, after: dict) -> str:
+        """The lead department agreed a visit date, or moved it: one sentence with the dates and who did it."""
+        who, what = entry.user_name or "系统", self._object(entry, before, after)
+        new = self.value(entry.entity, "visit_date", after.get("visit_date"))
+        if entry.action == "move_visit":
+            old = self.value(entry.entity, "visit_date", before.get("visit_date"))
+            return f"{who}把{what}的检查日期由 {old} 调整为 {new}"
+        return f"{who}确认了{what}的检查日期 {new}"
 
     def _object(self, entry: AuditEntry, before: dict, after: dict) -> str:
         """What the entry changed: a composed name as it is, else the table's label and the row's name."""

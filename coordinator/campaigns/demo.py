@@ -97,7 +97,8 @@ SPECIAL_SCHEME = """一、检查对象：辖区人员密集场所的消防安全
 def _fire_campaign(name: str, xfj: Department, office: User, admins: dict[int, User], first: date, last: date,
                    strata: list[dict], **values) -> Campaign:
     """One of the fire brigade's own inspections of the demo year, played through as the brigade would: items,
-    the seed rounds (the office adds its value), confirmation, teams of two, dispatch, results, publication."""
+    the seed rounds (the brigade's and a witness's values: the office is not a party), confirmation, teams of two,
+    dispatch, results, publication."""
     from ..workdays import working_days_between
     days = working_days_between(first, last)
     campaign = services.create_campaign({
@@ -108,16 +109,20 @@ def _fire_campaign(name: str, xfj: Department, office: User, admins: dict[int, U
     }, xfj, [], admins[xfj.id])
     db.session.flush()
     _submit_matching_items(campaign, admins)
-    _seed_round(campaign, "subjects", office, admins)
+    # The brigade draws its own (seed 000's annex): its admin runs the rounds, with its legal officer as witness.
+    _seed_round(campaign, "subjects", admins[xfj.id], admins, witness=FIRE_WITNESS)
     services.confirm(campaign, xfj.id, {cs.id: (Decision.CONFIRMED, "") for cs in
                                         services.pending_confirmations(campaign, xfj.id)}, admins[xfj.id])
-    _seed_round(campaign, "teams", office, admins)
+    _seed_round(campaign, "teams", admins[xfj.id], admins, witness=FIRE_WITNESS)
     services.dispatch(campaign)
     db.session.flush()
     enter_demo_results(campaign)
     moment = datetime.combine(days[0], datetime.min.time()) + timedelta(hours=9)
     _backdate(campaign, moment, confirm_deadline=moment + timedelta(days=1))
     return campaign
+
+
+FIRE_WITNESS = "大队法制审核员 李强"
 
 
 def _fire_plan(xfj: Department, office: User) -> str:

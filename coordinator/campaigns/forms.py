@@ -202,3 +202,9 @@ class StaffingForm(BaseForm):
 
 class ReasonForm(BaseForm):
     reason = StringField("原因", validators=[DataRequired("请填写原因"), Length(max=500)])
+
+
+class RecuseForm(ReasonForm):
+    """A recusal, and for a department's own draw the witness of the seat's redraw (else the office joins it)."""
+
+    witness = StringField("见证人", validators=[Length(max=200)])

@@ -24,7 +24,7 @@ from ..textutil import join_list
 from ..timeutil import today
 from ..uploads import attachment_folder
 from . import rules, services, sheets, staffing
-from .forms import CampaignForm, ItemsForm, ReasonForm, StaffingForm
+from .forms import CampaignForm, ItemsForm, ReasonForm, RecuseForm, StaffingForm
 from .models import Campaign, CampaignSubject, Draw, TeamMember
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -330,7 +330,7 @@ def recuse(campaign_id, member_id):
         abort(404)
     if not member.may_be_recused_by(current_user):
         abort(403)
-    form = ReasonForm()
+    form = RecuseForm()
     if request.method == "GET":
         if not member.can_be_recused_by(current_user):
             flash(f"{member.inspector.name}已回避或检查组已不能调整", "warning")
@@ -342,7 +342,7 @@ def recuse(campaign_id, member_id):
         return redirect(url_for("campaigns.recuse", campaign_id=campaign.id, member_id=member.id,
                                 back=_back_to_teams(campaign)))
     try:
-        seed_rounds.recuse(campaign, member, form.reason.data, current_user)
+        seed_rounds.recuse(campaign, member, form.reason.data, current_user, witness=form.witness.data or "")
         db.session.commit()
     except services.CampaignError as error:
         db.session.rollback()

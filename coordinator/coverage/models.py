@@ -78,7 +78,20 @@ class CoverageRule(db.Model):
 
     def population_clause(self):
         """SQL condition: the active enterprises this rule covers (`matches` is the same test on a row)."""
-        conditions = [Subject.status == SubjectStatus.ACTIVE]
+        return sa.and_(Subject.status == SubjectStatus.ACTIVE, self.attributes_clause())
+
+    @staticmethod
+    def populations_clause(rules, extras=None):
+        """SQL condition: the active enterprises any of `rules` covers (and, with `extras`, for which the condition
+        beside that rule holds). The status test is written once, outside the OR, so SQLite reads the enterprises
+        once rather than once per rule."""
+        extras = extras or [sa.true()] * len(rules)
+        return sa.and_(Subject.status == SubjectStatus.ACTIVE,
+                       sa.or_(*(sa.and_(rule.attributes_clause(), extra) for rule, extra in zip(rules, extras))))
+
+    def attributes_clause(self):
+        """SQL condition on the enterprise's attributes alone (its status aside)."""
+        conditions = [sa.true()]
         if self.category:
             conditions.append(Subject.category == self.category)
         if self.crowded is not None:

@@ -19,6 +19,7 @@ from ..states import SubjectStatus
 from ..subjectfile import services as subjectfile
 from ..textutil import join_list
 from ..timeutil import now
+from ..toggle import switch_active
 from ..vocab import CATEGORIES, RISK_CLASSES
 from . import services
 from .forms import ConflictForm, InspectorForm, StatusForm, SubjectForm
@@ -216,10 +217,8 @@ def inspector_edit(inspector_id):
 def inspector_active(inspector_id):
     inspector = db.get_or_404(Inspector, inspector_id)
     ensure_can_edit_department(inspector.department_id)
-    inspector.active = not inspector.active
-    db.session.commit()
-    flash(f"{inspector.name}已{'恢复在岗' if inspector.active else '停用（不再参与抽取）'}", "success")
-    return redirect(url_for("directories.inspector_detail", inspector_id=inspector_id))
+    return switch_active(inspector, inspector.name, "恢复在岗", "停用（不再参与抽取）",
+                         url_for("directories.inspector_detail", inspector_id=inspector_id))
 
 
 # ---- declared conflicts of interest --------------------------------------------------------------

@@ -26,6 +26,7 @@ class OpenRoundForm(TargetFields):
     reveal_hours = IntegerField("揭示时限（小时，承诺截止后起算）", default=24,
                                 validators=[NumberRange(min=REVEAL_HOURS[0], max=REVEAL_HOURS[1])])
     witness = StringField("见证人（可选，现场在本页生成并承诺）", validators=[Length(max=200)])
+    with_office = BooleanField("请办公室参与（本部门自行抽取时可选）")
 
 
 class SwitchForm(BaseForm):

@@ -38,6 +38,7 @@ class SeedRound(db.Model):
     draw_id: Mapped[int | None] = mapped_column(sa.ForeignKey("draw_record.id"), unique=True)
 
     draw = relationship("Draw")
+    campaign = relationship("Campaign", lazy="joined")
     opened_by: Mapped[User | None] = relationship()
     contributions: Mapped[list[SeedContribution]] = relationship(
         back_populates="round", order_by="SeedContribution.slot", cascade="all, delete-orphan", lazy="selectin")
@@ -76,10 +77,39 @@ class SeedRound(db.Model):
             return True
         return all(c.value for c in self.committed()) or self.reveal_closed(at)
 
+    @property
+    def own_department(self) -> bool:
+        """A department's own draw (内部随机抽查, or its special inspection alone): the campaign has one department.
+        Its seed is that department's and an independent party's — a witness, or the office when it takes part;
+        a joint campaign's needs the office (seed 000's annex: the brigade draws its own inspections)."""
+        return not self.campaign.is_joint
+
+    @property
+    def required_slots(self) -> list[str]:
+        """The parties whose value the seed cannot do without (beside them, at least one more value is needed)."""
+        if self.own_department:
+            return [c.slot for c in self.contributions if c.department_id is not None]
+        return [OFFICE_SLOT]
+
+    def required(self, contribution: SeedContribution) -> bool:
+        return contribution.slot in self.required_slots
+
+    @property
+    def required_labels(self) -> str:
+        return "、".join(c.label for c in self.contributions if self.required(c))
+
+    @property
+    def others_label(self) -> str:
+        """Who else may give the second value: the other parties, by name."""
+        return "或".join(c.label for c in self.contributions if not self.required(c)) or "无"
+
     def may_act(self, contribution: SeedContribution, user) -> bool:
-        """The office acts for itself and for the witness at its screen; a department's admin for its department."""
-        if contribution.department_id is None:
+        """The office acts for itself; a department's admin for its department; the witness gives its value at the
+        screen of whoever runs the draw (the office; for a department's own draw, also that department's admin)."""
+        if contribution.slot == OFFICE_SLOT:
             return user.is_office
+        if contribution.department_id is None:
+            return self.campaign.may_run(user)
         return user.role == "admin" and user.department_id == contribution.department_id
 
 

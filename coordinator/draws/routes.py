@@ -86,8 +86,9 @@ def _opening(campaign_id: int, form_class, open_, success: str):
 def open_round(campaign_id):
     return _opening(campaign_id, OpenRoundForm, lambda campaign, form, target: services.open_round(
         campaign, form.kind.data, current_user, commit_deadline=form.commit_deadline.data,
-        reveal_hours=form.reveal_hours.data, witness=form.witness.data or "", **target),
-        "已开始征集随机数承诺：请办公室和各部门在截止时间前生成随机值并提交承诺")
+        reveal_hours=form.reveal_hours.data, witness=form.witness.data or "", with_office=form.with_office.data,
+        **target),
+        "已开始征集随机数承诺：请本页列出的各参与方在截止时间前生成随机值并提交承诺")
 
 
 @bp.post("/<int:campaign_id>/rounds/fallback")

@@ -5,7 +5,10 @@ the campaign (and a witness, where there is one) commit to a secret value by its
 in, or the office closes the window, the draw's input is locked and hashed; each contributor reveals its value,
 which must match its commitment; when every committed value is revealed, or the reveal deadline has passed, the
 office runs the draw with seed = solver.seed.combine(locked hash, revealed values). Whoever did not commit or
-reveal in time is recorded as left out. The office's value is required, and at least one other.
+reveal in time is recorded as left out. The required parties' values are needed, and at least two values in all:
+in a joint campaign the office's; in a department's own draw (one department: its internal or special
+inspection, run by its admin as seed 000's annex has the brigade draw its own) that department's, beside an
+independent witness or the office — the office takes part only when the round is opened with it (or by it).
 
 The single-witness draw (one person announces the seed) remains as a fallback the office must give a reason for.
 """
@@ -112,11 +115,14 @@ def rounds_of(campaign_id: int) -> list[SeedRound]:
                               .order_by(SeedRound.id)).all()
 
 
-def recuse(campaign: Campaign, member: TeamMember, reason: str, user: User) -> SeedRound:
-    """Recuse one seated inspector and open the seed round of the one-seat draw that fills the seat."""
+def recuse(campaign: Campaign, member: TeamMember, reason: str, user: User, witness: str = "") -> SeedRound:
+    """Recuse one seated inspector and open the seed round of the one-seat draw that fills the seat. In a
+    department's own draw the seat's seed is the department's and the witness's, or, with no witness named, the
+    office's as the independent party."""
     campaigns.withdraw(campaign, member, reason, user)
     # The round names only who leaves: the reason is personal and stays with the inspector's department.
-    return open_round(campaign, DrawKind.RESEAT, user, target_id=member.id, reason=f"{member.inspector.name}回避")
+    return open_round(campaign, DrawKind.RESEAT, user, target_id=member.id, reason=f"{member.inspector.name}回避",
+                      witness=witness, with_office=not witness.strip())
 
 
 def open_rounds(campaign_id: int | None = None) -> list[SeedRound]:
@@ -144,9 +150,10 @@ def pending_for(round_: SeedRound, user: User, at: datetime | None = None) -> li
 
 def open_round(campaign: Campaign, kind: str, user: User, *, commit_deadline: datetime | None = None,
                reveal_hours: int = 24, witness: str = "", target_id: int | None = None, reason: str = "",
-               allow_overdue: bool = False) -> SeedRound:
-    """Open the commitment window of a draw: a slot for the office, each department of the campaign, and the
-    witness when one is named."""
+               allow_overdue: bool = False, with_office: bool = False) -> SeedRound:
+    """Open the commitment window of a draw: a slot for each department of the campaign, the witness when one is
+    named, and the office — always in a joint campaign; in a department's own draw when `with_office` or when the
+    office opens it. A department's own draw needs a second party: a witness or the office."""
     at = now()
     commit_deadline = commit_deadline or deadline_after(at, 1)
     if commit_deadline <= at:
@@ -156,7 +163,11 @@ def open_round(campaign: Campaign, kind: str, user: User, *, commit_deadline: da
     round_ = _new_round(campaign, kind, user, SeedRule.COMMIT_REVEAL, target_id=target_id, reason=reason,
                         witness=witness, allow_overdue=allow_overdue)
     round_.commit_deadline, round_.reveal_hours = commit_deadline, reveal_hours
-    round_.contributions.append(SeedContribution(slot=OFFICE_SLOT, label="领导小组办公室"))
+    office = campaign.is_joint or with_office or user.is_office
+    if not office and not witness.strip():
+        raise CampaignError("本部门自行抽取时，随机种子还需要本部门以外的一方：请填写见证人，或请办公室参与")
+    if office:
+        round_.contributions.append(SeedContribution(slot=OFFICE_SLOT, label="领导小组办公室"))
     for cd in campaign.departments:
         round_.contributions.append(SeedContribution(slot=f"dept:{cd.department.code}"[:40],
                                                      department_id=cd.department_id, label=cd.department.name))
@@ -204,8 +215,8 @@ def _new_round(campaign: Campaign, kind: str, user: User, rule: SeedRule, **valu
         raise CampaignError("未知的抽取类型")
     values["reason"] = values["reason"].strip()[:500]
     values["witness"] = values["witness"].strip()[:200]
-    round_ = SeedRound(campaign_id=campaign.id, kind=kind, rule=rule, opened_by_id=user.id, opened_at=now(),
-                       **values)
+    round_ = SeedRound(campaign_id=campaign.id, campaign=campaign, kind=kind, rule=rule, opened_by_id=user.id,
+                       opened_at=now(), **values)
     KINDS[kind].check(campaign, round_)
     if any(r.kind == kind and r.target_id == round_.target_id for r in open_rounds(campaign.id)):
         raise CampaignError("这一抽取已有进行中的随机种子征集，请在其页面上继续")
@@ -240,11 +251,11 @@ def close(round_: SeedRound, user: User) -> Draw:
     """Close the commitments and lock the draw's input: from now on nobody can commit, and the input is fixed."""
     if round_.phase is not Phase.COMMITTING:
         raise CampaignError("承诺已经截止")
-    office = round_.slot(OFFICE_SLOT)
-    if not office.commitment:
-        raise CampaignError("办公室尚未提交承诺，不能截止")
+    missing = [c.label for c in round_.contributions if round_.required(c) and not c.commitment]
+    if missing:
+        raise CampaignError(f"{'、'.join(missing)}尚未提交承诺，不能截止")
     if len(round_.committed()) < 2:
-        raise CampaignError("除办公室外至少还需要一个参与方提交承诺，才能截止")
+        raise CampaignError(f"除{round_.required_labels}外至少还需要一个参与方（{round_.others_label}）提交承诺，才能截止")
     blocking = _blocking_round(round_)
     if blocking:
         raise CampaignError(f"“{blocking.kind_label}”的抽取正在揭示阶段，请在它完成后再截止本次承诺")
@@ -317,12 +328,12 @@ def run_round(round_: SeedRound, user: User, witness_seed: str = ""):
 def _seed_from_reveals(round_: SeedRound) -> str:
     if not round_.ready_to_run():
         raise CampaignError(f"还有参与方未揭示，揭示截止时间为 {round_.reveal_deadline:%Y-%m-%d %H:%M}")
-    office = round_.slot(OFFICE_SLOT)
-    if not office.value:
-        raise CampaignError("办公室的随机值尚未揭示，不能抽取")
+    missing = [c.label for c in round_.contributions if round_.required(c) and not c.value]
+    if missing:
+        raise CampaignError(f"{'、'.join(missing)}的随机值尚未揭示，不能抽取")
     revealed = {c.slot: c.value for c in round_.contributions if c.value}
     if len(revealed) < 2:
-        raise CampaignError("除办公室外没有任何参与方揭示随机值，这次抽取不能进行")
+        raise CampaignError(f"除{round_.required_labels}外没有任何参与方揭示随机值，这次抽取不能进行")
     for contribution in round_.contributions:
         if contribution.commitment and not contribution.value:
             contribution.left_out = "未在时限内揭示"
@@ -349,6 +360,7 @@ def material(round_: SeedRound, *, reveals: bool = True) -> dict:
     return {
         "rule": seed_rule.RULE if round_.rule is SeedRule.COMMIT_REVEAL else "witness",
         "fallback_reason": round_.fallback_reason,
+        "required": round_.required_slots,
         "locked_sha256": round_.draw.locked_sha256 if round_.draw else None,
         "seed": round_.draw.seed if round_.draw else None,
         "commit_deadline": f"{round_.commit_deadline:%Y-%m-%d %H:%M:%S}",

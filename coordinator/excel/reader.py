@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import pandas as pd
-
 from ..textutil import clean
 from . import delimited, limits
 
@@ -94,6 +92,8 @@ def _load(path: str | Path) -> list[list[str]]:
             return [[cell_text(v) for v in row] for row in delimited.read_rows(data)]
         except delimited.NotReadable as error:
             raise FileRefused(str(error)) from None
+    import pandas as pd  # here, not at the top: every command and worker would pay its import (0.2 s) at start
+
     try:
         frame = pd.read_excel(path, engine="calamine", header=None, dtype=str, sheet_name=0)
     except Exception as error:  # calamine raises its own types for every kind of unreadable file

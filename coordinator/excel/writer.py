@@ -50,6 +50,17 @@ class SheetWriter:
             self.cell(self.row, col, value)
         self.row += 1
 
+    def write_texts(self, rows: Iterable[Sequence[str | None]]) -> None:
+        """Long lists of text, fast: each cell through the formula guard, no per-cell format, empty cells left out
+        (a still-due list of 10,000 enterprises is written in a fraction of what `write` takes)."""
+        write_string, row = self.sheet.write_string, self.row
+        for values in rows:
+            for col, value in enumerate(values):
+                if value:
+                    write_string(row, col, safe_text(value))
+            row += 1
+        self.row = row
+
     def merge(self, first_col: int, last_col: int, value, fmt=None) -> None:
         """One value across columns of the current row, through the same formula guard as every cell."""
         text = "" if value is None else safe_text(str(value))

@@ -24,7 +24,7 @@ from ..excel.writer import SheetWriter, open_workbook, safe_text
 from ..extensions import db
 from ..public.services import visible
 from ..results.models import RESULTS, DepartmentResult, InspectionRecord, ItemResult
-from ..states import CampaignStatus, DrawnStatus, RecordStatus, SubjectStatus
+from ..states import CampaignKind, CampaignStatus, DrawnStatus, RecordStatus, SubjectStatus
 from ..timeutil import now, today
 from .models import (
     SOURCES,
@@ -216,9 +216,13 @@ def overall_result(items: list[ItemResult]) -> str:
 
 
 def inspection_type(department_result: DepartmentResult) -> str:
-    campaign = department_result.record.campaign_subject.campaign
-    if "专项" in campaign.name:
+    """类型 by the campaign's kind, never its name: a special inspection is 专项, a department's own one is 双随机抽查,
+    and a joint campaign's visit is 部门联合双随机抽查 when two or more departments went."""
+    kind = department_result.record.campaign_subject.campaign.kind
+    if kind == CampaignKind.SPECIAL:
         return SPECIAL
+    if kind == CampaignKind.INTERNAL:
+        return SINGLE
     return JOINT if len(department_result.record.department_results) > 1 else SINGLE
 
 

@@ -31,6 +31,12 @@ class Expert(db.Model):
     def where(self) -> str:
         return self.department.name if self.department else f"部门外（{self.employer or '未填单位'}）"
 
+    def may_be_edited_by(self, user) -> bool:
+        """The office keeps the whole pool (and the experts outside the departments); a department's administrator
+        its own specialists, as in the import."""
+        return user.is_office or (user.role == "admin" and self.department_id is not None
+                                  and self.department_id == user.department_id)
+
     def knows(self, industry: str) -> bool:
         return industry in (self.specialties or [])
 

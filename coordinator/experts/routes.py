@@ -2,20 +2,24 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import login_required, roles_required
+from ..auth.models import Department
 from ..campaigns.models import Draw
 from ..campaigns.routes import _campaign
 from ..campaigns.services import CampaignError
 from ..draws import services as rounds
 from ..draws.forms import campaign_seeding
+from ..excel.importing import RowInvalid
 from ..extensions import db
 from ..pagination import paginate, search_arg
 from ..states import DrawKind
-from ..textutil import split_list
+from ..textutil import join_list, split_list
+from ..toggle import switch_active
 from . import services
+from .forms import ExpertForm
 from .models import Expert
 
 bp = Blueprint("experts", __name__)
@@ -31,6 +35,51 @@ def index():
                                    Expert.code == q.upper()))
     page = paginate(query, request.args.get("page", 1, type=int))
     return render_template("experts/index.html", page=page, q=q)
+
+
+def _editable(expert_id: int) -> Expert:
+    expert = db.get_or_404(Expert, expert_id)
+    if not expert.may_be_edited_by(current_user):
+        abort(403)
+    return expert
+
+
+@bp.route("/experts/<int:expert_id>/edit", methods=["GET", "POST"])
+@roles_required("office", "admin")
+def edit(expert_id):
+    expert = _editable(expert_id)
+    data = None
+    if request.method == "GET":
+        data = {"name": expert.name, "employer": expert.employer, "specialties": join_list(expert.specialties or []),
+                "phone": expert.phone, "conflicts": join_list(expert.conflicts or [])}
+    form = ExpertForm(data=data)
+    departments = (db.session.scalars(sa.select(Department).where(Department.active).order_by(Department.id)).all()
+                   if current_user.is_office else [])
+    department_id = (request.form.get("department_id", type=int) if current_user.is_office and request.method == "POST"
+                     else expert.department_id)
+    errors: list[str] = []
+    if form.validate_on_submit():
+        if department_id is not None and department_id not in {d.id for d in departments}:
+            department_id = expert.department_id  # only the office chooses, and only among the departments
+        try:
+            services.save_expert(expert, form.row(), department_id, current_user)
+        except RowInvalid as invalid:
+            db.session.rollback()
+            errors = invalid.reasons
+        else:
+            db.session.commit()
+            flash(f"专家{expert.name}（{expert.code}）已保存", "success")
+            return redirect(url_for("experts.index", q=expert.code))
+    return render_template("experts/form.html", form=form, expert=expert, errors=errors, departments=departments,
+                           department_id=department_id)
+
+
+@bp.post("/experts/<int:expert_id>/active")
+@roles_required("office", "admin")
+def active(expert_id):
+    expert = _editable(expert_id)
+    return switch_active(expert, f"专家{expert.name}", "恢复在库", "停用（不再参与抽取，已抽中的不受影响）",
+                         url_for("experts.index", q=request.args.get("q") or None, page=request.args.get("page") or None))
 
 
 @bp.get("/campaigns/<int:campaign_id>/experts")

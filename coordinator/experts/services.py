@@ -113,6 +113,19 @@ EXPERT_COLUMNS = (
 )
 
 
+def save_expert(expert: Expert, row: dict[str, str], department_id: int | None, user: User) -> Expert:
+    """Edit an expert from a form row by the import's rules (RowInvalid with every reason); a department's
+    administrator keeps it in its own department. The ORM's audit entry records before and after."""
+    importer = ExpertImporter(None if user.is_office else user.department_id)
+    importer.prepare()
+    department = db.session.get(Department, department_id) if department_id else None
+    _, values = importer.parse_row({**row, "code": expert.code, "department": department.name if department else ""})
+    for key, value in values.items():
+        if key != "code" and getattr(expert, key) != value:
+            setattr(expert, key, value)
+    return expert
+
+
 class ExpertImporter(Importer):
     """Experts by 专家编号. The office imports every expert (所属部门 blank: outside the departments); a
     department's administrator only its own specialists."""

@@ -88,12 +88,6 @@ def _penalty(text: str) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
-def _report(f: FollowUp, given: StepInput) -> str:
-    f.report_received_on = _day(f, given, "收到整改报告日期")
-    f.enter(S.REPORTED, f.report_received_on)
-    return "已记录收到整改报告，请在期限内组织现场复查"
-
-
 def _recheck(f: FollowUp, given: StepInput) -> str:
     day = _day(f, given, "复查日期")
     if given.passed is None:
@@ -158,32 +152,33 @@ def _conclude(f: FollowUp, given: StepInput) -> str:
     return "处理结果已反馈，已办结"
 
 
-def _list(f: FollowUp, given: StepInput) -> str:
-    f.listed_on = _day(f, given, "列入日期")
-    f.enter(S.LISTED, f.listed_on)
-    return "已列入经营异常名录"
+@dataclass(frozen=True)
+class DatedStep:
+    """A step that records only its day in `field` (and, with `keeps_note`, the note as the result) and moves on."""
+
+    day_label: str
+    field: str
+    status: FollowUpStatus
+    said: str
+    keeps_note: bool = False
+
+    def __call__(self, f: FollowUp, given: StepInput) -> str:
+        day = _day(f, given, self.day_label)
+        setattr(f, self.field, day)
+        if self.keeps_note:
+            f.result_note = given.note.strip()[:1000]
+        f.enter(self.status, day)
+        return self.said
 
 
-def _remove(f: FollowUp, given: StepInput) -> str:
-    f.removed_on, f.result_note = _day(f, given, "移出日期"), given.note.strip()[:1000]
-    f.enter(S.CLOSED, f.removed_on)
-    return "已移出经营异常名录，已办结"
-
-
-def _transfer(f: FollowUp, given: StepInput) -> str:
-    f.transferred_on = _day(f, given, "移送日期")
-    f.enter(S.TRANSFERRED, f.transferred_on)
-    return "已移送司法机关，请在期限内取得回执"
-
-
-def _receipt(f: FollowUp, given: StepInput) -> str:
-    f.receipt_on, f.result_note = _day(f, given, "回执日期"), given.note.strip()[:1000]
-    f.enter(S.CLOSED, f.receipt_on)
-    return "已收到司法机关回执，已办结"
-
-
-ACTIONS = {"report": _report, "recheck": _recheck, "file": _file, "decide": _decide, "answer": _answer,
-           "conclude": _conclude, "list": _list, "remove": _remove, "transfer": _transfer, "receipt": _receipt}
+ACTIONS = {
+    "report": DatedStep("收到整改报告日期", "report_received_on", S.REPORTED, "已记录收到整改报告，请在期限内组织现场复查"),
+    "recheck": _recheck, "file": _file, "decide": _decide, "answer": _answer, "conclude": _conclude,
+    "list": DatedStep("列入日期", "listed_on", S.LISTED, "已列入经营异常名录"),
+    "remove": DatedStep("移出日期", "removed_on", S.CLOSED, "已移出经营异常名录，已办结", keeps_note=True),
+    "transfer": DatedStep("移送日期", "transferred_on", S.TRANSFERRED, "已移送司法机关，请在期限内取得回执"),
+    "receipt": DatedStep("回执日期", "receipt_on", S.CLOSED, "已收到司法机关回执，已办结", keeps_note=True),
+}
 
 
 def advance(follow_up: FollowUp, step: str, given: StepInput) -> str:

@@ -13,6 +13,7 @@ from ..excel.writer import send_workbook
 from ..extensions import db
 from ..pagination import paginate, search_arg
 from ..timeutil import now
+from ..toggle import switch_active
 from .forms import ItemForm
 from .models import ITEM_FIELDS, Item
 from .services import export_items, save_item_form
@@ -91,7 +92,5 @@ def edit(item_id):
 def toggle_active(item_id):
     item = db.get_or_404(Item, item_id)
     ensure_can_edit_department(item.department_id)
-    item.active = not item.active
-    db.session.commit()
-    flash(f"“{item.name}”已{'恢复使用' if item.active else '停用（历史版本保留）'}", "success")
-    return redirect(url_for("items.detail", item_id=item_id))
+    return switch_active(item, f"“{item.name}”", "恢复使用", "停用（历史版本保留）",
+                         url_for("items.detail", item_id=item_id))

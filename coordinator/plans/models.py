@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Department
@@ -38,12 +39,33 @@ class PlanTask(db.Model):
     items: Mapped[str] = mapped_column(sa.Text)
     scope: Mapped[str] = mapped_column(sa.String(500))
     initiating_department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"))
-    joint_departments: Mapped[list] = mapped_column(sa.JSON, default=list)  # department ids
     start_month: Mapped[str] = mapped_column(sa.String(7))  # YYYY-MM
     end_month: Mapped[str] = mapped_column(sa.String(7))
 
     plan: Mapped[Plan] = relationship(back_populates="tasks")
     initiating_department: Mapped[Department] = relationship()
+    joint_links: Mapped[list[PlanTaskDepartment]] = relationship(
+        order_by="PlanTaskDepartment.department_id", cascade="all, delete-orphan", lazy="selectin")
+    # The joint departments (联合部门) by id, read as a list; set them with set_joint_departments.
+    joint_department_ids: AssociationProxy[list[int]] = association_proxy(
+        "joint_links", "department_id", creator=lambda department_id: PlanTaskDepartment(department_id=department_id))
+
+    def set_joint_departments(self, department_ids) -> None:
+        """The joint departments become `department_ids` (never the initiating one): rows that stay are kept, so
+        an adjustment deletes and adds only what changed."""
+        wanted = set(department_ids) - {self.initiating_department_id}
+        with db.session.no_autoflush:  # a new task is not complete yet when its links are read
+            kept = [link for link in self.joint_links if link.department_id in wanted]
+            added = [PlanTaskDepartment(department_id=d) for d in wanted - {link.department_id for link in kept}]
+            self.joint_links = sorted(kept + added, key=lambda link: link.department_id)
+
+
+class PlanTaskDepartment(db.Model):
+    """A joint department (联合部门) of an annual-plan task."""
+
+    __tablename__ = "plan_task_department"
+    plan_task_id: Mapped[int] = mapped_column(sa.ForeignKey("plan_task.id"), primary_key=True)
+    department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"), primary_key=True, index=True)
 
 
 class PlanTaskVersion(db.Model):

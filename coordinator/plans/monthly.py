@@ -88,7 +88,7 @@ def tasks_active(department_id: int, month: str) -> list[PlanTask]:
     tasks = db.session.scalars(sa.select(PlanTask).join(Plan).where(
         Plan.year == year, PlanTask.start_month <= month, PlanTask.end_month >= month)
         .order_by(Plan.number, PlanTask.number)).all()
-    return [t for t in tasks if t.initiating_department_id == department_id or department_id in t.joint_departments]
+    return [t for t in tasks if t.initiating_department_id == department_id or department_id in t.joint_department_ids]
 
 
 def workload(department_id: int, month: str) -> tuple[int, str]:

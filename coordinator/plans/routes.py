@@ -59,7 +59,7 @@ def _task_form(plan: Plan, task: PlanTask | None = None) -> PlanTaskForm:
     form.joint_department_ids.choices = _department_choices()
     form.item_ids.choices = choices(services.item_choices(plan))
     if task is not None and request.method == "GET":
-        form.joint_department_ids.data = list(task.joint_departments)
+        form.joint_department_ids.data = list(task.joint_department_ids)
         form.item_ids.data = services.chosen_items(task)
     return form
 

@@ -56,7 +56,7 @@ def task_data(task: PlanTask) -> dict:
     names = dict(db.session.execute(sa.select(Department.id, Department.name)).all())
     return {"name": task.name, "task_type": task.task_type, "ratio": task.ratio, "items": task.items,
             "scope": task.scope, "initiating_department": names.get(task.initiating_department_id, ""),
-            "joint_departments": [names.get(d, "") for d in task.joint_departments],
+            "joint_departments": [names.get(d, "") for d in task.joint_department_ids],
             "start_month": task.start_month, "end_month": task.end_month}
 
 
@@ -94,7 +94,8 @@ def add_task(plan: Plan, values: dict, joint_department_ids: list[int],
     if item_ids is not None:
         values = {**values, "items": item_text(item_ids)}
     task = PlanTask(plan=plan, number=f"{len(plan.tasks) + 1:03d}号", initiating_department_id=plan.department_id,
-                    joint_departments=sorted(set(joint_department_ids) - {plan.department_id}), **values)
+                    **values)
+    task.set_joint_departments(joint_department_ids)
     db.session.add(task)
     _version(task, PlanChange.ADDED, reason, user)
     return task
@@ -108,7 +109,7 @@ def update_task(task: PlanTask, values: dict, joint_department_ids: list[int], i
     for key, value in values.items():
         setattr(task, key, value)
     task.items = item_text(item_ids)
-    task.joint_departments = sorted(set(joint_department_ids) - {task.plan.department_id})
+    task.set_joint_departments(joint_department_ids)
     _version(task, PlanChange.EDITED, reason, user)
 
 
@@ -146,7 +147,7 @@ def write_plan(target, year: int, county: str) -> None:
         for task in plan.tasks:
             sheet.write([plan.number, plan.name, task.number, task.name, task.task_type, task.ratio, task.items,
                          task.scope, names.get(task.initiating_department_id, ""),
-                         "、".join(names.get(d, "") for d in task.joint_departments),
+                         "、".join(names.get(d, "") for d in task.joint_department_ids),
                          f"{month_label(task.start_month)}至{month_label(task.end_month)}"])
     sheet.merge(0, len(PLAN_HEADERS) - 1, PLAN_NOTE, formats["wrap"])
     sheet.sheet.set_row(sheet.row, 36)

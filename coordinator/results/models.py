@@ -132,6 +132,10 @@ class InspectionRecord(db.Model):
         cs = self.campaign_subject
         return self.inspected_on or cs.visit_date or cs.campaign.visit_end
 
+    def visited_by(self, day: date) -> bool:
+        """Whether the visit has taken place on `day`: results are handed in and published only after it."""
+        return self.visit_day <= day
+
     def reschedule(self) -> None:
         """Recompute every deadline from the visit and the report, by the campaign's settings."""
         campaign = self.campaign_subject.campaign

@@ -138,6 +138,9 @@ def save_department_result(record: InspectionRecord, department_id: int, entry: 
         raise ResultError("本部门的结果已提交，等待牵头部门审核")
     if error := past_date_error("检查日期", entry.inspected_on):
         raise ResultError(error)
+    visit = entry.inspected_on or record.visit_day
+    if submit and visit > today():
+        raise ResultError(f"检查日期{visit:%Y-%m-%d}还没到，检查之后才能提交结果（检查前可以先暂存）")
     if submit and (errors := _check(department_result, entry)):
         raise ResultError("；".join(errors))
     existing = {i.campaign_item_id: i for i in department_result.items}
@@ -184,7 +187,7 @@ def _claim_review(record: InspectionRecord, message: str) -> None:
 
 def publish(record: InspectionRecord, user: User) -> None:
     """Confirm and publish; results that say the enterprise is gone move it out of the drawing pool."""
-    if record.visit_day > today():
+    if not record.visited_by(today()):
         raise ResultError(f"检查日期{record.visit_day:%Y-%m-%d}还没到，检查之前不能公示")
     _claim_review(record, "只有待审核的记录可以审核公示（该记录可能刚刚已由他人审核）")
     record.status, record.published_at, record.reviewed_by_id = RecordStatus.PUBLISHED, now(), user.id
@@ -236,7 +239,7 @@ def write_report(record: InspectionRecord, evaluation: str, handling: str, user:
         raise ResultError("各部门结果提交后才能形成检查报告")
     if not evaluation.strip() or not handling.strip():
         raise ResultError("请填写对企业的评价和处理建议")
-    if record.visit_day > today():
+    if not record.visited_by(today()):
         raise ResultError("检查之前不能形成检查报告")
     record.report_evaluation, record.report_handling = evaluation.strip()[:1000], handling.strip()[:1000]
     record.reported_on, record.reported_by_id = record.reported_on or today(), user.id

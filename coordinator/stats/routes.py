@@ -62,7 +62,9 @@ def index():
                    reverse=True)
     return render_template("stats/index.html", scope=scope, form=services.county_form(scope),
                            figures=services.FIGURES, groups=services.header_groups(), campaigns=_visible_campaigns(),
-                           years=years, office=services.reporting_office(current_app.config["COUNTY_NAME"]))
+                           years=years, office=services.reporting_office(current_app.config["COUNTY_NAME"]),
+                           apart_title=services.APART_TITLE, shares_title=services.SHARES_TITLE,
+                           share_lines=services.share_lines)
 
 
 @bp.get("/form.xlsx")

@@ -12,6 +12,16 @@ Which records are in scope
       department entered (InspectionRecord.inspected_on), else the team's planned visit date
       (CampaignSubject.visit_date). A record with neither is in no year.
 
+Which work the form counts (seeds 004 and 002)
+    The form of seed 004's annex is the *joint* form (全县“双随机、一公开”部门联合抽查统计表): its table counts joint
+    work only — the records of campaigns with two or more departments (Campaign.is_joint), whatever their kind (a
+    special inspection may be joint). A department's own work is counted apart, in the same columns, in a clearly
+    labelled part below the form: 内部随机抽查 and single-department 专项检查, each with its 小计, and the
+    全部随机抽查合计 of all work. Seed 002's 联合抽查次数占比 and 户数占比 (goal 100 %) count joint work against all
+    work, in the same scope: 次数 = campaigns with a counted result (joint ones / all), 户数 = distinct enterprises
+    with a counted result (the form's 合计 / the 全部随机抽查合计). A campaign's form counts that campaign, in the
+    form when it is joint, in the part below when it is not; it has no shares.
+
 The county statistics form (seed 004 annex), per reporting department
     随机抽查企业(户)        distinct enterprises whose result the department handed in.
     随机抽取执法人员(人)    distinct inspectors of the department seated, and not recused (回避), on the team of
@@ -132,6 +142,37 @@ def header_groups() -> list[tuple[str | None, list[Figure]]]:
 FOLLOW_UP_FIGURES = {"guidance": "行政指导", "abnormal_list": "列入经营异常名录", "case_filed": "立案调查"}
 
 
+JOINT, INTERNAL, SPECIAL = "joint", "internal", "special"
+WORK_LABELS = {JOINT: "部门联合抽查", INTERNAL: "内部随机抽查", SPECIAL: "专项检查"}
+APART = (INTERNAL, SPECIAL)  # the single-department parts shown below the joint form, in this order
+APART_TITLE = "单部门随机抽查（内部随机抽查、专项检查），不计入上表"
+SUBTOTAL_LABEL = "小计"
+ALL_LABEL = "全部随机抽查合计"
+SHARES_TITLE = "联合抽查占比（联合抽查对全部随机抽查，目标100%）"
+
+
+def share_lines(shares) -> list[tuple]:
+    """The shares part as lines of 项目, 联合抽查, 全部随机抽查, 占比 (text), 目标: the page and the workbook alike."""
+    def shown(rate):
+        return "—" if rate is None else f"{rate:g}%"
+    return [("联合抽查次数占比（次）", shares.joint_campaigns, shares.campaigns, shown(shares.campaign_rate), "100%"),
+            ("联合抽查户数占比（户）", shares.joint_enterprises, shares.enterprises, shown(shares.enterprise_rate),
+             "100%")]
+
+
+def joint_campaign_ids() -> sa.Select:
+    """Ids of the campaigns two or more departments take part in: joint work (Campaign.is_joint, in SQL)."""
+    return (sa.select(CampaignDepartment.campaign_id).group_by(CampaignDepartment.campaign_id)
+            .having(sa.func.count() >= 2))
+
+
+def work_of(campaign_id) -> sa.Case:
+    """SQL: the work (JOINT, INTERNAL, SPECIAL) of the campaign whose id is the column `campaign_id`."""
+    special = sa.select(Campaign.id).where(Campaign.kind == CampaignKind.SPECIAL)
+    return sa.case((campaign_id.in_(joint_campaign_ids()), JOINT), (campaign_id.in_(special), SPECIAL),
+                   else_=INTERNAL)
+
+
 class StatsError(ValueError):
     """A statistics request that cannot be answered; the message is for the user, in Chinese."""
 
@@ -227,11 +268,53 @@ class FormRow:
         return [self.figures[f.key] for f in FIGURES]
 
 
+def _empty_row(label: str) -> FormRow:
+    return FormRow(label, dict.fromkeys((f.key for f in FIGURES), 0))
+
+
+@dataclass
+class FormPart:
+    """One kind of work: a row per reporting department and its total (合计 for the joint form, else 小计)."""
+
+    work: str
+    rows: list[FormRow] = field(default_factory=list)
+    total: FormRow = field(default_factory=lambda: _empty_row(TOTAL_LABEL))
+
+    @property
+    def label(self) -> str:
+        return WORK_LABELS[self.work]
+
+
+@dataclass
+class Shares:
+    """Seed 002's 联合抽查次数占比 and 户数占比: joint work against all work, in the form's scope."""
+
+    joint_campaigns: int
+    campaigns: int
+    joint_enterprises: int
+    enterprises: int
+
+    @property
+    def campaign_rate(self) -> float | None:
+        return _rate(self.joint_campaigns, self.campaigns)
+
+    @property
+    def enterprise_rate(self) -> float | None:
+        return _rate(self.joint_enterprises, self.enterprises)
+
+
 @dataclass
 class CountyForm:
+    """The joint form (`rows`, `total`), the single-department parts below it (`apart`), all work (`all_rows`,
+    `all_total`: every department's row and the county over every kind of work) and, for a year, the shares."""
+
     scope: Scope
     rows: list[FormRow] = field(default_factory=list)
-    total: FormRow = field(default_factory=lambda: FormRow(TOTAL_LABEL, dict.fromkeys((f.key for f in FIGURES), 0)))
+    total: FormRow = field(default_factory=lambda: _empty_row(TOTAL_LABEL))
+    apart: list[FormPart] = field(default_factory=list)
+    all_rows: list[FormRow] = field(default_factory=list)
+    all_total: FormRow = field(default_factory=lambda: _empty_row(ALL_LABEL))
+    shares: Shares | None = None
 
 
 def _flag(condition):
@@ -248,19 +331,25 @@ def _submitted_in(scope: Scope) -> list:
 
 
 def _joined(query: sa.Select) -> sa.Select:
-    """Parts to their record and enterprise: where the scope's date and the subject live."""
-    return (query.join(InspectionRecord, DepartmentResult.record_id == InspectionRecord.id)
+    """Parts to their record and enterprise: where the scope's date and the subject live; with the work."""
+    return (query.add_columns(work_of(CampaignSubject.campaign_id).label("work"))
+            .join(InspectionRecord, DepartmentResult.record_id == InspectionRecord.id)
             .join(CampaignSubject, InspectionRecord.campaign_subject_id == CampaignSubject.id))
 
 
 def _by_department_and_total(rows: sa.CTE, figures: list) -> sa.CompoundSelect:
-    """`figures` over `rows` per department, and once more over all of them (department_id NULL) for 合计.
+    """`figures` over `rows` per work and department, per work (department_id NULL: 合计 or 小计), per department
+    over all work (work NULL), and over everything (both NULL: 全部随机抽查合计).
 
-    One statement: the CTE is referenced twice, so SQLite and PostgreSQL both compute it once.
+    One statement: the CTE is referenced four times, so SQLite and PostgreSQL both compute it once.
     """
+    no_work = sa.cast(sa.null(), sa.String).label("work")
+    no_department = sa.cast(sa.null(), sa.Integer).label("department_id")
     return sa.union_all(
-        sa.select(rows.c.department_id, *figures).group_by(rows.c.department_id),
-        sa.select(sa.cast(sa.null(), sa.Integer).label("department_id"), *figures),
+        sa.select(rows.c.work, rows.c.department_id, *figures).group_by(rows.c.work, rows.c.department_id),
+        sa.select(rows.c.work, no_department, *figures).group_by(rows.c.work),
+        sa.select(no_work, rows.c.department_id, *figures).group_by(rows.c.department_id),
+        sa.select(no_work, no_department, *figures),
     )
 
 
@@ -278,11 +367,13 @@ def _enterprise_figures(scope: Scope) -> sa.CompoundSelect:
     counted = _joined(sa.select(
         DepartmentResult.department_id.label("department_id"),
         CampaignSubject.subject_id.label("subject_id"),
+        CampaignSubject.campaign_id.label("campaign_id"),
         DepartmentResult.questions_answered.label("questions_answered"),
     ).select_from(DepartmentResult)).where(*_submitted_in(scope)).cte("counted")
     return _by_department_and_total(counted, [
         _distinct_subjects(counted).label("enterprises"),
         _distinct_subjects(counted, counted.c.questions_answered).label("questions_answered"),
+        sa.func.count(sa.distinct(counted.c.campaign_id)).label("campaigns"),
     ])
 
 
@@ -317,7 +408,7 @@ def _problem_figures(scope: Scope) -> sa.CompoundSelect:
     ])
 
 
-def _inspector_figures(scope: Scope) -> sa.Select:
+def _inspector_figures(scope: Scope, work: str | None = None) -> sa.Select:
     """Per department, its inspectors with at least one seat (not recused) on a counted result's team.
 
     Driven from the inspector directory. A seat is always drawn from the inspector's own department
@@ -336,6 +427,8 @@ def _inspector_figures(scope: Scope) -> sa.Select:
         .where(TeamMember.inspector_id == Inspector.id, TeamMember.department_id == Inspector.department_id,
                TeamMember.recused_at.is_(None), *_submitted_in(scope))
     )
+    if work is not None:
+        seat = seat.where(work_of(CampaignSubject.campaign_id) == work)
     if db.session.get_bind().dialect.name == "sqlite":
         counts = seat.order_by(TeamMember.id.desc()).limit(1).scalar_subquery().is_not(None)
     else:
@@ -343,8 +436,9 @@ def _inspector_figures(scope: Scope) -> sa.Select:
     return sa.select(Inspector.department_id, sa.func.count()).where(counts).group_by(Inspector.department_id)
 
 
-def _reporting_departments(scope: Scope) -> list[tuple[int, str]]:
-    """Every department taking part in a campaign in scope (with a record in the year, for a year)."""
+def _reporting_departments(scope: Scope) -> list[tuple[str, int, str]]:
+    """(work, department id, name) of every department taking part in a campaign in scope (with a record in the
+    year, for a year), by the campaign's work."""
     if scope.campaign_id is not None:
         campaigns = sa.select(sa.literal(scope.campaign_id))
     else:  # per campaign, the first record in the year will do: no need to date every record
@@ -352,30 +446,60 @@ def _reporting_departments(scope: Scope) -> list[tuple[int, str]]:
                  .join(CampaignSubject, InspectionRecord.campaign_subject_id == CampaignSubject.id)
                  .where(CampaignSubject.campaign_id == Campaign.id, *scope.where()))
         campaigns = sa.select(Campaign.id).where(dated.exists())
-    taking_part = sa.select(CampaignDepartment.department_id).where(CampaignDepartment.campaign_id.in_(campaigns))
-    return list(db.session.execute(sa.select(Department.id, Department.name)
-                                   .where(Department.id.in_(taking_part)).order_by(Department.id)).all())
+    work = work_of(CampaignDepartment.campaign_id)
+    return list(db.session.execute(
+        sa.select(work, Department.id, Department.name).distinct()
+        .join(CampaignDepartment, CampaignDepartment.department_id == Department.id)
+        .where(CampaignDepartment.campaign_id.in_(campaigns)).order_by(Department.id)).all())
+
+
+def _part_rows(departments, counted: dict, inspectors: dict, work: str | None) -> list[FormRow]:
+    rows = []
+    for department_id, name in departments:
+        figures = counted.get((work, department_id), {})
+        row = {f.key: figures.get(f.key, 0) for f in FIGURES}
+        row["inspectors"] = int(inspectors.get(department_id, 0))
+        rows.append(FormRow(name, row, department_id))
+    return rows
+
+
+def _total_row(label: str, counted: dict, inspectors: dict, work: str | None) -> FormRow:
+    figures = counted.get((work, None), {})
+    row = FormRow(label, {f.key: figures.get(f.key, 0) for f in FIGURES})
+    # an inspector belongs to one department, so the distinct count is the sum of the departments'
+    row.figures["inspectors"] = sum(int(n) for n in inspectors.values())
+    return row
 
 
 def county_form(scope: Scope) -> CountyForm:
-    """The form of seed 004's annex for `scope`: a row per reporting department and the county total."""
-    counted: dict[int | None, dict[str, int]] = {}
+    """The form of seed 004's annex for `scope`: a row per department taking part in joint work and the county
+    total; below it each single-department kind of work in the same columns, and all work (module docstring)."""
+    counted: dict[tuple[str | None, int | None], dict[str, int]] = {}
     for statement in (_enterprise_figures(scope), _follow_up_figures(scope), _problem_figures(scope)):
         for row in db.session.execute(statement):
             values = row._mapping
-            counted.setdefault(values["department_id"], {}).update(
-                {key: int(value or 0) for key, value in values.items() if key != "department_id"})
-    inspectors = dict(db.session.execute(_inspector_figures(scope)).all())
-    form = CountyForm(scope=scope)
-    for department_id, name in _reporting_departments(scope):
-        figures = counted.get(department_id, {})
-        row = {f.key: figures.get(f.key, 0) for f in FIGURES}
-        row["inspectors"] = int(inspectors.get(department_id, 0))
-        form.rows.append(FormRow(name, row, department_id))
-    total = counted.get(None, {})
-    form.total.figures = {f.key: total.get(f.key, 0) for f in FIGURES}
-    # an inspector belongs to one department, so the distinct county count is the sum of the rows
-    form.total.figures["inspectors"] = sum(int(n) for n in inspectors.values())
+            counted.setdefault((values["work"], values["department_id"]), {}).update(
+                {key: int(value or 0) for key, value in values.items() if key not in ("work", "department_id")})
+    reporting = _reporting_departments(scope)
+    departments = {work: [(d, name) for w, d, name in reporting if w == work] for work in (JOINT, *APART)}
+    everyone = list(dict.fromkeys((d, name) for _, d, name in sorted(reporting, key=lambda r: r[1])))
+    inspectors = {work: dict(db.session.execute(_inspector_figures(scope, work)).all())
+                  for work in (JOINT, *APART) if departments[work]}
+    joint = inspectors.get(JOINT, {})
+    form = CountyForm(scope=scope, rows=_part_rows(departments[JOINT], counted, joint, JOINT),
+                      total=_total_row(TOTAL_LABEL, counted, joint, JOINT))
+    for work in APART:
+        if departments[work]:
+            form.apart.append(FormPart(work, _part_rows(departments[work], counted, inspectors[work], work),
+                                       _total_row(SUBTOTAL_LABEL, counted, inspectors[work], work)))
+    works = [work for work in inspectors if departments[work]]
+    every = inspectors[works[0]] if len(works) == 1 else dict(db.session.execute(_inspector_figures(scope)).all())
+    form.all_rows = _part_rows(everyone, counted, every, None)
+    form.all_total = _total_row(ALL_LABEL, counted, every, None)
+    if scope.year is not None:
+        form.shares = Shares(counted.get((JOINT, None), {}).get("campaigns", 0),
+                             counted.get((None, None), {}).get("campaigns", 0),
+                             form.total.figures["enterprises"], form.all_total.figures["enterprises"])
     return form
 
 
@@ -499,7 +623,7 @@ def dashboard(year: int) -> dict:
     records = _record_figures(scope)
     campaigns = _campaign_figures(year)
     follow_ups = follow_up_counts(scope)
-    total = form.total.figures
+    total = form.all_total.figures  # the dashboard counts every kind of work; the form's table the joint one
     return {
         "year": year,
         "form": form,
@@ -540,7 +664,7 @@ def dashboard(year: int) -> dict:
 
 def chart_data(figures: dict) -> dict:
     """What dashboard.js draws: plain lists, no objects, so the page can hand it over as JSON."""
-    rows = figures["form"].rows
+    rows = figures["form"].all_rows
     return {
         "departments": {
             "labels": [r.department for r in rows],

@@ -7,7 +7,6 @@ department's (everything: team names, confirmations, problems, follow-ups, photo
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -91,7 +90,7 @@ def _inspection(cs: CampaignSubject, user, public: bool, flags: dict) -> Entry |
     day = (record.inspected_on if record else None) or cs.visit_date or campaign.visit_start
     entry = Entry(day, "抽查检查", campaign.name, campaign_subject=cs, record=record, full=full)
     if not public:
-        entry.lines.append(f"分层：{cs.stratum}；入样概率 {cs.probability:.1%}" + (
+        entry.lines.append(f"分层：{cs.stratum}；入样概率 {percent(cs.probability)}" + (
             f"；必查（{_must_reason(cs)}）" if cs.must else ""))
         entry.lines.append(f"抽取状态：{cs.status.label}" + (f"（{cs.dropped_reason}）" if cs.dropped_reason else ""))
     if full:
@@ -112,8 +111,16 @@ def _inspection(cs: CampaignSubject, user, public: bool, flags: dict) -> Entry |
     return entry
 
 
+def percent(probability: float) -> str:
+    """An inclusion probability for reading: 12.3%, 0.0417%, 100%."""
+    return f"{probability * 100:.3g}%"
+
+
 def _considered(subject: Subject, drawn_campaigns: set[int], user, public: bool) -> list[Entry]:
-    """Draws whose locked input held the enterprise but did not draw it: stratum, and the stratum's rate."""
+    """Draws whose locked input held the enterprise but did not draw it: its stratum, weight and its own inclusion
+    probability in that draw (recomputed from the stored input: the very number the draw used)."""
+    from ..campaigns.services.draws import considered
+
     if public:
         return []
     needle = f'"{subject.credit_code}"'
@@ -125,13 +132,12 @@ def _considered(subject: Subject, drawn_campaigns: set[int], user, public: bool)
         campaign = db.session.get(Campaign, draw.campaign_id)
         if not is_visible(campaign) and not _takes_part(user, campaign, None):
             continue
-        mine = next((s for s in json.loads(draw.problem)["subjects"] if s["id"] == subject.credit_code), None)
+        mine = considered(draw, subject.credit_code)
         if mine is None:
             continue
-        stratum = next((s for s in json.loads(draw.result).get("strata", []) if s["id"] == mine["stratum"]), {})
-        rate = f"，本层 {stratum['population']} 户抽取 {stratum['drawn']} 户" if stratum.get("population") else ""
+        rate = f"，本层 {mine.population} 户抽取 {mine.drawn} 户" if mine.population else ""
         out.append(Entry((draw.drawn_at or draw.locked_at).date(), "参与抽取", campaign.name,
-                         [f"分层：{mine['stratum']}；权重 {mine.get('weight', 1)}{rate}；未被抽中"]))
+                         [f"分层：{mine.stratum}；权重 {mine.weight:g}；入样概率 {percent(mine.probability)}{rate}；未被抽中"]))
     return out
 
 

@@ -5,10 +5,12 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from ..access import roles_required
 from ..campaigns.models import Campaign, CampaignSubject
 from ..extensions import db
+from ..pagination import paginate, search_arg
 from ..timeutil import today
 from . import services
 
@@ -24,18 +26,24 @@ def _campaign(campaign_id: int) -> Campaign:
 
 def _back(campaign: Campaign, message: str, category: str = "success", anchor: str = ""):
     flash(message, category)
-    return redirect(url_for("visits.index", campaign_id=campaign.id, todo=request.args.get("todo", "")) + anchor)
+    kept = {key: request.args[key] for key in ("todo", "q", "page") if request.args.get(key)}
+    return redirect(url_for("visits.index", campaign_id=campaign.id, **kept) + anchor)
 
 
 @bp.get("")
 @roles_required("office", "admin")
 def index(campaign_id):
     campaign = _campaign(campaign_id)
-    waiting = services.to_agree(campaign)
+    waiting = services.waiting_count(campaign)
     todo = request.args.get("todo") or ("agree" if waiting else "all")  # what is left to do comes first
-    return render_template("visits/index.html", campaign=campaign, rows=waiting if todo == "agree" else
-                           services.staffed(campaign), todo=todo == "agree", today=today(),
-                           schedulable=services.schedulable, waiting=len(waiting))
+    search = search_arg()
+    query = services.visit_query(campaign, waiting_only=todo == "agree", search=search)
+    query = query.options(selectinload(CampaignSubject.record))
+    page = paginate(query, request.args.get("page", 1, type=int))
+    if not page.items and page.page > 1:  # the last one of the last page was just agreed: show the page before
+        page = paginate(query, page.pages)
+    return render_template("visits/index.html", campaign=campaign, page=page, rows=page.items, todo=todo == "agree",
+                           q=search, today=today(), schedulable=services.schedulable, waiting=waiting)
 
 
 @bp.post("/<int:cs_id>")

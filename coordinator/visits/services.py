@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from ..audit import services as audit
 from ..auth.models import User
 from ..campaigns.models import Campaign, CampaignSubject, TeamMember
+from ..directories.models import Subject
 from ..extensions import db
 from ..results.models import InspectionRecord
 from ..states import OPEN_RECORD_STATUSES, CampaignStatus, DrawnStatus
@@ -33,26 +34,33 @@ def schedulable(cs: CampaignSubject) -> bool:
 
 def to_agree(campaign: Campaign) -> list[CampaignSubject]:
     """The staffed enterprises whose date the lead department has not agreed yet, earliest visit first."""
-    return [cs for cs in staffed(campaign) if cs.visit_agreed_at is None and schedulable(cs)]
+    return db.session.scalars(visit_query(campaign, waiting_only=True)).all()
 
 
 def waiting_count(campaign: Campaign) -> int:
     """How many of to_agree(campaign) there are, counted in SQL (the workbench asks on every visit)."""
+    query = visit_query(campaign, waiting_only=True).order_by(None)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+
+def visit_query(campaign: Campaign, *, waiting_only: bool = False, search: str = "") -> sa.Select:
+    """The staffed enterprises of a campaign (an active team member), earliest visit first; `waiting_only`: those
+    whose date still awaits the lead department (the team stands, nobody recorded the visit, not yet agreed);
+    `search`: a part of the enterprise's name or its credit code."""
     staffed_ = sa.exists().where(TeamMember.campaign_subject_id == CampaignSubject.id, TeamMember.recused_at.is_(None))
-    visited = sa.exists().where(InspectionRecord.campaign_subject_id == CampaignSubject.id,
-                                sa.or_(InspectionRecord.inspected_on.is_not(None),
-                                       InspectionRecord.status.not_in(OPEN_RECORD_STATUSES)))
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(CampaignSubject)
-        .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.status == DrawnStatus.ACTIVE,
-               CampaignSubject.visit_agreed_at.is_(None), staffed_, ~visited))
-
-
-def staffed(campaign: Campaign) -> list[CampaignSubject]:
-    rows = db.session.scalars(sa.select(CampaignSubject).where(CampaignSubject.campaign_id == campaign.id,
-                                                               CampaignSubject.status == DrawnStatus.ACTIVE)).all()
-    return sorted((cs for cs in rows if cs.active_members),
-                  key=lambda cs: (cs.visit_date or date.max, cs.subject.name))
+    query = (sa.select(CampaignSubject).join(Subject, CampaignSubject.subject_id == Subject.id)
+             .where(CampaignSubject.campaign_id == campaign.id, CampaignSubject.status == DrawnStatus.ACTIVE, staffed_))
+    if waiting_only:
+        visited = sa.exists().where(InspectionRecord.campaign_subject_id == CampaignSubject.id,
+                                    sa.or_(InspectionRecord.inspected_on.is_not(None),
+                                           InspectionRecord.status.not_in(OPEN_RECORD_STATUSES)))
+        query = query.where(CampaignSubject.visit_agreed_at.is_(None), ~visited)
+        if campaign.status not in SCHEDULING_STATUSES:
+            query = query.where(sa.false())
+    if search:
+        query = query.where(sa.or_(Subject.name.contains(search, autoescape=True), Subject.credit_code == search.upper()))
+    return query.order_by(CampaignSubject.visit_date.is_(None), CampaignSubject.visit_date, Subject.name,
+                          CampaignSubject.id)
 
 
 def clashes(cs: CampaignSubject, day: date) -> list[str]:
@@ -100,6 +108,6 @@ def set_visit(cs: CampaignSubject, day: date | None, user: User) -> bool:
     cs.visit_agreed_at = now()
     if cs.record is not None:
         cs.record.reschedule()
-    audit.log("move_visit" if moved else "agree_visit", "campaign_subject", cs.id, before,
-              {"visit_date": day, "by": user.username})
+    audit.log("move_visit" if moved else "agree_visit", "campaign_subject", cs.id, before, {"visit_date": day},
+              user=user)
     return moved

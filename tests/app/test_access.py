@@ -15,6 +15,7 @@ from coordinator.coverage.models import CoverageRule
 from coordinator.directories.creditcode import check_character
 from coordinator.directories.models import Conflict, Inspector, Subject
 from coordinator.exchange.services import issue_client
+from coordinator.experts.models import Expert
 from coordinator.extensions import db
 from coordinator.followups.models import FollowUp
 from coordinator.items.models import Item
@@ -103,6 +104,10 @@ MATRIX = [
     ("POST", "/import/experts", EDITORS, 200, {}),
     ("POST", "/import/experts/confirm", EDITORS, 200, TOKEN),
     ("GET", "/experts", SIGNED_IN, 200, None),
+    # {expert} is yjj's specialist: the office and yjj's admin edit it (another department's admin: test_experts).
+    ("GET", "/experts/{expert}/edit", EDITORS, 200, None),
+    ("POST", "/experts/{expert}/edit", EDITORS, 200, {}),  # nothing filled: the import's reasons, in the page
+    ("POST", "/experts/{expert}/active", EDITORS, REDIRECT, {}),
     ("GET", "/campaigns/{campaign}/experts", SIGNED_IN, 200, None),  # yjj leads it: its people take part
     ("POST", "/campaigns/{campaign}/experts", {OFFICE}, REDIRECT, {"industries": "危险化学品"}),
     ("GET", "/import/items", EDITORS, 200, None),
@@ -232,7 +237,7 @@ MATRIX = [
 ]
 PLACEHOLDERS = ("subject", "inspector", "item", "conflict", "department", "user", "yjj", "campaign", "collecting",
                 "cs", "member", "draw", "round", "plan", "task", "record", "department_result", "attachment", "client",
-                "inspector_user", "follow_up", "coverage_rule", "monthly", "monthly_entry", "subject_code")
+                "inspector_user", "follow_up", "coverage_rule", "monthly", "monthly_entry", "subject_code", "expert")
 NEEDS_CAMPAIGN = ("{campaign}", "{record}", "{attachment}", "{follow_up}")
 DUMMY_IDS = dict.fromkeys(PLACEHOLDERS, 999)
 
@@ -281,9 +286,10 @@ def make_world(departments, *, rows: bool = True) -> dict:
     db.session.add(month_plan)
     client, _token = issue_client("县数据共享平台", office)
     rule = CoverageRule(department_id=yjj.id, name="重大隐患单位每年覆盖", flags=["major_hazard"])
-    db.session.add_all([conflict, rule])
+    expert = Expert(code="ZJ-YJJ-1", name="应急专家", department_id=yjj.id, specialties=["危险化学品"])
+    db.session.add_all([conflict, rule, expert])
     db.session.commit()
-    return {"coverage_rule": rule.id, "subject_code": subject.credit_code, "subject": subject.id,
+    return {"coverage_rule": rule.id, "expert": expert.id, "subject_code": subject.credit_code, "subject": subject.id,
             "inspector": inspector.id, "item": item.id,
             "conflict": conflict.id,
             "department": departments["xfj"].id, "user": other.id, "yjj": yjj.id, "plan": plan.id,

@@ -356,6 +356,19 @@ def test_the_audit_log_reads_as_sentences_with_names(app, county):
 # ---- 12. annual plans: a question before a numbered plan; tasks edited, removed, their items picked --------------
 
 
+def test_the_plan_creation_form_is_a_labelled_grid(app, county):
+    """A heading, a Bootstrap row whose columns hold a label tied to its field, the button in the same row and the
+    numbering rule under it (it was a filter bar of wrapped labels, stacked and pushed right at 1440 px)."""
+    page = client_for(app, "office").get("/plans/?year=2026").get_data(as_text=True)
+    form = re.search(r'<form[^>]*action="/plans/new".*?</form>', page, re.S).group(0)
+    assert "<h2" in form and "新建年度抽查计划" in form
+    grid = form.split('<div class="row g-3 align-items-end">', 1)[1]
+    for name in ("year", "department_id"):
+        assert re.search(rf'<div class="col-[^"]+"><label class="form-label" for="{name}">', grid), name
+    assert re.search(r'<div class="col-12 col-md-auto"><button class="btn btn-primary w-100" type="submit">', grid)
+    assert "filters" not in form.split(">", 1)[0]
+
+
 def test_plan_tasks_are_picked_edited_and_removed(app, county):
     office = client_for(app, "office")
     index = office.get("/plans/?year=2026").get_data(as_text=True)

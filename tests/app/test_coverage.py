@@ -164,3 +164,17 @@ def test_the_workbench_warns_when_a_period_ends_with_duties_open(year, client, m
     assert "2025年下半年还差 2 户未检查" in page
     monkeypatch.setattr(services, "today", lambda: date(2025, 10, 10))
     assert "还差" not in client.get("/").get_data(as_text=True)
+
+
+def test_the_still_due_sheet_lists_each_period_of_a_half_year_rule_apart(year, tmp_path):
+    """One query per department serves every period: the half-year rule's two periods each list their own."""
+    path = tmp_path / "yjj.xlsx"
+    services.write_workbook(str(path), 2025, year["yjj"].id, on=ON)
+    due = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("尚未完成覆盖的对象").to_python()[1:]
+    listed = {}
+    for row in due:
+        listed.setdefault((row[1][:6], row[2]), set()).add(row[4])
+    assert listed == {("危险性较大的", "2025年"): {"重大隐患1"},
+                      ("投诉举报多、", "2025年上半年"): {"处罚单位"},
+                      ("投诉举报多、", "2025年下半年"): {"黑名单单位", "处罚单位"}}
+    assert [row[:3] for row in due if row[4] == "处罚单位"][0][0] == "应急管理局"

@@ -13,6 +13,7 @@ from coordinator.directories.creditcode import check_character
 from coordinator.directories.models import Conflict, Inspector, Subject, SubjectStatusChange
 from coordinator.exchange.models import ApiClient
 from coordinator.exchange.services import issue_client
+from coordinator.experts.models import Expert
 from coordinator.extensions import db
 from coordinator.imports.routes import KINDS
 from coordinator.items.models import Item
@@ -56,7 +57,8 @@ def rows(departments, make_user):
     month_plan = MonthlyPlan(department_id=departments["yjj"].id, month="2024-06", entries=[
         MonthlyPlanEntry(subject=subject, reason="年度计划任务", due_on=date(2024, 6, 28))])
     rule = CoverageRule(department_id=departments["yjj"].id, name="一般单位", category="一般单位", ratio=0.2)
-    db.session.add_all([month_plan, rule])
+    expert = Expert(code="ZJ001", name="王工", specialties=["危险化学品"])
+    db.session.add_all([month_plan, rule, expert])
     db.session.commit()
     user = make_user("officer", "scj")
     office = make_user("office", None, username="campaign_office")
@@ -68,7 +70,8 @@ def rows(departments, make_user):
             "cs_id": campaign["cs"], "member_id": campaign["member"], "record_id": campaign["record"],
             "department_result_id": campaign["department_result"], "client_id": client.id,
             "round_id": campaign["round"], "follow_up_id": campaign["follow_up"],
-            "monthly_id": month_plan.id, "entry_id": month_plan.entries[0].id, "rule_id": rule.id}
+            "monthly_id": month_plan.id, "entry_id": month_plan.entries[0].id, "rule_id": rule.id,
+            "expert_id": expert.id}
 
 
 PARAMETER = re.compile(r"<(?:[^:<>]+:)?(\w+)>")
@@ -94,10 +97,11 @@ def test_the_route_list_is_complete(app):
     urls = post_urls(app, dict.fromkeys(("subject_id", "inspector_id", "item_id", "conflict_id", "department_id",
                                          "user_id", "plan_id", "campaign_id", "cs_id", "member_id", "record_id",
                                          "department_result_id", "client_id", "task_id", "round_id",
-                                         "follow_up_id", "monthly_id", "entry_id", "rule_id"), 7))
+                                         "follow_up_id", "monthly_id", "entry_id", "rule_id", "expert_id"), 7))
     assert {"/login", "/logout", "/account/password", "/subjects/7/status", "/conflicts", "/conflicts/7/delete",
             "/admin/users/7", "/admin/departments/new", "/import/items/confirm", "/campaigns/7/dispatch",
-            "/campaigns/7/members/7/recuse", "/plans/7", "/results/7/review", "/follow-ups/7"} <= set(urls)
+            "/campaigns/7/members/7/recuse", "/plans/7", "/results/7/review", "/follow-ups/7", "/experts/7/edit",
+            "/experts/7/active"} <= set(urls)
 
 
 def test_every_post_route_refuses_a_form_without_token(app, client, rows, make_user, csrf_on):
@@ -122,6 +126,7 @@ def test_every_post_route_refuses_a_form_without_token(app, client, rows, make_u
     assert db.session.get(Campaign, rows["campaign_id"]).status == "dispatched"
     assert db.session.get(TeamMember, rows["member_id"]).recused_at is None
     assert db.session.get(ApiClient, rows["client_id"]).revoked_at is None
+    assert db.session.get(Expert, rows["expert_id"]).active and db.session.get(Expert, rows["expert_id"]).name == "王工"
 
 
 def test_login_needs_the_token_from_the_page(client, make_user, csrf_on):

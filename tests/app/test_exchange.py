@@ -31,7 +31,7 @@ from coordinator.exchange.models import (
 from coordinator.extensions import db
 from coordinator.results import services as results
 from coordinator.results.models import InspectionRecord
-from coordinator.states import SubjectStatus
+from coordinator.states import CampaignKind, SubjectStatus
 from coordinator.timeutil import now, today
 from tests.app.county import build_county, credit_code, dispatched_county_campaign, drawn_campaign
 from tests.conftest import login
@@ -149,6 +149,21 @@ def test_a_covert_campaign_is_exported_only_once_its_period_has_ended(dispatched
     assert services.export_publicity(scope, "csv").rows == []
     dispatched.period_end = today() - timedelta(days=1)
     assert len(services.export_publicity(scope, "csv").rows) == len(records()[0].department_results)
+
+
+@pytest.mark.parametrize("kind, name, expected", [
+    (CampaignKind.SPECIAL, "2024年汛期安全检查", "专项"),
+    (CampaignKind.JOINT, "2024年专项整治部门联合抽查", "部门联合双随机抽查"),
+    (CampaignKind.INTERNAL, "2024年消防专项内部抽查", "双随机抽查"),
+])
+def test_the_type_comes_from_the_campaign_kind_not_its_name(dispatched, county, kind, name, expected):
+    record = records()[0]
+    assert len(record.department_results) > 1
+    hand_in(record, county["users"])
+    dispatched.kind, dispatched.name = kind, name
+    db.session.commit()
+    rows = services.export_publicity(services.parse_scope(None, dispatched.id), "csv").rows
+    assert {row[3] for row in rows} == {expected}
 
 
 def test_the_export_page_downloads_and_records(client, dispatched, county):

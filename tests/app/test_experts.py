@@ -160,3 +160,86 @@ def test_the_normal_way_is_a_commit_reveal_round_and_replay_draw_checks_it(app, 
     draw = draw_experts(campaign, office, seed="20240610")
     result = app.test_cli_runner().invoke(args=["replay-draw", str(campaign.id)])
     assert f"抽取记录 {draw.id}（experts，种子 20240610" in result.output and "0 条不一致" in result.output
+
+
+# ---- editing by hand: the office the whole pool, a department's admin its own specialists ----------------------
+
+
+def signed_in(app, username):
+    client = app.test_client()
+    client.post("/login", data={"username": username, "password": PASSWORD})
+    return client
+
+
+def expert(code: str) -> Expert:
+    db.session.expire_all()
+    return db.session.scalar(sa.select(Expert).where(Expert.code == code))
+
+
+def test_the_departments_admin_edits_and_disables_its_own_expert_audited(app, county_campaign, tmp_path):
+    from coordinator.audit.models import AuditEntry
+
+    county, campaign = county_campaign
+    run_import(experts.ExpertImporter(), pool_file(tmp_path, campaign), dry_run=False)
+    yjj = signed_in(app, "yjj_admin")
+    page = yjj.get("/experts").get_data(as_text=True)
+    ours = expert("ZJ003")
+    assert f"/experts/{ours.id}/edit" in page and f"/experts/{expert('ZJ001').id}/edit" not in page
+    form = yjj.get(f"/experts/{ours.id}/edit").get_data(as_text=True)
+    assert 'value="危险化学品"' in form and "ZJ003" in form
+    # The import's rules, in Chinese, and nothing saved.
+    refused = yjj.post(f"/experts/{ours.id}/edit", data={"name": "", "specialties": "", "employer": "县应急管理局"})
+    assert "姓名为空" in refused.get_data(as_text=True) and "专业领域为空" in refused.get_data(as_text=True)
+    assert expert("ZJ003").name == "赵工"
+    # A department's admin cannot move its expert to another department, whatever it posts.
+    saved = yjj.post(f"/experts/{ours.id}/edit", data={
+        "name": "赵高工", "employer": "县应急管理局", "specialties": "危险化学品、烟花爆竹", "phone": "13900000003",
+        "conflicts": "", "department_id": str(county["scj"].id)})
+    assert saved.status_code in (302, 303)
+    edited = expert("ZJ003")
+    assert (edited.name, edited.specialties, edited.phone, edited.department_id, edited.code) == (
+        "赵高工", ["危险化学品", "烟花爆竹"], "13900000003", county["yjj"].id, "ZJ003")
+    yjj.post(f"/experts/{ours.id}/active")
+    assert not expert("ZJ003").active and "ZJ003" not in [e.code for e in experts.pool()]
+    yjj.post(f"/experts/{ours.id}/active")
+    assert expert("ZJ003").active
+    changes = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity == "expert",
+                                                             AuditEntry.entity_id == str(ours.id),
+                                                             AuditEntry.action == "update")).all()
+    assert len(changes) == 3 and all(e.user_name == "yjj_admin" for e in changes)
+    first = json.loads(changes[0].changes)
+    assert (first["before"]["name"], first["after"]["name"]) == ("赵工", "赵高工")
+    assert [json.loads(e.changes)["after"] for e in changes[1:]] == [{"active": False}, {"active": True}]
+
+
+def test_the_office_edits_any_expert_and_moves_it_between_departments(app, county_campaign, tmp_path):
+    county, campaign = county_campaign
+    run_import(experts.ExpertImporter(), pool_file(tmp_path, campaign), dry_run=False)
+    office = signed_in(app, "office")
+    outside = expert("ZJ001")
+    response = office.post(f"/experts/{outside.id}/edit", data={
+        "name": "王工", "employer": "省化工研究院", "specialties": "危险化学品", "phone": "",
+        "conflicts": "91130000000000001x", "department_id": str(county["scj"].id)})
+    assert response.status_code in (302, 303)
+    moved = expert("ZJ001")
+    assert moved.department_id == county["scj"].id and moved.conflicts == ["91130000000000001X"]
+    office.post(f"/experts/{outside.id}/edit", data={"name": "王工", "specialties": "危险化学品", "department_id": ""})
+    assert expert("ZJ001").department_id is None  # back outside the departments
+
+
+@pytest.mark.parametrize("username, code", [
+    ("scj_admin", "ZJ003"),  # another department's specialist
+    ("yjj_admin", "ZJ001"),  # an expert outside the departments: the office's
+    ("yjj_officer", "ZJ003"),  # its own department's, but not its administrator
+])
+def test_others_get_403_and_change_nothing(app, county_campaign, tmp_path, username, code):
+    _county, campaign = county_campaign
+    run_import(experts.ExpertImporter(), pool_file(tmp_path, campaign), dry_run=False)
+    client = signed_in(app, username)
+    target = expert(code)
+    assert client.get(f"/experts/{target.id}/edit").status_code == 403
+    assert client.post(f"/experts/{target.id}/edit", data={"name": "改名", "specialties": "工贸"}).status_code == 403
+    assert client.post(f"/experts/{target.id}/active").status_code == 403
+    after = expert(code)
+    assert (after.name, after.active) == (target.name, True)
+    assert f"/experts/{target.id}/edit" not in client.get("/experts").get_data(as_text=True)

@@ -305,6 +305,41 @@ def test_no_publication_before_the_visit(dispatched):
     assert record.published_at is None
 
 
+def test_no_result_handed_in_before_the_visit(client, dispatched):
+    """A partner hands in its part only once the visit has happened; before it, it may only save a draft."""
+    county, _campaign = dispatched
+    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    record.campaign_subject.visit_date, record.inspected_on = today() + timedelta(days=1), None
+    db.session.commit()
+    scj = county["scj"].id
+    part = record.department_result(scj)
+    with pytest.raises(services.ResultError, match=r"检查日期\d{4}-\d{2}-\d{2}还没到，检查之后才能提交结果"):
+        services.save_department_result(record, scj, entry_for(part), county["users"]["scj_officer"], submit=True)
+    db.session.rollback()
+    services.save_department_result(record, scj, entry_for(part), county["users"]["scj_officer"], submit=False)
+    db.session.commit()
+    assert part.submitted_at is None
+    # The page does not offer 提交 before the visit, and a forged hand-in is refused in words.
+    sign_in(client, "scj_officer")
+    page = client.get(f"/results/{record.id}/entry").get_data(as_text=True)
+    assert 'value="submit"' not in page and "检查之后才能提交结果" in page and 'value="save"' in page
+    form = {"csrf_token": csrf_token_from(page), "action": "submit", "follow_ups": "无需后续处置",
+            **{f"result-{ci.id}": "未发现问题" for ci in services.items_for(part)}}
+    refused = client.post(f"/results/{record.id}/entry", data=form).get_data(as_text=True)
+    assert "检查之后才能提交结果" in refused
+    db.session.refresh(part)
+    assert part.submitted_at is None
+    # On the visit day it is offered and accepted.
+    record.campaign_subject.visit_date = today()
+    db.session.commit()
+    page = client.get(f"/results/{record.id}/entry").get_data(as_text=True)
+    assert 'value="submit"' in page
+    form["csrf_token"] = csrf_token_from(page)
+    client.post(f"/results/{record.id}/entry", data=form)
+    db.session.refresh(part)
+    assert part.submitted_at is not None
+
+
 # ---- 3. the deadlines on the workbench of whoever owes them ---------------------------------------------------
 
 
@@ -437,6 +472,62 @@ def test_a_moved_visit_is_recorded_and_the_team_sees_it(client, dispatched):
     sign_in(client, member.username)
     tasks = client.get("/tasks/").get_data(as_text=True)
     assert f"已改期，原定 {old:%Y-%m-%d}" in tasks
+
+
+def test_visit_dates_read_in_the_audit_log_as_sentences(client, dispatched):
+    """An agreed and a moved date each read as one sentence: who, which enterprise, the old and the new date."""
+    from coordinator.visits import services as visits
+
+    county, campaign = _future_campaign(dispatched)
+    staffed = [cs for cs in campaign.subjects if cs.active_members]
+    agreed, moved = staffed[0], next(cs for cs in staffed[1:] if not any(m.inspector.unavailable
+                                                                          for m in cs.active_members))
+    county["users"]["yjj_admin"].display_name = "应急局李管理员"
+    visits.set_visit(agreed, agreed.visit_date, county["users"]["yjj_admin"])
+    old = moved.visit_date
+    new = next(campaign.visit_start + timedelta(days=k) for k in range(30)
+               if campaign.visit_start + timedelta(days=k) != old
+               and not visits.clashes(moved, campaign.visit_start + timedelta(days=k)))
+    visits.set_visit(moved, new, county["users"]["yjj_admin"])
+    db.session.commit()
+    sign_in(client, "office")
+    page = client.get("/audit/?entity=campaign_subject").get_data(as_text=True)
+    shown = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert (f"应急局李管理员确认了抽取的检查对象“{agreed.subject.name}”的检查日期 {agreed.visit_date:%Y-%m-%d}"
+            in shown)
+    assert (f"应急局李管理员把抽取的检查对象“{moved.subject.name}”的检查日期由 {old:%Y-%m-%d} 调整为 {new:%Y-%m-%d}"
+            in shown)
+    assert "yjj_admin" not in shown
+
+
+def test_the_visit_dates_page_is_paged_searched_and_keeps_its_place(app, client, dispatched):
+    county, campaign = _future_campaign(dispatched)
+    app.config["PAGE_SIZE"] = 3
+    staffed = sorted((cs for cs in campaign.subjects if cs.active_members), key=lambda cs: (cs.visit_date, cs.subject.name))
+    assert len(staffed) > 3
+    sign_in(client, "yjj_admin")
+    cards = r'<section class="card h-100" id="visit-(\d+)">'
+    first = client.get(f"/campaigns/{campaign.id}/visits?todo=all").get_data(as_text=True)
+    second = client.get(f"/campaigns/{campaign.id}/visits?todo=all&page=2").get_data(as_text=True)
+    assert [int(i) for i in re.findall(cards, first)] == [cs.id for cs in staffed[:3]]
+    assert [int(i) for i in re.findall(cards, second)] == [cs.id for cs in staffed[3:6]]
+    assert f"共 {len(staffed)} 条" in first and f'href="/campaigns/{campaign.id}/visits?todo=all&amp;page=2"' in first
+    # The search keeps the filter, and the pager keeps both.
+    wanted = staffed[4]
+    found = client.get(f"/campaigns/{campaign.id}/visits?todo=all&q={wanted.subject.name}").get_data(as_text=True)
+    assert [int(i) for i in re.findall(cards, found)] == [wanted.id]
+    by_code = client.get(f"/campaigns/{campaign.id}/visits?todo=all&q={wanted.subject.credit_code.lower()}")
+    assert [int(i) for i in re.findall(cards, by_code.get_data(as_text=True))] == [wanted.id]
+    assert 'name="todo" value="all"' in found
+    # Agreeing a date on page 2 comes back to page 2 of the same view.
+    action = re.search(rf'action="(/campaigns/{campaign.id}/visits/{staffed[3].id}[^"]*)"', second).group(1)
+    assert "page=2" in action and "todo=all" in action
+    back = client.post(action.replace("&amp;", "&"), data={"visit_date": staffed[3].visit_date.isoformat(),
+                                                          "csrf_token": csrf_token_from(second)})
+    assert back.location.endswith(f"/campaigns/{campaign.id}/visits?todo=all&page=2")
+    # What is left to agree is paged the same way, and an emptied last page falls back to the one before.
+    waiting = client.get(f"/campaigns/{campaign.id}/visits?todo=agree&page=99").get_data(as_text=True)
+    assert re.findall(cards, waiting) and f"待确认（{len(staffed) - 1}）" in waiting
 
 
 def test_only_the_lead_departments_admin_agrees_dates(client, dispatched):

@@ -205,7 +205,7 @@ def test_abnormal_list_listed_then_removed(dispatched):
     assert (listing.status, listing.listed_on) == (S.LISTED, date(2024, 10, 14))
     assert not listing.overdue(date(2025, 1, 1)) and listing.overdue(date(2027, 10, 15))
     step(listing, "remove", date(2024, 12, 2), note="已履行公示义务，申请移出")
-    assert (listing.status, listing.removed_on) == (S.CLOSED, date(2024, 12, 2))
+    assert (listing.status, listing.removed_on, listing.result_note) == (S.CLOSED, date(2024, 12, 2), "已履行公示义务，申请移出")
 
 
 def test_judicial_transfer_then_receipt(dispatched):
@@ -216,7 +216,7 @@ def test_judicial_transfer_then_receipt(dispatched):
     step(judicial, "transfer", date(2024, 9, 30))
     assert (judicial.status, judicial.due_on) == (S.TRANSFERRED, date(2024, 10, 10))
     step(judicial, "receipt", date(2024, 10, 8), note="县公安局签收")
-    assert (judicial.status, judicial.receipt_on) == (S.CLOSED, date(2024, 10, 8))
+    assert (judicial.status, judicial.receipt_on, judicial.result_note) == (S.CLOSED, date(2024, 10, 8), "县公安局签收")
 
 
 def test_the_follow_up_pages_walk_every_step_for_its_department(app, dispatched):

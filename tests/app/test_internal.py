@@ -58,11 +58,16 @@ def test_a_departments_own_random_inspection_end_to_end_by_the_roles_that_do_it(
     assert yjj.post(f"/campaigns/{cid}/items", data={"item_ids": ids, "materials": "营业执照"}).status_code == 302
     assert "随机抽取检查对象" in yjj.get(f"/campaigns/{cid}").data.decode()
 
-    # The draw: opened, closed and run by the department; the office still adds its value to the seed.
-    parties = {"office": office, "dept:yjj": yjj}
+    # The draw: opened, closed and run by the department, its seed made by the department and a witness at its
+    # screen (seed 000's annex: the brigade draws its own inspections); the office is not a party.
+    parties = {"dept:yjj": yjj, "witness": yjj}
     assert officer.post(f"/campaigns/{cid}/rounds", data={"kind": "subjects"}).status_code == 403
     assert scj.post(f"/campaigns/{cid}/rounds", data={"kind": "subjects"}).status_code == 403
-    round_ = web_round(yjj, parties, cid, "subjects")
+    round_ = web_round(yjj, parties, cid, "subjects", witness="纪检监察员王五")
+    assert [c.slot for c in round_.contributions] == ["dept:yjj", "witness"] and round_.required_slots == ["dept:yjj"]
+    for other in (officer, scj):
+        assert other.post(f"/campaigns/{cid}/rounds/{round_.id}/commit",
+                          data={"slot": "witness", "commitment": "0" * 64}).status_code == 403
     assert officer.post(f"/campaigns/{cid}/rounds/{round_.id}/run").status_code == 403
     yjj.post(f"/campaigns/{cid}/rounds/{round_.id}/run")
     db.session.expire_all()
@@ -70,7 +75,7 @@ def test_a_departments_own_random_inspection_end_to_end_by_the_roles_that_do_it(
     assert len(drawn) == 20 and all(cs.department_ids == [county["yjj"].id] for cs in drawn)
 
     assert yjj.post(f"/campaigns/{cid}/confirm", data={"all": "1"}).status_code in (302, 303)
-    round_ = web_round(yjj, parties, cid, "teams")
+    round_ = web_round(yjj, parties, cid, "teams", witness="纪检监察员王五")
     yjj.post(f"/campaigns/{cid}/rounds/{round_.id}/run")
     db.session.expire_all()
     campaign = db.session.get(Campaign, cid)
@@ -113,8 +118,16 @@ def test_a_departments_own_random_inspection_end_to_end_by_the_roles_that_do_it(
     page = office.get("/stats/dashboard?year=2024").data.decode()
     assert "单部门抽查" in page
 
-    # The draws replay from what was published.
+    # The draws replay from what was published, and their seeds verify without the office's value.
     assert yjj.get(f"/campaigns/{cid}").status_code == 200
+    from coordinator.campaigns.models import Draw
+    from solver.seed import verify_download
+    for draw in db.session.scalars(sa.select(Draw).where(Draw.campaign_id == cid)):
+        download = yjj.get(f"/campaigns/{cid}/draws/{draw.id}.json")
+        if download.status_code == 200:
+            material = download.get_json()["seed_round"]
+            assert material["required"] == ["dept:yjj"] and "office" not in {c["slot"] for c in material["contributions"]}
+            assert verify_download(download.get_json()) == []
 
 
 def test_a_special_inspection_files_its_plan_and_shows_it(app, county, tmp_path):
@@ -168,7 +181,79 @@ def test_a_departments_own_inspection_does_not_call_itself_joint(app, county):
     assert "联合" not in main and "本次抽查的事项和材料" in main and "返回内部随机抽查" in main
     ids = [str(i) for i in db.session.scalars(sa.select(Item.id).where(Item.department_id == county["yjj"].id))]
     yjj.post(f"/campaigns/{cid}/items", data={"item_ids": ids, "materials": "营业执照"})
-    round_ = web_round(yjj, {"office": client_for(app, "office"), "dept:yjj": yjj}, cid, "subjects")
+    round_ = web_round(yjj, {"office": client_for(app, "office"), "dept:yjj": yjj}, cid, "subjects", with_office="y")
     seed_page = yjj.get(f"/campaigns/{cid}/rounds/{round_.id}").get_data(as_text=True)
     main = re.sub(r"<[^>]+>", " ", seed_page.split("<main", 1)[-1])
     assert "联合抽查" not in main and "内部随机抽查" in main
+
+
+def test_the_seed_round_of_a_departments_own_draw_says_who_must_commit(app, county):
+    """Without the office: the department and an independent party. Opening without a witness or the office is
+    refused; the office may take part when asked, and is then optional; names, not codes, on the page."""
+    from coordinator.campaigns.services import CampaignError
+    from coordinator.draws import services as rounds
+    from tests.app.seeding import commitment
+
+    yjj = client_for(app, "yjj_admin")
+    assert yjj.post("/campaigns/new", data=internal_form(county)).status_code in (302, 303)
+    campaign = db.session.scalar(sa.select(Campaign))
+    ids = [str(i) for i in db.session.scalars(sa.select(Item.id).where(Item.department_id == county["yjj"].id))]
+    yjj.post(f"/campaigns/{campaign.id}/items", data={"item_ids": ids, "materials": "营业执照"})
+    db.session.expire_all()
+    admin = _user("yjj_admin")
+    with pytest.raises(CampaignError, match="请填写见证人，或请办公室参与"):
+        rounds.open_round(campaign, "subjects", admin)
+    db.session.rollback()
+    round_ = rounds.open_round(campaign, "subjects", admin, with_office=True)
+    assert [c.slot for c in round_.contributions] == ["office", "dept:yjj"]
+    assert round_.required_slots == ["dept:yjj"] and not round_.required(round_.slot("office"))
+    db.session.commit()
+    page = yjj.get(f"/campaigns/{campaign.id}/rounds/{round_.id}").get_data(as_text=True)
+    import re
+    table = page[page.index("各参与方的承诺与揭示"):page.index("</table>")]
+    assert "应急管理局" in table and "必需" in table and "可选" in table
+    shown = re.sub(r"<[^>]+>", " ", page[:page.index("核验信息")])
+    assert "dept:" not in shown  # names, not codes; the codes only in the folded verification part
+    assert "须承诺并揭示" in page and "办公室不是必需的一方" in page
+    assert "至少一方：领导小组办公室" in page
+
+    values = {"office": "a" * 64, "dept:yjj": "b" * 64}
+    with pytest.raises(CampaignError, match="应急管理局尚未提交承诺"):
+        rounds.close(round_, admin)
+    rounds.commit(round_, "dept:yjj", commitment(values["dept:yjj"]), admin)
+    with pytest.raises(CampaignError, match="至少还需要一个参与方"):
+        rounds.close(round_, admin)
+    office_user = _user("office")
+    rounds.commit(round_, "office", commitment(values["office"]), office_user)  # the last: closes the window
+    assert round_.commit_closed_at is not None
+    rounds.reveal(round_, "office", values["office"], office_user)
+    rounds.reveal(round_, "dept:yjj", values["dept:yjj"], admin)
+    rounds.run_round(round_, admin)
+    db.session.commit()
+    assert rounds.verify_seed(round_.draw) is None
+    # the published material says whose value was required; without the department's it does not verify
+    from solver.seed import verify
+    material = rounds.material(round_)
+    assert material["required"] == ["dept:yjj"] and verify(material) == []
+    material["contributions"] = [c for c in material["contributions"] if c["slot"] != "dept:yjj"]
+    assert any("dept:yjj" in problem for problem in verify(material))
+
+
+def test_a_joint_round_still_needs_the_office(app, county):
+    from coordinator.campaigns import services as campaigns
+    from coordinator.campaigns.services import CampaignError
+    from coordinator.draws import services as rounds
+    from tests.app.county import campaign_values, submit_all_items
+    from tests.app.seeding import commitment
+
+    office = _user("office")
+    campaign = campaigns.create_campaign(campaign_values(), county["yjj"], [county["scj"]], office)
+    db.session.flush()
+    submit_all_items(campaign, county)
+    round_ = rounds.open_round(campaign, "subjects", office, witness="见证人甲")
+    assert round_.required_slots == ["office"] and round_.slot("office") is not None
+    for n, (slot, user) in enumerate((("dept:yjj", _user("yjj_admin")), ("dept:scj", _user("scj_admin")),
+                                      ("witness", office))):
+        rounds.commit(round_, slot, commitment(str(n) * 64), user)
+    with pytest.raises(CampaignError, match="领导小组办公室尚未提交承诺"):
+        rounds.close(round_, office)

@@ -66,3 +66,31 @@ def test_bootstrap_is_served_by_the_app_with_its_licence(client):
         if name == "LICENSE":
             assert b"MIT License" in response.data
         response.close()
+
+
+def test_no_template_compares_a_stored_state_to_its_text():
+    """A template asks the enum (Phase.DRAWN, MonthlyPlanStatus.PROPOSED) or the model, never the English text a
+    state happens to be stored as: `phase == 'drawn'` keeps working silently wrong after a rename."""
+    import enum
+    import pathlib
+
+    from coordinator import states
+
+    values = {member.value for cls in vars(states).values()
+              if isinstance(cls, type) and issubclass(cls, enum.Enum) and cls.__module__ == states.__name__
+              for member in cls}
+    literal = re.compile(r"""(?:==|!=)\s*['"]([a-z_]+)['"]|['"]([a-z_]+)['"]\s*(?:==|!=)|\.value\s*(?:==|!=|in\b)""")
+    root = pathlib.Path(__file__).resolve().parents[2] / "templates"
+    found = [f"{path.relative_to(root)}:{number}: {match.group(0)}"
+             for path in sorted(root.rglob("*.html"))
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             for match in literal.finditer(line)
+             if match.group(1) in values or match.group(2) in values or match.group(0).startswith(".value")]
+    assert not found
+
+
+def test_templates_name_every_state_enum(app):
+    from coordinator.states import FollowUpKind, MonthlyPlanStatus, Phase, SeedRule
+
+    names = app.jinja_env.globals
+    assert all(names[cls.__name__] is cls for cls in (FollowUpKind, MonthlyPlanStatus, Phase, SeedRule))

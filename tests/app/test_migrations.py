@@ -82,3 +82,60 @@ def test_the_demo_county_goes_down_and_up_unchanged_with_checked_statuses(app, t
                                                "((SELECT MIN(id) FROM campaign_subject), 999999)"))
             connection.rollback()
         db.engine.dispose()
+
+
+def test_an_annual_plan_tasks_joint_departments_become_rows_and_back(app, tmp_path):
+    """Migration b8e3d5f1a2c6: plan_task.joint_departments (a JSON list of department ids) becomes the table
+    plan_task_department with foreign keys; stored ids of no department, and the initiating one, are dropped."""
+    from coordinator.auth.models import Department
+    from coordinator.plans import services as plans
+
+    BEFORE_JOINT = "9c4d2a7e5f18"
+    county = create_app({"TESTING": True, "SECRET_KEY": "x", "UPLOAD_FOLDER": str(tmp_path),
+                         "SQLALCHEMY_DATABASE_URI": empty_database_like(app, tmp_path, "liancha_joint_migration")})
+    assert county.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
+    with county.app_context():
+        yjj, scj, xfj = (Department(code=code, name=name) for code, name in
+                         (("yjj", "应急管理局"), ("scj", "市场监督管理局"), ("xfj", "消防救援大队")))
+        db.session.add_all([yjj, scj, xfj])
+        db.session.flush()
+        plan = plans.create_plan(2026, yjj, "河清县")
+        db.session.flush()
+        values = {"task_type": "定向", "ratio": "20%", "items": "危险化学品", "scope": "全县", "start_month": "2026-03",
+                  "end_month": "2026-05"}
+        two = plans.add_task(plan, {"name": "两个联合部门", **values}, [xfj.id, scj.id, yjj.id])
+        none = plans.add_task(plan, {"name": "没有联合部门", **values}, [])
+        db.session.commit()
+        assert two.joint_department_ids == sorted([scj.id, xfj.id]) and none.joint_department_ids == []
+        now = {(two.id, scj.id), (two.id, xfj.id)}
+        ids = {"two": two.id, "none": none.id, "yjj": yjj.id, "scj": scj.id, "xfj": xfj.id}
+        db.session.remove()
+
+        downgrade(revision=BEFORE_JOINT)
+        task = sa.table("plan_task", sa.column("id", sa.Integer), sa.column("joint_departments", sa.JSON))
+        with db.engine.connect() as connection:
+            lists = dict(connection.execute(sa.select(task.c.id, task.c.joint_departments)).all())
+            assert lists == {ids["two"]: sorted([ids["scj"], ids["xfj"]]), ids["none"]: []}
+            assert "plan_task_department" not in sa.inspect(connection).get_table_names()
+            # What older code may have stored: ids as text, the initiating department, a department long gone.
+            connection.execute(task.update().where(task.c.id == ids["none"])
+                               .values(joint_departments=[str(ids["xfj"]), ids["yjj"], 999999]))
+            connection.commit()
+
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = set(connection.execute(sa.text("SELECT plan_task_id, department_id FROM plan_task_department")))
+            assert rows == now | {(ids["none"], ids["xfj"])}
+            assert "joint_departments" not in {c["name"] for c in sa.inspect(connection).get_columns("plan_task")}
+            keys = {(tuple(k["constrained_columns"]), k["referred_table"])
+                    for k in sa.inspect(connection).get_foreign_keys("plan_task_department")}
+            assert keys == {(("plan_task_id",), "plan_task"), (("department_id",), "department")}
+            if connection.dialect.name == "postgresql":
+                with pytest.raises(sa.exc.IntegrityError), connection.begin_nested():
+                    connection.execute(sa.text(f"INSERT INTO plan_task_department VALUES ({ids['two']}, 999999)"))
+            connection.rollback()
+        from coordinator.plans.models import PlanTask
+
+        assert db.session.get(PlanTask, ids["none"]).joint_department_ids == [ids["xfj"]]
+        db.session.remove()
+        db.engine.dispose()

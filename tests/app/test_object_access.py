@@ -42,6 +42,9 @@ ACCESS = {
     ("GET", "/campaigns/<int:campaign_id>/draws/<int:draw_id>.json"): NOBODY,  # a teams draw: the office audits it
     ("GET", "/campaigns/<int:campaign_id>/draws/<int:draw_id>/pairs.csv"): NOBODY,
     ("GET", "/campaigns/<int:campaign_id>/experts"): PARTICIPANTS,
+    ("GET", "/experts/<int:expert_id>/edit"): NOBODY,  # yjj's specialist: the office and yjj's admin
+    ("POST", "/experts/<int:expert_id>/edit"): NOBODY,
+    ("POST", "/experts/<int:expert_id>/active"): NOBODY,
     ("POST", "/campaigns/<int:campaign_id>/experts"): NOBODY,  # the office sets the industries
     ("GET", "/campaigns/<int:campaign_id>/items"): PARTICIPANTS,
     ("POST", "/campaigns/<int:campaign_id>/items"): PARTICIPANT_ADMIN,
@@ -126,7 +129,7 @@ PARAMETERS = {"department_id": "department", "user_id": "user", "campaign_id": "
               "record_id": "record", "department_result_id": "department_result", "attachment_id": "attachment",
               "subject_id": "subject", "task_id": "task",
               "follow_up_id": "follow_up", "monthly_id": "monthly", "entry_id": "monthly_entry",
-              "rule_id": "coverage_rule"}
+              "rule_id": "coverage_rule", "expert_id": "expert"}
 COLLECTING = {"/campaigns/<int:campaign_id>/items"}
 PARAMETER = re.compile(r"<int:(\w+)>")
 

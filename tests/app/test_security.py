@@ -25,6 +25,7 @@ from coordinator.directories.models import Conflict, Inspector, Subject
 from coordinator.draws import services as rounds
 from coordinator.excel.importing import run_import
 from coordinator.exchange.services import issue_client
+from coordinator.experts.models import Expert
 from coordinator.extensions import db
 from coordinator.followups.models import FollowUp
 from coordinator.imports.routes import KINDS
@@ -111,10 +112,11 @@ def build_world(text: str = XSS) -> dict:
     rule = CoverageRule(department_id=yjj.id, name=text, category="一般单位", ratio=0.2)
     month_plan = MonthlyPlan(department_id=yjj.id, month="2024-06", entries=[
         MonthlyPlanEntry(subject=subjects[0], reason=text, due_on=date(2024, 6, 28))])
-    db.session.add_all([rule, month_plan])
+    expert = Expert(code="ZJ001", name=text, employer=text, department_id=yjj.id, specialties=[text])
+    db.session.add_all([rule, month_plan, expert])
     db.session.commit()
     return {
-        "rule_id": rule.id, "credit_code": subjects[0].credit_code,
+        "rule_id": rule.id, "expert_id": expert.id, "credit_code": subjects[0].credit_code,
         "follow_up_id": db.session.scalar(sa.select(FollowUp.id).limit(1)),
         "monthly_id": month_plan.id, "entry_id": month_plan.entries[0].id,
         "subject_id": subjects[0].id, "inspector_id": inspector.id, "item_id": item.id, "department_id": scj.id,

@@ -1,6 +1,7 @@
 """一企一档: an enterprise's file lists exactly its own history; inspector names only to those allowed to see them."""
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 import pytest
@@ -71,6 +72,37 @@ def test_a_draw_that_considered_but_did_not_draw_it_is_in_its_file(county_file):
     entries = services.history(county_file["undrawn"], county_file["county"]["users"]["office"])
     assert [(e.kind, e.title) for e in entries] == [("参与抽取", county_file["campaign"].name)]
     assert "未被抽中" in entries[0].lines[0]
+
+
+def test_a_considered_enterprise_shows_its_own_inclusion_probability(county_file):
+    """The draw's weights differ by credit-risk class (DEFAULT_RISK_WEIGHTS): each enterprise the draw considered
+    shows its own π, recomputed from the stored input; the drawn ones' equal what the draw recorded, and the π of
+    the stratum sum to the number drawn."""
+    from coordinator.campaigns.models import Draw
+    from coordinator.campaigns.services.draws import considered
+    from coordinator.subjectfile.services import percent
+
+    campaign = county_file["campaign"]
+    draw = db.session.scalar(sa.select(Draw).where(Draw.campaign_id == campaign.id, Draw.kind == "subjects"))
+    problem = json.loads(draw.problem)
+    codes = [s["id"] for s in problem["subjects"]]
+    seen = {code: considered(draw, code) for code in codes}
+    recorded = {cs.subject.credit_code: cs.probability for cs in campaign.subjects}
+    assert recorded and all(seen[code].probability == p for code, p in recorded.items())
+    for stratum in {c.stratum for c in seen.values()}:
+        members = [c for c in seen.values() if c.stratum == stratum]
+        assert abs(sum(c.probability for c in members) - members[0].drawn) < 1e-6
+    undrawn = [code for code in codes if code not in recorded]
+    assert len({seen[code].weight for code in undrawn}) > 1  # a weighted stratum
+    assert len({seen[code].probability for code in undrawn}) > 1  # so the enterprises' π differ
+    office = county_file["county"]["users"]["office"]
+    for code in undrawn:
+        subject = db.session.scalar(sa.select(Subject).where(Subject.credit_code == code))
+        line = services.history(subject, office)[0].lines[0]
+        mine = seen[code]
+        assert f"入样概率 {percent(mine.probability)}" in line and f"权重 {mine.weight:g}" in line
+        assert mine.probability == pytest.approx(mine.weight / max(c.weight for c in seen.values())
+                                                 * max(c.probability for c in seen.values()))
 
 
 def test_names_and_problems_only_for_those_allowed(app, county_file):

@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pytest
 
 from solver import draw_subjects
 from solver.common import input_sha256
@@ -77,3 +78,28 @@ def test_draw_output_is_sorted_by_stratum_then_id():
     drawn = draw_subjects(p)["drawn"]
     assert [d["stratum"] for d in drawn] == ["b"] * 15 + ["a"] * 15
     assert [d["id"] for d in drawn[:15]] == sorted(d["id"] for d in drawn[:15])
+
+
+def test_inclusion_probabilities_are_the_ones_the_draw_used():
+    """Every subject's π from the input alone: drawn ones equal their reported probability, a weighted stratum's
+    sum to its size, must-draws are 1, an unnamed stratum's are 0, and the seed does not matter."""
+    from solver import inclusion_probabilities
+
+    subjects = ([{"id": f"a{i:03d}", "stratum": "A", "weight": (4.0 if i < 5 else 1.0 if i < 60 else 0.5)}
+                 for i in range(100)]
+                + [{"id": "a999", "stratum": "A", "must": True}]
+                + [{"id": f"b{i}", "stratum": "B"} for i in range(7)] + [{"id": "z1", "stratum": "无配额"}])
+    problem = _problem([{"id": "A", "ratio": 0.2}, {"id": "B", "count": 3}], subjects, seed="种子")
+    probabilities = inclusion_probabilities(problem)
+    assert set(probabilities) == {s["id"] for s in subjects}
+    assert inclusion_probabilities({k: v for k, v in problem.items() if k != "seed"}) == probabilities
+    for seed in ("种子", "另一个", "第三个"):
+        result = draw_subjects({**problem, "seed": seed})
+        for drawn in result["drawn"]:
+            assert probabilities[drawn["id"]] == drawn["probability"]
+    a = [probabilities[s["id"]] for s in subjects if s["stratum"] == "A"]
+    assert abs(sum(a) - 21) < 1e-6  # ceil(0.2 × 101)
+    assert probabilities["a999"] == 1.0 and probabilities["z1"] == 0.0
+    assert probabilities["a000"] == pytest.approx(4 * probabilities["a010"]) and probabilities["a010"] == pytest.approx(
+        2 * probabilities["a099"])
+    assert all(probabilities[f"b{i}"] == pytest.approx(3 / 7) for i in range(7))

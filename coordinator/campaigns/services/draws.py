@@ -1,7 +1,9 @@
 """Stage 1: lock the input, draw with a seed announced afterwards, replace a closed enterprise; replay any draw."""
 from __future__ import annotations
 
+import functools
 import json
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import lazyload
@@ -27,6 +29,38 @@ from .items import in_scope_query, reach, visiting_departments
 def draws_of(campaign: Campaign) -> list[Draw]:
     """Every recorded draw of the campaign, in the order made."""
     return db.session.scalars(sa.select(Draw).where(Draw.campaign_id == campaign.id).order_by(Draw.id)).all()
+
+
+@dataclass(frozen=True)
+class Considered:
+    """One enterprise as a stage-1 draw considered it: its stratum, weight and own inclusion probability, and its
+    stratum's population and number drawn."""
+
+    stratum: str
+    weight: float
+    probability: float
+    population: int
+    drawn: int
+
+
+@functools.lru_cache(maxsize=4)
+def _considered(draw_id: int, locked_sha256: str, seed: str | None) -> dict[str, Considered]:
+    """Every enterprise of a stored draw's locked input, by unified code, with the probability the draw used
+    (solver.inclusion_probabilities: recomputed from the input alone). Draws never change once locked and run, so
+    the few last asked for are kept (a draw of 100,000 enterprises is parsed and computed once, not per page)."""
+    draw = db.session.get(Draw, draw_id)
+    problem = json.loads(draw.problem)
+    probabilities = solver.inclusion_probabilities(problem)
+    strata = {s["id"]: s for s in json.loads(draw.result).get("strata", [])} if draw.result else {}
+    return {s["id"]: Considered(s["stratum"], float(s.get("weight", 1.0)), probabilities[s["id"]],
+                                int(strata.get(s["stratum"], {}).get("population", 0)),
+                                int(strata.get(s["stratum"], {}).get("drawn", 0)))
+            for s in problem["subjects"]}
+
+
+def considered(draw: Draw, credit_code: str) -> Considered | None:
+    """How the stage-1 draw `draw` considered the enterprise `credit_code` (None when its input did not hold it)."""
+    return _considered(draw.id, draw.locked_sha256, draw.seed).get(credit_code)
 
 
 def drawn_query(campaign: Campaign):
@@ -248,8 +282,12 @@ def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user:
 
 # ---- replay: every stored draw run again must give the stored result, byte for byte ----------------------
 
+def _solve_teams(problem: dict) -> dict:
+    return solver.solve_teams(problem)  # looked up when called: stage 2 (OR-Tools) loads only when a team is drawn
+
+
 SOLVE = {DrawKind.SUBJECTS: solver.draw_subjects, DrawKind.REPLACEMENT: solver.draw_subjects,
-         DrawKind.TEAMS: solver.solve_teams, DrawKind.RESEAT: solver.solve_teams, DrawKind.RESTAFF: solver.solve_teams,
+         DrawKind.TEAMS: _solve_teams, DrawKind.RESEAT: _solve_teams, DrawKind.RESTAFF: _solve_teams,
          DrawKind.EXPERTS: solver.draw_subjects}  # experts: one stratum of count 1 per enterprise
 
 
