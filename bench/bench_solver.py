@@ -334,6 +334,7 @@ def main() -> None:
         ("planted dated, 200 asked (seed 1)", dict(kind="planted", n_subjects=200, per_dept=22, seed=1)),
         ("planted dated, 200 asked (seed 2)", dict(kind="planted", n_subjects=200, per_dept=22, seed=2)),
         ("planted dated, 300 asked (seed 2)", dict(kind="planted", n_subjects=300, per_dept=32, seed=2)),
+        ("planted dated, 400 asked (seed 1)", dict(kind="planted", n_subjects=400, per_dept=42, seed=1)),
     ]
     if not args.quick:
         plan.append(("city 50,000×10×3,000 (issue 15 shape)", dict(kind="city")))

@@ -13,7 +13,7 @@ from operator import itemgetter
 
 import numpy as np
 
-SOLVER_VERSION = "0.1.0"
+SOLVER_VERSION = "0.2.0"
 
 # Probabilities are written with this many decimals so the output text is the same on every machine.
 DECIMALS = 10

@@ -107,19 +107,6 @@ class SolveContext:
                                np.ones(problem.pairs.need.size, dtype=np.int64), 1)
         return net, network.max_flow_values(net)
 
-    def unstaffed_by_flow(self, subjects, dates: dict[int, int]) -> set[int]:
-        """The subjects among these that some department's integral flow cannot staff with the others."""
-        array = np.array(sorted(subjects), dtype=np.int64)
-        day_of, dense = self.day_array(dates), self.all_dense()
-        failed: set[int] = set()
-        for department_index in range(len(self.departments)):
-            problem = self.department_problem(department_index, array, day_of, dense)
-            if problem.needs.subjects.size:
-                net, flow = self.integral_flow(department_index, problem)
-                ok = network.staffed_needs(net, flow, problem.needs.subjects.size, 1)
-                failed.update(problem.needs.subjects[~ok].tolist())
-        return failed
-
     def some_members(self, subjects, dates: dict[int, int]) -> dict[tuple[int, int], list[int]]:
         """One integral assignment of these subjects on these dates, by the flows: (subject, department)
         → inspectors (where a flow staffs the need only partly, the part)."""

@@ -11,8 +11,10 @@ through the subjects; with `days` also through the date (a team visits on one da
 2. **Without dates, the joint model** (`joint.py`) decides the staffed counts for all departments at
    once where the first round falls short, and bounds what any assignment can staff (the further
    rounds run only where the model is too large to build).
-3. **With dates**, the best of the rounds and a naive date-first schedule is repaired (`dates.py`),
-   and a counting model proposes dates the flows then check.
+3. **With dates**, the best of the rounds and a naive date-first schedule is repaired (`dates.py`);
+   where subjects are still left out, the day-choice MIP (`day_choice.py`) proposes dates (its LP
+   relaxation also bounds what any schedule can staff), the flows check them and the repair
+   completes them; the counting model in `joint.py` is the fallback where the MIP is too large.
 4. On tiny instances a CP-SAT model of the whole problem confirms or improves the count.
 """
 
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import joint, network
+from . import day_choice, joint, network
 from .common import generator
 from .context import DepartmentProblem, SolveContext
 from .cpsat import ExactResult, solve_exact
@@ -61,7 +63,7 @@ def choose_staffed(ctx: SolveContext, screening: Screening) -> Staffing:
     staffed, dates, dense, fixed, bound = set(rounds.staffed), rounds.dates, rounds.dense, None, None
     if len(staffed) < len(candidates):
         if inst.days:
-            staffed, dates, fixed = dated_staffing(ctx, screening, rounds)
+            staffed, dates, fixed, bound = dated_staffing(ctx, screening, rounds)
         else:
             staffed, bound = joint_staffing(ctx, candidates, staffed)
             if bound is None:  # the model was too large to build: all the flow rounds, as before it
@@ -215,9 +217,17 @@ def realize(ctx: SolveContext, groups: list[joint.SubjectGroup], choice: joint.J
 
 def unstaffable(ctx: SolveContext, subjects: set[int]) -> set[int]:
     """The subjects among these that some department cannot staff together with the others."""
+    return set(subjects) - staffable_teams(ctx, subjects, {}).staffed
+
+
+def staffable_teams(ctx: SolveContext, subjects, dates: dict[int, int]) -> ExactResult:
+    """The subjects among these that every department can staff together (on these dates, where the
+    problem has dates), with teams: each department's integral flow, and where its network cannot see
+    every team (overlapping requirements) and falls short, the exact model of that department."""
     inst = ctx.inst
     array = np.array(sorted(subjects), dtype=np.int64)
-    day_of, dense = ctx.day_array({}), ctx.all_dense()
+    day_of, dense = ctx.day_array(dates), ctx.all_dense()
+    members: dict[tuple[int, int], list[int]] = {}
     failed: set[int] = set()
     for department_index in range(len(ctx.departments)):
         problem = ctx.department_problem(department_index, array, day_of, dense)
@@ -229,20 +239,31 @@ def unstaffable(ctx: SolveContext, subjects: set[int]) -> set[int]:
         if not ok.all() and not needs.exact.all() and problem.pairs.need.size <= EXACT_DEPARTMENT_PAIRS:
             # The network sees only some teams of overlapping requirements: ask the exact model.
             exact = solve_exact(inst, sorted(needs.subjects.tolist()), departments={department_index},
-                                hint=set(needs.subjects.tolist()))
+                                fixed_dates=dates if inst.days else None, hint=set(needs.subjects.tolist()))
             ok = np.isin(needs.subjects, sorted(exact.staffed))
+            members.update(exact.members)
+        else:
+            chosen = flow[net.pair_arc] == 1
+            glob = ctx.departments[department_index].global_ids
+            for subject_index, inspector_index in zip(needs.subjects[problem.pairs.need[chosen]].tolist(),
+                                                      glob[problem.pairs.insp[chosen]].tolist()):
+                members.setdefault((subject_index, department_index), []).append(inspector_index)
         failed.update(needs.subjects[~ok].tolist())
-    return failed
+    staffed = set(subjects) - failed
+    staffed_dates = {subject_index: dates[subject_index] for subject_index in staffed} if dates else {}
+    staffed_members = {key: team for key, team in members.items() if key[0] in staffed}
+    return ExactResult(staffed=staffed, dates=staffed_dates, feasible=True, members=staffed_members)
 
 
 # --- 3. with dates --------------------------------------------------------------------------------
 
 def dated_staffing(ctx: SolveContext, screening: Screening,
-                   rounds: FlowRounds) -> tuple[set[int], dict[int, int], ExactResult | None]:
+                   rounds: FlowRounds) -> tuple[set[int], dict[int, int], ExactResult | None, int | None]:
     """The best of the flow rounds and a naive date-first schedule, repaired (left-out subjects put in
-    where one staffed subject can move to another of its dates), and the same from the dates a counting
-    model proposes. Never fewer than the rounds or the naive schedule. Returns (staffed, dates, teams
-    where they are fixed, or None to keep the rounds' choice)."""
+    where one staffed subject can move to another of its dates), then improved from the dates the
+    day-choice MIP proposes (and, failing that, the counting model). Never fewer than the rounds or the
+    naive schedule. Returns (staffed, dates, teams where they are fixed, or None to keep the rounds'
+    choice, and the relaxation's upper bound where the model was built)."""
     inst = ctx.inst
     order = ctx.in_seeded_order(screening.candidates)
     feasible = {subject_index: screening.feasible_days[subject_index] for subject_index in screening.candidates}
@@ -251,17 +272,40 @@ def dated_staffing(ctx: SolveContext, screening: Screening,
     naive = date_first(inst, order, feasible)
     start = max((by_rounds, naive), key=lambda option: len(option.staffed))  # the first of equals: the rounds
     best = repair(inst, start, order, feasible)
-    proposed = None
-    if joint.dated_model_terms(inst, feasible) <= joint.DATES_TERM_LIMIT:  # larger ones take too long to solve
+    options = [(subject_index, day_index) for subject_index in order for day_index in feasible[subject_index]]
+    bound = None
+    if len(best.staffed) < len(order) and day_choice.share_count(inst, options) <= day_choice.MODEL_TERM_LIMIT:
+        relaxation = day_choice.relax(inst, options)
+        if relaxation is not None:
+            bound = min(len(order), relaxation.upper_bound)
+            best = _improved_by_mip(ctx, best, relaxation, options, order, feasible)
+    if len(best.staffed) < (len(order) if bound is None else bound) \
+            and joint.dated_model_terms(inst, feasible) <= joint.DATES_TERM_LIMIT:  # larger ones take too long
         proposed = joint.choose_dates(inst, feasible, best.dates,
                                       random_seed=int(generator(inst.seed, "dates").integers(0, 1 << 30)))
-    if proposed is not None:
-        kept = set(proposed) - ctx.unstaffed_by_flow(proposed, proposed)
-        kept_dates = {subject_index: proposed[subject_index] for subject_index in kept}
-        second = repair(inst, ExactResult(staffed=kept, dates=kept_dates, feasible=True,
-                                          members=ctx.some_members(kept, kept_dates)), order, feasible)
-        if len(second.staffed) > len(best.staffed):
-            best = second
+        if proposed is not None:
+            best = max((best, _completed(ctx, proposed, order, feasible)), key=lambda option: len(option.staffed))
     if len(best.staffed) == len(rounds.staffed):
-        return set(rounds.staffed), rounds.dates, None
-    return set(best.staffed), dict(best.dates), best
+        return set(rounds.staffed), rounds.dates, None, bound
+    return set(best.staffed), dict(best.dates), best, bound
+
+
+def _improved_by_mip(ctx: SolveContext, best: ExactResult, relaxation: day_choice.Relaxation,
+                     options: list[tuple[int, int]], order: list[int],
+                     feasible: dict[int, tuple[int, ...]]) -> ExactResult:
+    """The day-choice MIP over the relaxation's support and the best schedule's days, completed; the
+    better of that and `best` (the first of equals: `best`)."""
+    if len(best.staffed) >= min(len(order), relaxation.upper_bound):
+        return best
+    wanted = relaxation.support | set(best.dates.items())
+    proposed = day_choice.choose_days(ctx.inst, [option for option in options if option in wanted],
+                                      random_seed=int(generator(ctx.inst.seed, "days").integers(0, 1 << 30)))
+    if proposed is None:
+        return best
+    return max((best, _completed(ctx, proposed, order, feasible)), key=lambda option: len(option.staffed))
+
+
+def _completed(ctx: SolveContext, proposed: dict[int, int], order: list[int],
+               feasible: dict[int, tuple[int, ...]]) -> ExactResult:
+    """The proposed dates less the subjects no department's teams can staff on them, repaired."""
+    return repair(ctx.inst, staffable_teams(ctx, proposed, proposed), order, feasible)

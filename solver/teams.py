@@ -6,7 +6,8 @@ The solve runs in units, each handing the next a frozen dataclass:
     context.py          → SolveContext: seeded orders of subjects and inspectors, department problems
     screening.py        → Screening: who could be staffed alone (and on which days), why not the others
     staffing.py         → Staffing: which subjects are staffed and on which dates (phase A; the joint
-                          model in joint.py, dates in dates.py), and what no assignment can exceed
+                          model in joint.py, dates in dates.py and day_choice.py), and what no
+                          assignment can exceed
     drawing.py          → Draw: who staffs them, drawn with exact capped pair probabilities (phase B)
     report.py           → the result document, with a reason for every subject left out
 

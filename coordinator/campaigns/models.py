@@ -210,6 +210,26 @@ class Draw(db.Model):
         return self.kind == DrawKind.TEAMS and self.result is not None and '"pair_probabilities":' in self.result
 
 
+class DrawProbability(db.Model):
+    """One enterprise a stage-1 draw considered (drawn or not): its stratum and weight, its own inclusion probability
+    in that draw (solver.inclusion_probabilities of the locked input: the very number the draw used), and its
+    stratum's population and number drawn. Written when the draw runs, for the enterprise's file; derived from the
+    draw's stored record alone, so it can be recomputed from it at any time."""
+
+    __tablename__ = "draw_probability"
+    __table_args__ = (sa.UniqueConstraint("draw_id", "subject_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[int] = mapped_column(sa.ForeignKey("draw_record.id"))
+    subject_id: Mapped[int] = mapped_column(sa.ForeignKey("subject.id"), index=True)
+    stratum: Mapped[str] = mapped_column(sa.String(200))
+    weight: Mapped[float]
+    probability: Mapped[float]
+    population: Mapped[int]
+    drawn: Mapped[int]
+
+    draw: Mapped[Draw] = relationship()
+
+
 class CampaignSubject(db.Model):
     """An enterprise drawn for a campaign, with the departments that visit it and its joint team."""
 

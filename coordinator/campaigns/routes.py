@@ -352,7 +352,7 @@ def recuse(campaign_id, member_id):
         flash("这一步刚刚已由其他人完成或正在进行，请刷新后查看，以已保存的结果为准", "warning")
     else:
         flash(f"{member.inspector.name}已回避。该席位的补位抽取已开始征集随机数承诺（见工作台待办或"
-              f"联合抽查页），抽取后新成员出现在这里。", "success")
+              f"{campaign.kind_label}页），抽取后新成员出现在这里。", "success")
     return redirect(_back_to_teams(campaign))
 
 

@@ -94,6 +94,11 @@ class SeedRound(db.Model):
     def required(self, contribution: SeedContribution) -> bool:
         return contribution.slot in self.required_slots
 
+    def need_label(self, contribution: SeedContribution) -> str:
+        """必需 for a required party, and for the only other one (the seed needs two values); else 至少一方."""
+        others = [c for c in self.contributions if not self.required(c)]
+        return "必需" if self.required(contribution) or len(others) == 1 else "至少一方"
+
     @property
     def required_labels(self) -> str:
         return "、".join(c.label for c in self.contributions if self.required(c))

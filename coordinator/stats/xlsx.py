@@ -86,7 +86,7 @@ def write_form(target, form: CountyForm, *, office: str, filled_on: date) -> Non
             for row in part.rows:
                 sheet.write([row.department, *row.values()])
             total(part.total)
-        if form.rows:  # all work: joint and single-department together
+        if form.rows or len(form.apart) > 1:  # all work, when it is more than the one part above
             total(form.all_total)
         sheet.row += 1
 

@@ -13,7 +13,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from ..campaigns.models import Campaign, CampaignSubject, Draw
+from ..campaigns.models import Campaign, CampaignSubject, Draw, DrawProbability
 from ..campaigns.rules import MUST_FLAG_LABELS, coverage_rule_ids, subject_flags
 from ..directories.models import Subject
 from ..exchange.models import ReplacementFlag
@@ -117,23 +117,18 @@ def percent(probability: float) -> str:
 
 
 def _considered(subject: Subject, drawn_campaigns: set[int], user, public: bool) -> list[Entry]:
-    """Draws whose locked input held the enterprise but did not draw it: its stratum, weight and its own inclusion
-    probability in that draw (recomputed from the stored input: the very number the draw used)."""
-    from ..campaigns.services.draws import considered
-
+    """Draws that considered the enterprise but did not draw it: its stratum, weight and its own inclusion
+    probability in that draw (recorded when the draw ran: the very number the draw used)."""
     if public:
         return []
-    needle = f'"{subject.credit_code}"'
-    draws = db.session.scalars(
-        sa.select(Draw).where(Draw.kind == DrawKind.SUBJECTS, Draw.result.is_not(None), Draw.problem.contains(needle),
-               Draw.campaign_id.not_in(drawn_campaigns or [-1])))
+    rows = db.session.execute(
+        sa.select(DrawProbability, Draw, Campaign).join(Draw, Draw.id == DrawProbability.draw_id)
+        .join(Campaign, Campaign.id == Draw.campaign_id)
+        .where(DrawProbability.subject_id == subject.id, Draw.kind == DrawKind.SUBJECTS,
+               Draw.campaign_id.not_in(drawn_campaigns or [-1]))).all()
     out = []
-    for draw in draws:
-        campaign = db.session.get(Campaign, draw.campaign_id)
+    for mine, draw, campaign in rows:
         if not is_visible(campaign) and not _takes_part(user, campaign, None):
-            continue
-        mine = considered(draw, subject.credit_code)
-        if mine is None:
             continue
         rate = f"，本层 {mine.population} 户抽取 {mine.drawn} 户" if mine.population else ""
         out.append(Entry((draw.drawn_at or draw.locked_at).date(), "参与抽取", campaign.name,

@@ -139,6 +139,13 @@ def test_stored_draws_replay_and_tampering_is_caught(app, county, runner):
     assert "共 2 条抽取记录，0 条不一致" in result.output
 
     record = db.session.scalar(sa.select(Draw).where(Draw.kind == DrawKind.SUBJECTS))
+    stored = record.result
+    older = json.loads(stored)
+    older["versions"]["solver"] = "0.1.0"  # drawn by an older solver: the replay says so
+    record.result = canonical_json(older)
+    said = services.replay(record)
+    assert "求解器版本不同" in said and "'solver': '0.1.0'" in said
+    record.result = stored
     tampered = json.loads(record.result)
     tampered["drawn"][0]["id"] = "91139901MA00000000"
     record.result = canonical_json(tampered)

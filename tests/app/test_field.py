@@ -500,9 +500,9 @@ def test_visit_dates_read_in_the_audit_log_as_sentences(client, dispatched):
     assert "yjj_admin" not in shown
 
 
-def test_the_visit_dates_page_is_paged_searched_and_keeps_its_place(app, client, dispatched):
+def test_the_visit_dates_page_is_paged_searched_and_keeps_its_place(app, client, dispatched, monkeypatch):
     county, campaign = _future_campaign(dispatched)
-    app.config["PAGE_SIZE"] = 3
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 3)  # the app is the session's: put it back after
     staffed = sorted((cs for cs in campaign.subjects if cs.active_members), key=lambda cs: (cs.visit_date, cs.subject.name))
     assert len(staffed) > 3
     sign_in(client, "yjj_admin")

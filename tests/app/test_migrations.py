@@ -139,3 +139,27 @@ def test_an_annual_plan_tasks_joint_departments_become_rows_and_back(app, tmp_pa
         assert db.session.get(PlanTask, ids["none"]).joint_department_ids == [ids["xfj"]]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_draw_probabilities_are_filled_for_draws_already_run(app, tmp_path):
+    """Migration d4a7c2e9f0b1: draw_probability rows for a subjects draw run before it are recomputed from the
+    stored input and result, the same as the ones the draw writes when it runs."""
+    from tests.app.county import build_county, drawn_campaign
+
+    county_app = create_app({"TESTING": True, "SECRET_KEY": "x", "UPLOAD_FOLDER": str(tmp_path),
+                             "SQLALCHEMY_DATABASE_URI": empty_database_like(app, tmp_path, "liancha_prob_migration")})
+    assert county_app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
+    query = sa.text("SELECT draw_id, subject_id, stratum, weight, probability, population, drawn FROM draw_probability")
+    with county_app.app_context():
+        drawn_campaign(build_county(subjects=16))
+        with db.engine.connect() as connection:
+            written = set(connection.execute(query))
+        assert len(written) >= 8
+        db.session.remove()
+        downgrade(revision="b8e3d5f1a2c6")
+        with db.engine.connect() as connection:
+            assert "draw_probability" not in sa.inspect(connection).get_table_names()
+        upgrade()
+        with db.engine.connect() as connection:
+            assert set(connection.execute(query)) == written
+        db.session.remove()

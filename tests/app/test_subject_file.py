@@ -78,15 +78,20 @@ def test_a_considered_enterprise_shows_its_own_inclusion_probability(county_file
     """The draw's weights differ by credit-risk class (DEFAULT_RISK_WEIGHTS): each enterprise the draw considered
     shows its own π, recomputed from the stored input; the drawn ones' equal what the draw recorded, and the π of
     the stratum sum to the number drawn."""
-    from coordinator.campaigns.models import Draw
-    from coordinator.campaigns.services.draws import considered
+    from coordinator.campaigns.models import Draw, DrawProbability
     from coordinator.subjectfile.services import percent
+    from solver import inclusion_probabilities
 
     campaign = county_file["campaign"]
     draw = db.session.scalar(sa.select(Draw).where(Draw.campaign_id == campaign.id, Draw.kind == "subjects"))
     problem = json.loads(draw.problem)
     codes = [s["id"] for s in problem["subjects"]]
-    seen = {code: considered(draw, code) for code in codes}
+    seen = dict(db.session.execute(
+        sa.select(Subject.credit_code, DrawProbability).join(DrawProbability, DrawProbability.subject_id == Subject.id)
+        .where(DrawProbability.draw_id == draw.id)).all())
+    assert set(seen) == set(codes)  # every enterprise the locked input held, recorded when the draw ran
+    recomputed = inclusion_probabilities(problem)
+    assert all(seen[code].probability == recomputed[code] for code in codes)
     recorded = {cs.subject.credit_code: cs.probability for cs in campaign.subjects}
     assert recorded and all(seen[code].probability == p for code, p in recorded.items())
     for stratum in {c.stratum for c in seen.values()}:

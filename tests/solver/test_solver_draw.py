@@ -25,7 +25,7 @@ def test_all_ratio_count_and_unnamed_strata():
     assert r["strata"] == [{"id": "a", "population": 7, "drawn": 7}, {"id": "r", "population": 101, "drawn": 21},
                            {"id": "c", "population": 10, "drawn": 10}]
     assert not any(d["stratum"] == "other" for d in r["drawn"])
-    assert r["input_sha256"] == input_sha256(p) and r["versions"]["solver"] == "0.1.0"
+    assert r["input_sha256"] == input_sha256(p) and r["versions"]["solver"] == "0.2.0"
 
 
 def test_ratio_ceiling_is_not_fooled_by_floating_point():

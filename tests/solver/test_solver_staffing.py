@@ -113,8 +113,8 @@ def test_dated_staffing_is_never_below_a_naive_date_first_schedule():
 
 
 def test_small_planted_schedules_are_staffed_in_full():
-    """A guard for the part of issue 15 item 2 that holds: on these small planted instances (a full
-    schedule exists) every subject is staffed. The bench's larger planted instances are not all 100 % yet."""
+    """Issue 15 item 2 on small planted instances (a full schedule exists): every subject is staffed.
+    The bench's planted shapes are in test_solver_dated_staffing.py."""
     for seed in range(10):
         problem = planted_schedule(seed)
         result = solve_teams(problem)

@@ -1,9 +1,7 @@
 """Stage 1: lock the input, draw with a seed announced afterwards, replace a closed enterprise; replay any draw."""
 from __future__ import annotations
 
-import functools
 import json
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import lazyload
@@ -21,7 +19,7 @@ from ...states import CampaignStatus, Decision, DrawKind, DrawnStatus, SubjectSt
 from ...timeutil import now
 from ...workdays import deadline_after
 from .. import rules
-from ..models import Campaign, CampaignSubject, Draw, without_team
+from ..models import Campaign, CampaignSubject, Draw, DrawProbability, without_team
 from .common import CampaignError, require_status
 from .items import in_scope_query, reach, visiting_departments
 
@@ -31,36 +29,34 @@ def draws_of(campaign: Campaign) -> list[Draw]:
     return db.session.scalars(sa.select(Draw).where(Draw.campaign_id == campaign.id).order_by(Draw.id)).all()
 
 
-@dataclass(frozen=True)
-class Considered:
-    """One enterprise as a stage-1 draw considered it: its stratum, weight and own inclusion probability, and its
-    stratum's population and number drawn."""
-
-    stratum: str
-    weight: float
-    probability: float
-    population: int
-    drawn: int
-
-
-@functools.lru_cache(maxsize=4)
-def _considered(draw_id: int, locked_sha256: str, seed: str | None) -> dict[str, Considered]:
-    """Every enterprise of a stored draw's locked input, by unified code, with the probability the draw used
-    (solver.inclusion_probabilities: recomputed from the input alone). Draws never change once locked and run, so
-    the few last asked for are kept (a draw of 100,000 enterprises is parsed and computed once, not per page)."""
-    draw = db.session.get(Draw, draw_id)
-    problem = json.loads(draw.problem)
+def probability_rows(problem_text: str, result_text: str, subject_ids: dict[str, int]) -> list[dict]:
+    """The draw_probability rows of a stage-1 draw from its stored input and result: every enterprise of the input
+    (by its id in `subject_ids`, unified code → id) with its own inclusion probability, recomputed by
+    solver.inclusion_probabilities — the numbers the draw used. Pure: the migration backfills with it too."""
+    problem = json.loads(problem_text)
     probabilities = solver.inclusion_probabilities(problem)
-    strata = {s["id"]: s for s in json.loads(draw.result).get("strata", [])} if draw.result else {}
-    return {s["id"]: Considered(s["stratum"], float(s.get("weight", 1.0)), probabilities[s["id"]],
-                                int(strata.get(s["stratum"], {}).get("population", 0)),
-                                int(strata.get(s["stratum"], {}).get("drawn", 0)))
-            for s in problem["subjects"]}
+    strata = {s["id"]: s for s in json.loads(result_text).get("strata", [])}
+    rows = []
+    for subject in problem["subjects"]:
+        stratum = strata.get(subject["stratum"], {})
+        if subject["id"] in subject_ids:
+            rows.append({"subject_id": subject_ids[subject["id"]], "stratum": subject["stratum"][:200],
+                         "weight": float(subject.get("weight", 1.0)), "probability": probabilities[subject["id"]],
+                         "population": int(stratum.get("population", 0)), "drawn": int(stratum.get("drawn", 0))})
+    return rows
 
 
-def considered(draw: Draw, credit_code: str) -> Considered | None:
-    """How the stage-1 draw `draw` considered the enterprise `credit_code` (None when its input did not hold it)."""
-    return _considered(draw.id, draw.locked_sha256, draw.seed).get(credit_code)
+def record_probabilities(draw: Draw) -> int:
+    """Store every considered enterprise's inclusion probability of a stage-1 draw just run (draw_probability)."""
+    codes = [s["id"] for s in json.loads(draw.problem)["subjects"]]
+    ids = {}
+    for start in range(0, len(codes), 5000):
+        ids.update(db.session.execute(sa.select(Subject.credit_code, Subject.id)
+                                      .where(Subject.credit_code.in_(codes[start:start + 5000]))).all())
+    rows = [{"draw_id": draw.id, **row} for row in probability_rows(draw.problem, draw.result, ids)]
+    for start in range(0, len(rows), 5000):
+        db.session.execute(sa.insert(DrawProbability), rows[start:start + 5000])
+    return len(rows)
 
 
 def drawn_query(campaign: Campaign):
@@ -137,6 +133,7 @@ def run_subject_draw(campaign: Campaign, seed: str, witness: str, user: User) ->
     require_status(campaign, CampaignStatus.LOCKED)
     draw = db.session.scalar(sa.select(Draw).where(Draw.singleton == f"{campaign.id}:subjects"))
     result = run_locked(draw, seed, witness, user, solver.draw_subjects)
+    record_probabilities(draw)
     _add_drawn(campaign, draw, result["drawn"])
     campaign.status = CampaignStatus.DRAWN
     deadline = deadline_after(now(), 1)
