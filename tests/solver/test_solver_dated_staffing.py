@@ -94,7 +94,7 @@ def test_the_model_is_not_built_above_its_share_limit(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the day-choice model was built above its limit")
 
-    monkeypatch.setattr(day_choice, "MODEL_TERM_LIMIT", 0)
+    monkeypatch.setattr(day_choice, "SHARE_LIMIT", 0)
     monkeypatch.setattr(day_choice, "relax", refuse)
     outcome = solve_teams_outcome(problem)
     assert check_teams(problem, outcome.result) == [] and len(outcome.result["teams"]) == 1
