@@ -129,7 +129,10 @@ def main() -> None:
         command = []
         if database.startswith("sqlite:///"):  # the command as typed: a new process, its start-up included
             out = Path(tmp) / "coverage.xlsx"
-            env = {**os.environ, "DATABASE_URL": database, "PYTHONPATH": str(ROOT)}
+            # as installed: byte-code cached (pip compiles it; a PYTHONDONTWRITEBYTECODE shell would recompile the
+            # app's modules on every start, ≈ 0.1–0.2 s)
+            env = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+                   "DATABASE_URL": database, "PYTHONPATH": str(ROOT)}
             flask = [sys.executable, "-m", "flask", "--app", "coordinator", "coverage", "--year", str(YEAR), str(out)]
             command = [timed(lambda: subprocess.run(flask, env=env, cwd=ROOT, check=True, capture_output=True))
                        for _ in range(args.runs)]
