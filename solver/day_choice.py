@@ -30,14 +30,15 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .instance import TeamsInstance
+from .instance import Need, TeamsInstance
+from .joint import holds_requirement
 from .network import LEAD
 
 if TYPE_CHECKING:  # imported where a model is built, like CP-SAT: most solves never build one
     from ortools.linear_solver import pywraplp
 
-MODEL_TERM_LIMIT = 120_000  # more inspector shares than this: the model is not built (too slow to solve)
-MIP_NODE_LIMIT = 500  # HiGHS branch-and-bound nodes: a deterministic budget
+SHARE_LIMIT = 120_000  # a model with more inspector shares than this is not built (too slow to solve)
+MIP_NODE_LIMIT = 200  # HiGHS branch-and-bound nodes: a deterministic budget (the planted instances need 1)
 
 
 @dataclass(frozen=True)
@@ -51,10 +52,6 @@ class Relaxation:
 class _Model:
     solver: pywraplp.Solver
     on_day: dict[tuple[int, int], pywraplp.Variable]
-
-
-def _holds(inspector, requirement: str) -> bool:
-    return inspector.can_lead if requirement == LEAD else requirement in inspector.tags
 
 
 def present_by_day(inst: TeamsInstance) -> dict[tuple[int, int], list[int]]:
@@ -138,7 +135,7 @@ def _build(inst: TeamsInstance, options: list[tuple[int, int]], backend: str) ->
     return _Model(solver, on_day)
 
 
-def _staff_need(solver: pywraplp.Solver, inst: TeamsInstance, need, allowed: list[int],
+def _staff_need(solver: pywraplp.Solver, inst: TeamsInstance, need: Need, allowed: list[int],
                 on_day: pywraplp.Variable) -> list[pywraplp.Variable]:
     """The shares of the allowed inspectors in one need on one day: `size` seats, each requirement held."""
     shares = [solver.NumVar(0, 1, "") for _ in allowed]
@@ -146,6 +143,6 @@ def _staff_need(solver: pywraplp.Solver, inst: TeamsInstance, need, allowed: lis
     requirements = need.tags + ((LEAD,) if need.department == inst.lead else ())
     for requirement in requirements:
         holders = [share for inspector_index, share in zip(allowed, shares)
-                   if _holds(inst.inspectors[inspector_index], requirement)]
+                   if holds_requirement(inst.inspectors[inspector_index], requirement)]
         solver.Add(solver.Sum(holders) >= on_day)
     return shares

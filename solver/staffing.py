@@ -274,7 +274,7 @@ def dated_staffing(ctx: SolveContext, screening: Screening,
     best = repair(inst, start, order, feasible)
     options = [(subject_index, day_index) for subject_index in order for day_index in feasible[subject_index]]
     bound = None
-    if len(best.staffed) < len(order) and day_choice.share_count(inst, options) <= day_choice.MODEL_TERM_LIMIT:
+    if len(best.staffed) < len(order) and day_choice.share_count(inst, options) <= day_choice.SHARE_LIMIT:
         relaxation = day_choice.relax(inst, options)
         if relaxation is not None:
             bound = min(len(order), relaxation.upper_bound)

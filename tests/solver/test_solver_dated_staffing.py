@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
 
 from bench.bench_solver import planted_dated_instance
 from solver import check_teams, day_choice, solve_teams
@@ -18,6 +19,7 @@ from solver.dates import date_first
 from solver.instance import parse_teams
 from solver.screening import screen
 from solver.teams import TeamsOutcome, solve_teams_outcome
+from tests.solver.solver_kit import brute_force_max, tiny_problems
 from tests.solver.test_solver_staffing import two_subjects_one_inspector
 
 
@@ -92,8 +94,23 @@ def test_the_model_is_not_built_above_its_share_limit(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the day-choice model was built above its limit")
 
-    monkeypatch.setattr(day_choice, "MODEL_TERM_LIMIT", 0)
+    monkeypatch.setattr(day_choice, "SHARE_LIMIT", 0)
     monkeypatch.setattr(day_choice, "relax", refuse)
     outcome = solve_teams_outcome(problem)
     assert check_teams(problem, outcome.result) == [] and len(outcome.result["teams"]) == 1
     assert outcome.upper_bound is None
+
+
+@settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_problems())
+def test_the_relaxation_bound_is_never_below_the_true_maximum(problem):
+    """Every valid dated schedule is a solution of the relaxation (tags, leader, recusal, capacity, days)."""
+    assume(problem.get("days"))
+    inst = parse_teams(problem)
+    options = [(subject_index, day_index) for subject_index in range(len(inst.subjects))
+               for day_index in range(len(inst.days))]
+    relaxation = day_choice.relax(inst, options)
+    assert relaxation is not None and relaxation.upper_bound >= brute_force_max(problem)
+    outcome = solve_teams_outcome(problem)
+    if outcome.upper_bound is not None:
+        assert outcome.upper_bound >= brute_force_max(problem) >= len(outcome.result["teams"])
