@@ -122,20 +122,22 @@ def _base_caps(ctx: SolveContext, problem: DepartmentProblem) -> np.ndarray:
     what the rules force — 1/h for the h holders of a requirement, and for everyone else whatever the
     holders cannot cover."""
     needs, pairs = problem.needs, problem.pairs
-    n_needs = needs.subjects.size
+    need, n_needs = pairs.need, needs.subjects.size
     q = ctx.inst.max_pair_probability
-    count = np.bincount(pairs.need, minlength=n_needs)
-    share = needs.sizes[pairs.need] / np.maximum(count[pairs.need], 1) if q is None else np.full(pairs.need.size, q)
-    holder = np.zeros(pairs.need.size, dtype=bool)
+    if q is None:
+        share = (needs.sizes / np.maximum(np.bincount(need, minlength=n_needs), 1))[need]
+    else:
+        share = np.full(need.size, q)
+    # Whole-array passes (no masked gathers); the sums run in pair order as before, so every value is the same.
+    holder = pairs.mask != 0
     for r in range(max(map(len, needs.kinds), default=0)):
         holds = ((pairs.mask >> r) & 1) == 1
-        holders = np.bincount(pairs.need[holds], minlength=n_needs)
-        share[holds] = np.maximum(share[holds], 1.0 / holders[pairs.need[holds]])
-        holder |= holds
-    covered = np.bincount(pairs.need[holder], weights=np.minimum(1.0, share[holder]), minlength=n_needs)
-    others = np.bincount(pairs.need[~holder], minlength=n_needs)
+        holders = np.bincount(need, weights=holds, minlength=n_needs)
+        share = np.where(holds, np.maximum(share, (1.0 / np.maximum(holders, 1))[need]), share)
+    covered = np.bincount(need, weights=np.where(holder, np.minimum(1.0, share), 0.0), minlength=n_needs)
+    others = np.bincount(need, weights=~holder, minlength=n_needs)
     rest = (needs.sizes - covered) / np.maximum(others, 1)
-    share[~holder] = np.maximum(share[~holder], rest[pairs.need[~holder]])
+    share = np.where(holder, share, np.maximum(share, rest[need]))
     base = np.ceil(np.minimum(1.0, share) * UNIT - 1e-9)
     if q is not None:
         # Round q down so the cap honoured is never above the one asked for.

@@ -145,24 +145,30 @@ def _plain_subject(record: object, dept_index: dict[str, int]) -> tuple[str, lis
     if type(record) is not dict:
         return None
     sid, raw_needs = record.get("id"), record.get("needs")
-    if type(sid) is not str or not sid.strip() or type(raw_needs) is not list or not raw_needs:
+    if type(sid) is not str or type(raw_needs) is not list or not raw_needs or not sid.strip():
         return None
     needs = []
+    seen = set()
     for need in raw_needs:
-        if type(need) is not dict or type(ref := need.get("department")) is not str or ref not in dept_index:
+        if type(need) is not dict:
             return None
-        size, tags = need.get("size"), need.get("tags")
-        if type(size) is not int or size < 1:
+        ref, size, tags = need.get("department"), need.get("size"), need.get("tags")
+        if type(ref) is not str or ref not in dept_index or type(size) is not int or size < 1 or ref in seen:
             return None
+        seen.add(ref)
         if tags is None:
             tags = ()
-        elif type(tags) is list and all(type(t) is str and t for t in tags):
+        elif type(tags) is not list:
+            return None
+        elif len(tags) == 1:  # the common case: one tag, nothing to deduplicate
+            if type(tags[0]) is not str or not tags[0]:
+                return None
+            tags = (tags[0],)
+        elif all(type(t) is str and t for t in tags):
             tags = tuple(dict.fromkeys(tags))
         else:
             return None
         needs.append((dept_index[ref], size, tags))
-    if len({dept for dept, _, _ in needs}) < len(needs):
-        return None
     return sid, needs
 
 
@@ -231,13 +237,13 @@ def parse_teams(problem: object) -> TeamsInstance:
     raw_subjects = require_list(problem.get("subjects"), "subjects")
     parsed_subjects = [_plain_subject(record, dept_index) or _subject(record, k, dept_index, departments)
                        for k, record in enumerate(raw_subjects)]
-    _unique_ids(raw_subjects, "subjects")
     parsed_subjects.sort(key=lambda item: item[0])
-    subjects = tuple(
-        Subject(sid, tuple(Need(s, dept, size, tags) for dept, size, tags in needs))
-        for s, (sid, needs) in enumerate(parsed_subjects)
-    )
+    new = tuple.__new__  # the named tuples' own constructor, without their keyword-argument wrapper
+    subjects = tuple(new(Subject, (sid, tuple([new(Need, (s, dept, size, tags)) for dept, size, tags in needs])))
+                     for s, (sid, needs) in enumerate(parsed_subjects))
     subj_index = {subject.id: s for s, subject in enumerate(subjects)}
+    if len(subj_index) < len(subjects):
+        _unique_ids(raw_subjects, "subjects")  # names the repeated id
 
     conflicts = set()
     for k, record in enumerate(require_list(problem.get("conflicts") or [], "conflicts")):
