@@ -45,13 +45,13 @@ The dashboard (seed 001 and 002 figures), for a year
     责令改正通知书(份)                   handed-in parts whose follow-ups list 责令改正 (one notice per
                                          department per enterprise).
     入企检查(次)                         records with at least one handed-in result (one joint visit = one).
-    联合检查户数 / 户数占比              of those, records with parts of two or more departments (seed 002: 100 %).
-    联合抽查次数 / 次数占比              campaigns of the year (period_start in the year) already dispatched
-                                         (dispatched or finished) that have two or more departments, against
-                                         all dispatched campaigns of the year, whatever their kind.
-    单部门抽查次数 / 户次                 the others: a department's own internal random inspections and its
-                                         special inspections (seed 001: 682 inspections, 15 of them joint);
-                                         专项检查 counts the special ones among all.
+    联合检查户次 / 户次占比              of those, records with parts of two or more departments.
+    联合抽查次数 / 次数占比, 户数占比    seed 002's two shares (goal 100 %), as the form counts them (Shares): campaigns
+                                         with a counted result in the year that are joint, against all of them;
+                                         distinct enterprises inspected jointly against all inspected.
+    单部门抽查次数 / 户次                 the other campaigns with a counted result: a department's own internal
+                                         random inspections and its special inspections alone (seed 001: 682
+                                         inspections, 15 of them joint); 专项检查 counts those special ones.
     抽查任务完成率                       finished campaigns of the year / (campaigns of the year + tasks of the
                                          year's plans for which no campaign was created).
     检查完成率                           records of the year with every result handed in (待审核 or 已公示) /
@@ -293,6 +293,7 @@ class Shares:
     campaigns: int
     joint_enterprises: int
     enterprises: int
+    special_campaigns: int = 0  # of the others, a department's special inspections alone (the rest: internal)
 
     @property
     def campaign_rate(self) -> float | None:
@@ -499,7 +500,8 @@ def county_form(scope: Scope) -> CountyForm:
     if scope.year is not None:
         form.shares = Shares(counted.get((JOINT, None), {}).get("campaigns", 0),
                              counted.get((None, None), {}).get("campaigns", 0),
-                             form.total.figures["enterprises"], form.all_total.figures["enterprises"])
+                             form.total.figures["enterprises"], form.all_total.figures["enterprises"],
+                             counted.get((SPECIAL, None), {}).get("campaigns", 0))
     return form
 
 
@@ -569,28 +571,21 @@ def _monthly_visits(scope: Scope) -> list[int]:
 def _campaign_figures(year: int) -> dict[str, int]:
     """Campaign-level figures: a campaign belongs to the year its period starts in."""
     in_year = Campaign.period_start.between(date(year, 1, 1), date(year, 12, 31))
-    departments = (sa.select(sa.func.count()).where(CampaignDepartment.campaign_id == Campaign.id)
-                   .correlate(Campaign).scalar_subquery())
     drawn = (sa.select(sa.func.count()).where(CampaignSubject.campaign_id == Campaign.id)
              .correlate(Campaign).scalar_subquery())
-    campaigns = db.session.execute(
-        sa.select(Campaign.status, Campaign.risk_weights, departments, drawn, Campaign.kind).where(in_year)).all()
+    campaigns = db.session.execute(sa.select(Campaign.status, drawn).where(in_year)).all()
     # tasks of the year's plans that no campaign carries out yet count as tasks not done
     carried = sa.select(Campaign.plan_task_id).where(Campaign.plan_task_id.is_not(None))
     idle_tasks = db.session.scalar(
         sa.select(sa.func.count()).select_from(PlanTask).join(Plan, PlanTask.plan_id == Plan.id)
         .where(Plan.year == year, PlanTask.id.not_in(carried))) or 0
     dispatched = [c for c in campaigns if c.status in CampaignStatus.DISPATCHED.and_later()]
-    # uses_credit_risk reads the JSON weights: a handful of campaigns a year, so Python is the clear way
     return {
         "campaigns": len(campaigns),
         "tasks": len(campaigns) + idle_tasks,
         "finished": sum(c.status == CampaignStatus.FINISHED for c in campaigns),
         "dispatched": len(dispatched),
-        "joint_campaigns": sum(c[2] >= 2 for c in dispatched),
-        "single_campaigns": sum(c[2] < 2 for c in dispatched),
-        "special_campaigns": sum(c[4] == CampaignKind.SPECIAL for c in dispatched),
-        "drawn": sum(c[3] for c in campaigns),
+        "drawn": sum(c[1] for c in campaigns),
         "drawn_with_risk": drawn_with_risk(in_year),
     }
 
@@ -636,10 +631,14 @@ def dashboard(year: int) -> dict:
         "joint_visit_rate": _rate(records["joint_visits"], records["visits"]),
         "campaigns": campaigns["campaigns"],
         "dispatched_campaigns": campaigns["dispatched"],
-        "joint_campaigns": campaigns["joint_campaigns"],
-        "joint_campaign_rate": _rate(campaigns["joint_campaigns"], campaigns["dispatched"]),
-        "single_campaigns": campaigns["single_campaigns"],
-        "special_campaigns": campaigns["special_campaigns"],
+        # seed 002's two shares, as the statistics form counts them (one definition: stats.services.Shares)
+        "counted_campaigns": form.shares.campaigns,
+        "joint_campaigns": form.shares.joint_campaigns,
+        "joint_campaign_rate": form.shares.campaign_rate,
+        "single_campaigns": form.shares.campaigns - form.shares.joint_campaigns,
+        "special_campaigns": form.shares.special_campaigns,
+        "joint_enterprises": form.shares.joint_enterprises,
+        "joint_enterprise_rate": form.shares.enterprise_rate,
         "single_visits": records["visits"] - records["joint_visits"],
         "tasks": campaigns["tasks"],
         "finished_tasks": campaigns["finished"],
@@ -672,10 +671,12 @@ def chart_data(figures: dict) -> dict:
             "problem_enterprises": [r.figures["problem_enterprises"] for r in rows],
         },
         "rates": {
-            "labels": ["联合检查户数占比", "联合抽查次数占比", "信用风险分类运用率", "抽查任务完成率", "检查完成率", "公示率"],
+            "labels": ["联合检查户次占比", "联合抽查次数占比", "信用风险分类运用率", "抽查任务完成率", "检查完成率", "公示率",
+                       "联合抽查户数占比"],
             "values": [figures[k] for k in ("joint_visit_rate", "joint_campaign_rate", "credit_risk_rate",
-                                            "task_completion_rate", "inspection_completion_rate", "publication_rate")],
-            "goals": [100, 100, 90, 100, 100, 100],
+                                            "task_completion_rate", "inspection_completion_rate", "publication_rate",
+                                            "joint_enterprise_rate")],
+            "goals": [100, 100, 90, 100, 100, 100, 100],
         },
         "follow_ups": {"labels": [k for k in FOLLOW_UPS if k != "无需后续处置"],
                        "values": [figures["follow_ups"][k] for k in FOLLOW_UPS if k != "无需后续处置"]},

@@ -172,8 +172,10 @@ def test_the_form_counts_joint_work_and_shows_single_department_work_apart(year)
     shares = form.shares
     assert (shares.joint_campaigns, shares.campaigns, shares.campaign_rate) == (2, 5, 40.0)
     assert (shares.joint_enterprises, shares.enterprises, shares.enterprise_rate) == (3, 5, 60.0)
-    # the dashboard counts all work, as before
-    assert services.dashboard(2025)["enterprises"] == 5
+    # the dashboard counts all work, and shows seed 002's shares as the form does
+    d = services.dashboard(2025)
+    assert d["enterprises"] == 5 and (d["joint_campaign_rate"], d["joint_enterprise_rate"]) == (40.0, 60.0)
+    assert (d["joint_campaigns"], d["single_campaigns"], d["special_campaigns"]) == (2, 3, 1)
 
 
 def test_a_campaigns_form_counts_that_campaign_where_its_work_belongs(year):
