@@ -302,7 +302,7 @@ class Network:
     tails: np.ndarray
     heads: np.ndarray
     caps: np.ndarray
-    pair_arc: np.ndarray  # arc index of each pair's arc (inspector side → seat or pair node)
+    pair_arc: np.ndarray  # arc index of each pair's arc (inspector side → general seat or holder class)
     seat_arcs: np.ndarray  # arcs into the sink
     seat_need: np.ndarray  # need of each seat arc
     pair_class: np.ndarray  # per pair, its holder class (-1: holds none of the need's requirements)
