@@ -211,7 +211,8 @@ class Draw(db.Model):
 
 
 class DrawProbability(db.Model):
-    """One enterprise a stage-1 draw considered (drawn or not): its stratum and weight, its own inclusion probability
+    """One enterprise a stage-1 draw or a replacement draw (the rest of a stratum) considered (drawn or not): its
+    stratum and weight, its own inclusion probability
     in that draw (solver.inclusion_probabilities of the locked input: the very number the draw used), and its
     stratum's population and number drawn. Written when the draw runs, for the enterprise's file; derived from the
     draw's stored record alone, so it can be recomputed from it at any time."""
