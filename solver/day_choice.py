@@ -21,7 +21,9 @@ Two solves, both deterministic (one thread, no time limits, a node limit instead
    the days it gives a positive value are where good schedules lie;
 2. the **MIP** (HiGHS) over those days and the days of the best schedule so far (so that schedule is
    among its solutions). Variables are created in the seeded subject order and HiGHS gets a seeded
-   random seed, so which of the maximum schedules comes out depends on the seed alone.
+   random seed, so which of the maximum schedules comes out depends on the seed alone. HiGHS gets no
+   start: OR-Tools 9.15 hands it hints through a zero-length vector and crashes; the caller keeps the
+   better of the MIP's schedule and the one it had, so the MIP never makes things worse.
 """
 
 from __future__ import annotations
