@@ -59,25 +59,31 @@ def _chosen_department(departments: list[Department], default: int | None) -> in
     return chosen if chosen is None or chosen in {d.id for d in departments} else default
 
 
+def _saved(form, expert: Expert | None, departments, department_id, save, done: str):
+    """The form page, or `save()` by the import's rules: its reasons in the page, or back to the pool."""
+    errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            saved = save()
+        except RowInvalid as invalid:
+            db.session.rollback()
+            errors = invalid.reasons
+        else:
+            db.session.commit()
+            flash(f"专家{saved.name}（{saved.code}）{done}", "success")
+            return redirect(url_for("experts.index", q=saved.code))
+    return render_template("experts/form.html", form=form, expert=expert, errors=errors, departments=departments,
+                           department_id=department_id)
+
+
 @bp.route("/experts/new", methods=["GET", "POST"])
 @roles_required("office", "admin")
 def new():
     form = NewExpertForm()
     departments = _departments()
     department_id = _chosen_department(departments, None if current_user.is_office else current_user.department_id)
-    errors: list[str] = []
-    if form.validate_on_submit():
-        try:
-            expert = services.create_expert(form.row(), department_id, current_user)
-        except RowInvalid as invalid:
-            db.session.rollback()
-            errors = invalid.reasons
-        else:
-            db.session.commit()
-            flash(f"专家{expert.name}（{expert.code}）已加入专家库", "success")
-            return redirect(url_for("experts.index", q=expert.code))
-    return render_template("experts/form.html", form=form, expert=None, errors=errors, departments=departments,
-                           department_id=department_id)
+    return _saved(form, None, departments, department_id,
+                  lambda: services.create_expert(form.row(), department_id, current_user), "已加入专家库")
 
 
 @bp.route("/experts/<int:expert_id>/edit", methods=["GET", "POST"])
@@ -91,19 +97,8 @@ def edit(expert_id):
     form = ExpertForm(data=data)
     departments = _departments()
     department_id = _chosen_department(departments, expert.department_id)
-    errors: list[str] = []
-    if form.validate_on_submit():
-        try:
-            services.save_expert(expert, form.row(), department_id, current_user)
-        except RowInvalid as invalid:
-            db.session.rollback()
-            errors = invalid.reasons
-        else:
-            db.session.commit()
-            flash(f"专家{expert.name}（{expert.code}）已保存", "success")
-            return redirect(url_for("experts.index", q=expert.code))
-    return render_template("experts/form.html", form=form, expert=expert, errors=errors, departments=departments,
-                           department_id=department_id)
+    return _saved(form, expert, departments, department_id,
+                  lambda: services.save_expert(expert, form.row(), department_id, current_user), "已保存")
 
 
 @bp.post("/experts/<int:expert_id>/active")

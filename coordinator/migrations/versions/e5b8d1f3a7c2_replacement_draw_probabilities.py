@@ -17,9 +17,6 @@ down_revision = 'd4a7c2e9f0b1'
 branch_labels = None
 depends_on = None
 
-ROWS = sa.table("draw_probability", sa.column("draw_id", sa.Integer), sa.column("subject_id", sa.Integer),
-                sa.column("stratum", sa.String), sa.column("weight", sa.Double), sa.column("probability", sa.Double),
-                sa.column("population", sa.Integer), sa.column("drawn", sa.Integer))
 REPLACEMENTS = "SELECT id FROM draw_record WHERE kind = 'replacement'"
 
 
@@ -34,7 +31,7 @@ def upgrade():
     for draw_id, problem, result in draws:
         rows = [{"draw_id": draw_id, **row} for row in probability_rows(problem, result, ids)]
         if rows:
-            connection.execute(ROWS.insert(), rows)
+            connection.execute(sa.table("draw_probability", *map(sa.column, rows[0])).insert(), rows)
 
 
 def downgrade():
