@@ -30,8 +30,12 @@ OUTPUT_FILE = click.argument("path", metavar="FILE", type=FileName())
 @with_appcontext
 def init_db() -> None:
     """建立或升级数据库结构（执行全部迁移）。"""
+    from flask import current_app
     from flask_migrate import upgrade
 
+    from .extensions import migrations
+
+    migrations(current_app)
     upgrade()
     click.echo("数据库已就绪（已升级到最新结构）。")
 

@@ -2,12 +2,15 @@
 
 from .common import SOLVER_VERSION as __version__
 from .common import SolverInputError, canonical_json, sha256_hex
-from .draw import draw_subjects, inclusion_probabilities
 
 
 def __getattr__(name: str):
-    """Stage 2 (OR-Tools, and pandas behind it: half a second) is imported when first used, so a program that only
-    hashes, draws enterprises or checks a seed starts without it. `from solver import solve_teams` still works."""
+    """Each stage is imported when first used: stage 1 (NumPy, ≈ 0.1 s) for a draw of enterprises, stage 2
+    (OR-Tools, and pandas behind it: half a second) for a team, so a program that only hashes or checks a seed —
+    and the app, at every start — loads neither. `from solver import solve_teams` still works."""
+    if name in ("draw_subjects", "inclusion_probabilities"):
+        from . import draw
+        return getattr(draw, name)
     if name == "solve_teams":
         from .teams import solve_teams
         return solve_teams

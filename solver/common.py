@@ -10,8 +10,10 @@ import json
 import math
 from json.encoder import encode_basestring
 from operator import itemgetter
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 SOLVER_VERSION = "0.2.0"
 
@@ -186,6 +188,8 @@ def generator(seed: str, *purpose: str) -> np.random.Generator:
     """
     label = json.dumps([seed, *purpose], ensure_ascii=False, separators=(",", ":"))
     digest = hashlib.sha256(label.encode("utf-8")).digest()
+    import numpy as np  # here, not at the top: hashing and one-line messages (the app's start) need no NumPy
+
     return np.random.Generator(np.random.PCG64(int.from_bytes(digest, "big")))
 
 

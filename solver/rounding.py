@@ -50,12 +50,11 @@ def cycle_min(succ: np.ndarray) -> np.ndarray:
     each segment's minimum, is small enough for pointer jumping. Cycles without a ruler go on to
     the next, denser round, and what little remains to plain pointer jumping.
     """
-    n = succ.size
-    label = np.empty(n, dtype=succ.dtype)
-    todo = np.arange(n, dtype=succ.dtype)  # global element of each local one, increasing
+    label = np.empty(succ.size, dtype=succ.dtype)
+    todo = None  # global element of each local one, increasing (None: every element, numbered as itself)
     sub = succ  # the permutation restricted to `todo`, in local numbering
     for shift in RULER_SHIFTS:
-        m = todo.size
+        m = sub.size
         if m < SMALL:
             break
         local = np.arange(m, dtype=sub.dtype)
@@ -79,14 +78,21 @@ def cycle_min(succ: np.ndarray) -> np.ndarray:
         np.minimum.at(seg_min, owner[owned], local[owned])
         # Local numbering keeps the global order, so the least local index is the least global one.
         ruler_min = _jump_min(owner[next_ruler], seg_min)
-        label[todo[owned]] = todo[ruler_min[owner[owned]]]
+        if todo is None:  # the first round numbers every element as itself: no translation
+            label[owned] = ruler_min[owner[owned]]
+        else:
+            label[todo[owned]] = todo[ruler_min[owner[owned]]]
         left = local[~owned]
         renumber = np.full(m, -1, dtype=sub.dtype)
         renumber[left] = np.arange(left.size, dtype=sub.dtype)
         sub = renumber[sub[left]]
-        todo = todo[left]
-    if todo.size:
-        label[todo] = todo[_jump_min(sub, np.arange(todo.size, dtype=sub.dtype))]
+        todo = left if todo is None else todo[left]
+    if sub.size:
+        rest = _jump_min(sub, np.arange(sub.size, dtype=sub.dtype))
+        if todo is None:
+            label[:] = rest
+        else:
+            label[todo] = todo[rest]
     return label
 
 

@@ -71,15 +71,20 @@ def choose_staffed(ctx: SolveContext, screening: Screening) -> Staffing:
                 staffed, dense = set(rounds.staffed), rounds.dense
             else:
                 dense = ctx.all_dense()  # the set was checked with every candidate: draw with every candidate
-    total_pairs = sum(ctx.departments[n.department].global_ids.size
-                      for subject_index in candidates for n in inst.subjects[subject_index].needs) * max(1, len(inst.days))
     proven = bound is not None and len(staffed) >= bound
-    if len(staffed) < len(candidates) and total_pairs <= EXACT_PAIR_LIMIT and not proven:
+    if len(staffed) < len(candidates) and not proven and _pair_count(ctx, candidates) <= EXACT_PAIR_LIMIT:
         full = solve_exact(inst, candidates, hint=staffed,
                            random_seed=int(generator(inst.seed, "exact").integers(0, 1 << 30)))
         if full.feasible and len(full.staffed) > len(staffed):
             staffed, dates, fixed = set(full.staffed), dict(full.dates), full
     return Staffing(frozenset(staffed), dates, dense, rounds.capped_flows, fixed, bound)
+
+
+def _pair_count(ctx: SolveContext, candidates: list[int]) -> int:
+    """How many (need, inspector, day) triples the whole CP-SAT model would have."""
+    inst = ctx.inst
+    return sum(ctx.departments[n.department].global_ids.size
+               for subject_index in candidates for n in inst.subjects[subject_index].needs) * max(1, len(inst.days))
 
 
 # --- 1. flow rounds ---------------------------------------------------------------------------

@@ -4,9 +4,10 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-import xlsxwriter
+if TYPE_CHECKING:
+    import xlsxwriter
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -84,6 +85,8 @@ def open_workbook(target: str | IO[bytes], *, constant_memory: bool = False):
     options = {"constant_memory": constant_memory, "strings_to_formulas": False, "strings_to_urls": False}
     if not isinstance(target, str):
         options["in_memory"] = True
+    import xlsxwriter  # here: the app's start (every page, every command) need not load it
+
     workbook = xlsxwriter.Workbook(target, options)
     base = {"font_name": "宋体", "font_size": 10.5, "valign": "vcenter"}
     formats = {

@@ -490,6 +490,7 @@ def test_upgrading_seals_an_existing_chain_under_the_key_and_refuses_a_broken_on
     from flask_migrate import upgrade
 
     from coordinator import create_app
+    from coordinator.extensions import migrations
     from solver import canonical_json, sha256_hex
     from tests.conftest import empty_database_like
 
@@ -509,6 +510,7 @@ def test_upgrading_seals_an_existing_chain_under_the_key_and_refuses_a_broken_on
         old = create_app({"TESTING": True, "SECRET_KEY": "x", "UPLOAD_FOLDER": str(tmp_path), "AUDIT_KEY": "k",
                           "AUDIT_CHECKPOINT": str(tmp_path / f"{name}.json"),
                           "SQLALCHEMY_DATABASE_URI": empty_database_like(app, tmp_path, name)})
+        migrations(old)
         with old.app_context():
             upgrade(revision="b7d4e2f19a30-1")  # the schema just before the chain was keyed
             rows = chain(5)

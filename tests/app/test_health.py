@@ -17,14 +17,14 @@ from alembic.script import ScriptDirectory
 
 from coordinator import create_app
 from coordinator.auth.models import User
-from coordinator.extensions import db
+from coordinator.extensions import MIGRATIONS, db
 from tests.conftest import PASSWORD, empty_database_like, login
 
 UNAVAILABLE = "数据库暂时无法连接，请稍后重试"
 
 
 def heads(app) -> list[str]:
-    return sorted(ScriptDirectory(app.extensions["migrate"].directory).get_heads())
+    return sorted(ScriptDirectory(MIGRATIONS).get_heads())
 
 
 def stamp(revisions: list[str]) -> None:

@@ -281,13 +281,17 @@ def replacement_draw(campaign: Campaign, cs: CampaignSubject, reason: str, user:
 
 # ---- replay: every stored draw run again must give the stored result, byte for byte ----------------------
 
+def _draw_subjects(problem: dict) -> dict:
+    return solver.draw_subjects(problem)  # looked up when called, as below: no solver stage loads at import
+
+
 def _solve_teams(problem: dict) -> dict:
-    return solver.solve_teams(problem)  # looked up when called: stage 2 (OR-Tools) loads only when a team is drawn
+    return solver.solve_teams(problem)  # stage 2 (OR-Tools) loads only when a team is drawn
 
 
-SOLVE = {DrawKind.SUBJECTS: solver.draw_subjects, DrawKind.REPLACEMENT: solver.draw_subjects,
+SOLVE = {DrawKind.SUBJECTS: _draw_subjects, DrawKind.REPLACEMENT: _draw_subjects,
          DrawKind.TEAMS: _solve_teams, DrawKind.RESEAT: _solve_teams, DrawKind.RESTAFF: _solve_teams,
-         DrawKind.EXPERTS: solver.draw_subjects}  # experts: one stratum of count 1 per enterprise
+         DrawKind.EXPERTS: _draw_subjects}  # experts: one stratum of count 1 per enterprise
 
 
 def replay(draw: Draw) -> str | None:
