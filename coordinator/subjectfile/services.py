@@ -125,7 +125,8 @@ def _considered(subject: Subject, drawn_campaigns: set[int], user, public: bool)
         sa.select(DrawProbability, Draw, Campaign).join(Draw, Draw.id == DrawProbability.draw_id)
         .join(Campaign, Campaign.id == Draw.campaign_id)
         .where(DrawProbability.subject_id == subject.id, Draw.kind.in_((DrawKind.SUBJECTS, DrawKind.REPLACEMENT)),
-               Draw.campaign_id.not_in(drawn_campaigns or [-1]))).all()
+               Draw.campaign_id.not_in(drawn_campaigns or [-1]))
+        .order_by(Draw.id.desc())).all()  # newest first, also within a day (stable sort below)
     out = []
     for mine, draw, campaign in rows:
         if not is_visible(campaign) and not _takes_part(user, campaign, None):

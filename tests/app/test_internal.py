@@ -103,6 +103,8 @@ def test_a_departments_own_random_inspection_end_to_end_by_the_roles_that_do_it(
     db.session.expire_all()
     assert db.session.get(Campaign, cid).status == CampaignStatus.DISPATCHED
     # Its visit dates and the results list do not call it joint either (返回联合抽查, 牵头部门与协同部门商定).
+    home = yjj.get("/").get_data(as_text=True)
+    assert "户的检查日期（可在检查时段内改期）" in home and "牵头部门商定" not in home
     for url in (f"/campaigns/{cid}/visits", "/results/"):
         main = re.sub(r"<[^>]+>", " ", yjj.get(url).get_data(as_text=True).split("<main", 1)[-1])
         assert "联合" not in main, url
