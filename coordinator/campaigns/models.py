@@ -88,6 +88,11 @@ class Campaign(db.Model):
         be joint). The statistics count joint work against all work with this."""
         return len(self.departments) >= 2
 
+    @property
+    def joint_prefix(self) -> str:
+        """“联合” before 检查组 / 检查记录表 for joint work; nothing for a department's own (it is not joint)."""
+        return "联合" if self.is_joint else ""
+
     def may_run(self, user) -> bool:
         """Who runs the draws, replacements, staffing and dispatch: the office for every campaign; for a campaign
         of one department alone (its internal or special inspection), also that department's administrator."""

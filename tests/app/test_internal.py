@@ -103,6 +103,9 @@ def test_a_departments_own_random_inspection_end_to_end_by_the_roles_that_do_it(
     db.session.expire_all()
     assert db.session.get(Campaign, cid).status == CampaignStatus.DISPATCHED
     # Its visit dates and the results list do not call it joint either (返回联合抽查, 牵头部门与协同部门商定).
+    teams = yjj.get(f"/campaigns/{cid}/teams").get_data(as_text=True)
+    sheet = yjj.get(f"/campaigns/{cid}/records/{campaign.subjects[0].id}").get_data(as_text=True)
+    assert "<h1>检查组：" in teams and "<h1>检查记录表（一企一表）</h1>" in sheet and "联合检查" not in sheet
     home = yjj.get("/").get_data(as_text=True)
     assert "户的检查日期（可在检查时段内改期）" in home and "牵头部门商定" not in home
     for url in (f"/campaigns/{cid}/visits", "/results/"):
