@@ -271,3 +271,9 @@ def test_a_joint_round_still_needs_the_office(app, county):
         rounds.commit(round_, slot, commitment(str(n) * 64), user)
     with pytest.raises(CampaignError, match="领导小组办公室尚未提交承诺"):
         rounds.close(round_, office)
+
+
+def test_a_preset_keeps_the_kind_chosen(app, county):
+    """Choosing a preset on the office's internal-inspection form reloaded the form as a joint campaign."""
+    page = client_for(app, "office").get("/campaigns/new?kind=internal").get_data(as_text=True)
+    assert re.search(r'href="/campaigns/new\?preset=\w+&amp;kind=internal"', page)
