@@ -88,6 +88,11 @@ class Campaign(db.Model):
         be joint). The statistics count joint work against all work with this."""
         return len(self.departments) >= 2
 
+    @property
+    def joint_prefix(self) -> str:
+        """“联合” before 检查组 / 检查记录表 for joint work; nothing for a department's own (it is not joint)."""
+        return "联合" if self.is_joint else ""
+
     def may_run(self, user) -> bool:
         """Who runs the draws, replacements, staffing and dispatch: the office for every campaign; for a campaign
         of one department alone (its internal or special inspection), also that department's administrator."""
@@ -211,7 +216,8 @@ class Draw(db.Model):
 
 
 class DrawProbability(db.Model):
-    """One enterprise a stage-1 draw considered (drawn or not): its stratum and weight, its own inclusion probability
+    """One enterprise a stage-1 draw or a replacement draw (the rest of a stratum) considered (drawn or not): its
+    stratum and weight, its own inclusion probability
     in that draw (solver.inclusion_probabilities of the locked input: the very number the draw used), and its
     stratum's population and number drawn. Written when the draw runs, for the enterprise's file; derived from the
     draw's stored record alone, so it can be recomputed from it at any time."""

@@ -361,7 +361,7 @@ def recuse(campaign_id, member_id):
 def dispatch(campaign_id):
     campaign = _runner(campaign_id)
     return _attempt(campaign, lambda: services.dispatch(campaign),
-                    "已派发：一企一表已发送给检查人员，分组名单已发送给牵头部门")
+                    "已派发：一企一表已发送给检查人员" + ("，分组名单已发送给牵头部门" if campaign.is_joint else ""))
 
 
 def _lead_or_office(campaign: Campaign) -> None:

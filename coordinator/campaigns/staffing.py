@@ -96,10 +96,11 @@ def staffing(campaign: Campaign) -> Staffing:
 def staffing_message(campaign: Campaign, done: str = "") -> tuple[str, str]:
     """After a team draw: all staffed in green; otherwise how many, in amber, and where the reasons are."""
     summary = staffing(campaign)
+    team = "联合检查组" if campaign.is_joint else "检查组"
     if summary.complete:
-        return f"{done}：联合检查组已随机组成，{summary.total}户全部配齐", "success"
-    return (f"{done}：已为{summary.staffed}户组成联合检查组，另有{summary.unstaffed}户未能配齐。"
-            "联合抽查页列出原因和处理办法：处理后可补充组队，或确认后只派发已配齐的检查对象。"), "warning"
+        return f"{done}：{team}已随机组成，{summary.total}户全部配齐", "success"
+    return (f"{done}：已为{summary.staffed}户组成{team}，另有{summary.unstaffed}户未能配齐。"
+            f"{campaign.kind_label}页列出原因和处理办法：处理后可补充组队，或确认后只派发已配齐的检查对象。"), "warning"
 
 
 def _restaff_problem(campaign: Campaign, subjects: list[CampaignSubject]) -> dict:

@@ -16,6 +16,7 @@ from ..directories.models import Subject
 from ..excel.writer import SheetWriter, open_workbook
 from ..extensions import db
 from ..timeutil import today
+from ..vocab import RISK_LABELS
 from .models import DEFAULT_RULES, CoverageRule
 
 
@@ -316,5 +317,6 @@ def write_workbook(target, year: int, department_id: int | None = None, *, on: d
     for row, subjects in lists:
         named = (row.rule.department.name, row.rule.name, row.label)
         due.write_texts((*named, subject.credit_code, subject.name, subject.operating_address or subject.address,
-                         subject.category, subject.region, subject.risk_class) for subject in subjects)
+                         subject.category, subject.region, RISK_LABELS.get(subject.risk_class, "未分类"))
+                         for subject in subjects)
     workbook.close()

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from ..campaigns.models import Campaign
 from ..forms import BaseForm
+from ..states import Phase
 from ..timeutil import now
 from ..workdays import deadline_after
 from . import services
@@ -58,6 +59,6 @@ def campaign_seeding(campaign: Campaign) -> dict:
     """What the campaign page shows of its seed rounds, and the forms that open one."""
     rounds = services.rounds_of(campaign.id)
     return {"rounds": rounds, "by_draw": {r.draw_id: r for r in rounds if r.draw_id},
-            "open": [r for r in rounds if r.phase.value != "drawn"],
+            "open": [r for r in rounds if r.phase != Phase.DRAWN],
             "open_form": OpenRoundForm(), "fallback_form": FallbackForm(),
             "deadline": f"{deadline_after(now(), 1):%Y-%m-%dT%H:%M}"}

@@ -16,3 +16,9 @@ class ExpertForm(RowForm):
     specialties = StringField("专业领域", validators=[Length(max=300)])
     phone = StringField("联系电话", validators=[Length(max=32)])
     conflicts = TextAreaField("利害关系单位", validators=[Length(max=2000)])
+
+
+class NewExpertForm(ExpertForm):
+    """A new expert: the 专家编号 too (the key a later import matches it by)."""
+
+    code = StringField("专家编号", validators=[Length(max=32)])

@@ -19,7 +19,7 @@ from ..states import DrawKind
 from ..textutil import join_list, split_list
 from ..toggle import switch_active
 from . import services
-from .forms import ExpertForm
+from .forms import ExpertForm, NewExpertForm
 from .models import Expert
 
 bp = Blueprint("experts", __name__)
@@ -44,6 +44,48 @@ def _editable(expert_id: int) -> Expert:
     return expert
 
 
+def _departments() -> list[Department]:
+    """The departments an expert may be put in by this user: any for the office; none to choose for an admin."""
+    if not current_user.is_office:
+        return []
+    return db.session.scalars(sa.select(Department).where(Department.active).order_by(Department.id)).all()
+
+
+def _chosen_department(departments: list[Department], default: int | None) -> int | None:
+    """The office's choice among the departments (blank: outside them); anybody else keeps `default`."""
+    if not current_user.is_office or request.method != "POST":
+        return default
+    chosen = request.form.get("department_id", type=int)
+    return chosen if chosen is None or chosen in {d.id for d in departments} else default
+
+
+def _saved(form, expert: Expert | None, departments, department_id, save, done: str):
+    """The form page, or `save()` by the import's rules: its reasons in the page, or back to the pool."""
+    errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            saved = save()
+        except RowInvalid as invalid:
+            db.session.rollback()
+            errors = invalid.reasons
+        else:
+            db.session.commit()
+            flash(f"专家{saved.name}（{saved.code}）{done}", "success")
+            return redirect(url_for("experts.index", q=saved.code))
+    return render_template("experts/form.html", form=form, expert=expert, errors=errors, departments=departments,
+                           department_id=department_id)
+
+
+@bp.route("/experts/new", methods=["GET", "POST"])
+@roles_required("office", "admin")
+def new():
+    form = NewExpertForm()
+    departments = _departments()
+    department_id = _chosen_department(departments, None if current_user.is_office else current_user.department_id)
+    return _saved(form, None, departments, department_id,
+                  lambda: services.create_expert(form.row(), department_id, current_user), "已加入专家库")
+
+
 @bp.route("/experts/<int:expert_id>/edit", methods=["GET", "POST"])
 @roles_required("office", "admin")
 def edit(expert_id):
@@ -53,25 +95,10 @@ def edit(expert_id):
         data = {"name": expert.name, "employer": expert.employer, "specialties": join_list(expert.specialties or []),
                 "phone": expert.phone, "conflicts": join_list(expert.conflicts or [])}
     form = ExpertForm(data=data)
-    departments = (db.session.scalars(sa.select(Department).where(Department.active).order_by(Department.id)).all()
-                   if current_user.is_office else [])
-    department_id = (request.form.get("department_id", type=int) if current_user.is_office and request.method == "POST"
-                     else expert.department_id)
-    errors: list[str] = []
-    if form.validate_on_submit():
-        if department_id is not None and department_id not in {d.id for d in departments}:
-            department_id = expert.department_id  # only the office chooses, and only among the departments
-        try:
-            services.save_expert(expert, form.row(), department_id, current_user)
-        except RowInvalid as invalid:
-            db.session.rollback()
-            errors = invalid.reasons
-        else:
-            db.session.commit()
-            flash(f"专家{expert.name}（{expert.code}）已保存", "success")
-            return redirect(url_for("experts.index", q=expert.code))
-    return render_template("experts/form.html", form=form, expert=expert, errors=errors, departments=departments,
-                           department_id=department_id)
+    departments = _departments()
+    department_id = _chosen_department(departments, expert.department_id)
+    return _saved(form, expert, departments, department_id,
+                  lambda: services.save_expert(expert, form.row(), department_id, current_user), "已保存")
 
 
 @bp.post("/experts/<int:expert_id>/active")

@@ -113,13 +113,32 @@ EXPERT_COLUMNS = (
 )
 
 
-def save_expert(expert: Expert, row: dict[str, str], department_id: int | None, user: User) -> Expert:
-    """Edit an expert from a form row by the import's rules (RowInvalid with every reason); a department's
-    administrator keeps it in its own department. The ORM's audit entry records before and after."""
+def _parsed(row: dict[str, str], department_id: int | None, user: User) -> dict:
+    """One form row through the import's rules (RowInvalid with every reason); a department's administrator's
+    expert stays in its own department whatever was posted."""
     importer = ExpertImporter(None if user.is_office else user.department_id)
     importer.prepare()
     department = db.session.get(Department, department_id) if department_id else None
-    _, values = importer.parse_row({**row, "code": expert.code, "department": department.name if department else ""})
+    return importer.parse_row({**row, "department": department.name if department else ""})[1]
+
+
+def create_expert(row: dict[str, str], department_id: int | None, user: User) -> Expert:
+    """A new expert typed in by hand, by the import's rules; a 专家编号 already in the pool is refused (edit that
+    expert instead), as the import would otherwise update it. The ORM's audit entry records the new row."""
+    values = _parsed(row, department_id, user)
+    existing = db.session.scalar(sa.select(Expert).where(Expert.code == values["code"]))
+    if existing is not None:
+        raise RowInvalid([f"专家编号{values['code']}已在专家库中（{existing.name}），请编辑该专家"])
+    expert = Expert(**values)
+    db.session.add(expert)
+    db.session.flush()
+    return expert
+
+
+def save_expert(expert: Expert, row: dict[str, str], department_id: int | None, user: User) -> Expert:
+    """Edit an expert from a form row by the import's rules (RowInvalid with every reason); a department's
+    administrator keeps it in its own department. The ORM's audit entry records before and after."""
+    values = _parsed({**row, "code": expert.code}, department_id, user)
     for key, value in values.items():
         if key != "code" and getattr(expert, key) != value:
             setattr(expert, key, value)

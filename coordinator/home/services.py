@@ -112,7 +112,8 @@ def tasks_for(user: User, due: list[dict] | None = None) -> list[Task]:
         if campaign.may_schedule(user) and campaign.status in visits.SCHEDULING_STATUSES \
                 and (waiting := visits.waiting_count(campaign)):
             who = "" if campaign.lead_department_id == user.department_id else f"{campaign.lead_department.name}："
-            tasks.append(Task(f"{who}确认“{campaign.name}”{waiting}户的检查日期（牵头部门商定，可在检查时段内改期）",
+            agreed = "牵头部门商定，" if campaign.is_joint else ""
+            tasks.append(Task(f"{who}确认“{campaign.name}”{waiting}户的检查日期（{agreed}可在检查时段内改期）",
                               url_for("visits.index", campaign_id=campaign.id, todo="agree")))
         if user.is_office and campaign.status == CampaignStatus.DRAWN and campaigns.flagged(campaign):
             tasks.append(Task(f"“{campaign.name}”有被标记为关闭或查无此户的检查对象，待替换抽取或核减", detail))

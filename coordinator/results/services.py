@@ -273,6 +273,15 @@ TODO_LABELS = {"enter": "待录入检查结果", "review": "待审核公示", **
 DEADLINE_COUNTS = ("report", "report_overdue", "feedback", "feedback_overdue", "publication_overdue")
 
 
+def visited_clause(on: date):
+    """Records whose visit has taken place by `on` (InspectionRecord.visited_by, in SQL): only those have results
+    to enter, as none can be handed in before the visit."""
+    planned = (sa.select(sa.func.coalesce(CampaignSubject.visit_date, Campaign.visit_end))
+               .join(Campaign, CampaignSubject.campaign_id == Campaign.id)
+               .where(CampaignSubject.id == InspectionRecord.campaign_subject_id).scalar_subquery())
+    return sa.func.coalesce(InspectionRecord.inspected_on, planned) <= on
+
+
 def todo_clause(todo: str, department_id: int | None):
     """The records behind one count of due_summary, for the list it links to (every department's for None)."""
     if todo in deadlines.TODOS:
@@ -285,11 +294,12 @@ def todo_clause(todo: str, department_id: int | None):
     parts = sa.select(DepartmentResult.record_id).where(DepartmentResult.submitted_at.is_(None))
     if department_id is not None:
         parts = parts.where(DepartmentResult.department_id == department_id)
-    return sa.and_(InspectionRecord.status.in_(OPEN_RECORD_STATUSES), InspectionRecord.id.in_(parts))
+    return sa.and_(InspectionRecord.status.in_(OPEN_RECORD_STATUSES), InspectionRecord.id.in_(parts),
+                   visited_clause(today()))
 
 
 def due_summary(on: date | None = None, department_id: int | None = None) -> list[dict]:
-    """Per department: results still to enter (and overdue), records awaiting its review, follow-ups it owes
+    """Per department: results still to enter once visited (and overdue), records awaiting its review, follow-ups it owes
     (and overdue, and transfers waiting in its queue), seed 003's deadlines as lead department."""
     on = on or today()
     names = dict(db.session.execute(sa.select(Department.id, Department.name)).all())
@@ -307,6 +317,7 @@ def due_summary(on: date | None = None, department_id: int | None = None) -> lis
         sa.select(DepartmentResult.department_id, InspectionRecord.due_on)
         .join(InspectionRecord, DepartmentResult.record_id == InspectionRecord.id)
         .where(InspectionRecord.status.in_(OPEN_RECORD_STATUSES), DepartmentResult.submitted_at.is_(None),
+               visited_clause(on),  # before the visit nothing can be entered: not a to-do yet
                sa.true() if department_id is None else DepartmentResult.department_id == department_id)
     ).all()
     for department, due_on in department_results:

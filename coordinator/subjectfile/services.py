@@ -124,14 +124,16 @@ def _considered(subject: Subject, drawn_campaigns: set[int], user, public: bool)
     rows = db.session.execute(
         sa.select(DrawProbability, Draw, Campaign).join(Draw, Draw.id == DrawProbability.draw_id)
         .join(Campaign, Campaign.id == Draw.campaign_id)
-        .where(DrawProbability.subject_id == subject.id, Draw.kind == DrawKind.SUBJECTS,
-               Draw.campaign_id.not_in(drawn_campaigns or [-1]))).all()
+        .where(DrawProbability.subject_id == subject.id, Draw.kind.in_((DrawKind.SUBJECTS, DrawKind.REPLACEMENT)),
+               Draw.campaign_id.not_in(drawn_campaigns or [-1]))
+        .order_by(Draw.id.desc())).all()  # newest first, also within a day (stable sort below)
     out = []
     for mine, draw, campaign in rows:
         if not is_visible(campaign) and not _takes_part(user, campaign, None):
             continue
         rate = f"，本层 {mine.population} 户抽取 {mine.drawn} 户" if mine.population else ""
-        out.append(Entry((draw.drawn_at or draw.locked_at).date(), "参与抽取", campaign.name,
+        label = "参与替换抽取" if draw.kind == DrawKind.REPLACEMENT else "参与抽取"
+        out.append(Entry((draw.drawn_at or draw.locked_at).date(), label, campaign.name,
                          [f"分层：{mine.stratum}；权重 {mine.weight:g}；入样概率 {percent(mine.probability)}{rate}；未被抽中"]))
     return out
 

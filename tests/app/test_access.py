@@ -105,6 +105,8 @@ MATRIX = [
     ("POST", "/import/experts/confirm", EDITORS, 200, TOKEN),
     ("GET", "/experts", SIGNED_IN, 200, None),
     # {expert} is yjj's specialist: the office and yjj's admin edit it (another department's admin: test_experts).
+    ("GET", "/experts/new", EDITORS, 200, None),
+    ("POST", "/experts/new", EDITORS, 200, {}),  # nothing filled: the import's reasons, in the page
     ("GET", "/experts/{expert}/edit", EDITORS, 200, None),
     ("POST", "/experts/{expert}/edit", EDITORS, 200, {}),  # nothing filled: the import's reasons, in the page
     ("POST", "/experts/{expert}/active", EDITORS, REDIRECT, {}),

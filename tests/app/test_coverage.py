@@ -145,6 +145,7 @@ def test_the_coverage_page_and_its_workbook(client, year, make_user, tmp_path, r
         ("九小场所每年", 60, 2, 1, 1)]
     due = book.get_sheet_by_name("尚未完成覆盖的对象").to_python()[1:]
     assert len(due) == 2 + 2 + 14 + 59
+    assert {r[8] for r in due} <= {"A类（低风险）", "B类（一般风险）", "C类（较高风险）", "D类（高风险）", "未分类"}  # not codes
 
 
 def test_a_department_sees_only_its_own_coverage(client, year, make_user):

@@ -101,7 +101,7 @@ def test_the_route_list_is_complete(app):
     assert {"/login", "/logout", "/account/password", "/subjects/7/status", "/conflicts", "/conflicts/7/delete",
             "/admin/users/7", "/admin/departments/new", "/import/items/confirm", "/campaigns/7/dispatch",
             "/campaigns/7/members/7/recuse", "/plans/7", "/results/7/review", "/follow-ups/7", "/experts/7/edit",
-            "/experts/7/active"} <= set(urls)
+            "/experts/7/active", "/experts/new"} <= set(urls)
 
 
 def test_every_post_route_refuses_a_form_without_token(app, client, rows, make_user, csrf_on):
@@ -127,6 +127,7 @@ def test_every_post_route_refuses_a_form_without_token(app, client, rows, make_u
     assert db.session.get(TeamMember, rows["member_id"]).recused_at is None
     assert db.session.get(ApiClient, rows["client_id"]).revoked_at is None
     assert db.session.get(Expert, rows["expert_id"]).active and db.session.get(Expert, rows["expert_id"]).name == "王工"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Expert)) == 1  # /experts/new added nobody
 
 
 def test_login_needs_the_token_from_the_page(client, make_user, csrf_on):

@@ -227,6 +227,44 @@ def test_the_office_edits_any_expert_and_moves_it_between_departments(app, count
     assert expert("ZJ001").department_id is None  # back outside the departments
 
 
+def test_the_office_and_a_departments_admin_add_an_expert_by_hand_audited(app, county_campaign, tmp_path):
+    from coordinator.audit.models import AuditEntry
+
+    county, campaign = county_campaign
+    run_import(experts.ExpertImporter(), pool_file(tmp_path, campaign), dry_run=False)
+    yjj = signed_in(app, "yjj_admin")
+    assert "/experts/new" in yjj.get("/experts").get_data(as_text=True)
+    # The import's reasons, and a 专家编号 already in the pool is refused rather than overwritten.
+    refused = yjj.post("/experts/new", data={"code": "", "name": "", "specialties": ""}).get_data(as_text=True)
+    assert "专家编号为空" in refused and "姓名为空" in refused and "专业领域为空" in refused
+    taken = yjj.post("/experts/new", data={"code": "zj001", "name": "冒名", "specialties": "工贸"})
+    assert "专家编号ZJ001已在专家库中（王工），请编辑该专家" in taken.get_data(as_text=True)
+    assert expert("ZJ001").name == "王工" and db.session.scalar(sa.select(sa.func.count()).select_from(Expert)) == 5
+    # A department's admin adds to its own department, whatever department it posts.
+    added = yjj.post("/experts/new", data={"code": "zj 010", "name": "周工", "employer": "县应急管理局",
+                                           "specialties": "烟花爆竹、工贸", "phone": "13900000010", "conflicts": "",
+                                           "department_id": str(county["scj"].id)})
+    assert added.status_code in (302, 303)
+    new = expert("ZJ010")
+    assert (new.name, new.department_id, new.specialties, new.active) == (
+        "周工", county["yjj"].id, ["烟花爆竹", "工贸"], True)
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.entity == "expert",
+                                                          AuditEntry.entity_id == str(new.id),
+                                                          AuditEntry.action == "insert"))
+    assert entry.user_name == "yjj_admin" and json.loads(entry.changes)["after"]["name"] == "周工"
+    # The office adds outside the departments or into any one; an officer may not add at all.
+    office = signed_in(app, "office")
+    office.post("/experts/new", data={"code": "ZJ011", "name": "吴工", "specialties": "危险化学品",
+                                      "department_id": ""})
+    office.post("/experts/new", data={"code": "ZJ012", "name": "郑工", "specialties": "危险化学品",
+                                      "department_id": str(county["scj"].id)})
+    assert expert("ZJ011").department_id is None and expert("ZJ012").department_id == county["scj"].id
+    officer = signed_in(app, "yjj_officer")
+    assert officer.get("/experts/new").status_code == 403
+    assert officer.post("/experts/new", data={"code": "ZJ013", "name": "冯工", "specialties": "工贸"}).status_code == 403
+    assert expert("ZJ013") is None and "/experts/new" not in officer.get("/experts").get_data(as_text=True)
+
+
 @pytest.mark.parametrize("username, code", [
     ("scj_admin", "ZJ003"),  # another department's specialist
     ("yjj_admin", "ZJ001"),  # an expert outside the departments: the office's

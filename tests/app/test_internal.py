@@ -3,6 +3,7 @@ the same machinery as a joint campaign, run by the department's administrator, c
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -75,8 +76,11 @@ def test_a_departments_own_random_inspection_end_to_end_by_the_roles_that_do_it(
     assert len(drawn) == 20 and all(cs.department_ids == [county["yjj"].id] for cs in drawn)
 
     assert yjj.post(f"/campaigns/{cid}/confirm", data={"all": "1"}).status_code in (302, 303)
+    page = yjj.get(f"/campaigns/{cid}").get_data(as_text=True)
+    assert "随机组成检查组" in page and "从本部门持有效执法证的人员" in page and "联合检查组" not in page
     round_ = web_round(yjj, parties, cid, "teams", witness="纪检监察员王五")
-    yjj.post(f"/campaigns/{cid}/rounds/{round_.id}/run")
+    ran = yjj.post(f"/campaigns/{cid}/rounds/{round_.id}/run", follow_redirects=True).get_data(as_text=True)
+    assert "检查组已随机组成" in ran and "联合检查组" not in ran
     db.session.expire_all()
     campaign = db.session.get(Campaign, cid)
     assert campaign.status == CampaignStatus.TEAMED
@@ -94,9 +98,19 @@ def test_a_departments_own_random_inspection_end_to_end_by_the_roles_that_do_it(
     assert db.session.get(type(member), member.id).recused_at is not None
 
     assert officer.post(f"/campaigns/{cid}/dispatch").status_code == 403
-    assert yjj.post(f"/campaigns/{cid}/dispatch").status_code in (302, 303)
+    dispatched = yjj.post(f"/campaigns/{cid}/dispatch", follow_redirects=True).get_data(as_text=True)
+    assert "已派发：一企一表已发送给检查人员" in dispatched and "牵头部门" not in dispatched
     db.session.expire_all()
     assert db.session.get(Campaign, cid).status == CampaignStatus.DISPATCHED
+    # Its visit dates and the results list do not call it joint either (返回联合抽查, 牵头部门与协同部门商定).
+    teams = yjj.get(f"/campaigns/{cid}/teams").get_data(as_text=True)
+    sheet = yjj.get(f"/campaigns/{cid}/records/{campaign.subjects[0].id}").get_data(as_text=True)
+    assert "<h1>检查组：" in teams and "<h1>检查记录表（一企一表）</h1>" in sheet and "联合检查" not in sheet
+    home = yjj.get("/").get_data(as_text=True)
+    assert "户的检查日期（可在检查时段内改期）" in home and "牵头部门商定" not in home
+    for url in (f"/campaigns/{cid}/visits", "/results/"):
+        main = re.sub(r"<[^>]+>", " ", yjj.get(url).get_data(as_text=True).split("<main", 1)[-1])
+        assert "联合" not in main, url
 
     # Records, review and publication, by the department alone.
     record = db.session.scalars(sa.select(InspectionRecord)).first()
@@ -257,3 +271,9 @@ def test_a_joint_round_still_needs_the_office(app, county):
         rounds.commit(round_, slot, commitment(str(n) * 64), user)
     with pytest.raises(CampaignError, match="领导小组办公室尚未提交承诺"):
         rounds.close(round_, office)
+
+
+def test_a_preset_keeps_the_kind_chosen(app, county):
+    """Choosing a preset on the office's internal-inspection form reloaded the form as a joint campaign."""
+    page = client_for(app, "office").get("/campaigns/new?kind=internal").get_data(as_text=True)
+    assert re.search(r'href="/campaigns/new\?preset=\w+&amp;kind=internal"', page)

@@ -164,8 +164,13 @@ def test_due_summary_counts_what_is_late_by_department(dispatched):
     summary = {r["department"]: r for r in services.due_summary(on=late.replace(year=late.year + 1))}
     assert summary["应急管理局"]["overdue"] == summary["应急管理局"]["to_enter"] == 20
     submit_all(records[0], county["users"])
-    summary = {r["department"]: r for r in services.due_summary(on=date(2024, 6, 1))}
+    summary = {r["department"]: r for r in services.due_summary(on=max(r.visit_day for r in records))}
     assert summary["应急管理局"]["to_enter"] == 19 and summary["应急管理局"]["overdue"] == 0
+    # Before a visit its results cannot be handed in: not a to-do yet.
+    before = min(r.visit_day for r in records)
+    summary = {r["department"]: r for r in services.due_summary(on=before)}
+    visited = [r for r in records[1:] if r.visit_day <= before]
+    assert summary["应急管理局"]["to_enter"] == len(visited) < 19
     assert summary["应急管理局"]["to_review"] == 1  # the lead department reviews
 
 

@@ -165,3 +165,35 @@ def test_the_file_as_one_workbook_from_the_page_and_the_command(app, county_file
     results = book.get_sheet_by_name("检查结果").to_python()[1:]
     assert any(r[6] == PROBLEM for r in results)
     assert db.session.get(CampaignSubject, county_file["cs"].id) is not None
+
+
+def test_a_replacement_draw_that_considered_it_is_in_its_file(ctx):
+    """A replacement draw considers the rest of a stratum: each of those enterprises not drawn has it in its file,
+    with its own inclusion probability (the stratum's add up to the one drawn), beside the main draw that considered
+    it."""
+    from coordinator.campaigns import services as campaigns
+    from coordinator.campaigns.models import Draw, DrawProbability
+    from coordinator.states import Decision, DrawKind
+    from tests.app.county import drawn_campaign
+
+    county = build_county()
+    campaign = drawn_campaign(county)
+    office, yjj_admin = county["users"]["office"], county["users"]["yjj_admin"]
+    closed = campaign.subjects[3]
+    campaigns.confirm(campaign, county["yjj"].id, {closed.id: (Decision.CLOSED, "现场已停业")}, yjj_admin)
+    new = campaigns.replacement_draw(campaign, closed, "现场已停业", office)
+    db.session.commit()
+    draw = db.session.scalar(sa.select(Draw).where(Draw.kind == DrawKind.REPLACEMENT))
+    considered = json.loads(draw.problem)["subjects"]
+    assert len(considered) > 1
+    rows = db.session.scalars(sa.select(DrawProbability).where(DrawProbability.draw_id == draw.id)).all()
+    assert sorted(r.subject_id for r in rows) == sorted(
+        db.session.scalar(sa.select(Subject.id).where(Subject.credit_code == s["id"])) for s in considered)
+    assert abs(sum(r.probability for r in rows) - 1) < 1e-9 and all(r.drawn == 1 for r in rows)
+    passed_over = next(r for r in rows if r.subject_id != new.subject_id)
+    entries = services.history(db.session.get(Subject, passed_over.subject_id), office)
+    # Newest first, within the same day too: the replacement came after the main draw.
+    assert [(e.kind, e.title) for e in entries] == [("参与替换抽取", campaign.name), ("参与抽取", campaign.name)]
+    replacement = entries[0]
+    assert f"入样概率 {services.percent(passed_over.probability)}" in replacement.lines[0]
+    assert "未被抽中" in replacement.lines[0]

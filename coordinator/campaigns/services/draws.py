@@ -47,7 +47,8 @@ def probability_rows(problem_text: str, result_text: str, subject_ids: dict[str,
 
 
 def record_probabilities(draw: Draw) -> int:
-    """Store every considered enterprise's inclusion probability of a stage-1 draw just run (draw_probability)."""
+    """Store every considered enterprise's inclusion probability of a stage-1 or replacement draw just run
+    (draw_probability)."""
     codes = [s["id"] for s in json.loads(draw.problem)["subjects"]]
     ids = {}
     for start in range(0, len(codes), 5000):
@@ -257,6 +258,7 @@ def run_replacement(campaign: Campaign, draw: Draw, cs: CampaignSubject, reason:
     if cs.status != DrawnStatus.ACTIVE:
         raise CampaignError("该检查对象已被替换")
     result = run_locked(draw, seed, witness, user, solver.draw_subjects)
+    record_probabilities(draw)  # the rest of the stratum was considered too: the enterprises' files say so
     new = _add_drawn(campaign, draw, result["drawn"])[0]
     db.session.flush()
     deadline = deadline_after(now(), 1)
