@@ -9,7 +9,7 @@ import numpy as np
 
 from . import network
 from .common import generator
-from .instance import Need, TeamsInstance
+from .instance import Need, TeamsInstance, lexicographic_order
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class SolveContext:
         starts = tuple(generator(inst.seed, "windows", dep.id).integers(0, 1 << 40, size=n)
                        for dep in inst.departments)
         inspector, subject = inst.conflict_arrays
-        by_subject = np.lexsort((inspector, subject))
+        by_subject = lexicographic_order(subject, inspector)
         needs_department = np.zeros((len(departments), n), dtype=bool)
         for department_index, dept in enumerate(departments):
             needs_department[department_index, list(dept.need)] = True

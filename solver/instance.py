@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
@@ -71,7 +72,7 @@ class TeamsInstance:
         """The recusals as two aligned arrays: inspector numbers and subject numbers."""
         pairs = np.fromiter(chain.from_iterable(self.conflicts), dtype=np.int64,
                             count=2 * len(self.conflicts)).reshape(-1, 2)
-        in_order = np.lexsort((pairs[:, 1], pairs[:, 0]))  # sorted by inspector, then subject
+        in_order = lexicographic_order(pairs[:, 0], pairs[:, 1])  # by inspector, then subject
         return pairs[in_order, 0], pairs[in_order, 1]
 
     @cached_property
@@ -80,6 +81,18 @@ class TeamsInstance:
 
     def members(self, department: int) -> list[int]:
         return [i for i, insp in enumerate(self.inspectors) if insp.department == department]
+
+
+def lexicographic_order(*columns: np.ndarray) -> np.ndarray:
+    """The stable order that sorts by the first column, then the next, and so on: `np.lexsort` of the
+    columns reversed. For non-negative integers, one sort of a combined key (several times faster)."""
+    spans = [int(column.max()) + 1 if column.size else 1 for column in columns]
+    if math.prod(spans) >= 1 << 62 or any(column.size and column.min() < 0 for column in columns):
+        return np.lexsort(columns[::-1])
+    key = np.zeros(columns[0].size, dtype=np.int64)
+    for column, span in zip(columns, spans):
+        key = key * span + column
+    return np.argsort(key, kind="stable")
 
 
 def _date(value: object, path: str) -> str:

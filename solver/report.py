@@ -16,6 +16,7 @@ from . import network
 from .common import SOLVER_VERSION, generator, probability
 from .context import SolveContext
 from .drawing import Draw
+from .instance import lexicographic_order
 from .screening import Screening, holder_phrase
 from .staffing import Staffing
 
@@ -44,8 +45,8 @@ def _teams(ctx: SolveContext, staffing: Staffing, draw: Draw) -> list[dict]:
     position[([inst.lead] if inst.lead is not None else []) + others] = np.arange(len(inst.departments))
     members = draw.members
     listed = np.flatnonzero(np.isin(members.subject, np.array(sorted(draw.staffed), dtype=np.int64)))
-    listed = listed[np.lexsort((members.inspector[listed], position[members.department[listed]],
-                                members.subject[listed]))]
+    listed = listed[lexicographic_order(members.subject[listed], position[members.department[listed]],
+                                        members.inspector[listed])]
     subject, inspector = members.subject[listed], members.inspector[listed]
     inspector_ids = [insp.id for insp in inst.inspectors]
     department_ids = [inst.departments[insp.department].id for insp in inst.inspectors]
