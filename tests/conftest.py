@@ -79,7 +79,11 @@ def _clean_database(request):
     yield
     if "app" not in request.fixturenames:
         return
-    app = request.getfixturevalue("app")
+    empty_database(request.getfixturevalue("app"))
+
+
+def empty_database(app) -> None:
+    """Every table of the test database emptied, the caches and the audit checkpoint forgotten."""
     forget_directory_cache()
     with app.app_context():
         seal.forget()  # the audit log is emptied below: its checkpoint goes with it
