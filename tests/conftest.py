@@ -89,13 +89,17 @@ def empty_database(app) -> None:
         seal.forget()  # the audit log is emptied below: its checkpoint goes with it
         db.session.remove()
         with db.engine.begin() as connection:
-            tables = list(reversed(db.metadata.sorted_tables))
-            if connection.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    connection.execute(table.delete())
+            postgres = connection.dialect.name == "postgresql"
+            if postgres:
+                # DELETE rather than TRUNCATE, which makes new files for all 48 tables (≈ 0.06 s after each of a
+                # thousand tests, more under load), with the foreign-key triggers off for this transaction (every
+                # table is emptied; row-by-row checks made DELETE slower than TRUNCATE on a test's few thousand rows).
+                connection.execute(sa.text("SET LOCAL session_replication_role = replica"))
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+            if postgres:  # ids start again at 1, as SQLite's do in an emptied table (TRUNCATE's RESTART IDENTITY)
+                connection.execute(sa.text("SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "
+                                           "WHERE c.relkind = 'S'"))
 
 
 @pytest.fixture
