@@ -185,7 +185,7 @@ def draw_teams(ctx: SolveContext, staffed: frozenset[int], dates: dict[int, int]
         glob = ctx.departments[department_index].global_ids
         chosen_parts.append((needs.subjects[pairs.need[chosen]], np.full(int(chosen.sum()), department_index),
                              glob[pairs.insp[chosen]]))
-        for j, inspector_index in _lead_seat_holders(problem, capped.net, final).items():
+        for j, inspector_index in _lead_seat_holders(ctx, department_index, problem, capped.net, final).items():
             leader[int(needs.subjects[j])] = int(glob[inspector_index])
         probability = capped.flow[capped.net.pair_arc] / UNIT
         positive = probability > 0
@@ -211,12 +211,28 @@ def _round(ctx: SolveContext, department_index: int, capped: CappedFlow) -> np.n
     return final
 
 
-def _lead_seat_holders(problem: DepartmentProblem, net: network.Network, final: np.ndarray) -> dict[int, int]:
-    """need → the inspector filling its may-lead seat (only where may-lead is a seat of its own)."""
+def _lead_seat_holders(ctx: SolveContext, department_index: int, problem: DepartmentProblem, net: network.Network,
+                       final: np.ndarray) -> dict[int, int]:
+    """need → the inspector filling its may-lead seat (only where may-lead is a seat of its own).
+
+    The flow fills the seat from a holder class (network.py): any drawn member of that class can take
+    it, and one of them, chosen uniformly at random from the seed, does."""
     lead_position = problem.needs.position(network.LEAD)
     if (lead_position < 0).all():
         return {}
     pairs = problem.pairs
-    hit = (final[net.route_arc] == 1) & (lead_position[pairs.need[net.route_pair]] == net.route_req)
-    p = net.route_pair[hit]
+    chosen = np.flatnonzero((final[net.pair_arc] == 1) & (net.pair_class >= 0))
+    class_need = np.zeros(int(net.pair_class.max()) + 1 if net.pair_class.size else 0, dtype=np.int64)
+    class_need[net.pair_class[chosen]] = pairs.need[chosen]
+    hit = (final[net.route_arc] == 1) & (lead_position[class_need[net.route_class]] == net.route_req)
+    lead_classes = np.unique(net.route_class[hit])
+    if lead_classes.size == 0:
+        return {}
+    # The drawn members of each class that fills a lead seat, grouped by class in pair order.
+    members = chosen[np.isin(net.pair_class[chosen], lead_classes)]
+    members = members[np.argsort(net.pair_class[members], kind="stable")]
+    counts = np.bincount(np.searchsorted(lead_classes, net.pair_class[members]), minlength=lead_classes.size)
+    rng = generator(ctx.inst.seed, "leaders", ctx.inst.departments[department_index].id)
+    pick = (np.cumsum(counts) - counts) + np.floor(rng.random(lead_classes.size) * counts).astype(np.int64)
+    p = members[pick]
     return dict(zip(pairs.need[p].tolist(), pairs.insp[p].tolist()))

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
@@ -68,8 +69,10 @@ class TeamsInstance:
     @cached_property
     def conflict_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """The recusals as two aligned arrays: inspector numbers and subject numbers."""
-        pairs = np.array(sorted(self.conflicts), dtype=np.int64).reshape(-1, 2)
-        return pairs[:, 0].copy(), pairs[:, 1].copy()
+        pairs = np.fromiter(chain.from_iterable(self.conflicts), dtype=np.int64,
+                            count=2 * len(self.conflicts)).reshape(-1, 2)
+        in_order = np.lexsort((pairs[:, 1], pairs[:, 0]))  # sorted by inspector, then subject
+        return pairs[in_order, 0], pairs[in_order, 1]
 
     @cached_property
     def inspector_departments(self) -> np.ndarray:

@@ -88,6 +88,11 @@ class Campaign(db.Model):
         be joint). The statistics count joint work against all work with this."""
         return len(self.departments) >= 2
 
+    @property
+    def joint_prefix(self) -> str:
+        """“联合” before 检查组 / 检查记录表 for joint work; nothing for a department's own (it is not joint)."""
+        return "联合" if self.is_joint else ""
+
     def may_run(self, user) -> bool:
         """Who runs the draws, replacements, staffing and dispatch: the office for every campaign; for a campaign
         of one department alone (its internal or special inspection), also that department's administrator."""
@@ -196,13 +201,17 @@ class Draw(db.Model):
     singleton: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
 
     operator: Mapped[User | None] = relationship()
+    campaign: Mapped[Campaign] = relationship()
 
     TEAM_KINDS = (DrawKind.TEAMS, DrawKind.RESEAT, DrawKind.RESTAFF)
 
     def may_download(self, user) -> bool:
         """A draw of enterprises is there for any department taking part to replay; a draw of teams names
-        every department's people and who may not meet whom, so only the office, which audits it, gets it."""
-        return self.kind not in self.TEAM_KINDS or user.is_office
+        every department's people and who may not meet whom, so only the office, which audits it, gets it — and,
+        for a department's own inspection, that department's administrator who runs it (only its own people)."""
+        if self.kind not in self.TEAM_KINDS or user.is_office:
+            return True
+        return not self.campaign.is_joint and self.campaign.may_run(user)
 
     @property
     def reports_pair_probabilities(self) -> bool:

@@ -85,7 +85,7 @@ def _write_sheet(sheet: SheetWriter, record_sheet: RecordSheet) -> None:
     sheet.sheet.set_column(1, 1, 26)
     sheet.sheet.set_column(2, 4, 22)
     sheet.sheet.set_column(5, 7, 16)
-    sheet.title(f"{record_sheet.campaign.name}联合检查记录表（一企一表）", width)
+    sheet.title(f"{record_sheet.campaign.name}{record_sheet.campaign.joint_prefix}检查记录表（一企一表）", width)
     rows = [
         ("被检查单位", subject.name, subject.code_kind, subject.credit_code),
         ("地址", subject.address, "行业 / 单位类别", f"{subject.industry} / {subject.category}"),

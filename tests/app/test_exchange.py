@@ -339,7 +339,7 @@ def test_a_status_change_flags_a_drawn_enterprise_for_replacement(client, county
     workbench = client.get("/").get_data(as_text=True)
     assert "1 户已抽中的检查对象登记状态已变更，待替换抽取" in workbench
     overview = client.get("/exchange/").get_data(as_text=True)
-    assert target.subject.name in overview and "到联合抽查页面替换" in overview
+    assert target.subject.name in overview and "到抽查页面替换" in overview
     # Replaced by a recorded draw, the flag is done.
     campaigns.replacement_draw(campaign, target, "登记状态：迁出", county["users"]["office"])
     db.session.commit()

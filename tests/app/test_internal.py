@@ -103,6 +103,9 @@ def test_a_departments_own_random_inspection_end_to_end_by_the_roles_that_do_it(
     db.session.expire_all()
     assert db.session.get(Campaign, cid).status == CampaignStatus.DISPATCHED
     # Its visit dates and the results list do not call it joint either (返回联合抽查, 牵头部门与协同部门商定).
+    teams = yjj.get(f"/campaigns/{cid}/teams").get_data(as_text=True)
+    sheet = yjj.get(f"/campaigns/{cid}/records/{campaign.subjects[0].id}").get_data(as_text=True)
+    assert "<h1>检查组：" in teams and "<h1>检查记录表（一企一表）</h1>" in sheet and "联合检查" not in sheet
     home = yjj.get("/").get_data(as_text=True)
     assert "户的检查日期（可在检查时段内改期）" in home and "牵头部门商定" not in home
     for url in (f"/campaigns/{cid}/visits", "/results/"):
@@ -133,10 +136,14 @@ def test_a_departments_own_random_inspection_end_to_end_by_the_roles_that_do_it(
     assert yjj.get(f"/campaigns/{cid}").status_code == 200
     from coordinator.campaigns.models import Draw
     from solver.seed import verify_download
+    # Its team draws too (its own people only): the department that ran them replays them; its officers do not.
     for draw in db.session.scalars(sa.select(Draw).where(Draw.campaign_id == cid)):
         download = yjj.get(f"/campaigns/{cid}/draws/{draw.id}.json")
-        if download.status_code == 200:
-            material = download.get_json()["seed_round"]
+        assert download.status_code == 200, draw.kind
+        if draw.kind in Draw.TEAM_KINDS:
+            assert officer.get(f"/campaigns/{cid}/draws/{draw.id}.json").status_code == 403
+        material = download.get_json()["seed_round"]
+        if material is not None:  # the one-seat redraw after a recusal takes the team draw's seed
             assert material["required"] == ["dept:yjj"] and "office" not in {c["slot"] for c in material["contributions"]}
             assert verify_download(download.get_json()) == []
 
@@ -268,3 +275,9 @@ def test_a_joint_round_still_needs_the_office(app, county):
         rounds.commit(round_, slot, commitment(str(n) * 64), user)
     with pytest.raises(CampaignError, match="领导小组办公室尚未提交承诺"):
         rounds.close(round_, office)
+
+
+def test_a_preset_keeps_the_kind_chosen(app, county):
+    """Choosing a preset on the office's internal-inspection form reloaded the form as a joint campaign."""
+    page = client_for(app, "office").get("/campaigns/new?kind=internal").get_data(as_text=True)
+    assert re.search(r'href="/campaigns/new\?preset=\w+&amp;kind=internal"', page)

@@ -48,6 +48,17 @@ def test_an_officer_sees_the_results_waiting_for_the_department_and_opens_exactl
     assert "todo=enter" in url
     listing = client_for(app, "scj_officer").get(url).get_data(as_text=True)
     assert rows(listing) == len(waiting) and "只显示：<strong>待录入检查结果</strong>" in listing
+    assert "查看逾期未录入的记录" in html  # the demo year's visits are long past: all overdue
+
+
+def test_no_link_to_overdue_results_when_none_is_overdue(app, county, dispatched, monkeypatch):
+    from datetime import timedelta
+
+    from coordinator.results import services as results
+    first_due = min(r.due_on for r in dispatched["records"])
+    monkeypatch.setattr(results, "today", lambda: first_due - timedelta(days=1))
+    html = client_for(app, "scj_officer").get("/").get_data(as_text=True)
+    assert "检查结果与后续处置" in html and "查看逾期未录入的记录" not in html
 
 
 def test_the_lead_department_is_asked_to_review_what_waits_for_it(app, county, dispatched):

@@ -134,7 +134,8 @@ def test_an_inspectors_own_account_fits_a_phone(server, browser):
 
 def test_a_department_admins_pages_fit_a_phone(server, browser):
     admin = on_phone(browser, server, "scj_admin")
-    pages = COMMON + ["/conflicts", "/campaigns/2", "/campaigns/2/confirm", "/import/inspectors",
+    pages = COMMON + ["/conflicts", "/campaigns/2", "/campaigns/2/confirm", "/import/inspectors", "/experts",
+                      "/experts/new", "/coverage/", "/plans/monthly", "/campaigns/new?kind=internal",
                       first_link(admin, "/inspectors", r"/inspectors/\d+"), first_link(admin, "/items/", r"/items/\d+"),
                       # a seed round taking commitments (the department's own form), one drawn, and the public record
                       first_link(admin, "/campaigns/2", r"/campaigns/2/rounds/\d+"),
