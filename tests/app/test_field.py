@@ -17,7 +17,7 @@ from coordinator.results import services
 from coordinator.results.models import InspectionRecord
 from coordinator.states import DayMode
 from coordinator.timeutil import today
-from tests.app.county import PASSWORD, build_county, dispatched_county_campaign
+from tests.app.county import PASSWORD, build_county, dispatched_county_campaign, report_and_publish
 from tests.conftest import csrf_token_from
 
 
@@ -257,7 +257,7 @@ def test_the_address_found_on_site_corrects_the_directory_once_published(client,
                found_contact="王经理", found_phone="13900001111")
     db.session.commit()
     assert subject.operating_address == ""  # not before publication
-    services.publish(record, county["users"]["yjj_admin"])
+    report_and_publish(record, county["users"]["yjj_admin"])
     db.session.commit()
     assert subject.address == registered  # the registered address stays: it is the register's
     assert (subject.operating_address, subject.operating_contact, subject.operating_phone) == (
