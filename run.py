@@ -137,26 +137,52 @@ def ensure_chromium() -> None:
 
 
 def test(pytest_args: list[str]) -> int:
+    """ruff, then the whole suite on SQLite and every database test again on PostgreSQL.
+
+    With two cores or more the two runs go side by side (the SQLite run on the screen, the PostgreSQL run
+    into a log printed when it ends); LIANCHA_TEST_SERIAL=1 runs them one after the other.
+    """
     ensure_venv("[test]")
     ensure_chromium()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     say("代码检查（ruff check）")
     lint = subprocess.run([str(PYTHON), "-m", "ruff", "check", "."], cwd=ROOT, env=env).returncode
-    say("测试（SQLite）")
-    first = subprocess.run([str(PYTHON), "-m", "pytest", *pytest_args], cwd=ROOT, env=env).returncode
+    sqlite_run = [str(PYTHON), "-m", "pytest", *pytest_args]
     url, stop = start_postgres()
+    pg_run = [str(PYTHON), "-m", "pytest", "-m", "not nodb", "-p", "no:cacheprovider", *pytest_args]
+    pg_env = {**env, "DATABASE_URL": url, "LIANCHA_TEST_DB": "postgresql", "LIANCHA_TEST_PG_DATA": str(pg_data())}
     try:
-        say("测试（PostgreSQL）：所有访问数据库的测试")
-        second = subprocess.run(
-            [str(PYTHON), "-m", "pytest", "-m", "not nodb", "-p", "no:cacheprovider", *pytest_args],
-            cwd=ROOT, env={**env, "DATABASE_URL": url, "LIANCHA_TEST_DB": "postgresql",
-                           "LIANCHA_TEST_PG_DATA": str(pg_data())},
-        ).returncode
+        if (os.cpu_count() or 1) >= 2 and not os.environ.get("LIANCHA_TEST_SERIAL"):
+            first, second = _side_by_side(sqlite_run, env, pg_run, pg_env)
+        else:
+            say("测试（SQLite）")
+            first = subprocess.run(sqlite_run, cwd=ROOT, env=env).returncode
+            say("测试（PostgreSQL）：所有访问数据库的测试")
+            second = subprocess.run(pg_run, cwd=ROOT, env=pg_env).returncode
     finally:
         stop()
     verdict = {True: "通过", False: "失败"}
     say(f"ruff: {verdict[lint == 0]}；SQLite: {verdict[first == 0]}；PostgreSQL: {verdict[second == 0]}")
     return lint or first or second
+
+
+def _side_by_side(sqlite_run: list[str], env: dict, pg_run: list[str], pg_env: dict) -> tuple[int, int]:
+    """Both runs at once: SQLite's output on the screen, PostgreSQL's into a log shown when both have ended."""
+    log_path = ROOT / ".pytest-postgresql.log"
+    say(f"测试（SQLite，显示在下面）与 PostgreSQL（所有访问数据库的测试，输出写入 {log_path.name}）同时进行")
+    with open(log_path, "w", encoding="utf-8") as log:
+        pg = subprocess.Popen(pg_run, cwd=ROOT, env=pg_env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            first = subprocess.run(sqlite_run, cwd=ROOT, env=env).returncode
+            if pg.poll() is None:
+                say("SQLite 测试已结束，等待 PostgreSQL 测试……")
+            second = pg.wait()
+        finally:
+            if pg.poll() is None:
+                pg.kill()
+    say("测试（PostgreSQL）的输出")
+    print(log_path.read_text(encoding="utf-8"), flush=True)
+    return first, second
 
 
 def main(argv: list[str]) -> int:

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import network
 from .common import generator
-from .instance import Need, TeamsInstance
+from .instance import Need, TeamsInstance, lexicographic_order
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,8 @@ class SolveContext:
     subject_rank: np.ndarray  # per subject, its place in the seeded order (larger: earlier)
     departments: tuple[network.Department, ...]  # each with its inspectors in a seeded order
     window_starts: tuple[np.ndarray, ...]  # per department, per subject: where its candidate window starts
-    recused: dict[int, frozenset[int]]  # subject → the inspectors recused from it
+    recusal_subjects: np.ndarray  # the recusals sorted by subject (then inspector): their subjects,
+    recusal_inspectors: np.ndarray  # and their inspectors
     day_options: tuple[int, ...]  # day indices; (-1,) without dates
     needs_department: np.ndarray  # [department, subject]: the subject needs the department
     need_count: np.ndarray  # per subject, how many departments it needs
@@ -52,16 +53,20 @@ class SolveContext:
         # Fixed window starts per subject, so a need's candidates stay the same from one round to the next.
         starts = tuple(generator(inst.seed, "windows", dep.id).integers(0, 1 << 40, size=n)
                        for dep in inst.departments)
-        recused: dict[int, set[int]] = {}
-        for inspector_index, subject_index in inst.conflicts:
-            recused.setdefault(subject_index, set()).add(inspector_index)
+        inspector, subject = inst.conflict_arrays
+        by_subject = lexicographic_order(subject, inspector)
         needs_department = np.zeros((len(departments), n), dtype=bool)
         for department_index, dept in enumerate(departments):
             needs_department[department_index, list(dept.need)] = True
         return cls(inst=inst, subject_rank=rank, departments=departments, window_starts=starts,
-                   recused={subject_index: frozenset(insps) for subject_index, insps in recused.items()},
+                   recusal_subjects=subject[by_subject], recusal_inspectors=inspector[by_subject],
                    day_options=tuple(range(len(inst.days))) or (-1,),
                    needs_department=needs_department, need_count=needs_department.sum(axis=0))
+
+    def recused(self, subject_index: int) -> frozenset[int]:
+        """The inspectors recused from this subject."""
+        start, end = np.searchsorted(self.recusal_subjects, (subject_index, subject_index + 1))
+        return frozenset(self.recusal_inspectors[start:end].tolist())
 
     def in_seeded_order(self, subjects) -> list[int]:
         return sorted(subjects, key=lambda subject_index: -self.subject_rank[subject_index])

@@ -20,6 +20,7 @@ from . import network
 from .common import generator
 from .context import DepartmentProblem, SolveContext
 from .cpsat import ExactResult, solve_exact
+from .instance import lexicographic_order
 from .rounding import round_flow
 
 BITS = 8  # pair probabilities are multiples of 1/256: fine enough for any cap, and each bit costs a rounding pass
@@ -195,7 +196,7 @@ def draw_teams(ctx: SolveContext, staffed: frozenset[int], dates: dict[int, int]
         candidates_total += int((per_need * needs.sizes).sum())
     inspector, subject, probability = (np.concatenate(column) for column in zip(*parts))
     member_subject, member_department, member_inspector = (np.concatenate(column) for column in zip(*chosen_parts))
-    order = np.lexsort((member_inspector, member_department, member_subject))
+    order = lexicographic_order(member_subject, member_department, member_inspector)
     members = Members(member_subject[order], member_department[order], member_inspector[order])
     return Draw(frozenset(staffed - dropped), members, leader, PairProbabilities(inspector, subject, probability),
                 seats, candidates_total)

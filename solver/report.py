@@ -16,6 +16,7 @@ from . import network
 from .common import SOLVER_VERSION, generator, probability
 from .context import SolveContext
 from .drawing import Draw
+from .instance import lexicographic_order
 from .screening import Screening, holder_phrase
 from .staffing import Staffing
 
@@ -44,8 +45,8 @@ def _teams(ctx: SolveContext, staffing: Staffing, draw: Draw) -> list[dict]:
     position[([inst.lead] if inst.lead is not None else []) + others] = np.arange(len(inst.departments))
     members = draw.members
     listed = np.flatnonzero(np.isin(members.subject, np.array(sorted(draw.staffed), dtype=np.int64)))
-    listed = listed[np.lexsort((members.inspector[listed], position[members.department[listed]],
-                                members.subject[listed]))]
+    listed = listed[lexicographic_order(members.subject[listed], position[members.department[listed]],
+                                        members.inspector[listed])]
     subject, inspector = members.subject[listed], members.inspector[listed]
     inspector_ids = [insp.id for insp in inst.inspectors]
     department_ids = [inst.departments[insp.department].id for insp in inst.inspectors]
@@ -171,7 +172,7 @@ class _Reasons:
     def spare(self, subject_index: int, department_index: int, day: int) -> tuple[list[int], list[int]]:
         """The department's inspectors allowed on this subject that day, and those of them with room left."""
         dept = self.ctx.departments[department_index]
-        recused = self.ctx.recused.get(subject_index, ())
+        recused = self.ctx.recused(subject_index)
         allowed = [inspector_index for inspector_index in dept.global_ids[dept.pool(day)].tolist()
                    if inspector_index not in recused]
         room = [inspector_index for inspector_index in allowed if self.load[inspector_index] < self.capacity[inspector_index]
@@ -187,7 +188,7 @@ class _Reasons:
             allowed, room = self.spare(subject_index, department_index, -1)
             name = inst.departments[department_index].name
             if len(room) < need.size:
-                after = "回避后" if self.ctx.recused.get(subject_index) else ""
+                after = "回避后" if self.ctx.recused(subject_index) else ""
                 blocked.setdefault(department_index, f"{name}执法人员工作量已满（容量用尽）：{after}可派{len(allowed)}名，"
                                       f"仅{len(room)}名尚有余量，需要{need.size}名")
                 continue

@@ -105,7 +105,7 @@ class _Screener:
         """Why this need cannot be staffed on that day even with nobody else to staff, or None."""
         dept = self.ctx.departments[department_index]
         need = dept.need[subject_index]
-        recused = [dept.local[inspector_index] for inspector_index in self.ctx.recused.get(subject_index, ())
+        recused = [dept.local[inspector_index] for inspector_index in self.ctx.recused(subject_index)
                    if inspector_index in dept.local]
         if recused:
             return self.need_shortfall(department_index, day, need.size, need.tags, recused)

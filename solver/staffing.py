@@ -202,7 +202,7 @@ def realize(ctx: SolveContext, groups: list[joint.SubjectGroup], choice: joint.J
     """Concrete subjects for the model's counts: each group's in seeded order, fewest recusals first;
     those the exact per-department check cannot staff are replaced by the group's next."""
     waiting = [sorted(group.subjects,
-                      key=lambda subject_index: (len(ctx.recused.get(subject_index, ())), -ctx.subject_rank[subject_index]))
+                      key=lambda subject_index: (len(ctx.recused(subject_index)), -ctx.subject_rank[subject_index]))
                for group in groups]
     chosen: set[int] = set()
     wanted = list(choice.staffed_per_group)

@@ -79,19 +79,27 @@ def _clean_database(request):
     yield
     if "app" not in request.fixturenames:
         return
-    app = request.getfixturevalue("app")
+    empty_database(request.getfixturevalue("app"))
+
+
+def empty_database(app) -> None:
+    """Every table of the test database emptied, the caches and the audit checkpoint forgotten."""
     forget_directory_cache()
     with app.app_context():
         seal.forget()  # the audit log is emptied below: its checkpoint goes with it
         db.session.remove()
         with db.engine.begin() as connection:
-            tables = list(reversed(db.metadata.sorted_tables))
-            if connection.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    connection.execute(table.delete())
+            postgres = connection.dialect.name == "postgresql"
+            if postgres:
+                # DELETE rather than TRUNCATE, which makes new files for all 48 tables (≈ 0.06 s after each of a
+                # thousand tests, more under load), with the foreign-key triggers off for this transaction (every
+                # table is emptied; row-by-row checks made DELETE slower than TRUNCATE on a test's few thousand rows).
+                connection.execute(sa.text("SET LOCAL session_replication_role = replica"))
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+            if postgres:  # ids start again at 1, as SQLite's do in an emptied table (TRUNCATE's RESTART IDENTITY)
+                connection.execute(sa.text("SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "
+                                           "WHERE c.relkind = 'S'"))
 
 
 @pytest.fixture

@@ -60,10 +60,14 @@ def checkpoint_path() -> Path:
     configured = current_app.config.get("AUDIT_CHECKPOINT")
     if configured:
         return Path(configured)
-    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
-    name = hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
     folder = current_app.config.get("AUDIT_CHECKPOINT_DIR") or Path(current_app.instance_path) / CHECKPOINT_FOLDER
-    return Path(folder) / f"{name}.json"
+    return checkpoint_in(folder, current_app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+def checkpoint_in(folder: str | Path, database_url: str) -> Path:
+    """The checkpoint file of the database at `database_url` in `folder`."""
+    url = make_url(database_url).render_as_string(hide_password=True)
+    return Path(folder) / f"{hashlib.sha256(url.encode('utf-8')).hexdigest()[:16]}.json"
 
 
 @contextmanager

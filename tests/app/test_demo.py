@@ -9,12 +9,28 @@ from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.states import CampaignKind, CampaignStatus, SubjectStatus
 from coordinator.stats import services as stats
+from tests.conftest import empty_database
 
 pytestmark = pytest.mark.slow  # loads the whole demo county
 
 
-def test_seed_demo_loads_the_county_once(runner, ctx):
-    result = runner.invoke(args=["seed-demo"])
+@pytest.fixture(scope="module")
+def seeded(app):
+    """`seed-demo` run once (≈ 10 s) for this module's tests, which read the county and change nothing of what the
+    others look at; the database is emptied after the module."""
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    yield result
+    empty_database(app)
+
+
+@pytest.fixture(autouse=True)
+def _clean_database():
+    """Replaces tests/conftest.py's for this module: the county stays loaded from one test to the next."""
+    yield
+
+
+def test_seed_demo_loads_the_county_once(seeded, runner, ctx):
+    result = seeded
     assert result.exit_code == 0, result.output
     assert "拒绝0行" in result.output and "拒绝1" not in result.output
     assert "office" in result.output and "Demo2024" in result.output
@@ -48,10 +64,10 @@ def test_seed_demo_loads_the_county_once(runner, ctx):
     assert count(Subject) <= 3500
 
 
-def test_the_demo_has_two_inspectors_own_accounts(runner, ctx, client):
+def test_the_demo_has_two_inspectors_own_accounts(seeded, ctx, client):
     """One of the lead department, leading teams, and one of a partner department on the same teams: printed with
     the other log-ins, the demo password, no forced change, and their teams on 我的检查任务."""
-    result = runner.invoke(args=["seed-demo"])
+    result = seeded
     assert result.exit_code == 0, result.output
     inspectors = db.session.scalars(sa.select(User).where(User.role == "inspector").order_by(User.id)).all()
     assert [u.username for u in inspectors] == ["yjj_inspector", "xfj_inspector"]
@@ -78,11 +94,11 @@ def test_the_demo_has_two_inspectors_own_accounts(runner, ctx, client):
         client.post("/logout")
 
 
-def test_the_demo_records_have_their_report_and_notice_in_time(runner, ctx):
+def test_the_demo_records_have_their_report_and_notice_in_time(seeded, ctx):
     """Published 2024 records carry the 组长's report and the notice (seed 003), on time: none shows overdue."""
     from coordinator.results.models import InspectionRecord
 
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert seeded.exit_code == 0
     records = db.session.scalars(sa.select(InspectionRecord)).all()
     assert records and all(r.published for r in records)
     for record in records:

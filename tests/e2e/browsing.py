@@ -4,11 +4,16 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from coordinator.audit.seal import checkpoint_in
 from tests.conftest import empty_database_like
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,15 +28,50 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+_SEEDED: dict[str, str] = {}  # the test database's URL → the URL of the demo county seeded once beside it
+
+
+def demo_copy(app, tmp: Path) -> str:
+    """A URL for a database of its own holding the demo county as `init-db` and `seed-demo` leave it. The two
+    commands run once per test session (≈ 10 s), on a database kept as the template; each caller gets a copy
+    of it, with its audit checkpoint, so that what one module's clicks change no other module sees."""
+    test_url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if test_url not in _SEEDED:
+        folder = tmp.parent / "demo-template"
+        folder.mkdir(exist_ok=True)
+        template = empty_database_like(app, folder, "liancha_e2e_demo")
+        env = {**os.environ, "DATABASE_URL": template, "SECRET_KEY": "e2e", "ATTACHMENT_FOLDER": str(folder)}
+        flask = [sys.executable, "-m", "flask", "--app", "coordinator"]
+        subprocess.run([*flask, "init-db"], env=env, cwd=ROOT, check=True, capture_output=True)
+        subprocess.run([*flask, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
+        _SEEDED[test_url] = template
+    template = _SEEDED[test_url]
+    url = make_url(test_url)
+    if url.get_backend_name() == "sqlite":
+        copy = f"sqlite:///{tmp / 'liancha_e2e.db'}"
+        with sqlite3.connect(make_url(template).database) as source, sqlite3.connect(tmp / "liancha_e2e.db") as to:
+            source.backup(to)
+    else:
+        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(sa.text("DROP DATABASE IF EXISTS liancha_e2e WITH (FORCE)"))
+            connection.execute(sa.text("CREATE DATABASE liancha_e2e TEMPLATE liancha_e2e_demo"))
+        engine.dispose()
+        copy = url.set(database="liancha_e2e").render_as_string(hide_password=False)
+    checkpoints = os.environ["AUDIT_CHECKPOINT_DIR"]  # set by tests/conftest.py for every app the tests start
+    checkpoint_in(checkpoints, copy).unlink(missing_ok=True)  # a previous module's, on the same database name
+    if checkpoint_in(checkpoints, template).exists():
+        shutil.copyfile(checkpoint_in(checkpoints, template), checkpoint_in(checkpoints, copy))
+    return copy
+
+
 def serve_demo(app, tmp: Path, prepare: str = ""):
     """The production server as the README runs it (gunicorn, two worker processes) on loopback, on its own
-    database holding the demo county: consecutive clicks land in either process. `prepare` ("module:function")
-    is called in an app context on that database before the server starts. Yields the base URL."""
-    env = {**os.environ, "DATABASE_URL": empty_database_like(app, tmp, "liancha_e2e"), "SECRET_KEY": "e2e",
+    database holding the demo county (`demo_copy`): consecutive clicks land in either process. `prepare`
+    ("module:function") is called in an app context on that database before the server starts. Yields the base
+    URL."""
+    env = {**os.environ, "DATABASE_URL": demo_copy(app, tmp), "SECRET_KEY": "e2e",
            "ATTACHMENT_FOLDER": str(tmp / "attachments")}
-    flask = [sys.executable, "-m", "flask", "--app", "coordinator"]
-    subprocess.run([*flask, "init-db"], env=env, cwd=ROOT, check=True, capture_output=True)
-    subprocess.run([*flask, "seed-demo"], env=env, cwd=ROOT, check=True, capture_output=True)
     if prepare:
         module, function = prepare.split(":")
         script = (f"from coordinator import create_app\nfrom {module} import {function}\n"
