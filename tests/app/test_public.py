@@ -12,7 +12,6 @@ from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.public import routes as public_routes
 from coordinator.public import services as public
-from coordinator.results import services as results
 from coordinator.states import DrawnStatus
 from coordinator.timeutil import today
 from tests.app.county import build_county, campaign_values, drawn_campaign, report_and_publish

@@ -11,8 +11,14 @@ from coordinator.extensions import db
 from coordinator.results import services
 from coordinator.results.models import InspectionRecord, ItemResult
 from coordinator.states import RecordStatus, SubjectStatus
-from tests.app.county import (PASSWORD, build_county, campaign_values, dispatched_county_campaign, report_and_publish,
-                              submit_all_items)
+from tests.app.county import (
+    PASSWORD,
+    build_county,
+    campaign_values,
+    dispatched_county_campaign,
+    report_and_publish,
+    submit_all_items,
+)
 
 
 @pytest.fixture
