@@ -13,8 +13,10 @@ from typing import NamedTuple
 import numpy as np
 
 from .common import (
+    COLUMNAR_MIN,
     SolverInputError,
     input_sha256,
+    record_columns,
     require_bool,
     require_id,
     require_int,
@@ -188,6 +190,41 @@ def _plain_subject(record: object, dept_index: dict[str, int]) -> tuple[str, lis
     return sid, needs
 
 
+def _plain_conflicts(columns: dict[str, list], insp_index: dict[str, int],
+                     subj_index: dict[str, int]) -> frozenset[tuple[int, int]] | None:
+    """The recusals as (inspector, subject) numbers, for the common case — every record with the same keys,
+    well formed — checked column by column; None for anything else (then each record is checked and
+    what is wrong is named)."""
+    if set(columns) - {"reason"} != {"inspector", "subject"} \
+            or set(map(type, columns["inspector"])) != {str} or set(map(type, columns["subject"])) != {str} \
+            or not set(map(type, columns.get("reason", ()))) <= {str, type(None)}:
+        return None
+    try:
+        return frozenset(zip(map(insp_index.__getitem__, columns["inspector"]),
+                             map(subj_index.__getitem__, columns["subject"])))
+    except KeyError:  # an unknown id
+        return None
+
+
+def _conflict(record: object, k: int, insp_index: dict[str, int], subj_index: dict[str, int]) -> tuple[int, int]:
+    """conflicts[k] as (inspector, subject) numbers, validated; raises naming the offending record."""
+    if type(record) is dict and type(iid := record.get("inspector")) is str and iid in insp_index \
+            and type(sid := record.get("subject")) is str and sid in subj_index \
+            and type(record.get("reason")) in (str, type(None)):  # the common case, checked quickly
+        return insp_index[iid], subj_index[sid]
+    path = f"conflicts[{k}]"
+    record = require_mapping(record, path)
+    iid = require_id(record, path, "inspector")
+    sid = require_id(record, path, "subject")
+    if iid not in insp_index:
+        raise SolverInputError(f"{path}: inspector \"{iid}\" 未在 inspectors 中定义")
+    if sid not in subj_index:
+        raise SolverInputError(f"{path}: subject \"{sid}\" 未在 subjects 中定义")
+    if record.get("reason") is not None and not isinstance(record["reason"], str):
+        raise SolverInputError(f"{path}: \"reason\" 应为字符串")
+    return insp_index[iid], subj_index[sid]
+
+
 def parse_teams(problem: object) -> TeamsInstance:
     problem = require_mapping(problem, "输入")
     seed = require_seed(problem)
@@ -261,33 +298,20 @@ def parse_teams(problem: object) -> TeamsInstance:
     if len(subj_index) < len(subjects):
         _unique_ids(raw_subjects, "subjects")  # names the repeated id
 
-    conflicts = set()
-    for k, record in enumerate(require_list(problem.get("conflicts") or [], "conflicts")):
-        if type(record) is dict and type(iid := record.get("inspector")) is str and iid in insp_index \
-                and type(sid := record.get("subject")) is str and sid in subj_index \
-                and type(record.get("reason")) in (str, type(None)):  # the common case, checked quickly
-            conflicts.add((insp_index[iid], subj_index[sid]))
-            continue
-        path = f"conflicts[{k}]"
-        record = require_mapping(record, path)
-        iid = require_id(record, path, "inspector")
-        sid = require_id(record, path, "subject")
-        if iid not in insp_index:
-            raise SolverInputError(f"{path}: inspector \"{iid}\" 未在 inspectors 中定义")
-        if sid not in subj_index:
-            raise SolverInputError(f"{path}: subject \"{sid}\" 未在 subjects 中定义")
-        if record.get("reason") is not None and not isinstance(record["reason"], str):
-            raise SolverInputError(f"{path}: \"reason\" 应为字符串")
-        conflicts.add((insp_index[iid], subj_index[sid]))
+    raw_conflicts = require_list(problem.get("conflicts") or [], "conflicts")
+    columns = record_columns(raw_conflicts) if len(raw_conflicts) >= COLUMNAR_MIN else None
+    conflicts = _plain_conflicts(columns, insp_index, subj_index) if columns else None
+    if conflicts is None:
+        conflicts = frozenset(_conflict(record, k, insp_index, subj_index) for k, record in enumerate(raw_conflicts))
 
     return TeamsInstance(
         seed=seed,
-        input_sha256=input_sha256(problem),
+        input_sha256=input_sha256(problem, {"conflicts": columns} if columns else None),
         departments=tuple(departments),
         lead=lead,
         inspectors=tuple(inspectors),
         subjects=subjects,
-        conflicts=frozenset(conflicts),
+        conflicts=conflicts,
         days=days,
         daily_capacity=daily_capacity,
         max_pair_probability=q,

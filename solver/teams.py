@@ -41,7 +41,9 @@ def solve_teams(problem: dict) -> dict:
 
 def solve_teams_outcome(problem: dict) -> TeamsOutcome:
     with collection_paused():
-        ctx = SolveContext.build(parse_teams(problem))
+        inst = parse_teams(problem)
+        del problem  # the instance holds all the solve needs: a caller that handed the input over frees it here
+        ctx = SolveContext.build(inst)
         screening = screen(ctx)
         staffing = choose_staffed(ctx, screening)
         draw = draw_teams(ctx, staffing.staffed, staffing.dates, staffing.dense, staffing.capped_flows,
