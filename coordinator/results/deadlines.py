@@ -26,7 +26,8 @@ def _visited(on: date):
 def owed_clause(todo: str, on: date):
     """The records that owe `todo` now (their lists join CampaignSubject)."""
     if todo == "report":
-        return sa.and_(InspectionRecord.reported_on.is_(None), InspectionRecord.published_at.is_(None), _visited(on))
+        # Published or not: a record published without its report (before publication required one) still owes it.
+        return sa.and_(InspectionRecord.reported_on.is_(None), _visited(on))
     if todo == "feedback":
         return sa.and_(InspectionRecord.reported_on.is_not(None), InspectionRecord.notified_on.is_(None))
     return InspectionRecord.publication_overdue_clause(on)

@@ -166,6 +166,20 @@ class InspectionRecord(db.Model):
     def publication_overdue_clause(cls, on: date):
         return sa.and_(cls.published_at.is_(None), cls.due_on < on)
 
+    def publication_blocker(self, on: date) -> str | None:
+        """Why the record may not be published on `on` yet, in Chinese; None when it may. Seed 003's order is the
+        visit, the inspection report, the result notice, publication: without a report nothing is published."""
+        if not self.visited_by(on):
+            return f"检查日期{self.visit_day:%Y-%m-%d}还没到，检查之前不能公示"
+        if self.reported_on is None:
+            return "请先形成检查报告，再审核公示"
+        return None
+
+    @property
+    def report_missing(self) -> bool:
+        """Published without its inspection report (records from before publication required one): still owed."""
+        return self.published and self.reported_on is None
+
     @property
     def may_report(self) -> bool:
         """The report sums up every department's result: it is written once they are all in."""

@@ -186,10 +186,13 @@ def _claim_review(record: InspectionRecord, message: str) -> None:
 
 
 def publish(record: InspectionRecord, user: User) -> None:
-    """Confirm and publish; results that say the enterprise is gone move it out of the drawing pool."""
+    """Confirm and publish, once the inspection report is made (seed 003: report, notice, then publication);
+    results that say the enterprise is gone move it out of the drawing pool."""
     if not record.visited_by(today()):
-        raise ResultError(f"检查日期{record.visit_day:%Y-%m-%d}还没到，检查之前不能公示")
+        raise ResultError(record.publication_blocker(today()))
     _claim_review(record, "只有待审核的记录可以审核公示（该记录可能刚刚已由他人审核）")
+    if blocker := record.publication_blocker(today()):  # read after the claim: a report written meanwhile counts
+        raise ResultError(blocker)
     record.status, record.published_at, record.reviewed_by_id = RecordStatus.PUBLISHED, now(), user.id
     apply_status(record, user)
     apply_found_address(record)

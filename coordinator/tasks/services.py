@@ -101,17 +101,19 @@ def duties(member: TeamMember, url_for) -> list[Duty]:
 
 def assignments(user: User, on: date, url_for, *, finished: bool = False) -> list[Assignment]:
     """The inspector's visits, due today and overdue first, then by visit date; with `finished`, the published
-    ones instead (most recent first)."""
+    ones with nothing left to do instead (most recent first)."""
     if not user.is_inspector:
         return []
+    # Unpublished; or, to its 组长, published without its report (from before publication required one).
+    owed = sa.or_(InspectionRecord.published_at.is_(None),
+                  sa.and_(TeamMember.is_leader, InspectionRecord.reported_on.is_(None)))
     members = db.session.scalars(
         sa.select(TeamMember).join(CampaignSubject, TeamMember.campaign_subject_id == CampaignSubject.id)
         .join(Campaign, CampaignSubject.campaign_id == Campaign.id)
         .outerjoin(InspectionRecord, InspectionRecord.campaign_subject_id == CampaignSubject.id)
         .where(TeamMember.inspector_id == user.inspector_id, TeamMember.recused_at.is_(None),
                CampaignSubject.status == DrawnStatus.ACTIVE, Campaign.status.in_(VISIBLE_STATUSES),
-               (InspectionRecord.published_at.is_not(None) if finished
-                else InspectionRecord.published_at.is_(None)))
+               sa.not_(owed) if finished else owed)
         .options(joinedload(TeamMember.campaign_subject).joinedload(CampaignSubject.campaign))
     ).unique().all()
     found = [Assignment(m, duties(m, url_for)) for m in members]

@@ -16,6 +16,7 @@ from coordinator.draws import services as rounds
 from coordinator.extensions import db
 from coordinator.followups.models import FollowUp
 from coordinator.items.models import Item
+from coordinator.results import services as results
 from coordinator.results.models import Attachment
 from coordinator.states import Decision, FollowUpKind, FollowUpStatus
 
@@ -155,3 +156,9 @@ def dispatched_campaign(departments, office, yjj_item) -> dict:
     return {"campaign": campaign.id, "cs": cs.id, "member": member.id, "draw": draw.id, "round": seeding.id,
             "record": cs.record.id, "department_result": department_result.id, "attachment": attachment.id,
             "follow_up": follow_up.id}
+
+
+def report_and_publish(record, user, evaluation: str = "安全管理制度基本健全", handling: str = "按各部门检查结果处理"):
+    """The lead department's inspection report, then publication: seed 003's order, which publish enforces."""
+    results.write_report(record, evaluation, handling, user)
+    results.publish(record, user)

@@ -289,6 +289,7 @@ def awaiting_review(county):
             inspected_on=date(2024, 6, 12) if part.department_id == county["yjj"].id else None,
             signed=True if part.department_id == county["yjj"].id else None, refusal_note="")
         results.save_department_result(record, part.department_id, entry, office, submit=True)
+    results.write_report(record, "未发现问题", "无需后续处置", office)  # publication needs it
     db.session.commit()
     assert record.status == RecordStatus.REVIEWING
     return record

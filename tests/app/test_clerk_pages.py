@@ -16,6 +16,7 @@ from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.plans import services as plans
 from coordinator.plans.models import PlanTask
+from coordinator.results.services import write_report
 from coordinator.states import Decision, DrawnStatus, SubjectStatus
 from coordinator.textutil import split_list
 from tests.app.county import PASSWORD, build_county, campaign_values, confirm_all, submit_all_items
@@ -276,6 +277,7 @@ def test_every_irreversible_step_asks_first(app, county):
     record = next(r for r in records_of(campaign) if len(r.department_results) == 2)
     enter(record, county, "yjj")
     enter(record, county, "scj")
+    write_report(record, "未发现问题", "无需后续处置", county["users"]["office"])  # publication comes after it
     db.session.commit()
     page = office.get(f"/results/{record.id}").get_data(as_text=True)
     publish = re.search(r'<form[^>]*data-confirm="([^"]*)"[^>]*>\s*<input[^>]*>\s*<button[^>]*value="publish"', page)

@@ -33,7 +33,7 @@ from coordinator.results import services as results
 from coordinator.results.models import InspectionRecord
 from coordinator.states import CampaignKind, SubjectStatus
 from coordinator.timeutil import now, today
-from tests.app.county import build_county, credit_code, dispatched_county_campaign, drawn_campaign
+from tests.app.county import build_county, credit_code, dispatched_county_campaign, drawn_campaign, report_and_publish
 from tests.conftest import login
 from tests.xlsx import write_xlsx
 
@@ -66,7 +66,7 @@ def hand_in(record: InspectionRecord, users: dict, result: str = "未发现问�
             rectify_by=date(2024, 7, 1) if problems else None, inspected_on=date(2024, 6, 12))
         user = users["yjj_admin" if department_result.department.code == "yjj" else "scj_admin"]
         results.save_department_result(record, department_result.department_id, entry, user, submit=True)
-    results.publish(record, users["office"])
+    report_and_publish(record, users["office"])
     db.session.commit()
 
 

@@ -15,9 +15,9 @@ from coordinator.directories.models import Inspector
 from coordinator.extensions import db
 from coordinator.results import services
 from coordinator.results.models import InspectionRecord
-from coordinator.states import DayMode
+from coordinator.states import DayMode, RecordStatus
 from coordinator.timeutil import today
-from tests.app.county import PASSWORD, build_county, dispatched_county_campaign
+from tests.app.county import PASSWORD, build_county, dispatched_county_campaign, report_and_publish
 from tests.conftest import csrf_token_from
 
 
@@ -191,6 +191,30 @@ def test_task_list_puts_due_today_and_overdue_first(dispatched):
     assert all(not a.urgent(on) for a in listed[1:])
 
 
+def test_the_leader_still_owes_the_report_of_a_record_published_without_it(dispatched):
+    """A record published before publication required the report stays on its 组长's list until it is written;
+    the other members see it among the finished ones."""
+    county, campaign = dispatched
+    from coordinator.tasks import services as tasks
+    from coordinator.timeutil import now
+
+    cs = next(cs for cs in campaign.subjects if len(cs.active_members) >= 2)
+    submit_all(cs.record, county["users"])
+    cs.record.status, cs.record.published_at = RecordStatus.PUBLISHED, now()  # as the old code let it be published
+    db.session.commit()
+    member = next(m for m in cs.active_members if not m.is_leader)
+    leader, other = account_for(cs.leader.inspector), account_for(member.inspector)
+
+    def listed(user, **finished):
+        return {a.cs.id: a for a in tasks.assignments(user, today(), lambda *a, **k: "#", **finished)}
+
+    assert [d.text for d in listed(leader)[cs.id].duties] == ["形成检查报告"] and cs.id not in listed(leader, finished=True)
+    assert cs.id not in listed(other) and cs.id in listed(other, finished=True)
+    services.write_report(cs.record, "良好", "无需处理", county["users"]["yjj_admin"])
+    db.session.commit()
+    assert cs.id not in listed(leader) and cs.id in listed(leader, finished=True)
+
+
 # ---- 3. seed 003's deadlines ------------------------------------------------------------------------------
 
 # 2024: National Day holiday 1–7 October; Sunday 29 September and Saturday 12 October are make-up working days.
@@ -257,7 +281,7 @@ def test_the_address_found_on_site_corrects_the_directory_once_published(client,
                found_contact="王经理", found_phone="13900001111")
     db.session.commit()
     assert subject.operating_address == ""  # not before publication
-    services.publish(record, county["users"]["yjj_admin"])
+    report_and_publish(record, county["users"]["yjj_admin"])
     db.session.commit()
     assert subject.address == registered  # the registered address stays: it is the register's
     assert (subject.operating_address, subject.operating_contact, subject.operating_phone) == (

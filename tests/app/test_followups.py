@@ -16,7 +16,7 @@ from coordinator.results.models import InspectionRecord
 from coordinator.states import CaseOutcome, FollowUpKind, FollowUpStatus, RecordStatus
 from coordinator.stats import services as stats
 from coordinator.timeutil import today
-from tests.app.county import PASSWORD, build_county, dispatched_county_campaign
+from tests.app.county import PASSWORD, build_county, dispatched_county_campaign, report_and_publish
 
 S = FollowUpStatus
 FRIDAY = date(2024, 9, 27)  # before National Day: 1–7 Oct off, Sun 29 Sep and Sat 12 Oct are make-up working days
@@ -67,7 +67,7 @@ def test_publication_opens_one_follow_up_per_kind_that_runs_to_closure(dispatche
         services.save_department_result(record, part.department_id, services.ResultEntry(
             items=items, follow_ups=["责令改正", "行政指导"], rectify_by=date(2024, 7, 1)),
             county["users"]["office"], submit=True)
-    services.publish(record, county["users"]["office"])
+    report_and_publish(record, county["users"]["office"])
     kinds = [(f.department_id, f.kind, f.status, f.due_on, f.started_on) for p in record.department_results
              for f in p.follow_up_rows]
     assert kinds == [(p.department_id, FollowUpKind.RECTIFICATION, S.ORDERED, date(2024, 7, 1), today())

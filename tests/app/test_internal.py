@@ -120,6 +120,7 @@ def test_a_departments_own_random_inspection_end_to_end_by_the_roles_that_do_it(
         data[f"result-{ci.id}"], data[f"problems-{ci.id}"] = "未发现问题", "0"
     assert yjj.post(f"/results/{record.id}/entry", data=data).status_code in (302, 303)
     assert scj.post(f"/results/{record.id}/review", data={"action": "publish"}).status_code == 403
+    yjj.post(f"/results/{record.id}/report", data={"evaluation": "未发现问题", "handling": "无需后续处置"})
     yjj.post(f"/results/{record.id}/review", data={"action": "publish"})
     db.session.expire_all()
     assert record.status == RecordStatus.PUBLISHED

@@ -12,10 +12,9 @@ from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.public import routes as public_routes
 from coordinator.public import services as public
-from coordinator.results import services as results
 from coordinator.states import DrawnStatus
 from coordinator.timeutil import today
-from tests.app.county import build_county, campaign_values, drawn_campaign
+from tests.app.county import build_county, campaign_values, drawn_campaign, report_and_publish
 from tests.app.stats_kit import dispatch, enter, records
 
 PAGES = ("/public/", "/public/items", "/public/campaigns", "/public/results")
@@ -95,7 +94,7 @@ def test_a_covert_campaign_stays_hidden_until_it_ends(anonymous, county, monkeyp
     record = records(campaign)[0]
     for code in ("yjj", "scj"):
         enter(record, county, code)
-    results.publish(record, county["users"]["office"])
+    report_and_publish(record, county["users"]["office"])
     db.session.commit()
     name = record.campaign_subject.subject.name
 
@@ -125,7 +124,7 @@ def test_only_published_results_are_shown_and_can_be_searched(anonymous, county,
         enter(record, county, "yjj")
         enter(record, county, "scj")
     for record in (first, second, third):
-        results.publish(record, office)
+        report_and_publish(record, office)
     enter(waiting, county, "yjj")
     enter(waiting, county, "scj", "发现问题待后续处理", 1, ("立案调查",))  # complete, awaiting review
     db.session.commit()

@@ -11,7 +11,14 @@ from coordinator.extensions import db
 from coordinator.results import services
 from coordinator.results.models import InspectionRecord, ItemResult
 from coordinator.states import RecordStatus, SubjectStatus
-from tests.app.county import PASSWORD, build_county, campaign_values, dispatched_county_campaign, submit_all_items
+from tests.app.county import (
+    PASSWORD,
+    build_county,
+    campaign_values,
+    dispatched_county_campaign,
+    report_and_publish,
+    submit_all_items,
+)
 
 
 @pytest.fixture
@@ -129,6 +136,16 @@ def test_review_return_and_publication_through_the_web(app, dispatched):
     page = clients["scj_officer"].get(f"/results/{record.id}/entry").data.decode()
     assert "问题描述不清" in page
     clients["scj_officer"].post(f"/results/{record.id}/entry", data=form(scj_part))
+    # Without the inspection report the page offers its form, not publication, and the service refuses.
+    page = clients["yjj_admin"].get(f"/results/{record.id}").get_data(as_text=True)
+    assert 'id="report-form"' in page and 'value="publish"' not in page and "请先形成检查报告，再审核公示" in page
+    refused = clients["yjj_admin"].post(f"/results/{record.id}/review", data={"action": "publish"}, follow_redirects=True)
+    assert "请先形成检查报告，再审核公示" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert record.status == RecordStatus.REVIEWING and record.published_at is None
+    clients["yjj_admin"].post(f"/results/{record.id}/report", data={"evaluation": "未发现问题", "handling": "无需后续处置"})
+    page = clients["yjj_admin"].get(f"/results/{record.id}").get_data(as_text=True)
+    assert 'id="report-form"' not in page and 'value="publish"' in page and "请先形成检查报告" not in page
     clients["yjj_admin"].post(f"/results/{record.id}/review", data={"action": "publish"})
     db.session.expire_all()
     assert record.status == RecordStatus.PUBLISHED and record.published_at is not None
@@ -140,7 +157,7 @@ def test_a_closed_enterprise_leaves_the_drawing_pool(app, dispatched):
     subject = record.campaign_subject.subject
     submit_all(record, county["users"], result="已关闭停业或正在组织清算")
     assert subject.status == SubjectStatus.ACTIVE  # not until the lead department confirms the record
-    services.publish(record, county["users"]["yjj_admin"])
+    report_and_publish(record, county["users"]["yjj_admin"])
     db.session.commit()
     assert subject.status == SubjectStatus.SUSPENDED
     change = subject.status_changes[0]
@@ -204,7 +221,7 @@ def test_photos_stop_when_the_record_is_published(app, dispatched):
     yjj_admin = county["users"]["yjj_admin"]
     assert record.can_take_photos_from(yjj_admin) and not record.can_take_photos_from(county["users"]["hbj_admin"])
     submit_all(record, county["users"])
-    services.publish(record, county["users"]["office"])
+    report_and_publish(record, county["users"]["office"])
     db.session.commit()
     assert not record.can_take_photos_from(yjj_admin)
     client = app.test_client()
@@ -241,3 +258,18 @@ def test_several_photos_go_up_at_once_or_none_does(app, dispatched):
     page = client.get(f"/results/{record.id}/entry").get_data(as_text=True)
     assert page.count('<img src="/results/photos/') == 3  # thumbnails of what is kept
     assert 'capture="environment"' in page and "multiple" in page and "data-draft=" in page
+
+
+def test_no_publication_without_the_inspection_report(dispatched):
+    """Seed 003: the report within a working day of the visit, then the notice, then publication."""
+    county, _campaign = dispatched
+    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    submit_all(record, county["users"])
+    db.session.commit()
+    for user in ("yjj_admin", "office"):
+        with pytest.raises(services.ResultError, match="请先形成检查报告，再审核公示"):
+            services.publish(record, county["users"][user])
+    db.session.rollback()
+    assert record.status == RecordStatus.REVIEWING and record.published_at is None
+    report_and_publish(record, county["users"]["yjj_admin"])
+    assert record.published and record.reported_on is not None

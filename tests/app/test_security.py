@@ -35,7 +35,7 @@ from coordinator.plans.models import MonthlyPlan, MonthlyPlanEntry
 from coordinator.results import services as results
 from coordinator.results.models import Attachment, InspectionRecord
 from coordinator.states import Decision
-from tests.app.county import build_county, campaign_values, credit_code, drawn_campaign
+from tests.app.county import build_county, campaign_values, credit_code, drawn_campaign, report_and_publish
 from tests.conftest import PASSWORD, login
 
 XSS = "<script>alert(1)</script>"
@@ -94,7 +94,7 @@ def build_world(text: str = XSS) -> dict:
         entry = results.ResultEntry(items=items, follow_ups=["责令改正"], note=text, rectify_by=date(2024, 7, 31),
                                   inspected_on=date(2024, 6, 12) if lead else None, signed=True if lead else None)
         results.save_department_result(record, department_result.department_id, entry, office, submit=True)
-    results.publish(record, office)
+    report_and_publish(record, office)
     attachment = Attachment(department_result=record.department_results[0], filename=f"{text}.png", stored_as="missing.png",
                             uploaded_by_id=office.id)
     db.session.add(attachment)

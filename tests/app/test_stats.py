@@ -18,7 +18,7 @@ from coordinator.plans import services as plans
 from coordinator.results import services as results
 from coordinator.stats import services
 from coordinator.stats.xlsx import write_form
-from tests.app.county import PASSWORD, build_county, campaign_values, drawn_campaign
+from tests.app.county import PASSWORD, build_county, campaign_values, drawn_campaign, report_and_publish
 from tests.app.stats_kit import dispatch, enter, records
 
 PROBLEM, PENDING = "发现问题已责令改正", "发现问题待后续处理"
@@ -56,7 +56,7 @@ def world(county):
     enter(solo, county, "yjj")
     enter(r1, county, "yjj", PROBLEM, 2, ("责令改正", "行政指导"), questions=True, inspected_on=date(2024, 7, 2))
     enter(r1, county, "scj")
-    results.publish(r1, office)
+    report_and_publish(r1, office)
     enter(r2, county, "yjj", questions=True)
     enter(r2, county, "scj", PENDING, 1, ("立案调查",))
     enter(r3, county, "yjj", PENDING, 3, ("行政指导",))

@@ -97,3 +97,28 @@ def test_the_directory_counts_open_their_lists(app, county, username, targets):
     assert tiles == targets
     for url in tiles:
         assert client.get(url).status_code == 200
+
+
+def test_a_record_published_without_its_report_still_owes_it(app, county, dispatched):
+    """Records published before publication required the report (older data) stay in 待形成检查报告 until
+    it is written, and their page still offers the report form."""
+    from coordinator.timeutil import now
+
+    record = next(r for r in dispatched["records"] if len(r.department_results) == 2)
+    enter(record, county, "yjj")
+    enter(record, county, "scj")
+    record.status, record.published_at = RecordStatus.PUBLISHED, now()  # as the old code let it be published
+    db.session.commit()
+    lead = client_for(app, "yjj_admin")
+    owed = len([r for r in dispatched["records"] if r.reported_on is None])
+    html = lead.get("/").get_data(as_text=True)
+    listing = lead.get(link_to(html, f"形成{owed}户的检查报告")).get_data(as_text=True)
+    assert rows(listing) == owed and record.campaign_subject.subject.name in listing
+    page = lead.get(f"/results/{record.id}").get_data(as_text=True)
+    assert 'id="report-form"' in page and "已公示，但尚未形成检查报告" in page
+    lead.post(f"/results/{record.id}/report", data={"evaluation": "未发现问题", "handling": "无需后续处置"})
+    db.session.expire_all()
+    assert record.reported_on is not None
+    html = lead.get("/").get_data(as_text=True)
+    assert f"形成{owed - 1}户的检查报告" in html
+    assert 'id="report-form"' not in lead.get(f"/results/{record.id}").get_data(as_text=True)

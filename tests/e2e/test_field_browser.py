@@ -16,23 +16,31 @@ DESKTOP = {"width": 1440, "height": 900}
 def open_accounts(record) -> None:
     """Own accounts (password Demo2024, already changed) for the 组长 of `record`'s team (yjj_leader) and a member
     of another department (field_member)."""
-    import sqlalchemy as sa
-
-    from coordinator.auth.models import User
     from coordinator.extensions import db
 
     cs = record.campaign_subject
     leader = cs.leader
     member = next(m for m in cs.active_members if m.department_id != leader.department_id)
     for username, seat in (("yjj_leader", leader), ("field_member", member)):
-        # The demo may already have opened this inspector's account (one per inspector): take it over.
-        user = db.session.scalar(sa.select(User).where(User.inspector_id == seat.inspector_id))
-        if user is None:
-            user = User(role="inspector", department_id=seat.department_id, inspector_id=seat.inspector_id)
-            db.session.add(user)
-        user.username, user.display_name, user.must_change_password = username, seat.inspector.name, False
-        user.set_password(PASSWORD)
+        own_account(seat, username)
     db.session.commit()
+
+
+def own_account(seat, username: str) -> None:
+    """The seat's inspector's own account under `username` (password Demo2024, already changed); the demo may
+    already have opened one for this inspector (one per inspector): it is taken over."""
+    import sqlalchemy as sa
+
+    from coordinator.auth.models import User
+    from coordinator.extensions import db
+
+    user = db.session.scalar(sa.select(User).where(User.inspector_id == seat.inspector_id))
+    if user is None:
+        user = User(role="inspector", department_id=seat.department_id, inspector_id=seat.inspector_id)
+        db.session.add(user)
+    user.username, user.display_name, user.must_change_password = username, seat.inspector.name, False
+    user.set_password(PASSWORD)
+    db.session.flush()
 
 
 def prepare() -> None:

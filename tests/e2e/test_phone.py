@@ -35,9 +35,9 @@ def reopen_records():
     the finished one are opened again: two wait for every department's part, one for the lead's review."""
     import sqlalchemy as sa
 
-    from coordinator.auth.models import User
     from coordinator.extensions import db
     from coordinator.results.models import InspectionRecord
+    from tests.e2e.test_field_browser import own_account
 
     records = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id).limit(3)).all()
     for record in records:
@@ -50,12 +50,10 @@ def reopen_records():
     records[2].status = RecordStatus.REVIEWING
     for department_result in records[2].department_results:
         department_result.submitted_at = datetime(2024, 6, 20, 16, 30)
-    # An inspector of 市场监督管理局 on the second record's team gets its own account (as its admin would give it).
+    # An inspector of 市场监督管理局 on the second record's team gets its own account (as its admin would give it;
+    # a name of its own: which inspectors the demo itself gives accounts to follows its draws).
     member = next(m for m in records[1].campaign_subject.active_members if m.department.code == "scj")
-    inspector = User(username="scj_inspector", display_name=member.inspector.name, role="inspector",
-                     department_id=member.department_id, inspector_id=member.inspector_id)
-    inspector.set_password(PASSWORD)
-    db.session.add(inspector)
+    own_account(member, "scj_field")
     db.session.commit()
 
 
@@ -127,7 +125,7 @@ def test_an_inspectors_pages_fit_a_phone(server, browser):
 
 
 def test_an_inspectors_own_account_fits_a_phone(server, browser):
-    inspector = on_phone(browser, server, "scj_inspector")
+    inspector = on_phone(browser, server, "scj_field")
     for path in ("/", "/tasks/", "/results/2", "/results/2/entry", "/public/"):
         check_phone_page(inspector, path, "inspector")
 
@@ -157,8 +155,9 @@ def test_the_lead_departments_pages_fit_a_phone(server, browser):
     pages = ["/", "/results/", "/results/3", "/results/1/entry", "/campaigns/1", "/campaigns/2", "/campaigns/1/teams"]
     for path in pages:
         check_phone_page(lead, path, "lead")
-    lead.go("/results/3")
-    assert lead.page.locator("button:has-text('审核通过并公示')").is_visible()
+    lead.go("/results/3")  # awaiting review, no report yet: the report form, publication shown but not offered
+    assert lead.page.locator("#report-form").is_visible()
+    assert lead.page.locator("button:has-text('审核通过并公示')").is_disabled()
 
 
 def test_the_inspectors_own_pages_fit_a_phone(server, browser):
