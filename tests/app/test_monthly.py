@@ -115,6 +115,11 @@ def test_the_department_edits_confirms_exports_and_makes_its_campaign(app, count
     db.session.expire_all()
     plan = db.session.get(MonthlyPlan, pid)
     assert plan.status == MonthlyPlanStatus.CONFIRMED and len(plan.entries) == 38 and plan.note == "春节后复工复产重点"
+    confirmed = clients["yjj_admin"].get(f"/plans/monthly/{pid}").data.decode()
+    create = f'action="/plans/monthly/{pid}/campaign"'
+    # The next step is offered at the head of the page (not only below a list of 38) and again at its foot.
+    assert confirmed.count(create) == 2 and confirmed.index(create) < confirmed.index(first.subject.name)
+    assert create not in clients["office"].get(f"/plans/monthly/{pid}").data.decode()
 
     workbook = tmp_path / "plan.xlsx"
     workbook.write_bytes(clients["yjj_admin"].get(f"/plans/monthly/{pid}.xlsx").data)
