@@ -10,13 +10,14 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy.engine import make_url
+
+from ..secretfile import kept_secret
 
 try:
     import fcntl
@@ -36,13 +37,7 @@ def load_key(instance_path: str) -> str:
     instance folder (readable by the app's user only). Never stored in the database."""
     if os.environ.get("AUDIT_KEY"):
         return os.environ["AUDIT_KEY"]
-    path = Path(os.environ.get("AUDIT_KEY_FILE") or Path(instance_path) / KEY_FILE)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(secrets.token_hex(32))
-    return path.read_text(encoding="utf-8").strip()
+    return kept_secret(Path(os.environ.get("AUDIT_KEY_FILE") or Path(instance_path) / KEY_FILE))
 
 
 def keyed_hash(text: str, key: str | None = None) -> str:

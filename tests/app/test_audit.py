@@ -454,3 +454,25 @@ def test_a_seed_round_reads_as_sentences(client, county):
     # a plan task version keeps its departments by name
     assert said.value("plan_task_version", "data", {"initiating_department": "应急管理局", "joint_departments": [
         "市场监督管理局"]}) == "发起部门：应急管理局；联合部门：市场监督管理局"
+
+
+
+@pytest.mark.parametrize("which", ["audit_key", "secret_key"])
+def test_processes_starting_together_share_one_key(which, tmp_path, monkeypatch):
+    """Two server workers (or two test runs) that both find no key file must both end up with the one key that
+    won, without an error: the second one here sees no file (as it did a moment before the first wrote it)."""
+    from pathlib import Path
+
+    from coordinator import config
+    from coordinator.audit import seal
+
+    for name in ("AUDIT_KEY", "AUDIT_KEY_FILE", "SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    load = seal.load_key if which == "audit_key" else config._secret_key
+    first = load(str(tmp_path))
+    monkeypatch.setattr(Path, "exists", lambda self: False)  # it checked before the first process wrote the file
+    second = load(str(tmp_path))
+    monkeypatch.undo()
+    assert second == first and len(first) == 64
+    assert sorted(p.name for p in tmp_path.iterdir()) == [which]  # no draft left behind
+    assert (tmp_path / which).stat().st_mode & 0o777 == 0o600
