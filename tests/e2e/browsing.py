@@ -119,6 +119,14 @@ class Person:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
+    def click_through(self, target) -> None:
+        """Click what leads to another page (a form's button or a link; a selector or a locator) and wait until
+        that page has loaded. A plain click returns as soon as the click is dispatched — before an "are you sure?"
+        dialog is accepted and the answer arrives — so reading the next page right after it races the server."""
+        button = self.page.locator(target) if isinstance(target, str) else target
+        with self.page.expect_navigation():
+            button.click()
+
     def flash(self) -> str:
         return " ".join(self.page.locator(".flash").all_inner_texts())
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -27,8 +28,7 @@ def seed_round(office: Person, parties: list[Person], campaign: str, label: str,
     never leaves the browser), the last commitment locks the input; each reveals (the browser kept the value);
     the office draws."""
     office.go(f"/campaigns/{campaign}")
-    with office.page.expect_navigation():
-        office.page.click(f"button:has-text('开始征集随机数承诺（{label}）')")
+    office.click_through(f"button:has-text('开始征集随机数承诺（{label}）')")
     assert "已开始征集" in office.flash()
     round_path = office.page.url.replace(office.base, "")
     for person in parties:  # each sees its step, with the deadline, on its workbench
@@ -53,12 +53,10 @@ def seed_round(office: Person, parties: list[Person], campaign: str, label: str,
         person.go(round_path)
         form = person.page.locator("form[data-seed-reveal]")
         assert "与承诺值一致" in form.locator("[data-seed-match]").inner_text()  # filled from the browser's keeping
-        with person.page.expect_navigation():
-            form.locator("button[type=submit]").click()
+        person.click_through(form.locator("button[type=submit]"))
         assert "已揭示" in person.flash(), person.flash()
     office.go(round_path)
-    with office.page.expect_navigation():
-        office.page.click("button:has-text('算出种子并抽取')")
+    office.click_through("button:has-text('算出种子并抽取')")
     assert "完成抽取" in office.flash()
     office.shot(f"{shots}-drawn")
     parties[-1].go(round_path)
@@ -76,10 +74,12 @@ def test_a_campaign_walked_through_by_its_people(live_server, browser):
     page.fill("#name", "2026年度成品油领域部门联合抽查（浏览器测试）")
     page.select_option("#lead_department_id", label="应急管理局")
     page.get_by_label("商务局", exact=True).check()
-    # Visits already made by the time results are entered (an inspection date cannot lie in the future).
-    for field, value in {"#period_start": "2026-11-01", "#period_end": "2026-12-31", "#items_deadline": "2026-11-04",
-                         "#visit_start": "2026-11-09", "#visit_end": "2026-11-27"}.items():
-        page.fill(field, value)
+    # Visits already made by the time results are entered (an inspection date cannot lie in the future): the
+    # dates are counted from today, so that the walk reads the same on any day it runs.
+    today = date.today()
+    for field, days in {"#period_start": -29, "#period_end": 31, "#items_deadline": -26,
+                        "#visit_start": -21, "#visit_end": -3}.items():
+        page.fill(field, (today + timedelta(days=days)).isoformat())
     page.get_by_label("成品油", exact=True).check()
     page.fill("#inspector_capacity", "1")  # 商务局's 14 people make at most 7 teams: some enterprises go unstaffed
     office.shot("01-campaign-form")
@@ -95,7 +95,7 @@ def test_a_campaign_walked_through_by_its_people(live_server, browser):
         for box in person.page.locator("input[name=item_ids]").all():
             box.check()
         person.shot(f"02-items-{username}")
-        person.page.click("button:has-text('提交')")
+        person.click_through("button:has-text('提交')")
         assert "已提交" in person.flash()
 
     # The enterprises are drawn with a seed the office and both departments make together (one of them on a phone).
@@ -117,20 +117,20 @@ def test_a_campaign_walked_through_by_its_people(live_server, browser):
     first.select_option(label="已关闭停业")
     yjj.page.locator("input[name^=reason-]").first.fill("现场已停业，加油机已拆除")
     yjj.shot("05-confirm-yjj_admin-marked")
-    yjj.page.click("button:has-text('其余全部确认')")
+    yjj.click_through("button:has-text('其余全部确认')")
     assert f"已记录{drawn}户的确认结果，其中1户标记为不检查或需替换" in yjj.flash()
     assert "已记录：已关闭停业" in yjj.page.inner_text("body")
     yjj.shot("05-confirm-yjj_admin-saved")
     swj = Person(browser, live_server, "swj_admin")
     swj.go(f"/campaigns/{campaign}/confirm")
     swj.shot("05-confirm-swj_admin")
-    swj.page.click("button:has-text('其余全部确认')")
+    swj.click_through("button:has-text('其余全部确认')")
     assert f"已记录{drawn}户" in swj.flash()
 
     # The office accepts the closed one short rather than replacing it (核减), with the question first.
     office.go(f"/campaigns/{campaign}")
     assert closed_name in office.page.inner_text("body")
-    office.page.click("button:has-text('核减，不再替换')")
+    office.click_through("button:has-text('核减，不再替换')")
     assert "已核减" in office.flash()
     drawn -= 1
 
@@ -143,7 +143,7 @@ def test_a_campaign_walked_through_by_its_people(live_server, browser):
     assert f"{drawn}户中已配齐检查组" in body and "执法人员的检查户数或检查日期已排满" in body and "只派发已配齐的" in body
     office.shot("06-partly-staffed")
     office.page.fill("#inspector_capacity", "10")
-    office.page.click("button:has-text('保存设置')")
+    office.click_through("button:has-text('保存设置')")
     assert "补充组队的设置已保存" in office.flash()
     seed_round(office, parties, campaign, "补充组队", "06b")
     assert f"{drawn}户全部配齐" in office.flash()
@@ -157,8 +157,7 @@ def test_a_campaign_walked_through_by_its_people(live_server, browser):
     assert pdf[:4] == b"%PDF" and len(pdf) > 10_000
     (ARTIFACTS / "07-joint-record.pdf").write_bytes(pdf)
     office.go(f"/campaigns/{campaign}")
-    with page.expect_navigation():
-        page.click("#dispatch button:has-text('派发')")
+    office.click_through("#dispatch button:has-text('派发')")
     assert "已派发" in office.flash()
 
     # Results: an officer's workbench shows the records waiting for the department, and the count opens them.
@@ -180,7 +179,7 @@ def test_a_campaign_walked_through_by_its_people(live_server, browser):
             select.select_option("未发现问题")
         person.page.get_by_label("无需后续处置").check()
         person.shot(f"08-entry-{person.username}")
-        person.page.click("button[value=submit]")
+        person.click_through("button[value=submit]")
         assert "检查结果已提交" in person.flash()
     lead.go("/")  # the record waiting for the lead department's review is on its workbench, and opens
     lead.page.click("a:has-text('审核并公示1条')")
@@ -194,9 +193,9 @@ def test_a_campaign_walked_through_by_its_people(live_server, browser):
     lead.page.click("a:has-text('去形成检查报告')")
     lead.page.fill("#evaluation", "未发现问题，安全生产主体责任基本落实")
     lead.page.fill("#handling", "无需后续处置")
-    lead.page.click("button:has-text('形成检查报告')")
+    lead.click_through("button:has-text('形成检查报告')")
     assert "检查报告已形成" in lead.flash()
-    lead.page.click("button:has-text('审核通过并公示')")
+    lead.click_through("button:has-text('审核通过并公示')")
     assert "已审核并公示" in lead.flash()
     lead.shot("09-published")
 

@@ -56,8 +56,7 @@ def test_the_expert_pages_at_1440(server, browser):
     office.shot("experts-desktop-campaign")
     officer = Person(browser, server, "yjj_officer", width=1440)
     officer.go("/campaigns/1/experts")
-    officer.page.locator("main a[href*='/campaigns/1/records/']").first.click()  # the drawn one's 一企一表
-    officer.page.wait_for_load_state()
+    officer.click_through(officer.page.locator("main a[href*='/campaigns/1/records/']").first)  # the drawn one's 一企一表
     assert "随同检查专家" in officer.page.inner_text("main")
     officer.shot("experts-desktop-record")
 

@@ -101,8 +101,7 @@ def test_the_field_pages_at_1440(server, browser):
         do { t.setUTCDate(t.getUTCDate() + 1); } while ([0, 6].includes(t.getUTCDay()));
         return t.toISOString().slice(0, 10); }""", planned)
     form.locator("input[name=visit_date]").fill(later)
-    form.locator("button[type=submit]").click()
-    lead.page.wait_for_load_state()
+    lead.click_through(form.locator("button[type=submit]"))
     assert "检查日期已改为" in lead.flash(), lead.flash()
     lead.shot("field-1440-lead-visit-moved")
     member = Person(browser, server, "field_member")
@@ -116,7 +115,6 @@ def test_the_field_pages_at_1440(server, browser):
     admin.go("/admin/inspector-accounts")
     admin.page.locator("input[name=inspector]").first.check()
     admin.page.locator("input[name=inspector]").nth(1).check()
-    admin.page.click("button:has-text('为所选人员开通账号')")
-    admin.page.wait_for_load_state()
+    admin.click_through("button:has-text('为所选人员开通账号')")
     assert admin.page.locator("table.issued tbody tr").count() == 2
     admin.shot("field-1440-admin-accounts")

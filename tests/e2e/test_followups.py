@@ -46,8 +46,7 @@ def test_a_department_works_its_overdue_follow_ups_at_1440(server, browser):
         form.locator("input[name=penalty]").fill("3000")
     elif step == "conclude":
         form.locator("textarea[name=note]").fill("已处理")
-    form.locator("button[type=submit]").click()  # the dialog (irreversible step) is accepted by Person
-    officer.page.wait_for_load_state()
+    officer.click_through(form.locator("button[type=submit]"))  # the dialog (irreversible step) is accepted by Person
     assert "不能" not in officer.flash() and officer.flash(), officer.flash()
     officer.shot("followups-desktop-after-step")
 
@@ -59,8 +58,7 @@ def test_the_receiving_department_answers_a_transfer(server, browser):
     detail = first_follow_up(receiver, "/follow-ups/?view=incoming&status=sent")
     receiver.go(detail)
     receiver.page.locator("input[name=accept][value='1']").check()
-    receiver.page.locator("main form[data-confirm] button[type=submit]").click()
-    receiver.page.wait_for_load_state()
+    receiver.click_through("main form[data-confirm] button[type=submit]")
     assert "已接收移送" in receiver.flash()
     receiver.shot("followups-desktop-transfer-accepted")
 
