@@ -7,15 +7,18 @@ from datetime import date, datetime, time, timedelta
 import chinese_calendar
 
 log = logging.getLogger(__name__)
+_years_without_data: set[int] = set()  # said once per year and process, not once per day counted
 
 
 def is_working_day(day: date) -> bool:
-    """Official working day; beyond the years the library knows, Monday to Friday (and say so in the log)."""
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        log.warning("chinese-calendar 没有 %s 年的节假日数据，按周一至周五计算工作日；请升级该库", day.year)
-        return day.weekday() < 5
+    """Official working day; beyond the years the library knows, Monday to Friday (and say so in the log, once)."""
+    if day.year not in _years_without_data:
+        try:
+            return chinese_calendar.is_workday(day)
+        except NotImplementedError:
+            _years_without_data.add(day.year)
+            log.warning("chinese-calendar 没有 %s 年的节假日数据，按周一至周五计算工作日；请升级该库", day.year)
+    return day.weekday() < 5
 
 
 def add_working_days(start: date, count: int) -> date:
