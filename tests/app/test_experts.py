@@ -205,7 +205,8 @@ def test_the_departments_admin_edits_and_disables_its_own_expert_audited(app, co
     assert expert("ZJ003").active
     changes = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity == "expert",
                                                              AuditEntry.entity_id == str(ours.id),
-                                                             AuditEntry.action == "update")).all()
+                                                             AuditEntry.action == "update")
+                                 .order_by(AuditEntry.seq)).all()  # in the order they happened, on any database
     assert len(changes) == 3 and all(e.user_name == "yjj_admin" for e in changes)
     first = json.loads(changes[0].changes)
     assert (first["before"]["name"], first["after"]["name"]) == ("赵工", "赵高工")

@@ -192,7 +192,7 @@ def _account(username: str, role: str, department_id: int, inspector=None) -> Us
 
 def _changes_since(seq: int) -> list[str]:
     """What the audit log gained: every change of state lands there, so a refused request must add only its refusal."""
-    return [e.action for e in db.session.scalars(sa.select(AuditEntry).where(AuditEntry.seq > seq))
+    return [e.action for e in db.session.scalars(sa.select(AuditEntry).where(AuditEntry.seq > seq).order_by(AuditEntry.seq))
             if e.action not in ("denied", "login", "download")]
 
 
