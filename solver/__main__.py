@@ -22,6 +22,10 @@ def _load(path: str) -> object:
         raise SolverInputError(f"{path}: 不是 UTF-8 编码的文本（第 {exc.start + 1} 个字节）") from None
     except json.JSONDecodeError as exc:
         raise SolverInputError(f"{path}: 不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）") from None
+    except ValueError:  # an integer of more digits than Python converts (4300)
+        raise SolverInputError(f"{path}: 含有位数过多的整数（超过 {sys.get_int_max_str_digits()} 位）") from None
+    except RecursionError:
+        raise SolverInputError(f"{path}: JSON 嵌套层数过深") from None
 
 
 def _write(text: str, path: str | None) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 
 from .common import (
     COLUMNAR_MIN,
+    UNBOUNDED,
     SolverInputError,
     input_sha256,
     record_columns,
@@ -260,7 +261,8 @@ def parse_teams(problem: object) -> TeamsInstance:
         if len(set(parsed)) != len(parsed):
             raise SolverInputError("days: 日期重复")
         days = tuple(sorted(parsed))
-    daily_capacity = require_int(problem, "daily_capacity", "daily_capacity", minimum=1, default=1)
+    # Counts beyond UNBOUNDED behave as it (nobody makes 2^40 visits): the arrays of the solve hold 64-bit integers.
+    daily_capacity = min(require_int(problem, "daily_capacity", "daily_capacity", minimum=1, default=1), UNBOUNDED)
 
     q = problem.get("max_pair_probability")
     if q is not None:
@@ -275,11 +277,12 @@ def parse_teams(problem: object) -> TeamsInstance:
         record = require_mapping(record, path)
         iid = require_id(record, path)
         unavailable = require_list(record.get("unavailable") or [], f"{where(path, record)}.unavailable")
+        capacity = require_int(record, path, "capacity", minimum=0, default=None)
         inspectors.append(Inspector(
             id=iid,
             department=_department_ref(record, path, dept_index),
             tags=frozenset(_tags(record, path)),
-            capacity=require_int(record, path, "capacity", minimum=0, default=None),
+            capacity=min(capacity, UNBOUNDED) if capacity is not None else None,
             can_lead=require_bool(record, path, "can_lead", True),
             unavailable=frozenset(_date(d, f"{where(path, record)}.unavailable[{m}]") for m, d in enumerate(unavailable)),
         ))
