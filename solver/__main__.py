@@ -39,6 +39,8 @@ def _write(text: str, path: str | None) -> None:
         raise SolverInputError(f"{path}: 无法写入（{os_reason(exc)}）") from None
 
 
+MESSAGE_LIMIT = 1000  # characters of an error message or a violation; a longer one loses its middle
+
 # argparse's usage errors, which reach `error()` only as English text
 _USAGE_ERRORS = (
     (r"the following arguments are required: (.+)", "缺少参数：{0}"),
@@ -101,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 
                 problems = verify_download(problem)
                 for line in problems:
-                    print(line)
+                    print(one_line(line, MESSAGE_LIMIT))
                 if not problems:
                     print("OK：输入哈希一致，每个揭示值都与承诺相符，种子按规则复算一致")
                 return 1 if problems else 0
@@ -111,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
                 result = _load(args.result)
                 violations = check_teams(problem, result)
                 for line in violations:
-                    print(line)
+                    print(one_line(line, MESSAGE_LIMIT))  # one line each, whatever the ids hold
                 if not violations:
                     print("OK：所有硬性规则均满足")
                 return 1 if violations else 0
@@ -119,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
 
             _write(dumps(draw_subjects(problem)), args.output)
     except SolverInputError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        print(f"错误：{one_line(exc, MESSAGE_LIMIT)}", file=sys.stderr)  # one line, even if an id holds a line break
         return 2
     except UnicodeEncodeError:  # JSON may spell a lone surrogate ("\ud800"), which no UTF-8 text can hold
         print(f"错误：{args.problem}: 含有无法编码为 UTF-8 的字符（孤立的代理项，如 \\ud800）", file=sys.stderr)

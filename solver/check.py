@@ -9,9 +9,10 @@ violations as Chinese lines; `check_teams` runs them all in the contract's order
 from __future__ import annotations
 
 from collections import Counter
+import math
 from dataclasses import dataclass
 
-from .common import input_sha256
+from .common import as_float, input_sha256
 from .instance import parse_teams
 
 PROBABILITY_TOLERANCE = 1e-6  # how far a need's planned probabilities may sum from its size
@@ -102,7 +103,8 @@ def _text_or_null(value: object) -> bool:
 
 
 def _number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    """A finite JSON number (an integer beyond every float is not one)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(as_float(value))
 
 
 def _number_or_null(value: object) -> bool:

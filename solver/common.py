@@ -256,13 +256,13 @@ def require_int(record: dict, path: str, field: str, *, minimum: int, default: o
 
 def require_number(record: dict, path: str, field: str) -> float:
     value = record[field]
-    number = _as_float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
+    number = as_float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
     if not math.isfinite(number):
         raise SolverInputError(f"{where(path, record)}: \"{field}\" 应为有限的数，实际为 {one_line(json.dumps(value, ensure_ascii=False), 60)}")
     return number
 
 
-def _as_float(value: int | float) -> float:
+def as_float(value: int | float) -> float:
     """The number as a float; an integer beyond every float (more than 308 digits) as infinity."""
     try:
         return float(value)

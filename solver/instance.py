@@ -108,6 +108,11 @@ def _date(value: object, path: str) -> str:
     raise SolverInputError(f"{path}: 日期应为 YYYY-MM-DD 格式，实际为 {json.dumps(value, ensure_ascii=False)}")
 
 
+def _or_empty(value: object) -> object:
+    """An optional list: absent or null is empty; anything else is checked as given (`{}` or `0` is no list)."""
+    return [] if value is None else value
+
+
 def _tags(record: dict, path: str) -> tuple[str, ...]:
     tags = record.get("tags")
     if tags is None:
@@ -239,7 +244,7 @@ def parse_teams(problem: object) -> TeamsInstance:
         path = f"departments[{k}]"
         record = require_mapping(record, path)
         did = require_id(record, path)
-        name = record.get("name", did)
+        name = did if record.get("name") is None else record["name"]  # absent or null: the id
         if not isinstance(name, str) or not name:
             raise SolverInputError(f"{where(path, record)}: \"name\" 应为非空字符串")
         departments.append(Department(did, name))
@@ -276,7 +281,7 @@ def parse_teams(problem: object) -> TeamsInstance:
         path = f"inspectors[{k}]"
         record = require_mapping(record, path)
         iid = require_id(record, path)
-        unavailable = require_list(record.get("unavailable") or [], f"{where(path, record)}.unavailable")
+        unavailable = require_list(_or_empty(record.get("unavailable")), f"{where(path, record)}.unavailable")
         capacity = require_int(record, path, "capacity", minimum=0, default=None)
         inspectors.append(Inspector(
             id=iid,
@@ -301,7 +306,7 @@ def parse_teams(problem: object) -> TeamsInstance:
     if len(subj_index) < len(subjects):
         _unique_ids(raw_subjects, "subjects")  # names the repeated id
 
-    raw_conflicts = require_list(problem.get("conflicts") or [], "conflicts")
+    raw_conflicts = require_list(_or_empty(problem.get("conflicts")), "conflicts")
     columns = record_columns(raw_conflicts) if len(raw_conflicts) >= COLUMNAR_MIN else None
     conflicts = _plain_conflicts(columns, insp_index, subj_index) if columns else None
     if conflicts is None:
