@@ -266,8 +266,8 @@ class CampaignSubject(db.Model):
     # Eager where every page needs them: lists of enterprises show their name, confirmations and team.
     subject: Mapped[Subject] = relationship(lazy="joined")
     draw: Mapped[Draw] = relationship()
-    confirmations: Mapped[list[Confirmation]] = relationship(back_populates="campaign_subject",
-                                                             cascade="all, delete-orphan", lazy="selectin")
+    confirmations: Mapped[list[Confirmation]] = relationship(
+        back_populates="campaign_subject", order_by="Confirmation.id", cascade="all, delete-orphan", lazy="selectin")
     members: Mapped[list[TeamMember]] = relationship(
         back_populates="campaign_subject", order_by="TeamMember.id", cascade="all, delete-orphan", lazy="selectin")
     reached_by: Mapped[list[CampaignSubjectDepartment]] = relationship(

@@ -122,7 +122,8 @@ def create():
     if form.validate_on_submit():
         kind = CampaignKind(form.kind.data)
         lead = db.session.get(Department, form.lead_department_id.data)
-        partners = db.session.scalars(sa.select(Department).where(Department.id.in_(form.partner_ids.data))).all()
+        partners = db.session.scalars(sa.select(Department).where(Department.id.in_(form.partner_ids.data))
+                                      .order_by(Department.id)).all()
         partners = [p for p in partners if p.id != lead.id]
         scheme = request.files.get(form.scheme_file.name)
         if kind is CampaignKind.JOINT and not partners:
