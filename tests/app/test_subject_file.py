@@ -172,7 +172,7 @@ def test_the_file_as_one_workbook_from_the_page_and_the_command(app, county_file
     results = book.get_sheet_by_name("检查结果").to_python()
     assert results[0][8:] == ["备注", "现场照片"]  # the page's photos and note are in the workbook too
     assert any(r[6] == PROBLEM and r[8] == "现场核查" and "现场照片.jpg" in r[9] for r in results[1:])
-    facts = dict((r[0], r[1]) for r in book.get_sheet_by_name("基本信息").to_python())
+    facts = {r[0]: r[1] for r in book.get_sheet_by_name("基本信息").to_python()}
     assert facts["统一社会信用代码"] == subject.credit_code and facts["地址"] == subject.address
     assert facts["经营状态"] == subject.status.label and "13912345678" not in str(facts)  # no contacts
     assert db.session.get(CampaignSubject, county_file["cs"].id) is not None
