@@ -12,9 +12,21 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from coordinator.access import roles_for
-from tests.app.test_access import (ADMIN, ANONYMOUS, INSPECTOR, LOGIN, MATRIX, OFFICE, OFFICER, USERNAMES,
-                                   _expected, _outcome, _request, full_world)
+from coordinator.access import may, roles_for
+from tests.app.test_access import (
+    ADMIN,
+    ANONYMOUS,
+    INSPECTOR,
+    LOGIN,
+    MATRIX,
+    OFFICE,
+    OFFICER,
+    USERNAMES,
+    _expected,
+    _outcome,
+    _request,
+    full_world,
+)
 from tests.conftest import login
 
 __all__ = ["full_world"]  # the matrix's world, as a fixture of this module too
@@ -94,3 +106,39 @@ def test_every_link_a_role_sees_is_one_it_may_follow(app, full_world, role):
                     refused.append((page, method, path, followed[path]))
     assert walked >= 3, pages(role)
     assert not refused, "\n".join(f"{role} on {page}: {method} {path} → {why}" for page, method, path, why in refused)
+
+
+@pytest.mark.parametrize(("role", "expected"), [
+    (OFFICE, {"plans.detail": True, "plans.detail POST": True, "imports.upload subjects": True, "experts.new": True}),
+    (ADMIN, {"plans.detail": True, "plans.detail POST": False, "imports.upload subjects": False,
+             "imports.upload items": True, "experts.new": True}),
+    (OFFICER, {"plans.detail": True, "plans.detail POST": False, "imports.upload items": False, "experts.new": False}),
+    (ANONYMOUS, {"plans.detail": False, "public.index": True, "auth.login": True}),
+])
+def test_may_answers_what_the_route_declares(app, make_user, role, expected):
+    """The role part only: the page, its form, the kind the URL names."""
+    client = app.test_client()
+    if role != ANONYMOUS:
+        login(client, make_user(role, None if role == OFFICE else "yjj").username)
+    with client:
+        client.get("/account/password" if role != ANONYMOUS else "/public/")  # a request of this user's
+        got = {}
+        for question in expected:
+            endpoint, _, rest = question.partition(" ")
+            kind = {"kind_name": rest} if rest in ("subjects", "items") else {}
+            got[question] = may(endpoint, "POST" if rest == "POST" else "GET", **kind)
+    assert got == expected
+
+
+def test_may_refuses_to_guess(app, make_user):
+    """An endpoint that does not exist, and URL arguments a route's roles do not depend on, are mistakes."""
+    client = app.test_client()
+    login(client, make_user(OFFICE, None).username)
+    with client:
+        client.get("/account/password")
+        with pytest.raises(LookupError):
+            may("experts.nonexistent")
+        with pytest.raises(TypeError):
+            may("experts.edit", expert_id=1)  # may() answers for the role, not for the row
+        with pytest.raises(TypeError):
+            may("imports.upload")  # which kind?
