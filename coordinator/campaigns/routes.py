@@ -122,7 +122,8 @@ def create():
     if form.validate_on_submit():
         kind = CampaignKind(form.kind.data)
         lead = db.session.get(Department, form.lead_department_id.data)
-        partners = db.session.scalars(sa.select(Department).where(Department.id.in_(form.partner_ids.data))).all()
+        partners = db.session.scalars(sa.select(Department).where(Department.id.in_(form.partner_ids.data))
+                                      .order_by(Department.id)).all()
         partners = [p for p in partners if p.id != lead.id]
         scheme = request.files.get(form.scheme_file.name)
         if kind is CampaignKind.JOINT and not partners:
@@ -364,16 +365,12 @@ def dispatch(campaign_id):
                     "已派发：一企一表已发送给检查人员" + ("，分组名单已发送给牵头部门" if campaign.is_joint else ""))
 
 
-def _lead_or_office(campaign: Campaign) -> None:
-    if not current_user.is_office and current_user.department_id != campaign.lead_department_id:
-        abort(403)
-
-
 @bp.get("/<int:campaign_id>/dispatch.xlsx")
 @login_required
 def dispatch_list(campaign_id):
     campaign = _campaign(campaign_id)
-    _lead_or_office(campaign)
+    if not campaign.dispatch_list_may_be_read_by(current_user):
+        abort(403)
     if not campaign.reached(CampaignStatus.TEAMED):
         abort(404)
     return send_workbook(lambda target: sheets.write_dispatch(target, campaign), f"{campaign.name}_派发清单")

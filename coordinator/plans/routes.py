@@ -22,7 +22,8 @@ bp = Blueprint("plans", __name__, url_prefix="/plans")
 
 
 def _department_choices():
-    return choices((d.id, d.name) for d in db.session.scalars(sa.select(Department).where(Department.active)))
+    return choices((d.id, d.name) for d in db.session.scalars(sa.select(Department).where(Department.active)
+                                                               .order_by(Department.id)))
 
 
 @bp.get("/")
@@ -190,7 +191,8 @@ def monthly_create():
 @login_required
 def monthly_detail(monthly_id):
     plan = _monthly(monthly_id)
-    tasks = db.session.scalars(sa.select(PlanTask).where(PlanTask.id.in_(plan.tasks or [-1]))).all()
+    tasks = sorted(db.session.scalars(sa.select(PlanTask).where(PlanTask.id.in_(plan.tasks or [-1]))),
+                   key=lambda task: plan.tasks.index(task.id))  # in the plan's order
     return render_template("plans/monthly_detail.html", plan=plan, tasks=tasks, add_form=MonthlyAddForm(),
                            confirm_form=MonthlyConfirmForm(note=plan.note), month_label=monthly.month_label)
 

@@ -40,14 +40,14 @@ def item_choices(plan: Plan) -> list[tuple[int, str]]:
 
 def item_text(item_ids: list[int]) -> str:
     """The chosen items as the plan table writes them: "编号 名称" joined by "、"."""
-    items = db.session.scalars(sa.select(Item).where(Item.id.in_(item_ids or [-1])).order_by(Item.code)).all()
+    items = db.session.scalars(sa.select(Item).where(Item.id.in_(item_ids or [-1])).order_by(Item.code, Item.id)).all()
     return "、".join(f"{item.code} {item.name}" for item in items)
 
 
 def chosen_items(task: PlanTask) -> list[int]:
     """The items a stored task names, for its edit form (tasks written before the list was used name none)."""
     named = set(split_list(task.items))
-    return [item.id for item in db.session.scalars(sa.select(Item))
+    return [item.id for item in db.session.scalars(sa.select(Item).order_by(Item.id))
             if f"{item.code} {item.name}" in named]
 
 

@@ -147,11 +147,13 @@ def history(subject: Subject, user=None, *, public: bool = False) -> list[Entry]
                  selectinload(CampaignSubject.record).selectinload(InspectionRecord.department_results)
                  .options(selectinload(DepartmentResult.items).selectinload(ItemResult.campaign_item),
                           selectinload(DepartmentResult.attachments),
-                          selectinload(DepartmentResult.follow_up_rows)))).all()
+                          selectinload(DepartmentResult.follow_up_rows)))
+        .order_by(CampaignSubject.id.desc())).all()  # newest first, also within a day (stable sort below)
     flags: dict[int, list[ReplacementFlag]] = {}
     if not public:
         for flag in db.session.scalars(sa.select(ReplacementFlag).options(selectinload(ReplacementFlag.change))
-                                       .where(ReplacementFlag.campaign_subject_id.in_([cs.id for cs in drawn]))):
+                                       .where(ReplacementFlag.campaign_subject_id.in_([cs.id for cs in drawn]))
+                                       .order_by(ReplacementFlag.id)):
             flags.setdefault(flag.campaign_subject_id, []).append(flag)
     entries = [e for cs in drawn if (e := _inspection(cs, user, public, flags)) is not None]
     entries += _considered(subject, {cs.campaign_id for cs in drawn}, user, public)

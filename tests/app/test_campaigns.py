@@ -321,7 +321,8 @@ def test_items_are_overdue_after_their_deadline_until_submitted(county):
 def test_closed_and_recently_inspected_enterprises_are_left_out_of_the_next_draw(county):
     first = drawn_campaign(county)
     inspected = {cs.subject.credit_code for cs in first.subjects}
-    closed = db.session.scalar(sa.select(Subject).where(Subject.credit_code.not_in(inspected)).limit(1))
+    closed = db.session.scalar(sa.select(Subject).where(Subject.credit_code.not_in(inspected))
+                            .order_by(Subject.id).limit(1))
     closed.status = SubjectStatus.DEREGISTERED
     db.session.commit()
 

@@ -113,7 +113,7 @@ def test_a_departments_own_random_inspection_end_to_end_by_the_roles_that_do_it(
         assert "联合" not in main, url
 
     # Records, review and publication, by the department alone.
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    record = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id)).first()
     part = record.department_results[0]
     data = {"action": "submit", "follow_ups": ["无需后续处置"], "inspected_on": "2024-06-12", "signed": "1"}
     for ci in items_for(part):

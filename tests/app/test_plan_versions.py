@@ -59,3 +59,13 @@ def test_adjustments_need_a_reason_keep_every_version_and_are_public(app, county
     assert "临时任务" not in current  # the deleted task is history, not plan
     for inspector in db.session.scalars(sa.select(Inspector)):
         assert inspector.name not in public
+
+
+def test_the_public_plan_refuses_a_year_nobody_plans(app, county):
+    """/public/plan?year=99999999999 showed “99999999999年度随机抽查工作计划 … 尚未公布” (acceptance check): a year
+    outside 2000–2100 is a typing error, as everywhere else, and the page does not exist."""
+    anonymous = app.test_client()
+    for year in ("1999", "2101", "99999999999", "-5"):
+        assert anonymous.get(f"/public/plan?year={year}").status_code == 404, year
+    assert anonymous.get("/public/plan?year=2025").status_code == 200
+    assert anonymous.get("/public/plan?year=abc").status_code == 200  # not a number: the latest plan's year

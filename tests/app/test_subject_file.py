@@ -131,6 +131,9 @@ def test_the_public_sees_the_published_part_only(app, county_file):
     page = app.test_client().get(f"/public/subjects/{other.credit_code}").get_data(as_text=True)
     assert "尚无检查记录" in page
     assert app.test_client().get("/public/subjects/000000000000000000").status_code == 404
+    # typed by hand, in lower case and with a space, as the public types a code it reads off a licence
+    typed = app.test_client().get(f"/public/subjects/{county_file['subject'].credit_code.lower()} ")
+    assert typed.status_code == 200 and county_file["campaign"].name in typed.get_data(as_text=True)
 
 
 def test_a_covert_campaign_stays_out_of_the_file_until_it_ends(app, county_file):

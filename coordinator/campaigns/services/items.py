@@ -80,7 +80,8 @@ def submit_items(campaign: Campaign, department_id: int, item_ids: list[int], ma
     campaign_department = campaign.campaign_department(department_id)
     if campaign_department is None:
         raise CampaignError("本部门没有参加这次联合抽查")
-    items = db.session.scalars(sa.select(Item).where(Item.id.in_(item_ids or [-1]), Item.active)).all()
+    items = db.session.scalars(sa.select(Item).where(Item.id.in_(item_ids or [-1]), Item.active)
+                              .order_by(Item.code, Item.id)).all()  # the campaign's item order, on any database
     if not items:
         raise CampaignError("请至少选择一项本部门的抽查事项")
     if any(item.department_id != department_id for item in items):
