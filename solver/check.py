@@ -362,7 +362,10 @@ def check_pair_probabilities(given: PlainInput, result: dict, teams: list[Checke
         out.append(f"最大的配对概率为 {largest}，randomness.least_feasible_cap 却为 {least}")
     per_need: Counter = Counter()
     for (iid, sid), value in planned.items():
-        per_need[sid, given.inspectors[iid]["department"]] += value
+        department = given.inspectors[iid]["department"]
+        per_need[sid, department] += value
+        if department not in {n["department"] for n in given.subjects[sid]["needs"]}:
+            out.append(f"配对概率 {iid}–{sid}: 检查对象不需要部门 {department}")
     staffed = {team.subject_id for team in teams}
     for sid in sorted({sid for _, sid in planned} - staffed):
         out.append(f"检查对象 {sid} 未组队，却列有配对概率")

@@ -254,7 +254,7 @@ def parse_teams(problem: object) -> TeamsInstance:
     if problem.get("lead_department") is not None:
         ref = problem["lead_department"]
         if not isinstance(ref, str) or ref not in dept_index:
-            raise SolverInputError(f"lead_department: \"{ref}\" 未在 departments 中定义")
+            raise SolverInputError(f"lead_department: {json.dumps(ref, ensure_ascii=False)} 未在 departments 中定义")
         lead = dept_index[ref]
 
     days: tuple[str, ...] = ()

@@ -137,6 +137,8 @@ MALFORMED = [
     ("unstaffed under a department not needed", _tamper(lambda r: (
         r["teams"].pop(), r["unstaffed"].append({"subject": "清河县某某商店", "department": "a", "reason": "x"}),
         r.update(status="partial"))), "不是它需要的部门"),
+    ("pair of a department the subject does not need", _tamper(lambda r: r["randomness"]["pair_probabilities"].append(
+        {"inspector": "应急-02", "subject": "清河县某某商店", "probability": 0.5})), "检查对象不需要部门 a"),
     ("blank reason", _tamper(lambda r: (
         r["teams"].pop(), r["unstaffed"].append({"subject": "清河县某某商店", "department": "b", "reason": " "}),
         r.update(status="partial"))), "缺少原因"),
