@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from .. import once
-from ..access import login_required, own_department_id, roles_required
+from ..access import ANY_ROLE, login_required, may, own_department_id, roles_required
 from ..auth.models import Department
 from ..coverage import services as coverage_services
 from ..directories.services import filter_options
@@ -94,7 +94,7 @@ def _fill_choices(form: CampaignForm) -> None:
 
 def _fill_kind(form: CampaignForm) -> None:
     """A department's administrator creates its own department's internal or special inspections only."""
-    if current_user.is_office:
+    if current_user.organises_joint_campaigns:
         return
     own = db.session.get(Department, current_user.department_id)
     form.kind.choices = choices((k.value, k.label) for k in CampaignKind if k is not CampaignKind.JOINT)
@@ -183,14 +183,14 @@ def detail(campaign_id):
 
 
 @bp.route("/<int:campaign_id>/items", methods=["GET", "POST"])
-@login_required
+@roles_required(*ANY_ROLE, post=("office", "admin"))  # a department's people read its items; its admin submits them
 def items(campaign_id):
     campaign = _campaign(campaign_id)
     department_id = own_department_id() or request.args.get("department", type=int)
     campaign_department = campaign.campaign_department(department_id)
     if campaign_department is None:
         return render_template("campaigns/items_overview.html", campaign=campaign)
-    editable = current_user.role != "officer" and campaign.status == CampaignStatus.COLLECTING
+    editable = may("campaigns.items", "POST") and campaign.status == CampaignStatus.COLLECTING
     form = ItemsForm()
     available = services.selectable_items(department_id)
     form.item_ids.choices = choices((i.id, f"{i.code} {i.name}（适用：{i.industries}）") for i in available)
@@ -365,16 +365,12 @@ def dispatch(campaign_id):
                     "已派发：一企一表已发送给检查人员" + ("，分组名单已发送给牵头部门" if campaign.is_joint else ""))
 
 
-def _lead_or_office(campaign: Campaign) -> None:
-    if not current_user.is_office and current_user.department_id != campaign.lead_department_id:
-        abort(403)
-
-
 @bp.get("/<int:campaign_id>/dispatch.xlsx")
 @login_required
 def dispatch_list(campaign_id):
     campaign = _campaign(campaign_id)
-    _lead_or_office(campaign)
+    if not campaign.dispatch_list_may_be_read_by(current_user):
+        abort(403)
     if not campaign.reached(CampaignStatus.TEAMED):
         abort(404)
     return send_workbook(lambda target: sheets.write_dispatch(target, campaign), f"{campaign.name}_派发清单")
