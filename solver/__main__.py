@@ -65,7 +65,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, one_line(f"错误：{message}（用法见 {self.prog} -h）", 300) + "\n")
 
 
+def _utf8(stream, errors: str) -> None:
+    """Write UTF-8 whatever the locale says: a result is the same bytes on every machine, and Chinese lines are
+    not refused by an ASCII or Latin-1 terminal."""
+    if (stream.encoding or "").lower().replace("-", "") != "utf8" and hasattr(stream, "reconfigure"):
+        stream.reconfigure(encoding="utf-8", errors=errors)
+
+
 def main(argv: list[str] | None = None) -> int:
+    _utf8(sys.stdout, "strict")
+    _utf8(sys.stderr, "backslashreplace")
     parser = _Parser(prog="python -m solver", description="联查通求解器")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (("draw", "第一阶段：抽取检查对象"), ("teams", "第二阶段：组建联合检查组")):

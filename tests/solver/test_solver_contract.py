@@ -8,6 +8,10 @@ numbers, null standing for a default, and one line per error whatever an id hold
 import copy
 import hashlib
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +19,8 @@ from solver import SolverInputError, check_teams, draw_subjects, solve_teams
 from solver.__main__ import main
 from solver.common import dumps
 from tests.solver.solver_kit import teams_problem
+
+ROOT = Path(__file__).resolve().parents[2]
 
 TEAMS = teams_problem(
     [{"id": "应急-01", "department": "a", "tags": ["危险化学品"], "capacity": 8, "can_lead": True,
@@ -247,3 +253,19 @@ def test_every_violation_is_one_line(tmp_path, capsys):
     assert main(["check", _write(tmp_path, "p.json", TEAMS), _write(tmp_path, "r.json", result)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert any("来自\\n别处" in line for line in lines) and not any(line == "别处" or line.startswith("别处") for line in lines)
+
+
+@pytest.mark.slow  # starts Python processes
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_results_and_lines_are_utf8_whatever_the_locale(tmp_path, encoding):
+    """The same bytes on every machine: a terminal that says ASCII or Latin-1 gets UTF-8 all the same (before,
+    a partial result — its reasons are Chinese — exited 2 with a wrong message about lone surrogates)."""
+    problem = _with(lambda p: p["subjects"][1]["needs"][0].update(tags=["无人具备"]))
+    path = _write(tmp_path, "p.json", problem)
+    env = {**os.environ, "PYTHONIOENCODING": encoding, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run([sys.executable, "-m", "solver", "teams", path], capture_output=True, env=env, cwd=tmp_path)
+    assert run.returncode == 0 and run.stdout == dumps(solve_teams(problem)).encode("utf-8")
+    result = _write(tmp_path, "r.json", run.stdout.decode("utf-8"))
+    check = subprocess.run([sys.executable, "-m", "solver", "check", path, result], capture_output=True, env=env,
+                           cwd=tmp_path)
+    assert check.returncode == 0 and check.stdout.decode("utf-8").startswith("OK：")
