@@ -87,9 +87,15 @@ def _fill_choices(form: CampaignForm) -> None:
     form.plan_task_id.choices = choices([(0, "（不关联）"), *((t.id, f"{t.plan.number} {t.number} {t.name}")
                                                           for t in tasks)])
     # Seed 000/003 duties: "still due under coverage rule X" as a must-inspect list.
+    _fill_must_flags(form, None)
+
+
+def _fill_must_flags(form: CampaignForm, department_id: int | None) -> None:
+    """The must-inspect choices: enterprise attributes, and the coverage rules' still-due lists (a department's
+    own inspection: its own rules only; the office: every rule, checked against the campaign's departments)."""
     form.must_flags.choices = choices([*rules.MUST_FLAG_LABELS.items(), *(
         (f"{rules.COVERAGE_FLAG}{r.id}", f"覆盖规则尚未检查的：{r.department.name}·{r.name}")
-        for r in coverage_services.rules())])
+        for r in coverage_services.rules(department_id))])
 
 
 def _fill_kind(form: CampaignForm) -> None:
@@ -101,6 +107,7 @@ def _fill_kind(form: CampaignForm) -> None:
     form.lead_department_id.choices = choices([(own.id, own.name)])
     form.lead_department_id.data = own.id  # whatever was posted: its own department
     form.partner_ids.choices, form.partner_ids.data = [], []
+    _fill_must_flags(form, own.id)
     if form.kind.data == CampaignKind.JOINT:
         form.kind.data = CampaignKind.INTERNAL.value if request.method == "GET" else form.kind.data
 
@@ -132,6 +139,9 @@ def create():
             form.partner_ids.errors.append("内部随机抽查只由本部门实施，不选协同部门；多部门一起请选“部门联合抽查”")
         elif (problem := services.scheme_problem(scheme)) is not None:
             form.scheme_file.errors.append(problem)
+        elif (problem := services.foreign_coverage_rules(form.must_flags.data,
+                                                         [lead.id, *(p.id for p in partners)])) is not None:
+            form.must_flags.errors.append(problem)
         elif not once.spend_form("campaign"):
             return once.repeated(url_for("campaigns.index"))
         else:
