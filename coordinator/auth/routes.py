@@ -9,7 +9,7 @@ from flask_login import current_user, login_user, logout_user
 from wtforms import SelectChoice
 
 from .. import once
-from ..access import account_required, roles_required
+from ..access import account_required, public, roles_required
 from ..extensions import db
 from ..pagination import paginate, search_arg
 from . import inspectors, services
@@ -20,6 +20,7 @@ bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public  # the door itself: anyone reaches it, a signed-in account is sent on
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))

@@ -59,10 +59,11 @@ The dashboard (seed 001 and 002 figures), for a year
     公示率                               已公示 records / records with every result handed in.
     信用风险分类运用率                   enterprises drawn (every drawn row, replacements included) by campaigns
                                          of the year that carry a credit-risk class, are not must-inspect, and
-                                         whose draw's classes actually shaped their stratum (the locked input gave
-                                         the stratum more than one weight and the stratum did not take all its
-                                         enterprises: drawn_with_risk) / all enterprises drawn by campaigns of
-                                         the year (seed 002: ≥ 90 %).
+                                         whose draw's classes actually shaped their stratum (a class drawn at a
+                                         ratio of its own, or the locked input gave the stratum more than one
+                                         weight and the stratum did not take all its enterprises:
+                                         drawn_with_risk) / all enterprises drawn by campaigns of the year
+                                         (seed 002: ≥ 90 %).
     企业负担                             入企检查 / 抽查企业: visits per inspected enterprise in the year; beside
                                          it, handed-in parts / 抽查企业: what it would be had each department come
                                          on its own.
@@ -82,6 +83,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from ..auth.models import Department
+from ..campaigns import rules
 from ..campaigns.models import Campaign, CampaignDepartment, CampaignSubject, Draw, TeamMember
 from ..directories.models import Inspector, Subject
 from ..extensions import db
@@ -609,9 +611,12 @@ def drawn_with_risk(in_year) -> int:
 
 
 def _strata_shaped_by_class(draw: Draw) -> set[str]:
-    """The strata of a draw in which the classes' weights decided something: more than one weight among the
-    enterprises it could leave out, and fewer of them drawn than there were."""
+    """The strata of a draw in which the classes decided something: a class drawn at a ratio of its own (seed 000's
+    上浮抽查比例: its part of a stratum is a stratum of its own, rules.risk_part), or more than one weight among the
+    enterprises the stratum could leave out and fewer of them drawn than there were."""
     problem, result = json.loads(draw.problem), json.loads(draw.result or "{}")
+    raised = {rules.risk_part(stratum["id"], risk_class) for stratum in (draw.campaign.strata or [])
+              for risk_class in (stratum.get("risk_ratios") or {})}
     taking_all = {stratum["id"] for stratum in problem.get("strata", []) if stratum.get("all")}
     weights: dict[str, set[float]] = {}
     candidates: dict[str, int] = {}
@@ -623,8 +628,8 @@ def _strata_shaped_by_class(draw: Draw) -> set[str]:
     for subject in result.get("drawn", []):
         if not subject.get("must"):
             drawn[subject["stratum"]] = drawn.get(subject["stratum"], 0) + 1
-    return {stratum for stratum, seen in weights.items()
-            if len(seen) > 1 and stratum not in taking_all and drawn.get(stratum, 0) < candidates[stratum]}
+    return raised | {stratum for stratum, seen in weights.items()
+                     if len(seen) > 1 and stratum not in taking_all and drawn.get(stratum, 0) < candidates[stratum]}
 
 
 def dashboard(year: int) -> dict:

@@ -420,3 +420,17 @@ def test_credit_risk_does_not_count_enterprises_the_classes_could_not_have_shape
     others = [cs for cs in must_first.subjects if not cs.must and cs.subject.risk_class]
     assert musts and others
     assert services.drawn_with_risk(Campaign.period_start.between(date(2023, 1, 1), date(2023, 12, 31))) == len(others)
+
+
+def test_credit_risk_counts_a_class_drawn_at_a_ratio_of_its_own(county):
+    """Seed 000's 上浮抽查比例: a class with a ratio of its own inside a stratum is drawn as a stratum of its own, one
+    weight throughout — the class shaped its draw all the same, even at a ratio of 1 (every D inspected)."""
+    raised = drawn_campaign(county, name="D类全部抽查", period_start=date(2022, 9, 1), period_end=date(2022, 10, 31),
+                            items_deadline=date(2022, 9, 5), visit_start=date(2022, 9, 10), visit_end=date(2022, 10, 20),
+                            burden_months=0, risk_weights={"A": 1, "B": 1, "C": 1, "D": 1, "": 1},
+                            strata=[{"id": "全部", "category": "*", "crowded": None, "mode": "ratio", "value": 0.25,
+                                     "risk_ratios": {"D": 1.0}}])
+    d_class = [cs for cs in raised.subjects if cs.subject.risk_class == "D"]
+    assert d_class and all(cs.stratum == "全部·D类" for cs in d_class)
+    in_year = Campaign.period_start.between(date(2022, 1, 1), date(2022, 12, 31))
+    assert services.drawn_with_risk(in_year) == len(d_class)

@@ -142,6 +142,22 @@ def in_scope_query(campaign: Campaign):
     return query
 
 
+def foreign_coverage_rules(must_flags: list[str] | None, department_ids: list[int]) -> str | None:
+    """Why a campaign of `department_ids` cannot take these "still due under rule X" lists as must-inspect, or None:
+    a rule of a department that takes no part in it (its visits do not discharge that department's duty)."""
+    from ...coverage.models import CoverageRule  # coverage counts campaigns' visits: it sits beside, not below
+
+    ids = rules.coverage_rule_ids(must_flags)
+    if not ids:
+        return None
+    foreign = db.session.scalars(sa.select(CoverageRule).where(
+        CoverageRule.id.in_(ids), CoverageRule.department_id.not_in(department_ids)).order_by(CoverageRule.id)).all()
+    if not foreign:
+        return None
+    names = "、".join(f"“{rule.name}”（{rule.department.name}）" for rule in foreign)
+    return f"覆盖规则{names}所属部门不是本次抽查的参加部门，不能作为必查名单"
+
+
 def coverage(campaign: Campaign) -> list[tuple[list[str], int]]:
     """How many in-scope enterprises each combination of departments would visit together (before the draw)."""
     reached = reach(campaign)
