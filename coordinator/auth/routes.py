@@ -89,7 +89,7 @@ def edit_department(department_id):
             sa.select(Department).where(
                 sa.or_(Department.code == form.code.data, Department.name == form.name.data.strip()),
                 Department.id != (department.id if department else -1),
-            )
+            ).order_by(Department.id)
         )
         if clash:
             form.code.errors.append(f"部门代码或名称已被“{clash.name}”使用")

@@ -83,7 +83,7 @@ def _fill_choices(form: CampaignForm) -> None:
     options = filter_options()
     form.regions.choices = choices((r, r) for r in options["region"])
     form.industries.choices = choices((i, i) for i in options["industry"])
-    tasks = db.session.scalars(sa.select(PlanTask).join(Plan).order_by(Plan.number, PlanTask.number)).all()
+    tasks = db.session.scalars(sa.select(PlanTask).join(Plan).order_by(Plan.number, PlanTask.number, PlanTask.id)).all()
     form.plan_task_id.choices = choices([(0, "（不关联）"), *((t.id, f"{t.plan.number} {t.number} {t.name}")
                                                           for t in tasks)])
     # Seed 000/003 duties: "still due under coverage rule X" as a must-inspect list.

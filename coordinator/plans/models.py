@@ -24,7 +24,7 @@ class Plan(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=now)
 
     department: Mapped[Department] = relationship()
-    tasks: Mapped[list[PlanTask]] = relationship(back_populates="plan", order_by="PlanTask.number",
+    tasks: Mapped[list[PlanTask]] = relationship(back_populates="plan", order_by="(PlanTask.number, PlanTask.id)",
                                                  cascade="all, delete-orphan")
 
 

@@ -88,7 +88,7 @@ def tasks_active(department_id: int, month: str) -> list[PlanTask]:
     year = int(month[:4])
     tasks = db.session.scalars(sa.select(PlanTask).join(Plan).where(
         Plan.year == year, PlanTask.start_month <= month, PlanTask.end_month >= month)
-        .order_by(Plan.number, PlanTask.number)).all()
+        .order_by(Plan.number, PlanTask.number, PlanTask.id)).all()
     return [t for t in tasks if t.initiating_department_id == department_id or department_id in t.joint_department_ids]
 
 
