@@ -269,3 +269,20 @@ def test_results_and_lines_are_utf8_whatever_the_locale(tmp_path, encoding):
     check = subprocess.run([sys.executable, "-m", "solver", "check", path, result], capture_output=True, env=env,
                            cwd=tmp_path)
     assert check.returncode == 0 and check.stdout.decode("utf-8").startswith("OK：")
+
+
+def test_a_conflicts_reason_does_not_change_the_draw():
+    """The app leaves reasons out of stored inputs: with them, without them, or some of each (the column-by-column
+    parse of 64 or more recusals and the record-by-record one), only the input hash differs."""
+    inspectors = [{"id": f"{d}-{k:02d}", "department": d, "capacity": 6} for d in ("a", "b") for k in range(10)]
+    subjects = [{"id": f"S{s:03d}", "needs": [{"department": "a", "size": 2}, {"department": "b", "size": 1}]}
+                for s in range(30)]
+    conflicts = [{"inspector": inspectors[(7 * s + k) % 20]["id"], "subject": f"S{s:03d}", "reason": "近亲属"}
+                 for s in range(30) for k in range(3)]
+    problem = teams_problem(inspectors, subjects, conflicts=conflicts, max_pair_probability=0.4,
+                            report_pair_probabilities=True)
+    without = _with(lambda p: [c.pop("reason") for c in p["conflicts"]], problem)
+    mixed = _with(lambda p: [c.pop("reason") for c in p["conflicts"][::2]], problem)
+    results = [solve_teams(p) for p in (problem, without, mixed)]
+    assert len({r.pop("input_sha256") for r in results}) == 3
+    assert results[0] == results[1] == results[2]
