@@ -136,8 +136,10 @@ def test_the_coverage_page_and_its_workbook(client, year, make_user, tmp_path, r
     response = client.get(f"/coverage/export?year=2025&department={year['yjj'].id}")
     assert response.status_code == 200
     path = tmp_path / "coverage.xlsx"
-    result = runner.invoke(args=["coverage", "--year", "2025", "--department", "xfj", str(path)])
+    result = runner.invoke(args=["coverage", "--year", "2025", "--department", "XFJ", str(path)])  # as typed
     assert result.exit_code == 0, result.output
+    unknown = runner.invoke(args=["coverage", "--year", "2025", "--department", "fire", str(path)])
+    assert unknown.exit_code == 2 and "部门代码“fire”不存在（现有部门代码：" in unknown.output and "xfj" in unknown.output
     book = CalamineWorkbook.from_path(str(path))
     rows = book.get_sheet_by_name("覆盖情况").to_python()[2:]
     assert [(r[1][:6], r[5], r[6], r[7], r[8]) for r in rows] == [
