@@ -309,8 +309,9 @@ def stats_form(campaign_id, year, path) -> None:
     form = county_form(scope)
     with writing(path):
         write_form(path, form, office=reporting_office(current_app.config["COUNTY_NAME"]), filled_on=today())
-    click.echo(f"已导出统计表（{scope.label}，{len(form.rows)}个部门，抽查企业{form.total.figures['enterprises']}户）"
-               f"到 {path}")
+    # the workbook holds the joint table and, below it, each department's own work: the line names both
+    click.echo(f"已导出统计表（{scope.label}，部门联合抽查{len(form.rows)}个部门、抽查企业{form.total.figures['enterprises']}户；"
+               f"全部随机抽查（含单部门）抽查企业{form.all_total.figures['enterprises']}户）到 {path}")
 
 
 @command("export-publicity", options_metavar="--year YYYY|--campaign ID [--new-only]")

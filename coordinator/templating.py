@@ -97,10 +97,13 @@ def yes_no(value) -> str:
 
 
 def register(app) -> None:
+    from .access import may
     from .once import new_token
 
+    # `may('endpoint')`: whether the user's role passes the roles the route declares. A template asks it before
+    # it shows a link, a button or a form, so that what it shows and what the server allows cannot drift apart.
     app.jinja_env.globals.update(nav_items=nav_items, RISK_LABELS=RISK_LABELS, HISTORY_FLAGS=HISTORY_FLAGS,
-                                 once_token=new_token)
+                                 once_token=new_token, may=may)
     # Templates name a status by its member (CampaignStatus.DRAWN), never by its text, so a typo fails loudly.
     app.jinja_env.globals.update({cls.__name__: cls for cls in Labelled.__subclasses__()})
     app.jinja_env.filters.update(localdate=format_date, number=format_number, yesno=yes_no)

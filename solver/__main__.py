@@ -22,6 +22,10 @@ def _load(path: str) -> object:
         raise SolverInputError(f"{path}: 不是 UTF-8 编码的文本（第 {exc.start + 1} 个字节）") from None
     except json.JSONDecodeError as exc:
         raise SolverInputError(f"{path}: 不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）") from None
+    except ValueError:  # an integer of more digits than Python converts (4300)
+        raise SolverInputError(f"{path}: 含有位数过多的整数（超过 {sys.get_int_max_str_digits()} 位）") from None
+    except RecursionError:
+        raise SolverInputError(f"{path}: JSON 嵌套层数过深") from None
 
 
 def _write(text: str, path: str | None) -> None:
@@ -34,6 +38,8 @@ def _write(text: str, path: str | None) -> None:
     except OSError as exc:
         raise SolverInputError(f"{path}: 无法写入（{os_reason(exc)}）") from None
 
+
+MESSAGE_LIMIT = 1000  # characters of an error message or a violation; a longer one loses its middle
 
 # argparse's usage errors, which reach `error()` only as English text
 _USAGE_ERRORS = (
@@ -59,7 +65,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, one_line(f"错误：{message}（用法见 {self.prog} -h）", 300) + "\n")
 
 
+def _utf8(stream, errors: str) -> None:
+    """Write UTF-8 whatever the locale says: a result is the same bytes on every machine, and Chinese lines are
+    not refused by an ASCII or Latin-1 terminal."""
+    if (stream.encoding or "").lower().replace("-", "") != "utf8" and hasattr(stream, "reconfigure"):
+        stream.reconfigure(encoding="utf-8", errors=errors)
+
+
 def main(argv: list[str] | None = None) -> int:
+    _utf8(sys.stdout, "strict")
+    _utf8(sys.stderr, "backslashreplace")
     parser = _Parser(prog="python -m solver", description="联查通求解器")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (("draw", "第一阶段：抽取检查对象"), ("teams", "第二阶段：组建联合检查组")):
@@ -97,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
 
                 problems = verify_download(problem)
                 for line in problems:
-                    print(line)
+                    print(one_line(line, MESSAGE_LIMIT))
                 if not problems:
                     print("OK：输入哈希一致，每个揭示值都与承诺相符，种子按规则复算一致")
                 return 1 if problems else 0
@@ -107,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
                 result = _load(args.result)
                 violations = check_teams(problem, result)
                 for line in violations:
-                    print(line)
+                    print(one_line(line, MESSAGE_LIMIT))  # one line each, whatever the ids hold
                 if not violations:
                     print("OK：所有硬性规则均满足")
                 return 1 if violations else 0
@@ -115,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
 
             _write(dumps(draw_subjects(problem)), args.output)
     except SolverInputError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        print(f"错误：{one_line(exc, MESSAGE_LIMIT)}", file=sys.stderr)  # one line, even if an id holds a line break
         return 2
     except UnicodeEncodeError:  # JSON may spell a lone surrogate ("\ud800"), which no UTF-8 text can hold
         print(f"错误：{args.problem}: 含有无法编码为 UTF-8 的字符（孤立的代理项，如 \\ud800）", file=sys.stderr)

@@ -9,12 +9,14 @@ violations as Chinese lines; `check_teams` runs them all in the contract's order
 from __future__ import annotations
 
 from collections import Counter
+import math
 from dataclasses import dataclass
 
-from .common import input_sha256
+from .common import as_float, input_sha256
 from .instance import parse_teams
 
 PROBABILITY_TOLERANCE = 1e-6  # how far a need's planned probabilities may sum from its size
+CAP_TOLERANCE = 1e-9  # probabilities in the randomness report are written with 10 decimals
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,9 @@ def check_teams(problem: dict, result: dict) -> list[str]:
     violations = check_provenance(given, result)
     if not isinstance(result.get("teams"), list) or not isinstance(result.get("unstaffed"), list):
         return violations + ["结果缺少 teams 或 unstaffed 列表"]
+    malformed = check_shape(result)
+    if malformed:  # the rules below read the fields the contract gives the result, of its types
+        return violations + malformed
     teams = _known_teams(given, result["teams"])
     for rule in (check_every_subject_accounted, check_team_members, check_sizes_and_tags, check_recusal,
                  check_capacity, check_leader, check_dates):
@@ -84,6 +89,64 @@ def _known_teams(given: PlainInput, teams: list) -> list[CheckedTeam]:
         member_ids = [m.get("inspector") for m in team.get("members") or []]
         members = [given.inspectors[iid] for iid in dict.fromkeys(member_ids) if iid in given.inspectors]
         out.append(CheckedTeam(sid, given.subjects[sid], member_ids, members, team))
+    return out
+
+
+# --- the result has the contract's fields, of the contract's types -----------------------------------
+
+def _text(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _text_or_null(value: object) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _number(value: object) -> bool:
+    """A finite JSON number (an integer beyond every float is not one)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(as_float(value))
+
+
+def _number_or_null(value: object) -> bool:
+    return value is None or _number(value)
+
+
+def _records(value: object, path: str, fields: dict) -> list[str]:
+    """Violations of a list of objects each holding `fields` (name → type test)."""
+    if not isinstance(value, list):
+        return [f"{path} 应为列表"]
+    out = []
+    for k, record in enumerate(value):
+        if not isinstance(record, dict):
+            out.append(f"{path}[{k}] 应为 JSON 对象")
+            continue
+        out += [f"{path}[{k}].{name} 缺少或类型不符" for name, test in fields.items() if not test(record.get(name))]
+    return out
+
+
+_PAIR = {"inspector": _text, "subject": _text, "probability": _number}
+
+
+def check_shape(result: dict) -> list[str]:
+    """The result's fields and their types, as the contract's result gives them (one line per misfit)."""
+    out = []
+    if not isinstance(result.get("versions"), dict) or not _text(result["versions"].get("solver")):
+        out.append("结果缺少 versions（求解器及其依赖库的版本）")
+    out += _records(result["teams"], "teams", {"subject": _text, "date": _text_or_null, "leader": _text_or_null,
+                                               "members": lambda members: isinstance(members, list)})
+    for k, team in enumerate(result["teams"]):
+        if isinstance(team, dict) and isinstance(team.get("members"), list):
+            out += _records(team["members"], f"teams[{k}].members", {"inspector": _text, "department": _text})
+    out += _records(result["unstaffed"], "unstaffed", {"subject": _text, "department": _text, "reason": _text})
+    randomness = result.get("randomness")
+    if not isinstance(randomness, dict):
+        return out + ["结果缺少 randomness 对象"]
+    for name in ("max_pair_probability", "least_feasible_cap", "mean_candidates_per_seat", "largest_pair_probability"):
+        if not _number_or_null(randomness.get(name)):
+            out.append(f"randomness.{name} 应为数或 null")
+    out += _records(randomness.get("uncapped_pairs"), "randomness.uncapped_pairs", _PAIR)
+    if "pair_probabilities" in randomness:
+        out += _records(randomness["pair_probabilities"], "randomness.pair_probabilities", _PAIR)
     return out
 
 
@@ -118,8 +181,11 @@ def check_every_subject_accounted(given: PlainInput, result: dict, teams: list[C
         if sid in staffed_set and sid in unstaffed_ids:
             out.append(f"检查对象 {sid} 同时出现在 teams 与 unstaffed 中")
     for u in unstaffed:
-        if not u.get("reason"):
-            out.append(f"未配齐的检查对象 {u.get('subject')} 缺少原因")
+        if not u["reason"].strip():
+            out.append(f"未配齐的检查对象 {u['subject']} 缺少原因")
+        needed = {n["department"] for n in given.subjects[u["subject"]]["needs"]} if u["subject"] in given.subjects else set()
+        if u["subject"] in given.subjects and u["department"] not in needed:
+            out.append(f"未配齐的检查对象 {u['subject']} 所列部门 {u['department']} 不是它需要的部门")
     status = "complete" if not unstaffed else "partial"
     if result.get("status") != status:
         out.append(f"status 应为 {status}，结果为 {result.get('status')!r}")
@@ -224,37 +290,45 @@ def check_dates(given: PlainInput, result: dict, teams: list[CheckedTeam]) -> li
 # --- the randomness report -----------------------------------------------------------------------
 
 def check_cap_report(given: PlainInput, result: dict) -> list[str]:
-    """The cap reported is the input's; a pair listed as uncapped is above it; a largest
-    probability above the cap comes with its uncapped pairs."""
+    """The cap reported is the input's; a pair listed as uncapped is above it; a largest probability, or a
+    least feasible cap, above the cap comes with its uncapped pairs; no uncapped pair is above the least
+    feasible cap (it never reports a cap it did not honour)."""
     out = []
-    randomness = result.get("randomness") or {}
+    randomness = result["randomness"]
     q = given.max_pair_probability
     if randomness.get("max_pair_probability") != q:
         out.append("randomness.max_pair_probability 与输入不符")
+    uncapped = randomness["uncapped_pairs"]
+    least = randomness.get("least_feasible_cap")
+    if least is not None:
+        for pair in uncapped:
+            if pair["probability"] > least + CAP_TOLERANCE:
+                out.append(f"uncapped_pairs 中的 {pair['inspector']}–{pair['subject']} 概率为 {pair['probability']}，"
+                           f"高于 least_feasible_cap {least}")
     if q is None:
         return out
-    uncapped = randomness.get("uncapped_pairs") or []
     for pair in uncapped:
-        if not pair.get("probability", 0) > q:
-            out.append(f"uncapped_pairs 中的 {pair.get('inspector')}–{pair.get('subject')} 并未超过上限")
-    largest = randomness.get("largest_pair_probability")
-    if largest is not None and largest > q + 1e-9 and not uncapped:
-        out.append("最大配对概率超过上限，但 uncapped_pairs 为空")
+        if not pair["probability"] > q:
+            out.append(f"uncapped_pairs 中的 {pair['inspector']}–{pair['subject']} 并未超过上限")
+    for name in ("largest_pair_probability", "least_feasible_cap"):
+        value = randomness.get(name)
+        if value is not None and value > q + CAP_TOLERANCE and not uncapped:
+            out.append(f"randomness.{name} 超过上限，但 uncapped_pairs 为空")
     return out
 
 
 def check_pair_probabilities(given: PlainInput, result: dict, teams: list[CheckedTeam]) -> list[str]:
     """`randomness.pair_probabilities`, when present: positive, sorted, per staffed need summing to its
     size, none above the cap unless listed uncapped, every assigned member among them, no recused pair."""
-    randomness = result.get("randomness") or {}
+    randomness = result["randomness"]
     if "pair_probabilities" not in randomness:
         if given.problem.get("report_pair_probabilities") is True:
             return ["输入要求报告配对概率，但结果缺少 randomness.pair_probabilities"]
         return []
     pairs = randomness["pair_probabilities"]
-    if not isinstance(pairs, list) or not all(isinstance(p, dict) for p in pairs):
-        return ["randomness.pair_probabilities 应为对象列表"]
     out = []
+    if given.problem.get("report_pair_probabilities") is not True:
+        out.append("输入未要求报告配对概率，结果却列有 randomness.pair_probabilities")
     planned: dict[tuple[str, str], float] = {}
     for p in pairs:
         iid, sid, value = p.get("inspector"), p.get("subject"), p.get("probability")
@@ -262,7 +336,7 @@ def check_pair_probabilities(given: PlainInput, result: dict, teams: list[Checke
         if iid not in given.inspectors or sid not in given.subjects:
             out.append(f"{name}: 执法人员或检查对象不在输入中")
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        if not 0 < value <= 1:
             out.append(f"{name}: 概率应在 (0, 1] 之内，实际为 {value!r}")
             continue
         if (iid, sid) in planned:
@@ -270,18 +344,28 @@ def check_pair_probabilities(given: PlainInput, result: dict, teams: list[Checke
         planned[iid, sid] = float(value)
         if (iid, sid) in given.conflicts:
             out.append(f"{name}: 应回避的配对不应有正的概率")
-    keys = [(p.get("subject"), p.get("inspector")) for p in pairs]
-    if all(isinstance(s, str) and isinstance(i, str) for s, i in keys) and keys != sorted(keys):
+    keys = [(p["subject"], p["inspector"]) for p in pairs]
+    if keys != sorted(keys):
         out.append("randomness.pair_probabilities 应按检查对象、执法人员排序")
     q = given.max_pair_probability
+    uncapped = {(p["inspector"], p["subject"]): p["probability"] for p in randomness["uncapped_pairs"]}
     if q is not None:
-        uncapped = {(p.get("inspector"), p.get("subject")) for p in randomness.get("uncapped_pairs") or []}
         for (iid, sid), value in sorted(planned.items()):
-            if value > q + 1e-9 and (iid, sid) not in uncapped:
+            if value > q + CAP_TOLERANCE and (iid, sid) not in uncapped:
                 out.append(f"配对概率 {iid}–{sid} 为 {value}，超过上限 {q} 却未列入 uncapped_pairs")
+    for (iid, sid), value in sorted(uncapped.items()):
+        if abs(planned.get((iid, sid), 0.0) - value) > CAP_TOLERANCE:
+            out.append(f"uncapped_pairs 中的 {iid}–{sid} 概率为 {value}，与所列配对概率 {planned.get((iid, sid), 0.0)} 不符")
+    least = randomness.get("least_feasible_cap")
+    largest = max(planned.values(), default=None)
+    if largest is not None and (least is None or largest > least + CAP_TOLERANCE):
+        out.append(f"最大的配对概率为 {largest}，randomness.least_feasible_cap 却为 {least}")
     per_need: Counter = Counter()
     for (iid, sid), value in planned.items():
-        per_need[sid, given.inspectors[iid]["department"]] += value
+        department = given.inspectors[iid]["department"]
+        per_need[sid, department] += value
+        if department not in {n["department"] for n in given.subjects[sid]["needs"]}:
+            out.append(f"配对概率 {iid}–{sid}: 检查对象不需要部门 {department}")
     staffed = {team.subject_id for team in teams}
     for sid in sorted({sid for _, sid in planned} - staffed):
         out.append(f"检查对象 {sid} 未组队，却列有配对概率")

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 
 SOLVER_VERSION = "0.2.0"
 
+# A count at least this large — a capacity, visits per day, a team's size — acts as exactly this one: more than
+# any instance could use (a million subjects is 2^20), and small enough that sums of many stay within int64.
+UNBOUNDED = 1 << 40
+
 # Probabilities are written with this many decimals so the output text is the same on every machine.
 DECIMALS = 10
 
@@ -241,7 +245,8 @@ def require_int(record: dict, path: str, field: str, *, minimum: int, default: o
         if default is REQUIRED:
             raise SolverInputError(f"{where(path, record)}: 缺少字段 \"{field}\"")
         return default  # type: ignore[return-value]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not float(value).is_integer():
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or isinstance(value, float) and not value.is_integer():  # (an int may be beyond any float)
         shown = json.dumps(value, ensure_ascii=False)
         raise SolverInputError(f"{where(path, record)}: \"{field}\" 应为整数，实际为 {shown}")
     if value < minimum:
@@ -251,9 +256,18 @@ def require_int(record: dict, path: str, field: str, *, minimum: int, default: o
 
 def require_number(record: dict, path: str, field: str) -> float:
     value = record[field]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise SolverInputError(f"{where(path, record)}: \"{field}\" 应为有限的数，实际为 {json.dumps(value, ensure_ascii=False)}")
-    return float(value)
+    number = as_float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
+    if not math.isfinite(number):
+        raise SolverInputError(f"{where(path, record)}: \"{field}\" 应为有限的数，实际为 {one_line(json.dumps(value, ensure_ascii=False), 60)}")
+    return number
+
+
+def as_float(value: int | float) -> float:
+    """The number as a float; an integer beyond every float (more than 308 digits) as infinity."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def require_bool(record: dict, path: str, field: str, default: bool) -> bool:

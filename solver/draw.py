@@ -22,6 +22,7 @@ import numpy as np
 from .common import (
     DECIMALS,
     SOLVER_VERSION,
+    UNBOUNDED,
     SolverInputError,
     collection_paused,
     generator,
@@ -77,7 +78,7 @@ def _parse_stratum(record: object, k: int) -> Stratum:
         if not 0.0 <= ratio <= 1.0:
             raise SolverInputError(f"{where(path, record)}: \"ratio\" 应在 [0, 1] 之内，实际为 {ratio}")
         return Stratum(sid, kind, ratio)
-    return Stratum(sid, kind, float(require_int(record, path, "count", minimum=0)))
+    return Stratum(sid, kind, float(min(require_int(record, path, "count", minimum=0), UNBOUNDED)))  # capped anyway
 
 
 def parse_draw(problem: object, *, need_seed: bool = True) -> DrawInstance:
@@ -94,7 +95,7 @@ def parse_draw(problem: object, *, need_seed: bool = True) -> DrawInstance:
     table = record_columns(subjects)  # shared with the input hash
     try:
         ids, names, weight, must = _columns(subjects, table)
-    except (KeyError, TypeError, AttributeError, ValueError):
+    except (KeyError, TypeError, AttributeError, ValueError, OverflowError):
         ids = names = weight = must = None
     if ids is None:
         _explain_bad_subject(subjects)  # raises with the offending record named
@@ -136,6 +137,9 @@ def _columns(subjects: list, table: dict[str, list] | None) -> tuple[list, list,
         names = list(map(itemgetter("stratum"), subjects))
         raw_weight = list(map(dict.get, subjects, repeat("weight"), repeat(1.0)))
         raw_must = list(map(dict.get, subjects, repeat("must"), repeat(False)))
+    if None in raw_weight or None in raw_must:  # null stands for the default, as an absent field does
+        raw_weight = [1.0 if w is None else w for w in raw_weight]
+        raw_must = [False if m is None else m for m in raw_must]
     if not set(map(type, ids)) <= {str} or not set(map(type, names)) <= {str} or "" in ids or "" in names:
         raise ValueError
     if not set(map(type, raw_weight)) <= {int, float} or not set(map(type, raw_must)) <= {bool}:
@@ -178,6 +182,11 @@ def capped_probabilities(weight: np.ndarray, n: int) -> np.ndarray:
         return np.ones(m)
     if n == 0:
         return np.zeros(m)
+    largest = float(weight.max())
+    if not 1e-100 < largest < 1e100:
+        # Only the ratios of weights matter: weights near the ends of the floating-point range are scaled
+        # so that their sums neither overflow nor vanish (ordinary weights are used as given).
+        weight = weight / largest
     ws = np.sort(weight)[::-1]
     # suffix[k] = Σ_{j≥k} ws[j]; with the k largest capped, the rest share n−k.
     suffix = np.cumsum(ws[::-1])[::-1]

@@ -14,6 +14,7 @@ import numpy as np
 
 from .common import (
     COLUMNAR_MIN,
+    UNBOUNDED,
     SolverInputError,
     input_sha256,
     record_columns,
@@ -105,6 +106,11 @@ def _date(value: object, path: str) -> str:
         except ValueError:
             pass
     raise SolverInputError(f"{path}: 日期应为 YYYY-MM-DD 格式，实际为 {json.dumps(value, ensure_ascii=False)}")
+
+
+def _or_empty(value: object) -> object:
+    """An optional list: absent or null is empty; anything else is checked as given (`{}` or `0` is no list)."""
+    return [] if value is None else value
 
 
 def _tags(record: dict, path: str) -> tuple[str, ...]:
@@ -238,7 +244,7 @@ def parse_teams(problem: object) -> TeamsInstance:
         path = f"departments[{k}]"
         record = require_mapping(record, path)
         did = require_id(record, path)
-        name = record.get("name", did)
+        name = did if record.get("name") is None else record["name"]  # absent or null: the id
         if not isinstance(name, str) or not name:
             raise SolverInputError(f"{where(path, record)}: \"name\" 应为非空字符串")
         departments.append(Department(did, name))
@@ -248,7 +254,7 @@ def parse_teams(problem: object) -> TeamsInstance:
     if problem.get("lead_department") is not None:
         ref = problem["lead_department"]
         if not isinstance(ref, str) or ref not in dept_index:
-            raise SolverInputError(f"lead_department: \"{ref}\" 未在 departments 中定义")
+            raise SolverInputError(f"lead_department: {json.dumps(ref, ensure_ascii=False)} 未在 departments 中定义")
         lead = dept_index[ref]
 
     days: tuple[str, ...] = ()
@@ -260,7 +266,8 @@ def parse_teams(problem: object) -> TeamsInstance:
         if len(set(parsed)) != len(parsed):
             raise SolverInputError("days: 日期重复")
         days = tuple(sorted(parsed))
-    daily_capacity = require_int(problem, "daily_capacity", "daily_capacity", minimum=1, default=1)
+    # Counts beyond UNBOUNDED behave as it (nobody makes 2^40 visits): the arrays of the solve hold 64-bit integers.
+    daily_capacity = min(require_int(problem, "daily_capacity", "daily_capacity", minimum=1, default=1), UNBOUNDED)
 
     q = problem.get("max_pair_probability")
     if q is not None:
@@ -274,12 +281,13 @@ def parse_teams(problem: object) -> TeamsInstance:
         path = f"inspectors[{k}]"
         record = require_mapping(record, path)
         iid = require_id(record, path)
-        unavailable = require_list(record.get("unavailable") or [], f"{where(path, record)}.unavailable")
+        unavailable = require_list(_or_empty(record.get("unavailable")), f"{where(path, record)}.unavailable")
+        capacity = require_int(record, path, "capacity", minimum=0, default=None)
         inspectors.append(Inspector(
             id=iid,
             department=_department_ref(record, path, dept_index),
             tags=frozenset(_tags(record, path)),
-            capacity=require_int(record, path, "capacity", minimum=0, default=None),
+            capacity=min(capacity, UNBOUNDED) if capacity is not None else None,
             can_lead=require_bool(record, path, "can_lead", True),
             unavailable=frozenset(_date(d, f"{where(path, record)}.unavailable[{m}]") for m, d in enumerate(unavailable)),
         ))
@@ -298,7 +306,7 @@ def parse_teams(problem: object) -> TeamsInstance:
     if len(subj_index) < len(subjects):
         _unique_ids(raw_subjects, "subjects")  # names the repeated id
 
-    raw_conflicts = require_list(problem.get("conflicts") or [], "conflicts")
+    raw_conflicts = require_list(_or_empty(problem.get("conflicts")), "conflicts")
     columns = record_columns(raw_conflicts) if len(raw_conflicts) >= COLUMNAR_MIN else None
     conflicts = _plain_conflicts(columns, insp_index, subj_index) if columns else None
     if conflicts is None:

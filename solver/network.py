@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
 
+from .common import UNBOUNDED
 from .instance import Need, TeamsInstance
 
 LEAD = "\x00lead"  # the "may lead" requirement; cannot collide with a tag from JSON input
@@ -97,7 +98,7 @@ class Department:
         self.need_size = np.zeros(len(inst.subjects), dtype=np.int64)
         for subject_index, need in self.need.items():
             self.need_form[subject_index] = forms.setdefault((need.size, need.tags), len(forms))
-            self.need_size[subject_index] = need.size
+            self.need_size[subject_index] = min(need.size, UNBOUNDED)  # the need keeps its size for reasons
         self.forms = list(forms)
         self._conflict_keys: np.ndarray | None = None
         self._holders: dict[str, np.ndarray] = {}

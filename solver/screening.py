@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import network
+from .common import UNBOUNDED
 from .context import SolveContext
 
 
@@ -76,7 +77,7 @@ class _Screener:
         harmful = np.zeros(len(inst.subjects), dtype=bool)
         for department_index, dept in enumerate(ctx.departments):
             lead = (network.LEAD,) if inst.lead == department_index else ()
-            margin = np.array([min(min([dept.pool(day).size - size + 1]
+            margin = np.array([min(min([dept.pool(day).size - min(size, UNBOUNDED) + 1]
                                        + [dept.holder_count(req, day) for req in tags + lead])
                                    for day in ctx.day_options) for size, tags in dept.forms], dtype=np.int64)
             has = np.flatnonzero(ctx.needs_department[department_index] & (recused[department_index] > 0))

@@ -45,7 +45,7 @@ def without_account(department_id: int) -> list[Inspector]:
     return db.session.scalars(
         sa.select(Inspector).where(Inspector.department_id == department_id, Inspector.active,
                                    Inspector.id.not_in(has_account))
-        .order_by(Inspector.cert_no.nulls_last(), Inspector.name)).all()
+        .order_by(Inspector.cert_no.nulls_last(), Inspector.name, Inspector.id)).all()
 
 
 def accounts_of(department_id: int) -> list[User]:

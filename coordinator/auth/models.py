@@ -66,6 +66,12 @@ class User(UserMixin, db.Model):
         return self.role == "office"
 
     @property
+    def organises_joint_campaigns(self) -> bool:
+        """The office organises joint campaigns (and any department's); a department's admin only its own
+        internal and special inspections."""
+        return self.is_office
+
+    @property
     def is_inspector(self) -> bool:
         """An inspector's own account: it sees its own teams and records, nothing of the department's others."""
         return self.role == "inspector"

@@ -9,7 +9,7 @@ from flask_login import current_user, login_user, logout_user
 from wtforms import SelectChoice
 
 from .. import once
-from ..access import account_required, roles_required
+from ..access import account_required, public, roles_required
 from ..extensions import db
 from ..pagination import paginate, search_arg
 from . import inspectors, services
@@ -20,6 +20,7 @@ bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public  # the door itself: anyone reaches it, a signed-in account is sent on
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
@@ -88,7 +89,7 @@ def edit_department(department_id):
             sa.select(Department).where(
                 sa.or_(Department.code == form.code.data, Department.name == form.name.data.strip()),
                 Department.id != (department.id if department else -1),
-            )
+            ).order_by(Department.id)
         )
         if clash:
             form.code.errors.append(f"部门代码或名称已被“{clash.name}”使用")

@@ -18,7 +18,7 @@ from .models import Campaign, CampaignDepartment, Confirmation, Draw
 
 
 def _users() -> tuple[User, dict[int, User]]:
-    users = db.session.scalars(sa.select(User)).all()
+    users = db.session.scalars(sa.select(User).order_by(User.id)).all()
     office = next(u for u in users if u.role == "office")
     return office, {u.department_id: u for u in users if u.role == "admin"}
 
@@ -27,7 +27,8 @@ def _submit_matching_items(campaign: Campaign, admins: dict[int, User]) -> None:
     """Each department picks the items that reach the campaign's industries."""
     wanted = set(campaign.scope.get("industries") or [])
     for cd in campaign.departments:
-        items = db.session.scalars(sa.select(Item).where(Item.department_id == cd.department_id, Item.active)).all()
+        items = db.session.scalars(sa.select(Item).where(Item.department_id == cd.department_id, Item.active)
+                                  .order_by(Item.code)).all()
         chosen = [i.id for i in items if "全部" in i.industry_list or wanted & set(i.industry_list)]
         materials = "、".join(dict.fromkeys(m for i in items if i.id in chosen for m in i.material_list))
         services.submit_items(campaign, cd.department_id, chosen, materials, admins[cd.department_id])
@@ -134,7 +135,8 @@ def _fire_plan(xfj: Department, office: User) -> str:
     from ..plans import services as plans
     from ..timeutil import today
     year = today().year
-    items = db.session.scalars(sa.select(Item.id).where(Item.department_id == xfj.id, Item.active)).all()
+    items = db.session.scalars(sa.select(Item.id).where(Item.department_id == xfj.id, Item.active)
+                               .order_by(Item.id)).all()
     plan = plans.create_plan(year, xfj, current_app.config.get("COUNTY_NAME", "河清县"))
     db.session.flush()
     ratio = ("对属于人员密集场所的消防安全重点单位，每年至少抽查一次，其他类型的消防安全重点单位抽查比例不应低于总数的80%，"

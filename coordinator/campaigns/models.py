@@ -127,6 +127,10 @@ class Campaign(db.Model):
         """Agreeing or moving visit dates is the lead department's (its administrator's), or the office's."""
         return user.is_office or (user.role == "admin" and user.department_id == self.lead_department_id)
 
+    def dispatch_list_may_be_read_by(self, user) -> bool:
+        """The dispatch list (every team, every department's people) is the lead department's, and the office's."""
+        return user.is_office or user.department_id == self.lead_department_id
+
     def visit_open(self, day: date) -> bool:
         """`day` lies in the campaign's visit window."""
         return self.visit_start <= day <= self.visit_end
@@ -266,8 +270,8 @@ class CampaignSubject(db.Model):
     # Eager where every page needs them: lists of enterprises show their name, confirmations and team.
     subject: Mapped[Subject] = relationship(lazy="joined")
     draw: Mapped[Draw] = relationship()
-    confirmations: Mapped[list[Confirmation]] = relationship(back_populates="campaign_subject",
-                                                             cascade="all, delete-orphan", lazy="selectin")
+    confirmations: Mapped[list[Confirmation]] = relationship(
+        back_populates="campaign_subject", order_by="Confirmation.id", cascade="all, delete-orphan", lazy="selectin")
     members: Mapped[list[TeamMember]] = relationship(
         back_populates="campaign_subject", order_by="TeamMember.id", cascade="all, delete-orphan", lazy="selectin")
     reached_by: Mapped[list[CampaignSubjectDepartment]] = relationship(

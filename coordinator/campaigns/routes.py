@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from .. import once
-from ..access import login_required, own_department_id, roles_required
+from ..access import ANY_ROLE, login_required, may, own_department_id, roles_required
 from ..auth.models import Department
 from ..coverage import services as coverage_services
 from ..directories.services import filter_options
@@ -83,24 +83,31 @@ def _fill_choices(form: CampaignForm) -> None:
     options = filter_options()
     form.regions.choices = choices((r, r) for r in options["region"])
     form.industries.choices = choices((i, i) for i in options["industry"])
-    tasks = db.session.scalars(sa.select(PlanTask).join(Plan).order_by(Plan.number, PlanTask.number)).all()
+    tasks = db.session.scalars(sa.select(PlanTask).join(Plan).order_by(Plan.number, PlanTask.number, PlanTask.id)).all()
     form.plan_task_id.choices = choices([(0, "（不关联）"), *((t.id, f"{t.plan.number} {t.number} {t.name}")
                                                           for t in tasks)])
     # Seed 000/003 duties: "still due under coverage rule X" as a must-inspect list.
+    _fill_must_flags(form, None)
+
+
+def _fill_must_flags(form: CampaignForm, department_id: int | None) -> None:
+    """The must-inspect choices: enterprise attributes, and the coverage rules' still-due lists (a department's
+    own inspection: its own rules only; the office: every rule, checked against the campaign's departments)."""
     form.must_flags.choices = choices([*rules.MUST_FLAG_LABELS.items(), *(
         (f"{rules.COVERAGE_FLAG}{r.id}", f"覆盖规则尚未检查的：{r.department.name}·{r.name}")
-        for r in coverage_services.rules())])
+        for r in coverage_services.rules(department_id))])
 
 
 def _fill_kind(form: CampaignForm) -> None:
     """A department's administrator creates its own department's internal or special inspections only."""
-    if current_user.is_office:
+    if current_user.organises_joint_campaigns:
         return
     own = db.session.get(Department, current_user.department_id)
     form.kind.choices = choices((k.value, k.label) for k in CampaignKind if k is not CampaignKind.JOINT)
     form.lead_department_id.choices = choices([(own.id, own.name)])
     form.lead_department_id.data = own.id  # whatever was posted: its own department
     form.partner_ids.choices, form.partner_ids.data = [], []
+    _fill_must_flags(form, own.id)
     if form.kind.data == CampaignKind.JOINT:
         form.kind.data = CampaignKind.INTERNAL.value if request.method == "GET" else form.kind.data
 
@@ -122,7 +129,8 @@ def create():
     if form.validate_on_submit():
         kind = CampaignKind(form.kind.data)
         lead = db.session.get(Department, form.lead_department_id.data)
-        partners = db.session.scalars(sa.select(Department).where(Department.id.in_(form.partner_ids.data))).all()
+        partners = db.session.scalars(sa.select(Department).where(Department.id.in_(form.partner_ids.data))
+                                      .order_by(Department.id)).all()
         partners = [p for p in partners if p.id != lead.id]
         scheme = request.files.get(form.scheme_file.name)
         if kind is CampaignKind.JOINT and not partners:
@@ -131,6 +139,9 @@ def create():
             form.partner_ids.errors.append("内部随机抽查只由本部门实施，不选协同部门；多部门一起请选“部门联合抽查”")
         elif (problem := services.scheme_problem(scheme)) is not None:
             form.scheme_file.errors.append(problem)
+        elif (problem := services.foreign_coverage_rules(form.must_flags.data,
+                                                         [lead.id, *(p.id for p in partners)])) is not None:
+            form.must_flags.errors.append(problem)
         elif not once.spend_form("campaign"):
             return once.repeated(url_for("campaigns.index"))
         else:
@@ -182,14 +193,14 @@ def detail(campaign_id):
 
 
 @bp.route("/<int:campaign_id>/items", methods=["GET", "POST"])
-@login_required
+@roles_required(*ANY_ROLE, post=("office", "admin"))  # a department's people read its items; its admin submits them
 def items(campaign_id):
     campaign = _campaign(campaign_id)
     department_id = own_department_id() or request.args.get("department", type=int)
     campaign_department = campaign.campaign_department(department_id)
     if campaign_department is None:
         return render_template("campaigns/items_overview.html", campaign=campaign)
-    editable = current_user.role != "officer" and campaign.status == CampaignStatus.COLLECTING
+    editable = may("campaigns.items", "POST") and campaign.status == CampaignStatus.COLLECTING
     form = ItemsForm()
     available = services.selectable_items(department_id)
     form.item_ids.choices = choices((i.id, f"{i.code} {i.name}（适用：{i.industries}）") for i in available)
@@ -364,16 +375,12 @@ def dispatch(campaign_id):
                     "已派发：一企一表已发送给检查人员" + ("，分组名单已发送给牵头部门" if campaign.is_joint else ""))
 
 
-def _lead_or_office(campaign: Campaign) -> None:
-    if not current_user.is_office and current_user.department_id != campaign.lead_department_id:
-        abort(403)
-
-
 @bp.get("/<int:campaign_id>/dispatch.xlsx")
 @login_required
 def dispatch_list(campaign_id):
     campaign = _campaign(campaign_id)
-    _lead_or_office(campaign)
+    if not campaign.dispatch_list_may_be_read_by(current_user):
+        abort(403)
     if not campaign.reached(CampaignStatus.TEAMED):
         abort(404)
     return send_workbook(lambda target: sheets.write_dispatch(target, campaign), f"{campaign.name}_派发清单")

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from .. import once
-from ..access import login_required, own_department_id, roles_required
+from ..access import ANY_ROLE, login_required, own_department_id, roles_required
 from ..auth.models import Department
 from ..excel.writer import send_workbook
 from ..extensions import db
@@ -67,19 +66,16 @@ def _rule_form(rule: CoverageRule | None = None) -> RuleForm:
 
 
 @bp.route("/rules", methods=["GET", "POST"])
-@login_required
+@roles_required(*ANY_ROLE, post=("office",))  # every account reads the rules; the office sets them
 def rules():
     form = _rule_form()
-    if request.method == "POST":
-        if not current_user.is_office:
-            abort(403)
-        if form.validate_on_submit():
-            if not once.spend_form("coverage_rule"):
-                return once.repeated(url_for("coverage.rules"))
-            services.save_rule(CoverageRule(), form.values())
-            db.session.commit()
-            flash("覆盖规则已添加", "success")
-            return redirect(url_for("coverage.rules"))
+    if form.validate_on_submit():
+        if not once.spend_form("coverage_rule"):
+            return once.repeated(url_for("coverage.rules"))
+        services.save_rule(CoverageRule(), form.values())
+        db.session.commit()
+        flash("覆盖规则已添加", "success")
+        return redirect(url_for("coverage.rules"))
     return render_template("coverage/rules.html", rules=services.rules(own_department_id(), active_only=False),
                            form=form)
 

@@ -173,7 +173,8 @@ def inspector_export():
 def inspector_detail(inspector_id):
     inspector = db.get_or_404(Inspector, inspector_id)
     ensure_department(inspector.department_id)
-    conflicts = db.session.scalars(sa.select(Conflict).where(Conflict.inspector_id == inspector_id)).all()
+    conflicts = db.session.scalars(sa.select(Conflict).where(Conflict.inspector_id == inspector_id)
+                                  .order_by(Conflict.id.desc())).all()  # newest first, as the recusal list
     return render_template("directories/inspector_detail.html", inspector=inspector, conflicts=conflicts)
 
 

@@ -181,7 +181,7 @@ def inspector_query(department_id: int | None, q: str = "", state: str = ""):
     elif state == "not_drawable":
         query = query.where(sa.or_(~Inspector.active, Inspector.cert_no.is_(None), Inspector.cert_expiry.is_(None),
                                    Inspector.cert_expiry < today()))
-    return query.order_by(Inspector.department_id, Inspector.name)
+    return query.order_by(Inspector.department_id, Inspector.name, Inspector.id)
 
 
 def conflict_query(department_id: int | None):

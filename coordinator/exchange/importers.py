@@ -330,7 +330,7 @@ def drawn_in_open_campaigns(subject_ids) -> list[CampaignSubject]:
         found += db.session.scalars(
             sa.select(CampaignSubject).join(Campaign, CampaignSubject.campaign_id == Campaign.id)
             .where(CampaignSubject.subject_id.in_(chunk), CampaignSubject.status == DrawnStatus.ACTIVE,
-                   Campaign.status != CampaignStatus.FINISHED)).all()
+                   Campaign.status != CampaignStatus.FINISHED).order_by(CampaignSubject.id)).all()
     return found
 
 

@@ -201,7 +201,8 @@ def _published_department_results(scope: Scope):
                       .selectinload(CampaignSubject.campaign),
                       *without_team(DepartmentResult.record, InspectionRecord.campaign_subject),
                       selectinload(DepartmentResult.items).selectinload(ItemResult.campaign_item))
-             .order_by(InspectionRecord.published_at, Subject.credit_code, DepartmentResult.department_id))
+             .order_by(InspectionRecord.published_at, Subject.credit_code, DepartmentResult.department_id,
+                       DepartmentResult.id))
     if scope.campaign_id is not None:
         return query.where(Campaign.id == scope.campaign_id)
     start = datetime(scope.year, 1, 1)

@@ -37,7 +37,7 @@ def coverage_tasks(user: User) -> list[Task]:
 
 def open_campaigns() -> list[Campaign]:
     return db.session.scalars(sa.select(Campaign).where(Campaign.status != CampaignStatus.FINISHED)
-                              .order_by(Campaign.visit_start)).all()
+                              .order_by(Campaign.visit_start, Campaign.id)).all()
 
 
 def result_tasks(due: list[dict]) -> list[Task]:

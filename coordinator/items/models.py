@@ -52,7 +52,7 @@ class Item(db.Model):
 
     department: Mapped[Department] = relationship()
     versions: Mapped[list[ItemVersion]] = relationship(
-        back_populates="item", order_by="ItemVersion.version.desc()", cascade="all, delete-orphan"
+        back_populates="item", order_by="(ItemVersion.version.desc(), ItemVersion.id.desc())", cascade="all, delete-orphan"
     )
 
     def snapshot(self) -> dict:

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from .. import once
-from ..access import login_required, roles_required
+from ..access import ANY_ROLE, login_required, roles_required
 from ..auth.models import Department
 from ..directories.models import Subject
 from ..excel.writer import send_workbook
@@ -22,7 +22,8 @@ bp = Blueprint("plans", __name__, url_prefix="/plans")
 
 
 def _department_choices():
-    return choices((d.id, d.name) for d in db.session.scalars(sa.select(Department).where(Department.active)))
+    return choices((d.id, d.name) for d in db.session.scalars(sa.select(Department).where(Department.active)
+                                                               .order_by(Department.id)))
 
 
 @bp.get("/")
@@ -65,21 +66,18 @@ def _task_form(plan: Plan, task: PlanTask | None = None) -> PlanTaskForm:
 
 
 @bp.route("/<int:plan_id>", methods=["GET", "POST"])
-@login_required
+@roles_required(*ANY_ROLE, post=("office",))  # every account reads the plan; the office adds its tasks
 def detail(plan_id):
     plan = db.get_or_404(Plan, plan_id)
     form = _task_form(plan)
-    if request.method == "POST":
-        if not current_user.is_office:
-            abort(403)
-        if form.validate_on_submit():
-            if not once.spend_form("plan_task"):
-                return once.repeated(url_for("plans.detail", plan_id=plan.id))
-            services.add_task(plan, form.values(), form.joint_department_ids.data, form.item_ids.data,
-                              user=current_user, reason=form.reason.data or "")
-            db.session.commit()
-            flash("抽查任务已添加", "success")
-            return redirect(url_for("plans.detail", plan_id=plan.id))
+    if form.validate_on_submit():
+        if not once.spend_form("plan_task"):
+            return once.repeated(url_for("plans.detail", plan_id=plan.id))
+        services.add_task(plan, form.values(), form.joint_department_ids.data, form.item_ids.data,
+                          user=current_user, reason=form.reason.data or "")
+        db.session.commit()
+        flash("抽查任务已添加", "success")
+        return redirect(url_for("plans.detail", plan_id=plan.id))
     names = dict(db.session.execute(sa.select(Department.id, Department.name)).all())
     return render_template("plans/detail.html", plan=plan, form=form, names=names, month_label=services.month_label,
                            example_year=plan.year)
@@ -193,7 +191,8 @@ def monthly_create():
 @login_required
 def monthly_detail(monthly_id):
     plan = _monthly(monthly_id)
-    tasks = db.session.scalars(sa.select(PlanTask).where(PlanTask.id.in_(plan.tasks or [-1]))).all()
+    tasks = sorted(db.session.scalars(sa.select(PlanTask).where(PlanTask.id.in_(plan.tasks or [-1]))),
+                   key=lambda task: plan.tasks.index(task.id))  # in the plan's order
     return render_template("plans/monthly_detail.html", plan=plan, tasks=tasks, add_form=MonthlyAddForm(),
                            confirm_form=MonthlyConfirmForm(note=plan.note), month_label=monthly.month_label)
 

@@ -40,14 +40,14 @@ def item_choices(plan: Plan) -> list[tuple[int, str]]:
 
 def item_text(item_ids: list[int]) -> str:
     """The chosen items as the plan table writes them: "编号 名称" joined by "、"."""
-    items = db.session.scalars(sa.select(Item).where(Item.id.in_(item_ids or [-1])).order_by(Item.code)).all()
+    items = db.session.scalars(sa.select(Item).where(Item.id.in_(item_ids or [-1])).order_by(Item.code, Item.id)).all()
     return "、".join(f"{item.code} {item.name}" for item in items)
 
 
 def chosen_items(task: PlanTask) -> list[int]:
     """The items a stored task names, for its edit form (tasks written before the list was used name none)."""
     named = set(split_list(task.items))
-    return [item.id for item in db.session.scalars(sa.select(Item))
+    return [item.id for item in db.session.scalars(sa.select(Item).order_by(Item.id))
             if f"{item.code} {item.name}" in named]
 
 
@@ -87,14 +87,23 @@ def history(year: int) -> list[PlanTaskVersion]:
                               .order_by(PlanTaskVersion.changed_at.desc(), PlanTaskVersion.id.desc())).all()
 
 
+def _next_task_number(plan: Plan) -> str:
+    """The number after the highest the plan ever gave, a deleted task's included: the public history names tasks by
+    number, and counting the tasks gave the next one a number still in use (a deleted task's, or the last one's)."""
+    given = {task.number for task in plan.tasks}
+    if plan.id is not None:
+        given |= set(db.session.scalars(sa.select(PlanTaskVersion.task_number).where(PlanTaskVersion.plan_id == plan.id)))
+    numbers = [int(number.removesuffix("号")) for number in given if number.removesuffix("号").isdigit()]
+    return f"{max(numbers, default=0) + 1:03d}号"
+
+
 def add_task(plan: Plan, values: dict, joint_department_ids: list[int],
              item_ids: list[int] | None = None, user=None, reason: str = "") -> PlanTask:
     """A task numbered after the plan's last; its items picked from the lists (`item_ids`), or as `values` name
     them (scripts and imports)."""
     if item_ids is not None:
         values = {**values, "items": item_text(item_ids)}
-    task = PlanTask(plan=plan, number=f"{len(plan.tasks) + 1:03d}号", initiating_department_id=plan.department_id,
-                    **values)
+    task = PlanTask(plan=plan, number=_next_task_number(plan), initiating_department_id=plan.department_id, **values)
     task.set_joint_departments(joint_department_ids)
     db.session.add(task)
     _version(task, PlanChange.ADDED, reason, user)
@@ -116,7 +125,8 @@ def update_task(task: PlanTask, values: dict, joint_department_ids: list[int], i
 def delete_task(task: PlanTask, user=None, reason: str = "") -> None:
     """Remove a task no campaign was created for; the other tasks keep their numbers (the plan was published)."""
     campaign = db.metadata.tables["campaign"]  # campaigns sit above plans: their table, not their model
-    used = db.session.scalar(sa.select(campaign.c.name).where(campaign.c.plan_task_id == task.id).limit(1))
+    used = db.session.scalar(sa.select(campaign.c.name).where(campaign.c.plan_task_id == task.id)
+                             .order_by(campaign.c.id).limit(1))  # the first, whichever the database
     if used:
         raise PlanError(f"联合抽查“{used}”对应这项任务，不能删除；可以修改任务内容")
     if not reason.strip():

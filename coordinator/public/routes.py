@@ -9,6 +9,7 @@ from ..extensions import db
 from ..pagination import paginate, search_arg
 from ..plans import services as plans
 from ..states import CampaignStatus, PlanChange
+from ..stats.services import EARLIEST_YEAR, LATEST_YEAR
 from ..timeutil import today
 from . import services
 
@@ -58,6 +59,8 @@ def plan():
     """The year's annual plan as it now stands, and every adjustment with its reason (seeds 000 and 002)."""
     years = plans.plan_years()
     year = request.args.get("year", type=int) or (years[0] if years else today().year)
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        abort(404)
     return render_template("public/plan.html", year=year, years=years, tasks=plans.current_tasks(year),
                            history=plans.history(year), month_label=plans.month_label, changes=PlanChange)
 

@@ -126,5 +126,6 @@ def subject_file(credit_code: str):
     """(enterprise, its file as the public reads it) for a credit code, or None."""
     from ..subjectfile.services import history
 
-    subject = db.session.scalar(sa.select(Subject).where(Subject.credit_code == credit_code[:18]))
+    code = credit_code.strip().upper()[:18]  # as typed off a licence: lower case, a stray space
+    subject = db.session.scalar(sa.select(Subject).where(Subject.credit_code == code))
     return None if subject is None else (subject, history(subject, public=True))

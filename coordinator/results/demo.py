@@ -56,7 +56,8 @@ def _part_entry(department_result: DepartmentResult, rng: random.Random, visit) 
 def enter_demo_results(campaign: Campaign) -> int:
     """Every department enters its department_result, the lead publishes; most rectifications are re-checked and closed."""
     rng = random.Random(2024)
-    users = {u.department_id: u for u in db.session.scalars(sa.select(User).where(User.role == "officer"))}
+    users = {u.department_id: u for u in db.session.scalars(sa.select(User).where(User.role == "officer")
+                                                             .order_by(User.id))}
     lead = db.session.scalar(sa.select(User).where(User.role == "admin",
                                                    User.department_id == campaign.lead_department_id))
     records = db.session.scalars(sa.select(InspectionRecord).join(InspectionRecord.campaign_subject)

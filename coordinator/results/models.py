@@ -239,7 +239,7 @@ class DepartmentResult(db.Model):
     entered_by: Mapped[User | None] = relationship()
     items: Mapped[list[ItemResult]] = relationship(back_populates="department_result", order_by="ItemResult.id",
                                                   cascade="all, delete-orphan")
-    attachments: Mapped[list[Attachment]] = relationship(back_populates="department_result",
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="department_result", order_by="Attachment.id",
                                                          cascade="all, delete-orphan")
 
     @property

@@ -58,10 +58,12 @@ The dashboard (seed 001 and 002 figures), for a year
                                          records of the year opened.
     公示率                               已公示 records / records with every result handed in.
     信用风险分类运用率                   enterprises drawn (every drawn row, replacements included) by campaigns
-                                         of the year that carry a credit-risk class and whose draw's classes
-                                         actually shaped their stratum (the locked input gave the stratum more
-                                         than one weight: drawn_with_risk) / all enterprises drawn by campaigns
-                                         of the year (seed 002: ≥ 90 %).
+                                         of the year that carry a credit-risk class, are not must-inspect, and
+                                         whose draw's classes actually shaped their stratum (a class drawn at a
+                                         ratio of its own, or the locked input gave the stratum more than one
+                                         weight and the stratum did not take all its enterprises:
+                                         drawn_with_risk) / all enterprises drawn by campaigns of the year
+                                         (seed 002: ≥ 90 %).
     企业负担                             入企检查 / 抽查企业: visits per inspected enterprise in the year; beside
                                          it, handed-in parts / 抽查企业: what it would be had each department come
                                          on its own.
@@ -81,6 +83,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from ..auth.models import Department
+from ..campaigns import rules
 from ..campaigns.models import Campaign, CampaignDepartment, CampaignSubject, Draw, TeamMember
 from ..directories.models import Inspector, Subject
 from ..extensions import db
@@ -592,23 +595,41 @@ def _campaign_figures(year: int) -> dict[str, int]:
 
 def drawn_with_risk(in_year) -> int:
     """Seed 002's ≥ 90 %: enterprises drawn (every drawn row) that carry a credit-risk class, by a draw whose classes
-    actually shaped their stratum — the draw's locked input gave that stratum's enterprises more than one weight.
-    A campaign whose default weights differ by class but whose stratum held one class only (or none) was not
-    shaped by them. The inputs are read once per draw (a handful a year); the rows are counted in SQL."""
+    actually shaped their stratum — the draw's locked input gave that stratum's enterprises more than one weight,
+    and the stratum did not take every one of them (an "all" stratum, or a ratio or count reaching its size).
+    A campaign whose default weights differ by class but whose stratum held one class only (or none), or took
+    everyone, was not shaped by them; nor is a must-inspect enterprise, drawn whatever its class. The inputs are
+    read once per draw (a handful a year); the rows are counted in SQL."""
     rows = db.session.execute(
         sa.select(CampaignSubject.draw_id, CampaignSubject.stratum, sa.func.count())
         .join(Campaign, Campaign.id == CampaignSubject.campaign_id)
         .join(Subject, Subject.id == CampaignSubject.subject_id)
-        .where(in_year, Subject.risk_class != "")
+        .where(in_year, Subject.risk_class != "", CampaignSubject.must.is_(False))
         .group_by(CampaignSubject.draw_id, CampaignSubject.stratum)).all()
-    shaped: dict[int, set[str]] = {}
-    for draw_id in {row[0] for row in rows}:
-        weights: dict[str, set[float]] = {}
-        for subject in json.loads(db.session.get(Draw, draw_id).problem).get("subjects", []):
-            if not subject.get("must"):
-                weights.setdefault(subject["stratum"], set()).add(round(float(subject.get("weight", 1.0)), 6))
-        shaped[draw_id] = {stratum for stratum, seen in weights.items() if len(seen) > 1}
+    shaped = {draw_id: _strata_shaped_by_class(db.session.get(Draw, draw_id)) for draw_id in {row[0] for row in rows}}
     return sum(count for draw_id, stratum, count in rows if stratum in shaped[draw_id])
+
+
+def _strata_shaped_by_class(draw: Draw) -> set[str]:
+    """The strata of a draw in which the classes decided something: a class drawn at a ratio of its own (seed 000's
+    上浮抽查比例: its part of a stratum is a stratum of its own, rules.risk_part), or more than one weight among the
+    enterprises the stratum could leave out and fewer of them drawn than there were."""
+    problem, result = json.loads(draw.problem), json.loads(draw.result or "{}")
+    raised = {rules.risk_part(stratum["id"], risk_class) for stratum in (draw.campaign.strata or [])
+              for risk_class in (stratum.get("risk_ratios") or {})}
+    taking_all = {stratum["id"] for stratum in problem.get("strata", []) if stratum.get("all")}
+    weights: dict[str, set[float]] = {}
+    candidates: dict[str, int] = {}
+    for subject in problem.get("subjects", []):
+        if not subject.get("must"):
+            weights.setdefault(subject["stratum"], set()).add(round(float(subject.get("weight", 1.0)), 6))
+            candidates[subject["stratum"]] = candidates.get(subject["stratum"], 0) + 1
+    drawn: dict[str, int] = {}
+    for subject in result.get("drawn", []):
+        if not subject.get("must"):
+            drawn[subject["stratum"]] = drawn.get(subject["stratum"], 0) + 1
+    return raised | {stratum for stratum, seen in weights.items()
+                     if len(seen) > 1 and stratum not in taking_all and drawn.get(stratum, 0) < candidates[stratum]}
 
 
 def dashboard(year: int) -> dict:

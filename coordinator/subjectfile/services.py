@@ -147,11 +147,13 @@ def history(subject: Subject, user=None, *, public: bool = False) -> list[Entry]
                  selectinload(CampaignSubject.record).selectinload(InspectionRecord.department_results)
                  .options(selectinload(DepartmentResult.items).selectinload(ItemResult.campaign_item),
                           selectinload(DepartmentResult.attachments),
-                          selectinload(DepartmentResult.follow_up_rows)))).all()
+                          selectinload(DepartmentResult.follow_up_rows)))
+        .order_by(CampaignSubject.id.desc())).all()  # newest first, also within a day (stable sort below)
     flags: dict[int, list[ReplacementFlag]] = {}
     if not public:
         for flag in db.session.scalars(sa.select(ReplacementFlag).options(selectinload(ReplacementFlag.change))
-                                       .where(ReplacementFlag.campaign_subject_id.in_([cs.id for cs in drawn]))):
+                                       .where(ReplacementFlag.campaign_subject_id.in_([cs.id for cs in drawn]))
+                                       .order_by(ReplacementFlag.id)):
             flags.setdefault(flag.campaign_subject_id, []).append(flag)
     entries = [e for cs in drawn if (e := _inspection(cs, user, public, flags)) is not None]
     entries += _considered(subject, {cs.campaign_id for cs in drawn}, user, public)
@@ -169,11 +171,24 @@ def history(subject: Subject, user=None, *, public: bool = False) -> list[Entry]
 
 
 HEADERS = ("日期", "类别", "事项", "详情", "检查组（执法人员）")
-RESULT_HEADERS = ("检查日期", "抽查", "部门", "检查事项", "检查结果", "问题数", "问题描述", "后续处置")
+RESULT_HEADERS = ("检查日期", "抽查", "部门", "检查事项", "检查结果", "问题数", "问题描述", "后续处置", "备注", "现场照片")
+
+
+def _facts(subject: Subject) -> list[tuple[str, str]]:
+    """The enterprise's own facts, as the page's 基本信息 shows them, without its people's names and phones."""
+    from ..vocab import HISTORY_FLAGS, RISK_LABELS
+
+    return [(subject.code_kind, subject.credit_code), ("单位名称", subject.name), ("地址", subject.address),
+            ("经营状态", subject.status.label), ("单位类型", subject.unit_type),
+            ("行业主管部门", subject.supervising_department), ("乡镇", subject.region), ("行业", subject.industry),
+            ("单位类别", subject.category + ("（人员密集场所）" if subject.crowded else "")),
+            ("信用风险分类", RISK_LABELS.get(subject.risk_class, "未分类")),
+            ("历史情况", "、".join(label for flag, label in HISTORY_FLAGS.items() if getattr(subject, flag)) or "无")]
 
 
 def write_file(target, subject: Subject, user=None, *, public: bool = False) -> None:
-    """The file as one .xlsx: basic facts, the history, and every item result."""
+    """The file as one .xlsx: the history, every item result (with the department's note and its photos' names, as
+    far as the reader may see them), and the enterprise's basic facts."""
     from ..excel.writer import SheetWriter, open_workbook
 
     entries = history(subject, user, public=public)
@@ -185,10 +200,15 @@ def write_file(target, subject: Subject, user=None, *, public: bool = False) -> 
         sheet.write((e.on, e.kind, e.title, "\n".join(e.lines),
                      "；".join(e.team) if e.team is not None else ("" if e.kind != "抽查检查" else "不公开")))
     results = SheetWriter(workbook, "检查结果", formats)
-    results.header(RESULT_HEADERS, (12, 30, 16, 30, 12, 8, 40, 30))
+    results.header(RESULT_HEADERS, (12, 30, 16, 30, 12, 8, 40, 30, 30, 40))
     for e in entries:
         for part in e.results:
+            photos = "、".join(f"{a.filename}（{a.uploaded_at:%Y-%m-%d %H:%M}）" for a in part["photos"])
             for item in part["items"] or [{"name": "", "result": "", "problems": "", "description": ""}]:
                 results.write((e.on, e.title, part["department"], item["name"], item["result"], item["problems"],
-                               item["description"], "、".join(part["follow_ups"])))
+                               item["description"], "、".join(part["follow_ups"]), part["note"], photos))
+    facts = SheetWriter(workbook, "基本信息", formats)
+    facts.header(("项目", "内容"), (16, 60))
+    for label, value in _facts(subject):
+        facts.write((label, value))
     workbook.close()

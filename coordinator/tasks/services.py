@@ -118,7 +118,8 @@ def assignments(user: User, on: date, url_for, *, finished: bool = False) -> lis
     ).unique().all()
     found = [Assignment(m, duties(m, url_for)) for m in members]
     if finished:
-        return sorted(found, key=lambda a: a.record.published_at, reverse=True)
+        # a campaign's records may share their publication time: the enterprise's row breaks the tie
+        return sorted(found, key=lambda a: (a.record.published_at, a.cs.id), reverse=True)
     far = date.max
     return sorted(found, key=lambda a: (not a.urgent(on), a.first_due() or far, a.cs.visit_date or far, a.cs.id))
 

@@ -58,7 +58,8 @@ def _upload(client, kind: str, path: Path) -> tuple[str, str]:
 
 
 def test_an_import_cannot_take_over_another_departments_inspector(client, county, tmp_path):
-    victim = db.session.scalar(sa.select(Inspector).where(Inspector.department_id == county["scj"].id))
+    victim = db.session.scalar(sa.select(Inspector).where(Inspector.department_id == county["scj"].id)
+                               .order_by(Inspector.id))
     before = (victim.department_id, victim.mobile, victim.name)
     login(client, "yjj_admin")
     path = _people_file(tmp_path / "people.xlsx", [
@@ -75,7 +76,8 @@ def test_an_import_cannot_take_over_another_departments_inspector(client, county
 
 
 def test_every_row_an_import_changes_is_logged_with_before_and_after(county, tmp_path):
-    inspector = db.session.scalar(sa.select(Inspector).where(Inspector.department_id == county["yjj"].id))
+    inspector = db.session.scalar(sa.select(Inspector).where(Inspector.department_id == county["yjj"].id)
+                                  .order_by(Inspector.id))
     old_mobile = inspector.mobile
     path = _people_file(tmp_path / "people.xlsx", [
         [inspector.name, "", "应急管理局", inspector.cert_no, "2030-01-01", "13911112222"],
@@ -185,7 +187,8 @@ def test_the_office_lifts_a_limit_at_once(client, county):
 def teamed(county):
     campaign = drawn_campaign(county)
     confirm_all(campaign, county["users"]["office"])
-    declared = db.session.scalar(sa.select(Inspector).where(Inspector.department_id == county["yjj"].id))
+    declared = db.session.scalar(sa.select(Inspector).where(Inspector.department_id == county["yjj"].id)
+                                 .order_by(Inspector.id))
     db.session.add(Conflict(inspector_id=declared.id, subject_id=campaign.subjects[0].subject_id,
                             reason="其配偶在该单位任职"))
     draw = campaigns.lock_and_run_team_draw(campaign, "7", "见证人", county["users"]["office"])

@@ -321,7 +321,8 @@ def test_items_are_overdue_after_their_deadline_until_submitted(county):
 def test_closed_and_recently_inspected_enterprises_are_left_out_of_the_next_draw(county):
     first = drawn_campaign(county)
     inspected = {cs.subject.credit_code for cs in first.subjects}
-    closed = db.session.scalar(sa.select(Subject).where(Subject.credit_code.not_in(inspected)).limit(1))
+    closed = db.session.scalar(sa.select(Subject).where(Subject.credit_code.not_in(inspected))
+                            .order_by(Subject.id).limit(1))
     closed.status = SubjectStatus.DEREGISTERED
     db.session.commit()
 
@@ -361,7 +362,7 @@ def test_the_teams_page_links_only_the_sheets_a_department_may_open(app, county)
     assert f'href="/campaigns/{campaign.id}/records/{elsewhere.id}"' in office
 
 
-def test_a_risk_class_with_a_ratio_of_its_own_inside_a_stratum(ctx):
+def test_a_risk_class_with_a_ratio_of_its_own_inside_a_stratum(app, ctx):
     """Seed 000: 上浮抽查比例 — D-class enterprises drawn at 100 % inside a stratum drawn at 25 % otherwise."""
     county = build_county(subjects=16)  # classes "ABCD"[n % 4]: four of each
     campaign = drawn_campaign(county, strata=[{"id": "全部", "category": "*", "crowded": None, "mode": "ratio",
@@ -371,6 +372,9 @@ def test_a_risk_class_with_a_ratio_of_its_own_inside_a_stratum(ctx):
         db.session.scalars(sa.select(Subject.credit_code).where(Subject.risk_class == "D")))
     assert {cs.stratum for cs in drawn if cs.subject.risk_class == "D"} == {"全部·D类"}
     assert sum(cs.subject.risk_class != "D" for cs in drawn) == 3  # ceil(25 % of the other 12)
+    # the campaign page says so beside the stratum's own ratio (it showed 25.0 % only)
+    page = client_for(app, "office").get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+    assert "全部：25.0%（D类 100.0%）" in page
     assert rules.parse_risk_ratios("D：100%，c:0.5") == {"D": 1.0, "C": 0.5}
     with pytest.raises(ValueError, match="A、B、C、D"):
         rules.parse_risk_ratios("E:0.5")

@@ -91,7 +91,7 @@ def test_a_result_submitted_twice_at_once_is_one_result(app, ctx):
     campaigns.lock_and_run_team_draw(campaign, "2", "", office)
     campaigns.dispatch(campaign)
     db.session.commit()
-    record_id = db.session.scalars(sa.select(InspectionRecord.id)).first()
+    record_id = db.session.scalars(sa.select(InspectionRecord.id).order_by(InspectionRecord.id)).first()
     yjj_id, user_id = county["yjj"].id, county["users"]["yjj_admin"].id
 
     def submit(index, barrier):

@@ -322,7 +322,8 @@ def test_a_status_change_flags_a_drawn_enterprise_for_replacement(client, county
     campaign = drawn_campaign(county)
     drawn = db.session.scalars(sa.select(CampaignSubject).where(CampaignSubject.campaign_id == campaign.id)
                                .order_by(CampaignSubject.id)).all()
-    not_drawn = db.session.scalar(sa.select(Subject).where(Subject.id.not_in([cs.subject_id for cs in drawn])))
+    not_drawn = db.session.scalar(sa.select(Subject).where(Subject.id.not_in([cs.subject_id for cs in drawn]))
+                                  .order_by(Subject.id))
     target = drawn[0]
     path = write_xlsx(tmp_path / "reg.xlsx", [
         REGISTRATION_HEADER,

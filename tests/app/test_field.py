@@ -101,8 +101,10 @@ def test_an_admin_opens_accounts_in_bulk_shown_once_and_changed_at_first_log_in(
 def test_accounts_only_for_own_inspectors_without_one(dispatched):
     county, _campaign = dispatched
     yjj, scj = county["yjj"], county["scj"]
-    own = db.session.scalars(sa.select(Inspector).where(Inspector.department_id == yjj.id)).first()
-    other = db.session.scalars(sa.select(Inspector).where(Inspector.department_id == scj.id)).first()
+    own = db.session.scalars(sa.select(Inspector).where(Inspector.department_id == yjj.id)
+                             .order_by(Inspector.id)).first()
+    other = db.session.scalars(sa.select(Inspector).where(Inspector.department_id == scj.id)
+                               .order_by(Inspector.id)).first()
     with pytest.raises(accounts.AccountError):
         accounts.create_accounts(yjj, [own.id, other.id])  # another department's: the whole batch refused
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.role == "inspector")) == 0
@@ -224,7 +226,7 @@ def test_report_due_one_working_day_after_the_visit_across_a_holiday(dispatched)
     _county, campaign = dispatched
     assert campaign.report_due(date(2024, 9, 30)) == date(2024, 10, 8)
     assert campaign.report_due(date(2024, 9, 27)) == date(2024, 9, 29)  # the make-up Sunday counts
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    record = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id)).first()
     record.inspected_on = date(2024, 9, 30)
     record.reschedule()
     assert record.report_due_on == date(2024, 10, 8)
@@ -245,7 +247,7 @@ def test_publication_due_in_either_day_mode_across_a_holiday(dispatched, mode, d
     _county, campaign = dispatched
     campaign.publication_day_mode, campaign.publication_days = mode, days
     assert campaign.publication_due(date(2024, 9, 27)) == due
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    record = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id)).first()
     record.inspected_on = date(2024, 9, 27)
     record.reschedule()
     assert record.due_on == due
@@ -253,7 +255,7 @@ def test_publication_due_in_either_day_mode_across_a_holiday(dispatched, mode, d
 
 def test_the_report_and_notice_run_their_deadlines(client, dispatched):
     county, campaign = dispatched
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    record = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id)).first()
     with pytest.raises(services.ResultError, match="各部门结果提交后"):
         services.write_report(record, "良好", "无需处理", county["users"]["yjj_admin"])
     submit_all(record, county["users"], inspected_on=date(2024, 9, 30))
@@ -274,7 +276,7 @@ def test_the_report_and_notice_run_their_deadlines(client, dispatched):
 
 def test_the_address_found_on_site_corrects_the_directory_once_published(client, dispatched):
     county, campaign = dispatched
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    record = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id)).first()
     subject = record.campaign_subject.subject
     registered = subject.address
     submit_all(record, county["users"], inspected_on=date(2024, 6, 12), found_address="河清县工业园区纬三路8号",
@@ -310,7 +312,7 @@ def test_the_task_list_shows_the_best_known_address(client, dispatched):
 
 def test_no_inspection_date_in_the_future(dispatched):
     county, _campaign = dispatched
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    record = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id)).first()
     part = record.department_result(county["yjj"].id)
     with pytest.raises(services.ResultError, match="不能填写将来的日期"):
         services.save_department_result(record, county["yjj"].id,
@@ -320,7 +322,7 @@ def test_no_inspection_date_in_the_future(dispatched):
 
 def test_no_publication_before_the_visit(dispatched):
     county, _campaign = dispatched
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    record = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id)).first()
     submit_all(record, county["users"])
     record.campaign_subject.visit_date = today() + timedelta(days=3)  # planned, not yet visited
     record.inspected_on = None
@@ -332,7 +334,7 @@ def test_no_publication_before_the_visit(dispatched):
 def test_no_result_handed_in_before_the_visit(client, dispatched):
     """A partner hands in its part only once the visit has happened; before it, it may only save a draft."""
     county, _campaign = dispatched
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    record = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id)).first()
     record.campaign_subject.visit_date, record.inspected_on = today() + timedelta(days=1), None
     db.session.commit()
     scj = county["scj"].id
@@ -387,7 +389,7 @@ def test_deadlines_sit_on_the_lead_departments_workbench_overdue_in_red_and_list
 
 def test_a_reported_record_owes_its_notice_until_delivered(client, dispatched):
     county, campaign = dispatched
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    record = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id)).first()
     submit_all(record, county["users"], inspected_on=date(2024, 6, 12))
     services.write_report(record, "良好", "无需处理", county["users"]["yjj_admin"])
     db.session.commit()
@@ -409,7 +411,7 @@ def test_a_reported_record_owes_its_notice_until_delivered(client, dispatched):
 def test_campaign_settings_set_the_publication_limit(client, dispatched):
     county, campaign = dispatched
     campaign.publication_days, campaign.publication_day_mode = 10, DayMode.NATURAL
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    record = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id)).first()
     submit_all(record, county["users"], inspected_on=date(2024, 9, 27))
     assert record.due_on == date(2024, 10, 7)
     sign_in(client, "yjj_admin")

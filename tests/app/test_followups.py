@@ -61,7 +61,7 @@ def owed(on: date) -> dict[str, dict]:
 
 def test_publication_opens_one_follow_up_per_kind_that_runs_to_closure(dispatched):
     county, _campaign = dispatched
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    record = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id)).first()
     for part in record.department_results:
         items = [services.ItemEntry(ci.id, "发现问题已责令改正", 1, "灭火器过期") for ci in services.items_for(part)]
         services.save_department_result(record, part.department_id, services.ResultEntry(

@@ -113,7 +113,7 @@ def test_a_departments_own_random_inspection_end_to_end_by_the_roles_that_do_it(
         assert "联合" not in main, url
 
     # Records, review and publication, by the department alone.
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    record = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id)).first()
     part = record.department_results[0]
     data = {"action": "submit", "follow_ups": ["无需后续处置"], "inspected_on": "2024-06-12", "signed": "1"}
     for ci in items_for(part):
@@ -282,3 +282,31 @@ def test_a_preset_keeps_the_kind_chosen(app, county):
     """Choosing a preset on the office's internal-inspection form reloaded the form as a joint campaign."""
     page = client_for(app, "office").get("/campaigns/new?kind=internal").get_data(as_text=True)
     assert re.search(r'href="/campaigns/new\?preset=\w+&amp;kind=internal"', page)
+
+
+def test_a_campaign_takes_as_must_inspect_only_the_coverage_duties_of_its_own_departments(app, county):
+    """The brigade's own inspection offered (and took) 应急管理局's “still due under rule X” as its must-inspect list:
+    its visits do not discharge another department's duty. A department's form offers its own rules only; a joint
+    campaign takes the rules of the departments taking part (acceptance check)."""
+    from coordinator.coverage.models import CoverageRule
+
+    own = CoverageRule(department_id=county["yjj"].id, name="应急重点单位每年一次", ratio=1.0)
+    other = CoverageRule(department_id=county["scj"].id, name="市场监管重点单位每年一次", ratio=1.0)
+    db.session.add_all([own, other])
+    db.session.commit()
+    yjj, office = client_for(app, "yjj_admin"), client_for(app, "office")
+    form = yjj.get("/campaigns/new?kind=internal").get_data(as_text=True)
+    assert f'value="coverage:{own.id}"' in form and f'value="coverage:{other.id}"' not in form
+    refused = yjj.post("/campaigns/new", data=internal_form(county, must_flags=[f"coverage:{other.id}"]))
+    assert refused.status_code == 200 and db.session.scalar(sa.select(sa.func.count(Campaign.id))) == 0
+    taken = yjj.post("/campaigns/new", data=internal_form(county, must_flags=[f"coverage:{own.id}"]))
+    assert taken.status_code in (302, 303), taken.get_data(as_text=True)[-2000:]
+
+    # the office: a rule of a department that takes no part is refused with the rule's name, one that does is taken
+    joint = {**CAMPAIGN_FORM, "kind": "joint", "lead_department_id": county["yjj"].id,
+             "partner_ids": [county["scj"].id], "name": "联合抽查（覆盖规则）"}
+    page = office.post("/campaigns/new", data=internal_form(county, name="应急内部（他部门规则）",
+                                                             must_flags=[f"coverage:{other.id}"])).get_data(as_text=True)
+    assert "市场监管重点单位每年一次" in page and "不是本次抽查的参加部门" in page
+    assert office.post("/campaigns/new", data=joint | {"must_flags": [f"coverage:{other.id}"]}).status_code in (302, 303)
+    assert db.session.scalar(sa.select(sa.func.count(Campaign.id))) == 2

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from coordinator.auth.models import User
 from coordinator.campaigns.models import Campaign
+from coordinator.directories.models import Inspector
 from coordinator.excel.reader import _load
 from coordinator.extensions import db
 from coordinator.home import services as home
@@ -173,3 +174,36 @@ def test_coverage_still_due_comes_first_with_its_rule(county):
     proposal = monthly.propose(yjj, "2025-03")
     reasons = [e.reason for e in proposal.entries]
     assert reasons and all(r == "覆盖规则“工贸企业每年全覆盖”尚未完成" for r in reasons)
+
+
+def test_coverage_still_due_is_proposed_without_an_annual_plan_task(app, county):
+    """Acceptance check: 应急管理局 (the demo's coverage duties, no annual-plan task) was proposed 0 enterprises and
+    told “覆盖规则也没有尚未完成的对象” while 50 key units were still due. Its duties are proposed all the same;
+    only the yearly pool beyond them waits for an annual-plan task."""
+    from coordinator.coverage.models import CoverageRule
+    yjj = county["yjj"]
+    db.session.add(CoverageRule(department_id=yjj.id, name="工贸企业每年全覆盖", category="一般单位", ratio=1.0))
+    db.session.commit()
+    assert monthly.tasks_active(yjj.id, "2025-03") == []
+    proposal = monthly.propose(yjj, "2025-03")
+    db.session.commit()
+    reasons = {e.reason for e in proposal.entries}
+    assert proposal.entries and reasons == {"覆盖规则“工贸企业每年全覆盖”尚未完成"}
+    assert len(proposal.entries) == min(proposal.workload, 40)  # the county's 40 一般单位, up to the workload
+
+    # with neither a task nor a duty, the page says exactly that
+    scj = county["scj"]
+    empty = monthly.propose(scj, "2025-03")
+    db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"username": "scj_admin", "password": PASSWORD})
+    page = client.get(f"/plans/monthly/{empty.id}").get_data(as_text=True)
+    assert "下月没有进行中的年度计划任务，覆盖规则也没有尚未完成的对象" in page
+
+
+def test_an_empty_proposal_says_why(county):
+    scj = county["scj"]
+    for inspector in db.session.scalars(sa.select(Inspector).where(Inspector.department_id == scj.id)):
+        inspector.cert_no = None
+    db.session.commit()
+    assert monthly.propose(scj, "2025-03").why_empty == "工作量为0户：本部门下月没有持有效执法证的执法人员"

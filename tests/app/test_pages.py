@@ -138,7 +138,7 @@ def test_workbench_counts_follow_every_change_of_the_directory(client, as_role, 
     assert counts() == (108, 120)
     from coordinator.directories.services import change_status
 
-    active = db.session.scalar(sa.select(Subject).where(Subject.status == SubjectStatus.ACTIVE))
+    active = db.session.scalar(sa.select(Subject).where(Subject.status == SubjectStatus.ACTIVE).order_by(Subject.id))
     change_status(active, SubjectStatus.DEREGISTERED, "测试", user.id)
     db.session.commit()
     assert counts() == (107, 120)

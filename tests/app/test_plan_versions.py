@@ -59,3 +59,33 @@ def test_adjustments_need_a_reason_keep_every_version_and_are_public(app, county
     assert "临时任务" not in current  # the deleted task is history, not plan
     for inspector in db.session.scalars(sa.select(Inspector)):
         assert inspector.name not in public
+
+
+def test_the_public_plan_refuses_a_year_nobody_plans(app, county):
+    """/public/plan?year=99999999999 showed “99999999999年度随机抽查工作计划 … 尚未公布” (acceptance check): a year
+    outside 2000–2100 is a typing error, as everywhere else, and the page does not exist."""
+    anonymous = app.test_client()
+    for year in ("1999", "2101", "99999999999", "-5"):
+        assert anonymous.get(f"/public/plan?year={year}").status_code == 404, year
+    assert anonymous.get("/public/plan?year=2025").status_code == 200
+    assert anonymous.get("/public/plan?year=abc").status_code == 200  # not a number: the latest plan's year
+
+
+def test_a_task_added_after_a_deletion_takes_a_number_never_given_before(app, county):
+    plan = plans.create_plan(2025, county["yjj"], "河清县")
+    db.session.flush()
+    values = {"task_type": "定向", "ratio": "20%", "scope": "危化品企业", "items": "", "start_month": "2025-03",
+              "end_month": "2025-05"}
+    first, second, third = (plans.add_task(plan, {**values, "name": f"任务{n}"}, []) for n in range(1, 4))
+    db.session.commit()
+    plans.delete_task(second, reason="与任务1合并")
+    db.session.commit()
+    fourth = plans.add_task(plan, {**values, "name": "任务4"}, [])
+    db.session.commit()
+    assert fourth.number == "004号"  # counting the tasks gave 003号, the number task 3 still has
+    plans.delete_task(fourth, reason="取消")
+    db.session.commit()
+    assert plans.add_task(plan, {**values, "name": "任务5"}, []).number == "005号"  # 004号 stays the deleted one's
+    db.session.commit()
+    db.session.expire_all()
+    assert [(t.number, t.name) for t in plan.tasks] == [("001号", "任务1"), ("003号", "任务3"), ("005号", "任务5")]

@@ -63,7 +63,7 @@ def test_dispatch_opens_one_record_per_staffed_enterprise_due_in_20_working_days
 
 def test_entry_is_validated_item_by_item(dispatched):
     county, campaign = dispatched
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    record = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id)).first()
     department_result = record.department_results[0]
     user = county["users"]["yjj_admin"]
     blank = services.ResultEntry(items=[])
@@ -89,7 +89,7 @@ def test_entry_is_validated_item_by_item(dispatched):
 
 def test_entering_twice_keeps_one_result_per_item(dispatched):
     county, campaign = dispatched
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    record = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id)).first()
     department_result = record.department_results[0]
     user = county["users"]["yjj_admin"]
     services.save_department_result(record, department_result.department_id,
@@ -107,7 +107,7 @@ def test_entering_twice_keeps_one_result_per_item(dispatched):
 
 def test_review_return_and_publication_through_the_web(app, dispatched):
     county, campaign = dispatched
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    record = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id)).first()
     clients = {}
     for name in ("yjj_admin", "scj_officer", "scj_admin", "office"):
         clients[name] = app.test_client()
@@ -153,7 +153,7 @@ def test_review_return_and_publication_through_the_web(app, dispatched):
 
 def test_a_closed_enterprise_leaves_the_drawing_pool(app, dispatched):
     county, campaign = dispatched
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    record = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id)).first()
     subject = record.campaign_subject.subject
     submit_all(record, county["users"], result="已关闭停业或正在组织清算")
     assert subject.status == SubjectStatus.ACTIVE  # not until the lead department confirms the record
@@ -193,7 +193,7 @@ def test_due_summary_counts_what_is_late_by_department(dispatched):
 
 def test_photos_must_be_real_images(app, dispatched):
     county, campaign = dispatched
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    record = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id)).first()
     client = app.test_client()
     client.post("/login", data={"username": "yjj_admin", "password": PASSWORD})
     import io
@@ -217,7 +217,7 @@ def test_photos_must_be_real_images(app, dispatched):
 
 def test_photos_stop_when_the_record_is_published(app, dispatched):
     county, campaign = dispatched
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    record = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id)).first()
     yjj_admin = county["users"]["yjj_admin"]
     assert record.can_take_photos_from(yjj_admin) and not record.can_take_photos_from(county["users"]["hbj_admin"])
     submit_all(record, county["users"])
@@ -240,7 +240,7 @@ def test_several_photos_go_up_at_once_or_none_does(app, dispatched):
     """A phone sends every photo it took in one go; one bad file keeps all out, and the inspector returns to the form."""
     import io
 
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    record = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id)).first()
     client = app.test_client()
     client.post("/login", data={"username": "yjj_admin", "password": PASSWORD})
     png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
@@ -263,7 +263,7 @@ def test_several_photos_go_up_at_once_or_none_does(app, dispatched):
 def test_no_publication_without_the_inspection_report(dispatched):
     """Seed 003: the report within a working day of the visit, then the notice, then publication."""
     county, _campaign = dispatched
-    record = db.session.scalars(sa.select(InspectionRecord)).first()
+    record = db.session.scalars(sa.select(InspectionRecord).order_by(InspectionRecord.id)).first()
     submit_all(record, county["users"])
     db.session.commit()
     for user in ("yjj_admin", "office"):

@@ -27,3 +27,12 @@ def test_init_db_builds_the_schema_the_models_describe(app, tmp_path):
     with fresh.app_context():
         db.engine.dispose()  # or PostgreSQL connections linger until garbage collection
     assert again.exit_code == 0
+
+
+def test_every_collection_a_model_holds_is_read_in_a_fixed_order(app):
+    """A collection without ORDER BY comes back in whatever order the database keeps its rows (on PostgreSQL an
+    updated row moves), so a page, an export or a draw's input built from it would differ between databases."""
+    sa.orm.configure_mappers()
+    unordered = [str(relationship) for mapper in db.Model.registry.mappers for relationship in mapper.relationships
+                 if relationship.uselist and relationship.order_by is False]
+    assert unordered == []

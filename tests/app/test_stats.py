@@ -12,6 +12,7 @@ from python_calamine import CalamineWorkbook
 from coordinator.campaigns import rules
 from coordinator.campaigns import services as campaigns
 from coordinator.campaigns.models import Campaign, TeamMember
+from coordinator.directories.models import Subject
 from coordinator.extensions import db
 from coordinator.items.models import Item
 from coordinator.plans import services as plans
@@ -388,3 +389,48 @@ def test_credit_risk_counts_only_draws_the_classes_shaped_and_enterprises_with_a
     db.session.commit()
     in_year = Campaign.period_start.between(date(2024, 1, 1), date(2024, 12, 31))
     assert services.drawn_with_risk(in_year) == len(mixed.subjects) - 1
+
+
+def test_credit_risk_does_not_count_enterprises_the_classes_could_not_have_shaped(county):
+    """A stratum that takes every enterprise ("all", or a ratio of 1) and a must-inspect enterprise are drawn whatever
+    their class: their default weights differ by class, yet the classes shaped nothing — the acceptance check's special
+    inspection (crowded key units: all) counted 129 such enterprises towards seed 002's ≥ 90 %."""
+    year_of = {"period_start": date(2024, 9, 1), "period_end": date(2024, 10, 31), "items_deadline": date(2024, 9, 5),
+               "visit_start": date(2024, 9, 10), "visit_end": date(2024, 10, 20), "burden_months": 0}
+    everyone = drawn_campaign(county, name="全部抽取的专项检查",
+                              strata=[{"id": "全部", "category": "*", "crowded": None, "mode": "all", "value": None}],
+                              **year_of)
+    whole = drawn_campaign(county, name="比例为1的抽查",
+                           strata=[{"id": "全部", "category": "*", "crowded": None, "mode": "ratio", "value": 1.0}],
+                           **year_of)
+    assert rules.uses_credit_risk(everyone.risk_weights) and len({cs.subject.risk_class for cs in everyone.subjects}) > 1
+    assert len(whole.subjects) == len(everyone.subjects) > 0
+    in_year = Campaign.period_start.between(date(2024, 1, 1), date(2024, 12, 31))
+    assert services.drawn_with_risk(in_year) == 0
+
+    # a must-inspect enterprise beside a stratum the classes did shape: the stratum's others count, it does not
+    for subject in db.session.scalars(sa.select(Subject).where(Subject.risk_class == "D").limit(3)):
+        subject.major_hazard = True
+    db.session.commit()
+    must_first = drawn_campaign(county, name="含必查对象的抽查", must_flags=["major_hazard"],
+                                period_start=date(2023, 9, 1), period_end=date(2023, 10, 31),
+                                items_deadline=date(2023, 9, 5), visit_start=date(2023, 9, 10),
+                                visit_end=date(2023, 10, 20), burden_months=0)
+    musts = [cs for cs in must_first.subjects if cs.must]
+    others = [cs for cs in must_first.subjects if not cs.must and cs.subject.risk_class]
+    assert musts and others
+    assert services.drawn_with_risk(Campaign.period_start.between(date(2023, 1, 1), date(2023, 12, 31))) == len(others)
+
+
+def test_credit_risk_counts_a_class_drawn_at_a_ratio_of_its_own(county):
+    """Seed 000's 上浮抽查比例: a class with a ratio of its own inside a stratum is drawn as a stratum of its own, one
+    weight throughout — the class shaped its draw all the same, even at a ratio of 1 (every D inspected)."""
+    raised = drawn_campaign(county, name="D类全部抽查", period_start=date(2022, 9, 1), period_end=date(2022, 10, 31),
+                            items_deadline=date(2022, 9, 5), visit_start=date(2022, 9, 10), visit_end=date(2022, 10, 20),
+                            burden_months=0, risk_weights={"A": 1, "B": 1, "C": 1, "D": 1, "": 1},
+                            strata=[{"id": "全部", "category": "*", "crowded": None, "mode": "ratio", "value": 0.25,
+                                     "risk_ratios": {"D": 1.0}}])
+    d_class = [cs for cs in raised.subjects if cs.subject.risk_class == "D"]
+    assert d_class and all(cs.stratum == "全部·D类" for cs in d_class)
+    in_year = Campaign.period_start.between(date(2022, 1, 1), date(2022, 12, 31))
+    assert services.drawn_with_risk(in_year) == len(d_class)

@@ -213,6 +213,15 @@ def test_the_workbook_and_the_command_say_the_same_cell_by_cell(year, tmp_path, 
     assert _numbers(rows[apart + 4]) == INTERNAL_ROWS["应急管理局"]
     assert _numbers(rows[apart + 5]) == INTERNAL_ROWS["消防救援大队"]
     assert _numbers(rows[apart + 6]) == INTERNAL_TOTAL
+    # the command's summary line names the single-department work the workbook holds below the joint table
+    form = services.county_form(services.parse_scope(None, "2025"))
+    assert form.all_total.figures["enterprises"] > form.total.figures["enterprises"]
+    assert (f"部门联合抽查{len(form.rows)}个部门、抽查企业{form.total.figures['enterprises']}户；"
+            f"全部随机抽查（含单部门）抽查企业{form.all_total.figures['enterprises']}户") in result.output
+    alone = _campaign("P消防专项检查")  # a department's own inspection: its form has no joint table, only its part
+    result = runner.invoke(args=["stats-form", "--campaign", str(alone.id), str(tmp_path / "alone.xlsx")])
+    assert result.exit_code == 0 and "部门联合抽查0个部门" in result.output, result.output
+    assert "抽查企业0户）" not in result.output
     assert _numbers(rows[apart + 8]) == SPECIAL_ROWS["消防救援大队"] == _numbers(rows[apart + 9])
     assert _numbers(rows[apart + 10]) == ALL_TOTAL
     shares = labels.index(services.SHARES_TITLE)

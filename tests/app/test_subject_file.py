@@ -11,7 +11,7 @@ from python_calamine import CalamineWorkbook
 from coordinator.campaigns.models import CampaignSubject
 from coordinator.directories.models import Subject, SubjectStatusChange
 from coordinator.extensions import db
-from coordinator.results.models import ItemResult
+from coordinator.results.models import Attachment, ItemResult
 from coordinator.states import RecordStatus, SubjectStatus
 from coordinator.subjectfile import services
 from tests.app.county import PASSWORD, build_county, dispatched_county_campaign
@@ -33,6 +33,8 @@ def county_file(ctx):
     part = record.department_results[0]
     campaign_item = campaign.campaign_department(part.department_id).items[0]
     part.items.append(ItemResult(campaign_item_id=campaign_item.id, result="发现问题", problems=1, description=PROBLEM))
+    part.note = "现场核查"
+    part.attachments.append(Attachment(filename="现场照片.jpg", stored_as="a1.jpg"))
     subject = cs.subject
     subject.legal_rep_phone = "13912345678"
     db.session.add(SubjectStatusChange(subject_id=subject.id, old_status=SubjectStatus.ACTIVE,
@@ -131,6 +133,9 @@ def test_the_public_sees_the_published_part_only(app, county_file):
     page = app.test_client().get(f"/public/subjects/{other.credit_code}").get_data(as_text=True)
     assert "尚无检查记录" in page
     assert app.test_client().get("/public/subjects/000000000000000000").status_code == 404
+    # typed by hand, in lower case and with a space, as the public types a code it reads off a licence
+    typed = app.test_client().get(f"/public/subjects/{county_file['subject'].credit_code.lower()} ")
+    assert typed.status_code == 200 and county_file["campaign"].name in typed.get_data(as_text=True)
 
 
 def test_a_covert_campaign_stays_out_of_the_file_until_it_ends(app, county_file):
@@ -153,8 +158,10 @@ def test_the_file_as_one_workbook_from_the_page_and_the_command(app, county_file
     assert response.status_code == 200
     path = tmp_path / "outsider.xlsx"
     path.write_bytes(response.data)
-    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("一企一档").to_python()
+    outsider = CalamineWorkbook.from_path(str(path))
+    rows = outsider.get_sheet_by_name("一企一档").to_python()
     assert not any(name in str(rows) for name in county_file["names"])
+    assert "现场照片.jpg" not in str(outsider.get_sheet_by_name("检查结果").to_python())
     path = tmp_path / "file.xlsx"
     result = runner.invoke(args=["export-subject-file", subject.credit_code, str(path)])
     assert result.exit_code == 0, result.output
@@ -162,8 +169,12 @@ def test_the_file_as_one_workbook_from_the_page_and_the_command(app, county_file
     rows = book.get_sheet_by_name("一企一档").to_python()
     assert [r[1] for r in rows[2:]] == ["经营状态", "抽查检查"]
     assert all(name in rows[3][4] for name in county_file["names"])
-    results = book.get_sheet_by_name("检查结果").to_python()[1:]
-    assert any(r[6] == PROBLEM for r in results)
+    results = book.get_sheet_by_name("检查结果").to_python()
+    assert results[0][8:] == ["备注", "现场照片"]  # the page's photos and note are in the workbook too
+    assert any(r[6] == PROBLEM and r[8] == "现场核查" and "现场照片.jpg" in r[9] for r in results[1:])
+    facts = {r[0]: r[1] for r in book.get_sheet_by_name("基本信息").to_python()}
+    assert facts["统一社会信用代码"] == subject.credit_code and facts["地址"] == subject.address
+    assert facts["经营状态"] == subject.status.label and "13912345678" not in str(facts)  # no contacts
     assert db.session.get(CampaignSubject, county_file["cs"].id) is not None
 
 

@@ -80,7 +80,8 @@ def submit_items(campaign: Campaign, department_id: int, item_ids: list[int], ma
     campaign_department = campaign.campaign_department(department_id)
     if campaign_department is None:
         raise CampaignError("本部门没有参加这次联合抽查")
-    items = db.session.scalars(sa.select(Item).where(Item.id.in_(item_ids or [-1]), Item.active)).all()
+    items = db.session.scalars(sa.select(Item).where(Item.id.in_(item_ids or [-1]), Item.active)
+                              .order_by(Item.code, Item.id)).all()  # the campaign's item order, on any database
     if not items:
         raise CampaignError("请至少选择一项本部门的抽查事项")
     if any(item.department_id != department_id for item in items):
@@ -139,6 +140,22 @@ def in_scope_query(campaign: Campaign):
         due = due_subject_ids([cd.department_id for cd in campaign.departments], campaign.visit_start)
         query = query.where(sa.or_(Subject.id.not_in(recent), Subject.id.in_(due)))
     return query
+
+
+def foreign_coverage_rules(must_flags: list[str] | None, department_ids: list[int]) -> str | None:
+    """Why a campaign of `department_ids` cannot take these "still due under rule X" lists as must-inspect, or None:
+    a rule of a department that takes no part in it (its visits do not discharge that department's duty)."""
+    from ...coverage.models import CoverageRule  # coverage counts campaigns' visits: it sits beside, not below
+
+    ids = rules.coverage_rule_ids(must_flags)
+    if not ids:
+        return None
+    foreign = db.session.scalars(sa.select(CoverageRule).where(
+        CoverageRule.id.in_(ids), CoverageRule.department_id.not_in(department_ids)).order_by(CoverageRule.id)).all()
+    if not foreign:
+        return None
+    names = "、".join(f"“{rule.name}”（{rule.department.name}）" for rule in foreign)
+    return f"覆盖规则{names}所属部门不是本次抽查的参加部门，不能作为必查名单"
 
 
 def coverage(campaign: Campaign) -> list[tuple[list[str], int]]:

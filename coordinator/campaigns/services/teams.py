@@ -31,7 +31,9 @@ def visit_days(campaign: Campaign) -> list[date]:
 
 
 def _zones() -> dict[str, str]:
-    return {region: zone.name for zone in db.session.scalars(sa.select(Zone)) for region in zone.regions}
+    # in a fixed order: a region named by two zones gets the same one on every database (it feeds the draw's input)
+    zones = db.session.scalars(sa.select(Zone).order_by(Zone.id))
+    return {region: zone.name for zone in zones for region in zone.regions}
 
 
 def _expertise(campaign: Campaign) -> dict[int, set[str]]:
@@ -68,7 +70,7 @@ def _previous_team_conflicts(campaign: Campaign, subject_ids: list[int]) -> set[
         .join(Campaign, Campaign.id == CampaignSubject.campaign_id)
         .where(CampaignSubject.subject_id.in_(subject_ids or [-1]), Campaign.id != campaign.id,
                Campaign.visit_start < campaign.visit_start, TeamMember.recused_at.is_(None))
-        .order_by(Campaign.visit_start)
+        .order_by(Campaign.visit_start, Campaign.id, TeamMember.id)  # two campaigns may start the same day
     ).all()
     latest: dict[int, int] = {}
     for subject_id, campaign_id, _ in rows:

@@ -87,7 +87,7 @@ def upgrade():
     rows = bind.execute(sa.text(
         "SELECT p.id, p.department_id, p.follow_ups, p.transfer_to, p.rectify_by, p.rechecked_on, p.closed_on, "
         "r.published_at FROM department_result p JOIN inspection_record r ON r.id = p.record_id "
-        "WHERE r.published_at IS NOT NULL")).all()
+        "WHERE r.published_at IS NOT NULL ORDER BY p.id")).all()  # the follow-ups' ids in the same order anywhere
     follow_up = sa.table('follow_up', *(sa.column(c) for c in (
         'department_result_id', 'department_id', 'kind', 'status', 'started_on', 'due_on', 'rectify_by',
         'rechecked_on', 'reorders', 'case_number', 'to_department_id', 'to_name', 'return_reason', 'transferred_on',

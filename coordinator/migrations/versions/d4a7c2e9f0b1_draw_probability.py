@@ -46,7 +46,7 @@ def upgrade():
     connection = op.get_bind()
     ids = dict(connection.execute(sa.text("SELECT credit_code, id FROM subject")).all())
     draws = connection.execute(sa.text(
-        "SELECT id, problem, result FROM draw_record WHERE kind = 'subjects' AND result IS NOT NULL")).all()
+        "SELECT id, problem, result FROM draw_record WHERE kind = 'subjects' AND result IS NOT NULL ORDER BY id")).all()
     for draw_id, problem, result in draws:
         rows = [{"draw_id": draw_id, **row} for row in probability_rows(problem, result, ids)]
         for start in range(0, len(rows), 5000):

@@ -27,7 +27,7 @@ def upgrade():
     ids = dict(connection.execute(sa.text("SELECT credit_code, id FROM subject")).all())
     draws = connection.execute(sa.text(
         "SELECT id, problem, result FROM draw_record WHERE kind = 'replacement' AND result IS NOT NULL "
-        "AND id NOT IN (SELECT draw_id FROM draw_probability)")).all()
+        "AND id NOT IN (SELECT draw_id FROM draw_probability) ORDER BY id")).all()
     for draw_id, problem, result in draws:
         rows = [{"draw_id": draw_id, **row} for row in probability_rows(problem, result, ids)]
         if rows:
