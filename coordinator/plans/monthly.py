@@ -84,10 +84,10 @@ def departments_asked(day: date) -> list[tuple[Department, MonthlyPlan | None]]:
 
 
 def tasks_active(department_id: int, month: str) -> list[PlanTask]:
-    """The annual plan's tasks the department initiates or joins whose months include `month`."""
-    year = int(month[:4])
+    """The annual plans' tasks the department initiates or joins whose months include `month` — whichever year's
+    plan holds them: a task of last year's plan running into this January (岁末年初) is still active."""
     tasks = db.session.scalars(sa.select(PlanTask).join(Plan).where(
-        Plan.year == year, PlanTask.start_month <= month, PlanTask.end_month >= month)
+        PlanTask.start_month <= month, PlanTask.end_month >= month)
         .order_by(Plan.number, PlanTask.number, PlanTask.id)).all()
     return [t for t in tasks if t.initiating_department_id == department_id or department_id in t.joint_department_ids]
 

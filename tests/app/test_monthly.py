@@ -57,14 +57,19 @@ def test_the_plan_is_asked_for_on_the_last_two_working_days_across_a_month_end_h
     request.pop()
 
 
+def _task(plan, name, start_month, end_month):
+    """A task of `plan` with only its name and months of interest."""
+    db.session.flush()
+    return plans.add_task(plan, {"name": name, "task_type": "定向", "ratio": "20%", "items": "", "scope": "全部",
+                                 "start_month": start_month, "end_month": end_month}, [])
+
+
 def test_the_proposal_takes_the_tasks_active_next_month_sized_to_the_inspectors(county):
     yjj = county["yjj"]
     plan = plans.create_plan(2025, yjj, "河清县")
     db.session.flush()
-    active = plans.add_task(plan, {"name": "危化品企业抽查", "task_type": "定向", "ratio": "20%", "items": "", "scope": "全部",
-                                   "start_month": "2025-01", "end_month": "2025-03"}, [])
-    plans.add_task(plan, {"name": "下半年抽查", "task_type": "定向", "ratio": "20%", "items": "", "scope": "全部",
-                          "start_month": "2025-07", "end_month": "2025-12"}, [])
+    active = _task(plan, "危化品企业抽查", "2025-01", "2025-03")
+    _task(plan, "下半年抽查", "2025-07", "2025-12")
     db.session.commit()
     assert [t.id for t in monthly.tasks_active(yjj.id, "2025-02")] == [active.id]
     assert monthly.tasks_active(county["scj"].id, "2025-02") == []  # neither initiates nor joins
@@ -83,6 +88,21 @@ def test_the_proposal_takes_the_tasks_active_next_month_sized_to_the_inspectors(
         monthly.propose(yjj, "2025-02")  # one plan a department a month
     # a department without a task that month gets an empty proposal
     assert monthly.propose(county["scj"], "2025-02").entries == []
+
+
+def test_in_december_the_proposal_for_january_takes_last_years_task_running_into_the_new_year(county):
+    # A 2025 plan's task for the turn of the year (岁末年初, 2025-12 to 2026-02); on 30 December 2025, one of the
+    # month's last two working days, January 2026 is asked for, and the task is active in it.
+    yjj = county["yjj"]
+    winter = _task(plans.create_plan(2025, yjj, "河清县"), "岁末年初抽查", "2025-12", "2026-02")
+    db.session.commit()
+    assert monthly.asking_month(date(2025, 12, 30)) == "2026-01"
+    assert [t.id for t in monthly.tasks_active(yjj.id, "2026-01")] == [winter.id]
+    assert monthly.tasks_active(yjj.id, "2026-03") == []
+    proposal = monthly.propose(yjj, "2026-01")
+    db.session.commit()
+    assert proposal.tasks == [winter.id] and proposal.entries
+    assert all(e.due_on == date(2026, 1, 30) for e in proposal.entries)  # January 2026's last working day, a Friday
 
 
 def test_the_department_edits_confirms_exports_and_makes_its_campaign(app, county, tmp_path):
