@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.orm import undefer
 
 from .audit.cli import audit_digest, audit_verify
-from .auth.services import department_by_code
+from .auth.services import department_by_code, unknown_department
 from .clikit import Choice, ExistingFile, FileName, Id, Text, Year, ask_password, command, fail, writing
 from .coverage.cli import coverage_command
 from .excel.importing import Importer, run_import
@@ -72,7 +72,7 @@ def _item_importer(department):
 
     found = department_by_code(department)
     if found is None:
-        fail(f"部门代码“{department}”不存在")
+        fail(unknown_department(department))
     return ItemImporter(found)
 
 

@@ -89,7 +89,19 @@ def create_user(username, display_name, role, department: Department | None, pas
 
 
 def department_by_code(code: str) -> Department | None:
-    return db.session.scalar(sa.select(Department).where(Department.code == code))
+    """The department of `code`, as typed: exactly, else in any case when only one department matches (XFJ)."""
+    code = code.strip()
+    found = db.session.scalar(sa.select(Department).where(Department.code == code))
+    if found is None:
+        matches = db.session.scalars(sa.select(Department).where(sa.func.lower(Department.code) == code.lower())).all()
+        found = matches[0] if len(matches) == 1 else None
+    return found
+
+
+def unknown_department(code: str) -> str:
+    """The refusal of a department code that names none, with the codes there are."""
+    codes = "、".join(db.session.scalars(sa.select(Department.code).order_by(Department.id)))
+    return f"部门代码“{code}”不存在（现有部门代码：{codes or '尚无部门'}）"
 
 
 def department_lookup() -> dict[str, Department]:

@@ -128,7 +128,8 @@ FIRE_WITNESS = "大队法制审核员 李强"
 
 def _fire_plan(xfj: Department, office: User) -> str:
     """The brigade's annual plan of the current year as seed 000's annex has it, adjusted once with its reason, so
-    the public plan, its history and next month's proposal have content."""
+    the public plan, its history and next month's proposal have content (in December too: the task runs into
+    next year's February)."""
     from flask import current_app
 
     from ..plans import services as plans
@@ -145,8 +146,9 @@ def _fire_plan(xfj: Department, office: User) -> str:
                                  "start_month": f"{year}-01", "end_month": f"{year}-11"}, [], items, user=office,
                           reason="年度计划公布")
     values = {key: getattr(task, key) for key in ("name", "task_type", "ratio", "scope", "start_month")}
-    plans.update_task(task, {**values, "end_month": f"{year}-12"}, [], items, user=office,
-                      reason="岁末年初火灾多发，抽查延至12月")
+    # to February of next year: in December too, next month's (January's) proposal has the task
+    plans.update_task(task, {**values, "end_month": f"{year + 1}-02"}, [], items, user=office,
+                      reason="岁末年初火灾多发，抽查延至次年2月")
     return f"年度抽查计划：{plan.number} {plan.name}（1项任务，调整1次，已向社会公开）"
 
 

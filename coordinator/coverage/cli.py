@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from ..auth.services import department_by_code
+from ..auth.services import department_by_code, unknown_department
 from ..clikit import FileName, Text, Year, command, fail, writing
 from ..stats.services import EARLIEST_YEAR, LATEST_YEAR
 
@@ -22,7 +22,7 @@ def coverage_command(year, department, path) -> None:
     if department:
         found = department_by_code(department)
         if found is None:
-            fail(f"部门代码“{department}”不存在")
+            fail(unknown_department(department))
         department_id = found.id
     with writing(path):
         write_workbook(path, year, department_id)

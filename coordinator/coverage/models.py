@@ -76,8 +76,22 @@ class CoverageRule(db.Model):
 
     department: Mapped[Department] = relationship(lazy="joined")
 
+    def supervised_industries(self) -> list[str] | None:
+        """The industries the department's active items reach — its own directory within the county's shared one
+        (seed 003: "名录库中…的单位"); None when they reach every industry or it has no items yet. Read once per
+        rule object (a request's or a command's)."""
+        if "_industries" not in self.__dict__:
+            from ..items.models import Item
+            from ..textutil import split_list
+
+            reached = {industry for text in db.session.scalars(sa.select(Item.industries).where(
+                Item.department_id == self.department_id, Item.active)) for industry in split_list(text) or ["全部"]}
+            self.__dict__["_industries"] = None if not reached or "全部" in reached else sorted(reached)
+        return self.__dict__["_industries"]
+
     def population_clause(self):
-        """SQL condition: the active enterprises this rule covers (`matches` is the same test on a row)."""
+        """SQL condition: the active enterprises this rule covers (`matches` is the same test on a row of the
+        department's industries: every query that groups or lists rows selects them with this clause)."""
         return sa.and_(Subject.status == SubjectStatus.ACTIVE, self.attributes_clause())
 
     @staticmethod
@@ -90,8 +104,11 @@ class CoverageRule(db.Model):
                        sa.or_(*(sa.and_(rule.attributes_clause(), extra) for rule, extra in zip(rules, extras))))
 
     def attributes_clause(self):
-        """SQL condition on the enterprise's attributes alone (its status aside)."""
+        """SQL condition on the enterprise's attributes alone (its status aside), within the department's industries."""
         conditions = [sa.true()]
+        industries = self.supervised_industries()
+        if industries is not None:
+            conditions.append(Subject.industry.in_(industries))
         if self.category:
             conditions.append(Subject.category == self.category)
         if self.crowded is not None:
@@ -126,6 +143,9 @@ class CoverageRule(db.Model):
             parts.append("或".join(HISTORY_FLAGS.get(f, f) for f in self.flags))
         if self.risk_class:
             parts.append(RISK_LABELS.get(self.risk_class, self.risk_class))
+        industries = self.supervised_industries()
+        if industries is not None:
+            parts.append(f"行业：{'、'.join(industries)}")
         return "，".join(parts)
 
     @property

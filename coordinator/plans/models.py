@@ -117,6 +117,15 @@ class MonthlyPlan(db.Model):
     def status_label(self) -> str:
         return MonthlyPlanStatus(self.status).label
 
+    @property
+    def why_empty(self) -> str:
+        """Why the system proposed no enterprise (the page says so when the list is empty)."""
+        if not self.workload:
+            return "工作量为0户：本部门下月没有持有效执法证的执法人员"
+        if not self.tasks:
+            return "下月没有进行中的年度计划任务，覆盖规则也没有尚未完成的对象"
+        return "年度计划任务范围内的对象近期都已检查过，覆盖规则也没有尚未完成的对象"
+
     def may_edit(self, user) -> bool:
         """The department's administrator edits and confirms its own plan until a campaign is made from it."""
         return (user.role == "admin" and user.department_id == self.department_id and self.campaign_id is None)

@@ -8,12 +8,13 @@ What the system proposes:
     workload  what its inspectors can take: active inspectors with a valid certificate on the 1st × next month's
               working days × RANDOM_SHARE of their days × DAILY_VISITS visits a day ÷ TEAM_SIZE inspectors a visit;
     list      the workload's number of enterprises: first those its coverage rules still make due
-              (coordinator/coverage, still_due on the month's first day, the rule as the reason), then active ones
-              its items reach, not inspected by it within the last 12 months (6 for those with complaints,
-              accidents, penalties, on the blacklist or with major hidden danger: seed 003's half-year duty), in
-              this order: those half-year ones, crowded-place key units
-              (seed 000: every year), other key units, general units, 九小场所; within each, by SHA-256 of
-              month, department code and credit code — an order nobody picks, that anyone can recompute.
+              (coordinator/coverage, still_due on the month's first day, the rule as the reason; with or without
+              an annual-plan task), then, when a task is active next month, active ones its items reach, not
+              inspected by it within the last 12 months (6 for those with complaints, accidents, penalties, on
+              the blacklist or with major hidden danger: seed 003's half-year duty), in this order: those
+              half-year ones, crowded-place key units (seed 000: every year), other key units, general units,
+              九小场所; within each, by SHA-256 of month, department code and credit code — an order nobody
+              picks, that anyone can recompute.
     limit     each enterprise's time limit (检查时限) is next month's last working day.
 The department adds and removes enterprises, sets the note, confirms; a campaign (its internal random inspection)
 is then created from the plan: every listed enterprise is drawn (stratum "all"), teams by the usual seed round.
@@ -83,10 +84,10 @@ def departments_asked(day: date) -> list[tuple[Department, MonthlyPlan | None]]:
 
 
 def tasks_active(department_id: int, month: str) -> list[PlanTask]:
-    """The annual plan's tasks the department initiates or joins whose months include `month`."""
-    year = int(month[:4])
+    """The annual plans' tasks the department initiates or joins whose months include `month` — whichever year's
+    plan holds them: a task of last year's plan running into this January (岁末年初) is still active."""
     tasks = db.session.scalars(sa.select(PlanTask).join(Plan).where(
-        Plan.year == year, PlanTask.start_month <= month, PlanTask.end_month >= month)
+        PlanTask.start_month <= month, PlanTask.end_month >= month)
         .order_by(Plan.number, PlanTask.number, PlanTask.id)).all()
     return [t for t in tasks if t.initiating_department_id == department_id or department_id in t.joint_department_ids]
 
@@ -172,8 +173,15 @@ def propose(department: Department, month: str) -> MonthlyPlan:
     amount, basis = workload(department.id, month)
     tasks = tasks_active(department.id, month)
     plan = MonthlyPlan(department=department, month=month, workload=amount, basis=basis, tasks=[t.id for t in tasks])
+    if not amount:
+        db.session.add(plan)
+        return plan
+    # Coverage duties are the department's whatever its annual plan says; the yearly pool beyond them (not
+    # inspected within 12 or 6 months) comes with an annual-plan task active next month.
+    duties = coverage_due(department.id, first)
+    pool = {}
     query = _reached(department.id)
-    if tasks and query is not None and amount:
+    if tasks and query is not None:
         inspected = _inspected_since(department.id)
         year_ago, half_year_ago = _months_before(first, 12), _months_before(first, 6)
 
@@ -182,13 +190,12 @@ def propose(department: Department, month: str) -> MonthlyPlan:
             flagged = any(getattr(subject, flag) for flag in HALF_YEAR_FLAGS)
             return latest is None or latest < (half_year_ago if flagged else year_ago)
 
-        duties = coverage_due(department.id, first)
         pool = {s.id: s for s in db.session.scalars(query) if due_now(s)}
-        pool.update({subject.id: subject for subject, _ in duties.values()})
-        order = _order_key(month, department.code)
-        candidates = sorted(pool.values(), key=lambda s: (s.id not in duties, order(s)))
-        plan.entries = [MonthlyPlanEntry(subject=s, reason=duties[s.id][1] if s.id in duties else reason_of(s),
-                                         due_on=due) for s in candidates[:amount]]
+    pool.update({subject.id: subject for subject, _ in duties.values()})
+    order = _order_key(month, department.code)
+    candidates = sorted(pool.values(), key=lambda s: (s.id not in duties, order(s)))
+    plan.entries = [MonthlyPlanEntry(subject=s, reason=duties[s.id][1] if s.id in duties else reason_of(s),
+                                     due_on=due) for s in candidates[:amount]]
     db.session.add(plan)
     return plan
 

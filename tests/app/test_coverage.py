@@ -136,8 +136,10 @@ def test_the_coverage_page_and_its_workbook(client, year, make_user, tmp_path, r
     response = client.get(f"/coverage/export?year=2025&department={year['yjj'].id}")
     assert response.status_code == 200
     path = tmp_path / "coverage.xlsx"
-    result = runner.invoke(args=["coverage", "--year", "2025", "--department", "xfj", str(path)])
+    result = runner.invoke(args=["coverage", "--year", "2025", "--department", "XFJ", str(path)])  # as typed
     assert result.exit_code == 0, result.output
+    unknown = runner.invoke(args=["coverage", "--year", "2025", "--department", "fire", str(path)])
+    assert unknown.exit_code == 2 and "部门代码“fire”不存在（现有部门代码：" in unknown.output and "xfj" in unknown.output
     book = CalamineWorkbook.from_path(str(path))
     rows = book.get_sheet_by_name("覆盖情况").to_python()[2:]
     assert [(r[1][:6], r[5], r[6], r[7], r[8]) for r in rows] == [
@@ -179,3 +181,28 @@ def test_the_still_due_sheet_lists_each_period_of_a_half_year_rule_apart(year, t
                       ("投诉举报多、", "2025年上半年"): {"处罚单位"},
                       ("投诉举报多、", "2025年下半年"): {"黑名单单位", "处罚单位"}}
     assert [row[:3] for row in due if row[4] == "处罚单位"][0][0] == "应急管理局"
+
+
+def test_a_rule_covers_the_enterprises_its_department_supervises(year):
+    """Seed 003's “名录库中…的单位” is the emergency bureau's own directory; in the county's shared one its rules cover
+    the industries its item list reaches. The demo's 应急管理局 owed a half-yearly visit to every restaurant and
+    shop with a complaint (258, of which 83 in its industries). A department whose items reach every industry, or
+    that has no items yet, keeps the whole population."""
+    from coordinator.items.models import Item
+
+    yjj = year["yjj"]
+    for subject, industry in ((year["t1"], "危险化学品"), (year["t2"], "餐饮"), (year["t3"], "工贸")):
+        subject.industry = industry
+    db.session.add_all([Item(department_id=yjj.id, code="YJJ-1", name="危险化学品企业安全检查", industries="危险化学品、工贸"),
+                        Item(department_id=yjj.id, code="YJJ-2", name="停用事项", industries="餐饮", active=False),
+                        Item(department_id=year["xfj"].id, code="XFJ-1", name="消防监督抽查", industries="全部")])
+    db.session.commit()
+    figures = _figures(services.report(2025, on=ON))
+    assert figures[("投诉举报多、", "2025年上半年")] == (2, 2, 1, 1, 0)  # the restaurant is not its duty
+    assert figures[("危险性较大的", "2025年")] == (0, 0, 0, 0, 170)  # the hazards have no industry it reaches
+    assert figures[("一般单位每年", "2025年")] == (16, 4, 2, 2, 170)  # the brigade: every industry, as before
+    half = {rule.name[:6]: {s.name for s in subjects} for rule, subjects in services.still_due(yjj.id, ON)}
+    assert half["投诉举报多、"] == {"处罚单位"}
+    rule = db.session.scalar(sa.select(CoverageRule).where(CoverageRule.name.startswith("投诉举报多")))
+    assert set(db.session.scalars(services.due_subject_ids(None, date(2025, 9, 1), [rule.id]))) == {year["t3"].id}
+    assert "行业：危险化学品、工贸" in rule.population_label

@@ -379,7 +379,9 @@ def test_personnel_match_by_certificate_inside_the_department_never_across(clien
     assert by_cert["139901000"].cert_expiry == date(2031, 12, 31)
     assert by_cert["139901000"].certificate.category == "安全生产"
     assert by_cert["139902000"].department_id == scj.id and by_cert["139902000"].cert_expiry == date(2030, 1, 1)
-    assert by_cert["NEW0001"].department_id == yjj.id and by_cert["NEW0001"].is_drawable()
+    # drawable while its certificate runs, on a day pinned (the suite runs on any day): to 30 June 2027, not after
+    new = by_cert["NEW0001"]
+    assert new.department_id == yjj.id and new.is_drawable(on=date(2027, 6, 30)) and not new.is_drawable(on=date(2027, 7, 1))
     assert by_cert["SC0005"].name == "王五" and by_cert["SC0005"].department_id == scj.id  # the hand-typed one
     assert count(Inspector) == 14 + 2
 

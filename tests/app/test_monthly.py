@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from coordinator.auth.models import User
 from coordinator.campaigns.models import Campaign
+from coordinator.directories.models import Inspector
 from coordinator.excel.reader import _load
 from coordinator.extensions import db
 from coordinator.home import services as home
@@ -56,14 +57,19 @@ def test_the_plan_is_asked_for_on_the_last_two_working_days_across_a_month_end_h
     request.pop()
 
 
+def _task(plan, name, start_month, end_month):
+    """A task of `plan` with only its name and months of interest."""
+    db.session.flush()
+    return plans.add_task(plan, {"name": name, "task_type": "定向", "ratio": "20%", "items": "", "scope": "全部",
+                                 "start_month": start_month, "end_month": end_month}, [])
+
+
 def test_the_proposal_takes_the_tasks_active_next_month_sized_to_the_inspectors(county):
     yjj = county["yjj"]
     plan = plans.create_plan(2025, yjj, "河清县")
     db.session.flush()
-    active = plans.add_task(plan, {"name": "危化品企业抽查", "task_type": "定向", "ratio": "20%", "items": "", "scope": "全部",
-                                   "start_month": "2025-01", "end_month": "2025-03"}, [])
-    plans.add_task(plan, {"name": "下半年抽查", "task_type": "定向", "ratio": "20%", "items": "", "scope": "全部",
-                          "start_month": "2025-07", "end_month": "2025-12"}, [])
+    active = _task(plan, "危化品企业抽查", "2025-01", "2025-03")
+    _task(plan, "下半年抽查", "2025-07", "2025-12")
     db.session.commit()
     assert [t.id for t in monthly.tasks_active(yjj.id, "2025-02")] == [active.id]
     assert monthly.tasks_active(county["scj"].id, "2025-02") == []  # neither initiates nor joins
@@ -82,6 +88,21 @@ def test_the_proposal_takes_the_tasks_active_next_month_sized_to_the_inspectors(
         monthly.propose(yjj, "2025-02")  # one plan a department a month
     # a department without a task that month gets an empty proposal
     assert monthly.propose(county["scj"], "2025-02").entries == []
+
+
+def test_in_december_the_proposal_for_january_takes_last_years_task_running_into_the_new_year(county):
+    # A 2025 plan's task for the turn of the year (岁末年初, 2025-12 to 2026-02); on 30 December 2025, one of the
+    # month's last two working days, January 2026 is asked for, and the task is active in it.
+    yjj = county["yjj"]
+    winter = _task(plans.create_plan(2025, yjj, "河清县"), "岁末年初抽查", "2025-12", "2026-02")
+    db.session.commit()
+    assert monthly.asking_month(date(2025, 12, 30)) == "2026-01"
+    assert [t.id for t in monthly.tasks_active(yjj.id, "2026-01")] == [winter.id]
+    assert monthly.tasks_active(yjj.id, "2026-03") == []
+    proposal = monthly.propose(yjj, "2026-01")
+    db.session.commit()
+    assert proposal.tasks == [winter.id] and proposal.entries
+    assert all(e.due_on == date(2026, 1, 30) for e in proposal.entries)  # January 2026's last working day, a Friday
 
 
 def test_the_department_edits_confirms_exports_and_makes_its_campaign(app, county, tmp_path):
@@ -155,3 +176,36 @@ def test_coverage_still_due_comes_first_with_its_rule(county):
     proposal = monthly.propose(yjj, "2025-03")
     reasons = [e.reason for e in proposal.entries]
     assert reasons and all(r == "覆盖规则“工贸企业每年全覆盖”尚未完成" for r in reasons)
+
+
+def test_coverage_still_due_is_proposed_without_an_annual_plan_task(app, county):
+    """Acceptance check: 应急管理局 (the demo's coverage duties, no annual-plan task) was proposed 0 enterprises and
+    told “覆盖规则也没有尚未完成的对象” while 50 key units were still due. Its duties are proposed all the same;
+    only the yearly pool beyond them waits for an annual-plan task."""
+    from coordinator.coverage.models import CoverageRule
+    yjj = county["yjj"]
+    db.session.add(CoverageRule(department_id=yjj.id, name="工贸企业每年全覆盖", category="一般单位", ratio=1.0))
+    db.session.commit()
+    assert monthly.tasks_active(yjj.id, "2025-03") == []
+    proposal = monthly.propose(yjj, "2025-03")
+    db.session.commit()
+    reasons = {e.reason for e in proposal.entries}
+    assert proposal.entries and reasons == {"覆盖规则“工贸企业每年全覆盖”尚未完成"}
+    assert len(proposal.entries) == min(proposal.workload, 40)  # the county's 40 一般单位, up to the workload
+
+    # with neither a task nor a duty, the page says exactly that
+    scj = county["scj"]
+    empty = monthly.propose(scj, "2025-03")
+    db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"username": "scj_admin", "password": PASSWORD})
+    page = client.get(f"/plans/monthly/{empty.id}").get_data(as_text=True)
+    assert "下月没有进行中的年度计划任务，覆盖规则也没有尚未完成的对象" in page
+
+
+def test_an_empty_proposal_says_why(county):
+    scj = county["scj"]
+    for inspector in db.session.scalars(sa.select(Inspector).where(Inspector.department_id == scj.id)):
+        inspector.cert_no = None
+    db.session.commit()
+    assert monthly.propose(scj, "2025-03").why_empty == "工作量为0户：本部门下月没有持有效执法证的执法人员"
