@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 
@@ -151,15 +152,17 @@ def save_inspector(inspector: Inspector | None, row: dict[str, str], department)
 
 
 def change_status(subject: Subject, new_status: SubjectStatus | str, reason: str,
-                  user_id: int | None) -> SubjectStatusChange:
-    """Move an enterprise to `new_status`, keeping the change with its reason (the caller commits)."""
+                  user_id: int | None, on: date | None = None) -> SubjectStatusChange:
+    """Move an enterprise to `new_status`, keeping the change with its reason and the day it took effect (`on`,
+    today unless the fact was found earlier, as on an inspection); the caller commits."""
     if new_status not in SubjectStatus.labels():
         raise ValueError(f"经营状态“{new_status}”无效")
     new_status = SubjectStatus(new_status)
     if not reason.strip():
         raise ValueError("请填写状态变更的原因")
     change = SubjectStatusChange(
-        subject=subject, old_status=subject.status, new_status=new_status, reason=reason.strip(), user_id=user_id
+        subject=subject, old_status=subject.status, new_status=new_status, reason=reason.strip(), user_id=user_id,
+        **({"changed_on": on} if on else {})
     )
     subject.status = new_status
     db.session.add(change)

@@ -217,7 +217,7 @@ def apply_status(record: InspectionRecord, user: User | None) -> None:
             if status and cs.subject.status == SubjectStatus.ACTIVE:
                 change_status(cs.subject, status,
                               f"{cs.campaign.name}{INSPECTION_REASON}（{department_result.department.name}）：{item.result}",
-                              user.id if user else None)
+                              user.id if user else None, on=record.inspected_on or cs.visit_date)
     record.status_applied = True
 
 

@@ -208,3 +208,21 @@ def test_a_replacement_draw_that_considered_it_is_in_its_file(ctx):
     replacement = entries[0]
     assert f"入样概率 {services.percent(passed_over.probability)}" in replacement.lines[0]
     assert "未被抽中" in replacement.lines[0]
+
+
+def test_a_status_found_on_an_inspection_is_dated_by_the_inspection(county_file):
+    """“通过登记的住所（经营场所）无法联系” found on a visit of 12 June 2024 moves the enterprise to 查无此户 as of that
+    day: the file listed it on the day the record was published or, in the demo, the day the demo was loaded
+    (2026-11-30 beside a 2024 inspection)."""
+    from coordinator.results.services import apply_status
+
+    record = county_file["cs"].record
+    subject = county_file["subject"]
+    subject.status = SubjectStatus.ACTIVE
+    record.status_applied = False
+    record.department_results[0].items[0].result = "通过登记的住所（经营场所）无法联系"
+    apply_status(record, None)
+    db.session.commit()
+    change = db.session.scalars(sa.select(SubjectStatusChange).where(SubjectStatusChange.subject_id == subject.id)
+                                .order_by(SubjectStatusChange.id.desc())).first()
+    assert change.new_status == SubjectStatus.NOT_FOUND and change.changed_on == date(2024, 6, 12)
