@@ -302,9 +302,9 @@ class RegistrationImporter(_ListImporter):
                                         source=meta["source"], user_id=user_id)
             db.session.add(change)
             if field == "status":
-                history = change_status(subject, values["value"],
-                                        f"登记状态导入：{meta['kind']}（{meta['changed_on']}，{meta['source']}）", user_id)
-                history.changed_on = meta["changed_on"]
+                change_status(subject, values["value"],
+                              f"登记状态导入：{meta['kind']}（{meta['changed_on']}，{meta['source']}）", user_id,
+                              on=meta["changed_on"])
                 if values["value"] != SubjectStatus.ACTIVE:
                     leaving[subject.id] = change
             else:
