@@ -209,3 +209,21 @@ def test_an_empty_proposal_says_why(county):
         inspector.cert_no = None
     db.session.commit()
     assert monthly.propose(scj, "2025-03").why_empty == "工作量为0户：本部门下月没有持有效执法证的执法人员"
+
+
+def test_an_enterprise_its_items_do_not_reach_is_not_added(county):
+    """The campaign made from the plan draws only enterprises the department's items reach: a shop added by hand to
+    应急管理局's plan (items for 危险化学品 and 工贸) would silently drop out of “计划中的N户全部列入”."""
+    from coordinator.directories.models import Subject
+    from tests.app.county import credit_code
+    yjj = county["yjj"]
+    proposal = monthly.propose(yjj, "2025-02")
+    shop = Subject(credit_code=credit_code(999), name="河清县测试便利店", category="九小场所", industry="零售")
+    reached = db.session.scalar(sa.select(Subject).where(Subject.industry == "工贸").order_by(Subject.id))
+    db.session.add(shop)
+    db.session.commit()
+    admin = _user("yjj_admin")
+    with pytest.raises(monthly.MonthlyPlanError, match="零售"):
+        monthly.add_subject(proposal, shop, admin)
+    monthly.add_subject(proposal, reached, admin)
+    assert [e.subject for e in proposal.entries] == [reached]
