@@ -1,7 +1,7 @@
 """Chinese error pages: 400 (incl. CSRF), 403, 404, 413, 500, and 503 when the database cannot be reached."""
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import current_app, g, render_template
 from flask_wtf.csrf import CSRFError
 
 from .extensions import login_manager
@@ -35,8 +35,10 @@ def database_unavailable(error: BaseException):
     the signed-in user from the database, and shown as to a visitor who is not signed in (no menu)."""
     health.outage().begin(error)
     title, message = MESSAGES[503]
+    visitor = login_manager.anonymous_user()
+    g._login_user = visitor  # what the page asks of current_user (may() in the menu) must not load it either
     page = current_app.jinja_env.get_template("errors/error.html").render(
-        code=503, title=title, message=message, current_user=login_manager.anonymous_user())
+        code=503, title=title, message=message, current_user=visitor)
     return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
 
 
