@@ -21,6 +21,9 @@ from coordinator.results.models import Attachment
 from coordinator.states import Decision, FollowUpKind, FollowUpStatus
 
 PASSWORD = "Passw0rd1"
+# The test inspectors' certificates are valid on any day the suite runs, and on the visits a test moves a year
+# ahead of that day (test_field's _future_campaign): the suite ran green until 2030 and failed from then on.
+CERTIFIED_UNTIL = date(2099, 12, 31)
 
 
 def credit_code(n: int) -> str:
@@ -56,7 +59,7 @@ def build_county(subjects: int = 40) -> dict:
         for k in range(count):
             db.session.add(Inspector(
                 department=department, name=f"{department.code}执法员{k}", cert_no=f"{code}{k:02d}",
-                cert_expiry=date(2030, 1, 1), can_lead=department is yjj, mobile=f"1380000{k:04d}",
+                cert_expiry=CERTIFIED_UNTIL, can_lead=department is yjj, mobile=f"1380000{k:04d}",
                 tags=["危险化学品"] if department is yjj and k < 4 else [],
                 zone="城关片区" if k % 2 else "河西片区"))
     db.session.commit()
@@ -125,7 +128,7 @@ def dispatched_campaign(departments, office, yjj_item) -> dict:
     for department, count in ((yjj, 2), (scj, 2)):
         for k in range(count):
             db.session.add(Inspector(department=department, name=f"{department.name}执法员{k}",
-                                     cert_no=f"{department.code.upper()}9{k:02d}", cert_expiry=date(2030, 1, 1),
+                                     cert_no=f"{department.code.upper()}9{k:02d}", cert_expiry=CERTIFIED_UNTIL,
                                      can_lead=True))
     scj_item = Item(department=scj, code="SCJ-001", name="登记事项检查")
     db.session.add(scj_item)

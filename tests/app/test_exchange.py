@@ -33,7 +33,14 @@ from coordinator.results import services as results
 from coordinator.results.models import InspectionRecord
 from coordinator.states import CampaignKind, SubjectStatus
 from coordinator.timeutil import now, today
-from tests.app.county import build_county, credit_code, dispatched_county_campaign, drawn_campaign, report_and_publish
+from tests.app.county import (
+    CERTIFIED_UNTIL,
+    build_county,
+    credit_code,
+    dispatched_county_campaign,
+    drawn_campaign,
+    report_and_publish,
+)
 from tests.conftest import login
 from tests.xlsx import write_xlsx
 
@@ -378,7 +385,7 @@ def test_personnel_match_by_certificate_inside_the_department_never_across(clien
     by_cert = {i.cert_no: i for i in db.session.scalars(sa.select(Inspector))}
     assert by_cert["139901000"].cert_expiry == date(2031, 12, 31)
     assert by_cert["139901000"].certificate.category == "安全生产"
-    assert by_cert["139902000"].department_id == scj.id and by_cert["139902000"].cert_expiry == date(2030, 1, 1)
+    assert by_cert["139902000"].department_id == scj.id and by_cert["139902000"].cert_expiry == CERTIFIED_UNTIL  # kept
     # drawable while its certificate runs, on a day pinned (the suite runs on any day): to 30 June 2027, not after
     new = by_cert["NEW0001"]
     assert new.department_id == yjj.id and new.is_drawable(on=date(2027, 6, 30)) and not new.is_drawable(on=date(2027, 7, 1))
