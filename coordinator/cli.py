@@ -397,6 +397,6 @@ def revoke_api_token(client_id: int) -> None:
     click.echo(f"已吊销“{client.name}”的令牌。")
 
 
-commands = [init_db, seed_demo, create_user, *_importers(), *_exporters(), list_campaigns, export_plan,
-            export_records, export_dispatch, replay_draw, replay_monthly_plan, audit_verify, audit_digest, stats_form, export_publicity,
-            issue_api_token, revoke_api_token, coverage_command, export_subject_file]
+commands = [init_db, seed_demo, create_user, *_importers(), *_exporters(), list_campaigns, export_plan, export_records,
+            export_dispatch, replay_draw, replay_monthly_plan, audit_verify, audit_digest, stats_form,
+            export_publicity, issue_api_token, revoke_api_token, coverage_command, export_subject_file]

@@ -9,8 +9,6 @@ import pytest
 import sqlalchemy as sa
 
 import solver
-from solver import canonical_json
-
 from coordinator.access import roles_for
 from coordinator.auth.models import User
 from coordinator.campaigns import services
@@ -28,6 +26,7 @@ from coordinator.plans import services as plans
 from coordinator.plans.models import MonthlyPlan, MonthlyPlanEntry
 from coordinator.results.models import InspectionRecord
 from coordinator.states import RecordStatus
+from solver import canonical_json
 from tests.app.county import campaign_values, dispatched_campaign
 from tests.conftest import PASSWORD, login
 

@@ -11,9 +11,6 @@ import pytest
 import sqlalchemy as sa
 
 import solver
-from solver import canonical_json, sha256_hex
-from solver.common import SOLVER_VERSION
-
 from coordinator.audit.models import AuditEntry
 from coordinator.auth.models import User
 from coordinator.coverage.models import CoverageRule
@@ -23,6 +20,8 @@ from coordinator.plans import monthly
 from coordinator.plans import services as plans
 from coordinator.plans.models import MonthlyPlan
 from coordinator.states import MonthlyPlanStatus
+from solver import canonical_json, sha256_hex
+from solver.common import SOLVER_VERSION
 from tests.app.county import PASSWORD, build_county, credit_code
 
 
@@ -207,7 +206,8 @@ def test_replay_monthly_plan_command(app, county):
     result = runner.invoke(args=["replay-monthly-plan", "--month", "2025-02"])
     assert result.exit_code == 0 and "一致" in result.output and plan.draw_seed in result.output
     assert "--month" in runner.invoke(args=["replay-monthly-plan", "--month", "2025-13"]).output
-    plan.draw_result = plan.draw_result.replace('"drawn":[', '"drawn":[{"id":"x","must":false,"probability":1,"stratum":"一般单位"},', 1)
+    forged = '{"id":"x","must":false,"probability":1,"stratum":"一般单位"},'
+    plan.draw_result = plan.draw_result.replace('"drawn":[', '"drawn":[' + forged, 1)
     db.session.commit()
     result = runner.invoke(args=["replay-monthly-plan"])
     assert result.exit_code == 1 and "不一致" in result.output
