@@ -10,7 +10,7 @@ from sqlalchemy.orm import undefer
 
 from .audit.cli import audit_digest, audit_verify
 from .auth.services import department_by_code, unknown_department
-from .clikit import Choice, ExistingFile, FileName, Id, Text, Year, ask_password, command, fail, writing
+from .clikit import Choice, ExistingFile, FileName, Id, Month, Text, Year, ask_password, command, fail, writing
 from .coverage.cli import coverage_command
 from .excel.importing import Importer, run_import
 from .excel.reader import FileRefused
@@ -278,20 +278,16 @@ def replay_draw(campaign_id: int) -> None:
 
 
 @command("replay-monthly-plan")
-@click.option("--month", type=Text(7), default=None, metavar="YYYY-MM", help="只重放这个月的计划（默认全部）")
+@click.option("--month", type=Month(), default=None, metavar="YYYY-MM", help="只重放这个月的计划（默认全部）")
 @with_appcontext
 def replay_monthly_plan(month: str | None) -> None:
     """重放月抽查计划生成时的随机抽取，核对输入指纹与抽取结果；任何不一致时退出码为1。"""
-    import re
-
     from .plans.models import MonthlyPlan
     from .plans.monthly import month_label, replay
 
-    if month and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month.strip()):
-        fail(f"--month：“{month}”应写成 YYYY-MM，如 2025-03")
     query = sa.select(MonthlyPlan).order_by(MonthlyPlan.month, MonthlyPlan.department_id)
     if month:
-        query = query.where(MonthlyPlan.month == month.strip())
+        query = query.where(MonthlyPlan.month == month)
     plans = db.session.scalars(query).all()
     failures = 0
     for plan in plans:

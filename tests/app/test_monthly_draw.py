@@ -205,7 +205,7 @@ def test_replay_monthly_plan_command(app, county):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["replay-monthly-plan", "--month", "2025-02"])
     assert result.exit_code == 0 and "一致" in result.output and plan.draw_seed in result.output
-    assert "--month" in runner.invoke(args=["replay-monthly-plan", "--month", "2025-13"]).output
+    assert "月份应写成" in runner.invoke(args=["replay-monthly-plan", "--month", "2025-13"]).output
     forged = '{"id":"x","must":false,"probability":1,"stratum":"一般单位"},'
     plan.draw_result = plan.draw_result.replace('"drawn":[', '"drawn":[' + forged, 1)
     db.session.commit()
