@@ -8,17 +8,17 @@ What the system proposes:
     workload  what its inspectors can take: active inspectors with a valid certificate on the 1st × next month's
               working days × RANDOM_SHARE of their days × DAILY_VISITS visits a day ÷ TEAM_SIZE inspectors a visit;
     list      the workload's number of enterprises, drawn at random (solver.draw_subjects, the campaigns' own stage-1
-              draw) with a fresh unpredictable seed (`secrets`) from the candidates, in priority strata filled in
-              turn: those its coverage rules still make due (coordinator/coverage, still_due on the month's first
-              day, the rule as the reason; with or without an annual-plan task), then, when a task is active next
-              month, active ones its items reach, not inspected by it within the last 12 months (6 for those with
-              complaints, accidents, penalties, on the blacklist or with major hidden danger: seed 003's half-year
-              duty): those half-year ones, crowded-place key units (seed 000: every year), other key units, general
-              units, 九小场所, others. A stratum the workload still covers whole is listed whole ("all": the
-              coverage-due ones are listed by rule whenever they fit); the one where the workload runs out is drawn
-              by count, each enterprise with the weight of its credit-risk class (campaigns.rules
-              DEFAULT_RISK_WEIGHTS, as a campaign applies them); later strata get count 0 (candidates, not drawn).
-              Nobody can know beforehand whether an enterprise will be in next month's plan.
+              draw) with a fresh unpredictable seed (`secrets`) from the candidates: those its coverage rules still
+              make due (coordinator/coverage, still_due on the month's first day, the rule as the reason; with or
+              without an annual-plan task), then, when a task is active next month, active ones its items reach,
+              not inspected by it within the last 12 months (6 for those with complaints, accidents, penalties, on
+              the blacklist or with major hidden danger: seed 003's half-year duty). Both fall into priority groups
+              — those half-year ones, crowded-place key units (seed 000: every year), other key units, general
+              units, 九小场所, others — and these strata (the duties' groups first) take the workload in turn: a
+              stratum it still covers is listed whole ("all": coverage-due ones are listed by rule whenever they
+              fit); the one where it runs out is drawn by count, each enterprise weighted by its credit-risk class
+              (campaigns.rules.DEFAULT_RISK_WEIGHTS, as a campaign applies them); later strata get count 0
+              (candidates, not drawn). Nobody can know beforehand whether an enterprise will be in next month's plan.
     record    the input (canonical JSON, without the seed), the seed, the solver's input_sha256, the result, the
               solver's version, when and by whom are stored on the plan; `python -m solver draw` on the input with
               its seed gives the same list (replay, `flask replay-monthly-plan`). A draft may be proposed again
@@ -153,18 +153,20 @@ def _reached(department_id: int):
 
 
 DUE_STRATUM = "覆盖规则尚未完成"
-# The priority strata beyond the coverage duties, in order (seed 003's half-year duty first, then seed 000's).
-STRATA = ("每半年一次", "重点单位-人员密集", "重点单位-其他", "一般单位", "九小场所", "其他单位")
+# The priority groups, in order (seed 003's half-year duty first, then seed 000's); the coverage duties come first,
+# in these groups too ("覆盖规则尚未完成·重点单位-人员密集"), then the other candidates.
+GROUPS = ("每半年一次", "重点单位-人员密集", "重点单位-其他", "一般单位", "九小场所", "其他单位")
+STRATA = (*(f"{DUE_STRATUM}·{group}" for group in GROUPS), *GROUPS)
 ADDED_REASON = "本部门增加"
 
 
 def stratum_of(subject: Subject) -> str:
-    """The enterprise's priority stratum among the candidates beyond the coverage duties."""
+    """The enterprise's priority group (its stratum among the candidates beyond the coverage duties)."""
     if any(getattr(subject, flag) for flag in HALF_YEAR_FLAGS):
-        return STRATA[0]
+        return GROUPS[0]
     if subject.category == CATEGORY_ORDER[0]:
-        return STRATA[1] if subject.crowded else STRATA[2]
-    return {CATEGORY_ORDER[1]: STRATA[3], CATEGORY_ORDER[2]: STRATA[4]}.get(subject.category, STRATA[5])
+        return GROUPS[1] if subject.crowded else GROUPS[2]
+    return {CATEGORY_ORDER[1]: GROUPS[3], CATEGORY_ORDER[2]: GROUPS[4]}.get(subject.category, GROUPS[5])
 
 
 def coverage_due(department_id: int, on: date) -> dict[int, tuple[Subject, str]]:
@@ -209,8 +211,8 @@ def draw_problem(duties: list[Subject], pool: list[Subject], amount: int) -> dic
     """The draw's input without its seed: every candidate in its priority stratum with its credit-risk weight; the
     strata take the workload `amount` in turn (whole while it lasts, then by count, then 0)."""
     from ..campaigns.rules import DEFAULT_RISK_WEIGHTS  # campaigns sit above plans
-    members = [(DUE_STRATUM, s) for s in duties] + [(stratum_of(s), s) for s in pool]
-    sizes = {name: sum(1 for stratum, _ in members if stratum == name) for name in (DUE_STRATUM, *STRATA)}
+    members = [(f"{DUE_STRATUM}·{stratum_of(s)}", s) for s in duties] + [(stratum_of(s), s) for s in pool]
+    sizes = {name: sum(1 for stratum, _ in members if stratum == name) for name in STRATA}
     strata, left = [], amount
     for name, size in sizes.items():
         if not size:
@@ -253,10 +255,10 @@ def _draw(plan: MonthlyPlan, user: User | None, seed: str | None = None) -> None
     plan.draw_input_sha256, plan.draw_result = result["input_sha256"], canonical_json(result)
     plan.solver_version = result["versions"]["solver"]
     by_code = {s.credit_code: s for s in (*duty_subjects, *pool)}
-    order = {name: number for number, name in enumerate((DUE_STRATUM, *STRATA))}
+    order = {name: number for number, name in enumerate(STRATA)}
     for row in sorted(result["drawn"], key=lambda r: (order[r["stratum"]], r["id"])):
         subject = by_code[row["id"]]
-        reason = duties[subject.id][1] if row["stratum"] == DUE_STRATUM else reason_of(subject)
+        reason = duties[subject.id][1] if row["stratum"].startswith(DUE_STRATUM) else reason_of(subject)
         plan.entries.append(MonthlyPlanEntry(subject=subject, reason=reason, due_on=due))
 
 

@@ -107,19 +107,21 @@ def test_the_strata_take_the_workload_in_turn():
     def subject(n, **flags):
         return SimpleNamespace(credit_code=f"9113{n:014d}", risk_class="", category=flags.pop("category", "一般单位"),
                                crowded=flags.pop("crowded", False), **{f: flags.get(f, False) for f in monthly.HALF_YEAR_FLAGS})
-    duties = [subject(n) for n in range(3)]
+    duties = [subject(n) for n in range(3)] + [subject(5, category="消防安全重点单位", crowded=True)]
     pool = ([subject(10 + n, blacklisted=True) for n in range(2)]
             + [subject(20 + n, category="消防安全重点单位", crowded=True) for n in range(4)]
             + [subject(30 + n) for n in range(20)] + [subject(60 + n, category="九小场所") for n in range(5)])
-    problem = monthly.draw_problem(duties, pool, 12)
-    assert problem["strata"] == [{"id": "覆盖规则尚未完成", "all": True}, {"id": "每半年一次", "all": True},
+    problem = monthly.draw_problem(duties, pool, 13)
+    assert problem["strata"] == [{"id": "覆盖规则尚未完成·重点单位-人员密集", "all": True},
+                                 {"id": "覆盖规则尚未完成·一般单位", "all": True}, {"id": "每半年一次", "all": True},
                                  {"id": "重点单位-人员密集", "all": True}, {"id": "一般单位", "count": 3},
                                  {"id": "九小场所", "count": 0}]
     drawn = solver.draw_subjects({**problem, "seed": "x"})["drawn"]
-    assert len(drawn) == 12 and {d["id"] for d in drawn} >= {s.credit_code for s in duties + pool[:6]}
-    # workload below the duties: the duties themselves are drawn among, the rest not at all
-    assert monthly.draw_problem(duties, pool, 2)["strata"][:2] == [{"id": "覆盖规则尚未完成", "count": 2},
-                                                                   {"id": "每半年一次", "count": 0}]
+    assert len(drawn) == 13 and {d["id"] for d in drawn} >= {s.credit_code for s in duties + pool[:6]}
+    # workload below the duties: the duties are drawn among, their priority groups in turn; the rest not at all
+    assert monthly.draw_problem(duties, pool, 2)["strata"][:3] == [
+        {"id": "覆盖规则尚未完成·重点单位-人员密集", "all": True}, {"id": "覆盖规则尚未完成·一般单位", "count": 1},
+        {"id": "每半年一次", "count": 0}]
 
 
 def test_coverage_due_ones_are_always_listed(county):
@@ -135,7 +137,7 @@ def test_coverage_due_ones_are_always_listed(county):
     for _ in range(3):
         assert due <= set(_codes(plan)) and len(plan.entries) == 9
         assert {e.reason for e in plan.entries if e.subject.credit_code in due} == {"覆盖规则“九小场所每年全覆盖”尚未完成"}
-        assert monthly.draw_input(plan)["strata"][0] == {"id": "覆盖规则尚未完成", "all": True}
+        assert monthly.draw_input(plan)["strata"][0] == {"id": "覆盖规则尚未完成·九小场所", "all": True}
         monthly.repropose(plan, admin)
         db.session.commit()
 
