@@ -10,7 +10,7 @@ from sqlalchemy.orm import undefer
 
 from .audit.cli import audit_digest, audit_verify
 from .auth.services import department_by_code, unknown_department
-from .clikit import Choice, ExistingFile, FileName, Id, Text, Year, ask_password, command, fail, writing
+from .clikit import Choice, ExistingFile, FileName, Id, Month, Text, Year, ask_password, command, fail, writing
 from .coverage.cli import coverage_command
 from .excel.importing import Importer, run_import
 from .excel.reader import FileRefused
@@ -277,6 +277,30 @@ def replay_draw(campaign_id: int) -> None:
         sys.exit(1)
 
 
+@command("replay-monthly-plan")
+@click.option("--month", type=Month(), default=None, metavar="YYYY-MM", help="只重放这个月的计划（默认全部）")
+@with_appcontext
+def replay_monthly_plan(month: str | None) -> None:
+    """重放月抽查计划生成时的随机抽取，核对输入指纹与抽取结果；任何不一致时退出码为1。"""
+    from .plans.models import MonthlyPlan
+    from .plans.monthly import month_label, replay
+
+    query = sa.select(MonthlyPlan).order_by(MonthlyPlan.month, MonthlyPlan.department_id)
+    if month:
+        query = query.where(MonthlyPlan.month == month)
+    plans = db.session.scalars(query).all()
+    failures = 0
+    for plan in plans:
+        problem = replay(plan)
+        failures += bool(problem)
+        state = "无随机抽取" if plan.draw_seed is None else ("一致" if not problem else f"不一致：{problem}")
+        click.echo(f"月抽查计划 {plan.id}（{plan.department.name}{month_label(plan.month)}，第{plan.proposals}次生成，"
+                   f"种子 {plan.draw_seed or '无'}）：{state}")
+    click.echo(f"共 {len(plans)} 份月抽查计划，{failures} 份不一致。")
+    if failures:
+        sys.exit(1)
+
+
 def check_scope_options(campaign_id: str | None, year: str | None) -> None:
     """--campaign and --year are checked in the command's body rather than by their types, so that, as on the web,
     every refusal is one line."""
@@ -369,6 +393,6 @@ def revoke_api_token(client_id: int) -> None:
     click.echo(f"已吊销“{client.name}”的令牌。")
 
 
-commands = [init_db, seed_demo, create_user, *_importers(), *_exporters(), list_campaigns, export_plan,
-            export_records, export_dispatch, replay_draw, audit_verify, audit_digest, stats_form, export_publicity,
-            issue_api_token, revoke_api_token, coverage_command, export_subject_file]
+commands = [init_db, seed_demo, create_user, *_importers(), *_exporters(), list_campaigns, export_plan, export_records,
+            export_dispatch, replay_draw, replay_monthly_plan, audit_verify, audit_digest, stats_form,
+            export_publicity, issue_api_token, revoke_api_token, coverage_command, export_subject_file]

@@ -282,6 +282,20 @@ class Day(ParamType):
         return day
 
 
+class Month(ParamType):
+    """A month written YYYY-MM, in the years the app knows (2000–2100); kept as that text."""
+
+    name = "month"
+
+    def parse(self, text: str) -> str:
+        month = text.strip()
+        if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", month, re.ASCII):
+            raise ValueError(f"月份应写成 2025-03 的形式：“{shown(text)}”")
+        if not 2000 <= int(month[:4]) <= 2100:
+            raise ValueError(f"月份应在 2000～2100 年之间：{month}")
+        return month
+
+
 class Checkpoint(ParamType):
     """An entry number and its hash as a digest prints them: `N:HASH` (the hash may be written in groups)."""
 

@@ -8,8 +8,8 @@ violations as Chinese lines; `check_teams` runs them all in the contract's order
 
 from __future__ import annotations
 
-from collections import Counter
 import math
+from collections import Counter
 from dataclasses import dataclass
 
 from .common import as_float, input_sha256

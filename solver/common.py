@@ -258,7 +258,8 @@ def require_number(record: dict, path: str, field: str) -> float:
     value = record[field]
     number = as_float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
     if not math.isfinite(number):
-        raise SolverInputError(f"{where(path, record)}: \"{field}\" 应为有限的数，实际为 {one_line(json.dumps(value, ensure_ascii=False), 60)}")
+        shown = one_line(json.dumps(value, ensure_ascii=False), 60)
+        raise SolverInputError(f"{where(path, record)}: \"{field}\" 应为有限的数，实际为 {shown}")
     return number
 
 

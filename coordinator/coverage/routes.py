@@ -46,7 +46,8 @@ def index():
     shown = request.args.get("show", "")
     due = services.due_lists([row for row in rows if row.key == shown], DUE_SHOWN)
     return render_template("coverage/index.html", rows=rows, due=due, year=year, department_id=department_id,
-                           period=period, periods=PERIODS, departments=_departments(), due_shown=DUE_SHOWN)
+                           period=period, periods=PERIODS, departments=_departments(), due_shown=DUE_SHOWN,
+                           years=services.years_inspected(department_id or own_department_id()))
 
 
 @bp.get("/export")

@@ -75,6 +75,18 @@ def inspected_query(department_id: int, start: date, end: date):
     )
 
 
+def years_inspected(department_id: int | None = None) -> list[int]:
+    """The years in which the department (every department: None) has an inspection date, oldest first."""
+    from ..results.models import DepartmentResult, InspectionRecord
+
+    year = sa.extract("year", InspectionRecord.inspected_on)
+    query = sa.select(year).where(InspectionRecord.inspected_on.is_not(None)).distinct()
+    if department_id is not None:
+        query = query.join(DepartmentResult, DepartmentResult.record_id == InspectionRecord.id).where(
+            DepartmentResult.department_id == department_id)
+    return sorted(int(value) for value in db.session.scalars(query))
+
+
 def rules(department_id: int | None = None, *, active_only: bool = True) -> list[CoverageRule]:
     query = sa.select(CoverageRule).join(Department, Department.id == CoverageRule.department_id)
     if active_only:

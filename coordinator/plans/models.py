@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..auth.models import Department
+from ..auth.models import Department, User
 from ..directories.models import Subject
 from ..extensions import db
 from ..states import MonthlyPlanStatus, PlanChange, db_enum
@@ -108,8 +108,21 @@ class MonthlyPlan(db.Model):
     confirmed_at: Mapped[datetime | None]
     confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     campaign_id: Mapped[int | None]  # the campaign created from it (campaigns sit above plans: no model link)
+    # The proposal's random draw (solver.draw_subjects), stored whole so anyone can replay it: the input without its
+    # seed (canonical JSON), the seed (secrets, chosen fresh at each proposal), the solver's input_sha256 (of the
+    # input with the seed), its result (canonical JSON), the solver's version, when and by whom. None: nothing to
+    # draw (no candidates, or no workload).
+    draw_problem: Mapped[str | None] = mapped_column(sa.Text)
+    draw_seed: Mapped[str | None] = mapped_column(sa.String(64))
+    draw_input_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    draw_result: Mapped[str | None] = mapped_column(sa.Text)
+    solver_version: Mapped[str | None] = mapped_column(sa.String(40))
+    drawn_at: Mapped[datetime | None]
+    drawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    proposals: Mapped[int] = mapped_column(default=1)  # how many times the system proposed it (re-rolls show)
 
     department: Mapped[Department] = relationship()
+    drawn_by: Mapped[User | None] = relationship(foreign_keys=[drawn_by_id])
     entries: Mapped[list[MonthlyPlanEntry]] = relationship(
         back_populates="monthly_plan", order_by="MonthlyPlanEntry.id", cascade="all, delete-orphan")
 

@@ -7,26 +7,40 @@ What the system proposes:
     tasks     the annual plan's tasks the department initiates or joins whose months include next month;
     workload  what its inspectors can take: active inspectors with a valid certificate on the 1st × next month's
               working days × RANDOM_SHARE of their days × DAILY_VISITS visits a day ÷ TEAM_SIZE inspectors a visit;
-    list      the workload's number of enterprises: first those its coverage rules still make due
-              (coordinator/coverage, still_due on the month's first day, the rule as the reason; with or without
-              an annual-plan task), then, when a task is active next month, active ones its items reach, not
-              inspected by it within the last 12 months (6 for those with complaints, accidents, penalties, on
-              the blacklist or with major hidden danger: seed 003's half-year duty), in this order: those
-              half-year ones, crowded-place key units (seed 000: every year), other key units, general units,
-              九小场所; within each, by SHA-256 of month, department code and credit code — an order nobody
-              picks, that anyone can recompute.
+    list      the workload's number of enterprises, drawn at random (solver.draw_subjects, the campaigns' own stage-1
+              draw) with a fresh unpredictable seed (`secrets`) from the candidates: those its coverage rules still
+              make due (coordinator/coverage, still_due on the month's first day, the rule as the reason; with or
+              without an annual-plan task), then, when a task is active next month, active ones its items reach,
+              not inspected by it within the last 12 months (6 for those with complaints, accidents, penalties, on
+              the blacklist or with major hidden danger: seed 003's half-year duty). Both fall into priority groups
+              — those half-year ones, crowded-place key units (seed 000: every year), other key units, general
+              units, 九小场所, others — and these strata (the duties' groups first) take the workload in turn: a
+              stratum it still covers is listed whole ("all": coverage-due ones are listed by rule whenever they
+              fit); the one where it runs out is drawn by count, each enterprise weighted by its credit-risk class
+              (campaigns.rules.DEFAULT_RISK_WEIGHTS, as a campaign applies them); later strata get count 0
+              (candidates, not drawn). Nobody can know beforehand whether an enterprise will be in next month's plan.
+    record    the input (canonical JSON, without the seed), the seed, the solver's input_sha256, the result, the
+              solver's version, when and by whom are stored on the plan; `python -m solver draw` on the input with
+              its seed gives the same list (replay, `flask replay-monthly-plan`). A draft may be proposed again
+              (a new seed: enterprises added by hand stay, the rest is drawn anew); every proposal goes to the audit
+              log with its seed and input hash, and the plan counts them.
     limit     each enterprise's time limit (检查时限) is next month's last working day.
 The department adds and removes enterprises, sets the note, confirms; a campaign (its internal random inspection)
 is then created from the plan: every listed enterprise is drawn (stratum "all"), teams by the usual seed round.
 """
 from __future__ import annotations
 
-import hashlib
+import json
 import math
+import secrets
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+import solver
+from solver import canonical_json, sha256_hex
+
+from ..audit import services as audit
 from ..auth.models import Department, User
 from ..directories.models import Inspector, Subject
 from ..excel.writer import SheetWriter, open_workbook
@@ -138,14 +152,21 @@ def _reached(department_id: int):
     return query if "全部" in industries else query.where(Subject.industry.in_(sorted(industries)))
 
 
-def _order_key(month: str, code: str):
-    def key(subject: Subject):
-        flagged = any(getattr(subject, flag) for flag in HALF_YEAR_FLAGS)
-        group = 0 if flagged else 1 + (CATEGORY_ORDER.index(subject.category) * 2 - (1 if subject.crowded and
-                                       subject.category == CATEGORY_ORDER[0] else 0)
-                                       if subject.category in CATEGORY_ORDER else 9)
-        return group, hashlib.sha256(f"{month}|{code}|{subject.credit_code}".encode()).hexdigest()
-    return key
+DUE_STRATUM = "覆盖规则尚未完成"
+# The priority groups, in order (seed 003's half-year duty first, then seed 000's); the coverage duties come first,
+# in these groups too ("覆盖规则尚未完成·重点单位-人员密集"), then the other candidates.
+GROUPS = ("每半年一次", "重点单位-人员密集", "重点单位-其他", "一般单位", "九小场所", "其他单位")
+STRATA = (*(f"{DUE_STRATUM}·{group}" for group in GROUPS), *GROUPS)
+ADDED_REASON = "本部门增加"
+
+
+def stratum_of(subject: Subject) -> str:
+    """The enterprise's priority group (its stratum among the candidates beyond the coverage duties)."""
+    if any(getattr(subject, flag) for flag in HALF_YEAR_FLAGS):
+        return GROUPS[0]
+    if subject.category == CATEGORY_ORDER[0]:
+        return GROUPS[1] if subject.crowded else GROUPS[2]
+    return {CATEGORY_ORDER[1]: GROUPS[3], CATEGORY_ORDER[2]: GROUPS[4]}.get(subject.category, GROUPS[5])
 
 
 def coverage_due(department_id: int, on: date) -> dict[int, tuple[Subject, str]]:
@@ -168,41 +189,143 @@ def reason_of(subject: Subject) -> str:
         subject.category, "年度计划任务")
 
 
-def propose(department: Department, month: str) -> MonthlyPlan:
-    """The system's proposal for the department's plan of `month` (see the module docstring); made once."""
+def _candidates(department_id: int, first: date, with_pool: bool) -> tuple[dict[int, tuple[Subject, str]], list[Subject]]:
+    """The coverage duties (by id, with the rule as the reason) and, with an annual-plan task active (`with_pool`),
+    the other enterprises its items reach that are due by the 12- or 6-month rule."""
+    duties = coverage_due(department_id, first)
+    query = _reached(department_id)
+    if not with_pool or query is None:
+        return duties, []
+    inspected = _inspected_since(department_id)
+    year_ago, half_year_ago = _months_before(first, 12), _months_before(first, 6)
+
+    def due_now(subject: Subject) -> bool:
+        latest = inspected.get(subject.id)
+        flagged = any(getattr(subject, flag) for flag in HALF_YEAR_FLAGS)
+        return latest is None or latest < (half_year_ago if flagged else year_ago)
+
+    return duties, [s for s in db.session.scalars(query) if s.id not in duties and due_now(s)]
+
+
+def draw_problem(duties: list[Subject], pool: list[Subject], amount: int) -> dict:
+    """The draw's input without its seed: every candidate in its priority stratum with its credit-risk weight; the
+    strata take the workload `amount` in turn (whole while it lasts, then by count, then 0)."""
+    from ..campaigns.rules import DEFAULT_RISK_WEIGHTS  # campaigns sit above plans
+    members = [(f"{DUE_STRATUM}·{stratum_of(s)}", s) for s in duties] + [(stratum_of(s), s) for s in pool]
+    sizes = {name: sum(1 for stratum, _ in members if stratum == name) for name in STRATA}
+    strata, left = [], amount
+    for name, size in sizes.items():
+        if not size:
+            continue
+        strata.append({"id": name, "all": True} if size <= left else {"id": name, "count": left})
+        left -= min(size, left)
+    subjects = [{"id": s.credit_code, "stratum": stratum, "weight": float(DEFAULT_RISK_WEIGHTS.get(s.risk_class, 1.0)),
+                 "must": False} for stratum, s in sorted(members, key=lambda m: m[1].credit_code)]
+    return {"strata": strata, "subjects": subjects}
+
+
+def new_seed() -> str:
+    """A fresh seed nobody can predict or choose."""
+    return secrets.token_hex(16)
+
+
+def _draw(plan: MonthlyPlan, user: User | None, seed: str | None = None) -> None:
+    """(Re)make the plan's list: keep what the department added by hand, draw the rest of the workload anew."""
+    first, last = month_bounds(plan.month)
+    due = working_days_between(first, last)[-1]
+    kept = [e for e in plan.entries if e.reason == ADDED_REASON]
+    plan.entries = kept
+    if plan.id is not None:
+        db.session.flush()  # the entries let go are deleted before a new draw may list the same enterprise again
+    for field in ("draw_problem", "draw_seed", "draw_input_sha256", "draw_result", "solver_version"):
+        setattr(plan, field, None)
+    plan.drawn_at, plan.drawn_by_id = now(), user.id if user else None
+    amount = max(plan.workload - len(kept), 0)
+    if not amount:
+        return
+    duties, pool = _candidates(plan.department_id, first, bool(plan.tasks))
+    taken = {e.subject_id for e in kept}
+    duty_subjects = [s for s, _ in duties.values() if s.id not in taken]
+    pool = [s for s in pool if s.id not in taken]
+    if not duty_subjects and not pool:
+        return
+    problem = draw_problem(duty_subjects, pool, amount)
+    result = solver.draw_subjects({**problem, "seed": seed or new_seed()})
+    plan.draw_problem, plan.draw_seed = canonical_json(problem), result["seed"]
+    plan.draw_input_sha256, plan.draw_result = result["input_sha256"], canonical_json(result)
+    plan.solver_version = result["versions"]["solver"]
+    by_code = {s.credit_code: s for s in (*duty_subjects, *pool)}
+    order = {name: number for number, name in enumerate(STRATA)}
+    for row in sorted(result["drawn"], key=lambda r: (order[r["stratum"]], r["id"])):
+        subject = by_code[row["id"]]
+        reason = duties[subject.id][1] if row["stratum"].startswith(DUE_STRATUM) else reason_of(subject)
+        plan.entries.append(MonthlyPlanEntry(subject=subject, reason=reason, due_on=due))
+
+
+def _audit_proposal(plan: MonthlyPlan, user: User | None) -> None:
+    audit.log("propose", "monthly_plan", plan.id, None, {
+        "month": plan.month, "proposals": plan.proposals, "seed": plan.draw_seed,
+        "input_sha256": plan.draw_input_sha256, "entries": len(plan.entries)}, user=user)
+
+
+def propose(department: Department, month: str, user: User | None = None) -> MonthlyPlan:
+    """The system's proposal for the department's plan of `month` (see the module docstring); made once, then
+    proposed again with `repropose` while it is a draft."""
     if db.session.scalar(sa.select(MonthlyPlan.id).where(MonthlyPlan.department_id == department.id,
                                                          MonthlyPlan.month == month)):
         raise MonthlyPlanError(f"{department.name}{month_label(month)}的月抽查计划已经生成")
-    first, last = month_bounds(month)
-    due = working_days_between(first, last)[-1]
     amount, basis = workload(department.id, month)
     tasks = tasks_active(department.id, month)
-    plan = MonthlyPlan(department=department, month=month, workload=amount, basis=basis, tasks=[t.id for t in tasks])
-    if not amount:
-        db.session.add(plan)
-        return plan
-    # Coverage duties are the department's whatever its annual plan says; the yearly pool beyond them (not
-    # inspected within 12 or 6 months) comes with an annual-plan task active next month.
-    duties = coverage_due(department.id, first)
-    pool = {}
-    query = _reached(department.id)
-    if tasks and query is not None:
-        inspected = _inspected_since(department.id)
-        year_ago, half_year_ago = _months_before(first, 12), _months_before(first, 6)
-
-        def due_now(subject: Subject) -> bool:
-            latest = inspected.get(subject.id)
-            flagged = any(getattr(subject, flag) for flag in HALF_YEAR_FLAGS)
-            return latest is None or latest < (half_year_ago if flagged else year_ago)
-
-        pool = {s.id: s for s in db.session.scalars(query) if due_now(s)}
-    pool.update({subject.id: subject for subject, _ in duties.values()})
-    order = _order_key(month, department.code)
-    candidates = sorted(pool.values(), key=lambda s: (s.id not in duties, order(s)))
-    plan.entries = [MonthlyPlanEntry(subject=s, reason=duties[s.id][1] if s.id in duties else reason_of(s),
-                                     due_on=due) for s in candidates[:amount]]
+    plan = MonthlyPlan(department=department, month=month, workload=amount, basis=basis, tasks=[t.id for t in tasks],
+                       proposals=1, entries=[])
     db.session.add(plan)
+    db.session.flush()
+    _draw(plan, user)
+    _audit_proposal(plan, user)
     return plan
+
+
+def repropose(plan: MonthlyPlan, user: User) -> None:
+    """Propose a draft again with a new seed (the tasks, workload and candidates as they are now): what the
+    department added by hand stays; the audit log and the plan's count show every re-roll."""
+    if not plan.may_edit(user) or plan.status != MonthlyPlanStatus.PROPOSED:
+        raise MonthlyPlanError("只有本部门管理员可以重新生成尚未确认的月抽查计划")
+    plan.workload, plan.basis = workload(plan.department_id, plan.month)
+    plan.tasks = [t.id for t in tasks_active(plan.department_id, plan.month)]
+    plan.proposals = (plan.proposals or 1) + 1
+    _draw(plan, user)
+    _audit_proposal(plan, user)
+
+
+def replay(plan: MonthlyPlan) -> str | None:
+    """None when the plan's stored draw replays exactly (the solver run again on the stored input and seed gives
+    the stored result, byte for byte); otherwise what differs, in Chinese."""
+    if plan.draw_problem is None:
+        return None  # nothing was drawn
+    problem = {**json.loads(plan.draw_problem), "seed": plan.draw_seed}
+    if sha256_hex(canonical_json(problem)) != plan.draw_input_sha256:
+        return "保存的输入与其哈希值不一致（输入或种子被改动）"
+    result = solver.draw_subjects(problem)
+    if canonical_json(result) != plan.draw_result:
+        stored = json.loads(plan.draw_result).get("versions", {})
+        hint = "" if stored == result.get("versions") else f"（求解器版本不同：记录 {stored}，当前 {result.get('versions')}）"
+        return "重放结果与保存的结果不一致" + hint
+    return None
+
+
+def draw_input(plan: MonthlyPlan) -> dict | None:
+    """The draw's input with its seed: what `python -m solver draw` takes to give the plan's list again."""
+    return None if plan.draw_problem is None else {**json.loads(plan.draw_problem), "seed": plan.draw_seed}
+
+
+def draw_summary(plan: MonthlyPlan) -> dict | None:
+    """For the page's 核验信息: population and number drawn, in all and by stratum."""
+    if plan.draw_result is None:
+        return None
+    from ..campaigns.rules import DEFAULT_RISK_WEIGHTS  # campaigns sit above plans
+    strata = json.loads(plan.draw_result)["strata"]
+    return {"population": sum(s["population"] for s in strata), "drawn": sum(s["drawn"] for s in strata),
+            "strata": strata, "weights": "、".join(f"{k}类{v:g}" for k, v in DEFAULT_RISK_WEIGHTS.items() if k)}
 
 
 def add_subject(plan: MonthlyPlan, subject: Subject, user: User) -> None:
@@ -218,7 +341,7 @@ def add_subject(plan: MonthlyPlan, subject: Subject, user: User) -> None:
         raise MonthlyPlanError(f"“{subject.name}”的行业（{subject.industry or '未填写'}）不在本部门抽查事项的范围内"
                                f"（{'、'.join(sorted(industries)) or '尚无在用抽查事项'}），不能列入计划")
     first, last = month_bounds(plan.month)
-    plan.entries.append(MonthlyPlanEntry(subject=subject, reason="本部门增加", due_on=working_days_between(first, last)[-1]))
+    plan.entries.append(MonthlyPlanEntry(subject=subject, reason=ADDED_REASON, due_on=working_days_between(first, last)[-1]))
     plan.status, plan.confirmed_at, plan.confirmed_by_id = MonthlyPlanStatus.PROPOSED, None, None
 
 

@@ -1,6 +1,8 @@
 """Pages of the annual plans: the year's plans, a plan's tasks, the plan table."""
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -177,7 +179,7 @@ def monthly_create():
     month = monthly.asking_month(today()) or monthly.next_month(today())
     department = db.session.get(Department, current_user.department_id)
     try:
-        plan = monthly.propose(department, month)
+        plan = monthly.propose(department, month, current_user)
         db.session.commit()
     except monthly.MonthlyPlanError as error:
         db.session.rollback()
@@ -194,7 +196,28 @@ def monthly_detail(monthly_id):
     tasks = sorted(db.session.scalars(sa.select(PlanTask).where(PlanTask.id.in_(plan.tasks or [-1]))),
                    key=lambda task: plan.tasks.index(task.id))  # in the plan's order
     return render_template("plans/monthly_detail.html", plan=plan, tasks=tasks, add_form=MonthlyAddForm(),
-                           confirm_form=MonthlyConfirmForm(note=plan.note), month_label=monthly.month_label)
+                           confirm_form=MonthlyConfirmForm(note=plan.note), month_label=monthly.month_label,
+                           draw=monthly.draw_summary(plan))
+
+
+@bp.post("/monthly/<int:monthly_id>/repropose")
+@roles_required("admin")
+def monthly_repropose(monthly_id):
+    plan = _monthly(monthly_id, editing=True)
+    return _monthly_step(plan, lambda: monthly.repropose(plan, current_user),
+                         "已用新的随机种子重新生成本计划（本部门增加的检查对象保留），本次生成已记入操作日志")
+
+
+@bp.get("/monthly/<int:monthly_id>/draw.json")
+@login_required
+def monthly_draw_json(monthly_id):
+    """The draw's input with its seed: `python -m solver draw` on this file gives the plan's drawn list again."""
+    plan = _monthly(monthly_id)
+    problem = monthly.draw_input(plan)
+    if problem is None:
+        abort(404)
+    return current_app.response_class(json.dumps(problem, ensure_ascii=False, indent=1), mimetype="application/json",
+                                      headers={"Content-Disposition": f"attachment; filename=monthly-plan-{plan.id}-input.json"})
 
 
 @bp.post("/monthly/<int:monthly_id>/entries")

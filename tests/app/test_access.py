@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
+import solver
 from coordinator.access import roles_for
 from coordinator.auth.models import User
 from coordinator.campaigns import services
@@ -20,10 +21,12 @@ from coordinator.experts.models import Expert
 from coordinator.extensions import db
 from coordinator.followups.models import FollowUp
 from coordinator.items.models import Item
+from coordinator.plans import monthly
 from coordinator.plans import services as plans
 from coordinator.plans.models import MonthlyPlan, MonthlyPlanEntry
 from coordinator.results.models import InspectionRecord
 from coordinator.states import RecordStatus
+from solver import canonical_json
 from tests.app.county import campaign_values, dispatched_campaign
 from tests.conftest import PASSWORD, login
 
@@ -191,6 +194,8 @@ MATRIX = [
     ("GET", "/plans/monthly/{monthly}.xlsx", SIGNED_IN, 200, None),
     ("POST", "/plans/monthly/{monthly}/entries", {ADMIN}, REDIRECT, {}),
     ("POST", "/plans/monthly/{monthly}/entries/{monthly_entry}/delete", {ADMIN}, REDIRECT, {}),
+    ("POST", "/plans/monthly/{monthly}/repropose", {ADMIN}, REDIRECT, {}),
+    ("GET", "/plans/monthly/{monthly}/draw.json", SIGNED_IN, 200, None),  # the draw's input, to replay it
     ("POST", "/plans/monthly/{monthly}/confirm", {ADMIN}, REDIRECT, {}),
     ("POST", "/plans/monthly/{monthly}/campaign", {ADMIN}, REDIRECT, {}),
     # {record}: the joint record of {cs}, which yjj and scj visit; {department_result}: yjj's result on it.
@@ -287,6 +292,11 @@ def make_world(departments, *, rows: bool = True) -> dict:
     month_plan = MonthlyPlan(department_id=yjj.id, month="2024-06", entries=[
         MonthlyPlanEntry(subject=subject, reason="年度计划任务", due_on=date(2024, 6, 28))])
     db.session.add(month_plan)
+    db.session.flush()
+    problem = monthly.draw_problem([subject], [], 1)  # its proposal's draw, for the input download
+    result = solver.draw_subjects({**problem, "seed": "access"})
+    month_plan.draw_problem, month_plan.draw_seed = canonical_json(problem), "access"
+    month_plan.draw_input_sha256, month_plan.draw_result = result["input_sha256"], canonical_json(result)
     client, _token = issue_client("县数据共享平台", office)
     rule = CoverageRule(department_id=yjj.id, name="重大隐患单位每年覆盖", flags=["major_hazard"])
     expert = Expert(code="ZJ-YJJ-1", name="应急专家", department_id=yjj.id, specialties=["危险化学品"])

@@ -150,6 +150,17 @@ def test_the_coverage_page_and_its_workbook(client, year, make_user, tmp_path, r
     assert {r[8] for r in due} <= {"A类（低风险）", "B类（一般风险）", "C类（较高风险）", "D类（高风险）", "未分类"}  # not codes
 
 
+def test_a_year_without_inspections_points_to_the_years_with_them(client, year, make_user):
+    assert services.years_inspected() == [2024, 2025, 2026]
+    assert services.years_inspected(year["yjj"].id) == [2025]
+    make_user("admin", "yjj")
+    login(client, "admin_yjj")
+    page = client.get("/coverage/?year=2027").get_data(as_text=True)
+    assert "2027年还没有检查记录。有检查记录的年度：" in page and "/coverage/?year=2025" in page
+    assert "year=2024" not in page  # the fire brigade's years are not the emergency bureau's
+    assert "data-other-years" not in client.get("/coverage/?year=2025").get_data(as_text=True)
+
+
 def test_a_department_sees_only_its_own_coverage(client, year, make_user):
     make_user("admin", "yjj")
     login(client, "admin_yjj")

@@ -90,6 +90,8 @@ ACCESS = {
     ("POST", "/plans/monthly/<int:monthly_id>/entries"): NOBODY,
     ("POST", "/plans/monthly/<int:monthly_id>/entries/<int:entry_id>/delete"): NOBODY,
     ("POST", "/plans/monthly/<int:monthly_id>/confirm"): NOBODY,
+    ("POST", "/plans/monthly/<int:monthly_id>/repropose"): NOBODY,
+    ("GET", "/plans/monthly/<int:monthly_id>/draw.json"): NOBODY,
     ("POST", "/plans/monthly/<int:monthly_id>/campaign"): NOBODY,
     ("POST", "/plans/<int:plan_id>"): NOBODY,
     ("GET", "/plans/<int:plan_id>/tasks/<int:task_id>/edit"): NOBODY,
