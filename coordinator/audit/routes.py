@@ -17,7 +17,8 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 ACTION_LABELS = {"insert": "新增", "update": "修改", "delete": "删除", "import": "导入", "draw": "抽取",
                  "login": "登录", "logout": "退出登录", "unlock": "解除登录限制", "download": "下载", "denied": "拒绝访问",
                  "export": "导出", "seed": "产生种子", "make_accounts": "建立账号", "reset_password": "重置密码",
-                 "api": "接口调用", "move_visit": "调整检查日期", "agree_visit": "确认检查日期"}
+                 "api": "接口调用", "move_visit": "调整检查日期", "agree_visit": "确认检查日期",
+                 "propose": "系统生成"}
 ENTITY_LABELS = {
     "department": "部门", "user_account": "账号", "subject": "检查对象", "subject_status_change": "经营状态变更",
     "inspector": "执法检查人员", "conflict": "回避关系", "zone": "片区", "item": "抽查事项",
@@ -127,6 +128,9 @@ FIELD_LABELS = {
     "month": "月份", "workload": "可承担户数", "tasks": "年度计划任务", "confirmed_by_id": "确认人",
     "monthly_plan_id": "月抽查计划", "task_id": "年度计划任务", "task_number": "任务编号", "change": "调整方式",
     "changed_by_id": "调整人", "changed_at": "调整时间",
+    "draw_problem": "随机抽取的输入", "draw_seed": "随机种子", "draw_input_sha256": "抽取输入指纹",
+    "draw_result": "抽取结果", "solver_version": "求解器版本", "drawn_by_id": "生成人", "proposals": "系统生成次数",
+    "entries": "列入户数",
     "initiating_department": "发起部门",
     # special inspections (专项检查方案)
     "scheme_text": "专项检查方案", "scheme_filename": "方案附件", "scheme_stored_as": "方案附件存储名",

@@ -25,7 +25,7 @@ VERBS = {"insert": "新增了", "update": "修改了", "delete": "删除了", "i
          "login": "登录了系统", "logout": "退出了登录", "unlock": "解除了登录限制：", "download": "下载了",
          "denied": "被拒绝访问", "seed": "算出了", "make_accounts": "建立了检查人员个人账号：",
          "reset_password": "重置了初始密码：", "api": "经数据接口读取了", "move_visit": "调整了检查日期：",
-         "agree_visit": "确认了检查日期：", "export": "导出了"}
+         "agree_visit": "确认了检查日期：", "export": "导出了", "propose": "生成了"}
 # Stored English words, per field, as the office says them. A status column (states.py) says its own label; these
 # are the words of other fields, and of what columns renamed since logged (campaign_subject.state).
 VALUE_WORDS = {
