@@ -22,8 +22,9 @@ What the system proposes:
     record    the input (canonical JSON, without the seed), the seed, the solver's input_sha256, the result, the
               solver's version, when and by whom are stored on the plan; `python -m solver draw` on the input with
               its seed gives the same list (replay, `flask replay-monthly-plan`). A draft may be proposed again
-              (a new seed: enterprises added by hand stay, the rest is drawn anew); every proposal goes to the audit
-              log with its seed and input hash, and the plan counts them.
+              (a new seed: enterprises added by hand stay, the rest is drawn anew) once what the draw reads has
+              changed — the same input is never drawn twice, so nobody can re-roll until a list suits; every
+              proposal goes to the audit log with its seed and input hash, and the plan counts them.
     limit     each enterprise's time limit (检查时限) is next month's last working day.
 The department adds and removes enterprises, sets the note, confirms; a campaign (its internal random inspection)
 is then created from the plan: every listed enterprise is drawn (stratum "all"), teams by the usual seed round.
@@ -230,7 +231,9 @@ def new_seed() -> str:
 
 
 def _draw(plan: MonthlyPlan, user: User | None, seed: str | None = None) -> None:
-    """(Re)make the plan's list: keep what the department added by hand, draw the rest of the workload anew."""
+    """(Re)make the plan's list: keep what the department added by hand, draw the rest of the workload anew. The
+    same input is drawn once: drawing it again with another seed would let a department pick among lists."""
+    previous = plan.draw_problem
     first, last = month_bounds(plan.month)
     due = working_days_between(first, last)[-1]
     kept = [e for e in plan.entries if e.reason == ADDED_REASON]
@@ -250,6 +253,9 @@ def _draw(plan: MonthlyPlan, user: User | None, seed: str | None = None) -> None
     if not duty_subjects and not pool:
         return
     problem = draw_problem(duty_subjects, pool, amount)
+    if canonical_json(problem) == previous:
+        raise MonthlyPlanError("候选对象、工作量和本部门增加的检查对象都与上次生成时相同，不能重新抽取：同一输入只抽取一次，"
+                               "以免反复抽取挑选名单。名录库、执法人员或本部门增加的检查对象有变化后，可以重新生成")
     result = solver.draw_subjects({**problem, "seed": seed or new_seed()})
     plan.draw_problem, plan.draw_seed = canonical_json(problem), result["seed"]
     plan.draw_input_sha256, plan.draw_result = result["input_sha256"], canonical_json(result)
@@ -287,7 +293,8 @@ def propose(department: Department, month: str, user: User | None = None) -> Mon
 
 def repropose(plan: MonthlyPlan, user: User) -> None:
     """Propose a draft again with a new seed (the tasks, workload and candidates as they are now): what the
-    department added by hand stays; the audit log and the plan's count show every re-roll."""
+    department added by hand stays; the audit log and the plan's count show every re-roll. Refused when nothing
+    the draw reads has changed since the last proposal (`_draw`)."""
     if not plan.may_edit(user) or plan.status != MonthlyPlanStatus.PROPOSED:
         raise MonthlyPlanError("只有本部门管理员可以重新生成尚未确认的月抽查计划")
     plan.workload, plan.basis = workload(plan.department_id, plan.month)

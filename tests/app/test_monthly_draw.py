@@ -74,20 +74,47 @@ def test_the_draw_is_stored_and_replays_to_the_same_list(county):
     db.session.rollback()
 
 
+def _proposed_afresh(plan: MonthlyPlan, user) -> MonthlyPlan:
+    """The same month's plan of the same department proposed again from nothing (the draft deleted first)."""
+    department = plan.department
+    db.session.delete(plan)
+    db.session.commit()
+    plan = monthly.propose(department, "2025-02", user)
+    db.session.commit()
+    return plan
+
+
 def test_the_list_is_not_a_function_of_month_and_department(county):
-    """Two proposals of the same plan differ (each a fresh seed); the old hashed order gave the same list twice."""
+    """Three proposals of the same month and department, from the same input, differ (each a fresh seed); the old
+    hashed order gave the same list every time."""
     admin = _user("yjj_admin")
     plan = monthly.propose(county["yjj"], "2025-02", admin)
     db.session.commit()
-    lists = {tuple(_codes(plan))}
-    seeds = {plan.draw_seed}
+    lists, seeds, inputs = {tuple(_codes(plan))}, {plan.draw_seed}, {plan.draw_problem}
     for _ in range(2):
-        monthly.repropose(plan, admin)
-        db.session.commit()
+        plan = _proposed_afresh(plan, admin)
         assert monthly.replay(plan) is None
         lists.add(tuple(_codes(plan)))
         seeds.add(plan.draw_seed)
-    assert len(seeds) == 3 and len(lists) >= 2  # 9 of 40: C(40, 9) ≈ 2.7e8 lists
+        inputs.add(plan.draw_problem)
+    assert len(inputs) == 1 and len(seeds) == 3 and len(lists) >= 2  # 9 of 40: C(40, 9) ≈ 2.7e8 lists
+
+
+def test_the_same_input_is_not_drawn_again(app, county):
+    """Re-proposing a draft whose candidates, workload and hand-added enterprises are unchanged is refused, in
+    Chinese, with nothing changed: a department cannot re-roll until a list suits it."""
+    plan = monthly.propose(county["yjj"], "2025-02", _user("yjj_admin"))
+    db.session.commit()
+    pid, seed, codes = plan.id, plan.draw_seed, _codes(plan)
+    client = app.test_client()
+    client.post("/login", data={"username": "yjj_admin", "password": PASSWORD})
+    page = client.post(f"/plans/monthly/{pid}/repropose", follow_redirects=True).get_data(as_text=True)
+    assert "不能重新抽取：同一输入只抽取一次" in page
+    db.session.expire_all()
+    plan = db.session.get(MonthlyPlan, pid)
+    assert (plan.draw_seed, plan.proposals, _codes(plan)) == (seed, 1, codes)
+    assert len(db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.action == "propose", AuditEntry.entity_id == str(pid))).all()) == 1
 
 
 def test_a_different_seed_gives_a_different_list_and_the_same_seed_the_same():
@@ -138,8 +165,7 @@ def test_coverage_due_ones_are_always_listed(county):
         assert due <= set(_codes(plan)) and len(plan.entries) == 9
         assert {e.reason for e in plan.entries if e.subject.credit_code in due} == {"覆盖规则“九小场所每年全覆盖”尚未完成"}
         assert monthly.draw_input(plan)["strata"][0] == {"id": "覆盖规则尚未完成·九小场所", "all": True}
-        monthly.repropose(plan, admin)
-        db.session.commit()
+        plan = _proposed_afresh(plan, admin)
 
 
 def test_weights_favour_high_risk_classes(county):
