@@ -10,9 +10,25 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
 from coordinator.access import may, roles_for
+from coordinator.auth.models import User
+from coordinator.campaigns import services
+from coordinator.campaigns.models import CampaignSubject
+from coordinator.directories.models import Inspector
+from coordinator.extensions import db
+from coordinator.items.models import Item
+from coordinator.results.models import InspectionRecord
+from tests.app.county import (
+    build_county,
+    campaign_values,
+    confirm_all,
+    dispatched_county_campaign,
+    drawn_campaign,
+    submit_all_items,
+)
 from tests.app.test_access import (
     ADMIN,
     ANONYMOUS,
@@ -27,7 +43,7 @@ from tests.app.test_access import (
     _request,
     full_world,
 )
-from tests.conftest import login
+from tests.conftest import PASSWORD, login
 
 __all__ = ["full_world"]  # the matrix's world, as a fixture of this module too
 
@@ -142,3 +158,87 @@ def test_may_refuses_to_guess(app, make_user):
             may("experts.edit", expert_id=1)  # may() answers for the role, not for the row
         with pytest.raises(TypeError):
             may("imports.upload")  # which kind?
+
+
+# ---- the other way round: each role still sees the buttons of its own work --------------------------------------
+# The walk above holds every link a role sees to what the server allows it; a button a role needs and no longer sees
+# would pass it. These are the core flows' buttons, on a campaign at each stage, page by page.
+
+@pytest.fixture
+def stages(ctx):
+    """The small county with a joint campaign at each stage, and yjj's inspector account as 组长 of a record."""
+    county = build_county()
+    office = county["users"]["office"]
+    collecting = services.create_campaign(campaign_values(name="征集中"), county["yjj"], [county["scj"]], office)
+    submitted = services.create_campaign(campaign_values(name="事项已提交"), county["yjj"], [county["scj"]], office)
+    db.session.flush()
+    submit_all_items(submitted, county)
+    drawn = drawn_campaign(county, name="已抽取")
+    teamed = drawn_campaign(county, name="已组队")
+    confirm_all(teamed, office)
+    services.lock_and_run_team_draw(teamed, "7", "", office)
+    dispatched = dispatched_county_campaign(county)
+    record = db.session.scalars(sa.select(InspectionRecord).join(InspectionRecord.campaign_subject)
+                                .where(CampaignSubject.campaign_id == dispatched.id)
+                                .order_by(InspectionRecord.id)).first()
+    leader = record.campaign_subject.leader.inspector
+    account = User(username="yjj_inspector", display_name=leader.name, role="inspector",
+                   department_id=county["yjj"].id, inspector=leader)
+    account.set_password(PASSWORD)
+    db.session.add(account)
+    db.session.commit()
+    first = {code: db.session.scalar(sa.select(model.id).where(model.department_id == county["yjj"].id)
+                                     .order_by(model.id).limit(1)) for code, model in (("inspector", Inspector),
+                                                                                       ("item", Item))}
+    return {"collecting": collecting.id, "submitted": submitted.id, "drawn": drawn.id, "teamed": teamed.id,
+            "dispatched": dispatched.id, "record": record.id, **first}
+
+
+CORE_BUTTONS = [  # (user, page, what it must show: a link, or "POST url" for a form's button)
+    # the department admin: its items, its confirmation, results, its own inspection, its directory rows
+    ("yjj_admin", "/campaigns/{collecting}", "/campaigns/{collecting}/items"),
+    ("yjj_admin", "/campaigns/{collecting}/items", "POST /campaigns/{collecting}/items"),
+    ("yjj_admin", "/campaigns/{drawn}", "/campaigns/{drawn}/confirm"),
+    ("yjj_admin", "/campaigns/{drawn}/confirm", "POST /campaigns/{drawn}/confirm"),
+    ("yjj_admin", "/results/{record}", "/results/{record}/entry"),
+    ("yjj_admin", "/results/{record}/entry", "POST /results/{record}/entry"),
+    ("yjj_admin", "/campaigns/", "/campaigns/new?kind=internal"),
+    ("yjj_admin", "/campaigns/", "/campaigns/new?kind=special"),
+    ("yjj_admin", "/inspectors", "/inspectors/new"),
+    ("yjj_admin", "/inspectors/{inspector}", "/inspectors/{inspector}/edit"),
+    ("yjj_admin", "/inspectors/{inspector}", "POST /inspectors/{inspector}/active"),
+    ("yjj_admin", "/items/", "/items/new"),
+    ("yjj_admin", "/items/{item}", "/items/{item}/edit"),
+    ("yjj_admin", "/items/{item}", "POST /items/{item}/active"),
+    ("yjj_admin", "/plans/monthly", "POST /plans/monthly/new"),
+    # the office: campaigns, the seed rounds of each draw, dispatch
+    ("office", "/campaigns/", "/campaigns/new"),
+    ("office", "/campaigns/{submitted}", "POST /campaigns/{submitted}/rounds"),
+    ("office", "/campaigns/{drawn}", "POST /campaigns/{drawn}/rounds"),
+    ("office", "/campaigns/{teamed}", "POST /campaigns/{teamed}/dispatch"),
+    ("office", "/campaigns/{dispatched}", "/campaigns/{dispatched}/dispatch.xlsx"),
+    # the officer enters its department's results; the inspector's own account its team's records
+    ("yjj_officer", "/results/{record}", "/results/{record}/entry"),
+    ("yjj_officer", "/results/{record}/entry", "POST /results/{record}/entry"),
+    ("yjj_inspector", "/tasks/", "/results/{record}"),
+]
+
+
+@pytest.mark.parametrize("user", sorted({user for user, _page, _button in CORE_BUTTONS}))
+def test_each_role_sees_the_buttons_of_its_work(app, stages, user):
+    client = app.test_client()
+    login(client, user)
+    missing = []
+    for who, template, wanted in CORE_BUTTONS:
+        if who != user:
+            continue
+        page = template.format(**stages)
+        response = _request(client, "GET", page, None)
+        assert response.status_code == 200, (user, page, response.status_code)
+        parser = Targets()
+        parser.feed(response.get_data(as_text=True))
+        shown = {f"{method} {urljoin(page, target)}" if method == "POST" else urljoin(page, target)
+                 for method, target in parser.found}
+        if wanted.format(**stages) not in shown:
+            missing.append(f"{page}: {wanted}")
+    assert not missing, f"{user} no longer sees:\n" + "\n".join(missing)
