@@ -253,8 +253,8 @@ def _draw(plan: MonthlyPlan, user: User | None, seed: str | None = None) -> None
     if not duty_subjects and not pool:
         return
     problem = draw_problem(duty_subjects, pool, amount)
-    if canonical_json(problem) == previous:
-        raise MonthlyPlanError("候选对象、工作量和本部门增加的检查对象都与上次生成时相同，不能重新抽取：同一输入只抽取一次，"
+    if canonical_json(problem) == previous or sha256_hex(canonical_json(problem)) in _inputs_drawn(plan):
+        raise MonthlyPlanError("候选对象、工作量和本部门增加的检查对象都与此前某次生成时相同，不能重新抽取：同一输入只抽取一次，"
                                "以免反复抽取挑选名单。名录库、执法人员或本部门增加的检查对象有变化后，可以重新生成")
     result = solver.draw_subjects({**problem, "seed": seed or new_seed()})
     plan.draw_problem, plan.draw_seed = canonical_json(problem), result["seed"]
@@ -268,10 +268,24 @@ def _draw(plan: MonthlyPlan, user: User | None, seed: str | None = None) -> None
         plan.entries.append(MonthlyPlanEntry(subject=subject, reason=reason, due_on=due))
 
 
+def _inputs_drawn(plan: MonthlyPlan) -> set[str]:
+    """The SHA-256 of every input (without its seed) the plan was ever drawn from, as its proposals' audit entries
+    hold them: an input drawn before is not drawn again, whatever came between (add one by hand, re-propose, take it
+    out, re-propose). A first proposal has none (a plan is never deleted; a test's deleted one may leave its id)."""
+    from ..audit.models import AuditEntry
+
+    if plan.id is None or plan.proposals <= 1:
+        return set()
+    changes = db.session.scalars(sa.select(AuditEntry.changes).where(
+        AuditEntry.action == "propose", AuditEntry.entity == "monthly_plan", AuditEntry.entity_id == str(plan.id)))
+    return {digest for text in changes if (digest := (json.loads(text).get("after") or {}).get("problem_sha256"))}
+
+
 def _audit_proposal(plan: MonthlyPlan, user: User | None) -> None:
     audit.log("propose", "monthly_plan", plan.id, None, {
         "month": plan.month, "proposals": plan.proposals, "seed": plan.draw_seed,
-        "input_sha256": plan.draw_input_sha256, "entries": len(plan.entries)}, user=user)
+        "input_sha256": plan.draw_input_sha256, "entries": len(plan.entries),
+        "problem_sha256": sha256_hex(plan.draw_problem) if plan.draw_problem is not None else None}, user=user)
 
 
 def propose(department: Department, month: str, user: User | None = None) -> MonthlyPlan:
