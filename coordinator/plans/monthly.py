@@ -46,9 +46,8 @@ from ..auth.models import Department, User
 from ..directories.models import Inspector, Subject
 from ..excel.writer import SheetWriter, open_workbook
 from ..extensions import db
-from ..items.models import Item
+from ..items.services import industries_reached
 from ..states import MonthlyPlanStatus, SubjectStatus
-from ..textutil import split_list
 from ..timeutil import now
 from ..workdays import working_days_between
 from .models import MonthlyPlan, MonthlyPlanEntry, Plan, PlanTask
@@ -139,14 +138,8 @@ def _inspected_since(department_id: int) -> dict[int, date]:
     return dict(rows)
 
 
-def _industries(department_id: int) -> set[str]:
-    """The industries the department's active items reach ("全部" for every one; empty: no items yet)."""
-    return {i for text in db.session.scalars(sa.select(Item.industries).where(
-        Item.department_id == department_id, Item.active)) for i in split_list(text) or ["全部"]}
-
-
 def _reached(department_id: int):
-    industries = _industries(department_id)
+    industries = industries_reached(department_id)
     query = sa.select(Subject).where(Subject.status == SubjectStatus.ACTIVE)
     if not industries:
         return None
@@ -356,7 +349,7 @@ def add_subject(plan: MonthlyPlan, subject: Subject, user: User) -> None:
         raise MonthlyPlanError(f"“{subject.name}”已在计划中")
     if subject.status != SubjectStatus.ACTIVE:
         raise MonthlyPlanError(f"“{subject.name}”不是存续状态，不能列入计划")
-    industries = _industries(plan.department_id)
+    industries = industries_reached(plan.department_id)
     if "全部" not in industries and subject.industry not in industries:
         # the campaign made from the plan draws only enterprises its items reach: it would drop out silently
         raise MonthlyPlanError(f"“{subject.name}”的行业（{subject.industry or '未填写'}）不在本部门抽查事项的范围内"
