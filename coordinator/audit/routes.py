@@ -130,7 +130,7 @@ FIELD_LABELS = {
     "changed_by_id": "调整人", "changed_at": "调整时间",
     "draw_problem": "随机抽取的输入", "draw_seed": "随机种子", "draw_input_sha256": "抽取输入指纹",
     "draw_result": "抽取结果", "solver_version": "求解器版本", "drawn_by_id": "生成人", "proposals": "系统生成次数",
-    "entries": "列入户数",
+    "entries": "列入户数", "problem_sha256": "抽取输入指纹（不含种子）",
     "initiating_department": "发起部门",
     # special inspections (专项检查方案)
     "scheme_text": "专项检查方案", "scheme_filename": "方案附件", "scheme_stored_as": "方案附件存储名",

@@ -81,11 +81,9 @@ class CoverageRule(db.Model):
         (seed 003: "名录库中…的单位"); None when they reach every industry or it has no items yet. Read once per
         rule object (a request's or a command's)."""
         if "_industries" not in self.__dict__:
-            from ..items.models import Item
-            from ..textutil import split_list
+            from ..items.services import industries_reached
 
-            reached = {industry for text in db.session.scalars(sa.select(Item.industries).where(
-                Item.department_id == self.department_id, Item.active)) for industry in split_list(text) or ["全部"]}
+            reached = industries_reached(self.department_id)
             self.__dict__["_industries"] = None if not reached or "全部" in reached else sorted(reached)
         return self.__dict__["_industries"]
 

@@ -75,6 +75,12 @@ def save_item_form(item: Item | None, department: Department, row: dict[str, str
     return item, save_item(item, values, user_id)
 
 
+def industries_reached(department_id: int) -> set[str]:
+    """The industries the department's active items reach ("全部" for every one; empty: no items yet)."""
+    return {industry for text in db.session.scalars(sa.select(Item.industries).where(
+        Item.department_id == department_id, Item.active)) for industry in split_list(text) or ["全部"]}
+
+
 def next_code(department: Department) -> str:
     count = db.session.scalar(sa.select(sa.func.count()).where(Item.department_id == department.id)) or 0
     while True:

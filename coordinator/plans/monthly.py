@@ -46,9 +46,8 @@ from ..auth.models import Department, User
 from ..directories.models import Inspector, Subject
 from ..excel.writer import SheetWriter, open_workbook
 from ..extensions import db
-from ..items.models import Item
+from ..items.services import industries_reached
 from ..states import MonthlyPlanStatus, SubjectStatus
-from ..textutil import split_list
 from ..timeutil import now
 from ..workdays import working_days_between
 from .models import MonthlyPlan, MonthlyPlanEntry, Plan, PlanTask
@@ -139,14 +138,8 @@ def _inspected_since(department_id: int) -> dict[int, date]:
     return dict(rows)
 
 
-def _industries(department_id: int) -> set[str]:
-    """The industries the department's active items reach ("全部" for every one; empty: no items yet)."""
-    return {i for text in db.session.scalars(sa.select(Item.industries).where(
-        Item.department_id == department_id, Item.active)) for i in split_list(text) or ["全部"]}
-
-
 def _reached(department_id: int):
-    industries = _industries(department_id)
+    industries = industries_reached(department_id)
     query = sa.select(Subject).where(Subject.status == SubjectStatus.ACTIVE)
     if not industries:
         return None
@@ -253,8 +246,8 @@ def _draw(plan: MonthlyPlan, user: User | None, seed: str | None = None) -> None
     if not duty_subjects and not pool:
         return
     problem = draw_problem(duty_subjects, pool, amount)
-    if canonical_json(problem) == previous:
-        raise MonthlyPlanError("候选对象、工作量和本部门增加的检查对象都与上次生成时相同，不能重新抽取：同一输入只抽取一次，"
+    if canonical_json(problem) == previous or sha256_hex(canonical_json(problem)) in _inputs_drawn(plan):
+        raise MonthlyPlanError("候选对象、工作量和本部门增加的检查对象都与此前某次生成时相同，不能重新抽取：同一输入只抽取一次，"
                                "以免反复抽取挑选名单。名录库、执法人员或本部门增加的检查对象有变化后，可以重新生成")
     result = solver.draw_subjects({**problem, "seed": seed or new_seed()})
     plan.draw_problem, plan.draw_seed = canonical_json(problem), result["seed"]
@@ -268,10 +261,24 @@ def _draw(plan: MonthlyPlan, user: User | None, seed: str | None = None) -> None
         plan.entries.append(MonthlyPlanEntry(subject=subject, reason=reason, due_on=due))
 
 
+def _inputs_drawn(plan: MonthlyPlan) -> set[str]:
+    """The SHA-256 of every input (without its seed) the plan was ever drawn from, as its proposals' audit entries
+    hold them: an input drawn before is not drawn again, whatever came between (add one by hand, re-propose, take it
+    out, re-propose). A first proposal has none (a plan is never deleted; a test's deleted one may leave its id)."""
+    from ..audit.models import AuditEntry
+
+    if plan.id is None or plan.proposals <= 1:
+        return set()
+    changes = db.session.scalars(sa.select(AuditEntry.changes).where(
+        AuditEntry.action == "propose", AuditEntry.entity == "monthly_plan", AuditEntry.entity_id == str(plan.id)))
+    return {digest for text in changes if (digest := (json.loads(text).get("after") or {}).get("problem_sha256"))}
+
+
 def _audit_proposal(plan: MonthlyPlan, user: User | None) -> None:
     audit.log("propose", "monthly_plan", plan.id, None, {
         "month": plan.month, "proposals": plan.proposals, "seed": plan.draw_seed,
-        "input_sha256": plan.draw_input_sha256, "entries": len(plan.entries)}, user=user)
+        "input_sha256": plan.draw_input_sha256, "entries": len(plan.entries),
+        "problem_sha256": sha256_hex(plan.draw_problem) if plan.draw_problem is not None else None}, user=user)
 
 
 def propose(department: Department, month: str, user: User | None = None) -> MonthlyPlan:
@@ -342,7 +349,7 @@ def add_subject(plan: MonthlyPlan, subject: Subject, user: User) -> None:
         raise MonthlyPlanError(f"“{subject.name}”已在计划中")
     if subject.status != SubjectStatus.ACTIVE:
         raise MonthlyPlanError(f"“{subject.name}”不是存续状态，不能列入计划")
-    industries = _industries(plan.department_id)
+    industries = industries_reached(plan.department_id)
     if "全部" not in industries and subject.industry not in industries:
         # the campaign made from the plan draws only enterprises its items reach: it would drop out silently
         raise MonthlyPlanError(f"“{subject.name}”的行业（{subject.industry or '未填写'}）不在本部门抽查事项的范围内"

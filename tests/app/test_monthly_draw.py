@@ -239,3 +239,23 @@ def test_replay_monthly_plan_command(app, county):
     db.session.commit()
     result = runner.invoke(args=["replay-monthly-plan"])
     assert result.exit_code == 1 and "不一致" in result.output
+
+
+def test_an_input_drawn_before_is_not_drawn_again_after_a_detour(county):
+    """The refusal of a repeated input holds for every earlier proposal, not only the last: adding an enterprise by
+    hand, re-proposing, taking it out again and re-proposing would otherwise draw the first input anew — a re-roll for
+    two clicks, as often as wanted."""
+    yjj, admin = county["yjj"], _user("yjj_admin")
+    plan = monthly.propose(yjj, "2025-02", admin)
+    db.session.commit()
+    first = plan.draw_problem
+    outside = next(s for s in db.session.scalars(sa.select(Subject).where(Subject.industry == "工贸").order_by(Subject.id))
+                   if s.id not in {e.subject_id for e in plan.entries})
+    monthly.add_subject(plan, outside, admin)
+    monthly.repropose(plan, admin)  # a new input (one fewer to draw, one fewer candidate): drawn
+    db.session.commit()
+    assert plan.proposals == 2 and plan.draw_problem != first
+    monthly.remove_entry(plan, next(e for e in plan.entries if e.subject_id == outside.id), admin)
+    with pytest.raises(monthly.MonthlyPlanError, match="同一输入只抽取一次"):
+        monthly.repropose(plan, admin)  # the first proposal's input again
+    db.session.rollback()
