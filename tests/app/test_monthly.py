@@ -14,6 +14,7 @@ from coordinator.directories.models import Inspector
 from coordinator.excel.reader import _load
 from coordinator.extensions import db
 from coordinator.home import services as home
+from coordinator.items.models import Item
 from coordinator.plans import monthly
 from coordinator.plans import services as plans
 from coordinator.plans.models import MonthlyPlan
@@ -209,6 +210,16 @@ def test_an_empty_proposal_says_why(county):
         inspector.cert_no = None
     db.session.commit()
     assert monthly.propose(scj, "2025-03").why_empty == "工作量为0户：本部门下月没有持有效执法证的执法人员"
+
+    # a task active next month but no item in use: nothing its items reach, not "all inspected recently"
+    yjj = county["yjj"]
+    _task(plans.create_plan(2025, yjj, "河清县"), "一季度抽查", "2025-01", "2025-03")
+    for item in db.session.scalars(sa.select(Item).where(Item.department_id == yjj.id)):
+        item.active = False
+    db.session.commit()
+    plan = monthly.propose(yjj, "2025-03")
+    assert plan.tasks and plan.workload and not plan.entries
+    assert plan.why_empty == "本部门没有在用的抽查事项，年度计划任务没有可抽取的对象，覆盖规则也没有尚未完成的对象"
 
 
 def test_an_enterprise_its_items_do_not_reach_is_not_added(county):
