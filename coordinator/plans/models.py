@@ -163,4 +163,4 @@ class MonthlyPlanEntry(db.Model):
     due_on: Mapped[date]
 
     monthly_plan: Mapped[MonthlyPlan] = relationship(back_populates="entries")
-    subject: Mapped[Subject] = relationship()
+    subject: Mapped[Subject] = relationship(lazy="joined")  # every page and export of a plan lists them

@@ -259,3 +259,25 @@ def test_an_input_drawn_before_is_not_drawn_again_after_a_detour(county):
     with pytest.raises(monthly.MonthlyPlanError, match="同一输入只抽取一次"):
         monthly.repropose(plan, admin)  # the first proposal's input again
     db.session.rollback()
+
+
+def test_the_plan_page_reads_its_enterprises_at_once(app, county):
+    """The plan's page lists every enterprise (a workload of dozens): their rows come with the entries, not one
+    query each."""
+    from sqlalchemy import event
+
+    plan = monthly.propose(county["yjj"], "2025-02", _user("yjj_admin"))
+    db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"username": "yjj_admin", "password": PASSWORD})
+    statements = []
+
+    def count(*_):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(f"/plans/monthly/{plan.id}").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(plan.entries) == 9 and len(statements) < 9
