@@ -49,14 +49,14 @@ from ..extensions import db
 from ..items.services import industries_reached
 from ..states import MonthlyPlanStatus, SubjectStatus
 from ..timeutil import now
+from ..vocab import CATEGORIES, HISTORY_FLAGS
 from ..workdays import working_days_between
 from .models import MonthlyPlan, MonthlyPlanEntry, Plan, PlanTask
 
 RANDOM_SHARE = 0.25  # of an inspector's working days go to random inspections (the rest: permits, cases, fires)
 DAILY_VISITS = 2
 TEAM_SIZE = 2
-HALF_YEAR_FLAGS = ("has_complaint", "has_accident", "has_penalty", "blacklisted", "major_hazard")
-CATEGORY_ORDER = ("消防安全重点单位", "一般单位", "九小场所")
+HALF_YEAR_FLAGS = tuple(HISTORY_FLAGS)  # seed 003: complaints, accidents, penalties, blacklist, major hidden danger
 
 
 class MonthlyPlanError(ValueError):
@@ -158,9 +158,9 @@ def stratum_of(subject: Subject) -> str:
     """The enterprise's priority group (its stratum among the candidates beyond the coverage duties)."""
     if any(getattr(subject, flag) for flag in HALF_YEAR_FLAGS):
         return GROUPS[0]
-    if subject.category == CATEGORY_ORDER[0]:
+    if subject.category == CATEGORIES[0]:
         return GROUPS[1] if subject.crowded else GROUPS[2]
-    return {CATEGORY_ORDER[1]: GROUPS[3], CATEGORY_ORDER[2]: GROUPS[4]}.get(subject.category, GROUPS[5])
+    return {CATEGORIES[1]: GROUPS[3], CATEGORIES[2]: GROUPS[4]}.get(subject.category, GROUPS[5])
 
 
 def coverage_due(department_id: int, on: date) -> dict[int, tuple[Subject, str]]:
@@ -172,9 +172,7 @@ def coverage_due(department_id: int, on: date) -> dict[int, tuple[Subject, str]]
 
 
 def reason_of(subject: Subject) -> str:
-    flags = [label for flag, label in (("has_complaint", "投诉举报"), ("has_accident", "发生事故"),
-                                       ("has_penalty", "行政处罚"), ("blacklisted", "列入黑名单"),
-                                       ("major_hazard", "重大隐患")) if getattr(subject, flag)]
+    flags = [label for flag, label in HISTORY_FLAGS.items() if getattr(subject, flag)]
     if flags:
         return f"每半年至少检查一次（{'、'.join(flags)}）"
     if subject.category == "消防安全重点单位":
