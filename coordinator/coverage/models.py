@@ -83,8 +83,7 @@ class CoverageRule(db.Model):
         if "_industries" not in self.__dict__:
             from ..items.services import industries_reached
 
-            reached = industries_reached(self.department_id)
-            self.__dict__["_industries"] = None if not reached or "全部" in reached else sorted(reached)
+            self.__dict__["_industries"] = industries_reached(self.department_id) or None
         return self.__dict__["_industries"]
 
     def population_clause(self):

@@ -75,10 +75,12 @@ def save_item_form(item: Item | None, department: Department, row: dict[str, str
     return item, save_item(item, values, user_id)
 
 
-def industries_reached(department_id: int) -> set[str]:
-    """The industries the department's active items reach ("全部" for every one; empty: no items yet)."""
-    return {industry for text in db.session.scalars(sa.select(Item.industries).where(
+def industries_reached(department_id: int) -> list[str] | None:
+    """The industries the department's active items reach, sorted; None when an item reaches every one ("全部"),
+    an empty list when it has no active items yet."""
+    reached = {industry for text in db.session.scalars(sa.select(Item.industries).where(
         Item.department_id == department_id, Item.active)) for industry in split_list(text) or ["全部"]}
+    return None if "全部" in reached else sorted(reached)
 
 
 def next_code(department: Department) -> str:

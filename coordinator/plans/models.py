@@ -139,7 +139,7 @@ class MonthlyPlan(db.Model):
             return "下月没有进行中的年度计划任务，覆盖规则也没有尚未完成的对象"
         from ..items.services import industries_reached
 
-        if not industries_reached(self.department_id):  # the tasks' candidates are what its items reach: none
+        if industries_reached(self.department_id) == []:  # the tasks' candidates are what its items reach: none
             return "本部门没有在用的抽查事项，年度计划任务没有可抽取的对象，覆盖规则也没有尚未完成的对象"
         return "年度计划任务范围内的对象近期都已检查过，覆盖规则也没有尚未完成的对象"
 

@@ -140,10 +140,10 @@ def _inspected_since(department_id: int) -> dict[int, date]:
 
 def _reached(department_id: int):
     industries = industries_reached(department_id)
-    query = sa.select(Subject).where(Subject.status == SubjectStatus.ACTIVE)
-    if not industries:
+    if industries == []:
         return None
-    return query if "全部" in industries else query.where(Subject.industry.in_(sorted(industries)))
+    query = sa.select(Subject).where(Subject.status == SubjectStatus.ACTIVE)
+    return query if industries is None else query.where(Subject.industry.in_(industries))
 
 
 DUE_STRATUM = "覆盖规则尚未完成"
@@ -348,10 +348,10 @@ def add_subject(plan: MonthlyPlan, subject: Subject, user: User) -> None:
     if subject.status != SubjectStatus.ACTIVE:
         raise MonthlyPlanError(f"“{subject.name}”不是存续状态，不能列入计划")
     industries = industries_reached(plan.department_id)
-    if "全部" not in industries and subject.industry not in industries:
+    if industries is not None and subject.industry not in industries:
         # the campaign made from the plan draws only enterprises its items reach: it would drop out silently
         raise MonthlyPlanError(f"“{subject.name}”的行业（{subject.industry or '未填写'}）不在本部门抽查事项的范围内"
-                               f"（{'、'.join(sorted(industries)) or '尚无在用抽查事项'}），不能列入计划")
+                               f"（{'、'.join(industries) or '尚无在用抽查事项'}），不能列入计划")
     first, last = month_bounds(plan.month)
     plan.entries.append(MonthlyPlanEntry(subject=subject, reason=ADDED_REASON, due_on=working_days_between(first, last)[-1]))
     plan.status, plan.confirmed_at, plan.confirmed_by_id = MonthlyPlanStatus.PROPOSED, None, None
