@@ -224,7 +224,7 @@ def new_seed() -> str:
 def _draw(plan: MonthlyPlan, user: User | None, seed: str | None = None) -> None:
     """(Re)make the plan's list: keep what the department added by hand, draw the rest of the workload anew. The
     same input is drawn once: drawing it again with another seed would let a department pick among lists."""
-    previous = plan.draw_problem
+    drawn_before = _inputs_drawn(plan)
     first, last = month_bounds(plan.month)
     due = working_days_between(first, last)[-1]
     kept = [e for e in plan.entries if e.reason == ADDED_REASON]
@@ -244,7 +244,7 @@ def _draw(plan: MonthlyPlan, user: User | None, seed: str | None = None) -> None
     if not duty_subjects and not pool:
         return
     problem = draw_problem(duty_subjects, pool, amount)
-    if canonical_json(problem) == previous or sha256_hex(canonical_json(problem)) in _inputs_drawn(plan):
+    if sha256_hex(canonical_json(problem)) in drawn_before:
         raise MonthlyPlanError("候选对象、工作量和本部门增加的检查对象都与此前某次生成时相同，不能重新抽取：同一输入只抽取一次，"
                                "以免反复抽取挑选名单。名录库、执法人员或本部门增加的检查对象有变化后，可以重新生成")
     result = solver.draw_subjects({**problem, "seed": seed or new_seed()})
@@ -260,16 +260,18 @@ def _draw(plan: MonthlyPlan, user: User | None, seed: str | None = None) -> None
 
 
 def _inputs_drawn(plan: MonthlyPlan) -> set[str]:
-    """The SHA-256 of every input (without its seed) the plan was ever drawn from, as its proposals' audit entries
-    hold them: an input drawn before is not drawn again, whatever came between (add one by hand, re-propose, take it
-    out, re-propose). A first proposal has none (a plan is never deleted; a test's deleted one may leave its id)."""
+    """The SHA-256 of every input (without its seed) the plan was ever drawn from: its current one, and those its
+    proposals' audit entries hold. An input drawn before is not drawn again, whatever came between (add one by hand,
+    re-propose, take it out, re-propose). A first proposal has none (a plan is never deleted; a test's deleted one
+    may leave its id)."""
     from ..audit.models import AuditEntry
 
     if plan.id is None or plan.proposals <= 1:
         return set()
     changes = db.session.scalars(sa.select(AuditEntry.changes).where(
         AuditEntry.action == "propose", AuditEntry.entity == "monthly_plan", AuditEntry.entity_id == str(plan.id)))
-    return {digest for text in changes if (digest := (json.loads(text).get("after") or {}).get("problem_sha256"))}
+    logged = {digest for text in changes if (digest := (json.loads(text).get("after") or {}).get("problem_sha256"))}
+    return logged | ({sha256_hex(plan.draw_problem)} if plan.draw_problem is not None else set())
 
 
 def _audit_proposal(plan: MonthlyPlan, user: User | None) -> None:
